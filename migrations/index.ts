@@ -1,0 +1,4 @@
+import { DirectoryAndBookings1764230400000 } from './1764230400000-directory-and-bookings';
+
+/** Every migration, oldest first. A new migration is appended here, never inserted. */
+export const migrations = [DirectoryAndBookings1764230400000];

@@ -1,0 +1,45 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { apiKeyRoutes } from './api-keys/routes';
+import { auditRoutes } from './audit/routes';
+import type { ApiDeps } from './deps';
+import { healthRoutes } from './health';
+import { meetingRoutes } from './meetings/routes';
+import { errors } from './middleware/errors';
+import { openApiDocument } from './openapi';
+import { mount, route, type AnyRoute } from './route';
+import { siteRoutes } from './sites/routes';
+
+export const API_PREFIX = '/api/v1';
+
+/** The Koa application: health probes at the root, the REST API under /api/v1. */
+export function createApp(deps: ApiDeps, version: string): Koa {
+  const app = new Koa({ proxy: false });
+  const api: AnyRoute[] = [...siteRoutes(deps), ...meetingRoutes(deps), ...apiKeyRoutes(deps), ...auditRoutes(deps)];
+  const root = healthRoutes(deps);
+  let document: Record<string, unknown> | undefined;
+  const openapi = route({
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'meta',
+    summary: 'This document',
+    permission: 'public',
+    responses: { 200: { description: 'OpenAPI 3.1' } },
+    handler(ctx) {
+      ctx.body = document;
+    },
+  });
+  api.push(openapi);
+  document = openApiDocument([{ prefix: '', routes: root }, { prefix: API_PREFIX, routes: api }], version);
+
+  const auth = { keys: deps.keys, failures: deps.authFailures };
+  const rootRouter = new Router();
+  mount(rootRouter, root, auth);
+  const apiRouter = new Router({ prefix: API_PREFIX });
+  mount(apiRouter, api, auth);
+
+  app.use(errors(deps.log));
+  app.use(rootRouter.routes()).use(rootRouter.allowedMethods());
+  app.use(apiRouter.routes()).use(apiRouter.allowedMethods());
+  return app;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { AuditEventEntity } from '../../audit/audit-event.entity';
+import { authProblems, pageOf, problems } from '../common';
+import type { ApiDeps } from '../deps';
+import { route } from '../route';
+
+const auditOut = z
+  .object({
+    id: z.string(),
+    at: z.iso.datetime(),
+    actor: z.string(),
+    action: z.string(),
+    resourceType: z.string(),
+    resourceId: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEvent' });
+
+const auditQuery = z
+  .object({
+    resourceType: z.string().max(40).optional(),
+    resourceId: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export function auditRoutes({ ds }: ApiDeps) {
+  return [
+    route({
+      method: 'get',
+      path: '/audit-events',
+      tag: 'audit',
+      summary: 'Who changed what, newest first',
+      permission: 'audit:read',
+      query: auditQuery,
+      responses: { 200: { description: 'A page of events', schema: pageOf(auditOut, 'AuditEventPage') }, ...authProblems, 422: problems[422] },
+      async handler(ctx, { query }) {
+        const where = {
+          ...(query.resourceType && { resourceType: query.resourceType }),
+          ...(query.resourceId && { resourceId: query.resourceId }),
+        };
+        const [rows, total] = await ds.manager.findAndCount(AuditEventEntity, {
+          where,
+          order: { id: 'DESC' },
+          take: query.limit,
+          skip: query.offset,
+        });
+        ctx.body = {
+          items: rows.map((e) => ({ ...e, id: String(e.id), at: e.at.toISOString(), apiKeyId: undefined })),
+          total,
+          limit: query.limit,
+          offset: query.offset,
+        };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { meetingStatuses } from '../../meetings/meeting.entity';
+import type { MeetingView } from '../../meetings/meeting-book';
+import { iso } from '../common';
+
+const siteRefOut = z.object({ id: z.uuid(), code: z.string(), name: z.string() }).meta({ id: 'SiteRef' });
+
+export const meetingOut = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    roomNumber: z.number().int(),
+    sipUri: z.string().describe('What a room system dials'),
+    pin: z.string().nullable().optional().describe('Shown to operators and admins only'),
+    hasPin: z.boolean(),
+    startsAt: z.iso.datetime(),
+    endsAt: z.iso.datetime(),
+    status: z.enum(meetingStatuses),
+    dialOut: z.boolean(),
+    allowGuests: z.boolean(),
+    mode: z.enum(['discussion', 'lecture']),
+    language: z.enum(['vi', 'en']),
+    chairSite: siteRefOut.nullable(),
+    invitedSites: z.array(siteRefOut),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Meeting' });
+
+export type MeetingOut = z.infer<typeof meetingOut>;
+
+export function presentMeeting({ meeting: m, invited }: MeetingView, sipDomain: string, showPin: boolean): MeetingOut {
+  return {
+    id: m.id,
+    title: m.title,
+    roomNumber: m.roomNumber,
+    sipUri: `sip:${m.roomNumber}@${sipDomain}`,
+    ...(showPin ? { pin: m.pin } : {}),
+    hasPin: m.pin !== null,
+    startsAt: iso(m.startsAt),
+    endsAt: iso(m.endsAt),
+    status: m.status,
+    dialOut: m.dialOut,
+    allowGuests: m.allowGuests,
+    mode: m.mode,
+    language: m.language,
+    chairSite: invited.find((s) => s.id === m.chairSiteId) ?? null,
+    invitedSites: invited,
+    createdAt: iso(m.createdAt),
+    updatedAt: iso(m.updatedAt),
+  };
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { importSites } from '../../directory/site-import';
+import { siteCreateSchema, siteListQuerySchema, siteUpdateSchema } from '../../directory/site.schema';
+import type { ApiDeps } from '../deps';
+import { authProblems, pageOf, problems, writeProblems } from '../common';
+import { route, uuidParams, type Caller } from '../route';
+import { presentSite, siteOut } from './site.presenter';
+
+const importReport = z
+  .object({ created: z.number().int(), updated: z.number().int(), dryRun: z.boolean() })
+  .meta({ id: 'SiteImportReport' });
+
+const actorOf = (caller: Caller | null) => caller!.actor;
+
+export function siteRoutes({ ds, sites }: ApiDeps) {
+  return [
+    route({
+      method: 'get',
+      path: '/sites',
+      tag: 'sites',
+      summary: 'List and search sites',
+      permission: 'read',
+      query: siteListQuerySchema,
+      responses: { 200: { description: 'A page of sites', schema: pageOf(siteOut, 'SitePage') }, ...authProblems, 422: problems[422] },
+      async handler(ctx, { query }) {
+        const page = await sites.list(query);
+        ctx.body = { ...page, items: page.items.map(presentSite) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/sites',
+      tag: 'sites',
+      summary: 'Add a site',
+      permission: 'sites:write',
+      body: siteCreateSchema,
+      responses: { 201: { description: 'Created', schema: siteOut }, ...writeProblems, 409: problems[409] },
+      async handler(ctx, { body, caller }) {
+        const site = await sites.create(body, actorOf(caller));
+        ctx.status = 201;
+        ctx.set('Location', `/api/v1/sites/${site.id}`);
+        ctx.body = presentSite(site);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/sites/import',
+      tag: 'sites',
+      summary: 'Create or update sites from a CSV file (all or nothing; every bad line is reported)',
+      permission: 'sites:write',
+      body: z.string().describe('CSV with a header row; columns as in SiteCreate, allowedNetworks separated by ";"'),
+      bodyFormat: 'csv',
+      query: z.object({ dryRun: z.enum(['true', 'false']).transform((v) => v === 'true').default(false) }).strict(),
+      responses: { 200: { description: 'Imported', schema: importReport }, ...writeProblems },
+      async handler(ctx, { body, query, caller }) {
+        ctx.body = await importSites(ds, sites, body, actorOf(caller), { dryRun: query.dryRun });
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/sites/{id}',
+      tag: 'sites',
+      summary: 'One site',
+      permission: 'read',
+      params: uuidParams,
+      responses: { 200: { description: 'The site', schema: siteOut }, ...authProblems, 404: problems[404] },
+      async handler(ctx, { params }) {
+        ctx.body = presentSite(await sites.get(params.id));
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/sites/{id}',
+      tag: 'sites',
+      summary: 'Change some fields of a site',
+      permission: 'sites:write',
+      params: uuidParams,
+      body: siteUpdateSchema,
+      responses: { 200: { description: 'Updated', schema: siteOut }, ...writeProblems, 404: problems[404], 409: problems[409] },
+      async handler(ctx, { params, body, caller }) {
+        ctx.body = presentSite(await sites.update(params.id, body, actorOf(caller)));
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/sites/{id}',
+      tag: 'sites',
+      summary: 'Delete a site no meeting refers to (otherwise disable it)',
+      permission: 'sites:write',
+      params: uuidParams,
+      responses: { 204: { description: 'Deleted' }, ...authProblems, 404: problems[404], 409: problems[409] },
+      async handler(ctx, { params, caller }) {
+        await sites.delete(params.id, actorOf(caller));
+        ctx.status = 204;
+      },
+    }),
+  ];
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/**
+ * Every setting diemcau reads from its environment. Parsed once, at start-up, by `loadConfig`;
+ * nothing else in the code reads `process.env`.
+ */
+
+const hostPort = (what: string) =>
+  z.string().transform((raw, ctx) => {
+    const out: { host: string; port: number }[] = [];
+    for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(item);
+      const port = m ? Number(m[2]) : NaN;
+      if (!m || port < 1 || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `"${item}" is not ${what} host:port` });
+        return z.NEVER;
+      }
+      out.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+    }
+    return out;
+  });
+
+const freeswitchList = z.string().transform((raw, ctx) => {
+  const out: { host: string; port: number; password: string }[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([^:]+):(\d{1,5}):(.+)$/.exec(item);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port:password` });
+      return z.NEVER;
+    }
+    out.push({ host: m[1]!, port: Number(m[2]), password: m[3]! });
+  }
+  return out;
+});
+
+const range = z.string().transform((raw, ctx) => {
+  const m = /^(\d{3,9})-(\d{3,9})$/.exec(raw.trim());
+  const min = m ? Number(m[1]) : NaN;
+  const max = m ? Number(m[2]) : NaN;
+  if (!m || min > max) {
+    ctx.addIssue({ code: 'custom', message: 'must be MIN-MAX, e.g. 2000-2999' });
+    return z.NEVER;
+  }
+  return { min, max };
+});
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .describe('PostgreSQL server; unset = embedded PGlite under DATA_DIR'),
+  DATA_DIR: z.string().min(1).default('./data').describe('Where the embedded database lives'),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: int(0, 65535).default(3000),
+  SIP_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')
+    .default('bridge.example')
+    .describe('SIP domain and digest realm of the bridge'),
+  DRACHTIO_HOST: z.string().min(1).optional().describe('drachtio-server admin host; unset = no SIP'),
+  DRACHTIO_PORT: int(1, 65535).default(9022),
+  DRACHTIO_SECRET: z.string().min(1).default('cymru'),
+  FREESWITCH_SERVERS: freeswitchList.default([]),
+  RTPENGINE_SERVERS: hostPort('an rtpengine').default([]),
+  JOIN_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  ROOM_NUMBERS: range.default({ min: 2000, max: 2999 }).describe('Range room numbers are allocated from'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  TIME_ZONE: z.string().min(1).default('Asia/Ho_Chi_Minh').describe('Local time zone of the district'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  database: { url: string } | { embedded: { dataDir: string } };
+  http: { host: string; port: number };
+  sip: {
+    domain: string;
+    drachtio?: { host: string; port: number; secret: string };
+  };
+  freeswitch: { host: string; port: number; password: string }[];
+  rtpengine: { host: string; port: number }[];
+  joinTokenSecret?: string;
+  roomNumbers: { min: number; max: number };
+  log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
+  timeZone: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws one ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(envSchema.shape);
+  const input: Record<string, string> = {};
+  for (const key of known) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  if (!isValidTimeZone(e.TIME_ZONE)) throw new ConfigError([`TIME_ZONE: unknown time zone "${e.TIME_ZONE}"`]);
+  return {
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { embedded: { dataDir: e.DATA_DIR } },
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    sip: {
+      domain: e.SIP_DOMAIN,
+      ...(e.DRACHTIO_HOST
+        ? { drachtio: { host: e.DRACHTIO_HOST, port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET } }
+        : {}),
+    },
+    freeswitch: e.FREESWITCH_SERVERS,
+    rtpengine: e.RTPENGINE_SERVERS,
+    ...(e.JOIN_TOKEN_SECRET ? { joinTokenSecret: e.JOIN_TOKEN_SECRET } : {}),
+    roomNumbers: e.ROOM_NUMBERS,
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    timeZone: e.TIME_ZONE,
+  };
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The variable names the configuration knows; deployment files are checked against this list. */
+export const knownVariables: readonly string[] = Object.keys(envSchema.shape);

@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { lockEmbeddedDatabase } from './embedded-lock';
+import { DataSource } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { migrations } from '../../migrations';
+import type { Config } from '../config/env';
+import { SiteEntity } from '../directory/site.entity';
+import { MeetingEntity } from '../meetings/meeting.entity';
+import { ApiKeyEntity } from '../access/api-key.entity';
+import { AuditEventEntity } from '../audit/audit-event.entity';
+
+export const entities = [SiteEntity, MeetingEntity, ApiKeyEntity, AuditEventEntity];
+
+/**
+ * A PostgreSQL server when DATABASE_URL is set, otherwise PGlite (Postgres compiled to WASM) in
+ * DATA_DIR — the same SQL, migrations and constraints either way. Schema changes only ever come
+ * from migrations.
+ */
+export function createDataSource(database: Config['database']): { ds: DataSource; release: () => void } {
+  const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
+  if ('url' in database) {
+    return { ds: new DataSource({ ...common, type: 'postgres', url: database.url, extra: { max: 10 } }), release: () => {} };
+  }
+  const root = resolve(database.embedded.dataDir);
+  const dataDir = join(root, 'pg');
+  mkdirSync(dataDir, { recursive: true });
+  const release = lockEmbeddedDatabase(root);
+  const ds = new DataSource({
+    ...common,
+    type: 'postgres',
+    driver: new PGliteDriver({ dataDir, extensions: { btree_gist } }).driver,
+  });
+  return { ds, release };
+}
+
+/** Applies pending migrations; returns the names of those it ran. */
+export async function migrate(ds: DataSource): Promise<string[]> {
+  const ran = await ds.runMigrations({ transaction: 'each' });
+  return ran.map((m) => m.name);
+}

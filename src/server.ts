@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import { apiAuthLimiter, openContext, version } from './app-context';
+import type { Config } from './config/env';
+import { createApp } from './api/app';
+import type { DependencyState } from './api/deps';
+import type { Logger } from './log';
+
+/**
+ * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
+ * drained everything.
+ */
+export async function serve(config: Config, log: Logger): Promise<void> {
+  const ctx = await openContext(config, log, { migrate: true });
+  const readiness = async (): Promise<Record<string, DependencyState>> => {
+    let database: DependencyState = 'up';
+    try {
+      await ctx.ds.query('SELECT 1');
+    } catch {
+      database = 'down';
+    }
+    return { database };
+  };
+  const app = createApp(
+    {
+      ds: ctx.ds,
+      sites: ctx.sites,
+      meetings: ctx.meetings,
+      keys: ctx.keys,
+      authFailures: apiAuthLimiter(),
+      sipDomain: config.sip.domain,
+      log,
+      readiness,
+    },
+    version,
+  );
+  const server = createServer(app.callback());
+  await listen(server, config.http.host, config.http.port);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  log.info(
+    { host: config.http.host, port, database: 'url' in config.database ? 'server' : 'embedded', version },
+    `diemcau listening on http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'shutting down');
+      process.off('SIGTERM', stop).off('SIGINT', stop);
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    };
+    process.on('SIGTERM', stop).on('SIGINT', stop);
+  });
+  await ctx.close();
+  log.info('stopped');
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DataSource } from 'typeorm';
+import { ApiKeys } from '../../src/access/api-keys';
+import { FailureLimiter } from '../../src/access/failure-limiter';
+import { createApp } from '../../src/api/app';
+import { cliActor } from '../../src/audit/audit';
+import { SiteDirectory } from '../../src/directory/sites';
+import { silentLogger } from '../../src/log';
+import { MeetingBook } from '../../src/meetings/meeting-book';
+import { migratedDataSource } from './db';
+
+export const TEST_REALM = 'bridge.test';
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read whatever came back
+  text: string;
+}
+
+export interface RequestOptions {
+  key?: string | null;
+  json?: unknown;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** The real API on a real PostgreSQL database, listening on a loopback port. */
+export class TestApi {
+  private constructor(
+    readonly ds: DataSource,
+    readonly server: Server,
+    readonly base: string,
+    readonly tokens: { admin: string; operator: string; viewer: string },
+    readonly authFailures: FailureLimiter,
+  ) {}
+
+  static async start(options: { now?: () => Date } = {}): Promise<TestApi> {
+    const { ds } = await migratedDataSource();
+    const keys = new ApiKeys(ds);
+    const authFailures = new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
+    const app = createApp(
+      {
+        ds,
+        sites: new SiteDirectory(ds, TEST_REALM),
+        meetings: new MeetingBook(ds, { min: 2000, max: 2099 }, options.now),
+        keys,
+        authFailures,
+        sipDomain: TEST_REALM,
+        log: silentLogger,
+        readiness: async () => ({ database: 'up' }),
+      },
+      'test',
+    );
+    const server = createServer(app.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const issue = async (role: 'admin' | 'operator' | 'viewer') => (await keys.issue(`test-${role}`, role, cliActor)).token;
+    const tokens = { admin: await issue('admin'), operator: await issue('operator'), viewer: await issue('viewer') };
+    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures);
+  }
+
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = options.key === undefined ? this.tokens.admin : options.key;
+    if (key) headers['authorization'] = `Bearer ${key}`;
+    let body: string | undefined = options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] ??= 'application/json';
+    }
+    if (options.contentType) headers['content-type'] = options.contentType;
+    const res = await fetch(`${this.base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((r) => this.server.close(() => r()));
+    await this.ds.destroy();
+  }
+}

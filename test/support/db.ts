@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { createDataSource, migrate } from '../../src/db/data-source';
+import { testPostgres } from './hooks';
+
+/** A new, empty database on the test server; every suite gets its own. */
+export async function createTestDatabase(): Promise<string> {
+  const admin = testPostgres().adminUrl;
+  const name = `diemcau_test_${randomBytes(5).toString('hex')}`;
+  const c = new Client({ connectionString: admin });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A migrated database and a DataSource on it. */
+export async function migratedDataSource(): Promise<{ ds: DataSource; url: string }> {
+  const url = await createTestDatabase();
+  const { ds } = createDataSource({ url });
+  await ds.initialize();
+  await migrate(ds);
+  return { ds, url };
+}
+
+/** Empties the directory and the bookings; API keys stay, so a suite's keys keep working. */
+export async function truncateBookings(ds: DataSource): Promise<void> {
+  await ds.query('TRUNCATE meeting_site, meeting, site, audit_event CASCADE');
+}
