@@ -46,9 +46,10 @@ const falsy = new Set(['false', '0', 'no', 'n', 'không']);
 /** Parses and validates the file without touching the database. */
 export function parseSiteCsv(text: string): { header: string[]; rows: ParsedRow[]; errors: ImportLineError[] } {
   let records: { record: Record<string, string>; info: { lines: number } }[];
+  let header: string[] = [];
   try {
     records = parse(text, {
-      columns: (header: string[]) => header.map((h) => h.trim()),
+      columns: (names: string[]) => (header = names.map((h) => h.trim())),
       bom: true,
       skip_empty_lines: true,
       trim: true,
@@ -60,9 +61,6 @@ export function parseSiteCsv(text: string): { header: string[]; rows: ParsedRow[
     return { header: [], rows: [], errors: [{ line, message: `not valid CSV: ${(err as Error).message}` }] };
   }
   const errors: ImportLineError[] = [];
-  const first = records[0];
-  if (!first) return { header: [], rows: [], errors: [{ line: 1, message: 'the file has no sites' }] };
-  const header = Object.keys(first.record);
   const unknown = header.filter((h) => !(siteCsvColumns as readonly string[]).includes(h));
   if (unknown.length) {
     errors.push({ line: 1, message: `unknown column(s) ${unknown.join(', ')}; known: ${siteCsvColumns.join(', ')}` });
@@ -71,6 +69,7 @@ export function parseSiteCsv(text: string): { header: string[]; rows: ParsedRow[
     if (!header.includes(required)) errors.push({ line: 1, message: `column "${required}" is required` });
   }
   if (errors.length) return { header, rows: [], errors };
+  if (!records.length) return { header, rows: [], errors: [{ line: 2, message: 'the file has no sites' }] };
 
   const rows: ParsedRow[] = [];
   const seen = new Map<string, number>();

@@ -28,7 +28,9 @@ interface ConflictingMeeting {
 
 const ROOM_CONSTRAINT = 'meeting_room_no_overlap';
 const SITE_CONSTRAINT = 'meeting_site_no_overlap';
-/** Attempts at allocating a free room number when concurrent bookings take the same one. */
+/** Advisory lock key serialising room-number allocation ("dcroom" in ASCII). */
+const ROOM_ALLOCATION_LOCK = 0x6463726f6f6d;
+/** Attempts at allocating a free room number when a booking with an explicit number takes it meanwhile. */
 const ALLOCATION_ATTEMPTS = 5;
 
 /**
@@ -197,8 +199,13 @@ export class MeetingBook {
     }
   }
 
-  /** Lowest number in the configured range with no active booking overlapping [startsAt, endsAt). */
+  /**
+   * Lowest number in the configured range with no active booking overlapping [startsAt, endsAt).
+   * Allocating bookings queue on an advisory lock held to commit, so concurrent ones pick different
+   * numbers instead of all racing for the same one.
+   */
   private async freeRoom(em: EntityManager, startsAt: Date, endsAt: Date): Promise<number> {
+    await em.query(`SELECT pg_advisory_xact_lock($1)`, [ROOM_ALLOCATION_LOCK]);
     const rows: { n: number }[] = await em.query(
       `SELECT n FROM generate_series($1::int, $2::int) AS n
         WHERE NOT EXISTS (
@@ -220,7 +227,7 @@ export class MeetingBook {
   private async invite(em: EntityManager, meetingId: string, siteIds: string[]): Promise<void> {
     if (!siteIds.length) return;
     await em.query(
-      `INSERT INTO meeting_site (meeting_id, site_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
+      `INSERT INTO meeting_site (meeting_id, site_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT (meeting_id, site_id) DO NOTHING`,
       [meetingId, siteIds],
     );
   }

@@ -6,7 +6,7 @@ import { FailureLimiter } from '../../src/access/failure-limiter';
 import { createApp } from '../../src/api/app';
 import { cliActor } from '../../src/audit/audit';
 import { SiteDirectory } from '../../src/directory/sites';
-import { silentLogger } from '../../src/log';
+import { createLogger, silentLogger } from '../../src/log';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import { migratedDataSource } from './db';
 
@@ -49,7 +49,7 @@ export class TestApi {
         keys,
         authFailures,
         sipDomain: TEST_REALM,
-        log: silentLogger,
+        log: process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger,
         readiness: async () => ({ database: 'up' }),
       },
       'test',

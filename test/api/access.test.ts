@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { TestApi } from '../support/api';
+
+describe('API: keys, roles, audit, health and the OpenAPI document', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await TestApi.start();
+  });
+  after(async () => api.close());
+
+  it('answers 401 without a key or with a bad one, and 429 once a source keeps failing', async () => {
+    const none = await api.request('GET', '/api/v1/sites', { key: null });
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="diemcau"');
+    const forged = `${api.tokens.viewer.slice(0, -4)}AAAA`;
+    for (let i = 0; i < 4; i++) assert.equal((await api.request('GET', '/api/v1/sites', { key: forged })).status, 401);
+    assert.equal((await api.request('GET', '/api/v1/sites', { key: 'garbage' })).status, 401);
+    const blocked = await api.request('GET', '/api/v1/sites', { key: api.tokens.admin });
+    assert.equal(blocked.status, 429, 'even a good key waits out the block');
+    assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+  });
+
+  // The suite above left 127.0.0.1 blocked on its limiter; these use an app of their own.
+  describe('with a fresh limiter', () => {
+    let fresh: TestApi;
+    before(async () => {
+      fresh = await TestApi.start();
+    });
+    after(async () => fresh.close());
+
+    it('issues keys to admins only, shows the token once, and revokes', async () => {
+      const denied = await fresh.request('POST', '/api/v1/api-keys', { key: fresh.tokens.operator, json: { name: 'x', role: 'viewer' } });
+      assert.equal(denied.status, 403);
+      const issued = await fresh.request('POST', '/api/v1/api-keys', { json: { name: 'Trực ban', role: 'viewer' } });
+      assert.equal(issued.status, 201);
+      assert.match(issued.body.token, /^dck_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+      const [row] = await fresh.ds.query('SELECT * FROM api_key WHERE id = $1', [issued.body.id]);
+      assert.ok(!JSON.stringify(row).includes(issued.body.token.split('_').pop()), 'the secret is not stored');
+      assert.equal((await fresh.request('GET', '/api/v1/meetings', { key: issued.body.token })).status, 200);
+      const list = await fresh.request('GET', '/api/v1/api-keys');
+      assert.ok(!list.text.includes('secret') && !list.text.includes(issued.body.token));
+      assert.ok(list.body.items.find((k: { id: string; lastUsedAt: string | null }) => k.id === issued.body.id).lastUsedAt);
+      assert.equal((await fresh.request('DELETE', `/api/v1/api-keys/${issued.body.id}`)).status, 204);
+      assert.equal((await fresh.request('DELETE', `/api/v1/api-keys/${issued.body.id}`)).status, 204, 'revoking twice is a no-op');
+      assert.equal((await fresh.request('GET', '/api/v1/meetings', { key: issued.body.token })).status, 401);
+    });
+
+    it('records every write in the audit log, readable by admins only', async () => {
+      await fresh.request('POST', '/api/v1/sites', { json: { code: 'ayun', name: 'Xã Ayun' } });
+      const events = await fresh.request('GET', '/api/v1/audit-events?resourceType=site');
+      assert.equal(events.status, 200);
+      assert.equal(events.body.items[0].action, 'site.create');
+      assert.equal(events.body.items[0].actor, 'apikey:test-admin');
+      assert.equal((await fresh.request('GET', '/api/v1/audit-events', { key: fresh.tokens.operator })).status, 403);
+    });
+
+    it('reports health and readiness without a key', async () => {
+      assert.deepEqual((await fresh.request('GET', '/healthz', { key: null })).body, { status: 'ok' });
+      const ready = await fresh.request('GET', '/readyz', { key: null });
+      assert.deepEqual(ready.body, { ready: true, dependencies: { database: 'up' } });
+    });
+
+    it('documents every route it serves in openapi.json', async () => {
+      const doc = (await fresh.request('GET', '/api/v1/openapi.json', { key: null })).body;
+      assert.equal(doc.openapi, '3.1.0');
+      const documented = new Set(
+        Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+          Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+        ),
+      );
+      const served = [
+        'GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json',
+        'GET /api/v1/sites', 'POST /api/v1/sites', 'POST /api/v1/sites/import',
+        'GET /api/v1/sites/{id}', 'PATCH /api/v1/sites/{id}', 'DELETE /api/v1/sites/{id}',
+        'GET /api/v1/meetings', 'POST /api/v1/meetings',
+        'GET /api/v1/meetings/{id}', 'PATCH /api/v1/meetings/{id}', 'DELETE /api/v1/meetings/{id}',
+        'GET /api/v1/api-keys', 'POST /api/v1/api-keys', 'DELETE /api/v1/api-keys/{id}',
+        'GET /api/v1/audit-events',
+      ];
+      for (const op of served) assert.ok(documented.has(op), `${op} is documented`);
+      assert.equal(documented.size, served.length, [...documented].join(', '));
+      const create = doc.paths['/api/v1/meetings'].post.requestBody.content['application/json'].schema;
+      assert.equal(create.$ref, '#/components/schemas/MeetingCreate');
+      const schema = doc.components.schemas.MeetingCreate;
+      assert.deepEqual(schema.required.sort(), ['endsAt', 'startsAt', 'title']);
+      assert.equal(schema.additionalProperties, false);
+      assert.equal(doc.components.schemas.Site.properties.hasSipPassword.type, 'boolean');
+      assert.equal(doc.components.schemas.Site.properties.sipHa1, undefined);
+      // Every $ref resolves.
+      const refs = JSON.stringify(doc).match(/#\/components\/schemas\/[A-Za-z0-9]+/g) ?? [];
+      for (const ref of refs) assert.ok(doc.components.schemas[ref.split('/').pop()!], `${ref} resolves`);
+    });
+  });
+});

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../src/config/env';
+
+describe('configuration', () => {
+  it('has safe defaults: embedded database, loopback HTTP, no SIP', () => {
+    const c = loadConfig({});
+    assert.deepEqual(c.database, { embedded: { dataDir: './data' } });
+    assert.deepEqual(c.http, { host: '127.0.0.1', port: 3000 });
+    assert.equal(c.sip.drachtio, undefined);
+    assert.deepEqual(c.freeswitch, []);
+  });
+
+  it('parses server lists', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db/diemcau',
+      DRACHTIO_HOST: '127.0.0.1',
+      FREESWITCH_SERVERS: '10.0.0.5:8021:ClueCon, 10.0.0.6:8021:s3cret:with:colons',
+      RTPENGINE_SERVERS: '127.0.0.1:22222,[::1]:22223',
+      ROOM_NUMBERS: '3000-3999',
+    });
+    assert.deepEqual(c.database, { url: 'postgres://u:p@db/diemcau' });
+    assert.deepEqual(c.sip.drachtio, { host: '127.0.0.1', port: 9022, secret: 'cymru' });
+    assert.deepEqual(c.freeswitch[1], { host: '10.0.0.6', port: 8021, password: 's3cret:with:colons' });
+    assert.deepEqual(c.rtpengine, [{ host: '127.0.0.1', port: 22222 }, { host: '::1', port: 22223 }]);
+    assert.deepEqual(c.roomNumbers, { min: 3000, max: 3999 });
+  });
+
+  it('lists every bad variable in one readable error', () => {
+    assert.throws(
+      () => loadConfig({ HTTP_PORT: '70000', DATABASE_URL: 'mysql://x', FREESWITCH_SERVERS: 'fs1', JOIN_TOKEN_SECRET: 'short', TIME_ZONE: 'Mars/Base' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const vars = err.problems.map((p) => p.split(':')[0]).sort();
+        assert.deepEqual(vars, ['DATABASE_URL', 'FREESWITCH_SERVERS', 'HTTP_PORT', 'JOIN_TOKEN_SECRET']);
+        return true;
+      },
+    );
+    assert.throws(() => loadConfig({ TIME_ZONE: 'Mars/Base' }), /TIME_ZONE: unknown time zone/);
+  });
+});
