@@ -1,4 +1,5 @@
 import { DirectoryAndBookings1764230400000 } from './1764230400000-directory-and-bookings';
+import { RegistrationsAndParticipations1764316800000 } from './1764316800000-registrations-and-participations';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
-export const migrations = [DirectoryAndBookings1764230400000];
+export const migrations = [DirectoryAndBookings1764230400000, RegistrationsAndParticipations1764316800000];

@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  const log = createLogger(config.log);
+  const log = createLogger(config.log, command === 'serve' ? 1 : 2);
 
   switch (command) {
     case 'serve':
