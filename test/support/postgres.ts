@@ -74,13 +74,27 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  // runuser does not pass signals on, so the server is stopped through pg_ctl — also when the test
+  // process exits early, so that no cluster outlives its run.
+  const [stopCmd, stopArgs] = wrap(join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'immediate', '-s']);
+  const stopNow = () => {
+    if (proc.exitCode !== null) return;
+    try {
+      execFileSync(stopCmd, stopArgs, { stdio: 'pipe' });
+    } catch {
+      proc.kill('SIGKILL');
+    }
+  };
+  process.once('exit', () => {
+    stopNow();
+    rmSync(dir, { recursive: true, force: true });
+  });
   return {
     adminUrl,
     async stop() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
-        const [stopCmd, stopArgs] = wrap(join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'immediate', '-s']);
-        execFileSync(stopCmd, stopArgs, { stdio: 'pipe' });
+        stopNow();
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
