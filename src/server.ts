@@ -4,6 +4,8 @@ import type { Config } from './config/env';
 import { createApp } from './api/app';
 import type { DependencyState } from './api/deps';
 import type { Logger } from './log';
+import { SipService } from './calls/sip/sip-service';
+import { collectPin } from './calls/steps/collect-pin';
 
 /**
  * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
@@ -11,6 +13,12 @@ import type { Logger } from './log';
  */
 export async function serve(config: Config, log: Logger): Promise<void> {
   const ctx = await openContext(config, log, { migrate: true });
+  const sip = config.sip.drachtio
+    ? new SipService(ctx.ds, config, config.sip.drachtio, log, (endpoint, meeting) =>
+        collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '' }),
+      )
+    : null;
+  await sip?.start();
   const readiness = async (): Promise<Record<string, DependencyState>> => {
     let database: DependencyState = 'up';
     try {
@@ -18,7 +26,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     } catch {
       database = 'down';
     }
-    return { database };
+    return { database, ...(sip ? sip.states() : { 'drachtio-server': 'not configured' }) };
   };
   const app = createApp(
     {
@@ -51,6 +59,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     };
     process.on('SIGTERM', stop).on('SIGINT', stop);
   });
+  await sip?.stop();
   await ctx.close();
   log.info('stopped');
 }

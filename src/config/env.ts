@@ -65,6 +65,15 @@ export const envSchema = z.object({
   DRACHTIO_SECRET: z.string().min(1).default('cymru'),
   FREESWITCH_SERVERS: freeswitchList.default([]),
   RTPENGINE_SERVERS: hostPort('an rtpengine').default([]),
+  FREESWITCH_CALLBACK_ADDRESS: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Address FreeSWITCH connects back to for call control (this host, as FreeSWITCH reaches it)'),
+  CONFERENCE_PROFILE: z.string().regex(/^[\w-]+$/).default('diemcau-video').describe('FreeSWITCH conference profile'),
+  SOUNDS_DIR: z.string().min(1).default('/usr/share/diemcau/sounds').describe('Prompts as FreeSWITCH sees them'),
+  JOIN_OPEN_MINUTES: int(0, 240).default(15).describe('Callers may join this long before a meeting starts'),
+  ROOM_CAPACITY: int(2, 1000).default(100).describe('Participants one meeting holds'),
   JOIN_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ROOM_NUMBERS: range.default({ min: 2000, max: 2999 }).describe('Range room numbers are allocated from'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -82,6 +91,8 @@ export interface Config {
     drachtio?: { host: string; port: number; secret: string };
   };
   freeswitch: { host: string; port: number; password: string }[];
+  media: { callbackAddress: string; conferenceProfile: string; soundsDir: string };
+  admission: { openBeforeMs: number; capacity: number };
   rtpengine: { host: string; port: number }[];
   joinTokenSecret?: string;
   roomNumbers: { min: number; max: number };
@@ -122,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : {}),
     },
     freeswitch: e.FREESWITCH_SERVERS,
+    media: { callbackAddress: e.FREESWITCH_CALLBACK_ADDRESS, conferenceProfile: e.CONFERENCE_PROFILE, soundsDir: e.SOUNDS_DIR },
+    admission: { openBeforeMs: e.JOIN_OPEN_MINUTES * 60_000, capacity: e.ROOM_CAPACITY },
     rtpengine: e.RTPENGINE_SERVERS,
     ...(e.JOIN_TOKEN_SECRET ? { joinTokenSecret: e.JOIN_TOKEN_SECRET } : {}),
     roomNumbers: e.ROOM_NUMBERS,

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { recordAudit, type Actor } from '../audit/audit';
 import { isSqlState, SqlState } from '../db/errors';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../errors';
-import { digestHa1 } from './sip-credentials';
+import { digestHa1 } from '../sip-auth';
 import { foldForSearch } from './search-text';
 import { SiteEntity, type Site } from './site.entity';
 import type { SiteCreate, SiteListQuery, SiteUpdate } from './site.schema';

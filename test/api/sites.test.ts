@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { digestHa1 } from '../../src/directory/sip-credentials';
+import { digestHa1 } from '../../src/sip-auth';
 import { TEST_REALM, TestApi } from '../support/api';
 import { truncateBookings } from '../support/db';
 

@@ -341,7 +341,9 @@ describe('sip-auth', () => {
 
     it('returns undefined when a required parameter is missing', () => {
       for (const p of ['username', 'realm', 'nonce', 'uri', 'response']) {
-        const without = RFC.split(', ').filter((kv) => !kv.startsWith(`${p}=`)).join(', ');
+        const params = RFC.replace(/^Digest /, '').split(', ');
+        assert.equal(params.filter((kv) => kv.startsWith(`${p}=`)).length, 1, p);
+        const without = `Digest ${params.filter((kv) => !kv.startsWith(`${p}=`)).join(', ')}`;
         assert.equal(parseAuthorization(without), undefined, p);
       }
       assert.equal(parseAuthorization(RFC.replace('response="6629fae49393a05397450978507c4ef1"', 'response="xyz"')), undefined);

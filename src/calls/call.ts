@@ -1,0 +1,129 @@
+import type Mrf from 'drachtio-fsmrf';
+import type { Logger } from '../log';
+import type { MediaLease } from '../media/freeswitch/media-servers';
+import type { EndReason, Participations } from '../meetings/participations';
+import type { SipDialog } from './sip/srf-types';
+
+const STEP_TIMEOUT_MS = 5000;
+
+export type CallState = 'setup' | 'answered' | 'joined' | 'closed';
+
+export interface CallInfo {
+  callId: string;
+  meetingId: string;
+  siteId: string | null;
+  displayName: string;
+  source: string;
+  moderator: boolean;
+}
+
+/**
+ * One caller from INVITE to hang-up. It owns, in the order they are acquired, a media lease, a
+ * FreeSWITCH endpoint, the SIP dialog and the participation row, and `close` releases all of them in
+ * the order docs/teardown.md gives. Closing twice is a no-op; a failing step does not stop the rest.
+ */
+export class Call {
+  #state: CallState = 'setup';
+  #lease: MediaLease | null = null;
+  #endpoint: Mrf.Endpoint | null = null;
+  #dialog: SipDialog | null = null;
+  #participationId: string | null = null;
+  #closing: Promise<void> | null = null;
+  readonly log: Logger;
+
+  constructor(
+    readonly info: CallInfo,
+    private readonly participations: Participations,
+    log: Logger,
+    private readonly onClosed: (call: Call) => void,
+  ) {
+    // The caller's log already carries the Call-ID and meeting id.
+    this.log = log;
+  }
+
+  get state(): CallState {
+    return this.#state;
+  }
+
+  /** A method, not a getter, so that checks between awaits are not narrowed away by the compiler. */
+  isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  get endpoint(): Mrf.Endpoint | null {
+    return this.#endpoint;
+  }
+
+  get participationId(): string | null {
+    return this.#participationId;
+  }
+
+  get mediaServer(): string | null {
+    return this.#lease?.serverId ?? null;
+  }
+
+  /** The endpoint is ours from here on; if FreeSWITCH hangs it up, the call ends. */
+  attachMedia(lease: MediaLease, endpoint: Mrf.Endpoint): void {
+    this.#lease = lease;
+    this.#endpoint = endpoint;
+    endpoint.once('destroy', () => {
+      this.#endpoint = null; // FreeSWITCH already hung up: nothing to destroy there
+      void this.close('bridge-hangup');
+    });
+  }
+
+  /** The caller's dialog; a BYE from the caller ends the call. */
+  attachDialog(dialog: SipDialog): void {
+    this.#dialog = dialog;
+    this.#state = 'answered';
+    dialog.once('destroy', () => {
+      this.#dialog = null; // the caller hung up: no BYE to send
+      void this.close('caller-hangup');
+    });
+  }
+
+  joined(participationId: string): void {
+    this.#participationId = participationId;
+    this.#state = 'joined';
+  }
+
+  /** Tears everything down once; later calls wait for the same teardown. */
+  close(reason: EndReason): Promise<void> {
+    this.#closing ??= this.#teardown(reason);
+    return this.#closing;
+  }
+
+  async #teardown(reason: EndReason): Promise<void> {
+    const was = this.#state;
+    this.#state = 'closed';
+    this.onClosed(this);
+    const step = async (what: string, fn: () => Promise<unknown> | void) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        // A peer that never answers our BYE must not hold the rest of the teardown.
+        await Promise.race([
+          fn(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
+          }),
+        ]);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, step: what }, 'teardown step failed');
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const dialog = this.#dialog;
+    const endpoint = this.#endpoint;
+    this.#dialog = null;
+    this.#endpoint = null;
+    await Promise.all([
+      step('dialog', () => dialog?.destroy()),
+      step('endpoint', () => endpoint?.destroy()),
+    ]);
+    this.#lease?.release();
+    const participation = this.#participationId;
+    if (participation) await step('participation', () => this.participations.close(participation, reason));
+    this.log.info({ reason, was }, 'call ended');
+  }
+}

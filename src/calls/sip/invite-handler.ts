@@ -1,0 +1,195 @@
+import type Mrf from 'drachtio-fsmrf';
+import type { DataSource } from 'typeorm';
+import { siteForSource } from '../../directory/site-lookup';
+import type { Logger } from '../../log';
+import type { MediaServerPool } from '../../media/freeswitch/media-servers';
+import { conferenceName } from '../../media/freeswitch/conference';
+import type { Meeting } from '../../meetings/meeting.entity';
+import type { Participations } from '../../meetings/participations';
+import { findRoomBookings } from '../../meetings/room-bookings';
+import { decideAdmission, type AdmissionPolicy } from '../admission';
+import { Call } from '../call';
+import type { CallRegistry } from '../call-registry';
+import { parseDialledRoom } from '../dialled-room';
+import { isScanner } from '../scanners';
+import { checkOffer, negotiated } from '../sdp';
+import { uriUser } from './contact-header';
+import type { SipAuthenticator } from './sip-authenticator';
+import type { SipDialog, SipRequest, SipResponse, SrfApp } from './srf-types';
+
+/** Asks a caller answered without a PIN for it; resolves `ok` to let them in. */
+export type PinCollector = (endpoint: Mrf.Endpoint, meeting: Meeting) => Promise<'ok' | 'failed'>;
+
+export interface InviteDeps {
+  srf: SrfApp;
+  ds: DataSource;
+  auth: SipAuthenticator;
+  calls: CallRegistry;
+  media: MediaServerPool;
+  participations: Participations;
+  policy: AdmissionPolicy;
+  conferenceProfile: string;
+  collectPin: PinCollector;
+  log: Logger;
+  now?: () => Date;
+  /** When false (shutting down), new calls get 503 with Retry-After. */
+  accepting?: () => boolean;
+}
+
+/**
+ * An INVITE to the bridge, from arrival to "in the conference": route by room number, identify the
+ * caller, apply the meeting's rules, then media, answer, optional PIN, join, record. Every refusal is
+ * a final response with a Warning saying why; every failure after resources were taken goes through
+ * Call.close.
+ */
+export function inviteHandler(deps: InviteDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async (req: SipRequest, res: SipResponse): Promise<void> => {
+    const callId = req.get('Call-ID') ?? '';
+    const source = req.source_address;
+    let log = deps.log.child({ callId, source: `${source}:${req.source_port}` });
+    const refuse = (status: number, phrase: string, why: string, headers: Record<string, string> = {}) => {
+      log.info({ status, why }, 'call refused');
+      if (!res.finalResponseSent) {
+        res.send(status, phrase, {
+          headers: { Warning: `399 diemcau "${why.replace(/["\\]/g, '')}"`, Reason: `SIP;cause=${status};text="${phrase}"`, ...headers },
+        });
+      }
+    };
+    let call: Call | undefined;
+    try {
+      if (deps.accepting && !deps.accepting()) return refuse(503, 'Service Unavailable', 'the bridge is restarting', { 'Retry-After': '30' });
+      if (isScanner(req.get('User-Agent'))) {
+        deps.auth.failures.fail(source);
+        return refuse(403, 'Forbidden', 'scanner');
+      }
+      if (deps.auth.blocked(source)) return refuse(403, 'Forbidden', 'too many failed authentications from this address');
+      const dialled = parseDialledRoom(uriUser(req.uri));
+      if (!dialled) return refuse(404, 'Not Found', 'dial a room number, e.g. sip:2001@bridge');
+
+      const at = now();
+      const bookings = await findRoomBookings(deps.ds, dialled.room, at, deps.policy.openBeforeMs);
+      const meeting = bookings.current?.meeting;
+      log = log.child({ meetingId: meeting?.id, room: dialled.room });
+
+      let siteId: string | null = null;
+      let siteName: string | null = null;
+      if (meeting) {
+        const outcome = await deps.auth.authenticate('INVITE', req.get('Proxy-Authorization'), source);
+        if (outcome.kind === 'forbidden') return refuse(403, 'Forbidden', outcome.why);
+        if (outcome.kind === 'challenge') {
+          res.send(407, 'Proxy Authentication Required', { headers: { 'Proxy-Authenticate': outcome.header } });
+          return;
+        }
+        const site = outcome.kind === 'site' ? outcome.site : await siteForSource(deps.ds, source);
+        if (!site && !meeting.allowGuests) {
+          // Not recognised by its address: a room system with credentials can still prove who it is.
+          res.send(407, 'Proxy Authentication Required', { headers: { 'Proxy-Authenticate': deps.auth.challenge() } });
+          return;
+        }
+        siteId = site?.id ?? null;
+        siteName = site?.name ?? null;
+      }
+
+      const decision = decideAdmission(at, dialled, bookings, { siteId }, meeting ? deps.calls.roomState(meeting.id) : { locked: false, participants: 0 }, deps.policy);
+      if (decision.kind === 'reject') return refuse(decision.status, decision.phrase, decision.why);
+      const offer = checkOffer(req.body ?? '');
+      if (!offer.ok) return refuse(488, 'Not Acceptable Here', offer.why);
+      if (!req.body?.trim()) return refuse(488, 'Not Acceptable Here', 'send an SDP offer in the INVITE');
+      const lease = deps.media.pick();
+      if (!lease) return refuse(503, 'Service Unavailable', 'no media server is available', { 'Retry-After': '10' });
+
+      call = new Call(
+        { callId, meetingId: decision.meetingId, siteId, displayName: siteName ?? displayNameOf(req.get('From')) ?? 'Khách', source: `${source}:${req.source_port}`, moderator: decision.moderator },
+        deps.participations,
+        log,
+        (c) => deps.calls.remove(c),
+      );
+      const current = call;
+      deps.calls.add(current);
+      req.on('cancel', () => void current.close('caller-hangup'));
+
+      let endpoint: Mrf.Endpoint;
+      try {
+        endpoint = await lease.ms.createEndpoint({ remoteSdp: req.body });
+      } catch (err) {
+        lease.release();
+        await current.close('media-failure');
+        return refuse(488, 'Not Acceptable Here', `the media server refused the offer: ${(err as Error).message}`);
+      }
+      current.attachMedia(lease, endpoint);
+      if (current.isClosed()) return void (await endpoint.destroy().catch(() => undefined));
+
+      let dialog: SipDialog;
+      try {
+        dialog = await deps.srf.createUAS(req, res, { localSdp: endpoint.local.sdp });
+      } catch (err) {
+        // Most often the caller cancelled while the endpoint was being made.
+        log.info({ err: (err as Error).message }, 'answer failed');
+        await current.close('caller-hangup');
+        return;
+      }
+      current.attachDialog(dialog);
+      if (current.isClosed()) return;
+      dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, mreq, mres));
+
+      if (decision.pin === 'collect' && meeting) {
+        if ((await deps.collectPin(endpoint, meeting)) !== 'ok') {
+          log.info('PIN not entered; hanging up');
+          await current.close('bridge-hangup');
+          return;
+        }
+        if (current.isClosed()) return;
+      }
+      const { memberId } = await endpoint.join(conferenceName(decision.meetingId), {
+        profile: deps.conferenceProfile,
+        flags: { ...(decision.moderator && { moderator: true }), ...(decision.muted && { mute: true }) },
+      });
+      const codecs = negotiated(endpoint.local.sdp);
+      const participationId = await deps.participations.open({
+        meetingId: decision.meetingId,
+        siteId,
+        displayName: current.info.displayName,
+        callId,
+        source: current.info.source,
+        protocol: 'sip',
+        direction: 'in',
+        audioCodec: codecs.audio,
+        videoCodec: codecs.video,
+        moderator: decision.moderator,
+        mediaServer: lease.serverId,
+        memberId,
+      });
+      current.joined(participationId);
+      // The caller may have hung up while the row was written.
+      if (current.isClosed()) await deps.participations.close(participationId, 'caller-hangup');
+      log.info({ memberId, site: siteName, moderator: decision.moderator, codecs }, 'caller joined');
+    } catch (err) {
+      log.error({ err }, 'call setup failed');
+      if (call) await call.close('media-failure');
+      refuse(500, 'Server Internal Error', 'the bridge failed to set up the call');
+    }
+  };
+}
+
+/** Re-INVITE from the caller (hold, resume, codec change): pass the SDP to FreeSWITCH and answer with its SDP. */
+async function reinvite(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res: SipResponse): Promise<void> {
+  try {
+    if (!req.body?.trim()) {
+      res.send(200, { body: endpoint.local.sdp });
+      return;
+    }
+    const answer = await endpoint.modify(req.body);
+    res.send(200, { body: answer });
+    call.log.info({ direction: /a=(sendonly|inactive)/.exec(req.body)?.[1] ?? 'sendrecv' }, 're-INVITE');
+  } catch (err) {
+    call.log.warn({ err: (err as Error).message }, 're-INVITE refused');
+    res.send(488, 'Not Acceptable Here');
+  }
+}
+
+function displayNameOf(from: string | undefined): string | undefined {
+  const m = /^\s*"((?:[^"\\]|\\.)*)"/.exec(from ?? '') ?? /^\s*([^<"]+?)\s*</.exec(from ?? '');
+  const name = m?.[1]?.replace(/\\(.)/g, '$1').trim();
+  return name || undefined;
+}

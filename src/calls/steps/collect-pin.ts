@@ -1,0 +1,109 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type Mrf from 'drachtio-fsmrf';
+import { promptPath, type PromptLanguage } from '../../media/prompts/catalog';
+
+/**
+ * The PIN prompt for callers that dialled a meeting with a PIN but without the PIN in the URI:
+ * FreeSWITCH asks for it (digits by RFC 4733 telephone-events or SIP INFO, both arrive as channel
+ * DTMF), `tries` times, saying "wrong PIN" between attempts and "goodbye" after the last one.
+ */
+
+/** What the step needs of a drachtio-fsmrf Endpoint (narrow, so tests can wrap one). */
+export interface PinPromptEndpoint {
+  playCollect(opts: Mrf.PlayCollectOptions): Promise<Mrf.PlayCollectResult>;
+  play(file: string | string[]): Promise<unknown>;
+  once(event: 'destroy', listener: () => void): unknown;
+  removeListener(event: 'destroy', listener: () => void): unknown;
+}
+
+export interface CollectPinOptions {
+  /** absolute sounds root on the FreeSWITCH host, holding `diemcau/<lang>/<rate>/*.wav` */
+  soundsRoot: string;
+  language: PromptLanguage;
+  /** the meeting PIN: digits only */
+  expected: string;
+  /** attempts before giving up (default 3) */
+  tries?: number;
+  /** how long to wait for the first digit once the prompt has finished (default 10 s) */
+  timeoutMs?: number;
+  /** a pause this long after a digit ends the entry, for callers who forget '#' (default 5 s) */
+  digitTimeoutMs?: number;
+  /** abort when the caller hangs up: the step then returns 'failed' at once */
+  signal?: AbortSignal;
+}
+
+export type CollectPinResult = 'ok' | 'failed';
+
+/**
+ * Room systems would cut an entry at this length: more than any PIN we issue, so a caller who typed
+ * the PIN is never cut short, and a '#' after the digits is never left over for the next attempt.
+ */
+const MAX_DIGITS = 20;
+
+/** Compares without leaking through timing how many leading digits were right. */
+function samePin(entered: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(entered), digest(expected)) && entered === expected;
+}
+
+/** Resolves 'gone' when the endpoint is destroyed (BYE from FreeSWITCH, event socket lost) or on abort. */
+function whenGone(ep: PinPromptEndpoint, signal: AbortSignal | undefined): { gone: Promise<'gone'>; dispose: () => void } {
+  let dispose = () => undefined as void;
+  const gone = new Promise<'gone'>((resolve) => {
+    const onGone = () => resolve('gone');
+    ep.once('destroy', onGone);
+    signal?.addEventListener('abort', onGone, { once: true });
+    if (signal?.aborted) onGone();
+    dispose = () => {
+      ep.removeListener('destroy', onGone);
+      signal?.removeEventListener('abort', onGone);
+    };
+  });
+  return { gone, dispose };
+}
+
+/**
+ * Asks for the PIN until it is right ('ok', nothing more is played: the caller joins next) or the
+ * tries are used up ('failed', after "wrong PIN… goodbye": the call's owner hangs up).
+ * A hang-up in the middle also gives 'failed'.
+ */
+export async function collectPin(ep: PinPromptEndpoint, opts: CollectPinOptions): Promise<CollectPinResult> {
+  const tries = opts.tries ?? 3;
+  if (!/^\d{1,20}$/.test(opts.expected)) throw new Error('collectPin: the expected PIN must be 1 to 20 digits');
+  if (!Number.isInteger(tries) || tries < 1) throw new Error(`collectPin: tries must be a positive integer, not ${tries}`);
+  // fsmrf joins play_and_get_digits' arguments with spaces: a path with one would shift them all
+  if (/\s/.test(opts.soundsRoot)) throw new Error(`collectPin: the sounds root must not contain white space: ${opts.soundsRoot}`);
+
+  const file = (name: 'enter-pin' | 'wrong-pin' | 'goodbye') => promptPath(opts.soundsRoot, opts.language, name);
+  const { gone, dispose } = whenGone(ep, opts.signal);
+  // once the caller is gone the pending FreeSWITCH command may still fail: that is no news
+  const unlessGone = <T>(p: Promise<T>): Promise<T | 'gone'> => {
+    p.catch(() => undefined);
+    return Promise.race([gone, p]);
+  };
+  try {
+    for (let attempt = 1; attempt <= tries; attempt++) {
+      // one FreeSWITCH try per call: its own retry would replay enter-pin without saying why
+      const result = await unlessGone(ep.playCollect({
+        file: file('enter-pin'),
+        min: 1,
+        max: MAX_DIGITS,
+        tries: 1,
+        timeout: opts.timeoutMs ?? 10_000,
+        terminators: '#',
+        digitTimeout: opts.digitTimeoutMs ?? 5_000,
+        // an entry with '*' or letters is collected too (then rejected below) instead of
+        // FreeSWITCH playing its own "invalid" file
+        regexp: '.+',
+      }));
+      if (result === 'gone') return 'failed';
+      if (samePin(result.digits ?? '', opts.expected)) return 'ok';
+      // the last failure also says goodbye, in the same playback (no gap between the two)
+      const feedback = attempt < tries ? file('wrong-pin') : [file('wrong-pin'), file('goodbye')];
+      if ((await unlessGone(ep.play(feedback))) === 'gone') return 'failed';
+    }
+    return 'failed';
+  } finally {
+    dispose();
+  }
+}

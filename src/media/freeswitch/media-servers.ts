@@ -1,0 +1,154 @@
+import { EventEmitter } from 'node:events';
+import Mrf from 'drachtio-fsmrf';
+import type { DependencyState } from '../../api/deps';
+import type { Logger } from '../../log';
+
+export interface FreeswitchServer {
+  host: string;
+  port: number;
+  password: string;
+}
+
+export interface MediaServerPoolOptions {
+  /** Address FreeSWITCH's outbound event socket connects back to (drachtio-fsmrf would guess a public one). */
+  callbackAddress: string;
+  log: Logger;
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+/** A claim on one media server for one call; releasing twice is a no-op. */
+export interface MediaLease {
+  readonly serverId: string;
+  readonly ms: Mrf.MediaServer;
+  release(): void;
+}
+
+interface Slot {
+  id: string;
+  server: FreeswitchServer;
+  ms: Mrf.MediaServer | null;
+  state: DependencyState;
+  active: number;
+  retryMs: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * Every configured FreeSWITCH, each connected through drachtio-fsmrf and reconnected with backoff when
+ * its event socket drops. A server that is down takes no new calls; `pick` leases the least loaded one.
+ */
+export class MediaServerPool extends EventEmitter {
+  readonly #slots: Slot[];
+  readonly #mrf: Mrf;
+  #closed = false;
+
+  constructor(srf: unknown, servers: readonly FreeswitchServer[], private readonly options: MediaServerPoolOptions) {
+    super();
+    this.#mrf = new Mrf(srf);
+    this.#slots = servers.map((server) => ({
+      id: `${server.host}:${server.port}`,
+      server,
+      ms: null,
+      state: 'connecting',
+      active: 0,
+      retryMs: options.reconnectMinMs ?? 500,
+      timer: null,
+    }));
+  }
+
+  start(): void {
+    for (const slot of this.#slots) void this.#connect(slot);
+  }
+
+  /** The least loaded server that is up, or undefined when none is (the caller answers 503). */
+  pick(): MediaLease | undefined {
+    const up = this.#slots.filter((s) => s.state === 'up' && s.ms);
+    if (!up.length) return undefined;
+    const slot = up.reduce((a, b) => (b.active < a.active ? b : a));
+    slot.active++;
+    let released = false;
+    return {
+      serverId: slot.id,
+      ms: slot.ms!,
+      release: () => {
+        if (released) return;
+        released = true;
+        slot.active--;
+      },
+    };
+  }
+
+  states(): Record<string, DependencyState> {
+    return Object.fromEntries(this.#slots.map((s) => [`freeswitch ${s.id}`, s.state]));
+  }
+
+  /** The connected media server with this id, for commands on calls it already carries. */
+  server(id: string): Mrf.MediaServer | undefined {
+    return this.#slots.find((s) => s.id === id && s.state === 'up')?.ms ?? undefined;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const slot of this.#slots) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = null;
+      slot.ms?.disconnect();
+      slot.ms = null;
+      slot.state = 'down';
+    }
+  }
+
+  async #connect(slot: Slot): Promise<void> {
+    const log = this.options.log.child({ mediaServer: slot.id });
+    try {
+      const ms = await this.#mrf.connect({
+        address: slot.server.host,
+        port: slot.server.port,
+        secret: slot.server.password,
+        listenAddress: this.options.callbackAddress,
+        advertisedAddress: this.options.callbackAddress,
+      });
+      if (this.#closed) {
+        ms.disconnect();
+        return;
+      }
+      slot.ms = ms;
+      slot.state = 'up';
+      slot.retryMs = this.options.reconnectMinMs ?? 500;
+      log.info('media server up');
+      this.emit('up', slot.id);
+      ms.once('end', () => this.#lost(slot, 'event socket closed'));
+      ms.on('error', (err) => log.warn({ err }, 'media server error'));
+    } catch (err) {
+      log.warn({ err: (err as Error).message, retryMs: slot.retryMs }, 'media server unreachable');
+      this.#retry(slot);
+    }
+  }
+
+  #lost(slot: Slot, why: string): void {
+    if (this.#closed || slot.state !== 'up') return;
+    this.options.log.warn({ mediaServer: slot.id, why }, 'media server down');
+    slot.ms?.removeAllListeners();
+    try {
+      slot.ms?.disconnect();
+    } catch {
+      // already gone
+    }
+    slot.ms = null;
+    slot.state = 'down';
+    this.emit('down', slot.id);
+    this.#retry(slot);
+  }
+
+  #retry(slot: Slot): void {
+    if (this.#closed) return;
+    if (slot.state !== 'up') slot.state = 'down';
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      void this.#connect(slot);
+    }, slot.retryMs);
+    slot.retryMs = Math.min(slot.retryMs * 2, this.options.reconnectMaxMs ?? 10_000);
+  }
+}

@@ -1,0 +1,75 @@
+import type { DataSource } from 'typeorm';
+
+export type EndReason =
+  | 'caller-hangup'
+  | 'bridge-hangup'
+  | 'kicked'
+  | 'meeting-ended'
+  | 'media-failure'
+  | 'shutdown'
+  | 'crash';
+
+export interface NewParticipation {
+  meetingId: string;
+  siteId: string | null;
+  displayName: string;
+  callId: string;
+  source: string;
+  protocol: 'sip' | 'h323' | 'webrtc';
+  direction: 'in' | 'out';
+  audioCodec: string | null;
+  videoCodec: string | null;
+  moderator: boolean;
+  mediaServer: string;
+  memberId: number | null;
+}
+
+/** How often open participations are marked as still alive. */
+export const HEARTBEAT_MS = 30_000;
+
+/**
+ * The record of who was in which meeting, when. Rows are opened when a caller is in the conference and
+ * closed exactly once; a crash leaves them open, and the next start closes them at their last heartbeat.
+ */
+export class Participations {
+  constructor(private readonly ds: DataSource) {}
+
+  async open(p: NewParticipation): Promise<string> {
+    const [row] = (await this.ds.query(
+      `INSERT INTO participation (meeting_id, site_id, display_name, call_id, source, protocol, direction,
+         audio_codec, video_codec, moderator, media_server, member_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+      [p.meetingId, p.siteId, p.displayName, p.callId, p.source, p.protocol, p.direction, p.audioCodec, p.videoCodec, p.moderator, p.mediaServer, p.memberId],
+    )) as { id: string }[];
+    return row!.id;
+  }
+
+  /** Closes an open participation; closing twice keeps the first end. */
+  async close(id: string, reason: EndReason): Promise<void> {
+    await this.ds.query(`UPDATE participation SET left_at = now(), last_seen_at = now(), end_reason = $2 WHERE id = $1 AND left_at IS NULL`, [id, reason]);
+  }
+
+  async heartbeat(ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.ds.query(`UPDATE participation SET last_seen_at = now() WHERE id = ANY($1::uuid[]) AND left_at IS NULL`, [ids]);
+  }
+
+  /** At start-up: whatever is still open belongs to a process that died; it ended when last seen. */
+  async closeDangling(): Promise<number> {
+    const [row] = (await this.ds.query(
+      `WITH closed AS (
+         UPDATE participation SET left_at = greatest(last_seen_at, joined_at), end_reason = 'crash'
+          WHERE left_at IS NULL RETURNING 1)
+       SELECT count(*)::int AS n FROM closed`,
+    )) as { n: number }[];
+    return row!.n;
+  }
+
+  async openCount(meetingId?: string): Promise<number> {
+    const [row] = (await this.ds.query(
+      `SELECT count(*)::int AS n FROM participation WHERE left_at IS NULL AND ($1::uuid IS NULL OR meeting_id = $1)`,
+      [meetingId ?? null],
+    )) as { n: number }[];
+    return row!.n;
+  }
+}

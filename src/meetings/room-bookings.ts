@@ -1,0 +1,33 @@
+import type { DataSource } from 'typeorm';
+import type { RoomBookings } from '../calls/admission';
+import { MeetingEntity, type Meeting } from './meeting.entity';
+
+/**
+ * The meetings of one room around `now`: the one open now (joinable from `openBeforeMs` before its
+ * start), else the next and the previous, so a refusal can say why.
+ */
+export async function findRoomBookings(ds: DataSource, room: number, now: Date, openBeforeMs: number): Promise<RoomBookings> {
+  const repo = ds.getRepository(MeetingEntity);
+  const currentRow = await repo
+    .createQueryBuilder('m')
+    .where('m.room_number = :room', { room })
+    .andWhere(`m.status IN ('scheduled', 'live')`)
+    .andWhere('m.starts_at - make_interval(secs => :open) <= :now AND m.ends_at > :now', { open: openBeforeMs / 1000, now })
+    .orderBy('m.starts_at')
+    .getOne();
+  if (currentRow) {
+    const invited: { site_id: string }[] = await ds.query(`SELECT site_id FROM meeting_site WHERE meeting_id = $1`, [currentRow.id]);
+    return { current: { meeting: currentRow, invited: new Set(invited.map((r) => r.site_id)) }, next: null, previous: null };
+  }
+  const next: Meeting | null = await repo
+    .createQueryBuilder('m')
+    .where('m.room_number = :room AND m.status = :s AND m.starts_at > :now', { room, s: 'scheduled', now })
+    .orderBy('m.starts_at')
+    .getOne();
+  const previous: Meeting | null = await repo
+    .createQueryBuilder('m')
+    .where('m.room_number = :room AND m.starts_at <= :now', { room, now })
+    .orderBy('m.ends_at', 'DESC')
+    .getOne();
+  return { current: null, next, previous };
+}

@@ -1,0 +1,80 @@
+import Srf from 'drachtio-srf';
+import type { DataSource } from 'typeorm';
+import { SipService } from '../../src/calls/sip/sip-service';
+import type { PinCollector } from '../../src/calls/sip/invite-handler';
+import { loadConfig, type Config } from '../../src/config/env';
+import { createLogger, silentLogger } from '../../src/log';
+import { migratedDataSource } from './db';
+import { connectSrf, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer } from './stack';
+
+export const BRIDGE_DOMAIN = 'bridge.test';
+
+/**
+ * The real bridge for SIP tests: drachtio-server and FreeSWITCH started with the project's config,
+ * a migrated PostgreSQL database, and the SipService of src/ connected to both.
+ */
+export interface TestBridge {
+  ds: DataSource;
+  config: Config;
+  sip: SipService;
+  drachtio: DrachtioServer;
+  fs: FreeswitchServer;
+  /** `127.0.0.1:<port>` of the bridge's SIP listener. */
+  target: string;
+  /** Open FreeSWITCH channels (drachtio-fsmrf's own control legs included). */
+  channels(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startBridge(opts: { collectPin?: PinCollector; env?: Record<string, string>; freeswitch?: FreeswitchServer } = {}): Promise<TestBridge> {
+  const { ds, url } = await migratedDataSource();
+  const drachtio = await startDrachtio();
+  const fs = opts.freeswitch ?? (await startFreeswitch());
+  const config = loadConfig({
+    DATABASE_URL: url,
+    SIP_DOMAIN: BRIDGE_DOMAIN,
+    DRACHTIO_HOST: drachtio.host,
+    DRACHTIO_PORT: String(drachtio.adminPort),
+    DRACHTIO_SECRET: drachtio.secret,
+    FREESWITCH_SERVERS: `${fs.host}:${fs.eslPort}:${fs.eslPassword}`,
+    FREESWITCH_CALLBACK_ADDRESS: '127.0.0.1',
+    ...opts.env,
+  });
+  const log = process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger;
+  const sip = new SipService(ds, config, config.sip.drachtio!, log, opts.collectPin ?? (async () => 'failed'));
+  await sip.start();
+  await waitFor('the bridge to connect to drachtio-server and FreeSWITCH', async () => {
+    const s = sip.states();
+    return Object.values(s).every((v) => v === 'up') ? true : undefined;
+  }, 20_000);
+  const channels = async () => Number((await fs.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
+  return {
+    ds,
+    config,
+    sip,
+    drachtio,
+    fs,
+    target: `127.0.0.1:${drachtio.sipPort}`,
+    channels,
+    async stop() {
+      await sip.stop();
+      await ds.destroy();
+      await drachtio.stop();
+      if (!opts.freeswitch) await fs.stop();
+    },
+  };
+}
+
+/** A second drachtio-server with an app on it, acting as callers (a UAC of our own, with real SIP). */
+export async function startCaller(): Promise<{ srf: Srf; stop(): Promise<void> }> {
+  const drachtio = await startDrachtio();
+  const srf = new Srf();
+  await connectSrf(srf, drachtio);
+  return {
+    srf,
+    async stop() {
+      srf.disconnect();
+      await drachtio.stop();
+    },
+  };
+}
