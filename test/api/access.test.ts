@@ -71,7 +71,7 @@ describe('API: keys, roles, audit, health and the OpenAPI document', () => {
       const served = [
         'GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json',
         'GET /api/v1/sites', 'POST /api/v1/sites', 'POST /api/v1/sites/import',
-        'GET /api/v1/sites/{id}', 'PATCH /api/v1/sites/{id}', 'DELETE /api/v1/sites/{id}',
+        'GET /api/v1/sites/{id}', 'PATCH /api/v1/sites/{id}', 'DELETE /api/v1/sites/{id}', 'GET /api/v1/sites/{id}/status',
         'GET /api/v1/meetings', 'POST /api/v1/meetings',
         'GET /api/v1/meetings/{id}', 'PATCH /api/v1/meetings/{id}', 'DELETE /api/v1/meetings/{id}',
         'GET /api/v1/api-keys', 'POST /api/v1/api-keys', 'DELETE /api/v1/api-keys/{id}',

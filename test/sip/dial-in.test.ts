@@ -32,6 +32,17 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
       cliActor,
     );
     meetingId = m.meeting.id;
+    const booking = (room: number, from: number, to: number, extra: Record<string, unknown> = {}) =>
+      book.create(
+        { title: `Phòng ${room}`, roomNumber: room, startsAt: new Date(Date.now() + from * hour).toISOString(), endsAt: new Date(Date.now() + to * hour).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi', ...extra },
+        cliActor,
+      );
+    await booking(2002, 3, 4); // opens later
+    const cancelled = await booking(2003, -1, 1);
+    await book.cancel(cancelled.meeting.id, cliActor);
+    await booking(2004, -1, 1, { pin: '4321' });
+    await sites.create({ code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal', allowedNetworks: [], enabled: true }, cliActor);
+    await booking(2005, -1, 1, { allowGuests: false, invitedSites: ['ia-pal'], chairSite: 'ia-pal', mode: 'lecture' });
   });
 
   after(async () => {
@@ -97,15 +108,99 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
   });
 
-  it('refuses unknown and closed rooms with the right final response and a reason', async () => {
+  it('refuses with the right final response and says why', async () => {
     const a = await RtpPeer.open();
     peers.push(a);
-    for (const [user, status] of [['9999', 404], ['conference', 404]] as const) {
-      await assert.rejects(dial(user, a, 'x'), (err: { status: number }) => {
-        assert.equal(err.status, status);
+    const cases: [string, number, RegExp][] = [
+      ['9999', 404, /no meeting is booked/],
+      ['conference', 404, /dial a room number/],
+      ['2002', 480, /opens at/],
+      ['2003', 480, /was cancelled/],
+      ['2004*1111', 403, /PIN/],
+      ['2005', 407, /./],
+    ];
+    for (const [user, status, why] of cases) {
+      await assert.rejects(dial(user, a, 'x'), (err: { status: number; res?: { get(h: string): string | undefined } }) => {
+        assert.equal(err.status, status, user);
+        if (status !== 407) assert.match(err.res?.get('Warning') ?? '', why, user);
         return true;
       });
     }
     assert.equal(bridge.sip.calls.all().length, 0);
+    assert.equal(await bridge.channels(), 0);
+  });
+
+  it('admits an invited site that proves itself with digest credentials, as moderator of a lecture', async () => {
+    const a = await RtpPeer.open();
+    peers.push(a);
+    const dialog = await caller.srf.createUAC(`sip:2005@${bridge.target}`, {
+      localSdp: a.sdp(),
+      headers: { From: '<sip:ia-pal@bridge.test>' },
+      auth: { username: 'ia-pal', password: 'mat-khau-ia-pal' },
+    });
+    const [row] = await waitFor('the participation', async () => {
+      const rows = await bridge.ds.query(`SELECT p.moderator, s.code FROM participation p JOIN site s ON s.id = p.site_id WHERE p.left_at IS NULL`);
+      return rows.length ? rows : undefined;
+    });
+    assert.deepEqual(row, { moderator: true, code: 'ia-pal' });
+    await dialog.destroy();
+    await assert.rejects(
+      caller.srf.createUAC(`sip:2005@${bridge.target}`, { localSdp: a.sdp(), auth: { username: 'ia-pal', password: 'wrong-password' } }),
+      (err: { status: number }) => err.status === 403,
+    );
+  });
+
+  it('answers 488 to an offer with no codec the bridge speaks', async () => {
+    const sdp = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 18', 'a=rtpmap:18 G729/8000', ''].join('\r\n');
+    await assert.rejects(caller.srf.createUAC(`sip:2001@${bridge.target}`, { localSdp: sdp }), (err: { status: number }) => err.status === 488);
+  });
+
+  it('answers 486 when the room is locked', async () => {
+    const a = await RtpPeer.open();
+    peers.push(a);
+    bridge.sip.calls.setLocked(meetingId, true);
+    try {
+      await assert.rejects(dial('2001', a, 'x'), (err: { status: number }) => err.status === 486);
+    } finally {
+      bridge.sip.calls.setLocked(meetingId, false);
+    }
+  });
+
+  it('puts a caller on hold and back with re-INVITEs through the same FreeSWITCH endpoint', async () => {
+    const a = await RtpPeer.open();
+    peers.push(a);
+    const dialog = await dial('2001', a, 'Xã Ayun');
+    await waitFor('caller in', async () => ((await openRows()) === 1 ? true : undefined));
+    const held = await dialog.modify(a.sdp({ direction: 'sendonly' }));
+    assert.match(String(held), /a=(recvonly|inactive)/);
+    const resumed = await dialog.modify(a.sdp({ direction: 'sendrecv' }));
+    assert.match(String(resumed), /a=sendrecv|^(?![\s\S]*a=(recvonly|inactive|sendonly))/);
+    assert.equal(await openRows(), 1, 'still in the meeting');
+    await dialog.destroy();
+    await waitFor('all gone', async () => ((await openRows()) === 0 && (await bridge.channels()) === 0 ? true : undefined), 10_000);
+  });
+
+  it('cleans up a call cancelled while its media is being set up', async () => {
+    const a = await RtpPeer.open();
+    peers.push(a);
+    // Freeze FreeSWITCH so the CANCEL arrives while the bridge waits for its endpoint: the endpoint
+    // then turns up after the call is gone and must be destroyed, not leaked.
+    process.kill(bridge.fs.pid, 'SIGSTOP');
+    let sent: { cancel(): void } | undefined;
+    try {
+      // drachtio-srf calls cbRequest(err, req); its typings say (req).
+      const cbRequest = ((_err: unknown, req: { cancel(): void }) => {
+        sent = req;
+      }) as unknown as (req: Srf.SrfRequest) => void;
+      const attempt = caller.srf.createUAC(`sip:2001@${bridge.target}`, { localSdp: a.sdp() }, { cbRequest });
+      await waitFor('the bridge to take the call', async () => (bridge.sip.calls.all().length === 1 ? true : undefined));
+      sent!.cancel();
+      await assert.rejects(attempt, (err: { status: number }) => err.status === 487);
+      await waitFor('the call to close', async () => (bridge.sip.calls.all().length === 0 ? true : undefined));
+    } finally {
+      process.kill(bridge.fs.pid, 'SIGCONT');
+    }
+    await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 15_000);
+    assert.equal(await openRows(), 0);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { importSites } from '../../directory/site-import';
+import { siteStatus } from '../../directory/site-status';
 import { siteCreateSchema, siteListQuerySchema, siteUpdateSchema } from '../../directory/site.schema';
 import type { ApiDeps } from '../deps';
 import { authProblems, pageOf, problems, writeProblems } from '../common';
@@ -9,6 +10,22 @@ import { presentSite, siteOut } from './site.presenter';
 const importReport = z
   .object({ created: z.number().int(), updated: z.number().int(), dryRun: z.boolean() })
   .meta({ id: 'SiteImportReport' });
+
+const siteStatusOut = z
+  .object({
+    registered: z.boolean(),
+    registrations: z.array(
+      z.object({
+        contact: z.string(),
+        userAgent: z.string().nullable(),
+        source: z.string(),
+        transport: z.string(),
+        expiresAt: z.iso.datetime(),
+      }),
+    ),
+    inCall: z.object({ meetingId: z.uuid(), callId: z.string(), since: z.iso.datetime() }).nullable(),
+  })
+  .meta({ id: 'SiteStatus' });
 
 const actorOf = (caller: Caller | null) => caller!.actor;
 
@@ -66,6 +83,30 @@ export function siteRoutes({ ds, sites }: ApiDeps) {
       responses: { 200: { description: 'The site', schema: siteOut }, ...authProblems, 404: problems[404] },
       async handler(ctx, { params }) {
         ctx.body = presentSite(await sites.get(params.id));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/sites/{id}/status',
+      tag: 'sites',
+      summary: 'Where the site is registered (contact, user agent, expiry) and whether it is in a call',
+      permission: 'read',
+      params: uuidParams,
+      responses: { 200: { description: 'Registration and call state', schema: siteStatusOut }, ...authProblems, 404: problems[404] },
+      async handler(ctx, { params }) {
+        const site = await sites.get(params.id);
+        const status = await siteStatus(ds, site.id);
+        ctx.body = {
+          registered: status.registered,
+          registrations: status.bindings.map((b) => ({
+            contact: b.contact,
+            userAgent: b.userAgent,
+            source: b.source,
+            transport: b.transport,
+            expiresAt: b.expiresAt.toISOString(),
+          })),
+          inCall: status.inCall ? { ...status.inCall, since: status.inCall.since.toISOString() } : null,
+        };
       },
     }),
     route({
