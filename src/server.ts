@@ -14,8 +14,8 @@ import { collectPin } from './calls/steps/collect-pin';
 export async function serve(config: Config, log: Logger): Promise<void> {
   const ctx = await openContext(config, log, { migrate: true });
   const sip = config.sip.drachtio
-    ? new SipService(ctx.ds, config, config.sip.drachtio, log, (endpoint, meeting) =>
-        collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '' }),
+    ? new SipService(ctx.ds, config, config.sip.drachtio, log, (endpoint, meeting, signal) =>
+        collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '', signal }),
       )
     : null;
   await sip?.start();

@@ -29,6 +29,7 @@ export class Call {
   #dialog: SipDialog | null = null;
   #participationId: string | null = null;
   #closing: Promise<void> | null = null;
+  readonly #ended = new AbortController();
   readonly log: Logger;
 
   constructor(
@@ -43,6 +44,11 @@ export class Call {
 
   get state(): CallState {
     return this.#state;
+  }
+
+  /** Aborts when the call closes, so a step in progress (the PIN prompt) stops at once. */
+  get signal(): AbortSignal {
+    return this.#ended.signal;
   }
 
   /** A method, not a getter, so that checks between awaits are not narrowed away by the compiler. */
@@ -96,6 +102,7 @@ export class Call {
   async #teardown(reason: EndReason): Promise<void> {
     const was = this.#state;
     this.#state = 'closed';
+    this.#ended.abort();
     this.onClosed(this);
     const step = async (what: string, fn: () => Promise<unknown> | void) => {
       let timer: NodeJS.Timeout | undefined;

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -71,7 +72,11 @@ export const envSchema = z.object({
     .default('127.0.0.1')
     .describe('Address FreeSWITCH connects back to for call control (this host, as FreeSWITCH reaches it)'),
   CONFERENCE_PROFILE: z.string().regex(/^[\w-]+$/).default('diemcau-video').describe('FreeSWITCH conference profile'),
-  SOUNDS_DIR: z.string().min(1).default('/usr/share/diemcau/sounds').describe('Prompts as FreeSWITCH sees them'),
+  SOUNDS_DIR: z
+    .string()
+    .min(1)
+    .default('./dialplans/freeswitch/sounds')
+    .describe('Where FreeSWITCH finds the prompts (`npm run prompts` writes them); absolute on the FreeSWITCH host'),
   JOIN_OPEN_MINUTES: int(0, 240).default(15).describe('Callers may join this long before a meeting starts'),
   ROOM_CAPACITY: int(2, 1000).default(100).describe('Participants one meeting holds'),
   JOIN_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -133,7 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : {}),
     },
     freeswitch: e.FREESWITCH_SERVERS,
-    media: { callbackAddress: e.FREESWITCH_CALLBACK_ADDRESS, conferenceProfile: e.CONFERENCE_PROFILE, soundsDir: e.SOUNDS_DIR },
+    media: { callbackAddress: e.FREESWITCH_CALLBACK_ADDRESS, conferenceProfile: e.CONFERENCE_PROFILE, soundsDir: resolve(e.SOUNDS_DIR) },
     admission: { openBeforeMs: e.JOIN_OPEN_MINUTES * 60_000, capacity: e.ROOM_CAPACITY },
     rtpengine: e.RTPENGINE_SERVERS,
     ...(e.JOIN_TOKEN_SECRET ? { joinTokenSecret: e.JOIN_TOKEN_SECRET } : {}),

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import type Srf from 'drachtio-srf';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cliActor } from '../../src/audit/audit';
+import { collectPin } from '../../src/calls/steps/collect-pin';
+import { generatePrompts, missingPromptTools } from '../../src/media/prompts/generate';
 import { SiteDirectory } from '../../src/directory/sites';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
@@ -17,11 +22,18 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
   let bridge: TestBridge;
   let caller: { srf: Srf; stop(): Promise<void> };
   let meetingId: string;
+  let soundsRoot: string;
+  let promptsReady = false;
   const peers: RtpPeer[] = [];
 
   before(async function () {
     requireStack(this, 'SIP dial-in and media tests');
-    bridge = await startBridge();
+    soundsRoot = mkdtempSync(join(tmpdir(), 'diemcau-sounds-'));
+    promptsReady = (await missingPromptTools()).length === 0;
+    if (promptsReady) await generatePrompts(soundsRoot);
+    bridge = await startBridge({
+      collectPin: (ep, meeting, signal) => collectPin(ep, { soundsRoot, language: meeting.language, expected: meeting.pin ?? '', signal }),
+    });
     caller = await startCaller();
     const sites = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
     const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
@@ -49,6 +61,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     for (const p of peers) p.close();
     await caller?.stop();
     await bridge?.stop();
+    if (soundsRoot) rmSync(soundsRoot, { recursive: true, force: true });
   });
 
   async function dial(user: string, peer: RtpPeer, name: string): Promise<Dialog> {
@@ -148,6 +161,29 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
       caller.srf.createUAC(`sip:2005@${bridge.target}`, { localSdp: a.sdp(), auth: { username: 'ia-pal', password: 'wrong-password' } }),
       (err: { status: number }) => err.status === 403,
     );
+  });
+
+  it('asks a guest who dialled no PIN for it on the keypad, then lets them in', async function () {
+    if (!promptsReady) {
+      console.log('skip: PIN prompt by keypad: espeak-ng or sox not installed (apt-get install espeak-ng sox)');
+      this.skip();
+    }
+    const a = await RtpPeer.open();
+    peers.push(a);
+    const dialog = await dial('2004', a, 'Trưởng thôn');
+    const target = sdpAudioTarget(dialog.remote.sdp);
+    a.startSilence(target);
+    await waitFor('the prompt to be heard', async () => (a.received().packets > 25 ? true : undefined), 10_000);
+    assert.equal(bridge.sip.calls.all()[0]?.state, 'answered', 'answered but not yet in the meeting');
+    await a.sendDtmf(target, '4321#');
+    const [row] = await waitFor('the guest in the meeting', async () => {
+      const rows = await bridge.ds.query(`SELECT display_name, site_id FROM participation p JOIN meeting m ON m.id = p.meeting_id WHERE m.room_number = 2004 AND p.left_at IS NULL`);
+      return rows.length ? rows : undefined;
+    }, 15_000);
+    assert.deepEqual(row, { display_name: 'Trưởng thôn', site_id: null });
+    a.stop();
+    await dialog.destroy();
+    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 10_000);
   });
 
   it('answers 488 to an offer with no codec the bridge speaks', async () => {

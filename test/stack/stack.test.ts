@@ -7,6 +7,7 @@ import {
 // drachtio-fsmrf 4.1.2 ships no typings: just what this test touches.
 interface FsmrfEndpoint {
   uuid: string;
+  join(conference: string): Promise<{ memberId: number; confUuid: string }>;
   destroy(): Promise<void>;
 }
 interface FsmrfMediaServer {
@@ -49,6 +50,15 @@ describe('SIP/media stack: drachtio-server + FreeSWITCH with the project config'
     await connectSrf(srf, drachtio!);
   });
 
+  /** connected once, by the first test that needs it */
+  async function connectMrf(): Promise<FsmrfMediaServer> {
+    // explicit addresses: fsmrf would otherwise advertise the first non-loopback IPv4
+    ms ??= await new Mrf(srf!).connect({
+      address: fs!.host, port: fs!.eslPort, secret: fs!.eslPassword, listenAddress: '127.0.0.1', advertisedAddress: '127.0.0.1',
+    });
+    return ms;
+  }
+
   after(async function () {
     // clients first: drachtio-srf emits (unhandled) errors when its server vanishes under it
     ms?.disconnect();
@@ -86,12 +96,7 @@ describe('SIP/media stack: drachtio-server + FreeSWITCH with the project config'
   });
 
   it('creates and destroys a drachtio-fsmrf endpoint without leaving a channel', async function () {
-    const mrf = new Mrf(srf!);
-    // explicit addresses: fsmrf would otherwise advertise the first non-loopback IPv4
-    ms = await mrf.connect({
-      address: fs!.host, port: fs!.eslPort, secret: fs!.eslPassword, listenAddress: '127.0.0.1', advertisedAddress: '127.0.0.1',
-    });
-    const ep = await ms.createEndpoint();
+    const ep = await (await connectMrf()).createEndpoint();
     assert.ok(ep.uuid, 'endpoint has a FreeSWITCH channel uuid');
     // uuid_exists asks the core directly; `show channels` reads the lagging core database
     assert.equal((await fs!.fsCli(`uuid_exists ${ep.uuid}`)).trim(), 'true');
@@ -99,5 +104,24 @@ describe('SIP/media stack: drachtio-server + FreeSWITCH with the project config'
     await waitFor('no FreeSWITCH channel left', async () =>
       /^0 total\./m.test(await fs!.fsCli('show channels count')) ? true : undefined);
     assert.equal((await fs!.fsCli(`uuid_exists ${ep.uuid}`)).trim(), 'false');
+  });
+
+  it('mixes video in the diemcau-video profile with the project layouts', async function () {
+    const server = await connectMrf();
+    const eps = [await server.createEndpoint(), await server.createEndpoint()];
+    try {
+      for (const ep of eps) await ep.join('stack-probe@diemcau-video');
+      assert.match(await fs!.fsCli('conference list'), /Conference stack-probe \(2 members rate: 48000 flags: [^)]*video_muxing/);
+      for (const layout of ['1up_top_left+9', '4x4']) {
+        assert.match(await fs!.fsCli(`conference stack-probe vid-layout ${layout}`), /^\+OK/, layout);
+      }
+      assert.match(await fs!.fsCli('conference stack-probe vid-layout group:grid'), /^\+OK Change to layout group \[grid\]/);
+    } finally {
+      // fsmrf's destroy() queues a hangup behind the running conference application: end that first
+      await fs!.fsCli('conference stack-probe kick all');
+      for (const ep of eps) await ep.destroy();
+    }
+    await waitFor('the conference to end', async () =>
+      /No active conferences/.test(await fs!.fsCli('conference list')) ? true : undefined);
   });
 });

@@ -163,13 +163,24 @@ function removeDir(dir: string): void {
   else rmSync(dir, { recursive: true, force: true });
 }
 
-// Last resort when a test run dies or forgets stop(): mocha runs with --exit, so 'exit' fires.
+// Last resort when a test run dies or forgets stop(): mocha runs with --exit, so 'exit' fires; on
+// Ctrl-C/kill we clean up and re-raise, as mocha's own handlers do. The FreeSWITCH daemon is not
+// our child: nothing else would ever stop it.
 const children = new Set<ChildProcess>();
 const daemonPids = new Set<number>();
-process.once('exit', () => {
+function killAll(): void {
   for (const c of children) c.kill('SIGKILL');
-  for (const pid of daemonPids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-});
+  for (const pid of daemonPids) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+}
+process.once('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    killAll();
+    process.kill(process.pid, sig);
+  });
+}
 
 function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);

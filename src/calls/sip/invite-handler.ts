@@ -18,7 +18,7 @@ import type { SipAuthenticator } from './sip-authenticator';
 import type { SipDialog, SipRequest, SipResponse, SrfApp } from './srf-types';
 
 /** Asks a caller answered without a PIN for it; resolves `ok` to let them in. */
-export type PinCollector = (endpoint: Mrf.Endpoint, meeting: Meeting) => Promise<'ok' | 'failed'>;
+export type PinCollector = (endpoint: Mrf.Endpoint, meeting: Meeting, signal: AbortSignal) => Promise<'ok' | 'failed'>;
 
 export interface InviteDeps {
   srf: SrfApp;
@@ -132,9 +132,10 @@ export function inviteHandler(deps: InviteDeps) {
       current.attachDialog(dialog);
       if (current.isClosed()) return;
       dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, mreq, mres));
+      dialog.on('info', (ireq, ires) => void relayInfo(current, endpoint, ireq, ires));
 
       if (decision.pin === 'collect' && meeting) {
-        if ((await deps.collectPin(endpoint, meeting)) !== 'ok') {
+        if ((await deps.collectPin(endpoint, meeting, current.signal)) !== 'ok') {
           log.info('PIN not entered; hanging up');
           await current.close('bridge-hangup');
           return;
@@ -185,6 +186,22 @@ async function reinvite(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res
   } catch (err) {
     call.log.warn({ err: (err as Error).message }, 're-INVITE refused');
     res.send(488, 'Not Acceptable Here');
+  }
+}
+
+/** SIP INFO digits (application/dtmf-relay) go on to FreeSWITCH, which hears them as DTMF. */
+async function relayInfo(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res: SipResponse): Promise<void> {
+  const type = req.get('Content-Type') ?? '';
+  if (!/^application\/(dtmf-relay|dtmf)\b/i.test(type)) {
+    res.send(200);
+    return;
+  }
+  try {
+    await (endpoint.dialog as SipDialog).request({ method: 'INFO', headers: { 'Content-Type': type }, body: req.body });
+    res.send(200);
+  } catch (err) {
+    call.log.warn({ err: (err as Error).message }, 'INFO relay failed');
+    res.send(500);
   }
 }
 

@@ -34,31 +34,33 @@ export interface CollectPinOptions {
 
 export type CollectPinResult = 'ok' | 'failed';
 
+/** The longest PIN accepted here; meetings issue 4 to 10 digits (meeting.schema.ts). */
+const MAX_PIN = 20;
 /**
- * Room systems would cut an entry at this length: more than any PIN we issue, so a caller who typed
- * the PIN is never cut short, and a '#' after the digits is never left over for the next attempt.
+ * FreeSWITCH ends an entry at this many digits. Longer than any PIN, so an entry ends with '#' or
+ * the digit timeout, never early with the caller's '#' left over for the next try.
  */
-const MAX_DIGITS = 20;
+const MAX_DIGITS = MAX_PIN + 4;
 
-/** Compares without leaking through timing how many leading digits were right. */
+/** Compares fixed-length digests: the time taken does not tell how many leading digits were right. */
 function samePin(entered: string, expected: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(entered), digest(expected)) && entered === expected;
+  return timingSafeEqual(digest(entered), digest(expected));
 }
 
 /** Resolves 'gone' when the endpoint is destroyed (BYE from FreeSWITCH, event socket lost) or on abort. */
 function whenGone(ep: PinPromptEndpoint, signal: AbortSignal | undefined): { gone: Promise<'gone'>; dispose: () => void } {
-  let dispose = () => undefined as void;
+  let onGone: () => void = () => undefined;
   const gone = new Promise<'gone'>((resolve) => {
-    const onGone = () => resolve('gone');
-    ep.once('destroy', onGone);
-    signal?.addEventListener('abort', onGone, { once: true });
-    if (signal?.aborted) onGone();
-    dispose = () => {
-      ep.removeListener('destroy', onGone);
-      signal?.removeEventListener('abort', onGone);
-    };
+    onGone = () => resolve('gone');
   });
+  ep.once('destroy', onGone);
+  signal?.addEventListener('abort', onGone, { once: true });
+  if (signal?.aborted) onGone();
+  const dispose = () => {
+    ep.removeListener('destroy', onGone);
+    signal?.removeEventListener('abort', onGone);
+  };
   return { gone, dispose };
 }
 
@@ -69,7 +71,9 @@ function whenGone(ep: PinPromptEndpoint, signal: AbortSignal | undefined): { gon
  */
 export async function collectPin(ep: PinPromptEndpoint, opts: CollectPinOptions): Promise<CollectPinResult> {
   const tries = opts.tries ?? 3;
-  if (!/^\d{1,20}$/.test(opts.expected)) throw new Error('collectPin: the expected PIN must be 1 to 20 digits');
+  if (!/^\d+$/.test(opts.expected) || opts.expected.length > MAX_PIN) {
+    throw new Error(`collectPin: the expected PIN must be 1 to ${MAX_PIN} digits`);
+  }
   if (!Number.isInteger(tries) || tries < 1) throw new Error(`collectPin: tries must be a positive integer, not ${tries}`);
   // fsmrf joins play_and_get_digits' arguments with spaces: a path with one would shift them all
   if (/\s/.test(opts.soundsRoot)) throw new Error(`collectPin: the sounds root must not contain white space: ${opts.soundsRoot}`);
