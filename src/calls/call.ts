@@ -5,6 +5,21 @@ import type { EndReason, Participations } from '../meetings/participations';
 import type { SipDialog } from './sip/srf-types';
 
 const STEP_TIMEOUT_MS = 5000;
+/** drachtio-fsmrf's hangup can wait behind a running conference application; then we kill the channel. */
+const HANGUP_GRACE_MS = 2000;
+
+async function hangUp(endpoint: Mrf.Endpoint, ms: Mrf.MediaServer | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), HANGUP_GRACE_MS);
+  });
+  try {
+    const outcome = await Promise.race([endpoint.destroy().then(() => 'done' as const, () => 'failed' as const), graceOver]);
+    if (outcome !== 'done' && ms) await ms.api(`uuid_kill ${endpoint.uuid}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export type CallState = 'setup' | 'answered' | 'joined' | 'closed';
 
@@ -124,9 +139,10 @@ export class Call {
     const endpoint = this.#endpoint;
     this.#dialog = null;
     this.#endpoint = null;
+    const ms = this.#lease?.ms;
     await Promise.all([
       step('dialog', () => dialog?.destroy()),
-      step('endpoint', () => endpoint?.destroy()),
+      step('endpoint', () => (endpoint ? hangUp(endpoint, ms) : undefined)),
     ]);
     this.#lease?.release();
     const participation = this.#participationId;
