@@ -37,7 +37,8 @@ function isExecutable(path: string): boolean {
 
 /**
  * The env var wins outright: pointing it at a missing file means "not installed", so a test run can
- * prove the skip path on a machine that has the servers. Then PATH, then the local build in /opt.
+ * prove the skip path on a machine that has the servers (an empty value counts as unset). Then
+ * PATH, then the local build in /opt.
  */
 export function findBinary(envVar: StackBinaryEnv, name: string): string | undefined {
   const fromEnv = process.env[envVar];
