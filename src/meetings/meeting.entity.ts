@@ -21,6 +21,10 @@ export interface Meeting {
   /** Language of the prompts callers hear. */
   language: MeetingLanguage;
   status: MeetingStatus;
+  /** Set by the scheduler when it made the meeting live / ended it. */
+  wentLiveAt: Date | null;
+  endedAt: Date | null;
+  readinessSweptAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,6 +45,9 @@ export const MeetingEntity = new EntitySchema<Meeting>({
     mode: { type: 'text' },
     language: { type: 'text' },
     status: { type: 'text' },
+    wentLiveAt: { type: 'timestamptz', nullable: true, name: 'went_live_at' },
+    endedAt: { type: 'timestamptz', nullable: true, name: 'ended_at' },
+    readinessSweptAt: { type: 'timestamptz', nullable: true, name: 'readiness_swept_at' },
     createdAt: { type: 'timestamptz', name: 'created_at', createDate: true },
     updatedAt: { type: 'timestamptz', name: 'updated_at', updateDate: true },
   },

@@ -31,5 +31,5 @@ export async function migratedDataSource(): Promise<{ ds: DataSource; url: strin
 
 /** Empties the directory and the bookings; API keys stay, so a suite's keys keep working. */
 export async function truncateBookings(ds: DataSource): Promise<void> {
-  await ds.query('TRUNCATE participation, registration, meeting_site, meeting, site, audit_event CASCADE');
+  await ds.query('TRUNCATE dial_attempt, readiness_check, participation, registration, meeting_site, meeting, site, audit_event CASCADE');
 }

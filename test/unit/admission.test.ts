@@ -13,6 +13,7 @@ function meeting(over: Partial<Meeting> = {}): Meeting {
     id: 'm1', title: 'Giao ban', roomNumber: 2001, pin: '1234',
     startsAt: new Date('2026-12-01T01:00:00Z'), endsAt: new Date('2026-12-01T03:00:00Z'),
     chairSiteId: 'chair', dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi', status: 'scheduled',
+    wentLiveAt: null, endedAt: null, readinessSweptAt: null,
     createdAt: now, updatedAt: now, ...over,
   };
 }
