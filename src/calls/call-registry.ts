@@ -1,17 +1,46 @@
-import type { Call } from './call';
+import type { Logger } from '../log';
+import type { MeetingEvents } from '../meetings/meeting-events';
+import type { Participations } from '../meetings/participations';
 import type { RoomState } from './admission';
+import { Call, type CallInfo } from './call';
 
-/** The calls this process carries, by Call-ID and by meeting, and each room's lock. */
+/**
+ * The calls this process carries, by Call-ID and by meeting, each room's lock, and the events a call's
+ * life produces. Only the registry creates calls, and a call leaves it when it starts closing.
+ */
 export class CallRegistry {
   readonly #calls = new Map<string, Call>();
   readonly #locked = new Set<string>();
 
-  add(call: Call): void {
-    this.#calls.set(call.info.callId, call);
-  }
+  constructor(
+    private readonly participations: Participations,
+    private readonly events: MeetingEvents,
+  ) {}
 
-  remove(call: Call): void {
-    if (this.#calls.get(call.info.callId) === call) this.#calls.delete(call.info.callId);
+  start(info: CallInfo, log: Logger): Call {
+    const events = this.events;
+    const call = new Call(info, this.participations, log, {
+      joined: (c) =>
+        events.publish(c.info.meetingId, {
+          type: 'participant.joined',
+          participant: { id: c.participationId!, name: c.info.displayName, siteId: c.info.siteId, protocol: c.info.protocol, direction: c.info.direction, moderator: c.info.moderator },
+        }),
+      closing: (c) => {
+        if (this.#calls.get(c.info.callId) === c) this.#calls.delete(c.info.callId);
+      },
+      ended: (c, reason) => {
+        if (c.participationId) {
+          events.publish(c.info.meetingId, { type: 'participant.left', participantId: c.participationId, name: c.info.displayName, siteId: c.info.siteId, reason });
+        }
+      },
+      changed: (c, change) => {
+        if (!c.participationId) return;
+        if (change.muted !== undefined) events.publish(c.info.meetingId, { type: 'participant.muted', participantId: c.participationId, muted: change.muted });
+        if (change.talking !== undefined) events.publish(c.info.meetingId, { type: 'participant.talking', participantId: c.participationId, talking: change.talking });
+      },
+    });
+    this.#calls.set(info.callId, call);
+    return call;
   }
 
   get(callId: string): Call | undefined {
@@ -35,8 +64,13 @@ export class CallRegistry {
     else this.#locked.delete(meetingId);
   }
 
-  /** Whether a site has a call in progress. */
-  siteInCall(siteId: string): boolean {
-    return [...this.#calls.values()].some((c) => c.info.siteId === siteId);
+  /** The media server a meeting's calls are on: every call of a meeting must share one conference. */
+  mediaServerOf(meetingId: string): string | undefined {
+    return this.inMeeting(meetingId).find((c) => c.mediaServer)?.mediaServer ?? undefined;
+  }
+
+  /** The site's call in this meeting, if any. */
+  siteCall(meetingId: string, siteId: string): Call | undefined {
+    return this.inMeeting(meetingId).find((c) => c.info.siteId === siteId);
   }
 }

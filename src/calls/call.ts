@@ -30,6 +30,19 @@ export interface CallInfo {
   displayName: string;
   source: string;
   moderator: boolean;
+  protocol: 'sip' | 'h323' | 'webrtc';
+  direction: 'in' | 'out';
+}
+
+export interface CallHooks {
+  /** The caller is in the conference. */
+  joined(call: Call): void;
+  /** At the start of teardown: forget the call (room counts, roster). */
+  closing(call: Call): void;
+  /** After teardown, with the reason recorded. */
+  ended(call: Call, reason: EndReason): void;
+  /** Mute and talking changes reported by the conference. */
+  changed(call: Call, change: { muted?: boolean; talking?: boolean }): void;
 }
 
 /**
@@ -46,12 +59,17 @@ export class Call {
   #closing: Promise<void> | null = null;
   readonly #ended = new AbortController();
   readonly log: Logger;
+  memberId: number | null = null;
+  joinedAt: Date | null = null;
+  muted = false;
+  talking = false;
+  codecs: { audio: string | null; video: string | null } = { audio: null, video: null };
 
   constructor(
     readonly info: CallInfo,
     private readonly participations: Participations,
     log: Logger,
-    private readonly onClosed: (call: Call) => void,
+    private readonly hooks: CallHooks,
   ) {
     // The caller's log already carries the Call-ID and meeting id.
     this.log = log;
@@ -103,9 +121,27 @@ export class Call {
     });
   }
 
-  joined(participationId: string): void {
+  /** In the conference as `memberId`, recorded as `participationId`; follows the member's mute and talk events. */
+  joined(participationId: string, memberId: number, muted: boolean): void {
     this.#participationId = participationId;
     this.#state = 'joined';
+    this.memberId = memberId;
+    this.muted = muted;
+    this.joinedAt = new Date();
+    this.hooks.joined(this);
+    const conn = this.#endpoint?.conn;
+    conn?.on('esl::event::CUSTOM::*', (evt: Mrf.EslEvent) => {
+      if (evt.getHeader('Event-Subclass') !== 'conference::maintenance') return;
+      if (Number(evt.getHeader('Member-ID')) !== this.memberId) return;
+      const action = evt.getHeader('Action');
+      if (action === 'start-talking' || action === 'stop-talking') {
+        this.talking = action === 'start-talking';
+        this.hooks.changed(this, { talking: this.talking });
+      } else if (action === 'mute-member' || action === 'unmute-member') {
+        this.muted = action === 'mute-member';
+        this.hooks.changed(this, { muted: this.muted });
+      }
+    });
   }
 
   /** Tears everything down once; later calls wait for the same teardown. */
@@ -118,7 +154,7 @@ export class Call {
     const was = this.#state;
     this.#state = 'closed';
     this.#ended.abort();
-    this.onClosed(this);
+    this.hooks.closing(this);
     const step = async (what: string, fn: () => Promise<unknown> | void) => {
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -148,5 +184,6 @@ export class Call {
     const participation = this.#participationId;
     if (participation) await step('participation', () => this.participations.close(participation, reason));
     this.log.info({ reason, was }, 'call ended');
+    this.hooks.ended(this, reason);
   }
 }

@@ -77,6 +77,8 @@ declare module 'drachtio-fsmrf' {
       readonly remote: { sdp: string; mediaIp?: string; mediaPort?: string };
       readonly conf: { memberId?: number; name?: string; uuid?: string };
       readonly dialog: unknown;
+      /** The outbound event-socket connection of this channel (carries its conference events). */
+      readonly conn: EventEmitter;
       play(file: string | string[]): Promise<unknown>;
       playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult>;
       join(conference: string, opts?: JoinOptions): Promise<{ memberId: number; confUuid: string }>;

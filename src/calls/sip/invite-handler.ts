@@ -3,16 +3,16 @@ import type { DataSource } from 'typeorm';
 import { siteForSource } from '../../directory/site-lookup';
 import type { Logger } from '../../log';
 import type { MediaServerPool } from '../../media/freeswitch/media-servers';
-import { conferenceName } from '../../media/freeswitch/conference';
 import type { Meeting } from '../../meetings/meeting.entity';
 import type { Participations } from '../../meetings/participations';
 import { findRoomBookings } from '../../meetings/room-bookings';
 import { decideAdmission, type AdmissionPolicy } from '../admission';
-import { Call } from '../call';
+import type { Call } from '../call';
+import { joinMeeting } from '../steps/join-meeting';
 import type { CallRegistry } from '../call-registry';
 import { parseDialledRoom } from '../dialled-room';
 import { isScanner } from '../scanners';
-import { checkOffer, negotiated } from '../sdp';
+import { checkOffer } from '../sdp';
 import { uriUser } from './contact-header';
 import type { SipAuthenticator } from './sip-authenticator';
 import type { SipDialog, SipRequest, SipResponse, SrfApp } from './srf-types';
@@ -96,17 +96,23 @@ export function inviteHandler(deps: InviteDeps) {
       const offer = checkOffer(req.body ?? '');
       if (!offer.ok) return refuse(488, 'Not Acceptable Here', offer.why);
       if (!req.body?.trim()) return refuse(488, 'Not Acceptable Here', 'send an SDP offer in the INVITE');
-      const lease = deps.media.pick();
+      const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
       if (!lease) return refuse(503, 'Service Unavailable', 'no media server is available', { 'Retry-After': '10' });
 
-      call = new Call(
-        { callId, meetingId: decision.meetingId, siteId, displayName: siteName ?? displayNameOf(req.get('From')) ?? 'Khách', source: `${source}:${req.source_port}`, moderator: decision.moderator },
-        deps.participations,
+      call = deps.calls.start(
+        {
+          callId,
+          meetingId: decision.meetingId,
+          siteId,
+          displayName: siteName ?? displayNameOf(req.get('From')) ?? 'Khách',
+          source: `${source}:${req.source_port}`,
+          moderator: decision.moderator,
+          protocol: 'sip',
+          direction: 'in',
+        },
         log,
-        (c) => deps.calls.remove(c),
       );
       const current = call;
-      deps.calls.add(current);
       req.on('cancel', () => void current.close('caller-hangup'));
 
       let endpoint: Mrf.Endpoint;
@@ -142,29 +148,8 @@ export function inviteHandler(deps: InviteDeps) {
         }
         if (current.isClosed()) return;
       }
-      const { memberId } = await endpoint.join(conferenceName(decision.meetingId), {
-        profile: deps.conferenceProfile,
-        flags: { ...(decision.moderator && { moderator: true }), ...(decision.muted && { mute: true }) },
-      });
-      const codecs = negotiated(endpoint.local.sdp);
-      const participationId = await deps.participations.open({
-        meetingId: decision.meetingId,
-        siteId,
-        displayName: current.info.displayName,
-        callId,
-        source: current.info.source,
-        protocol: 'sip',
-        direction: 'in',
-        audioCodec: codecs.audio,
-        videoCodec: codecs.video,
-        moderator: decision.moderator,
-        mediaServer: lease.serverId,
-        memberId,
-      });
-      current.joined(participationId);
-      // The caller may have hung up while the row was written.
-      if (current.isClosed()) await deps.participations.close(participationId, 'caller-hangup');
-      log.info({ memberId, site: siteName, moderator: decision.moderator, codecs }, 'caller joined');
+      await joinMeeting(current, endpoint, { profile: deps.conferenceProfile, muted: decision.muted, mediaServer: lease.serverId }, deps.participations);
+      log.info({ memberId: current.memberId, site: siteName, moderator: decision.moderator, codecs: current.codecs }, 'caller joined');
     } catch (err) {
       log.error({ err }, 'call setup failed');
       if (call) await call.close('media-failure');

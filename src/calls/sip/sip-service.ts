@@ -5,6 +5,7 @@ import type { Config } from '../../config/env';
 import { Registrations } from '../../directory/registrations';
 import type { Logger } from '../../log';
 import { MediaServerPool } from '../../media/freeswitch/media-servers';
+import { MeetingEvents } from '../../meetings/meeting-events';
 import { HEARTBEAT_MS, Participations } from '../../meetings/participations';
 import { CallRegistry } from '../call-registry';
 import { inviteHandler, type PinCollector } from './invite-handler';
@@ -19,7 +20,7 @@ const SWEEP_MS = 60_000;
  * path, wired together. Built only when DRACHTIO_HOST is configured.
  */
 export class SipService {
-  readonly calls = new CallRegistry();
+  readonly calls: CallRegistry;
   readonly registrations: Registrations;
   readonly participations: Participations;
   readonly signalling: Signalling;
@@ -35,9 +36,11 @@ export class SipService {
     drachtio: NonNullable<Config['sip']['drachtio']>,
     private readonly log: Logger,
     collectPin: PinCollector,
+    readonly events: MeetingEvents = new MeetingEvents(),
   ) {
     this.registrations = new Registrations(ds);
     this.participations = new Participations(ds);
+    this.calls = new CallRegistry(this.participations, events);
     this.signalling = new Signalling(drachtio, log.child({ component: 'drachtio' }));
     this.media = new MediaServerPool(this.signalling.srf, config.freeswitch, {
       callbackAddress: config.media.callbackAddress,

@@ -61,11 +61,14 @@ export class MediaServerPool extends EventEmitter {
     for (const slot of this.#slots) void this.#connect(slot);
   }
 
-  /** The least loaded server that is up, or undefined when none is (the caller answers 503). */
-  pick(): MediaLease | undefined {
+  /**
+   * The server `prefer` names when it is up (a meeting's calls must share one conference), else the
+   * least loaded server that is up, or undefined when none is (the caller answers 503).
+   */
+  pick(prefer?: string): MediaLease | undefined {
     const up = this.#slots.filter((s) => s.state === 'up' && s.ms);
     if (!up.length) return undefined;
-    const slot = up.reduce((a, b) => (b.active < a.active ? b : a));
+    const slot = up.find((s) => s.id === prefer) ?? up.reduce((a, b) => (b.active < a.active ? b : a));
     slot.active++;
     let released = false;
     return {

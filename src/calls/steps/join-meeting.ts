@@ -1,0 +1,40 @@
+import type Mrf from 'drachtio-fsmrf';
+import { conferenceName } from '../../media/freeswitch/conference';
+import type { Participations } from '../../meetings/participations';
+import type { Call } from '../call';
+import { negotiated } from '../sdp';
+
+/**
+ * Puts an answered call into its meeting's conference and records the participation — the last
+ * step of every way in (dial-in, dial-out, browser).
+ */
+export async function joinMeeting(
+  call: Call,
+  endpoint: Mrf.Endpoint,
+  opts: { profile: string; muted: boolean; mediaServer: string },
+  participations: Participations,
+): Promise<void> {
+  const { info } = call;
+  const { memberId } = await endpoint.join(conferenceName(info.meetingId), {
+    profile: opts.profile,
+    flags: { ...(info.moderator && { moderator: true }), ...(opts.muted && { mute: true }) },
+  });
+  call.codecs = negotiated(endpoint.local.sdp);
+  const participationId = await participations.open({
+    meetingId: info.meetingId,
+    siteId: info.siteId,
+    displayName: info.displayName,
+    callId: info.callId,
+    source: info.source,
+    protocol: info.protocol,
+    direction: info.direction,
+    audioCodec: call.codecs.audio,
+    videoCodec: call.codecs.video,
+    moderator: info.moderator,
+    mediaServer: opts.mediaServer,
+    memberId,
+  });
+  call.joined(participationId, memberId, opts.muted);
+  // The caller may have hung up while the row was written; the teardown ran before it existed.
+  if (call.isClosed()) await participations.close(participationId, 'caller-hangup');
+}
