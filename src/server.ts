@@ -6,6 +6,9 @@ import type { DependencyState } from './api/deps';
 import type { Logger } from './log';
 import { SipService } from './calls/sip/sip-service';
 import { collectPin } from './calls/steps/collect-pin';
+import { MeetingEvents } from './meetings/meeting-events';
+import { meetingOperations, noMediaLifecycle } from './meetings/operations';
+import { Scheduler } from './meetings/scheduler';
 
 /**
  * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
@@ -13,12 +16,21 @@ import { collectPin } from './calls/steps/collect-pin';
  */
 export async function serve(config: Config, log: Logger): Promise<void> {
   const ctx = await openContext(config, log, { migrate: true });
+  const events = new MeetingEvents();
   const sip = config.sip.drachtio
-    ? new SipService(ctx.ds, config, config.sip.drachtio, log, (endpoint, meeting, signal) =>
-        collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '', signal }),
+    ? new SipService(
+        ctx.ds,
+        config,
+        config.sip.drachtio,
+        log,
+        (endpoint, meeting, signal) => collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '', signal }),
+        events,
       )
     : null;
   await sip?.start();
+  const lifecycle = sip?.lifecycle ?? noMediaLifecycle;
+  const scheduler = new Scheduler(ctx.ds, lifecycle, events, { ...config.schedule, tickMs: 5000 }, log.child({ component: 'scheduler' }));
+  scheduler.start();
   const readiness = async (): Promise<Record<string, DependencyState>> => {
     let database: DependencyState = 'up';
     try {
@@ -36,8 +48,12 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       keys: ctx.keys,
       authFailures: apiAuthLimiter(),
       sipDomain: config.sip.domain,
+      timeZone: config.timeZone,
       log,
       readiness,
+      events,
+      live: sip ? { control: sip.live, dialer: sip.dialer } : null,
+      ...meetingOperations(ctx.meetings, lifecycle, events, scheduler),
     },
     version,
   );
@@ -59,6 +75,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     };
     process.on('SIGTERM', stop).on('SIGINT', stop);
   });
+  await scheduler.stop();
   await sip?.stop();
   await ctx.close();
   log.info('stopped');

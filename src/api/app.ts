@@ -4,6 +4,8 @@ import { apiKeyRoutes } from './api-keys/routes';
 import { auditRoutes } from './audit/routes';
 import type { ApiDeps } from './deps';
 import { healthRoutes } from './health';
+import { attendanceRoute } from './meetings/attendance';
+import { liveRoutes } from './meetings/live';
 import { meetingRoutes } from './meetings/routes';
 import { errors } from './middleware/errors';
 import { openApiDocument } from './openapi';
@@ -12,11 +14,18 @@ import { siteRoutes } from './sites/routes';
 
 export const API_PREFIX = '/api/v1';
 
+/** Every route the app serves, at the root and under /api/v1 — the one list both mounting and the OpenAPI document read. */
+export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] } {
+  return {
+    root: healthRoutes(deps),
+    api: [...siteRoutes(deps), ...meetingRoutes(deps), attendanceRoute(deps), ...liveRoutes(deps), ...apiKeyRoutes(deps), ...auditRoutes(deps)],
+  };
+}
+
 /** The Koa application: health probes at the root, the REST API under /api/v1. */
 export function createApp(deps: ApiDeps, version: string): Koa {
   const app = new Koa({ proxy: false });
-  const api: AnyRoute[] = [...siteRoutes(deps), ...meetingRoutes(deps), ...apiKeyRoutes(deps), ...auditRoutes(deps)];
-  const root = healthRoutes(deps);
+  const { root, api } = routeTable(deps);
   let document: Record<string, unknown> | undefined;
   const openapi = route({
     method: 'get',

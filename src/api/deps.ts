@@ -3,7 +3,11 @@ import type { ApiKeys } from '../access/api-keys';
 import type { FailureLimiter } from '../access/failure-limiter';
 import type { SiteDirectory } from '../directory/sites';
 import type { Logger } from '../log';
+import type { Actor } from '../audit/audit';
+import type { Dialer } from '../calls/dial-out/dialer';
+import type { LiveControl } from '../calls/live-control';
 import type { MeetingBook } from '../meetings/meeting-book';
+import type { MeetingEvents } from '../meetings/meeting-events';
 
 export type DependencyState = 'up' | 'down' | 'connecting' | 'not configured';
 
@@ -15,7 +19,15 @@ export interface ApiDeps {
   keys: ApiKeys;
   authFailures: FailureLimiter;
   sipDomain: string;
+  /** TIME_ZONE: local times in reports. */
+  timeZone: string;
   log: Logger;
+  events: MeetingEvents;
+  /** Live control; null when SIP is not configured. */
+  live: { control: LiveControl; dialer: Dialer } | null;
+  endMeeting(id: string, actor: Actor): Promise<void>;
+  /** Returns the new end. */
+  extendMeeting(id: string, minutes: number, actor: Actor): Promise<Date>;
   /** Each dependency's state for /readyz; the app is ready when none is `down` or `connecting`. */
   readiness: () => Promise<Record<string, DependencyState>>;
 }

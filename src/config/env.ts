@@ -79,6 +79,12 @@ export const envSchema = z.object({
     .describe('Where FreeSWITCH finds the prompts (`npm run prompts` writes them); absolute on the FreeSWITCH host'),
   JOIN_OPEN_MINUTES: int(0, 240).default(15).describe('Callers may join this long before a meeting starts'),
   ROOM_CAPACITY: int(2, 1000).default(100).describe('Participants one meeting holds'),
+  MEETING_LEAD_SECONDS: int(0, 3600).default(120).describe('Meetings go live (and dial out) this long before they start'),
+  READINESS_SWEEP_MINUTES: int(0, 1440).default(15).describe('OPTIONS every invited site this long before the start'),
+  END_WARNING_MINUTES: int(0, 60).default(5).describe('Participants hear a warning this long before the end'),
+  DIAL_CONCURRENCY: int(1, 200).default(10).describe('Dial-out attempts in flight at once'),
+  RING_TIMEOUT_SECONDS: int(5, 300).default(45).describe('A dial-out attempt gives up after this long unanswered'),
+  REDIAL_DROPPED: z.enum(['true', 'false']).default('true').describe('Redial an invited site whose call drops mid-meeting'),
   JOIN_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ROOM_NUMBERS: range.default({ min: 2000, max: 2999 }).describe('Range room numbers are allocated from'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -98,6 +104,8 @@ export interface Config {
   freeswitch: { host: string; port: number; password: string }[];
   media: { callbackAddress: string; conferenceProfile: string; soundsDir: string };
   admission: { openBeforeMs: number; capacity: number };
+  schedule: { leadMs: number; readinessBeforeMs: number; endWarningMs: number };
+  dialOut: { concurrency: number; ringTimeoutMs: number; redialDropped: boolean };
   rtpengine: { host: string; port: number }[];
   joinTokenSecret?: string;
   roomNumbers: { min: number; max: number };
@@ -140,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     freeswitch: e.FREESWITCH_SERVERS,
     media: { callbackAddress: e.FREESWITCH_CALLBACK_ADDRESS, conferenceProfile: e.CONFERENCE_PROFILE, soundsDir: resolve(e.SOUNDS_DIR) },
     admission: { openBeforeMs: e.JOIN_OPEN_MINUTES * 60_000, capacity: e.ROOM_CAPACITY },
+    schedule: { leadMs: e.MEETING_LEAD_SECONDS * 1000, readinessBeforeMs: e.READINESS_SWEEP_MINUTES * 60_000, endWarningMs: e.END_WARNING_MINUTES * 60_000 },
+    dialOut: { concurrency: e.DIAL_CONCURRENCY, ringTimeoutMs: e.RING_TIMEOUT_SECONDS * 1000, redialDropped: e.REDIAL_DROPPED === 'true' },
     rtpengine: e.RTPENGINE_SERVERS,
     ...(e.JOIN_TOKEN_SECRET ? { joinTokenSecret: e.JOIN_TOKEN_SECRET } : {}),
     roomNumbers: e.ROOM_NUMBERS,

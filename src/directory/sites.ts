@@ -28,6 +28,13 @@ export class SiteDirectory {
     return site;
   }
 
+  /** A site by id or by code. */
+  async byRef(ref: string): Promise<Site> {
+    const site = await this.ds.manager.findOneBy(SiteEntity, isUuid(ref) ? { id: ref } : { code: ref });
+    if (!site) throw new NotFoundError('site', ref);
+    return site;
+  }
+
   async list(query: SiteListQuery): Promise<Page<Site>> {
     const qb = this.ds.manager.createQueryBuilder(SiteEntity, 's');
     if (query.q) {

@@ -189,6 +189,20 @@ export class MeetingBook {
     });
   }
 
+  /** Ends a live meeting now. Ending twice is a no-op; returns the meeting as ended. */
+  async end(id: string, actor: Actor): Promise<Meeting> {
+    return this.ds.transaction(async (em) => {
+      const meeting = isUuid(id) ? await em.findOne(MeetingEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+      if (!meeting) throw new NotFoundError('meeting', id);
+      if (meeting.status === 'ended') return meeting;
+      if (meeting.status !== 'live') throw new InvalidStateError(`meeting is ${meeting.status}; only a live meeting can be ended (cancel a scheduled one)`);
+      const now = this.now();
+      await em.update(MeetingEntity, { id }, { status: 'ended', endedAt: now });
+      await recordAudit(em, actor, { action: 'meeting.end', resourceType: 'meeting', resourceId: id });
+      return { ...meeting, status: 'ended', endedAt: now };
+    });
+  }
+
   private checkEditable(meeting: Meeting, input: MeetingUpdate): void {
     if (meeting.status === 'ended' || meeting.status === 'cancelled') {
       throw new InvalidStateError(`meeting is ${meeting.status} and can no longer be changed`);

@@ -68,17 +68,17 @@ describe('API: keys, roles, audit, health and the OpenAPI document', () => {
           Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
         ),
       );
-      const served = [
-        'GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json',
-        'GET /api/v1/sites', 'POST /api/v1/sites', 'POST /api/v1/sites/import',
-        'GET /api/v1/sites/{id}', 'PATCH /api/v1/sites/{id}', 'DELETE /api/v1/sites/{id}', 'GET /api/v1/sites/{id}/status',
-        'GET /api/v1/meetings', 'POST /api/v1/meetings',
-        'GET /api/v1/meetings/{id}', 'PATCH /api/v1/meetings/{id}', 'DELETE /api/v1/meetings/{id}',
-        'GET /api/v1/api-keys', 'POST /api/v1/api-keys', 'DELETE /api/v1/api-keys/{id}',
-        'GET /api/v1/audit-events',
-      ];
-      for (const op of served) assert.ok(documented.has(op), `${op} is documented`);
-      assert.equal(documented.size, served.length, [...documented].join(', '));
+      // Each documented operation is answered by a real route: anything but the router's own 404/405.
+      for (const op of documented) {
+        const [method, path] = op.split(' ') as [string, string];
+        const url = path.replace('{id}', '00000000-0000-4000-8000-000000000000').replace('{participantId}', 'p');
+        const res = await fresh.request(method, url, { key: null });
+        const routerMiss = (res.status === 404 && /no route for/.test(res.text)) || res.status === 405;
+        assert.ok(!routerMiss, `${op} is served (got ${res.status})`);
+      }
+      assert.ok(documented.has('GET /api/v1/meetings/{id}/attendance'));
+      assert.ok(documented.has('GET /api/v1/meetings/{id}/events'));
+      assert.ok(documented.has('GET /api/v1/sites/{id}/status'));
       const create = doc.paths['/api/v1/meetings'].post.requestBody.content['application/json'].schema;
       assert.equal(create.$ref, '#/components/schemas/MeetingCreate');
       const schema = doc.components.schemas.MeetingCreate;

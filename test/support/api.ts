@@ -8,6 +8,8 @@ import { cliActor } from '../../src/audit/audit';
 import { SiteDirectory } from '../../src/directory/sites';
 import { createLogger, silentLogger } from '../../src/log';
 import { MeetingBook } from '../../src/meetings/meeting-book';
+import { MeetingEvents } from '../../src/meetings/meeting-events';
+import { meetingOperations, noMediaLifecycle } from '../../src/meetings/operations';
 import { migratedDataSource } from './db';
 
 export const TEST_REALM = 'bridge.test';
@@ -40,17 +42,23 @@ export class TestApi {
   static async start(options: { now?: () => Date } = {}): Promise<TestApi> {
     const { ds } = await migratedDataSource();
     const keys = new ApiKeys(ds);
+    const meetings = new MeetingBook(ds, { min: 2000, max: 2099 }, options.now);
+    const events = new MeetingEvents();
     const authFailures = new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
     const app = createApp(
       {
         ds,
         sites: new SiteDirectory(ds, TEST_REALM),
-        meetings: new MeetingBook(ds, { min: 2000, max: 2099 }, options.now),
+        meetings,
         keys,
         authFailures,
         sipDomain: TEST_REALM,
+        timeZone: 'Asia/Ho_Chi_Minh',
         log: process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger,
         readiness: async () => ({ database: 'up' }),
+        events,
+        live: null,
+        ...meetingOperations(meetings, noMediaLifecycle, events, null),
       },
       'test',
     );

@@ -8,6 +8,13 @@ import { MediaServerPool } from '../../media/freeswitch/media-servers';
 import { MeetingEvents } from '../../meetings/meeting-events';
 import { HEARTBEAT_MS, Participations } from '../../meetings/participations';
 import { CallRegistry } from '../call-registry';
+import { Dialer } from '../dial-out/dialer';
+import { defaultRetryPolicy, type RetryPolicy } from '../dial-out/retry-policy';
+import { LiveControl } from '../live-control';
+import { promptPath } from '../../media/prompts/catalog';
+import type { MeetingLifecycle } from '../../meetings/scheduler';
+import { pingSite } from './options-ping';
+import { placeCall } from './outbound-call';
 import { inviteHandler, type PinCollector } from './invite-handler';
 import { registerHandler } from './register-handler';
 import { Signalling } from './signalling';
@@ -26,17 +33,20 @@ export class SipService {
   readonly signalling: Signalling;
   readonly media: MediaServerPool;
   readonly auth: SipAuthenticator;
+  readonly dialer: Dialer;
+  readonly live: LiveControl;
   #accepting = true;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
 
   constructor(
-    ds: DataSource,
+    private readonly ds: DataSource,
     private readonly config: Config,
     drachtio: NonNullable<Config['sip']['drachtio']>,
     private readonly log: Logger,
     collectPin: PinCollector,
     readonly events: MeetingEvents = new MeetingEvents(),
+    options: { retryPolicy?: RetryPolicy } = {},
   ) {
     this.registrations = new Registrations(ds);
     this.participations = new Participations(ds);
@@ -67,7 +77,62 @@ export class SipService {
       }),
     );
     srf.options((_req, res) => res.send(200, 'OK', { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER' } }));
+
+    this.live = new LiveControl(this.calls, this.media);
+    const outbound = {
+      srf,
+      media: this.media,
+      calls: this.calls,
+      participations: this.participations,
+      conferenceProfile: config.media.conferenceProfile,
+      sipDomain: config.sip.domain,
+      ringTimeoutMs: config.dialOut.ringTimeoutMs,
+      log,
+    };
+    this.dialer = new Dialer(
+      { ds, calls: this.calls, registrations: this.registrations, events, place: (target, room) => placeCall(outbound, target, room), log },
+      { policy: options.retryPolicy ?? defaultRetryPolicy, concurrency: config.dialOut.concurrency, redialDropped: config.dialOut.redialDropped },
+    );
+    events.subscribe('*', (e) => {
+      if (e.type === 'participant.left') this.dialer.callEnded(e.meetingId, e.siteId, e.reason);
+    });
   }
+
+  /** What the scheduler asks of SIP at each point of a meeting's life. */
+  readonly lifecycle: MeetingLifecycle = {
+    live: async (meeting) => {
+      if (meeting.dialOut) await this.dialer.start(meeting);
+    },
+    ending: async (meeting) => {
+      const file = promptPath(this.config.media.soundsDir, meeting.language, 'meeting-ending');
+      if (this.calls.inMeeting(meeting.id).length) await this.live.announce(meeting.id, file);
+    },
+    ended: async (meeting) => {
+      this.dialer.stop(meeting.id);
+      await this.live.endCalls(meeting.id);
+      this.calls.setLocked(meeting.id, false);
+    },
+    readiness: async (meeting) => {
+      const sites: { id: string; sip_uri: string | null }[] = await this.ds.query(
+        `SELECT s.id, s.sip_uri FROM meeting_site ms JOIN site s ON s.id = ms.site_id WHERE ms.meeting_id = $1 AND s.enabled`,
+        [meeting.id],
+      );
+      await Promise.all(
+        sites.map(async (site) => {
+          const [binding] = await this.registrations.current(site.id);
+          const target = binding?.contact ?? site.sip_uri;
+          const result = target
+            ? await pingSite(this.signalling.srf, target, 5000)
+            : { reachable: false, latencyMs: null, status: null, detail: 'no SIP address and not registered' };
+          await this.ds.query(
+            `INSERT INTO readiness_check (meeting_id, site_id, target, reachable, latency_ms, sip_status, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [meeting.id, site.id, target ?? '', result.reachable, result.latencyMs, result.status, result.detail],
+          );
+          this.events.publish(meeting.id, { type: 'readiness', siteId: site.id, reachable: result.reachable, latencyMs: result.latencyMs, sipStatus: result.status });
+        }),
+      );
+    },
+  };
 
   /** Closes what a previous process left open, then connects; does not wait for the servers to answer. */
   async start(): Promise<void> {
@@ -101,6 +166,7 @@ export class SipService {
     this.#accepting = false;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    this.dialer.close();
     await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
     this.media.close();
     this.signalling.close();

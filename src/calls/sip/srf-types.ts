@@ -49,6 +49,19 @@ export interface SipDialog extends EventEmitter {
 
 export type Handler = (req: SipRequest, res: SipResponse) => void;
 
+/** A request the app sent (drachtio-srf passes it to callbacks as soon as it is on the wire). */
+export interface SentRequest {
+  get(header: string): string | undefined;
+  cancel(): void;
+  on(event: 'response', listener: (res: SipMessage & { status: number }) => void): this;
+}
+
+export interface UacOptions {
+  localSdp?: string;
+  headers?: Record<string, string>;
+  auth?: { username: string; password: string };
+}
+
 export interface SrfApp extends EventEmitter {
   connect(opts: { host: string; port: number; secret: string; reconnect?: { retryMaxDelay?: number } }): this;
   disconnect(): void;
@@ -56,5 +69,7 @@ export interface SrfApp extends EventEmitter {
   invite(handler: Handler): void;
   options(handler: Handler): void;
   createUAS(req: SipRequest, res: SipResponse, opts: { localSdp: string; headers?: Record<string, string> }): Promise<SipDialog>;
-  request(uri: string, opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<unknown>;
+  /** drachtio-srf calls `cbRequest(err, req)` (its bundled typings say `(req)`). */
+  createUAC(uri: string, opts: UacOptions, progress?: { cbRequest?: (err: unknown, req: SentRequest) => void }): Promise<SipDialog>;
+  request(uri: string, opts: { method: string; headers?: Record<string, string>; body?: string }, cb: (err: Error | null, req: SentRequest) => void): void;
 }

@@ -7,3 +7,18 @@
 export function conferenceName(meetingId: string): string {
   return `diemcau-${meetingId}`;
 }
+
+/** mod_conference API commands for one meeting's conference. */
+export const conferenceCommands = {
+  mute: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} mute ${memberId}`,
+  unmute: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} unmute ${memberId}`,
+  lock: (meetingId: string) => `conference ${conferenceName(meetingId)} lock`,
+  unlock: (meetingId: string) => `conference ${conferenceName(meetingId)} unlock`,
+  layout: (meetingId: string, layout: string) => `conference ${conferenceName(meetingId)} vid-layout ${layout}`,
+  floor: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} vid-floor ${memberId} force`,
+  play: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} play ${file}`,
+} as const;
+
+/** Layouts dialplans/freeswitch/autoload_configs/conference_layouts.conf.xml defines (groups first). */
+export const conferenceLayouts = ['group:grid', 'group:speaker', '1x1', '2x1', '2x2', '3x3', '4x4', '1up_top_left+5', '1up_top_left+9'] as const;
+export type ConferenceLayout = (typeof conferenceLayouts)[number];

@@ -149,6 +149,8 @@ export class RtpEnginePool extends EventEmitter {
   }
 
   async #ping(slot: Slot): Promise<void> {
+    // before start() (or after close()) there is no socket: the state stays as it is
+    if (!slot.client) return;
     let ok = false;
     let why = '';
     try {

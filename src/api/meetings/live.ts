@@ -1,0 +1,229 @@
+import { PassThrough } from 'node:stream';
+import { z } from 'zod';
+import { conferenceLayouts } from '../../media/freeswitch/conference';
+import type { MeetingEvent } from '../../meetings/meeting-events';
+import { authProblems, problems, writeProblems } from '../common';
+import type { ApiDeps } from '../deps';
+import { HttpProblem } from '../problem';
+import { route, uuidParams } from '../route';
+
+const participantOut = z
+  .object({
+    id: z.uuid().describe('The participation id'),
+    callId: z.string(),
+    name: z.string(),
+    siteId: z.uuid().nullable(),
+    protocol: z.string(),
+    direction: z.enum(['in', 'out']),
+    audioCodec: z.string().nullable(),
+    videoCodec: z.string().nullable(),
+    joinedAt: z.iso.datetime(),
+    muted: z.boolean(),
+    talking: z.boolean(),
+    moderator: z.boolean(),
+  })
+  .meta({ id: 'Participant' });
+
+const participantParams = z.object({ id: z.string(), participantId: z.string() });
+const muteBody = z.object({ muted: z.boolean() }).strict().meta({ id: 'MuteChange' });
+const lockBody = z.object({ locked: z.boolean() }).strict().meta({ id: 'LockChange' });
+const layoutBody = z.object({ layout: z.enum(conferenceLayouts) }).strict().meta({ id: 'LayoutChange' });
+const extendBody = z.object({ minutes: z.number().int().min(1).max(240) }).strict().meta({ id: 'Extension' });
+const dialBody = z
+  .union([
+    z.object({ site: z.string().min(1).describe('Site id or code') }).strict(),
+    z.object({ uri: z.string().regex(/^sips?:[^\s]+$/i, 'must be a SIP URI'), name: z.string().trim().min(1).max(100).optional() }).strict(),
+  ])
+  .meta({ id: 'DialRequest' });
+
+/**
+ * Live control of a meeting (operators) and its event stream. Everything but the stream needs the
+ * SIP side; without it these answer 503.
+ */
+export function liveRoutes(deps: ApiDeps) {
+  const live = () => {
+    if (!deps.live) throw new HttpProblem(503, 'Service Unavailable', 'SIP is not configured on this bridge (DRACHTIO_HOST)');
+    return deps.live;
+  };
+  const liveMeeting = async (id: string) => {
+    const { meeting } = await deps.meetings.get(id);
+    if (meeting.status !== 'live') throw new HttpProblem(409, 'Invalid State', `meeting is ${meeting.status}, not live`);
+    return meeting;
+  };
+  const ok = { 204: { description: 'Done' } };
+  const notFound = { 404: problems[404], 409: problems[409] };
+
+  return [
+    route({
+      method: 'get',
+      path: '/meetings/{id}/participants',
+      tag: 'live',
+      summary: 'Who is in the meeting now',
+      permission: 'read',
+      params: uuidParams,
+      responses: { 200: { description: 'The roster', schema: z.object({ items: z.array(participantOut), locked: z.boolean() }) }, ...authProblems, 404: problems[404] },
+      async handler(ctx, { params }) {
+        const { meeting } = await deps.meetings.get(params.id);
+        const l = deps.live;
+        ctx.body = { items: l ? l.control.participants(meeting.id) : [], locked: l ? l.control.isLocked(meeting.id) : false };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/meetings/{id}/participants/{participantId}/mute',
+      tag: 'live',
+      summary: 'Mute or unmute one participant',
+      permission: 'meetings:write',
+      params: participantParams,
+      body: muteBody,
+      responses: { ...ok, ...writeProblems, ...notFound },
+      async handler(ctx, { params, body }) {
+        await live().control.mute(params.id, params.participantId, body.muted);
+        ctx.status = 204;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/meetings/{id}/mute-all',
+      tag: 'live',
+      summary: 'Mute or unmute everyone but the chair',
+      permission: 'meetings:write',
+      params: uuidParams,
+      body: muteBody,
+      responses: { 200: { description: 'How many changed', schema: z.object({ changed: z.number().int() }) }, ...writeProblems, ...notFound },
+      async handler(ctx, { params, body }) {
+        ctx.body = { changed: await live().control.muteAll((await liveMeeting(params.id)).id, body.muted) };
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/meetings/{id}/participants/{participantId}',
+      tag: 'live',
+      summary: 'Kick a participant (hangs up the call)',
+      permission: 'meetings:write',
+      params: participantParams,
+      responses: { ...ok, ...authProblems, ...notFound },
+      async handler(ctx, { params }) {
+        await live().control.kick(params.id, params.participantId);
+        ctx.status = 204;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/meetings/{id}/participants/{participantId}/floor',
+      tag: 'live',
+      summary: 'Pin a participant to the main video tile',
+      permission: 'meetings:write',
+      params: participantParams,
+      responses: { ...ok, ...authProblems, ...notFound },
+      async handler(ctx, { params }) {
+        await live().control.floor(params.id, params.participantId);
+        ctx.status = 204;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/meetings/{id}/lock',
+      tag: 'live',
+      summary: 'Lock or unlock the room (a locked room answers new callers 486)',
+      permission: 'meetings:write',
+      params: uuidParams,
+      body: lockBody,
+      responses: { ...ok, ...writeProblems, ...notFound },
+      async handler(ctx, { params, body }) {
+        await live().control.lock((await liveMeeting(params.id)).id, body.locked);
+        ctx.status = 204;
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/meetings/{id}/layout',
+      tag: 'live',
+      summary: 'Set the video layout',
+      permission: 'meetings:write',
+      params: uuidParams,
+      body: layoutBody,
+      responses: { ...ok, ...writeProblems, ...notFound },
+      async handler(ctx, { params, body }) {
+        await live().control.layout((await liveMeeting(params.id)).id, body.layout);
+        ctx.status = 204;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/meetings/{id}/dial',
+      tag: 'live',
+      summary: 'Dial a directory site (with retries) or any SIP URI (once) into the meeting',
+      permission: 'meetings:write',
+      params: uuidParams,
+      body: dialBody,
+      responses: { 202: { description: 'Dialling; follow the events' }, ...writeProblems, ...notFound },
+      async handler(ctx, { params, body, caller }) {
+        const meeting = await liveMeeting(params.id);
+        const l = live();
+        if ('site' in body) {
+          const site = await deps.sites.byRef(body.site);
+          void l.dialer.dialSite(meeting, site.id);
+        } else {
+          void l.dialer.dialUri(meeting, body.uri, body.name ?? body.uri);
+        }
+        deps.log.info({ meetingId: meeting.id, actor: caller?.actor.name, dial: body }, 'operator dial-out');
+        ctx.status = 202;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/meetings/{id}/end',
+      tag: 'live',
+      summary: 'End a live meeting now (everyone is hung up)',
+      permission: 'meetings:write',
+      params: uuidParams,
+      responses: { ...ok, ...authProblems, ...notFound },
+      async handler(ctx, { params, caller }) {
+        await deps.endMeeting(params.id, caller!.actor);
+        ctx.status = 204;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/meetings/{id}/extend',
+      tag: 'live',
+      summary: 'Move the end of a scheduled or live meeting later',
+      permission: 'meetings:write',
+      params: uuidParams,
+      body: extendBody,
+      responses: { 200: { description: 'The new end', schema: z.object({ endsAt: z.iso.datetime() }) }, ...writeProblems, ...notFound },
+      async handler(ctx, { params, body, caller }) {
+        ctx.body = { endsAt: (await deps.extendMeeting(params.id, body.minutes, caller!.actor)).toISOString() };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/meetings/{id}/events',
+      tag: 'live',
+      summary: 'Server-Sent Events: joins, leaves, talking, mutes, dial attempts, readiness, meeting state',
+      permission: 'read',
+      params: uuidParams,
+      responses: { 200: { description: 'text/event-stream, one JSON event per message', contentType: 'text/event-stream' }, ...authProblems, 404: problems[404] },
+      async handler(ctx, { params }) {
+        const { meeting } = await deps.meetings.get(params.id);
+        const stream = new PassThrough();
+        const send = (e: MeetingEvent) => stream.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+        const unsubscribe = deps.events.subscribe(meeting.id, send);
+        // A comment every 15 s keeps proxies from closing an idle stream.
+        const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), 15_000);
+        const stop = () => {
+          clearInterval(keepAlive);
+          unsubscribe();
+          stream.end();
+        };
+        ctx.req.once('close', stop);
+        ctx.set({ 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+        ctx.type = 'text/event-stream';
+        ctx.status = 200;
+        stream.write(`retry: 3000\nevent: hello\ndata: ${JSON.stringify({ meetingId: meeting.id, status: meeting.status })}\n\n`);
+        ctx.body = stream;
+      },
+    }),
+  ];
+}

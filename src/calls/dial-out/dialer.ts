@@ -1,0 +1,172 @@
+import type { DataSource } from 'typeorm';
+import type { Registrations } from '../../directory/registrations';
+import { SiteEntity } from '../../directory/site.entity';
+import type { Logger } from '../../log';
+import type { Meeting } from '../../meetings/meeting.entity';
+import type { MeetingEvents } from '../../meetings/meeting-events';
+import type { CallRegistry } from '../call-registry';
+import type { DialResult, DialTarget } from '../sip/outbound-call';
+import { nextDelay, type RetryPolicy } from './retry-policy';
+
+export interface DialerOptions {
+  policy: RetryPolicy;
+  /** Attempts in flight at once, across all meetings. */
+  concurrency: number;
+  /** Redial a site whose call drops while its meeting is live. */
+  redialDropped: boolean;
+}
+
+export interface DialerDeps {
+  ds: DataSource;
+  calls: CallRegistry;
+  registrations: Registrations;
+  events: MeetingEvents;
+  place: (target: DialTarget, room: number) => Promise<DialResult>;
+  log: Logger;
+}
+
+interface Campaign {
+  meeting: Meeting;
+  timers: Set<NodeJS.Timeout>;
+  /** Sites being dialled or waiting for a retry. */
+  active: Set<string>;
+}
+
+/**
+ * Calls every invited site into a live meeting, keeps retrying the ones that fail as the retry policy
+ * says, and stops for a site as soon as it is in (however it got there). Each attempt is a row in
+ * dial_attempt and a pair of events.
+ */
+export class Dialer {
+  readonly #campaigns = new Map<string, Campaign>();
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  #closed = false;
+
+  constructor(private readonly deps: DialerDeps, private readonly options: DialerOptions) {}
+
+  /** Starts dialling every invited site of a live meeting that is not already in it. */
+  async start(meeting: Meeting): Promise<void> {
+    const campaign = this.#campaign(meeting);
+    const invited: { site_id: string }[] = await this.deps.ds.query(`SELECT site_id FROM meeting_site WHERE meeting_id = $1`, [meeting.id]);
+    for (const { site_id } of invited) this.#dialSite(campaign, site_id, 1);
+  }
+
+  /** Dials one site now, outside any campaign schedule (an operator's request). */
+  async dialSite(meeting: Meeting, siteId: string): Promise<void> {
+    this.#dialSite(this.#campaign(meeting), siteId, 1);
+  }
+
+  /** Dials any SIP URI into the meeting once (no retries: an operator is watching). */
+  async dialUri(meeting: Meeting, uri: string, name: string): Promise<DialResult> {
+    return this.#limited(() => this.deps.place({ meetingId: meeting.id, siteId: null, name, uri, moderator: false, muted: meeting.mode === 'lecture' }, meeting.roomNumber));
+  }
+
+  /** A call ended: if it was an invited site dropping out of a live meeting, dial it again. */
+  callEnded(meetingId: string, siteId: string | null, reason: string): void {
+    const campaign = this.#campaigns.get(meetingId);
+    if (!campaign || !siteId || !this.options.redialDropped) return;
+    if (!['caller-hangup', 'bridge-hangup', 'media-failure'].includes(reason)) return;
+    this.deps.log.info({ meetingId, siteId, reason }, 'site dropped out; dialling it again');
+    this.#dialSite(campaign, siteId, 1);
+  }
+
+  /** The meeting is over: no more attempts for it. */
+  stop(meetingId: string): void {
+    const campaign = this.#campaigns.get(meetingId);
+    if (!campaign) return;
+    for (const t of campaign.timers) clearTimeout(t);
+    this.#campaigns.delete(meetingId);
+  }
+
+  /** Sites with an attempt running or a retry pending, per meeting (for tests and the roster). */
+  pending(meetingId: string): string[] {
+    return [...(this.#campaigns.get(meetingId)?.active ?? [])];
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const id of [...this.#campaigns.keys()]) this.stop(id);
+  }
+
+  #campaign(meeting: Meeting): Campaign {
+    let c = this.#campaigns.get(meeting.id);
+    if (!c) {
+      c = { meeting, timers: new Set(), active: new Set() };
+      this.#campaigns.set(meeting.id, c);
+    }
+    return c;
+  }
+
+  #dialSite(campaign: Campaign, siteId: string, attempt: number): void {
+    if (attempt === 1 && campaign.active.has(siteId)) return;
+    campaign.active.add(siteId);
+    void this.#attempt(campaign, siteId, attempt).catch((err: Error) => {
+      campaign.active.delete(siteId);
+      this.deps.log.error({ err, meetingId: campaign.meeting.id, siteId }, 'dial-out attempt failed');
+    });
+  }
+
+  async #attempt(campaign: Campaign, siteId: string, attempt: number): Promise<void> {
+    const { meeting } = campaign;
+    const log = this.deps.log.child({ meetingId: meeting.id, siteId, attempt });
+    const gone = () => this.#closed || this.#campaigns.get(meeting.id) !== campaign;
+    if (gone() || this.deps.calls.siteCall(meeting.id, siteId)) {
+      campaign.active.delete(siteId);
+      return;
+    }
+    const site = await this.deps.ds.manager.findOneBy(SiteEntity, { id: siteId });
+    if (!site || !site.enabled) {
+      campaign.active.delete(siteId);
+      return;
+    }
+    const [binding] = await this.deps.registrations.current(siteId);
+    const uri = binding?.contact ?? (site.protocol === 'sip' ? site.sipUri : null);
+    const [row] = (await this.deps.ds.query(
+      `INSERT INTO dial_attempt (meeting_id, site_id, target, attempt) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [meeting.id, siteId, uri ?? '(none)', attempt],
+    )) as { id: string }[];
+    this.deps.events.publish(meeting.id, { type: 'dial.attempt', siteId, attempt, target: uri ?? '' });
+
+    let result: DialResult;
+    if (!uri) {
+      result = { outcome: 'failed', status: null, callId: null, detail: site.protocol === 'h323' ? 'H.323 dial-out is not available yet' : 'the site has no SIP address and is not registered' };
+    } else {
+      log.info({ target: uri }, 'dialling site');
+      result = await this.#limited(() =>
+        this.deps.place(
+          { meetingId: meeting.id, siteId, name: site.name, uri, moderator: meeting.chairSiteId === siteId, muted: meeting.mode === 'lecture' && meeting.chairSiteId !== siteId },
+          meeting.roomNumber,
+        ),
+      );
+    }
+    const retryIn = uri && !gone() && !this.deps.calls.siteCall(meeting.id, siteId) ? nextDelay(this.options.policy, result.outcome, attempt) : null;
+    await this.deps.ds.query(
+      `UPDATE dial_attempt SET ended_at = now(), outcome = $2, sip_status = $3, call_id = $4, detail = $5 WHERE id = $1`,
+      [row!.id, result.outcome, result.status, result.callId, result.detail],
+    );
+    this.deps.events.publish(meeting.id, { type: 'dial.outcome', siteId, attempt, outcome: result.outcome, sipStatus: result.status, retryInMs: retryIn });
+    log.info({ outcome: result.outcome, status: result.status, retryInMs: retryIn }, 'dial attempt over');
+    if (retryIn === null) {
+      campaign.active.delete(siteId);
+      return;
+    }
+    const timer = setTimeout(() => {
+      campaign.timers.delete(timer);
+      this.#dialSite(campaign, siteId, attempt + 1);
+    }, retryIn);
+    campaign.timers.add(timer);
+  }
+
+  /** Runs `fn` when fewer than `concurrency` attempts are in flight. */
+  async #limited<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.#running >= this.options.concurrency) await new Promise<void>((r) => this.#waiting.push(r));
+    this.#running++;
+    try {
+      return await fn();
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
+import {
+  defaultSessionDescriptionHandlerFactory,
+  SessionDescriptionHandler,
+  type SessionDescriptionHandlerOptions,
+} from 'sip.js/lib/platform/web';
+import { JOIN_TOKEN_HEADER, type JoinTicket } from '../api/join/contract';
+
+/**
+ * One browser call into the bridge over SIP.js: a UserAgent on one WebSocket server, one INVITE
+ * carrying the join token, and the media of that one session. It ends exactly once, saying how
+ * (`CallEnd`); retrying is the caller's business — a new SipCall with a new token.
+ *
+ *   new → connecting → inviting → established → ended
+ *              └──────────┴────────────┴──────→ ended
+ */
+
+export type CallEnd =
+  /** The user hung up. */
+  | { kind: 'left' }
+  /** The bridge answered the INVITE with a failure (486 full, 480 not open, 403…). */
+  | { kind: 'rejected'; code: number; phrase: string }
+  /** The bridge hung up (BYE): the meeting ended, or an operator removed us. */
+  | { kind: 'remote-ended' }
+  /** The WebSocket or the media path failed: worth retrying. */
+  | { kind: 'connection-lost'; established: boolean }
+  | { kind: 'failed'; message: string };
+
+export interface SipCallDelegate {
+  onEstablished(remote: MediaStream): void;
+  onEnd(end: CallEnd): void;
+}
+
+export interface PacketCounts {
+  inbound: { audio: number; video: number };
+  outbound: { audio: number; video: number };
+}
+
+export interface SipCallOptions {
+  ticket: JoinTicket;
+  /** Which of `ticket.wsServers` to use (retries rotate through them). */
+  server: string;
+  /** Hands the call its local tracks; called by SIP.js when it builds the offer. */
+  localMedia: (constraints: MediaStreamConstraints) => MediaStream;
+  sendAudio: boolean;
+  sendVideo: boolean;
+}
+
+// SIP.js waits 5 s for ICE gathering by default; with no STUN/TURN configured only host candidates
+// exist and they arrive at once, so waiting longer only delays the INVITE (and stalls offline).
+const ICE_GATHERING_TIMEOUT_MS = 500;
+
+export class SipCall {
+  readonly #options: SipCallOptions;
+  readonly #delegate: SipCallDelegate;
+  #ua: UserAgent | null = null;
+  #session: Session | null = null;
+  #established = false;
+  #ended = false;
+
+  constructor(options: SipCallOptions, delegate: SipCallDelegate) {
+    this.#options = options;
+    this.#delegate = delegate;
+  }
+
+  async start(): Promise<void> {
+    const { ticket, server } = this.#options;
+    const target = UserAgent.makeURI(ticket.sipUri);
+    const domain = target?.host;
+    const user = `guest-${randomToken(8)}`;
+    const aor = domain ? UserAgent.makeURI(`sip:${user}@${domain}`) : undefined;
+    if (!target || !aor) return this.#end({ kind: 'failed', message: `bad SIP URI ${ticket.sipUri}` });
+
+    const ua = new UserAgent({
+      uri: aor,
+      displayName: quotedStringContent(ticket.displayName),
+      contactName: user,
+      transportOptions: { server, connectionTimeout: 5, keepAliveInterval: 20 },
+      // Reconnection is ours (with a fresh token and a visible countdown), not SIP.js's.
+      reconnectionAttempts: 0,
+      sessionDescriptionHandlerFactory: defaultSessionDescriptionHandlerFactory((constraints) =>
+        Promise.resolve(this.#options.localMedia(constraints)),
+      ),
+      sessionDescriptionHandlerFactoryOptions: {
+        // Only what the API configured: never SIP.js's default public STUN server. 'balanced'
+        // because rtpengine answers un-bundled (a port per m-line).
+        peerConnectionConfiguration: { iceServers: ticket.iceServers, bundlePolicy: 'balanced' },
+        iceGatheringTimeout: ICE_GATHERING_TIMEOUT_MS,
+      },
+      userAgentString: 'diemcau-web (SIP.js 0.21)',
+      logLevel: 'warn',
+      delegate: {
+        onDisconnect: (error?: Error) => {
+          // Without an error it was our own stop().
+          if (error) this.#end({ kind: 'connection-lost', established: this.#established });
+        },
+      },
+    });
+    this.#ua = ua;
+    try {
+      await ua.start();
+    } catch {
+      return this.#end({ kind: 'connection-lost', established: false });
+    }
+    if (this.#ended) return;
+
+    const media: SessionDescriptionHandlerOptions = {
+      constraints: { audio: this.#options.sendAudio, video: this.#options.sendVideo },
+      // Receive the meeting's picture and sound even when sending neither.
+      offerOptions: { offerToReceiveAudio: true, offerToReceiveVideo: true },
+    };
+    const inviter = new Inviter(ua, target, {
+      extraHeaders: [`${JOIN_TOKEN_HEADER}: ${ticket.token}`],
+      sessionDescriptionHandlerOptions: media,
+      delegate: {
+        onBye: () => this.#end({ kind: 'remote-ended' }),
+      },
+    });
+    this.#session = inviter;
+    inviter.stateChange.addListener((state) => {
+      if (state === SessionState.Established) this.#onEstablished(inviter);
+      else if (state === SessionState.Terminated) this.#end(this.#established ? { kind: 'remote-ended' } : { kind: 'failed', message: 'the call ended before it was answered' });
+    });
+    try {
+      await inviter.invite({
+        requestDelegate: {
+          onReject: (response) => {
+            const code = response.message.statusCode ?? 0;
+            this.#end({ kind: 'rejected', code, phrase: response.message.reasonPhrase ?? '' });
+          },
+        },
+      });
+    } catch (err) {
+      this.#end({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** Hang up: CANCEL before the answer, BYE after. */
+  leave(): void {
+    this.#end({ kind: 'left' });
+  }
+
+  /** Mutes by disabling the sent track: the bridge keeps receiving (silence, black), no re-INVITE. */
+  setSending(kind: 'audio' | 'video', enabled: boolean): void {
+    for (const sender of this.#peerConnection()?.getSenders() ?? []) {
+      if (sender.track?.kind === kind) sender.track.enabled = enabled;
+    }
+  }
+
+  async packetCounts(): Promise<PacketCounts> {
+    const counts: PacketCounts = { inbound: { audio: 0, video: 0 }, outbound: { audio: 0, video: 0 } };
+    const pc = this.#peerConnection();
+    if (!pc) return counts;
+    (await pc.getStats()).forEach((report: { type: string; kind?: string; packetsReceived?: number; packetsSent?: number }) => {
+      const kind = report.kind === 'audio' || report.kind === 'video' ? report.kind : null;
+      if (!kind) return;
+      if (report.type === 'inbound-rtp') counts.inbound[kind] += report.packetsReceived ?? 0;
+      if (report.type === 'outbound-rtp') counts.outbound[kind] += report.packetsSent ?? 0;
+    });
+    return counts;
+  }
+
+  #onEstablished(session: Session): void {
+    if (this.#ended) return;
+    this.#established = true;
+    const sdh = session.sessionDescriptionHandler;
+    if (!(sdh instanceof SessionDescriptionHandler)) return this.#end({ kind: 'failed', message: 'no media handler' });
+    // A media path that fails after the answer (ICE, rtpengine gone) is a lost connection too.
+    sdh.peerConnectionDelegate = {
+      onconnectionstatechange: () => {
+        if (sdh.peerConnection?.connectionState === 'failed') this.#end({ kind: 'connection-lost', established: true });
+      },
+    };
+    this.#delegate.onEstablished(sdh.remoteMediaStream);
+  }
+
+  #peerConnection(): RTCPeerConnection | null {
+    const sdh = this.#session?.sessionDescriptionHandler;
+    return sdh instanceof SessionDescriptionHandler ? (sdh.peerConnection ?? null) : null;
+  }
+
+  /** The one way out: tell the delegate once, then release the session and the WebSocket. */
+  #end(end: CallEnd): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const session = this.#session;
+    if (end.kind === 'left' && session) {
+      if (session instanceof Inviter && session.state === SessionState.Establishing) session.cancel().catch(() => undefined);
+      else if (session.state === SessionState.Established) session.bye().catch(() => undefined);
+    }
+    // Let a BYE/CANCEL leave before the socket closes; stop() also disposes of the session's media.
+    const ua = this.#ua;
+    setTimeout(() => void ua?.stop().catch(() => undefined), end.kind === 'left' ? 300 : 0);
+    this.#delegate.onEnd(end);
+  }
+}
+
+/** SIP.js puts the display name between quotes as it is: escape what a quoted-string cannot hold. */
+function quotedStringContent(name: string): string {
+  return name.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, '');
+}
+
+function randomToken(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return Array.from(bytes, (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+}
