@@ -1,9 +1,11 @@
 import Srf from 'drachtio-srf';
 import type { DataSource } from 'typeorm';
+import type { RetryPolicy } from '../../src/calls/dial-out/retry-policy';
 import { SipService } from '../../src/calls/sip/sip-service';
+import { MeetingEvents } from '../../src/meetings/meeting-events';
 import type { PinCollector } from '../../src/calls/sip/invite-handler';
 import { loadConfig, type Config } from '../../src/config/env';
-import { createLogger, silentLogger } from '../../src/log';
+import { createLogger, silentLogger, type Logger } from '../../src/log';
 import { migratedDataSource } from './db';
 import { connectSrf, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer } from './stack';
 
@@ -17,6 +19,7 @@ export interface TestBridge {
   ds: DataSource;
   config: Config;
   sip: SipService;
+  log: Logger;
   drachtio: DrachtioServer;
   fs: FreeswitchServer;
   /** `127.0.0.1:<port>` of the bridge's SIP listener. */
@@ -26,7 +29,9 @@ export interface TestBridge {
   stop(): Promise<void>;
 }
 
-export async function startBridge(opts: { collectPin?: PinCollector; env?: Record<string, string>; freeswitch?: FreeswitchServer } = {}): Promise<TestBridge> {
+export async function startBridge(
+  opts: { collectPin?: PinCollector; env?: Record<string, string>; freeswitch?: FreeswitchServer; retryPolicy?: RetryPolicy } = {},
+): Promise<TestBridge> {
   const { ds, url } = await migratedDataSource();
   const drachtio = await startDrachtio();
   const fs = opts.freeswitch ?? (await startFreeswitch());
@@ -41,7 +46,9 @@ export async function startBridge(opts: { collectPin?: PinCollector; env?: Recor
     ...opts.env,
   });
   const log = process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger;
-  const sip = new SipService(ds, config, config.sip.drachtio!, log, opts.collectPin ?? (async () => 'failed'));
+  const sip = new SipService(ds, config, config.sip.drachtio!, log, opts.collectPin ?? (async () => 'failed'), new MeetingEvents(), {
+    ...(opts.retryPolicy && { retryPolicy: opts.retryPolicy }),
+  });
   await sip.start();
   await waitFor('the bridge to connect to drachtio-server and FreeSWITCH', async () => {
     const s = sip.states();
@@ -52,6 +59,7 @@ export async function startBridge(opts: { collectPin?: PinCollector; env?: Recor
     ds,
     config,
     sip,
+    log,
     drachtio,
     fs,
     target: `127.0.0.1:${drachtio.sipPort}`,

@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiKeys } from '../../src/access/api-keys';
+import { FailureLimiter } from '../../src/access/failure-limiter';
+import { createApp } from '../../src/api/app';
+import { cliActor } from '../../src/audit/audit';
+import { scalePolicy, defaultRetryPolicy } from '../../src/calls/dial-out/retry-policy';
+import { SiteDirectory } from '../../src/directory/sites';
+import { MeetingBook } from '../../src/meetings/meeting-book';
+import type { MeetingEvent } from '../../src/meetings/meeting-events';
+import { meetingOperations } from '../../src/meetings/operations';
+import { Scheduler } from '../../src/meetings/scheduler';
+import { BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
+import { requireSipp, sippScenario, startSippUas, type SippUas } from '../support/sipp';
+import { requireStack, waitFor } from '../support/stack';
+
+/**
+ * A booked dialOut meeting runs itself: it goes live, the bridge calls three sipp "room systems" (one
+ * answers, one is busy twice then answers, one never answers), retries as the policy says, the SSE
+ * stream and the roster show it, the operator mutes and kicks over REST, and the attendance report
+ * says what happened.
+ */
+describe('meeting operations: dial-out, live control, events, attendance', function () {
+  this.timeout(120_000);
+  let bridge: TestBridge;
+  let scheduler: Scheduler;
+  let server: Server;
+  let base: string;
+  let token: string;
+  const uas: SippUas[] = [];
+  let meetingId: string;
+  const sites: Record<string, string> = {};
+  const events: MeetingEvent[] = [];
+
+  before(async function () {
+    requireStack(this, 'dial-out tests');
+    requireSipp(this, 'dial-out tests');
+    // Retries in seconds rather than minutes; no-answer gives up after two attempts.
+    const policy = scalePolicy(defaultRetryPolicy, 1 / 30);
+    policy['no-answer'] = { ...policy['no-answer'], maxAttempts: 2 };
+    bridge = await startBridge({ env: { RING_TIMEOUT_SECONDS: '5', REDIAL_DROPPED: 'false' }, retryPolicy: policy });
+
+    const answering = await startSippUas({ scenario: sippScenario('uas-answer') });
+    const busy = await startSippUas({ scenario: sippScenario('uas-busy-then-answer') });
+    const silent = await startSippUas({ scenario: sippScenario('uas-noanswer') });
+    uas.push(answering, busy, silent);
+
+    const directory = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
+    const add = async (code: string, name: string, port: number) => {
+      sites[code] = (await directory.create({ code, name, protocol: 'sip', sipUri: `sip:room@127.0.0.1:${port}`, allowedNetworks: [], enabled: true }, cliActor)).id;
+    };
+    await add('chu-se', 'Thị trấn Chư Sê', answering.port);
+    await add('ia-pal', 'Xã Ia Pal', busy.port);
+    await add('ia-ko', 'Xã Ia Ko', silent.port);
+
+    const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
+    const start = new Date(Date.now() + 60_000);
+    meetingId = (
+      await book.create(
+        { title: 'Giao ban đột xuất', roomNumber: 2010, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: ['chu-se', 'ia-pal', 'ia-ko'], chairSite: 'chu-se', dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' },
+        cliActor,
+      )
+    ).meeting.id;
+
+    const keys = new ApiKeys(bridge.ds);
+    token = (await keys.issue('operator', 'operator', cliActor)).token;
+    scheduler = new Scheduler(bridge.ds, bridge.sip.lifecycle, bridge.sip.events, { leadMs: 120_000, readinessBeforeMs: 15 * 60_000, endWarningMs: 60_000, tickMs: 250 }, bridge.log);
+    const app = createApp(
+      {
+        ds: bridge.ds,
+        sites: directory,
+        meetings: book,
+        keys,
+        authFailures: new FailureLimiter({ maxFailures: 100, windowMs: 1000, blockMs: 1000 }),
+        sipDomain: BRIDGE_DOMAIN,
+        timeZone: 'Asia/Ho_Chi_Minh',
+        log: bridge.log,
+        readiness: async () => bridge.sip.states(),
+        events: bridge.sip.events,
+        live: { control: bridge.sip.live, dialer: bridge.sip.dialer },
+        ...meetingOperations(book, bridge.sip.lifecycle, bridge.sip.events, scheduler),
+      },
+      'test',
+    );
+    server = createServer(app.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await scheduler?.stop();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    server?.closeAllConnections();
+    await bridge?.stop();
+    for (const u of uas) await u.stop();
+  });
+
+  const api = async (method: string, path: string, json?: unknown) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(json !== undefined && { 'content-type': 'application/json' }) },
+      ...(json !== undefined && { body: JSON.stringify(json) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
+  };
+
+  /** Reads the meeting's SSE stream in the background into `events`. */
+  async function followEvents(): Promise<AbortController> {
+    const abort = new AbortController();
+    const res = await fetch(`${base}/api/v1/meetings/${meetingId}/events`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += decoder.decode(chunk, { stream: true });
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            const type = /^event: (.*)$/m.exec(block)?.[1];
+            if (data && type !== 'hello') events.push(JSON.parse(data) as MeetingEvent);
+          }
+        }
+      } catch {
+        // aborted at the end of the test
+      }
+    })();
+    return abort;
+  }
+
+  const attempts = async (code: string) =>
+    (await bridge.ds.query(`SELECT outcome FROM dial_attempt WHERE site_id = $1 AND outcome IS NOT NULL ORDER BY started_at`, [sites[code]])).map(
+      (r: { outcome: string }) => r.outcome,
+    ) as string[];
+
+  it('goes live by itself, dials every invited site, retries, and streams it all', async () => {
+    const stream = await followEvents();
+    scheduler.start();
+    try {
+      await waitFor('two sites in and the silent one given up', async () => {
+        const roster = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: unknown[] };
+        const silent = await attempts('ia-ko');
+        return roster.items.length === 2 && silent.length === 2 ? true : undefined;
+      }, 60_000, 500);
+    } finally {
+      stream.abort();
+    }
+    assert.deepEqual(await attempts('chu-se'), ['answered']);
+    assert.deepEqual(await attempts('ia-pal'), ['busy', 'busy', 'answered']);
+    assert.deepEqual(await attempts('ia-ko'), ['no-answer', 'no-answer']);
+
+    const roster = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: { name: string; moderator: boolean; direction: string; audioCodec: string }[] };
+    const byName = Object.fromEntries(roster.items.map((p) => [p.name, p]));
+    assert.equal(byName['Thị trấn Chư Sê']!.moderator, true);
+    assert.equal(byName['Xã Ia Pal']!.direction, 'out');
+    assert.equal(byName['Xã Ia Pal']!.audioCodec, 'PCMU');
+
+    const types = events.map((e) => e.type);
+    assert.ok(types.includes('meeting.state'), types.join());
+    assert.equal(events.filter((e) => e.type === 'dial.attempt').length, 6);
+    const outcomes = events.filter((e): e is Extract<MeetingEvent, { type: 'dial.outcome' }> => e.type === 'dial.outcome');
+    assert.deepEqual(outcomes.filter((e) => e.siteId === sites['ia-pal']).map((e) => [e.outcome, e.retryInMs === null]), [['busy', false], ['busy', false], ['answered', true]]);
+    assert.equal(events.filter((e) => e.type === 'participant.joined').length, 2);
+    assert.equal((await api('GET', `/meetings/${meetingId}`)).body.status, 'live');
+  });
+
+  it('mutes and kicks on the FreeSWITCH conference through the REST API', async () => {
+    const roster = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: { id: string; name: string; muted: boolean }[] };
+    const iaPal = roster.items.find((p) => p.name === 'Xã Ia Pal')!;
+    assert.equal((await api('POST', `/meetings/${meetingId}/participants/${iaPal.id}/mute`, { muted: true })).status, 204);
+    await waitFor('the conference to report the mute', async () => {
+      const r = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: { id: string; muted: boolean }[] };
+      return r.items.find((p) => p.id === iaPal.id)?.muted ? true : undefined;
+    });
+    const list = await bridge.fs.fsCli(`conference diemcau-${meetingId} list`);
+    const line = list.split('\n').find((l) => l.includes('Xã Ia Pal') || l.includes(';')) ?? '';
+    assert.ok(list.split('\n').some((l) => l.includes('hear') && !l.includes('speak')), `a member hears but may not speak:\n${list}\n${line}`);
+
+    assert.equal((await api('POST', `/meetings/${meetingId}/mute-all`, { muted: true })).body.changed, 1, 'everyone but the chair');
+    assert.equal((await api('PUT', `/meetings/${meetingId}/layout`, { layout: '2x1' })).status, 204);
+    assert.equal((await api('PUT', `/meetings/${meetingId}/layout`, { layout: 'mosaic' })).status, 422);
+    assert.equal((await api('POST', `/meetings/${meetingId}/lock`, { locked: true })).status, 204);
+
+    assert.equal((await api('DELETE', `/meetings/${meetingId}/participants/${iaPal.id}`)).status, 204);
+    await waitFor('the kicked site to be gone', async () => {
+      const r = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: { id: string }[] };
+      return r.items.some((p) => p.id === iaPal.id) ? undefined : true;
+    });
+    const [row] = await bridge.ds.query(`SELECT end_reason FROM participation WHERE id = $1`, [iaPal.id]);
+    assert.equal(row.end_reason, 'kicked');
+  });
+
+  it('reports attendance, then ends the meeting and leaves nothing behind', async () => {
+    const report = (await api('GET', `/meetings/${meetingId}/attendance`)).body as {
+      sites: { site: { code: string }; attended: boolean; dialAttempts: { outcome: string }[] }[];
+    };
+    const byCode = Object.fromEntries(report.sites.map((s) => [s.site.code, s]));
+    assert.equal(byCode['chu-se']!.attended, true);
+    assert.equal(byCode['ia-pal']!.attended, true);
+    assert.deepEqual(byCode['ia-pal']!.dialAttempts.map((a) => a.outcome), ['busy', 'busy', 'answered']);
+    assert.equal(byCode['ia-ko']!.attended, false);
+    const csv = await fetch(`${base}/api/v1/meetings/${meetingId}/attendance`, { headers: { authorization: `Bearer ${token}`, accept: 'text/csv' } });
+    assert.match(await csv.text(), /Thị trấn Chư Sê/);
+
+    assert.equal((await api('POST', `/meetings/${meetingId}/end`)).status, 204);
+    await waitFor('every call closed', async () => (bridge.sip.calls.all().length === 0 ? true : undefined), 15_000);
+    const open = await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE left_at IS NULL`);
+    assert.equal(open[0].n, 0);
+    const reasons = await bridge.ds.query(`SELECT DISTINCT end_reason FROM participation WHERE end_reason <> 'kicked'`);
+    assert.deepEqual(reasons.map((r: { end_reason: string }) => r.end_reason), ['meeting-ended']);
+    await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 15_000);
+    assert.deepEqual(bridge.sip.dialer.pending(meetingId), []);
+    assert.equal((await api('GET', `/meetings/${meetingId}`)).body.status, 'ended');
+  });
+});
