@@ -30,6 +30,7 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
   let token: string;
   const uas: SippUas[] = [];
   let meetingId: string;
+  let readinessMeetingId: string;
   const sites: Record<string, string> = {};
   const events: MeetingEvent[] = [];
 
@@ -59,6 +60,20 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     meetingId = (
       await book.create(
         { title: 'Giao ban đột xuất', roomNumber: 2010, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: ['chu-se', 'ia-pal', 'ia-ko'], chairSite: 'chu-se', dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' },
+        cliActor,
+      )
+    ).meeting.id;
+
+    // A second meeting, later and without dial-out, for the readiness sweep: one site answers
+    // OPTIONS, one is on a dead port.
+    const switchedOn = await startSippUas({ scenario: sippScenario('uas-options') });
+    uas.push(switchedOn);
+    await add('ia-tiem', 'Xã Ia Tiêm', switchedOn.port);
+    await add('dun', 'Xã Dun', 9);
+    const later = new Date(Date.now() + 10 * 60_000);
+    readinessMeetingId = (
+      await book.create(
+        { title: 'Kiểm tra kết nối', roomNumber: 2011, startsAt: later.toISOString(), endsAt: new Date(later.getTime() + 3600_000).toISOString(), invitedSites: ['ia-tiem', 'dun'], dialOut: false, allowGuests: false, mode: 'discussion', language: 'vi' },
         cliActor,
       )
     ).meeting.id;
@@ -167,6 +182,20 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     assert.deepEqual(outcomes.filter((e) => e.siteId === sites['ia-pal']).map((e) => [e.outcome, e.retryInMs === null]), [['busy', false], ['busy', false], ['answered', true]]);
     assert.equal(events.filter((e) => e.type === 'participant.joined').length, 2);
     assert.equal((await api('GET', `/meetings/${meetingId}`)).body.status, 'live');
+  });
+
+  it('checks before the start which invited sites answer SIP OPTIONS', async () => {
+    const rows = await waitFor('the readiness sweep', async () => {
+      const r = (await bridge.ds.query(
+        `SELECT s.code, rc.reachable, rc.latency_ms, rc.sip_status, rc.detail FROM readiness_check rc JOIN site s ON s.id = rc.site_id WHERE rc.meeting_id = $1 ORDER BY s.code`,
+        [readinessMeetingId],
+      )) as { code: string; reachable: boolean; latency_ms: number | null }[];
+      return r.length === 2 ? r : undefined;
+    }, 20_000);
+    assert.deepEqual(rows.map((r) => [r.code, r.reachable]), [['dun', false], ['ia-tiem', true]], JSON.stringify(rows));
+    assert.ok(rows[1]!.latency_ms !== null && rows[1]!.latency_ms < 1000);
+    const [state] = await bridge.ds.query(`SELECT status FROM meeting WHERE id = $1`, [readinessMeetingId]);
+    assert.equal(state.status, 'scheduled', 'the sweep does not start the meeting');
   });
 
   it('mutes and kicks on the FreeSWITCH conference through the REST API', async () => {
