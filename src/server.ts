@@ -9,6 +9,7 @@ import { collectPin } from './calls/steps/collect-pin';
 import { MeetingEvents } from './meetings/meeting-events';
 import { meetingOperations, noMediaLifecycle } from './meetings/operations';
 import { Scheduler } from './meetings/scheduler';
+import { WebhookSender } from './meetings/webhooks';
 
 /**
  * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
@@ -31,6 +32,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   const lifecycle = sip?.lifecycle ?? noMediaLifecycle;
   const scheduler = new Scheduler(ctx.ds, lifecycle, events, { ...config.schedule, tickMs: 5000 }, log.child({ component: 'scheduler' }));
   scheduler.start();
+  const webhooks = config.webhook ? new WebhookSender(events, config.webhook, log.child({ component: 'webhooks' })) : null;
   const readiness = async (): Promise<Record<string, DependencyState>> => {
     let database: DependencyState = 'up';
     try {
@@ -76,6 +78,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     process.on('SIGTERM', stop).on('SIGINT', stop);
   });
   await scheduler.stop();
+  webhooks?.close();
   await sip?.stop();
   await ctx.close();
   log.info('stopped');

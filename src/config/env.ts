@@ -85,6 +85,8 @@ export const envSchema = z.object({
   DIAL_CONCURRENCY: int(1, 200).default(10).describe('Dial-out attempts in flight at once'),
   RING_TIMEOUT_SECONDS: int(5, 300).default(45).describe('A dial-out attempt gives up after this long unanswered'),
   REDIAL_DROPPED: z.enum(['true', 'false']).default('true').describe('Redial an invited site whose call drops mid-meeting'),
+  WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional().describe('Meeting events are POSTed here, signed'),
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   JOIN_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ROOM_NUMBERS: range.default({ min: 2000, max: 2999 }).describe('Range room numbers are allocated from'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -108,6 +110,7 @@ export interface Config {
   dialOut: { concurrency: number; ringTimeoutMs: number; redialDropped: boolean };
   rtpengine: { host: string; port: number }[];
   joinTokenSecret?: string;
+  webhook?: { url: string; secret: string };
   roomNumbers: { min: number; max: number };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
   timeZone: string;
@@ -136,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (!isValidTimeZone(e.TIME_ZONE)) throw new ConfigError([`TIME_ZONE: unknown time zone "${e.TIME_ZONE}"`]);
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) throw new ConfigError(['WEBHOOK_SECRET: required with WEBHOOK_URL (receivers verify the signature)']);
   return {
     database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { embedded: { dataDir: e.DATA_DIR } },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
@@ -152,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dialOut: { concurrency: e.DIAL_CONCURRENCY, ringTimeoutMs: e.RING_TIMEOUT_SECONDS * 1000, redialDropped: e.REDIAL_DROPPED === 'true' },
     rtpengine: e.RTPENGINE_SERVERS,
     ...(e.JOIN_TOKEN_SECRET ? { joinTokenSecret: e.JOIN_TOKEN_SECRET } : {}),
+    ...(e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } } : {}),
     roomNumbers: e.ROOM_NUMBERS,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     timeZone: e.TIME_ZONE,

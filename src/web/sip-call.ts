@@ -119,7 +119,10 @@ export class SipCall {
     this.#session = inviter;
     inviter.stateChange.addListener((state) => {
       if (state === SessionState.Established) this.#onEstablished(inviter);
-      else if (state === SessionState.Terminated) this.#end(this.#established ? { kind: 'remote-ended' } : { kind: 'failed', message: 'the call ended before it was answered' });
+      else if (state === SessionState.Terminated) {
+        // SIP.js moves to Terminated before it calls onReject/onBye: let those say why first.
+        setTimeout(() => this.#end(this.#established ? { kind: 'remote-ended' } : { kind: 'failed', message: 'the call ended before it was answered' }), 0);
+      }
     });
     try {
       await inviter.invite({

@@ -170,6 +170,8 @@ export class JoinView {
     this.toggleCam.textContent = translate(lang, state.camOn ? 'call.videoOff' : 'call.videoOn');
     this.toggleCam.setAttribute('aria-pressed', String(!state.camOn));
     this.toggleCam.disabled = !state.hasVideo;
+    // With the camera off the self-view goes away rather than showing a black box.
+    this.#callSelf.classList.toggle('off', !state.camOn);
   }
 
   renderEnded(key: MessageKey | null, lang: Language): void {

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { silentLogger } from '../../src/log';
+import { MeetingEvents } from '../../src/meetings/meeting-events';
+import { signWebhook, WebhookSender } from '../../src/meetings/webhooks';
+
+describe('webhooks', () => {
+  it('POSTs every event signed, retrying a receiver that fails, in order', async () => {
+    const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+    let failures = 1;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (failures-- > 0) {
+          res.writeHead(503).end();
+          return;
+        }
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const events = new MeetingEvents();
+    const sender = new WebhookSender(events, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, secret: 'a-secret-of-16-chars', retryDelaysMs: [50, 50] }, silentLogger);
+    try {
+      events.publish('m1', { type: 'meeting.state', status: 'live' });
+      events.publish('m1', { type: 'participant.muted', participantId: 'p1', muted: true });
+      for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(received.map((r) => JSON.parse(r.body).type), ['meeting.state', 'participant.muted']);
+      const first = received[0]!;
+      assert.equal(first.headers['x-diemcau-signature'], signWebhook('a-secret-of-16-chars', first.body));
+      assert.equal(first.headers['x-diemcau-event'], 'meeting.state');
+      assert.equal(sender.pending, 0);
+    } finally {
+      sender.close();
+      server.close();
+    }
+  });
+});
