@@ -39,6 +39,8 @@ export interface RoomBookings {
 export interface Caller {
   /** Directory site, identified by digest credentials or source network. */
   siteId: string | null;
+  /** A browser guest holding a valid join token for this room: the API checked the PIN already. */
+  joinToken?: boolean;
 }
 
 export interface RoomState {
@@ -66,15 +68,19 @@ export function decideAdmission(
   const { meeting, invited } = bookings.current;
 
   const isInvited = caller.siteId !== null && invited.has(caller.siteId);
-  if (!isInvited && !meeting.allowGuests) {
-    return reject(403, 'Forbidden', caller.siteId ? 'this site is not invited to the meeting' : 'the meeting admits invited sites only');
-  }
   let pin: Admission['pin'] = 'none';
-  // Invited, identified sites are trusted: they were named at booking and proved who they are.
-  if (meeting.pin !== null && !isInvited) {
-    if (dialled.pin === null) pin = 'collect';
-    else if (dialled.pin === meeting.pin) pin = 'ok';
-    else return reject(403, 'Wrong PIN', 'the PIN dialled is not the meeting PIN');
+  if (caller.joinToken) {
+    pin = 'ok'; // the join API checked the PIN before it issued the token
+  } else {
+    if (!isInvited && !meeting.allowGuests) {
+      return reject(403, 'Forbidden', caller.siteId ? 'this site is not invited to the meeting' : 'the meeting admits invited sites only');
+    }
+    // Invited, identified sites are trusted: they were named at booking and proved who they are.
+    if (meeting.pin !== null && !isInvited) {
+      if (dialled.pin === null) pin = 'collect';
+      else if (dialled.pin === meeting.pin) pin = 'ok';
+      else return reject(403, 'Wrong PIN', 'the PIN dialled is not the meeting PIN');
+    }
   }
   if (state.locked) return reject(486, 'Busy Here', 'the meeting room is locked');
   if (state.participants >= policy.capacity) return reject(486, 'Busy Here', 'the meeting room is full');

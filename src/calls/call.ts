@@ -1,6 +1,7 @@
 import type Mrf from 'drachtio-fsmrf';
 import type { Logger } from '../log';
 import type { MediaLease } from '../media/freeswitch/media-servers';
+import type { MediaRelay } from '../media/rtpengine';
 import type { EndReason, Participations } from '../meetings/participations';
 import type { SipDialog } from './sip/srf-types';
 
@@ -56,6 +57,7 @@ export class Call {
   #endpoint: Mrf.Endpoint | null = null;
   #dialog: SipDialog | null = null;
   #participationId: string | null = null;
+  #relay: MediaRelay | null = null;
   #closing: Promise<void> | null = null;
   readonly #ended = new AbortController();
   readonly log: Logger;
@@ -109,6 +111,15 @@ export class Call {
       this.#endpoint = null; // FreeSWITCH already hung up: nothing to destroy there
       void this.close('bridge-hangup');
     });
+  }
+
+  /** The rtpengine session of a browser call; deleted with the call. */
+  attachRelay(relay: MediaRelay): void {
+    this.#relay = relay;
+  }
+
+  get relay(): MediaRelay | null {
+    return this.#relay;
   }
 
   /** The caller's dialog; a BYE from the caller ends the call. */
@@ -181,6 +192,8 @@ export class Call {
       step('endpoint', () => (endpoint ? hangUp(endpoint, ms) : undefined)),
     ]);
     this.#lease?.release();
+    const relay = this.#relay;
+    if (relay) await step('relay', () => relay.delete());
     const participation = this.#participationId;
     if (participation) await step('participation', () => this.participations.close(participation, reason));
     this.log.info({ reason, was }, 'call ended');

@@ -10,6 +10,7 @@ import {
 } from '../../src/media/rtpengine';
 import { requireRtpengine, startRtpengine, type TestRtpengine } from '../support/rtpengine';
 import { waitFor } from '../support/stack';
+import { chromeOffer, FINGERPRINT, sdp } from '../support/webrtc-sdp';
 
 /**
  * The WebRTC ↔ plain RTP relay against the real rtpengine 10.5 daemon: the SDP each side gets, the
@@ -17,84 +18,6 @@ import { waitFor } from '../support/stack';
  * checks and spreading over two daemons.
  */
 
-const sdp = (...lines: string[]) => `${lines.join('\r\n')}\r\n`;
-
-const FINGERPRINT = '4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3C:6A:9D:C6:3D:0B:3D:4D:B9:9B:7F:31';
-
-/** What Chrome offers for getUserMedia({audio, video}) with the default bundlePolicy, by hand. */
-function chromeOffer(version = 2, setup: 'actpass' | 'active' = 'actpass'): string {
-  const transport = [
-    'c=IN IP4 127.0.0.1',
-    'a=rtcp:9 IN IP4 0.0.0.0',
-    'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0 network-id 1',
-    'a=ice-ufrag:kQ7d',
-    'a=ice-pwd:Zx0bO3pWvL3Xc9hHa3sW5D1E',
-    'a=ice-options:trickle',
-    `a=fingerprint:sha-256 ${FINGERPRINT}`,
-    `a=setup:${setup}`,
-  ];
-  return sdp(
-    'v=0',
-    `o=- 4611731400430051336 ${version} IN IP4 127.0.0.1`,
-    's=-',
-    't=0 0',
-    'a=group:BUNDLE 0 1',
-    'a=extmap-allow-mixed',
-    'a=msid-semantic: WMS stream0',
-    'm=audio 50000 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126',
-    ...transport,
-    'a=mid:0',
-    'a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level',
-    'a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-    'a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
-    'a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid',
-    'a=sendrecv',
-    'a=msid:stream0 audio0',
-    'a=rtcp-mux',
-    'a=rtpmap:111 opus/48000/2',
-    'a=rtcp-fb:111 transport-cc',
-    'a=fmtp:111 minptime=10;useinbandfec=1',
-    'a=rtpmap:63 red/48000/2',
-    'a=fmtp:63 111/111',
-    'a=rtpmap:9 G722/8000',
-    'a=rtpmap:0 PCMU/8000',
-    'a=rtpmap:8 PCMA/8000',
-    'a=rtpmap:13 CN/8000',
-    'a=rtpmap:110 telephone-event/48000',
-    'a=rtpmap:126 telephone-event/8000',
-    'a=ssrc:1001 cname:diemcauChromeCname',
-    'a=ssrc:1001 msid:stream0 audio0',
-    'm=video 50000 UDP/TLS/RTP/SAVPF 96 97 102 103',
-    ...transport,
-    'a=mid:1',
-    'a=extmap:14 urn:ietf:params:rtp-hdrext:toffset',
-    'a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-    'a=extmap:13 urn:3gpp:video-orientation',
-    'a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
-    'a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid',
-    'a=sendrecv',
-    'a=msid:stream0 video0',
-    'a=rtcp-mux',
-    'a=rtcp-rsize',
-    'a=rtpmap:96 VP8/90000',
-    'a=rtcp-fb:96 goog-remb',
-    'a=rtcp-fb:96 transport-cc',
-    'a=rtcp-fb:96 ccm fir',
-    'a=rtcp-fb:96 nack',
-    'a=rtcp-fb:96 nack pli',
-    'a=rtpmap:97 rtx/90000',
-    'a=fmtp:97 apt=96',
-    'a=rtpmap:102 H264/90000',
-    'a=rtcp-fb:102 nack',
-    'a=rtcp-fb:102 nack pli',
-    'a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
-    'a=rtpmap:103 rtx/90000',
-    'a=fmtp:103 apt=102',
-    'a=ssrc-group:FID 2001 2002',
-    'a=ssrc:2001 cname:diemcauChromeCname',
-    'a=ssrc:2002 cname:diemcauChromeCname',
-  );
-}
 
 /** Chrome's answer to a FreeSWITCH re-offer (opus + VP8), as it would send it in the 200 OK. */
 const chromeAnswer = () =>

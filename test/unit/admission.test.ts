@@ -66,6 +66,13 @@ describe('admission rules', () => {
     assert.equal(noPin.kind === 'admit' && noPin.pin, 'none');
   });
 
+  it('lets a browser guest with a join token in without asking the PIN again, within capacity', () => {
+    const tokenGuest = decideAdmission(now, { pin: null }, current(meeting({ allowGuests: false })), { siteId: null, joinToken: true }, open, policy);
+    assert.deepEqual(tokenGuest, { kind: 'admit', meetingId: 'm1', moderator: false, muted: false, pin: 'ok' });
+    const full = decideAdmission(now, { pin: null }, current(meeting()), { siteId: null, joinToken: true }, { locked: false, participants: 3 }, policy);
+    assert.equal(full.kind === 'reject' && full.status, 486);
+  });
+
   it('answers 486 when the room is locked or full', () => {
     const locked = decideAdmission(now, { pin: null }, current(meeting()), { siteId: 'ia-pal' }, { locked: true, participants: 0 }, policy);
     assert.equal(locked.kind === 'reject' && locked.status, 486);

@@ -13,6 +13,8 @@ import type { CallRegistry } from '../call-registry';
 import { parseDialledRoom } from '../dialled-room';
 import { isScanner } from '../scanners';
 import { checkOffer } from '../sdp';
+import { verifyJoinToken } from '../../access/join-tokens';
+import { isWebRtcOffer, type RtpEnginePool } from '../../media/rtpengine';
 import { uriUser } from './contact-header';
 import type { SipAuthenticator } from './sip-authenticator';
 import type { SipDialog, SipRequest, SipResponse, SrfApp } from './srf-types';
@@ -34,6 +36,10 @@ export interface InviteDeps {
   now?: () => Date;
   /** When false (shutting down), new calls get 503 with Retry-After. */
   accepting?: () => boolean;
+  /** rtpengine, for browser (WebRTC) calls; null when none is configured. */
+  relays: RtpEnginePool | null;
+  /** HMAC secret of the join tokens browser guests present in X-Join-Token. */
+  joinTokenSecret: string | null;
 }
 
 /**
@@ -74,7 +80,16 @@ export function inviteHandler(deps: InviteDeps) {
 
       let siteId: string | null = null;
       let siteName: string | null = null;
-      if (meeting) {
+      let tokenName: string | null = null;
+      const token = req.get('X-Join-Token');
+      if (meeting && token) {
+        const verified = deps.joinTokenSecret ? verifyJoinToken(deps.joinTokenSecret, token, { room: dialled.room, now: at }) : null;
+        if (!verified?.ok || verified.claims.meetingId !== meeting.id) {
+          deps.auth.failures.fail(source);
+          return refuse(403, 'Forbidden', `the join token is not valid for this meeting${verified && !verified.ok ? ` (${verified.reason})` : ''}`);
+        }
+        tokenName = verified.claims.name;
+      } else if (meeting) {
         const outcome = await deps.auth.authenticate('INVITE', req.get('Proxy-Authorization'), source);
         if (outcome.kind === 'forbidden') return refuse(403, 'Forbidden', outcome.why);
         if (outcome.kind === 'challenge') {
@@ -91,33 +106,42 @@ export function inviteHandler(deps: InviteDeps) {
         siteName = site?.name ?? null;
       }
 
-      const decision = decideAdmission(at, dialled, bookings, { siteId }, meeting ? deps.calls.roomState(meeting.id) : { locked: false, participants: 0 }, deps.policy);
+      const decision = decideAdmission(at, dialled, bookings, { siteId, joinToken: tokenName !== null }, meeting ? deps.calls.roomState(meeting.id) : { locked: false, participants: 0 }, deps.policy);
       if (decision.kind === 'reject') return refuse(decision.status, decision.phrase, decision.why);
       const offer = checkOffer(req.body ?? '');
       if (!offer.ok) return refuse(488, 'Not Acceptable Here', offer.why);
       if (!req.body?.trim()) return refuse(488, 'Not Acceptable Here', 'send an SDP offer in the INVITE');
+      const webrtc = isWebRtcOffer(req.body);
+      const relay = webrtc ? deps.relays?.pick({ callId, fromTag: tagOf(req.get('From')) }) : undefined;
+      if (webrtc && !relay) return refuse(503, 'Service Unavailable', 'no media relay (rtpengine) is available for browser calls', { 'Retry-After': '10' });
       const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
-      if (!lease) return refuse(503, 'Service Unavailable', 'no media server is available', { 'Retry-After': '10' });
+      if (!lease) {
+        await relay?.delete().catch(() => undefined);
+        return refuse(503, 'Service Unavailable', 'no media server is available', { 'Retry-After': '10' });
+      }
 
       call = deps.calls.start(
         {
           callId,
           meetingId: decision.meetingId,
           siteId,
-          displayName: siteName ?? displayNameOf(req.get('From')) ?? 'Khách',
+          displayName: siteName ?? tokenName ?? displayNameOf(req.get('From')) ?? 'Khách',
           source: `${source}:${req.source_port}`,
           moderator: decision.moderator,
-          protocol: 'sip',
+          protocol: webrtc ? 'webrtc' : 'sip',
           direction: 'in',
         },
         log,
       );
       const current = call;
+      if (relay) current.attachRelay(relay);
       req.on('cancel', () => void current.close('caller-hangup'));
 
       let endpoint: Mrf.Endpoint;
+      let answer: string;
       try {
-        endpoint = await lease.ms.createEndpoint({ remoteSdp: req.body });
+        // A browser's ICE/DTLS-SRTP offer becomes plain RTP for FreeSWITCH, and its answer SRTP again.
+        endpoint = await lease.ms.createEndpoint({ remoteSdp: relay ? await relay.offerToFreeswitch(req.body) : req.body });
       } catch (err) {
         lease.release();
         await current.close('media-failure');
@@ -125,10 +149,16 @@ export function inviteHandler(deps: InviteDeps) {
       }
       current.attachMedia(lease, endpoint);
       if (current.isClosed()) return void (await endpoint.destroy().catch(() => undefined));
+      try {
+        answer = relay ? await relay.answerToBrowser(endpoint.local.sdp) : endpoint.local.sdp;
+      } catch (err) {
+        await current.close('media-failure');
+        return refuse(488, 'Not Acceptable Here', `the media relay refused the answer: ${(err as Error).message}`);
+      }
 
       let dialog: SipDialog;
       try {
-        dialog = await deps.srf.createUAS(req, res, { localSdp: endpoint.local.sdp });
+        dialog = await deps.srf.createUAS(req, res, { localSdp: answer });
       } catch (err) {
         // Most often the caller cancelled while the endpoint was being made.
         log.info({ err: (err as Error).message }, 'answer failed');
@@ -158,14 +188,21 @@ export function inviteHandler(deps: InviteDeps) {
   };
 }
 
-/** Re-INVITE from the caller (hold, resume, codec change): pass the SDP to FreeSWITCH and answer with its SDP. */
+/**
+ * Re-INVITE from the caller (hold, resume, codec change, a browser muting video or restarting ICE):
+ * pass the SDP to FreeSWITCH — through the same rtpengine session for a browser — and answer with
+ * FreeSWITCH's.
+ */
 async function reinvite(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res: SipResponse): Promise<void> {
   try {
     if (!req.body?.trim()) {
       res.send(200, { body: endpoint.local.sdp });
       return;
     }
-    const answer = await endpoint.modify(req.body);
+    const relay = call.relay;
+    const offer = relay ? await relay.reofferFromBrowser(req.body) : req.body;
+    const fsAnswer = await endpoint.modify(offer);
+    const answer = relay ? await relay.reanswerFromFreeswitch(fsAnswer) : fsAnswer;
     res.send(200, { body: answer });
     call.log.info({ direction: /a=(sendonly|inactive)/.exec(req.body)?.[1] ?? 'sendrecv' }, 're-INVITE');
   } catch (err) {
@@ -188,6 +225,10 @@ async function relayInfo(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, re
     call.log.warn({ err: (err as Error).message }, 'INFO relay failed');
     res.send(500);
   }
+}
+
+function tagOf(header: string | undefined): string {
+  return /;\s*tag=([^;>\s]+)/i.exec(header ?? '')?.[1] ?? '';
 }
 
 function displayNameOf(from: string | undefined): string | undefined {

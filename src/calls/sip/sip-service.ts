@@ -13,6 +13,7 @@ import { defaultRetryPolicy, type RetryPolicy } from '../dial-out/retry-policy';
 import { LiveControl } from '../live-control';
 import { promptPath } from '../../media/prompts/catalog';
 import type { MeetingLifecycle } from '../../meetings/scheduler';
+import { RtpEnginePool } from '../../media/rtpengine';
 import { pingSite } from './options-ping';
 import { placeCall } from './outbound-call';
 import { inviteHandler, type PinCollector } from './invite-handler';
@@ -33,6 +34,7 @@ export class SipService {
   readonly signalling: Signalling;
   readonly media: MediaServerPool;
   readonly auth: SipAuthenticator;
+  readonly relays: RtpEnginePool | null;
   readonly dialer: Dialer;
   readonly live: LiveControl;
   #accepting = true;
@@ -56,6 +58,7 @@ export class SipService {
       callbackAddress: config.media.callbackAddress,
       log: log.child({ component: 'freeswitch' }),
     });
+    this.relays = config.rtpengine.length ? new RtpEnginePool(config.rtpengine, { log: log.child({ component: 'rtpengine' }) }) : null;
     // Ten failures in ten minutes shut an address out for half an hour: room systems retry slowly.
     this.auth = new SipAuthenticator(ds, config.sip.domain, new FailureLimiter({ maxFailures: 10, windowMs: 10 * 60_000, blockMs: 30 * 60_000 }));
 
@@ -74,6 +77,8 @@ export class SipService {
         collectPin,
         log,
         accepting: () => this.#accepting,
+        relays: this.relays,
+        joinTokenSecret: config.joinTokenSecret ?? null,
       }),
     );
     srf.options((_req, res) => res.send(200, 'OK', { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER' } }));
@@ -139,6 +144,7 @@ export class SipService {
     const dangling = await this.participations.closeDangling();
     if (dangling) this.log.warn({ participations: dangling }, 'closed participations left open by a previous run');
     this.media.start();
+    await this.relays?.start();
     this.signalling.connect().catch((err: Error) => this.log.warn({ err: err.message }, 'drachtio-server not reachable yet; still trying'));
     this.#timers.push(
       setInterval(() => {
@@ -156,6 +162,7 @@ export class SipService {
     return {
       'drachtio-server': this.signalling.state,
       ...(this.config.freeswitch.length ? this.media.states() : { freeswitch: 'not configured' }),
+      ...(this.relays ? this.relays.states() : { rtpengine: 'not configured' }),
     };
   }
 
@@ -169,6 +176,7 @@ export class SipService {
     this.dialer.close();
     await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
     this.media.close();
+    this.relays?.close();
     this.signalling.close();
   }
 }
