@@ -70,7 +70,9 @@ export function decideAdmission(
   const isInvited = caller.siteId !== null && invited.has(caller.siteId);
   let pin: Admission['pin'] = 'none';
   if (caller.joinToken) {
-    pin = 'ok'; // the join API checked the PIN before it issued the token
+    // The join API checked the PIN before it issued the token; guests may have been shut out since.
+    if (!meeting.allowGuests) return reject(403, 'Forbidden', 'the meeting no longer admits guests');
+    pin = 'ok';
   } else {
     if (!isInvited && !meeting.allowGuests) {
       return reject(403, 'Forbidden', caller.siteId ? 'this site is not invited to the meeting' : 'the meeting admits invited sites only');

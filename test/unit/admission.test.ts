@@ -67,8 +67,10 @@ describe('admission rules', () => {
   });
 
   it('lets a browser guest with a join token in without asking the PIN again, within capacity', () => {
-    const tokenGuest = decideAdmission(now, { pin: null }, current(meeting({ allowGuests: false })), { siteId: null, joinToken: true }, open, policy);
+    const tokenGuest = decideAdmission(now, { pin: null }, current(meeting()), { siteId: null, joinToken: true }, open, policy);
     assert.deepEqual(tokenGuest, { kind: 'admit', meetingId: 'm1', moderator: false, muted: false, pin: 'ok' });
+    const closed = decideAdmission(now, { pin: null }, current(meeting({ allowGuests: false })), { siteId: null, joinToken: true }, open, policy);
+    assert.equal(closed.kind === 'reject' && closed.status, 403);
     const full = decideAdmission(now, { pin: null }, current(meeting()), { siteId: null, joinToken: true }, { locked: false, participants: 3 }, policy);
     assert.equal(full.kind === 'reject' && full.status, 486);
   });
