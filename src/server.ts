@@ -10,6 +10,7 @@ import { MeetingEvents } from './meetings/meeting-events';
 import { meetingOperations, noMediaLifecycle } from './meetings/operations';
 import { Scheduler } from './meetings/scheduler';
 import { WebhookSender } from './meetings/webhooks';
+import { Metrics } from './observability/metrics';
 
 /**
  * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
@@ -18,6 +19,7 @@ import { WebhookSender } from './meetings/webhooks';
 export async function serve(config: Config, log: Logger): Promise<void> {
   const ctx = await openContext(config, log, { migrate: true });
   const events = new MeetingEvents();
+  const metrics = new Metrics(ctx.ds, events);
   const sip = config.sip.drachtio
     ? new SipService(
         ctx.ds,
@@ -26,8 +28,10 @@ export async function serve(config: Config, log: Logger): Promise<void> {
         log,
         (endpoint, meeting, signal) => collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '', signal }),
         events,
+        { countSetup: (status) => metrics.callSetups.inc({ status: String(status) }) },
       )
     : null;
+  if (sip) metrics.observe(sip);
   await sip?.start();
   const lifecycle = sip?.lifecycle ?? noMediaLifecycle;
   const scheduler = new Scheduler(ctx.ds, lifecycle, events, { ...config.schedule, tickMs: 5000 }, log.child({ component: 'scheduler' }));
@@ -54,6 +58,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       log,
       readiness,
       events,
+      metrics,
       live: sip ? { control: sip.live, dialer: sip.dialer } : null,
       ...meetingOperations(ctx.meetings, lifecycle, events, scheduler),
     },

@@ -47,6 +47,19 @@ export function createApp(deps: ApiDeps, version: string): Koa {
   const apiRouter = new Router({ prefix: API_PREFIX });
   mount(apiRouter, api, auth);
 
+  const metrics = deps.metrics;
+  if (metrics) {
+    // Label by the route pattern, not the path, so ids do not explode the series.
+    app.use(async (ctx, next) => {
+      const end = metrics.httpDuration.startTimer();
+      try {
+        await next();
+      } finally {
+        const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+        end({ method: ctx.method, route, status: String(ctx.status) });
+      }
+    });
+  }
   app.use(errors(deps.log));
   app.use(rootRouter.routes()).use(rootRouter.allowedMethods());
   app.use(apiRouter.routes()).use(apiRouter.allowedMethods());

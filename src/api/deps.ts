@@ -8,6 +8,7 @@ import type { Dialer } from '../calls/dial-out/dialer';
 import type { LiveControl } from '../calls/live-control';
 import type { MeetingBook } from '../meetings/meeting-book';
 import type { MeetingEvents } from '../meetings/meeting-events';
+import type { Metrics } from '../observability/metrics';
 
 export type DependencyState = 'up' | 'down' | 'connecting' | 'not configured';
 
@@ -23,6 +24,8 @@ export interface ApiDeps {
   timeZone: string;
   log: Logger;
   events: MeetingEvents;
+  /** Prometheus metrics; /metrics answers 404 without them. */
+  metrics?: Metrics;
   /** Live control; null when SIP is not configured. */
   live: { control: LiveControl; dialer: Dialer } | null;
   endMeeting(id: string, actor: Actor): Promise<void>;

@@ -9,8 +9,24 @@ const readyOut = z
   })
   .meta({ id: 'Readiness' });
 
-export function healthRoutes({ readiness }: ApiDeps) {
+export function healthRoutes({ readiness, metrics }: ApiDeps) {
   return [
+    route({
+      method: 'get',
+      path: '/metrics',
+      tag: 'health',
+      summary: 'Prometheus metrics: meetings, participants, registrations, call setups, dial-outs, media servers, API latency, event loop',
+      permission: 'public',
+      responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' }, 404: { description: 'Metrics are off' } },
+      async handler(ctx) {
+        if (!metrics) {
+          ctx.status = 404;
+          return;
+        }
+        ctx.type = metrics.registry.contentType;
+        ctx.body = await metrics.registry.metrics();
+      },
+    }),
     route({
       method: 'get',
       path: '/healthz',

@@ -112,9 +112,7 @@ export class SipCall {
     const inviter = new Inviter(ua, target, {
       extraHeaders: [`${JOIN_TOKEN_HEADER}: ${ticket.token}`],
       sessionDescriptionHandlerOptions: media,
-      delegate: {
-        onBye: () => this.#end({ kind: 'remote-ended' }),
-      },
+      // No `delegate.onBye`: with one, SIP.js leaves the BYE unanswered. A BYE ends in Terminated below.
     });
     this.#session = inviter;
     inviter.stateChange.addListener((state) => {

@@ -60,6 +60,16 @@ describe('API: keys, roles, audit, health and the OpenAPI document', () => {
       assert.deepEqual(ready.body, { ready: true, dependencies: { database: 'up' } });
     });
 
+    it('exposes Prometheus metrics, API latency labelled by route pattern', async () => {
+      await fresh.request('GET', '/api/v1/sites');
+      const res = await fresh.request('GET', '/metrics', { key: null });
+      assert.equal(res.status, 200);
+      assert.match(res.text, /^diemcau_meetings_active 0$/m);
+      assert.match(res.text, /^diemcau_registrations 0$/m);
+      assert.match(res.text, /diemcau_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/sites",status="200"\} \d+/);
+      assert.match(res.text, /^diemcau_nodejs_eventloop_lag_seconds /m);
+    });
+
     it('documents every route it serves in openapi.json', async () => {
       const doc = (await fresh.request('GET', '/api/v1/openapi.json', { key: null })).body;
       assert.equal(doc.openapi, '3.1.0');

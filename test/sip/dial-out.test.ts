@@ -11,6 +11,7 @@ import { MeetingBook } from '../../src/meetings/meeting-book';
 import type { MeetingEvent } from '../../src/meetings/meeting-events';
 import { meetingOperations } from '../../src/meetings/operations';
 import { Scheduler } from '../../src/meetings/scheduler';
+import { Metrics } from '../../src/observability/metrics';
 import { BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
 import { requireSipp, sippScenario, startSippUas, type SippUas } from '../support/sipp';
 import { requireStack, waitFor } from '../support/stack';
@@ -81,6 +82,8 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     const keys = new ApiKeys(bridge.ds);
     token = (await keys.issue('operator', 'operator', cliActor)).token;
     scheduler = new Scheduler(bridge.ds, bridge.sip.lifecycle, bridge.sip.events, { leadMs: 120_000, readinessBeforeMs: 15 * 60_000, endWarningMs: 60_000, tickMs: 250 }, bridge.log);
+    const metrics = new Metrics(bridge.ds, bridge.sip.events);
+    metrics.observe(bridge.sip);
     const app = createApp(
       {
         ds: bridge.ds,
@@ -93,6 +96,7 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
         log: bridge.log,
         readiness: async () => bridge.sip.states(),
         events: bridge.sip.events,
+        metrics,
         live: { control: bridge.sip.live, dialer: bridge.sip.dialer },
         ...meetingOperations(book, bridge.sip.lifecycle, bridge.sip.events, scheduler),
       },
@@ -182,6 +186,12 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     assert.deepEqual(outcomes.filter((e) => e.siteId === sites['ia-pal']).map((e) => [e.outcome, e.retryInMs === null]), [['busy', false], ['busy', false], ['answered', true]]);
     assert.equal(events.filter((e) => e.type === 'participant.joined').length, 2);
     assert.equal((await api('GET', `/meetings/${meetingId}`)).body.status, 'live');
+
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^diemcau_meetings_active 1$/m);
+    assert.match(metrics, /^diemcau_participants\{protocol="sip"\} 2$/m);
+    assert.match(metrics, /^diemcau_dial_outcomes_total\{outcome="busy"\} 2$/m);
+    assert.match(metrics, /^diemcau_media_servers_up 1$/m);
   });
 
   it('checks before the start which invited sites answer SIP OPTIONS', async () => {

@@ -10,6 +10,7 @@ import { createLogger, silentLogger } from '../../src/log';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import { MeetingEvents } from '../../src/meetings/meeting-events';
 import { meetingOperations, noMediaLifecycle } from '../../src/meetings/operations';
+import { Metrics } from '../../src/observability/metrics';
 import { migratedDataSource } from './db';
 
 export const TEST_REALM = 'bridge.test';
@@ -57,6 +58,7 @@ export class TestApi {
         log: process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger,
         readiness: async () => ({ database: 'up' }),
         events,
+        metrics: new Metrics(ds, events),
         live: null,
         ...meetingOperations(meetings, noMediaLifecycle, events, null),
       },

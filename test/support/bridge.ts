@@ -52,7 +52,7 @@ export async function startBridge(
   await sip.start();
   await waitFor('the bridge to connect to drachtio-server and FreeSWITCH', async () => {
     const s = sip.states();
-    return Object.values(s).every((v) => v === 'up') ? true : undefined;
+    return Object.values(s).every((v) => v === 'up' || v === 'not configured') ? true : undefined;
   }, 20_000);
   const channels = async () => Number((await fs.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
   return {

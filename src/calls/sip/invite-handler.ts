@@ -40,6 +40,8 @@ export interface InviteDeps {
   relays: RtpEnginePool | null;
   /** HMAC secret of the join tokens browser guests present in X-Join-Token. */
   joinTokenSecret: string | null;
+  /** Told the final status of every INVITE (metrics). */
+  countSetup?: (status: number) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export function inviteHandler(deps: InviteDeps) {
     let log = deps.log.child({ callId, source: `${source}:${req.source_port}` });
     const refuse = (status: number, phrase: string, why: string, headers: Record<string, string> = {}) => {
       log.info({ status, why }, 'call refused');
+      deps.countSetup?.(status);
       if (!res.finalResponseSent) {
         res.send(status, phrase, {
           headers: { Warning: `399 diemcau "${why.replace(/["\\]/g, '')}"`, Reason: `SIP;cause=${status};text="${phrase}"`, ...headers },
@@ -93,12 +96,14 @@ export function inviteHandler(deps: InviteDeps) {
         const outcome = await deps.auth.authenticate('INVITE', req.get('Proxy-Authorization'), source);
         if (outcome.kind === 'forbidden') return refuse(403, 'Forbidden', outcome.why);
         if (outcome.kind === 'challenge') {
+          deps.countSetup?.(407);
           res.send(407, 'Proxy Authentication Required', { headers: { 'Proxy-Authenticate': outcome.header } });
           return;
         }
         const site = outcome.kind === 'site' ? outcome.site : await siteForSource(deps.ds, source);
         if (!site && !meeting.allowGuests) {
           // Not recognised by its address: a room system with credentials can still prove who it is.
+          deps.countSetup?.(407);
           res.send(407, 'Proxy Authentication Required', { headers: { 'Proxy-Authenticate': deps.auth.challenge() } });
           return;
         }
@@ -166,6 +171,7 @@ export function inviteHandler(deps: InviteDeps) {
         return;
       }
       current.attachDialog(dialog);
+      deps.countSetup?.(200);
       if (current.isClosed()) return;
       dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, mreq, mres));
       dialog.on('info', (ireq, ires) => void relayInfo(current, endpoint, ireq, ires));

@@ -48,7 +48,7 @@ export class SipService {
     private readonly log: Logger,
     collectPin: PinCollector,
     readonly events: MeetingEvents = new MeetingEvents(),
-    options: { retryPolicy?: RetryPolicy } = {},
+    options: { retryPolicy?: RetryPolicy; countSetup?: (status: number) => void } = {},
   ) {
     this.registrations = new Registrations(ds);
     this.participations = new Participations(ds);
@@ -79,6 +79,7 @@ export class SipService {
         accepting: () => this.#accepting,
         relays: this.relays,
         joinTokenSecret: config.joinTokenSecret ?? null,
+        ...(options.countSetup && { countSetup: options.countSetup }),
       }),
     );
     srf.options((_req, res) => res.send(200, 'OK', { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER' } }));
@@ -156,6 +157,16 @@ export class SipService {
       }, SWEEP_MS),
     );
     for (const t of this.#timers) t.unref();
+  }
+
+  participantsByProtocol(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const c of this.calls.all()) if (c.participationId) counts[c.info.protocol] = (counts[c.info.protocol] ?? 0) + 1;
+    return counts;
+  }
+
+  mediaServers(): Record<string, DependencyState> {
+    return this.media.states();
   }
 
   states(): Record<string, DependencyState> {
