@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { apiAuthLimiter, openContext, version } from './app-context';
 import type { Config } from './config/env';
 import { createApp } from './api/app';
+import { joinPinLimiter } from './api/join';
 import type { DependencyState } from './api/deps';
 import type { Logger } from './log';
 import { SipService } from './calls/sip/sip-service';
@@ -37,7 +38,9 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   const scheduler = new Scheduler(ctx.ds, lifecycle, events, { ...config.schedule, tickMs: 5000 }, log.child({ component: 'scheduler' }));
   scheduler.start();
   const webhooks = config.webhook ? new WebhookSender(events, config.webhook, log.child({ component: 'webhooks' })) : null;
+  let shuttingDown = false;
   const readiness = async (): Promise<Record<string, DependencyState>> => {
+    if (shuttingDown) return { bridge: 'down' };
     let database: DependencyState = 'up';
     try {
       await ctx.ds.query('SELECT 1');
@@ -57,6 +60,15 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       timeZone: config.timeZone,
       log,
       readiness,
+      join: {
+        ds: ctx.ds,
+        sipDomain: config.sip.domain,
+        openBeforeMs: config.admission.openBeforeMs,
+        ...(config.joinTokenSecret ? { tokenSecret: config.joinTokenSecret } : {}),
+        wsServers: config.browserJoin.wsServers,
+        iceServers: config.browserJoin.iceServers,
+        pinFailures: joinPinLimiter(),
+      },
       events,
       metrics,
       live: sip ? { control: sip.live, dialer: sip.dialer } : null,
@@ -75,16 +87,20 @@ export async function serve(config: Config, log: Logger): Promise<void> {
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      log.info({ signal }, 'shutting down');
+      log.info({ signal }, 'shutting down: no new calls; live meetings stay up in FreeSWITCH for the next start');
       process.off('SIGTERM', stop).off('SIGINT', stop);
+      shuttingDown = true;
+      sip?.stopAccepting();
       server.close(() => resolve());
       server.closeIdleConnections();
+      // Event streams never end by themselves: give requests a moment to finish, then cut the rest.
+      setTimeout(() => server.closeAllConnections(), 5000).unref();
     };
     process.on('SIGTERM', stop).on('SIGINT', stop);
   });
   await scheduler.stop();
   webhooks?.close();
-  await sip?.stop();
+  await sip?.stop('leave-running');
   await ctx.close();
   log.info('stopped');
 }

@@ -4,6 +4,7 @@ import { apiKeyRoutes } from './api-keys/routes';
 import { auditRoutes } from './audit/routes';
 import type { ApiDeps } from './deps';
 import { healthRoutes } from './health';
+import { browserJoin } from './join';
 import { attendanceRoute } from './meetings/attendance';
 import { liveRoutes } from './meetings/live';
 import { meetingRoutes } from './meetings/routes';
@@ -16,9 +17,10 @@ export const API_PREFIX = '/api/v1';
 
 /** Every route the app serves, at the root and under /api/v1 — the one list both mounting and the OpenAPI document read. */
 export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] } {
+  const join = deps.join ? browserJoin(deps.join) : { root: [], api: [] };
   return {
-    root: healthRoutes(deps),
-    api: [...siteRoutes(deps), ...meetingRoutes(deps), attendanceRoute(deps), ...liveRoutes(deps), ...apiKeyRoutes(deps), ...auditRoutes(deps)],
+    root: [...healthRoutes(deps), ...join.root],
+    api: [...siteRoutes(deps), ...meetingRoutes(deps), attendanceRoute(deps), ...liveRoutes(deps), ...apiKeyRoutes(deps), ...auditRoutes(deps), ...join.api],
   };
 }
 

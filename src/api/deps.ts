@@ -8,6 +8,7 @@ import type { Dialer } from '../calls/dial-out/dialer';
 import type { LiveControl } from '../calls/live-control';
 import type { MeetingBook } from '../meetings/meeting-book';
 import type { MeetingEvents } from '../meetings/meeting-events';
+import type { JoinDeps } from './join/routes';
 import type { Metrics } from '../observability/metrics';
 
 export type DependencyState = 'up' | 'down' | 'connecting' | 'not configured';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   endMeeting(id: string, actor: Actor): Promise<void>;
   /** Returns the new end. */
   extendMeeting(id: string, minutes: number, actor: Actor): Promise<Date>;
+  /** Browser join: the public join API and the page; absent = neither is served. */
+  join?: JoinDeps;
   /** Each dependency's state for /readyz; the app is ready when none is `down` or `connecting`. */
   readiness: () => Promise<Record<string, DependencyState>>;
 }

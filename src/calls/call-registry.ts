@@ -2,7 +2,7 @@ import type { Logger } from '../log';
 import type { MeetingEvents } from '../meetings/meeting-events';
 import type { Participations } from '../meetings/participations';
 import type { RoomState } from './admission';
-import { Call, type CallInfo } from './call';
+import { Call, type CallHooks, type CallInfo } from './call';
 
 /**
  * The calls this process carries, by Call-ID and by meeting, each room's lock, and the events a call's
@@ -18,8 +18,23 @@ export class CallRegistry {
   ) {}
 
   start(info: CallInfo, log: Logger): Call {
+    const call = new Call(info, this.participations, log, this.#hooks());
+    this.#calls.set(info.callId, call);
+    return call;
+  }
+
+  /** Registers a call a previous process left running, without announcing it as a new join. */
+  adopt(info: CallInfo, log: Logger, setup: (call: Call) => void): Call {
+    const hooks = this.#hooks();
+    const call = new Call(info, this.participations, log, { ...hooks, joined: () => undefined });
+    setup(call);
+    this.#calls.set(info.callId, call);
+    return call;
+  }
+
+  #hooks(): CallHooks {
     const events = this.events;
-    const call = new Call(info, this.participations, log, {
+    return {
       joined: (c) =>
         events.publish(c.info.meetingId, {
           type: 'participant.joined',
@@ -38,9 +53,7 @@ export class CallRegistry {
         if (change.muted !== undefined) events.publish(c.info.meetingId, { type: 'participant.muted', participantId: c.participationId, muted: change.muted });
         if (change.talking !== undefined) events.publish(c.info.meetingId, { type: 'participant.talking', participantId: c.participationId, talking: change.talking });
       },
-    });
-    this.#calls.set(info.callId, call);
-    return call;
+    };
   }
 
   get(callId: string): Call | undefined {

@@ -58,6 +58,8 @@ export class Call {
   #dialog: SipDialog | null = null;
   #participationId: string | null = null;
   #relay: MediaRelay | null = null;
+  /** Set for a call a previous process left running in FreeSWITCH: its channel is all we control. */
+  #adoptedChannel: string | null = null;
   #closing: Promise<void> | null = null;
   readonly #ended = new AbortController();
   readonly log: Logger;
@@ -111,6 +113,24 @@ export class Call {
       this.#endpoint = null; // FreeSWITCH already hung up: nothing to destroy there
       void this.close('bridge-hangup');
     });
+  }
+
+  /**
+   * Takes over a call a previous process left in a FreeSWITCH conference (found by its member). There
+   * is no dialog or endpoint object: closing kills the FreeSWITCH channel, and FreeSWITCH ends the rest.
+   */
+  adopt(lease: MediaLease, channelUuid: string, member: { participationId: string; memberId: number; joinedAt: Date; muted: boolean }): void {
+    this.#lease = lease;
+    this.#adoptedChannel = channelUuid;
+    this.#participationId = member.participationId;
+    this.#state = 'joined';
+    this.memberId = member.memberId;
+    this.joinedAt = member.joinedAt;
+    this.muted = member.muted;
+  }
+
+  get adopted(): boolean {
+    return this.#adoptedChannel !== null;
   }
 
   /** The rtpengine session of a browser call; deleted with the call. */
@@ -187,9 +207,11 @@ export class Call {
     this.#dialog = null;
     this.#endpoint = null;
     const ms = this.#lease?.ms;
+    const adopted = this.#adoptedChannel;
     await Promise.all([
       step('dialog', () => dialog?.destroy()),
       step('endpoint', () => (endpoint ? hangUp(endpoint, ms) : undefined)),
+      step('channel', () => (adopted && ms ? ms.api(`uuid_kill ${adopted}`) : undefined)),
     ]);
     this.#lease?.release();
     const relay = this.#relay;

@@ -47,6 +47,62 @@ const range = z.string().transform((raw, ctx) => {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** `ws://host:port[/path]` or `wss://…`, comma-separated: drachtio-server's WebSocket listeners for browsers. */
+const wsUrlList = z.string().transform((raw, ctx) => {
+  const out: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let ok = false;
+    try {
+      const url = new URL(item);
+      // No quotes, spaces or semicolons: the URL also goes into the join page's Content-Security-Policy.
+      ok = (url.protocol === 'ws:' || url.protocol === 'wss:') && !/[\s;'"]/.test(item);
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      ctx.addIssue({ code: 'custom', message: `"${item}" is not a ws:// or wss:// URL` });
+      return z.NEVER;
+    }
+    out.push(item);
+  }
+  return out;
+});
+
+/** An RTCIceServer, without the DOM lib. */
+export interface IceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+const iceUrl = z.string().regex(/^(stun|stuns|turn|turns):[^\s,]+$/, 'must be a stun:, stuns:, turn: or turns: URL');
+
+/**
+ * STUN/TURN servers handed to browsers: comma-separated `stun:`/`turn:` URLs, or a JSON array of
+ * RTCIceServer objects (for TURN credentials). Empty by default: a bridge on a closed network must
+ * not send browsers to a public STUN server.
+ */
+const iceServerList = z.string().transform((raw, ctx): IceServerConfig[] => {
+  const text = raw.trim();
+  let value: unknown = text.split(',').map((s) => s.trim()).filter(Boolean).map((urls) => ({ urls }));
+  if (text.startsWith('[')) {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not valid JSON: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  }
+  const server = z.object({ urls: z.union([iceUrl, z.array(iceUrl).min(1)]), username: z.string().optional(), credential: z.string().optional() }).strict();
+  const parsed = z.array(server).safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    ctx.addIssue({ code: 'custom', message: `${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim() });
+    return z.NEVER;
+  }
+  return parsed.data.map(({ urls, username, credential }) => ({ urls, ...(username !== undefined ? { username } : {}), ...(credential !== undefined ? { credential } : {}) }));
+});
+
 export const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -88,6 +144,12 @@ export const envSchema = z.object({
   WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional().describe('Meeting events are POSTed here, signed'),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   JOIN_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SIP_WS_URL: wsUrlList
+    .default([])
+    .describe('drachtio-server WebSocket URL(s) browsers connect to, comma-separated (e.g. ws://127.0.0.1:8088); empty = no browser join'),
+  ICE_SERVERS: iceServerList
+    .default([])
+    .describe('STUN/TURN servers for browsers: comma-separated stun:/turn: URLs, or a JSON array of RTCIceServer; default none'),
   ROOM_NUMBERS: range.default({ min: 2000, max: 2999 }).describe('Range room numbers are allocated from'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
@@ -110,6 +172,8 @@ export interface Config {
   dialOut: { concurrency: number; ringTimeoutMs: number; redialDropped: boolean };
   rtpengine: { host: string; port: number }[];
   joinTokenSecret?: string;
+  /** Browser join: where browsers reach drachtio-server over WebSocket, and the ICE servers they may use. */
+  browserJoin: { wsServers: string[]; iceServers: IceServerConfig[] };
   webhook?: { url: string; secret: string };
   roomNumbers: { min: number; max: number };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
@@ -156,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dialOut: { concurrency: e.DIAL_CONCURRENCY, ringTimeoutMs: e.RING_TIMEOUT_SECONDS * 1000, redialDropped: e.REDIAL_DROPPED === 'true' },
     rtpengine: e.RTPENGINE_SERVERS,
     ...(e.JOIN_TOKEN_SECRET ? { joinTokenSecret: e.JOIN_TOKEN_SECRET } : {}),
+    browserJoin: { wsServers: e.SIP_WS_URL, iceServers: e.ICE_SERVERS },
     ...(e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } } : {}),
     roomNumbers: e.ROOM_NUMBERS,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },

@@ -49,18 +49,30 @@ export class Participations {
     await this.ds.query(`UPDATE participation SET left_at = now(), last_seen_at = now(), end_reason = $2 WHERE id = $1 AND left_at IS NULL`, [id, reason]);
   }
 
+  /** Closes one participation that ended unseen, at the last moment it was known to be up. */
+  async closeAtLastSeen(id: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE participation SET left_at = greatest(last_seen_at, joined_at), end_reason = 'crash' WHERE id = $1 AND left_at IS NULL`,
+      [id],
+    );
+  }
+
   async heartbeat(ids: readonly string[]): Promise<void> {
     if (!ids.length) return;
     await this.ds.query(`UPDATE participation SET last_seen_at = now() WHERE id = ANY($1::uuid[]) AND left_at IS NULL`, [ids]);
   }
 
-  /** At start-up: whatever is still open belongs to a process that died; it ended when last seen. */
-  async closeDangling(): Promise<number> {
+  /**
+   * At start-up: open participations on media servers this process does not use cannot be checked;
+   * they ended when last seen. (Those on configured servers are checked against FreeSWITCH.)
+   */
+  async closeDangling(keepOn: readonly string[] = []): Promise<number> {
     const [row] = (await this.ds.query(
       `WITH closed AS (
          UPDATE participation SET left_at = greatest(last_seen_at, joined_at), end_reason = 'crash'
-          WHERE left_at IS NULL RETURNING 1)
+          WHERE left_at IS NULL AND (media_server IS NULL OR NOT media_server = ANY($1::text[])) RETURNING 1)
        SELECT count(*)::int AS n FROM closed`,
+      [keepOn],
     )) as { n: number }[];
     return row!.n;
   }

@@ -42,9 +42,10 @@ export class LocalMedia {
     if (!navigator.mediaDevices?.getUserMedia) return 'insecure';
     const audio = mic === 'none' ? false : { ...AUDIO, ...(mic ? { deviceId: { exact: mic } } : {}) };
     const video = cam === 'none' ? false : { ...VIDEO, ...(cam ? { deviceId: { exact: cam } } : {}) };
+    if (!audio && !video) return null; // the user chose neither: nothing to open, nothing wrong
     const attempts: MediaStreamConstraints[] = [{ audio, video }];
     if (audio && video) attempts.push({ audio, video: false }, { audio: false, video });
-    let problem: MediaProblem | null = audio || video ? 'no-device' : null;
+    let problem: MediaProblem | null = 'no-device';
     for (const constraints of attempts) {
       try {
         this.#stream = await navigator.mediaDevices.getUserMedia(constraints);

@@ -24,6 +24,11 @@ export interface TestBridge {
   fs: FreeswitchServer;
   /** `127.0.0.1:<port>` of the bridge's SIP listener. */
   target: string;
+  /**
+   * Stops the SIP service leaving its calls in FreeSWITCH, as `diemcau serve` does on SIGTERM, and
+   * starts a new one on the same servers and database, as the next start would.
+   */
+  restart(): Promise<void>;
   /** Open FreeSWITCH channels (drachtio-fsmrf's own control legs included). */
   channels(): Promise<number>;
   stop(): Promise<void>;
@@ -46,24 +51,34 @@ export async function startBridge(
     ...opts.env,
   });
   const log = process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger;
-  const sip = new SipService(ds, config, config.sip.drachtio!, log, opts.collectPin ?? (async () => 'failed'), new MeetingEvents(), {
-    ...(opts.retryPolicy && { retryPolicy: opts.retryPolicy }),
-  });
-  await sip.start();
-  await waitFor('the bridge to connect to drachtio-server and FreeSWITCH', async () => {
-    const s = sip.states();
-    return Object.values(s).every((v) => v === 'up' || v === 'not configured') ? true : undefined;
-  }, 20_000);
+  const newService = async () => {
+    const service = new SipService(ds, config, config.sip.drachtio!, log, opts.collectPin ?? (async () => 'failed'), new MeetingEvents(), {
+      ...(opts.retryPolicy && { retryPolicy: opts.retryPolicy }),
+    });
+    await service.start();
+    await waitFor('the bridge to connect to drachtio-server and FreeSWITCH', async () => {
+      const s = service.states();
+      return Object.values(s).every((v) => v === 'up' || v === 'not configured') ? true : undefined;
+    }, 20_000);
+    return service;
+  };
+  let sip = await newService();
   const channels = async () => Number((await fs.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
   return {
     ds,
     config,
-    sip,
+    get sip() {
+      return sip;
+    },
     log,
     drachtio,
     fs,
     target: `127.0.0.1:${drachtio.sipPort}`,
     channels,
+    async restart() {
+      await sip.stop('leave-running');
+      sip = await newService();
+    },
     async stop() {
       await sip.stop();
       await ds.destroy();

@@ -177,7 +177,7 @@ export class RtpPeer {
   private packets = 0;
   private readonly payloadTypes = new Set<number>();
   /** received PCMU payloads with their arrival time (ms, performance clock) */
-  private audio: { at: number; payload: Buffer }[] = [];
+  private readonly audio: { at: number; payload: Buffer }[] = [];
   private dtmfIn = '';
   /** telephone-event timestamps already counted: an event's end packet is sent three times */
   private readonly dtmfSeen = new Set<string>();
@@ -254,6 +254,7 @@ export class RtpPeer {
       if (event < 0) throw new Error(`RtpPeer: not a DTMF digit: ${JSON.stringify(d)}`);
       return event;
     });
+    if (events.length === 0) return;
     await new Promise<void>((done) => {
       events.forEach((event, i) => {
         const last = i === events.length - 1;
@@ -314,7 +315,7 @@ export class RtpPeer {
     const now = performance.now();
     if (p.payloadType === PCMU) {
       this.audio.push({ at: now, payload: Buffer.from(p.payload) });
-      if (this.audio[0]!.at < now - KEEP_AUDIO_MS) this.audio = this.audio.filter((f) => f.at >= now - KEEP_AUDIO_MS);
+      while (this.audio[0]!.at < now - KEEP_AUDIO_MS) this.audio.shift();
     } else if (p.payloadType === TELEPHONE_EVENT && p.payload.length >= 4 && p.payload[1]! & 0x80) {
       const key = `${p.ssrc}:${p.timestamp}`;
       if (!this.dtmfSeen.has(key)) {

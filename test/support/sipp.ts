@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  accessSync, constants as fsConstants, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { freePort } from './stack';
 
@@ -12,6 +14,8 @@ import { freePort } from './stack';
  */
 
 const HOST = '127.0.0.1';
+/** exitCode after timeoutMs, as timeout(1) reports it */
+const TIMED_OUT = 124;
 
 export interface SippOptions {
   /** path of the scenario XML, e.g. sippScenario('invite-call') */
@@ -26,8 +30,10 @@ export interface SippOptions {
   rate?: number;
   /** -s: the [service] keyword, the request-URI user of UAC scenarios */
   service?: string;
-  /** -inf: a CSV file for [fieldN] (see writeSippCsv()) */
+  /** -inf: a CSV file for [fieldN] */
   csv?: string;
+  /** or the CSV rows (fields of one call each; see sippAuthField()), written to a temporary -inf file */
+  csvRows?: readonly (readonly string[])[];
   /** -set: global variables, declared in the scenario with <Global variables="…"/> */
   vars?: Record<string, string>;
   /** -key: text keywords [name] for the scenario; added to SIPP_DEFAULT_KEYS (which they override) */
@@ -40,7 +46,12 @@ export interface SippOptions {
 }
 
 export interface SippResult {
-  /** sipp's status: 0 all calls succeeded, 1 some failed, 97 internal exit, 99 no call processed, 255 fatal */
+  /**
+   * sipp's status: 0 all calls succeeded, 1 some failed, 97 internal exit, 99 no call processed,
+   * 255 fatal (e.g. a bad scenario), 254 port taken, 128+n killed by signal n (139: crashed).
+   * After a timeout always 124 (sipp itself says 0 when killed
+   * amid a call that has not failed yet), so 0 means every call ran to the end of the scenario.
+   */
   exitCode: number;
   timedOut: boolean;
   stdout: string;
@@ -58,11 +69,14 @@ export const SIPP_DEFAULT_KEYS: Readonly<Record<string, string>> = {
   from_domain: HOST,
   display: 'SIPp',
   user_agent: 'diemcau-sipp',
+  /** the registrar's SIP domain: the AOR of REGISTER scenarios is sip:<user>@<domain> */
+  domain: HOST,
+  expires: '300',
 };
 
 function isExecutable(path: string): boolean {
   try {
-    accessSync(path, constants.X_OK);
+    accessSync(path, fsConstants.X_OK);
     return statSync(path).isFile();
   } catch {
     return false;
@@ -110,12 +124,10 @@ export function sippAuthField(username: string, password: string): string {
   return `[authentication username="${username}" password="${password}"]`;
 }
 
-/** Writes a sipp -inf file (one row per call, fields separated by ';') into a new temporary dir. */
-export function writeSippCsv(rows: readonly (readonly string[])[], order: 'SEQUENTIAL' | 'RANDOM' | 'USER' = 'SEQUENTIAL'): string {
+/** The text of a sipp -inf file: the order line, then one row per call, fields separated by ';'. */
+export function sippCsv(rows: readonly (readonly string[])[], order: 'SEQUENTIAL' | 'RANDOM' | 'USER' = 'SEQUENTIAL'): string {
   for (const f of rows.flat()) if (/[;\r\n]/.test(f)) throw new Error(`unusable in a sipp CSV field: ${JSON.stringify(f)}`);
-  const file = join(mkdtempSync(join(tmpdir(), 'diemcau-sipp-csv-')), 'fields.csv');
-  writeFileSync(file, `${order}\n${rows.map((r) => `${r.join(';')};`).join('\n')}\n`);
-  return file;
+  return `${order}\n${rows.map((r) => `${r.join(';')};`).join('\n')}\n`;
 }
 
 /** One message of a -trace_msg file. */
@@ -150,11 +162,20 @@ export function receivedStatuses(messages: string, method?: string): number[] {
     .map((m) => m.status!);
 }
 
-// Last resort if a test forgets stop() or dies: mocha runs with --exit, so 'exit' fires.
-const running = new Set<ChildProcess>();
+// Last resort if a test forgets stop() or dies: mocha runs with --exit, so 'exit' fires; the
+// 'close' handlers never run then, so the temporary directories go here too.
+const running = new Map<ChildProcess, string>();
 process.once('exit', () => {
-  for (const c of running) c.kill('SIGKILL');
+  for (const [c, dir] of running) {
+    c.kill('SIGKILL');
+    removeDir(dir);
+  }
 });
+
+function removeDir(dir: string): void {
+  if (process.env['DIEMCAU_KEEP_SIPP_DIRS'] === '1') console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
 
 function buildArgs(opts: Omit<SippOptions, 'timeoutMs'>, localPort: number, dir: string): string[] {
   const args = [
@@ -170,6 +191,10 @@ function buildArgs(opts: Omit<SippOptions, 'timeoutMs'>, localPort: number, dir:
   ];
   if (opts.service !== undefined) args.push('-s', opts.service);
   if (opts.csv !== undefined) args.push('-inf', resolve(opts.csv));
+  if (opts.csvRows !== undefined) {
+    writeFileSync(join(dir, 'fields.csv'), sippCsv(opts.csvRows));
+    args.push('-inf', join(dir, 'fields.csv'));
+  }
   if (opts.pauseMs !== undefined) args.push('-d', String(opts.pauseMs));
   for (const [k, v] of Object.entries({ ...SIPP_DEFAULT_KEYS, ...opts.keys })) args.push('-key', k, v);
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('-set', k, v);
@@ -195,7 +220,7 @@ function spawnSipp(opts: Omit<SippOptions, 'timeoutMs'>, localPort: number, time
   const dir = mkdtempSync(join(tmpdir(), 'diemcau-sipp-'));
   // cwd = dir: whatever else sipp writes (stats, logs named after the scenario) stays in there
   const child = spawn(bin, buildArgs(opts, localPort, dir), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
+  running.set(child, dir);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
@@ -212,7 +237,7 @@ function spawnSipp(opts: Omit<SippOptions, 'timeoutMs'>, localPort: number, time
     child.once('error', (err) => {
       running.delete(child);
       clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
       reject(err);
     });
     // 'close', not 'exit': stdout and stderr are complete then
@@ -221,23 +246,30 @@ function spawnSipp(opts: Omit<SippOptions, 'timeoutMs'>, localPort: number, time
       clearTimeout(timer);
       clearTimeout(killTimer);
       const res: SippResult = {
-        exitCode: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : -1),
+        // a signal as the shell reports it: 139 = SIGSEGV (sipp 3.6.1 does crash on some scenarios)
+        exitCode: timedOut ? TIMED_OUT : code ?? 128 + (signal ? constants.signals[signal] : 0),
         timedOut, stdout, stderr, localPort,
         messages: readOr(join(dir, 'messages.log')),
         errors: readOr(join(dir, 'errors.log')),
       };
-      if (process.env['DIEMCAU_KEEP_SIPP_DIRS'] === '1') console.log(`kept ${dir}`);
-      else rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
       resolvePromise(res);
     });
   });
   return { child, localPort, dir, result, kill };
 }
 
+// sipp exits 254 on a taken port: freePort() cannot reserve it between the check and sipp's bind
+const portTaken = (r: SippResult) => r.exitCode === 254 && /Unable to bind main socket/.test(r.stderr + r.errors);
+
 /** Runs a scenario to its end (or timeoutMs) and returns sipp's status and the message trace. */
 export async function runSipp(opts: SippOptions): Promise<SippResult> {
-  const localPort = opts.localPort ?? (await freePort({ udp: true }));
-  return spawnSipp(opts, localPort, opts.timeoutMs).result;
+  for (let attempt = 1; ; attempt++) {
+    const localPort = opts.localPort ?? (await freePort({ udp: true }));
+    const res = await spawnSipp(opts, localPort, opts.timeoutMs).result;
+    if (opts.localPort === undefined && attempt < 3 && portTaken(res)) continue;
+    return res;
+  }
 }
 
 export interface SippUas {
@@ -251,14 +283,29 @@ export interface SippUas {
   stop(): Promise<SippResult>;
 }
 
-/** sipp bound its SIP socket: visible in /proc/net/udp without touching the port ourselves. */
-function udpBound(port: number): boolean {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+/**
+ * sipp (pid) has bound 127.0.0.1:port: its socket inodes against /proc/net/udp. Whose socket it is
+ * matters: someone else holding the port would look like a ready UAS. Without procfs: true.
+ */
+function sippListening(pid: number, port: number): boolean {
+  let inodes: Set<string>;
   try {
-    return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === `0100007F:${hexPort}`);
+    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try {
+        return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '';
+      } catch {
+        return '';
+      }
+    }));
   } catch {
-    return true; // no procfs: rely on the delay below
+    return !existsSync('/proc/self/fd');
   }
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // columns: sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode
+  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => {
+    const cols = l.trim().split(/\s+/);
+    return cols[1] === local && inodes.has(cols[9] ?? '-');
+  });
 }
 
 /**
@@ -266,31 +313,29 @@ function udpBound(port: number): boolean {
  * dial-out targets `127.0.0.1:<port>`. Without `calls` it serves any number of calls until stop().
  */
 export async function startSippUas(opts: Omit<SippOptions, 'target' | 'timeoutMs' | 'calls'> & { calls?: number; timeoutMs?: number }): Promise<SippUas> {
-  const port = opts.localPort ?? (await freePort({ udp: true }));
-  // -m 0 would mean "no limit" only for a UAC; a UAS without -m serves until killed
-  const p = spawnSipp({ ...opts, calls: opts.calls ?? 1_000_000 }, port, opts.timeoutMs);
-  const deadline = Date.now() + 5000;
-  let exited = false;
-  void p.result.then(() => { exited = true; }, () => { exited = true; });
-  while (!udpBound(port)) {
-    if (exited) {
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.localPort ?? (await freePort({ udp: true }));
+    // a UAS ends after -m calls: a number no test reaches means "until stop()"
+    const p = spawnSipp({ ...opts, calls: opts.calls ?? 1_000_000 }, port, opts.timeoutMs);
+    let exited: SippResult | undefined;
+    void p.result.then((r) => { exited = r; }, () => undefined);
+    const deadline = Date.now() + 5000;
+    const listening = () => p.child.pid !== undefined && sippListening(p.child.pid, port);
+    while (!exited && !listening() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (exited || !listening()) {
+      p.kill();
       const res = await p.result;
-      throw new Error(`sipp UAS exited at start (status ${res.exitCode}):\n${res.stderr || res.stdout}`);
+      if (opts.localPort === undefined && attempt < 3 && portTaken(res)) continue;
+      throw new Error(`sipp UAS did not start on 127.0.0.1:${port} (status ${res.exitCode}):\n${res.errors || res.stderr}`);
     }
-    if (Date.now() > deadline) {
-      p.kill();
-      throw new Error(`sipp UAS did not bind 127.0.0.1:${port} in 5 s`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+    return {
+      host: HOST, port,
+      messages: () => readOr(join(p.dir, 'messages.log')),
+      done: p.result,
+      async stop() {
+        p.kill();
+        return p.result;
+      },
+    };
   }
-  await new Promise((r) => setTimeout(r, 50));
-  return {
-    host: HOST, port,
-    messages: () => readOr(join(p.dir, 'messages.log')),
-    done: p.result,
-    async stop() {
-      p.kill();
-      return p.result;
-    },
-  };
 }

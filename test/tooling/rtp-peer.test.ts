@@ -86,7 +86,9 @@ describe('tooling: RtpPeer', function () {
 
     it('sends RFC 4733 DTMF (PT 101) that the other peer decodes, also in the middle of a tone', async function () {
       const remote = { host: b.host, port: b.port };
+      await a.sendDtmf(remote, ''); // nothing to send: resolves at once
       await a.sendDtmf(remote, '1');
+      await assert.rejects(a.sendDtmf(remote, '1x'), /not a DTMF digit/);
       a.startTone(remote, 1000);
       await a.sendDtmf(remote, '#9');
       a.close();

@@ -14,6 +14,7 @@ import { LiveControl } from '../live-control';
 import { promptPath } from '../../media/prompts/catalog';
 import type { MeetingLifecycle } from '../../meetings/scheduler';
 import { RtpEnginePool } from '../../media/rtpengine';
+import { checkAdopted, recoverServer } from '../recovery';
 import { pingSite } from './options-ping';
 import { placeCall } from './outbound-call';
 import { inviteHandler, type PinCollector } from './invite-handler';
@@ -22,6 +23,7 @@ import { Signalling } from './signalling';
 import { SipAuthenticator } from './sip-authenticator';
 
 const SWEEP_MS = 60_000;
+const ADOPTED_CHECK_MS = 5_000;
 
 /**
  * Everything SIP: the drachtio-server connection, the media servers, the registrar and the INVITE
@@ -142,8 +144,14 @@ export class SipService {
 
   /** Closes what a previous process left open, then connects; does not wait for the servers to answer. */
   async start(): Promise<void> {
-    const dangling = await this.participations.closeDangling();
+    const dangling = await this.participations.closeDangling(this.media.serverIds);
     if (dangling) this.log.warn({ participations: dangling }, 'closed participations left open by a previous run');
+    // Calls a previous process left in a conference are taken over as each media server comes up.
+    this.media.on('up', (serverId: string) => {
+      recoverServer(serverId, { ds: this.ds, media: this.media, calls: this.calls, participations: this.participations, log: this.log })
+        .then((r) => (r.adopted || r.closed) && this.log.info({ mediaServer: serverId, ...r }, 'calls from before the restart reconciled'))
+        .catch((err: Error) => this.log.error({ err, mediaServer: serverId }, 'recovering calls failed'));
+    });
     this.media.start();
     await this.relays?.start();
     this.signalling.connect().catch((err: Error) => this.log.warn({ err: err.message }, 'drachtio-server not reachable yet; still trying'));
@@ -152,6 +160,9 @@ export class SipService {
         const ids = this.calls.all().flatMap((c) => (c.participationId ? [c.participationId] : []));
         this.participations.heartbeat(ids).catch((err: Error) => this.log.warn({ err: err.message }, 'participation heartbeat failed'));
       }, HEARTBEAT_MS),
+      setInterval(() => {
+        checkAdopted({ media: this.media, calls: this.calls }).catch((err: Error) => this.log.warn({ err: err.message }, 'checking taken-over calls failed'));
+      }, ADOPTED_CHECK_MS),
       setInterval(() => {
         this.registrations.sweep().catch((err: Error) => this.log.warn({ err: err.message }, 'registration sweep failed'));
       }, SWEEP_MS),
@@ -177,15 +188,24 @@ export class SipService {
     };
   }
 
-  /** Stops taking calls, hangs up the ones in progress, and disconnects. Stopping twice is a no-op. */
-  async stop(): Promise<void> {
+  /** New INVITEs get 503 with Retry-After from now on (the first step of a graceful stop). */
+  stopAccepting(): void {
+    this.#accepting = false;
+  }
+
+  /**
+   * Stops taking calls and disconnects. `leave-running` (a restart) leaves every call in its
+   * FreeSWITCH conference for the next process to take over; `hang-up` ends them. Stopping twice is
+   * a no-op.
+   */
+  async stop(calls: 'leave-running' | 'hang-up' = 'hang-up'): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#accepting = false;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.dialer.close();
-    await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
+    if (calls === 'hang-up') await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
     this.media.close();
     this.relays?.close();
     this.signalling.close();

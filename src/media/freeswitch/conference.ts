@@ -10,6 +10,7 @@ export function conferenceName(meetingId: string): string {
 
 /** mod_conference API commands for one meeting's conference. */
 export const conferenceCommands = {
+  list: (meetingId: string) => `conference ${conferenceName(meetingId)} list`,
   mute: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} mute ${memberId}`,
   unmute: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} unmute ${memberId}`,
   lock: (meetingId: string) => `conference ${conferenceName(meetingId)} lock`,
@@ -22,3 +23,20 @@ export const conferenceCommands = {
 /** Layouts dialplans/freeswitch/autoload_configs/conference_layouts.conf.xml defines (groups first). */
 export const conferenceLayouts = ['group:grid', 'group:speaker', '1x1', '2x1', '2x2', '3x3', '4x4', '1up_top_left+5', '1up_top_left+9'] as const;
 export type ConferenceLayout = (typeof conferenceLayouts)[number];
+
+export interface ConferenceMember {
+  memberId: number;
+  channelUuid: string;
+  muted: boolean;
+}
+
+/** Parses `conference <name> list`: `id;channel;uuid;caller name;caller number;flags;…` per member. */
+export function parseMemberList(reply: string): Map<number, ConferenceMember> {
+  const members = new Map<number, ConferenceMember>();
+  for (const line of reply.split('\n')) {
+    const f = line.trim().split(';');
+    if (f.length < 6 || !/^\d+$/.test(f[0]!)) continue;
+    members.set(Number(f[0]), { memberId: Number(f[0]), channelUuid: f[2]!, muted: !f[5]!.split('|').includes('speak') });
+  }
+  return members;
+}

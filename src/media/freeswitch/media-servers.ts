@@ -68,7 +68,10 @@ export class MediaServerPool extends EventEmitter {
   pick(prefer?: string): MediaLease | undefined {
     const up = this.#slots.filter((s) => s.state === 'up' && s.ms);
     if (!up.length) return undefined;
-    const slot = up.find((s) => s.id === prefer) ?? up.reduce((a, b) => (b.active < a.active ? b : a));
+    return this.#lease(up.find((s) => s.id === prefer) ?? up.reduce((a, b) => (b.active < a.active ? b : a)));
+  }
+
+  #lease(slot: Slot): MediaLease {
     slot.active++;
     let released = false;
     return {
@@ -80,6 +83,17 @@ export class MediaServerPool extends EventEmitter {
         slot.active--;
       },
     };
+  }
+
+  /** A lease on one given server (a call already running there), or undefined when it is not up. */
+  leaseOn(serverId: string): MediaLease | undefined {
+    const slot = this.#slots.find((s) => s.id === serverId && s.state === 'up' && s.ms);
+    return slot ? this.#lease(slot) : undefined;
+  }
+
+  /** Ids (`host:port`) of every configured server. */
+  get serverIds(): string[] {
+    return this.#slots.map((s) => s.id);
   }
 
   states(): Record<string, DependencyState> {

@@ -1,0 +1,90 @@
+import { waitFor } from '../../test/support/stack';
+import { benchScenario, sleep } from './harness';
+import { CpuMeter } from './proc';
+import { runLoad } from './sipp-load';
+import { percentile } from './stats';
+
+/** One call rate held for a while against one target. */
+export interface StepResult {
+  rate: number;
+  calls: number;
+  ok: number;
+  failed: number;
+  /** successful calls per second of offered load */
+  achieved: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** % of one core, per process, during the step */
+  cpu: Record<string, number>;
+  errors: string;
+}
+
+export interface RampTarget {
+  name: string;
+  /** host:port sipp calls */
+  target: string;
+  /** request-URI user */
+  service: string;
+  /** processes to meter: name -> pid ('self' = this bench process) */
+  pids: Record<string, number | 'self'>;
+  /** open FreeSWITCH channels; the ramp waits for 0 between steps */
+  channels(): Promise<number>;
+}
+
+export interface RampOptions {
+  rates: number[];
+  stepSeconds: number;
+  /** how long each call stays up after the ACK */
+  holdMs: number;
+}
+
+/**
+ * Calls at each rate in turn for stepSeconds, stopping after the first step with a failed call.
+ * Setup latency is sipp's rtd 1: INVITE sent to 200 OK received, per call.
+ */
+export async function rampCalls(t: RampTarget, opts: RampOptions, log: (s: string) => void): Promise<StepResult[]> {
+  const steps: StepResult[] = [];
+  for (const rate of opts.rates) {
+    const calls = Math.max(5, Math.round(rate * opts.stepSeconds));
+    const meter = new CpuMeter(t.pids);
+    meter.begin();
+    const r = await runLoad({
+      scenario: benchScenario('uac-call'),
+      target: t.target,
+      service: t.service,
+      rate,
+      calls,
+      pauseMs: opts.holdMs,
+      timeoutMs: (calls / rate) * 1000 + opts.holdMs + 30_000,
+      keys: { display: `bench ${t.name}` },
+    });
+    const cpu = meter.end();
+    const lat = r.rtd.get(1) ?? [];
+    const step: StepResult = {
+      rate, calls, ok: r.successful, failed: calls - r.successful,
+      achieved: r.successful / Math.max(calls / rate, r.wallS - opts.holdMs / 1000),
+      p50: percentile(lat, 50), p90: percentile(lat, 90), p99: percentile(lat, 99), max: percentile(lat, 100),
+      cpu, errors: r.errors,
+    };
+    steps.push(step);
+    const cpuText = Object.entries(cpu).map(([k, v]) => `${k} ${Math.round(v)}%`).join(', ');
+    log(`  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, setup p50 ${step.p50} ms p99 ${step.p99} ms max ${step.max} ms; CPU ${cpuText}`);
+    if (step.failed > 0) {
+      log(`  ${t.name}: ${step.failed} failed at ${rate}/s; stopping the ramp${r.errors ? `\n    ${r.errors.split('\n').slice(0, 3).join('\n    ')}` : ''}`);
+    }
+    // Let the last calls end and FreeSWITCH release them before the next rate.
+    await waitFor(`${t.name}: FreeSWITCH channels to drain`, async () => ((await t.channels()) === 0 ? true : undefined), 60_000, 250).catch((err: Error) =>
+      log(`  ${t.name}: ${err.message}`),
+    );
+    await sleep(1000);
+    if (step.failed > 0) break;
+  }
+  return steps;
+}
+
+/** The highest rate with no failed call, and its step (undefined when even the first failed). */
+export function sustained(steps: readonly StepResult[]): StepResult | undefined {
+  return [...steps].reverse().find((s) => s.failed === 0);
+}

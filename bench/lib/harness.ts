@@ -1,0 +1,88 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { mochaHooks, testPostgres } from '../../test/support/hooks';
+import { findBinary } from '../../test/support/stack';
+import { findSipp } from '../../test/support/sipp';
+
+/**
+ * What every bench script shares: the private PostgreSQL of the test harness, a registry of the
+ * processes a bench started (killed on any exit), and the checks for the binaries it needs.
+ */
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const started = new Set<ChildProcess>();
+
+/** A child the bench spawned itself: killed when the bench exits, however it exits. */
+export function track(child: ChildProcess): ChildProcess {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+}
+
+function killTracked(): void {
+  for (const c of started) c.kill('SIGKILL');
+}
+process.once('exit', killTracked);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, killTracked);
+
+/** The repository root, from dist/bench/lib or bench/lib. */
+export function repoRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'bench', 'scenarios')) && existsSync(join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`cannot find the repository root (bench/scenarios) above ${__dirname}`);
+}
+
+export const benchScenario = (name: string) => join(repoRoot(), 'bench', 'scenarios', `${name}.xml`);
+
+/** The test harness's throw-away PostgreSQL (or TEST_DATABASE_URL), for the length of a bench. */
+export async function startPostgres(): Promise<{ adminUrl: string; stop(): Promise<void> }> {
+  await mochaHooks.beforeAll.call({ timeout: () => undefined } as unknown as Mocha.Context);
+  return { adminUrl: testPostgres().adminUrl, stop: () => mochaHooks.afterAll() };
+}
+
+/** drachtio-server, FreeSWITCH and sipp, or a line saying which is missing and exit status 2. */
+export function requireBinaries(what: string, needs: { drachtio?: boolean; freeswitch?: boolean; sipp?: boolean }): void {
+  const missing: string[] = [];
+  if (needs.drachtio && !findBinary('DRACHTIO_BIN', 'drachtio')) missing.push('drachtio-server (DRACHTIO_BIN)');
+  if (needs.freeswitch && !findBinary('FREESWITCH_BIN', 'freeswitch')) missing.push('FreeSWITCH (FREESWITCH_BIN)');
+  if (needs.sipp && !findSipp()) missing.push('sipp (apt-get install sip-tester)');
+  if (missing.length) {
+    console.log(`skip: ${what}: not found: ${missing.join(', ')}`);
+    process.exit(2);
+  }
+}
+
+/** Runs a bench's main, prints any error, and makes sure the process ends (no stray handles keep it). */
+export function runMain(main: () => Promise<void>): void {
+  const t0 = Date.now();
+  main().then(
+    () => {
+      console.log(`\n(done in ${Math.round((Date.now() - t0) / 1000)} s)`);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+      process.exit(1);
+    },
+  );
+}
+
+/** Tears down in reverse order, each step on its own (one failing does not skip the rest). */
+export class Teardown {
+  readonly #steps: { what: string; fn: () => Promise<unknown> | unknown }[] = [];
+  add(what: string, fn: () => Promise<unknown> | unknown): void {
+    this.#steps.push({ what, fn });
+  }
+  async run(): Promise<void> {
+    for (const { what, fn } of this.#steps.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`teardown ${what}: ${(err as Error).message}`);
+      }
+    }
+  }
+}

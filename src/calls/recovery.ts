@@ -1,0 +1,94 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from '../log';
+import type { MediaServerPool } from '../media/freeswitch/media-servers';
+import { conferenceCommands, parseMemberList } from '../media/freeswitch/conference';
+import type { Participations } from '../meetings/participations';
+import type { CallRegistry } from './call-registry';
+
+interface OpenRow {
+  id: string;
+  meetingId: string;
+  siteId: string | null;
+  displayName: string;
+  callId: string;
+  source: string;
+  protocol: 'sip' | 'h323' | 'webrtc';
+  direction: 'in' | 'out';
+  moderator: boolean;
+  memberId: number | null;
+  joinedAt: Date;
+  audioCodec: string | null;
+  videoCodec: string | null;
+}
+
+/**
+ * After a restart: the calls the previous process left on `serverId` are still in their FreeSWITCH
+ * conferences. Each open participation whose member is still there is adopted (it shows in the roster,
+ * can be muted and kicked); the others ended while nobody watched and are closed at their last
+ * heartbeat. Returns how many were adopted and closed.
+ */
+export async function recoverServer(
+  serverId: string,
+  deps: { ds: DataSource; media: MediaServerPool; calls: CallRegistry; participations: Participations; log: Logger },
+): Promise<{ adopted: number; closed: number }> {
+  const ms = deps.media.server(serverId);
+  if (!ms) return { adopted: 0, closed: 0 };
+  const rows = (await deps.ds.query(
+    `SELECT id, meeting_id AS "meetingId", site_id AS "siteId", display_name AS "displayName", call_id AS "callId",
+            source, protocol, direction, moderator, member_id AS "memberId", joined_at AS "joinedAt",
+            audio_codec AS "audioCodec", video_codec AS "videoCodec"
+       FROM participation WHERE left_at IS NULL AND media_server = $1`,
+    [serverId],
+  )) as OpenRow[];
+  let adopted = 0;
+  let closed = 0;
+  const byMeeting = groupBy(rows.filter((r) => !deps.calls.get(r.callId)), (r) => r.meetingId);
+  for (const [meetingId, meetingRows] of byMeeting) {
+    const members = parseMemberList(await ms.api(conferenceCommands.list(meetingId)));
+    for (const row of meetingRows) {
+      const member = row.memberId === null ? undefined : members.get(row.memberId);
+      const lease = member && deps.media.leaseOn(serverId);
+      if (!member || !lease) {
+        await deps.participations.closeAtLastSeen(row.id);
+        closed++;
+        continue;
+      }
+      const log = deps.log.child({ callId: row.callId, meetingId });
+      deps.calls.adopt(
+        { callId: row.callId, meetingId, siteId: row.siteId, displayName: row.displayName, source: row.source, moderator: row.moderator, protocol: row.protocol, direction: row.direction },
+        log,
+        (call) => {
+          call.codecs = { audio: row.audioCodec, video: row.videoCodec };
+          call.adopt(lease, member.channelUuid, { participationId: row.id, memberId: member.memberId, joinedAt: row.joinedAt, muted: member.muted });
+        },
+      );
+      log.info({ memberId: member.memberId }, 'call from before the restart taken over');
+      adopted++;
+    }
+  }
+  return { adopted, closed };
+}
+
+/** Adopted calls have no dialog to tell us they ended: look for their members now and then. */
+export async function checkAdopted(deps: { media: MediaServerPool; calls: CallRegistry }): Promise<void> {
+  const adopted = deps.calls.all().filter((c) => c.adopted && c.mediaServer);
+  for (const [key, calls] of groupBy(adopted, (c) => `${c.mediaServer}|${c.info.meetingId}`)) {
+    const [serverId, meetingId] = key.split('|') as [string, string];
+    const ms = deps.media.server(serverId);
+    if (!ms) continue;
+    const members = parseMemberList(await ms.api(conferenceCommands.list(meetingId)));
+    for (const call of calls) if (call.memberId === null || !members.has(call.memberId)) await call.close('caller-hangup');
+  }
+}
+
+/** Map.groupBy arrived in Node 21; the bridge runs on 20. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
