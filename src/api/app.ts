@@ -17,7 +17,7 @@ export const API_PREFIX = '/api/v1';
 
 /** Every route the app serves, at the root and under /api/v1 — the one list both mounting and the OpenAPI document read. */
 export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] } {
-  const join = deps.join ? browserJoin(deps.join) : { root: [], api: [] };
+  const join = deps.join ? browserJoin(deps.join, deps.joinPageDir) : { root: [], api: [] };
   return {
     root: [...healthRoutes(deps), ...join.root],
     api: [...siteRoutes(deps), ...meetingRoutes(deps), attendanceRoute(deps), ...liveRoutes(deps), ...apiKeyRoutes(deps), ...auditRoutes(deps), ...join.api],

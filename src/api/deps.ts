@@ -34,6 +34,8 @@ export interface ApiDeps {
   extendMeeting(id: string, minutes: number, actor: Actor): Promise<Date>;
   /** Browser join: the public join API and the page; absent = neither is served. */
   join?: JoinDeps;
+  /** Where the built join page is (default dist/web). */
+  joinPageDir?: string;
   /** Each dependency's state for /readyz; the app is ready when none is `down` or `connecting`. */
   readiness: () => Promise<Record<string, DependencyState>>;
 }

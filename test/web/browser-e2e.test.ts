@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Srf from 'drachtio-srf';
+import { chromium, type Browser } from 'playwright-core';
+import { ApiKeys } from '../../src/access/api-keys';
+import { FailureLimiter } from '../../src/access/failure-limiter';
+import { createApp } from '../../src/api/app';
+import { joinPinLimiter } from '../../src/api/join';
+import { cliActor } from '../../src/audit/audit';
+import { SiteDirectory } from '../../src/directory/sites';
+import { MeetingBook } from '../../src/meetings/meeting-book';
+import { meetingOperations } from '../../src/meetings/operations';
+import { buildWebPage, type WebBuildResult } from '../../src/web-build/build';
+import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
+import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
+import { requireRtpengine, startRtpengine, type TestRtpengine } from '../support/rtpengine';
+import { requireStack, waitFor } from '../support/stack';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const SECRET = 'join-secret-for-the-e2e-test-0123';
+const OUT = join(process.cwd(), 'test-output', 'web');
+const MEDIA_FLAGS = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+  '--no-sandbox',
+  '--disable-background-networking',
+];
+
+/**
+ * The whole way in for an official on a laptop: the join page in Chromium (fake camera and
+ * microphone) asks the API for a token with the PIN, calls over WebSocket to drachtio-server, the
+ * bridge relays the WebRTC media through rtpengine into the FreeSWITCH conference where a room
+ * system already is; both are participants, the browser receives audio and video, and leaving
+ * cleans up everywhere.
+ */
+describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWITCH)', function () {
+  this.timeout(120_000);
+  let bridge: TestBridge;
+  let rtpengine: TestRtpengine;
+  let caller: { srf: Srf; stop(): Promise<void> };
+  let browser: Browser;
+  let web: WebBuildResult;
+  let server: Server;
+  let base: string;
+  let meetingId: string;
+  const peers: RtpPeer[] = [];
+
+  before(async function () {
+    requireStack(this, 'browser join end to end');
+    requireRtpengine(this, 'browser join end to end');
+    if (!existsSync(CHROMIUM)) {
+      console.log(`skip: browser join end to end: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
+      this.skip();
+    }
+    rtpengine = await startRtpengine();
+    bridge = await startBridge({ env: { RTPENGINE_SERVERS: `${rtpengine.host}:${rtpengine.port}`, JOIN_TOKEN_SECRET: SECRET } });
+    caller = await startCaller();
+    web = await buildWebPage({ outDir: await mkdtemp(join(tmpdir(), 'diemcau-web-')) });
+
+    const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
+    const start = new Date(Date.now() - 60_000);
+    meetingId = (
+      await book.create(
+        { title: 'Giao ban trực tuyến UBND huyện Chư Sê', roomNumber: 2001, pin: '2468', startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+        cliActor,
+      )
+    ).meeting.id;
+    const app = createApp(
+      {
+        ds: bridge.ds,
+        sites: new SiteDirectory(bridge.ds, BRIDGE_DOMAIN),
+        meetings: book,
+        keys: new ApiKeys(bridge.ds),
+        authFailures: new FailureLimiter({ maxFailures: 10, windowMs: 60_000, blockMs: 60_000 }),
+        sipDomain: BRIDGE_DOMAIN,
+        timeZone: 'Asia/Ho_Chi_Minh',
+        log: bridge.log,
+        readiness: async () => bridge.sip.states(),
+        events: bridge.sip.events,
+        live: { control: bridge.sip.live, dialer: bridge.sip.dialer },
+        ...meetingOperations(book, bridge.sip.lifecycle, bridge.sip.events, null),
+        join: {
+          ds: bridge.ds,
+          sipDomain: BRIDGE_DOMAIN,
+          openBeforeMs: 15 * 60_000,
+          tokenSecret: SECRET,
+          wsServers: [`ws://127.0.0.1:${bridge.drachtio.wsPort}`],
+          iceServers: [],
+          pinFailures: joinPinLimiter(),
+        },
+        joinPageDir: web.outDir,
+      },
+      'test',
+    );
+    server = createServer(app.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://localhost:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: MEDIA_FLAGS });
+    await mkdir(OUT, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const p of peers) p.close();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await caller?.stop();
+    await bridge?.stop();
+    await rtpengine?.stop();
+    if (web) await rm(web.outDir, { recursive: true, force: true });
+  });
+
+  it('puts a newcomer with the PIN into the meeting with a room system, then cleans up on leaving', async () => {
+    // A commune's room system is already in the meeting, dialled in with the PIN inline.
+    const room = await RtpPeer.open();
+    peers.push(room);
+    const roomDialog = await caller.srf.createUAC(`sip:2001*2468@${bridge.target}`, { localSdp: room.sdp(), headers: { From: '"Xã Ia Pal" <sip:ia-pal@caller.test>' } });
+    room.startTone(sdpAudioTarget(roomDialog.remote.sdp), 800);
+
+    const context = await browser.newContext({ locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/join/2001`);
+    await page.locator('#meeting-title').waitFor();
+    assert.match((await page.locator('#meeting-title').textContent()) ?? '', /Giao ban trực tuyến UBND huyện Chư Sê/);
+    await page.fill('#name', 'Nguyễn Văn An');
+    await page.fill('#pin', '2468');
+    await page.click('#join');
+
+    const poll = async <T>(what: string, expr: string, ok: (v: T) => boolean, ms = 30_000): Promise<T> =>
+      waitFor(what, async () => {
+        const v = (await page.evaluate(expr)) as T;
+        return ok(v) ? v : undefined;
+      }, ms, 250);
+    await poll<string>('the page to be in the call', 'window.__diemcau.state', (s) => s === 'in-call');
+    const roster = await waitFor('both participants', async () => {
+      const r = bridge.sip.live.participants(meetingId);
+      return r.length === 2 ? r : undefined;
+    }, 15_000);
+    assert.deepEqual(roster.map((p) => [p.name, p.protocol]).sort(), [['Nguyễn Văn An', 'webrtc'], ['Xã Ia Pal', 'sip']]);
+    const stats = await poll<{ inbound: { audio: number; video: number } }>(
+      'audio and video packets at the browser',
+      'window.__diemcau.stats()',
+      (s) => s.inbound.audio > 50 && s.inbound.video > 10,
+      30_000,
+    );
+    assert.ok(stats.inbound.audio > 50 && stats.inbound.video > 10, JSON.stringify(stats));
+    await page.bringToFront();
+    await page.screenshot({ path: join(OUT, 'e2e-in-call.png'), fullPage: true });
+    assert.equal((await rtpengine.list()).length, 1, 'the browser call has one rtpengine session');
+
+    await page.click('#leave');
+    await waitFor('the browser to leave', async () => (bridge.sip.live.participants(meetingId).length === 1 ? true : undefined), 15_000);
+    await waitFor('rtpengine session deleted', async () => ((await rtpengine.list()).length === 0 ? true : undefined), 10_000);
+    const [row] = await bridge.ds.query(`SELECT end_reason, protocol FROM participation WHERE display_name = 'Nguyễn Văn An'`);
+    assert.deepEqual(row, { end_reason: 'caller-hangup', protocol: 'webrtc' });
+
+    room.stop();
+    await roomDialog.destroy();
+    await waitFor('nothing left in FreeSWITCH', async () => ((await bridge.channels()) === 0 ? true : undefined), 15_000);
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    await context.close();
+  });
+});
