@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../src/config/env';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, knownVariables, loadConfig } from '../../src/config/env';
 
 describe('configuration', () => {
   it('has safe defaults: embedded database, loopback HTTP, no SIP', () => {
@@ -36,5 +38,10 @@ describe('configuration', () => {
       },
     );
     assert.throws(() => loadConfig({ TIME_ZONE: 'Mars/Base' }), /TIME_ZONE: unknown time zone/);
+  });
+
+  it('documents every variable in the README', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    assert.deepEqual(knownVariables.filter((v) => !readme.includes(`\`${v}\``)), []);
   });
 });
