@@ -186,6 +186,20 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 10_000);
   });
 
+  it('runs a session timer when the room system offers one', async () => {
+    const a = await RtpPeer.open();
+    peers.push(a);
+    const dialog = await caller.srf.createUAC(`sip:2001@${bridge.target}`, {
+      localSdp: a.sdp(),
+      headers: { From: '"Xã Ia Glai" <sip:guest@caller.test>', Supported: 'timer', 'Session-Expires': '1800' },
+    });
+    const res = (dialog as unknown as { res?: { get(h: string): string | undefined } }).res;
+    const expires = res?.get('Session-Expires') ?? '';
+    assert.match(expires, /^1800;\s*refresher=uac$/, `200 OK Session-Expires: ${expires}`);
+    await dialog.destroy();
+    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 10_000);
+  });
+
   it('answers 488 to an offer with no codec the bridge speaks', async () => {
     const sdp = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 18', 'a=rtpmap:18 G729/8000', ''].join('\r\n');
     await assert.rejects(caller.srf.createUAC(`sip:2001@${bridge.target}`, { localSdp: sdp }), (err: { status: number }) => err.status === 488);
