@@ -37,7 +37,9 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       noArgs(rest);
       await serve(config, log);
-      return 0;
+      // Everything of ours is closed; sockets FreeSWITCH keeps to calls left running must not
+      // hold the process.
+      process.exit(0);
     case 'migrate': {
       noArgs(rest);
       const ctx = await openContext(config, log, { migrate: false });

@@ -13,6 +13,8 @@ import { Scheduler } from './meetings/scheduler';
 import { WebhookSender } from './meetings/webhooks';
 import { Metrics } from './observability/metrics';
 
+const SIP_DRAIN_MS = 1500;
+
 /**
  * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
  * drained everything.
@@ -98,6 +100,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     };
     process.on('SIGTERM', stop).on('SIGINT', stop);
   });
+  // INVITEs already on their way still reach us and get their 503 before drachtio loses us.
+  if (sip) await new Promise((r) => setTimeout(r, SIP_DRAIN_MS));
   await scheduler.stop();
   webhooks?.close();
   await sip?.stop('leave-running');

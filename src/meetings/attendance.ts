@@ -83,7 +83,9 @@ export interface Attendance {
 
 /** The span of the meeting inside which connected time counts (see the definitions above). */
 export function attendanceWindow(m: MeetingTimes, now: Date): TimeWindow {
-  const from = m.wentLiveAt ?? m.startsAt;
+  // Live early (the scheduler's lead) counts from then; live late (a restart, a slow tick) still
+  // counts from the booked start, because callers were let in and the meeting was theirs.
+  const from = m.wentLiveAt && m.wentLiveAt < m.startsAt ? m.wentLiveAt : m.startsAt;
   const over = m.status === 'ended' || m.status === 'cancelled';
   const to = m.endedAt ?? (over ? m.endsAt : now);
   // A window that would close before it opens (a meeting not started yet) is empty, not negative.

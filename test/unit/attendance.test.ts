@@ -21,6 +21,7 @@ describe('attendance maths', () => {
     });
     it('falls back to the booked start, and runs to now while the meeting is not over', () => {
       assert.deepEqual(attendanceWindow({ ...live, wentLiveAt: null }, t(30)), { from: t(0), to: t(30) });
+      assert.deepEqual(attendanceWindow({ ...live, wentLiveAt: t(3) }, t(30)), { from: t(0), to: t(30) }, 'live late (a restart) still counts from the booked start');
       assert.deepEqual(attendanceWindow({ ...live, status: 'live' }, t(150)), { from: t(0), to: t(150) }, 'a live meeting running late');
     });
     it('closes at the booked end for a meeting over without an end time', () => {
