@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import Srf from 'drachtio-srf';
 import Mrf from 'drachtio-fsmrf';
 import {
   PROMPT_LANGUAGES, PROMPT_NAMES, PROMPT_RATES, PROMPT_TEXTS, promptPath, promptRatePath, spokenText, type PromptLanguage,
@@ -12,7 +11,7 @@ import { generatePrompts, missingPromptTools, PromptToolsMissingError } from '..
 import { collectPin, type CollectPinOptions, type PinPromptEndpoint } from '../../src/calls/steps/collect-pin';
 import { RtpPeer, sdpAudioTarget, type RtpRemote } from '../support/rtp-peer';
 import {
-  connectSrf, requireStack, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer,
+  requireStack, startMediaStack, waitFor, type MediaStack,
 } from '../support/stack';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -68,13 +67,6 @@ function voicedSeconds(w: Wav): number {
   let voiced = 0;
   for (let i = 0; i + frame <= w.samples.length; i += frame) if (rms(w.samples, i, i + frame) > 328) voiced++;
   return voiced / 50;
-}
-
-function repoRoot(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'dialplans', 'freeswitch', 'sip_profiles'))) return dir;
-  }
-  throw new Error(`no dialplans/freeswitch above ${__dirname}`);
 }
 
 async function requireTools(ctx: Mocha.Context, what: string): Promise<void> {
@@ -200,12 +192,9 @@ describe('voice prompts', function () {
 
   describe('collectPin on FreeSWITCH (drachtio-fsmrf, RFC 4733 and SIP INFO)', function () {
     this.timeout(120_000);
-    let drachtio: DrachtioServer | undefined;
-    let fs: FreeswitchServer | undefined;
-    let srf: Srf | undefined;
+    let stack: MediaStack | undefined;
     let ms: Mrf.MediaServer | undefined;
     let sounds: string | undefined;
-    let confCopy: string | undefined;
     const peers: RtpPeer[] = [];
     const endpoints: Mrf.Endpoint[] = [];
 
@@ -215,46 +204,25 @@ describe('voice prompts', function () {
       // startFreeswitch has no sounds directory of its own: absolute paths into a temp dir work
       sounds = mkdtempSync(join(tmpdir(), 'diemcau-sounds-'));
       await generatePrompts(sounds);
-
-      // SIP INFO digits on a call whose SDP has telephone-event are dropped by sofia unless the
-      // profile has liberal-dtmf (sofia.c, INFO handler). Test with it, as the profile should be.
-      confCopy = mkdtempSync(join(tmpdir(), 'diemcau-fsconf-'));
-      cpSync(join(repoRoot(), 'dialplans', 'freeswitch'), confCopy, { recursive: true });
-      const profile = join(confCopy, 'sip_profiles', 'drachtio_mrf.xml');
-      const xml = readFileSync(profile, 'utf8');
-      if (!/name="liberal-dtmf"/.test(xml)) {
-        writeFileSync(profile, xml.replace('</settings>', '  <param name="liberal-dtmf" value="true"/>\n  </settings>'));
-      }
-
-      const [d, f] = await Promise.allSettled([
-        startDrachtio({ binary: bin.drachtio }), startFreeswitch({ binary: bin.freeswitch, configDir: confCopy }),
-      ]);
-      if (d.status === 'fulfilled') drachtio = d.value;
-      if (f.status === 'fulfilled') fs = f.value;
-      if (d.status === 'rejected') throw d.reason;
-      if (f.status === 'rejected') throw f.reason;
-      srf = new Srf();
-      await connectSrf(srf, drachtio!);
-      ms = await new Mrf(srf).connect({
-        address: fs!.host, port: fs!.eslPort, secret: fs!.eslPassword, listenAddress: '127.0.0.1', advertisedAddress: '127.0.0.1',
-      });
+      // The project's drachtio_mrf profile has liberal-dtmf, without which sofia drops SIP INFO
+      // digits on calls whose SDP has telephone-event (sofia.c, INFO handler).
+      stack = await startMediaStack(bin);
+      ms = await stack.mediaServer();
     });
 
     after(async function () {
       await Promise.allSettled(endpoints.map((ep) => ep.destroy()));
       for (const p of peers) p.close();
-      ms?.disconnect();
-      srf?.disconnect();
-      await Promise.allSettled([drachtio?.stop(), fs?.stop()]);
-      for (const dir of [sounds, confCopy]) if (dir) rmSync(dir, { recursive: true, force: true });
+      await stack?.stop();
+      if (sounds) rmSync(sounds, { recursive: true, force: true });
     });
 
     afterEach(async function () {
-      if (!fs) return;
+      if (!stack) return;
       await Promise.allSettled(endpoints.splice(0).map((ep) => ep.destroy()));
       for (const p of peers.splice(0)) p.close();
       await waitFor('no FreeSWITCH channel left', async () =>
-        /^0 total\./m.test(await fs!.fsCli('show channels count')) ? true : undefined);
+        /^0 total\./m.test(await stack!.fs.fsCli('show channels count')) ? true : undefined);
     });
 
     /** RMS of what the peer received in the last windowMs: the prompt is speech, idle is silence. */
@@ -343,7 +311,7 @@ describe('voice prompts', function () {
       assert.equal(t.heard.length, 3, 'three attempts');
       // the last playback (wrong-pin + goodbye, ~2.5 s) has just ended
       assert.ok(loudness(peer, 2000) > AUDIBLE, `wrong-pin/goodbye heard at ${loudness(peer, 2000)}`);
-      assert.equal((await fs!.fsCli(`uuid_exists ${ep.uuid}`)).trim(), 'true', 'the step does not hang up itself');
+      assert.equal((await stack!.fs.fsCli(`uuid_exists ${ep.uuid}`)).trim(), 'true', 'the step does not hang up itself');
     });
 
     it('accepts the right PIN typed as SIP INFO (application/dtmf-relay) on a call that also offers telephone-event', async function () {

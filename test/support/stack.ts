@@ -8,6 +8,8 @@ import {
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import Mrf from 'drachtio-fsmrf';
+import SrfClass from 'drachtio-srf';
 import type Srf from 'drachtio-srf';
 
 /**
@@ -481,4 +483,56 @@ export async function startFreeswitch(opts: FreeswitchOptions = {}): Promise<Fre
       },
     };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Both servers and the clients on them
+
+export interface MediaStack {
+  drachtio: DrachtioServer;
+  fs: FreeswitchServer;
+  srf: Srf;
+  /** drachtio-fsmrf connected to the FreeSWITCH, made on first use. */
+  mediaServer(): Promise<Mrf.MediaServer>;
+  /** Clients first (drachtio-srf emits errors when its server vanishes under it), then the servers. */
+  stop(): Promise<void>;
+}
+
+/**
+ * drachtio-server and FreeSWITCH started side by side, with a drachtio-srf app on the first. If one
+ * fails to start, the other is stopped before the error is thrown.
+ */
+export async function startMediaStack(bin: Record<StackServer, string>, opts: { freeswitch?: FreeswitchOptions } = {}): Promise<MediaStack> {
+  const [d, f] = await Promise.allSettled([startDrachtio({ binary: bin.drachtio }), startFreeswitch({ binary: bin.freeswitch, ...opts.freeswitch })]);
+  if (d.status === 'rejected' || f.status === 'rejected') {
+    await Promise.allSettled([d.status === 'fulfilled' && d.value.stop(), f.status === 'fulfilled' && f.value.stop()]);
+    throw d.status === 'rejected' ? d.reason : (f as PromiseRejectedResult).reason;
+  }
+  const drachtio = d.value;
+  const fs = f.value;
+  const srf = new SrfClass();
+  try {
+    await connectSrf(srf, drachtio);
+  } catch (err) {
+    await Promise.allSettled([drachtio.stop(), fs.stop()]);
+    throw err;
+  }
+  let ms: Mrf.MediaServer | undefined;
+  return {
+    drachtio,
+    fs,
+    srf,
+    async mediaServer() {
+      // explicit addresses: fsmrf would otherwise advertise the first non-loopback IPv4
+      ms ??= await new Mrf(srf).connect({
+        address: fs.host, port: fs.eslPort, secret: fs.eslPassword, listenAddress: '127.0.0.1', advertisedAddress: '127.0.0.1',
+      });
+      return ms;
+    },
+    async stop() {
+      ms?.disconnect();
+      srf.disconnect();
+      await Promise.allSettled([drachtio.stop(), fs.stop()]);
+    },
+  };
 }

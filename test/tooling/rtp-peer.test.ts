@@ -1,11 +1,10 @@
 import { strict as assert } from 'node:assert';
-import Srf from 'drachtio-srf';
 import Mrf from 'drachtio-fsmrf';
 import {
   PCMU, RtpPeer, TELEPHONE_EVENT, goertzel, sdpAudioTarget, toneRatio, ulawDecode, ulawEncode,
 } from '../support/rtp-peer';
 import {
-  connectSrf, requireStack, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer,
+  requireStack, startMediaStack, waitFor, type MediaStack,
 } from '../support/stack';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -119,34 +118,20 @@ describe('tooling: RtpPeer', function () {
 
   describe('through a FreeSWITCH conference (drachtio-fsmrf)', function () {
     this.timeout(120_000);
-    let drachtio: DrachtioServer | undefined;
-    let fs: FreeswitchServer | undefined;
-    let srf: Srf | undefined;
+    let stack: MediaStack | undefined;
     let ms: Mrf.MediaServer | undefined;
     const peers: RtpPeer[] = [];
     const endpoints: Mrf.Endpoint[] = [];
 
     before(async function () {
-      const bin = requireStack(this, 'RtpPeer through a FreeSWITCH conference');
-      const [d, f] = await Promise.allSettled([startDrachtio({ binary: bin.drachtio }), startFreeswitch({ binary: bin.freeswitch })]);
-      if (d.status === 'fulfilled') drachtio = d.value;
-      if (f.status === 'fulfilled') fs = f.value;
-      if (d.status === 'rejected') throw d.reason;
-      if (f.status === 'rejected') throw f.reason;
-      srf = new Srf();
-      await connectSrf(srf, drachtio!);
-      // explicit addresses: fsmrf would otherwise advertise the first non-loopback IPv4
-      ms = await new Mrf(srf).connect({
-        address: fs!.host, port: fs!.eslPort, secret: fs!.eslPassword, listenAddress: '127.0.0.1', advertisedAddress: '127.0.0.1',
-      });
+      stack = await startMediaStack(requireStack(this, 'RtpPeer through a FreeSWITCH conference'));
+      ms = await stack.mediaServer();
     });
 
     after(async function () {
       await Promise.allSettled(endpoints.map((ep) => ep.destroy()));
       for (const p of peers) p.close();
-      ms?.disconnect();
-      srf?.disconnect();
-      await Promise.allSettled([drachtio?.stop(), fs?.stop()]);
+      await stack?.stop();
     });
 
     it('carries peer A\'s 1 kHz tone to peer B through the mix, and DTMF to FreeSWITCH', async function () {
@@ -189,7 +174,7 @@ describe('tooling: RtpPeer', function () {
 
       await Promise.all(endpoints.splice(0).map((ep) => ep.destroy()));
       await waitFor('no FreeSWITCH channel left', async () =>
-        /^0 total\./m.test(await fs!.fsCli('show channels count')) ? true : undefined);
+        /^0 total\./m.test(await stack!.fs.fsCli('show channels count')) ? true : undefined);
     });
   });
 });
