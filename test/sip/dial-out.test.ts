@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApiKeys } from '../../src/access/api-keys';
-import { FailureLimiter } from '../../src/access/failure-limiter';
-import { createApp } from '../../src/api/app';
 import { cliActor } from '../../src/audit/audit';
 import { scalePolicy, defaultRetryPolicy } from '../../src/calls/dial-out/retry-policy';
 import { SiteDirectory } from '../../src/directory/sites';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import type { MeetingEvent } from '../../src/meetings/meeting-events';
-import { meetingOperations } from '../../src/meetings/operations';
 import { Scheduler } from '../../src/meetings/scheduler';
 import { Metrics } from '../../src/observability/metrics';
 import { BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
+import { apiClient, startBridgeApi } from '../support/bridge-api';
 import { requireSipp, sippScenario, startSippUas, type SippUas } from '../support/sipp';
 import { requireStack, waitFor } from '../support/stack';
 
@@ -26,9 +21,10 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
   this.timeout(120_000);
   let bridge: TestBridge;
   let scheduler: Scheduler;
-  let server: Server;
+  let http: Awaited<ReturnType<typeof startBridgeApi>>;
   let base: string;
   let token: string;
+  let api: ReturnType<typeof apiClient>;
   const uas: SippUas[] = [];
   let meetingId: string;
   let readinessMeetingId: string;
@@ -79,51 +75,19 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
       )
     ).meeting.id;
 
-    const keys = new ApiKeys(bridge.ds);
-    token = (await keys.issue('operator', 'operator', cliActor)).token;
     scheduler = new Scheduler(bridge.ds, bridge.sip.lifecycle, bridge.sip.events, { leadMs: 120_000, readinessBeforeMs: 15 * 60_000, endWarningMs: 60_000, tickMs: 250 }, bridge.log);
     const metrics = new Metrics(bridge.ds, bridge.sip.events);
     metrics.observe(bridge.sip);
-    const app = createApp(
-      {
-        ds: bridge.ds,
-        sites: directory,
-        meetings: book,
-        keys,
-        authFailures: new FailureLimiter({ maxFailures: 100, windowMs: 1000, blockMs: 1000 }),
-        sipDomain: BRIDGE_DOMAIN,
-        timeZone: 'Asia/Ho_Chi_Minh',
-        log: bridge.log,
-        readiness: async () => bridge.sip.states(),
-        events: bridge.sip.events,
-        metrics,
-        live: { control: bridge.sip.live, dialer: bridge.sip.dialer },
-        ...meetingOperations(book, bridge.sip.lifecycle, bridge.sip.events, scheduler),
-      },
-      'test',
-    );
-    server = createServer(app.callback());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    http = await startBridgeApi(bridge, { scheduler, extra: { metrics } });
+    ({ base, token, api } = http);
   });
 
   after(async () => {
     await scheduler?.stop();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    server?.closeAllConnections();
+    await http?.close();
     await bridge?.stop();
     for (const u of uas) await u.stop();
   });
-
-  const api = async (method: string, path: string, json?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(json !== undefined && { 'content-type': 'application/json' }) },
-      ...(json !== undefined && { body: JSON.stringify(json) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
-  };
 
   /** Reads the meeting's SSE stream in the background into `events`. */
   async function followEvents(): Promise<AbortController> {

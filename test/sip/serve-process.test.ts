@@ -3,6 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Srf from 'drachtio-srf';
+import { apiClient } from '../support/bridge-api';
 import { createTestDatabase } from '../support/db';
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
 import { connectSrf, requireStack, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer } from '../support/stack';
@@ -75,15 +76,7 @@ describe('diemcau serve: SIGTERM and restart with a live meeting', function () {
     return { proc, base, exited };
   }
 
-  const api = async (base: string, method: string, path: string, json?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(json !== undefined && { 'content-type': 'application/json' }) },
-      ...(json !== undefined && { body: JSON.stringify(json) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
-  };
+  const api = (base: string, method: string, path: string, json?: unknown) => apiClient(base, token)(method, path, json);
 
   it('keeps the call across SIGTERM and a new start, which can still kick it', async () => {
     const first = await serve();

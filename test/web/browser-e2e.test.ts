@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Srf from 'drachtio-srf';
 import { chromium, type Browser } from 'playwright-core';
-import { ApiKeys } from '../../src/access/api-keys';
-import { FailureLimiter } from '../../src/access/failure-limiter';
-import { createApp } from '../../src/api/app';
 import { joinPinLimiter } from '../../src/api/join';
 import { cliActor } from '../../src/audit/audit';
-import { SiteDirectory } from '../../src/directory/sites';
 import { MeetingBook } from '../../src/meetings/meeting-book';
-import { meetingOperations } from '../../src/meetings/operations';
 import { buildWebPage, type WebBuildResult } from '../../src/web-build/build';
 import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
+import { startBridgeApi } from '../support/bridge-api';
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
 import { requireRtpengine, startRtpengine, type TestRtpengine } from '../support/rtpengine';
 import { requireStack, waitFor } from '../support/stack';
@@ -48,7 +42,7 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
   let caller: { srf: Srf; stop(): Promise<void> };
   let browser: Browser;
   let web: WebBuildResult;
-  let server: Server;
+  let http: Awaited<ReturnType<typeof startBridgeApi>>;
   let base: string;
   let meetingId: string;
   const peers: RtpPeer[] = [];
@@ -73,20 +67,8 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
         cliActor,
       )
     ).meeting.id;
-    const app = createApp(
-      {
-        ds: bridge.ds,
-        sites: new SiteDirectory(bridge.ds, BRIDGE_DOMAIN),
-        meetings: book,
-        keys: new ApiKeys(bridge.ds),
-        authFailures: new FailureLimiter({ maxFailures: 10, windowMs: 60_000, blockMs: 60_000 }),
-        sipDomain: BRIDGE_DOMAIN,
-        timeZone: 'Asia/Ho_Chi_Minh',
-        log: bridge.log,
-        readiness: async () => bridge.sip.states(),
-        events: bridge.sip.events,
-        live: { control: bridge.sip.live, dialer: bridge.sip.dialer },
-        ...meetingOperations(book, bridge.sip.lifecycle, bridge.sip.events, null),
+    http = await startBridgeApi(bridge, {
+      extra: {
         join: {
           ds: bridge.ds,
           sipDomain: BRIDGE_DOMAIN,
@@ -98,11 +80,8 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
         },
         joinPageDir: web.outDir,
       },
-      'test',
-    );
-    server = createServer(app.callback());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://localhost:${(server.address() as AddressInfo).port}`;
+    });
+    base = http.base;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: MEDIA_FLAGS });
     await mkdir(OUT, { recursive: true });
   });
@@ -110,7 +89,7 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
   after(async () => {
     await browser?.close();
     for (const p of peers) p.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await http?.close();
     await caller?.stop();
     await bridge?.stop();
     await rtpengine?.stop();

@@ -1,0 +1,76 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiKeys } from '../../src/access/api-keys';
+import { FailureLimiter } from '../../src/access/failure-limiter';
+import type { Role } from '../../src/access/api-key.entity';
+import { createApp } from '../../src/api/app';
+import type { ApiDeps } from '../../src/api/deps';
+import { cliActor } from '../../src/audit/audit';
+import { SiteDirectory } from '../../src/directory/sites';
+import { MeetingBook } from '../../src/meetings/meeting-book';
+import { meetingOperations } from '../../src/meetings/operations';
+import type { Scheduler } from '../../src/meetings/scheduler';
+import { BRIDGE_DOMAIN, type TestBridge } from './bridge';
+
+export interface ApiReply {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever came back
+  body: any;
+}
+
+/** A JSON client for the API at `base` with one bearer token. */
+export function apiClient(base: string, token: string) {
+  return async (method: string, path: string, json?: unknown): Promise<ApiReply> => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(json !== undefined && { 'content-type': 'application/json' }) },
+      ...(json !== undefined && { body: JSON.stringify(json) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
+  };
+}
+
+/**
+ * The REST API of a test bridge, composed as `diemcau serve` composes it (live control, events,
+ * meeting operations on the bridge's SIP service), on a loopback port, with a key of `role`.
+ */
+export async function startBridgeApi(
+  bridge: TestBridge,
+  opts: { role?: Role; scheduler?: Scheduler; extra?: Partial<ApiDeps> } = {},
+): Promise<{ base: string; token: string; api: ReturnType<typeof apiClient>; close(): Promise<void> }> {
+  const keys = new ApiKeys(bridge.ds);
+  const token = (await keys.issue('test', opts.role ?? 'operator', cliActor)).token;
+  const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
+  const app = createApp(
+    {
+      ds: bridge.ds,
+      sites: new SiteDirectory(bridge.ds, BRIDGE_DOMAIN),
+      meetings: book,
+      keys,
+      authFailures: new FailureLimiter({ maxFailures: 100, windowMs: 1000, blockMs: 1000 }),
+      sipDomain: BRIDGE_DOMAIN,
+      timeZone: 'Asia/Ho_Chi_Minh',
+      log: bridge.log,
+      readiness: async () => bridge.sip.states(),
+      events: bridge.sip.events,
+      live: { control: bridge.sip.live, dialer: bridge.sip.dialer },
+      ...meetingOperations(book, bridge.sip.lifecycle, bridge.sip.events, opts.scheduler ?? null),
+      ...opts.extra,
+    },
+    'test',
+  );
+  const server = createServer(app.callback());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://localhost:${(server.address() as AddressInfo).port}`;
+  return {
+    base,
+    token,
+    api: apiClient(base, token),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
