@@ -2,24 +2,11 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../log';
 import type { MediaServerPool } from '../media/freeswitch/media-servers';
 import { conferenceCommands, parseMemberList } from '../media/freeswitch/conference';
-import type { Participations } from '../meetings/participations';
+import type { NewParticipation, Participations } from '../meetings/participations';
 import type { CallRegistry } from './call-registry';
 
-interface OpenRow {
-  id: string;
-  meetingId: string;
-  siteId: string | null;
-  displayName: string;
-  callId: string;
-  source: string;
-  protocol: 'sip' | 'h323' | 'webrtc';
-  direction: 'in' | 'out';
-  moderator: boolean;
-  memberId: number | null;
-  joinedAt: Date;
-  audioCodec: string | null;
-  videoCodec: string | null;
-}
+/** An open participation as recovery reads it. */
+type OpenRow = Omit<NewParticipation, 'mediaServer'> & { id: string; joinedAt: Date };
 
 /**
  * After a restart: the calls the previous process left on `serverId` are still in their FreeSWITCH

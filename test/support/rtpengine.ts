@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'rtpengine-client';
 import { freePort, GiveUp, waitFor } from './stack';
+import { findExecutable } from './executables';
 
 /**
  * Starts the real rtpengine daemon (Debian `rtpengine-daemon`, 10.5) for tests: userspace only
@@ -30,23 +31,9 @@ export interface TestRtpengine {
   stop(): Promise<void>;
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** RTPENGINE_BIN wins outright (a missing file there means "not installed", to test the skip); then PATH. */
 export function findRtpengine(): string | undefined {
-  const fromEnv = process.env['RTPENGINE_BIN'];
-  if (fromEnv) return isExecutable(fromEnv) ? fromEnv : undefined;
-  for (const dir of [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin']) {
-    if (dir && isExecutable(join(dir, 'rtpengine'))) return join(dir, 'rtpengine');
-  }
-  return undefined;
+  return findExecutable('RTPENGINE_BIN', 'rtpengine', ['/usr/bin/rtpengine']);
 }
 
 /** In a before() hook: the rtpengine binary, or one line and the suite skipped. */

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  accessSync, constants as fsConstants, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync,
+  existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from './stack';
+import { findExecutable } from './executables';
 
 /**
  * Runs sipp (Debian `sip-tester`, 3.6.1) as a SIP test peer: UAC scenarios against the bridge, UAS
@@ -74,24 +75,9 @@ export const SIPP_DEFAULT_KEYS: Readonly<Record<string, string>> = {
   expires: '300',
 };
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** SIPP_BIN wins outright (a missing file there means "not installed", to test the skip); then PATH. */
 export function findSipp(): string | undefined {
-  const fromEnv = process.env['SIPP_BIN'];
-  if (fromEnv) return isExecutable(fromEnv) ? fromEnv : undefined;
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, 'sipp'))) return join(dir, 'sipp');
-  }
-  for (const dir of ['/usr/bin', '/usr/local/bin']) if (isExecutable(join(dir, 'sipp'))) return join(dir, 'sipp');
-  return undefined;
+  return findExecutable('SIPP_BIN', 'sipp', ['/usr/bin/sipp', '/usr/local/bin/sipp']);
 }
 
 /** In a before() hook: the sipp binary, or one line and the suite skipped. */

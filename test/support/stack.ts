@@ -2,15 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import {
-  accessSync, closeSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync,
-  writeFileSync,
+  closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Mrf from 'drachtio-fsmrf';
 import SrfClass from 'drachtio-srf';
 import type Srf from 'drachtio-srf';
+import { findExecutable } from './executables';
 
 /**
  * Starts the real drachtio-server and FreeSWITCH, with the project's own configuration
@@ -28,28 +28,14 @@ const SERVERS: Record<StackServer, { env: StackBinaryEnv; name: string; label: s
   freeswitch: { env: 'FREESWITCH_BIN', name: 'freeswitch', label: 'FreeSWITCH', fallback: '/opt/freeswitch/bin/freeswitch' },
 };
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The env var wins outright: pointing it at a missing file means "not installed", so a test run can
  * prove the skip path on a machine that has the servers (an empty value counts as unset). Then
  * PATH, then the local build in /opt.
  */
 export function findBinary(envVar: StackBinaryEnv, name: string): string | undefined {
-  const fromEnv = process.env[envVar];
-  if (fromEnv) return isExecutable(fromEnv) ? fromEnv : undefined;
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
   const fallback = Object.values(SERVERS).find((s) => s.env === envVar)?.fallback;
-  return fallback && isExecutable(fallback) ? fallback : undefined;
+  return findExecutable(envVar, name, fallback ? [fallback] : []);
 }
 
 /**
