@@ -174,4 +174,15 @@ describe('SIP registrar', function () {
     assert.equal((await register('ia-pal', { password: 'mat-khau-ia-pal' })).status, 403, 'not even with the right password');
     bridge.sip.auth.failures.succeed('127.0.0.1');
   });
+
+  it('answers OPTIONS keepalives', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      (caller.srf.request as unknown as (u: string, o: unknown, cb: (err: Error | null, req: { on(e: string, f: (r: { status: number }) => void): void }) => void) => void)(
+        `sip:${bridge.target}`,
+        { method: 'OPTIONS', headers: { 'User-Agent': 'Poly/HDX 7000' } },
+        (err, req) => (err ? reject(err) : req.on('response', (res) => resolve(res.status))),
+      );
+    });
+    assert.equal(status, 200);
+  });
 });
