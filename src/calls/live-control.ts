@@ -67,12 +67,13 @@ export class LiveControl {
     await this.#participant(meetingId, participantId).close('kicked');
   }
 
-  /** A locked room refuses new callers (486); those in it stay. */
-  async lock(meetingId: string, locked: boolean): Promise<void> {
+  /**
+   * A locked room answers new callers 486; those in it stay, and the operator can still dial sites
+   * in. The lock is the bridge's, not FreeSWITCH's: a locked FreeSWITCH conference would refuse
+   * the operator's own dial-outs too.
+   */
+  lock(meetingId: string, locked: boolean): void {
     this.calls.setLocked(meetingId, locked);
-    if (this.calls.inMeeting(meetingId).length) {
-      await this.#api(meetingId, locked ? conferenceCommands.lock(meetingId) : conferenceCommands.unlock(meetingId));
-    }
   }
 
   async layout(meetingId: string, layout: ConferenceLayout): Promise<void> {

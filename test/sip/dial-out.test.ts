@@ -198,6 +198,29 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     assert.equal(row.end_reason, 'kicked');
   });
 
+  it('pins a participant to the main tile, dials any SIP URI ad hoc, and extends the meeting', async () => {
+    const roster = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: { id: string; name: string }[] };
+    const chair = roster.items.find((p) => p.name === 'Thị trấn Chư Sê')!;
+    assert.equal((await api('POST', `/meetings/${meetingId}/participants/${chair.id}/floor`)).status, 204);
+    assert.equal((await api('POST', `/meetings/${meetingId}/participants/not-there/floor`)).status, 404);
+
+    const clinic = await startSippUas({ scenario: sippScenario('uas-answer') });
+    uas.push(clinic);
+    const dial = await api('POST', `/meetings/${meetingId}/dial`, { uri: `sip:tram-y-te@127.0.0.1:${clinic.port}`, name: 'Trạm y tế xã' });
+    assert.equal(dial.status, 202);
+    await waitFor('the dialled URI in the roster', async () => {
+      const r = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: { name: string }[] };
+      return r.items.some((p) => p.name === 'Trạm y tế xã') ? true : undefined;
+    });
+    assert.equal((await api('POST', `/meetings/${meetingId}/dial`, { uri: 'not a uri' })).status, 422);
+
+    const before = (await api('GET', `/meetings/${meetingId}`)).body.endsAt as string;
+    const extended = await api('POST', `/meetings/${meetingId}/extend`, { minutes: 30 });
+    assert.equal(extended.status, 200);
+    assert.equal(Date.parse(extended.body.endsAt) - Date.parse(before), 30 * 60_000);
+    assert.equal((await api('GET', `/meetings/${meetingId}`)).body.endsAt, extended.body.endsAt);
+  });
+
   it('reports attendance, then ends the meeting and leaves nothing behind', async () => {
     const report = (await api('GET', `/meetings/${meetingId}/attendance`)).body as {
       sites: { site: { code: string }; attended: boolean; dialAttempts: { outcome: string }[] }[];

@@ -131,7 +131,7 @@ export function liveRoutes(deps: ApiDeps) {
       body: lockBody,
       responses: { ...ok, ...writeProblems, ...notFound },
       async handler(ctx, { params, body }) {
-        await live().control.lock((await liveMeeting(params.id)).id, body.locked);
+        live().control.lock((await liveMeeting(params.id)).id, body.locked);
         ctx.status = 204;
       },
     }),

@@ -4,6 +4,8 @@ import type { Participations } from '../../meetings/participations';
 import type { Call } from '../call';
 import { negotiated } from '../sdp';
 
+const JOIN_TIMEOUT_MS = 10_000;
+
 /**
  * Puts an answered call into its meeting's conference and records the participation — the last
  * step of every way in (dial-in, dial-out, browser).
@@ -15,10 +17,17 @@ export async function joinMeeting(
   participations: Participations,
 ): Promise<void> {
   const { info } = call;
-  const { memberId } = await endpoint.join(conferenceName(info.meetingId), {
-    profile: opts.profile,
-    flags: { ...(info.moderator && { moderator: true }), ...(opts.muted && { mute: true }) },
-  });
+  // drachtio-fsmrf waits for the conference's add-member event with no limit of its own.
+  let timer: NodeJS.Timeout | undefined;
+  const { memberId } = await Promise.race([
+    endpoint.join(conferenceName(info.meetingId), {
+      profile: opts.profile,
+      flags: { ...(info.moderator && { moderator: true }), ...(opts.muted && { mute: true }) },
+    }),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the conference did not take the call within ${JOIN_TIMEOUT_MS} ms`)), JOIN_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
   call.codecs = negotiated(endpoint.local.sdp);
   const participationId = await participations.open({
     meetingId: info.meetingId,
