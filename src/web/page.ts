@@ -1,19 +1,23 @@
-import type { JoinInfo, JoinTicket, JoinTokenRequest } from '../api/join/contract';
+import type { JoinInfo, JoinTokenRequest } from '../api/join/contract';
 import { fetchJoinInfo, JoinApiError, requestJoinTicket } from './api';
-import { LocalMedia, type DeviceChoice, type MediaProblem } from './devices';
-import { formatMoment } from './format';
+import { bannerForInfo, bannerForRefusal, bannerForSipStatus, mediaProblemKey, type JoinMode } from './banners';
+import { LocalMedia, type DeviceChoice } from './devices';
 import type { Language, MessageKey } from './i18n';
 import { backoffSeconds, Countdown } from './reconnect';
-import { SipCall, type CallEnd, type PacketCounts } from './sip-call';
+import { SipCall, type CallEnd, type CallPlan, type PacketCounts } from './sip-call';
+import { checkSiteLogin, rememberMode, rememberUsername, storedMode, storedUsername } from './site-login';
 import { JoinView, type BannerModel, type Field, type Screen } from './view';
 
 /**
  * The join page's controller: one state machine from the lobby to the call and back.
  *
  *   lobby ──Join──→ joining ──answered──→ in-call ──Leave / BYE──→ ended ──Join again──→ lobby
- *     ↑               │  └─ refused (PIN, full, not open…) → lobby with the reason
+ *     ↑               │  └─ refused (PIN, credentials, full, not open…) → lobby with the reason
  *     │               └─ connection lost ─┐        │ connection lost
  *     └──── Cancel ──── reconnecting ←────┴────────┘ (countdown, new token, next server)
+ *
+ * A guest asks the join API for a token (name, PIN) before every call; a site signs in with its
+ * SIP credentials instead, answering the bridge's digest challenge, and never asks for a token.
  */
 
 export type PageState = 'lobby' | 'joining' | 'in-call' | 'reconnecting' | 'ended';
@@ -35,10 +39,14 @@ const NAME_MAX = 60;
 const ROOM = /^\d{3,9}$/;
 const LANG_KEY = 'diemcau.lang';
 
+/** What the user asked for, kept to call again on every reconnect (a site's password in memory only). */
+type JoinRequest = { room: string } & ({ mode: 'guest'; body: JoinTokenRequest } | { mode: 'site'; username: string; password: string });
+
 export class JoinPage {
   readonly #view = new JoinView();
   readonly #media = new LocalMedia();
   #lang: Language;
+  #mode: JoinMode = storedMode();
   #state: PageState = 'lobby';
   #screen: Screen = 'lobby';
   #info: JoinInfo | null = null;
@@ -47,8 +55,7 @@ export class JoinPage {
   #mediaMessage: { key: MessageKey; retry: boolean } | null = null;
   #ended: MessageKey | null = null;
   #call: SipCall | null = null;
-  /** What the user asked for, kept to fetch a fresh token on every reconnect. */
-  #request: { room: string; body: JoinTokenRequest } | null = null;
+  #request: JoinRequest | null = null;
   #attempt = 0;
   #server = 0;
   #countdown: Countdown | null = null;
@@ -74,6 +81,7 @@ export class JoinPage {
 
   start(room: string | null): void {
     this.#bind();
+    this.#view.username.value = storedUsername();
     this.#render();
     if (room) {
       this.#view.room.value = room;
@@ -98,6 +106,8 @@ export class JoinPage {
     v.room.addEventListener('change', () => {
       if (this.#info && String(this.#info.room) !== v.room.value.trim()) void this.#loadInfo();
     });
+    v.modeGuest.addEventListener('change', () => this.#setMode('guest'));
+    v.modeSite.addEventListener('change', () => this.#setMode('site'));
     v.form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.#join();
@@ -126,16 +136,28 @@ export class JoinPage {
     this.#render();
   }
 
+  #setMode(mode: JoinMode): void {
+    if (this.#state === 'lobby' || this.#state === 'ended') {
+      this.#mode = mode;
+      rememberMode(mode);
+      this.#errors = {};
+      // What the room's state means depends on who asks (closed to guests is no news to a site).
+      if (this.#info) this.#banner = bannerForInfo(this.#info, mode);
+    }
+    this.#render();
+  }
+
   #render(): void {
     const v = this.#view;
     const lang = this.#lang;
     v.applyLanguage(lang);
     v.showScreen(this.#screen);
     v.renderBanner(this.#banner, lang);
-    for (const f of ['room', 'name', 'pin'] as const) v.renderFieldError(f, this.#errors[f] ?? null, lang);
+    v.renderMode(this.#mode);
+    for (const f of ['room', 'name', 'pin', 'username', 'password'] as const) v.renderFieldError(f, this.#errors[f] ?? null, lang);
     v.renderMeeting(this.#info, lang);
     v.renderMediaMessage(this.#mediaMessage?.key ?? null, this.#mediaMessage?.retry ?? false, lang);
-    v.renderJoining(this.#state === 'joining' || this.#state === 'reconnecting', lang);
+    v.renderJoining(this.#state === 'joining' || this.#state === 'reconnecting', this.#mode, lang);
     v.renderToggles({ micOn: this.#micOn, camOn: this.#camOn, hasAudio: this.#media.hasAudio, hasVideo: this.#media.hasVideo }, lang);
     v.renderEnded(this.#ended, lang);
   }
@@ -154,28 +176,13 @@ export class JoinPage {
     try {
       this.#info = await fetchJoinInfo(room);
       history.replaceState(null, '', `/join/${room}${location.search}`);
-      this.#banner = this.#bannerForInfo(this.#info) ?? fallback;
+      this.#banner = bannerForInfo(this.#info, this.#mode) ?? fallback;
     } catch (err) {
       this.#info = null;
-      this.#banner = this.#bannerForRefusal(err, room);
+      this.#banner = bannerForRefusal(err, room, undefined);
     }
     this.#render();
     return this.#info !== null;
-  }
-
-  #bannerForInfo(info: JoinInfo): BannerModel | null {
-    switch (info.status) {
-      case 'not-open-yet':
-        return { kind: 'warn', key: 'err.notOpenYet', params: (lang) => ({ time: formatMoment(info.opensAt, lang) }) };
-      case 'ended':
-        return { kind: 'info', key: 'err.ended' };
-      case 'cancelled':
-        return { kind: 'warn', key: 'err.cancelled' };
-      case 'open':
-        if (!info.allowGuests) return { kind: 'warn', key: 'err.guests' };
-        if (!info.wsUri) return { kind: 'info', key: 'err.notConfigured' };
-        return null;
-    }
   }
 
   async #openMedia(mic: DeviceChoice, cam: DeviceChoice): Promise<void> {
@@ -201,36 +208,71 @@ export class JoinPage {
 
   async #join(): Promise<void> {
     if (this.#state !== 'lobby' && this.#state !== 'ended') return;
-    const v = this.#view;
-    const room = v.room.value.trim();
+    const room = this.#view.room.value.trim();
     if (!this.#info || String(this.#info.room) !== room) {
       if (!(await this.#loadInfo())) return;
     }
-    const name = v.name.value.normalize('NFC').replace(/\s+/g, ' ').trim();
-    const pin = v.pin.value.trim();
     this.#errors = {};
-    if (!name) this.#errors.name = 'name.required';
-    else if ([...name].length > NAME_MAX) this.#errors.name = 'name.tooLong';
-    if (this.#info?.hasPin && !pin) this.#errors.pin = 'pin.required';
-    if (Object.keys(this.#errors).length) {
+    const request = this.#mode === 'site' ? this.#siteRequest(room) : this.#guestRequest(room);
+    if (!request) {
       this.#render();
-      (this.#errors.name ? v.name : v.pin).focus();
+      const first = (['name', 'pin', 'username', 'password'] as const).find((f) => this.#errors[f]);
+      if (first) this.#view.input(first).focus();
       return;
     }
-    this.#request = { room, body: { name, ...(this.#info?.hasPin ? { pin } : {}) } };
+    this.#request = request;
     this.#attempt = 0;
     this.#banner = this.#media.hasAudio || this.#media.hasVideo ? null : { kind: 'info', key: 'join.withoutMedia' };
     this.#setState('joining');
-    const ticket = await this.#ticket();
-    if (ticket) this.#place(ticket);
+    const plan = await this.#plan();
+    if (plan) this.#place(plan);
   }
 
-  /** A fresh token, or null after showing why not (or scheduling a retry when the server is unreachable). */
-  async #ticket(): Promise<JoinTicket | null> {
+  /** The guest's name and PIN, checked before the API sees them; null after noting what is missing. */
+  #guestRequest(room: string): JoinRequest | null {
+    const name = this.#view.name.value.normalize('NFC').replace(/\s+/g, ' ').trim();
+    const pin = this.#view.pin.value.trim();
+    if (!name) this.#errors.name = 'name.required';
+    else if ([...name].length > NAME_MAX) this.#errors.name = 'name.tooLong';
+    if (this.#info?.hasPin && !pin) this.#errors.pin = 'pin.required';
+    if (this.#errors.name || this.#errors.pin) return null;
+    return { room, mode: 'guest', body: { name, ...(this.#info?.hasPin ? { pin } : {}) } };
+  }
+
+  /** The site's SIP credentials; no name (the bridge takes it from the directory), no PIN (invited sites skip it). */
+  #siteRequest(room: string): JoinRequest | null {
+    const username = this.#view.username.value.trim();
+    const password = this.#view.password.value;
+    Object.assign(this.#errors, checkSiteLogin(username, password));
+    if (this.#errors.username || this.#errors.password) return null;
+    rememberUsername(username);
+    return { room, mode: 'site', username, password };
+  }
+
+  /**
+   * How to call this time: a guest's fresh token, or a site's credentials with the room's current
+   * join info. Null after showing why not (or scheduling a retry when the server is unreachable).
+   */
+  async #plan(): Promise<CallPlan | null> {
     const request = this.#request;
     if (!request) return null;
     try {
-      return await requestJoinTicket(request.room, request.body);
+      if (request.mode === 'guest') {
+        const ticket = await requestJoinTicket(request.room, request.body);
+        const caller = { kind: 'guest', token: ticket.token, displayName: ticket.displayName } as const;
+        return { sipUri: ticket.sipUri, wsServers: ticket.wsServers, iceServers: ticket.iceServers, caller };
+      }
+      // No token for a site: the bridge challenges the INVITE and SIP.js answers with the credentials.
+      // The room is looked up again so a meeting that closed meanwhile is said, not dialled.
+      const info = await fetchJoinInfo(request.room);
+      this.#info = info;
+      const closed = bannerForInfo(info, 'site');
+      if (closed || !info.wsUri) {
+        this.#backToLobby(closed ?? { kind: 'error', key: 'err.notConfigured' });
+        return null;
+      }
+      // The join info names one WebSocket server and no ICE servers (the ticket alone carries those).
+      return { sipUri: info.sipUri, wsServers: [info.wsUri], iceServers: [], caller: { kind: 'site', username: request.username, password: request.password } };
     } catch (err) {
       // Unreachable or failing server while reconnecting: keep trying. A refusal with a reason is final.
       if (this.#state === 'reconnecting' && err instanceof JoinApiError && err.reason === null && (err.status === 0 || err.status >= 500)) {
@@ -245,46 +287,18 @@ export class JoinPage {
         this.#info = { ...this.#info, hasPin: true };
         this.#errors.pin = 'pin.required';
       }
-      this.#backToLobby(this.#bannerForRefusal(err, request.room));
+      this.#backToLobby(bannerForRefusal(err, request.room, this.#info?.opensAt));
       if (this.#errors.pin) this.#view.pin.focus();
       return null;
     }
   }
 
-  #bannerForRefusal(err: unknown, room: string): BannerModel {
-    if (!(err instanceof JoinApiError)) return { kind: 'error', key: 'err.generic' };
-    switch (err.reason) {
-      case 'wrong-pin':
-        return { kind: 'error', key: 'err.wrongPin' };
-      case 'pin-required':
-        return { kind: 'error', key: 'err.pinRequired' };
-      case 'not-open-yet': {
-        const opensAt = err.opensAt ?? this.#info?.opensAt;
-        return opensAt ? { kind: 'warn', key: 'err.notOpenYet', params: (lang) => ({ time: formatMoment(opensAt, lang) }) } : { kind: 'warn', key: 'err.generic' };
-      }
-      case 'ended':
-        return { kind: 'info', key: 'err.ended' };
-      case 'cancelled':
-        return { kind: 'warn', key: 'err.cancelled' };
-      case 'no-meeting':
-        return { kind: 'error', key: 'err.noMeeting', params: () => ({ room }) };
-      case 'guests-not-allowed':
-        return { kind: 'warn', key: 'err.guests' };
-      case 'too-many-attempts':
-        return { kind: 'error', key: 'err.tooMany', params: () => ({ minutes: Math.max(1, Math.ceil((err.retryAfter ?? 60) / 60)) }) };
-      case 'not-configured':
-        return { kind: 'error', key: 'err.notConfigured' };
-      default:
-        return { kind: 'error', key: err.status === 0 ? 'err.network' : 'err.generic' };
-    }
-  }
-
-  #place(ticket: JoinTicket): void {
-    const servers = ticket.wsServers;
+  #place(plan: CallPlan): void {
+    const servers = plan.wsServers;
     if (!servers.length) return this.#backToLobby({ kind: 'error', key: 'err.notConfigured' });
     const call = new SipCall(
       {
-        ticket,
+        plan,
         server: servers[this.#server % servers.length]!,
         localMedia: (constraints) => this.#media.cloneFor(constraints),
         sendAudio: this.#media.hasAudio,
@@ -322,8 +336,10 @@ export class JoinPage {
       case 'connection-lost':
         return this.#scheduleReconnect();
       case 'rejected': {
-        const banner = bannerForSipStatus(end.code, end.phrase);
+        const mode = this.#request?.mode ?? this.#mode;
+        const banner = bannerForSipStatus(end.code, end.phrase, mode);
         this.#backToLobby(banner);
+        if (mode === 'site' && [401, 403, 407].includes(end.code)) this.#refusedSignIn(end.code);
         // 480: the meeting is not open (any more); the room's state says when or why, in full.
         if (end.code === 480) void this.#loadInfo(banner);
         return;
@@ -331,6 +347,18 @@ export class JoinPage {
       case 'failed':
         return this.#backToLobby({ kind: 'error', key: 'err.generic' });
     }
+  }
+
+  /**
+   * The bridge did not take the site's sign-in. A second 401/407 means SIP.js's answer to the
+   * challenge was not accepted: the password goes. A 403 may just as well mean a site that is not
+   * invited, so the password stays, selected, to be typed over if it was the wrong one.
+   */
+  #refusedSignIn(code: number): void {
+    const password = this.#view.password;
+    if (code !== 403) password.value = '';
+    password.focus();
+    password.select();
   }
 
   // --- reconnecting ----------------------------------------------------------------------------
@@ -352,8 +380,8 @@ export class JoinPage {
     this.#countdown = null;
     if (this.#state !== 'reconnecting') return;
     this.#showBanner({ kind: 'warn', key: 'reconnect.trying', params: () => ({ attempt }), actions: { cancel: true } });
-    const ticket = await this.#ticket();
-    if (ticket && this.#state === 'reconnecting') this.#place(ticket);
+    const plan = await this.#plan();
+    if (plan && this.#state === 'reconnecting') this.#place(plan);
   }
 
   // --- in the call -----------------------------------------------------------------------------
@@ -378,6 +406,7 @@ export class JoinPage {
   }
 
   #finish(key: MessageKey): void {
+    this.#request = null; // a site's password stays in the form, not in the controller
     this.#view.setRemote(null);
     this.#ended = key;
     this.#banner = null;
@@ -391,6 +420,7 @@ export class JoinPage {
     const call = this.#call;
     this.#call = null;
     call?.leave();
+    this.#request = null;
     this.#banner = banner;
     this.#screen = 'lobby';
     this.#setState('lobby');
@@ -404,39 +434,5 @@ export class JoinPage {
   #setState(state: PageState): void {
     this.#state = state;
     this.#render();
-  }
-}
-
-function mediaProblemKey(problem: MediaProblem): MessageKey {
-  switch (problem) {
-    case 'denied':
-      return 'media.denied';
-    case 'no-device':
-      return 'media.noDevice';
-    case 'busy':
-      return 'media.busy';
-    case 'insecure':
-      return 'media.insecure';
-    case 'failed':
-      return 'media.failed';
-  }
-}
-
-/** The bridge's SIP answers (README, "INVITE"): 486 full or locked, 480 not open / ended / cancelled. */
-function bannerForSipStatus(code: number, phrase: string): BannerModel {
-  switch (code) {
-    case 486:
-    case 600:
-      return { kind: 'error', key: 'err.roomFull' };
-    case 480:
-      if (/cancel/i.test(phrase)) return { kind: 'warn', key: 'err.cancelled' };
-      if (/not open/i.test(phrase)) return { kind: 'warn', key: 'err.generic' };
-      return { kind: 'info', key: 'err.ended' };
-    case 404:
-      return { kind: 'error', key: 'err.refused', params: () => ({ code }) };
-    case 503:
-      return { kind: 'error', key: 'err.busy' };
-    default:
-      return { kind: 'error', key: 'err.refused', params: () => ({ code }) };
   }
 }

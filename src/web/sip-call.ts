@@ -4,12 +4,13 @@ import {
   SessionDescriptionHandler,
   type SessionDescriptionHandlerOptions,
 } from 'sip.js/lib/platform/web';
-import { JOIN_TOKEN_HEADER, type JoinTicket } from '../api/join/contract';
+import { JOIN_TOKEN_HEADER, type IceServer } from '../api/join/contract';
 
 /**
  * One browser call into the bridge over SIP.js: a UserAgent on one WebSocket server, one INVITE
- * carrying the join token, and the media of that one session. It ends exactly once, saying how
- * (`CallEnd`); retrying is the caller's business — a new SipCall with a new token.
+ * (carrying a guest's join token, or answering the bridge's digest challenge with a site's SIP
+ * credentials), and the media of that one session. It ends exactly once, saying how (`CallEnd`);
+ * retrying is the caller's business — a new SipCall with a new token (or the same credentials).
  *
  *   new → connecting → inviting → established → ended
  *              └──────────┴────────────┴──────→ ended
@@ -18,7 +19,7 @@ import { JOIN_TOKEN_HEADER, type JoinTicket } from '../api/join/contract';
 export type CallEnd =
   /** The user hung up. */
   | { kind: 'left' }
-  /** The bridge answered the INVITE with a failure (486 full, 480 not open, 403…). */
+  /** The bridge answered the INVITE with a failure (486 full, 480 not open, 403, 407 again…). */
   | { kind: 'rejected'; code: number; phrase: string }
   /** The bridge hung up (BYE): the meeting ended, or an operator removed us. */
   | { kind: 'remote-ended' }
@@ -36,9 +37,25 @@ export interface PacketCounts {
   outbound: { audio: number; video: number };
 }
 
+/** Who is calling: a guest the join API let in, or a directory site proving itself by digest. */
+export type Caller =
+  | { kind: 'guest'; token: string; displayName: string }
+  /** The password stays in memory: SIP.js needs it for each challenge, nothing stores it. */
+  | { kind: 'site'; username: string; password: string };
+
+/** Where and how to call; built from a join ticket (guest) or from the room's join info (site). */
+export interface CallPlan {
+  /** `sip:<room>@<SIP domain>`: the INVITE's target, and the domain of our From. */
+  sipUri: string;
+  /** WebSocket servers to try in order (retries rotate through them). */
+  wsServers: string[];
+  iceServers: IceServer[];
+  caller: Caller;
+}
+
 export interface SipCallOptions {
-  ticket: JoinTicket;
-  /** Which of `ticket.wsServers` to use (retries rotate through them). */
+  plan: CallPlan;
+  /** Which of `plan.wsServers` to use. */
   server: string;
   /** Hands the call its local tracks; called by SIP.js when it builds the offer. */
   localMedia: (constraints: MediaStreamConstraints) => MediaStream;
@@ -64,17 +81,23 @@ export class SipCall {
   }
 
   async start(): Promise<void> {
-    const { ticket, server } = this.#options;
-    const target = UserAgent.makeURI(ticket.sipUri);
+    const { plan, server } = this.#options;
+    const { caller } = plan;
+    const target = UserAgent.makeURI(plan.sipUri);
     const domain = target?.host;
-    const user = `guest-${randomToken(8)}`;
+    // A site calls as itself (the bridge looks its credentials up by this name); a guest is anonymous.
+    const user = caller.kind === 'site' ? caller.username : `guest-${randomToken(8)}`;
     const aor = domain ? UserAgent.makeURI(`sip:${user}@${domain}`) : undefined;
-    if (!target || !aor) return this.#end({ kind: 'failed', message: `bad SIP URI ${ticket.sipUri}` });
+    if (!target || !aor) return this.#end({ kind: 'failed', message: `bad SIP URI ${plan.sipUri}` });
 
     const ua = new UserAgent({
       uri: aor,
-      displayName: quotedStringContent(ticket.displayName),
+      // A site is shown under its directory name once it has proved itself; the username is only a
+      // fallback the bridge uses if it admits the call without asking (a meeting open to guests).
+      displayName: quotedStringContent(caller.kind === 'site' ? caller.username : caller.displayName),
       contactName: user,
+      // SIP.js answers a 401/407 with these itself, once per challenge (a second one ends the call).
+      ...(caller.kind === 'site' ? { authorizationUsername: caller.username, authorizationPassword: caller.password } : {}),
       transportOptions: { server, connectionTimeout: 5, keepAliveInterval: 20 },
       // Reconnection is ours (with a fresh token and a visible countdown), not SIP.js's.
       reconnectionAttempts: 0,
@@ -84,7 +107,7 @@ export class SipCall {
       sessionDescriptionHandlerFactoryOptions: {
         // Only what the API configured: never SIP.js's default public STUN server. 'balanced'
         // because rtpengine answers un-bundled (a port per m-line).
-        peerConnectionConfiguration: { iceServers: ticket.iceServers, bundlePolicy: 'balanced' },
+        peerConnectionConfiguration: { iceServers: plan.iceServers, bundlePolicy: 'balanced' },
         iceGatheringTimeout: ICE_GATHERING_TIMEOUT_MS,
       },
       userAgentString: 'diemcau-web (SIP.js 0.21)',
@@ -110,7 +133,7 @@ export class SipCall {
       offerOptions: { offerToReceiveAudio: true, offerToReceiveVideo: true },
     };
     const inviter = new Inviter(ua, target, {
-      extraHeaders: [`${JOIN_TOKEN_HEADER}: ${ticket.token}`],
+      extraHeaders: caller.kind === 'guest' ? [`${JOIN_TOKEN_HEADER}: ${caller.token}`] : [],
       sessionDescriptionHandlerOptions: media,
       // No `delegate.onBye`: with one, SIP.js leaves the BYE unanswered. A BYE ends in Terminated below.
     });

@@ -1,4 +1,5 @@
 import type { JoinInfo } from '../api/join/contract';
+import type { JoinMode } from './banners';
 import type { DeviceLists } from './devices';
 import { formatDate, formatMoment, formatTime } from './format';
 import { isMessageKey, translate, type Language, type MessageKey, type Params } from './i18n';
@@ -9,7 +10,7 @@ import { isMessageKey, translate, type Language, type MessageKey, type Params } 
  */
 
 export type Screen = 'lobby' | 'call' | 'ended';
-export type Field = 'room' | 'name' | 'pin';
+export type Field = 'room' | 'name' | 'pin' | 'username' | 'password';
 
 export interface BannerModel {
   kind: 'info' | 'warn' | 'error';
@@ -30,6 +31,10 @@ export class JoinView {
   readonly roomFind = byId('room-find', HTMLButtonElement);
   readonly name = byId('name', HTMLInputElement);
   readonly pin = byId('pin', HTMLInputElement);
+  readonly modeGuest = byId('mode-guest', HTMLInputElement);
+  readonly modeSite = byId('mode-site', HTMLInputElement);
+  readonly username = byId('username', HTMLInputElement);
+  readonly password = byId('password', HTMLInputElement);
   readonly form = byId('join-form', HTMLFormElement);
   readonly join = byId('join', HTMLButtonElement);
   readonly mic = byId('mic', HTMLSelectElement);
@@ -84,7 +89,7 @@ export class JoinView {
     const p = byId(`${field}-error`, HTMLParagraphElement);
     p.hidden = !key;
     p.textContent = key ? translate(lang, key) : '';
-    const input = field === 'room' ? this.room : field === 'name' ? this.name : this.pin;
+    const input = this.input(field);
     if (key) {
       input.setAttribute('aria-invalid', 'true');
       input.setAttribute('aria-describedby', p.id);
@@ -92,6 +97,18 @@ export class JoinView {
       input.removeAttribute('aria-invalid');
       input.removeAttribute('aria-describedby');
     }
+  }
+
+  input(field: Field): HTMLInputElement {
+    return { room: this.room, name: this.name, pin: this.pin, username: this.username, password: this.password }[field];
+  }
+
+  /** A guest gives a name (and the PIN); a site its SIP credentials, and the bridge knows its name. */
+  renderMode(mode: JoinMode): void {
+    this.modeGuest.checked = mode === 'guest';
+    this.modeSite.checked = mode === 'site';
+    byId('guest-fields', HTMLDivElement).hidden = mode !== 'guest';
+    byId('site-fields', HTMLDivElement).hidden = mode !== 'site';
   }
 
   renderMeeting(info: JoinInfo | null, lang: Language): void {
@@ -158,9 +175,9 @@ export class JoinView {
     }
   }
 
-  renderJoining(joining: boolean, lang: Language): void {
+  renderJoining(joining: boolean, mode: JoinMode, lang: Language): void {
     this.join.disabled = joining;
-    this.join.textContent = translate(lang, joining ? 'join.joining' : 'join.button');
+    this.join.textContent = translate(lang, joining ? 'join.joining' : mode === 'site' ? 'join.site' : 'join.button');
   }
 
   renderToggles(state: { micOn: boolean; camOn: boolean; hasAudio: boolean; hasVideo: boolean }, lang: Language): void {

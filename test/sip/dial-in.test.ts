@@ -200,6 +200,27 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 10_000);
   });
 
+  it('asks a caller who gives a directory site\'s username to prove it, even where guests may enter', async () => {
+    const a = await RtpPeer.open();
+    peers.push(a);
+    await assert.rejects(
+      caller.srf.createUAC(`sip:2001@${bridge.target}`, { localSdp: a.sdp(), headers: { From: '<sip:ia-pal@bridge.test>' } }),
+      (err: { status: number }) => err.status === 407,
+    );
+    const dialog = await caller.srf.createUAC(`sip:2001@${bridge.target}`, {
+      localSdp: a.sdp(),
+      headers: { From: '<sip:ia-pal@bridge.test>' },
+      auth: { username: 'ia-pal', password: 'mat-khau-ia-pal' },
+    });
+    const [row] = await waitFor('the site in the meeting', async () => {
+      const rows = await bridge.ds.query(`SELECT p.display_name FROM participation p JOIN site s ON s.id = p.site_id WHERE p.left_at IS NULL AND p.meeting_id = $1`, [meetingId]);
+      return rows.length ? rows : undefined;
+    });
+    assert.equal(row.display_name, 'Xã Ia Pal', 'recorded as the site, not as a guest');
+    await dialog.destroy();
+    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 10_000);
+  });
+
   it('answers 488 to an offer with no codec the bridge speaks', async () => {
     const sdp = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 18', 'a=rtpmap:18 G729/8000', ''].join('\r\n');
     await assert.rejects(caller.srf.createUAC(`sip:2001@${bridge.target}`, { localSdp: sdp }), (err: { status: number }) => err.status === 488);

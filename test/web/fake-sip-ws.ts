@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * A stand-in for drachtio-server's SIP-over-WebSocket port (RFC 7118), just enough to see what the
- * join page sends: it records each INVITE and answers it as the test says (a final status, or
- * dropping the connection). A minimal RFC 6455 server, so the tests need no WebSocket package.
+ * join page sends: it records each INVITE and answers it as the test says (a final status, a
+ * digest challenge as the bridge sends a caller it must identify, or dropping the connection). A
+ * minimal RFC 6455 server, so the tests need no WebSocket package.
  */
 
 export interface SipRequest {
@@ -18,10 +19,20 @@ export interface SipRequest {
 }
 
 /**
- * What to do with an INVITE: answer with a final status (a 200 carries the SDP answer), or drop the
- * WebSocket (connection lost).
+ * What to do with an INVITE: answer with a final status (a 200 carries the SDP answer), challenge
+ * it (407 with a fresh digest nonce, qop=auth), or drop the WebSocket (connection lost).
  */
-export type InviteAction = { status: number; phrase: string; sdp?: string } | 'drop';
+export type InviteAction = { status: number; phrase: string; sdp?: string } | 'challenge' | 'drop';
+
+/** What `digest()` found in an INVITE's Proxy-Authorization. */
+export interface DigestCheck {
+  username: string;
+  /** The response is right for `password`, over a nonce this server issued, in its realm. */
+  ok: boolean;
+}
+
+/** The digest realm of the challenges: the bridge uses its SIP domain (join-server.ts SIP_DOMAIN). */
+export const FAKE_REALM = 'bridge.test';
 
 export class FakeSipWebSocket {
   readonly invites: SipRequest[] = [];
@@ -30,6 +41,7 @@ export class FakeSipWebSocket {
   readonly responses: { status: number; cseq: string }[] = [];
   /** Decides per INVITE (0-based count); the default refuses with 486. */
   onInvite: (invite: SipRequest, index: number) => InviteAction | Promise<InviteAction> = () => ({ status: 486, phrase: 'Busy Here' });
+  readonly #nonces = new Set<string>();
   readonly #sockets = new Set<Socket>();
   readonly #socketOf = new WeakMap<SipRequest, Socket>();
   #waiters: (() => void)[] = [];
@@ -111,9 +123,33 @@ export class FakeSipWebSocket {
     for (const w of this.#waiters.splice(0)) w();
     const action = await this.onInvite(request, index);
     if (action === 'drop') return void socket.destroy();
+    if (action === 'challenge') {
+      const nonce = randomBytes(16).toString('hex');
+      this.#nonces.add(nonce);
+      const challenge = `Proxy-Authenticate: Digest realm="${FAKE_REALM}", nonce="${nonce}", qop="auth", algorithm=MD5`;
+      return void socket.write(frameOf(0x1, Buffer.from(response(request, 407, 'Proxy Authentication Required', `${request.headers['to']};tag=fake${index}`, [challenge]))));
+    }
     const to = `${request.headers['to']};tag=fake${index}`;
     const extra = action.sdp ? [`Contact: <sip:bridge@${this.url.slice('ws://'.length)};transport=ws>`, 'Content-Type: application/sdp'] : [];
     socket.write(frameOf(0x1, Buffer.from(response(request, action.status, action.phrase, to, extra, action.sdp ?? ''))));
+  }
+
+  /**
+   * Checks an INVITE's Proxy-Authorization the way the bridge does (RFC 2617, MD5, qop=auth):
+   * HA1 = md5(user:realm:password), HA2 = md5(INVITE:uri), response = md5(HA1:nonce:nc:cnonce:auth:HA2).
+   * Null when the INVITE carries none.
+   */
+  digest(invite: SipRequest, password: string): DigestCheck | null {
+    const header = invite.headers['proxy-authorization'];
+    if (!header?.startsWith('Digest ')) return null;
+    const p: Record<string, string> = {};
+    for (const m of header.slice(7).matchAll(/(\w+)\s*=\s*(?:"([^"]*)"|([^\s,]+))/g)) p[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? '';
+    const { username = '', realm, nonce = '', uri, response: given, cnonce, nc, qop } = p;
+    const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+    const ha1 = md5(`${username}:${FAKE_REALM}:${password}`);
+    const expected = md5(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${md5(`INVITE:${uri}`)}`);
+    const ok = realm === FAKE_REALM && this.#nonces.has(nonce) && qop === 'auth' && uri === invite.uri && given === expected;
+    return { username, ok };
   }
 
   /** The bridge hangs up: a BYE inside the dialog the INVITE number `index` set up (after a 200). */

@@ -7,7 +7,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { verifyJoinToken } from '../../src/access/join-tokens';
 import { buildWebPage, type WebBuildResult } from '../../src/web-build/build';
 import { answerOffer, bridgeInbound } from './bridge-peer';
-import { FakeSipWebSocket } from './fake-sip-ws';
+import { FakeSipWebSocket, type InviteAction, type SipRequest } from './fake-sip-ws';
 import { JOIN_SECRET, JoinServer } from './join-server';
 
 /**
@@ -69,6 +69,7 @@ describe('join page in Chromium', function () {
     await server.book({ room: 2002, title: 'Họp Ban Chỉ đạo phòng chống thiên tai', startsIn: (laterStart.getTime() - Date.now()) / 60_000, lasts: 60, pin: '1357' });
     later = { startsAt: laterStart, opensAt: new Date(laterStart.getTime() - 15 * 60_000) };
     await server.book({ room: 2003, title: 'Tập huấn chuyển đổi số cấp xã', startsIn: -5, lasts: 60 });
+    await server.book({ room: 2004, title: 'Họp trực tuyến các xã được mời', startsIn: -5, lasts: 60, pin: '8642', allowGuests: false });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--use-fake-ui-for-media-stream', ...MEDIA_FLAGS] });
   });
 
@@ -280,6 +281,136 @@ describe('join page in Chromium', function () {
     await page.click('#join');
     await waitForText(page, '#banner-text', 'Cuộc họp đã kết thúc.');
     assert.equal(await state(page), 'lobby');
+  });
+
+  describe('signing in as a site', () => {
+    const PASSWORD = 'mat-khau-ia-pal';
+    /** The bridge's way with a site: challenge an INVITE without credentials, then check them. */
+    const asBridge = (then: (index: number) => InviteAction) => (invite: SipRequest, index: number): InviteAction => {
+      const digest = sip.digest(invite, PASSWORD);
+      if (!digest) return 'challenge';
+      return digest.ok && digest.username === 'ia-pal' ? then(index) : { status: 403, phrase: 'Forbidden' };
+    };
+    async function signIn(page: Page, username: string, password: string): Promise<void> {
+      await page.check('#mode-site');
+      await page.fill('#username', username);
+      await page.fill('#password', password);
+      await page.click('#join');
+    }
+
+    it('switches between guest and site in both languages, hiding the name and the PIN', async () => {
+      const page = await open('/join/2004');
+      await waitForText(page, '#banner-text', 'Cuộc họp này chỉ dành cho các điểm cầu được mời.');
+      assert.equal(await text(page, '.mode legend'), 'Tham gia với tư cách');
+      assert.deepEqual(await page.locator('.segmented span').allTextContents(), ['Khách mời', 'Tài khoản điểm cầu']);
+      assert.ok(await page.isChecked('#mode-guest'));
+      assert.ok((await page.locator('#name').isVisible()) && (await page.locator('#pin').isVisible()));
+      assert.ok(await page.locator('#username').isHidden());
+
+      await page.click('.segmented span:text-is("Tài khoản điểm cầu")'); // as a user would: on the label
+      assert.ok(await page.isChecked('#mode-site'));
+      assert.ok((await page.locator('#name').isHidden()) && (await page.locator('#pin').isHidden()), 'a site has neither a name to type nor a PIN');
+      assert.ok((await page.locator('#username').isVisible()) && (await page.locator('#password').isVisible()));
+      assert.equal(await page.getAttribute('#password', 'type'), 'password');
+      assert.equal(await text(page, 'label[for="username"]'), 'Tên đăng nhập SIP');
+      assert.equal(await text(page, 'label[for="password"]'), 'Mật khẩu SIP');
+      assert.ok((await text(page, '#site-fields .hint')).startsWith('Đăng nhập bằng tài khoản điểm cầu'));
+      assert.equal(await text(page, '#join'), 'Đăng nhập và vào họp');
+      assert.ok(await page.locator('#banner').isHidden(), '"invited sites only" is no news to a site');
+      await waitForSelfView(page);
+      await shot(page, 'desktop-site-login-vi');
+
+      await page.click('#join');
+      assert.equal(await text(page, '#username-error'), 'Vui lòng nhập tên đăng nhập SIP.');
+      assert.equal(await text(page, '#password-error'), 'Vui lòng nhập mật khẩu SIP.');
+      await page.click('button[data-lang="en"]');
+      assert.equal(await text(page, '.mode legend'), 'Join as');
+      assert.deepEqual(await page.locator('.segmented span').allTextContents(), ['Guest', 'Site account']);
+      assert.equal(await text(page, 'label[for="username"]'), 'SIP username');
+      assert.equal(await text(page, 'label[for="password"]'), 'SIP password');
+      assert.ok((await text(page, '#site-fields .hint')).startsWith('Sign in as a site'));
+      assert.equal(await text(page, '#join'), 'Sign in and join');
+      assert.equal(await text(page, '#username-error'), 'Please enter the SIP username.');
+      await page.fill('#username', 'xã ia pal');
+      await page.fill('#password', 'x');
+      await page.click('#join');
+      assert.equal(await text(page, '#username-error'), 'A SIP username has letters, digits, dots, dashes or underscores (at most 64).');
+      assert.equal(sip.invites.length, 0);
+      await page.fill('#username', '');
+      await page.fill('#password', '');
+      await page.click('#join');
+      await shot(page, 'desktop-site-login-en-errors');
+
+      await page.click('.segmented span:text-is("Guest")');
+      assert.ok(await page.locator('#name').isVisible());
+      assert.equal(await text(page, '#banner-text'), 'This meeting admits invited room systems only. An invited site can sign in under “Site account”.');
+
+      const phone = await open('/join/2004', { viewport: { width: 360, height: 740 } });
+      await phone.check('#mode-site');
+      await waitForSelfView(phone);
+      assert.ok((await phone.evaluate('document.documentElement.scrollWidth')) as number <= 360);
+      await shot(phone, 'phone-360-site-login');
+    });
+
+    it('calls without a token, answers the 407 with the site\'s digest, and signs in again after a lost connection', async () => {
+      sip.onInvite = asBridge((index) => (index === 1 ? 'drop' : { status: 486, phrase: 'Busy Here' }));
+      const page = await open('/join/2004');
+      await page.locator('#meeting-title').waitFor();
+      const apiCalls: string[] = [];
+      page.on('request', (r) => r.url().includes('/api/') && apiCalls.push(`${r.method()} ${new URL(r.url()).pathname}`));
+      await signIn(page, 'ia-pal', PASSWORD);
+      await sip.waitForInvites(4, 20_000);
+      await waitForText(page, '#banner-text', 'Phòng họp đã đầy hoặc đang khóa.');
+      assert.deepEqual(apiCalls, ['GET /api/v1/join/2004', 'GET /api/v1/join/2004'], 'the room is looked up before each call; no token is asked for');
+
+      const [first, second, third, fourth] = sip.invites;
+      for (const invite of sip.invites) {
+        assert.equal(invite.uri, 'sip:2004@bridge.test');
+        assert.equal(invite.headers['x-join-token'], undefined, 'a site carries no join token');
+        assert.match(invite.headers['from'] ?? '', /<sip:ia-pal@bridge\.test>;tag=/);
+      }
+      assert.equal(first!.headers['proxy-authorization'], undefined, 'SIP.js sends credentials only when asked');
+      assert.deepEqual(sip.digest(second!, PASSWORD), { username: 'ia-pal', ok: true });
+      assert.equal(second!.headers['call-id'], first!.headers['call-id'], 'the same call, answered');
+      assert.equal(third!.headers['proxy-authorization'], undefined);
+      assert.deepEqual(sip.digest(fourth!, PASSWORD), { username: 'ia-pal', ok: true }, 'the password, kept in memory, signs in again');
+      const stored = (await page.evaluate('JSON.stringify(Object.assign({}, localStorage))')) as string;
+      assert.ok(!stored.includes(PASSWORD), `the password is never stored: ${stored}`);
+      assert.equal(JSON.parse(stored)['diemcau.siteUser'], 'ia-pal', 'the username is remembered');
+
+      await page.reload();
+      await page.locator('#meeting-title').waitFor();
+      assert.ok(await page.isChecked('#mode-site'), 'the mode is remembered');
+      assert.equal(await page.inputValue('#username'), 'ia-pal');
+      assert.equal(await page.inputValue('#password'), '');
+    });
+
+    it('says "not invited or wrong credentials" on 403, in both languages', async () => {
+      sip.onInvite = asBridge(() => ({ status: 486, phrase: 'Busy Here' }));
+      const page = await open('/join/2004');
+      await page.locator('#meeting-title').waitFor();
+      await signIn(page, 'ia-pal', 'mat-khau-sai');
+      await waitForText(page, '#banner-text', 'Không vào được cuộc họp: điểm cầu này không được mời, hoặc tên đăng nhập hay mật khẩu SIP không đúng.');
+      assert.equal(sip.invites.length, 2);
+      assert.deepEqual(sip.digest(sip.invites[1]!, PASSWORD), { username: 'ia-pal', ok: false });
+      assert.equal(await state(page), 'lobby');
+      assert.equal(await page.evaluate('document.activeElement.id'), 'password');
+      await shot(page, 'desktop-site-forbidden');
+      await page.click('button[data-lang="en"]');
+      assert.equal(await text(page, '#banner-text'), 'Not admitted: this site is not invited to the meeting, or the SIP username or password is wrong.');
+    });
+
+    it('says the sign-in was not accepted when challenged again, and clears the password', async () => {
+      sip.onInvite = () => 'challenge';
+      const page = await open('/join/2004?lang=en');
+      await page.locator('#meeting-title').waitFor();
+      await signIn(page, 'ia-pal', PASSWORD);
+      await waitForText(page, '#banner-text', 'The bridge did not accept the site’s sign-in.');
+      assert.equal(sip.invites.length, 2, 'SIP.js answers one challenge, not a loop of them');
+      assert.equal(await page.inputValue('#password'), '');
+      await page.click('button[data-lang="vi"]');
+      assert.ok((await text(page, '#banner-text')).startsWith('Hệ thống không chấp nhận thông tin đăng nhập của điểm cầu.'));
+    });
   });
 
   it('retries a lost connection with a visible countdown and a fresh token', async () => {

@@ -101,7 +101,10 @@ export function inviteHandler(deps: InviteDeps) {
           return;
         }
         const site = outcome.kind === 'site' ? outcome.site : await siteForSource(deps.ds, source);
-        if (!site && !meeting.allowGuests) {
+        // A caller presenting a directory site's SIP username is asked to prove it, even where
+        // guests may enter: otherwise a site signing in from the browser would come in as a guest.
+        const claimsSite = !site && outcome.kind === 'none' && (await isSiteUsername(deps.ds, uriUser(req.get('From') ?? '')));
+        if ((!site && !meeting.allowGuests) || claimsSite) {
           // Not recognised by its address: a room system with credentials can still prove who it is.
           deps.countSetup?.(407);
           res.send(407, 'Proxy Authentication Required', { headers: { 'Proxy-Authenticate': deps.auth.challenge() } });
@@ -231,6 +234,12 @@ async function relayInfo(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, re
     call.log.warn({ err: (err as Error).message }, 'INFO relay failed');
     res.send(500);
   }
+}
+
+async function isSiteUsername(ds: DataSource, user: string | undefined): Promise<boolean> {
+  if (!user) return false;
+  const rows: unknown[] = await ds.query(`SELECT 1 FROM site WHERE sip_username = $1 AND enabled LIMIT 1`, [user]);
+  return rows.length > 0;
 }
 
 function tagOf(header: string | undefined): string {
