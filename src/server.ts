@@ -20,6 +20,9 @@ const SIP_DRAIN_MS = 1500;
  * drained everything.
  */
 export async function serve(config: Config, log: Logger): Promise<void> {
+  // A library promise nobody awaits (drachtio-fsmrf's endpoint timeout destroys its dialog without
+  // catching the rejection) must not take every live meeting down with the process.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection (ignored)'));
   const ctx = await openContext(config, log, { migrate: true });
   const events = new MeetingEvents();
   const metrics = new Metrics(ctx.ds, events);

@@ -25,7 +25,10 @@ function killTracked(): void {
   for (const c of started) c.kill('SIGKILL');
 }
 process.once('exit', killTracked);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, killTracked);
+// On Ctrl-C, exit (not die of the signal) so that every 'exit' hook runs: the test harness stops
+// its PostgreSQL cluster and FreeSWITCH there.
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+for (const sig of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.once(sig, () => process.exit(128 + SIGNALS[sig]));
 
 /** The repository root, from dist/bench/lib or bench/lib. */
 export function repoRoot(): string {
@@ -55,11 +58,25 @@ export function requireBinaries(what: string, needs: { drachtio?: boolean; frees
   }
 }
 
+/**
+ * Unhandled promise rejections, counted instead of ending the bench. Node's default would end the
+ * process, and `diemcau serve` (which hosts the same code and installs no handler) would die of
+ * each one: a bench that sees any reports them as a crash of the app.
+ */
+const unhandled = new Map<string, number>();
+function countUnhandled(reason: unknown): void {
+  const text = reason instanceof Error ? `${reason.message}${(reason as { code?: string }).code ? ` (${(reason as { code?: string }).code})` : ''}` : String(reason);
+  if (!unhandled.has(text)) console.log(`UNHANDLED REJECTION (would end diemcau serve): ${reason instanceof Error ? (reason.stack ?? text) : text}`);
+  unhandled.set(text, (unhandled.get(text) ?? 0) + 1);
+}
+
 /** Runs a bench's main, prints any error, and makes sure the process ends (no stray handles keep it). */
 export function runMain(main: () => Promise<void>): void {
   const t0 = Date.now();
+  process.on('unhandledRejection', countUnhandled);
   main().then(
     () => {
+      for (const [text, n] of unhandled) console.log(`\nUNHANDLED REJECTIONS: ${n} × ${text} — each would have ended the \`diemcau serve\` process`);
       console.log(`\n(done in ${Math.round((Date.now() - t0) / 1000)} s)`);
       process.exit(0);
     },

@@ -155,6 +155,9 @@ export class Call {
   /** In the conference as `memberId`, recorded as `participationId`; follows the member's mute and talk events. */
   joined(participationId: string, memberId: number, muted: boolean): void {
     this.#participationId = participationId;
+    // The caller may have gone while the row was written: the call stays closed, and the caller of
+    // joined() closes the row (the teardown ran before it existed).
+    if (this.#state === 'closed') return;
     this.#state = 'joined';
     this.memberId = memberId;
     this.muted = muted;
