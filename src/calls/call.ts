@@ -107,6 +107,12 @@ export class Call {
 
   /** The endpoint is ours from here on; if FreeSWITCH hangs it up, the call ends. */
   attachMedia(lease: MediaLease, endpoint: Mrf.Endpoint): void {
+    if (this.#state === 'closed') {
+      // Arrived after the teardown (a CANCEL while FreeSWITCH was slow): release it at once.
+      lease.release();
+      void hangUp(endpoint, lease.ms).catch((err: Error) => this.log.warn({ err: err.message }, 'late endpoint not hung up'));
+      return;
+    }
     this.#lease = lease;
     this.#endpoint = endpoint;
     endpoint.once('destroy', () => {
@@ -135,6 +141,10 @@ export class Call {
 
   /** The rtpengine session of a browser call; deleted with the call. */
   attachRelay(relay: MediaRelay): void {
+    if (this.#state === 'closed') {
+      void relay.delete().catch((err: Error) => this.log.warn({ err: err.message }, 'late relay not deleted'));
+      return;
+    }
     this.#relay = relay;
   }
 
@@ -144,6 +154,10 @@ export class Call {
 
   /** The caller's dialog; a BYE from the caller ends the call. */
   attachDialog(dialog: SipDialog): void {
+    if (this.#state === 'closed') {
+      void dialog.destroy().catch((err: Error) => this.log.warn({ err: err.message }, 'late dialog not ended'));
+      return;
+    }
     this.#dialog = dialog;
     this.#state = 'answered';
     dialog.once('destroy', () => {

@@ -25,4 +25,18 @@ describe('a call that ends while it is being set up', () => {
     assert.deepEqual(seen, ['closing', 'ended:caller-hangup'], 'one teardown, with the first reason, and no join announced');
     assert.equal(call.signal.aborted, true);
   });
+
+  it('releases media that arrives after the call closed', async () => {
+    const call = new Call(info, {} as Participations, silentLogger, hooks);
+    await call.close('caller-hangup');
+    let released = 0;
+    let destroyed = 0;
+    const lease = { serverId: 'fs1', ms: { api: async () => '' }, release: () => void released++ };
+    const endpoint = { uuid: 'u1', destroy: async () => void destroyed++, once: () => endpoint };
+    call.attachMedia(lease as never, endpoint as never);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(released, 1, 'the media server lease');
+    assert.equal(destroyed, 1, 'the FreeSWITCH endpoint');
+    assert.equal(call.mediaServer, null, 'nothing attached to a closed call');
+  });
 });

@@ -156,7 +156,7 @@ export function inviteHandler(deps: InviteDeps) {
         return refuse(488, 'Not Acceptable Here', `the media server refused the offer: ${(err as Error).message}`);
       }
       current.attachMedia(lease, endpoint);
-      if (current.isClosed()) return void (await endpoint.destroy().catch(() => undefined));
+      if (current.isClosed()) return;
       try {
         answer = relay ? await relay.answerToBrowser(endpoint.local.sdp) : endpoint.local.sdp;
       } catch (err) {
