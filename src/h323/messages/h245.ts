@@ -149,3 +149,15 @@ export const videoFastUpdatePicture = (channel: number): ChoiceValue =>
 
 export const roundTripDelayRequest = (seqNo: number): ChoiceValue => choice('request', choice('roundTripDelayRequest', { sequenceNumber: seqNo }));
 export const roundTripDelayResponse = (seqNo: number): ChoiceValue => choice('response', choice('roundTripDelayResponse', { sequenceNumber: seqNo }));
+
+export const masterSlaveDeterminationReject = (): ChoiceValue =>
+  choice('response', choice('masterSlaveDeterminationReject', { cause: choice('identicalNumbers') }));
+
+export const closeLogicalChannelAck = (channel: number): ChoiceValue =>
+  choice('response', choice('closeLogicalChannelAck', { forwardLogicalChannelNumber: channel }));
+
+export const openLogicalChannelReject = (channel: number, cause = 'unspecified'): ChoiceValue =>
+  choice('response', choice('openLogicalChannelReject', { forwardLogicalChannelNumber: channel, cause: choice(cause) }));
+
+/** functionNotUnderstood: H.245's answer to a request or command it cannot act on, echoing it. */
+export const functionNotUnderstood = (what: ChoiceValue): ChoiceValue => choice('indication', choice('functionNotUnderstood', what));

@@ -55,8 +55,10 @@ export function registrationConfirm(o: { seq: number; callSignalAddress: IpPort;
   }));
 }
 
-export function registrationReject(o: { seq: number; reason: string }): ChoiceValue {
-  return choice('registrationReject', seq({ requestSeqNum: o.seq, protocolIdentifier: H225_PROTOCOL_ID, rejectReason: choice(o.reason) }));
+/** RRJ; `duplicateAlias` carries the aliases already registered elsewhere. */
+export function registrationReject(o: { seq: number; reason: string; duplicates?: readonly string[] }): ChoiceValue {
+  const reason = o.reason === 'duplicateAlias' ? choice(o.reason, (o.duplicates ?? []).map(alias)) : choice(o.reason);
+  return choice('registrationReject', seq({ requestSeqNum: o.seq, protocolIdentifier: H225_PROTOCOL_ID, rejectReason: reason }));
 }
 
 export function unregistrationRequest(o: { seq: number; callSignalAddress: IpPort; endpointId?: string }): ChoiceValue {
@@ -125,4 +127,30 @@ export function locationRequest(o: { seq: number; destAliases: readonly string[]
 
 export function locationConfirm(o: { seq: number; callSignalAddress: IpPort; rasAddress: IpPort }): ChoiceValue {
   return choice('locationConfirm', seq({ requestSeqNum: o.seq, callSignalAddress: h225Address(o.callSignalAddress), rasAddress: h225Address(o.rasAddress) }));
+}
+
+export function unregistrationReject(o: { seq: number; reason: string }): ChoiceValue {
+  return choice('unregistrationReject', seq({ requestSeqNum: o.seq, rejectReason: choice(o.reason) }));
+}
+
+export function disengageReject(o: { seq: number; reason: string }): ChoiceValue {
+  return choice('disengageReject', seq({ requestSeqNum: o.seq, rejectReason: choice(o.reason) }));
+}
+
+export function locationReject(o: { seq: number; reason: string }): ChoiceValue {
+  return choice('locationReject', seq({ requestSeqNum: o.seq, rejectReason: choice(o.reason) }));
+}
+
+export function bandwidthConfirm(o: { seq: number; bandwidth: number }): ChoiceValue {
+  return choice('bandwidthConfirm', seq({ requestSeqNum: o.seq, bandWidth: o.bandwidth }));
+}
+
+/** XRS: the answer to a RAS request this gatekeeper does not implement (H.225.0 7.15). */
+export function unknownMessageResponse(o: { seq: number; message: Uint8Array }): ChoiceValue {
+  return choice('unknownMessageResponse', seq({ requestSeqNum: o.seq, messageNotUnderstood: o.message }));
+}
+
+/** IACK: acknowledges an unsolicited IRR that asked for one (needResponse). */
+export function infoRequestAck(o: { seq: number }): ChoiceValue {
+  return choice('infoRequestAck', seq({ requestSeqNum: o.seq }));
 }

@@ -32,11 +32,14 @@ export interface SetupOptions extends UuOptions {
   destAliases: readonly string[];
   sourceCallSignalAddress?: IpPort;
   destCallSignalAddress?: IpPort;
+  /** Where the caller listens for a separate H.245 channel (when not tunnelling). */
+  h245Address?: IpPort;
 }
 
 export function setup(o: SetupOptions): SequenceValue {
   return userInformation(choice('setup', seq({
     protocolIdentifier: H225_PROTOCOL_ID,
+    h245Address: o.h245Address && h225Address(o.h245Address),
     sourceAddress: o.sourceAliases.map(alias),
     sourceInfo: endpoint('terminal'),
     destinationAddress: o.destAliases.map(alias),
@@ -77,10 +80,23 @@ export function connect(o: UuOptions & { callId: Uint8Array; conferenceId: Uint8
   })), o);
 }
 
-export function releaseComplete(o: { callId: Uint8Array; reason?: string }): SequenceValue {
+export function releaseComplete(o: { callId: Uint8Array; reason?: string; h245Tunnelling?: boolean }): SequenceValue {
   return userInformation(choice('releaseComplete', seq({
     protocolIdentifier: H225_PROTOCOL_ID, reason: o.reason === undefined ? undefined : choice(o.reason), callIdentifier: { guid: o.callId },
-  })), { h245Tunnelling: false });
+  })), { h245Tunnelling: o.h245Tunnelling ?? false });
+}
+
+/**
+ * A message body of `empty` (H.225.0 v4+): a Facility whose only purpose is to carry tunnelled
+ * H.245 when no other call-signalling message is due.
+ */
+export function empty(o: UuOptions): SequenceValue {
+  return userInformation(choice('empty'), o);
+}
+
+/** Status (answer to Status Enquiry). */
+export function status(o: UuOptions & { callId: Uint8Array }): SequenceValue {
+  return userInformation(choice('status', { protocolIdentifier: H225_PROTOCOL_ID, callIdentifier: { guid: o.callId } }), o);
 }
 
 /** Facility: `reason` e.g. 'startH245' (with h245Address) or 'undefinedReason' to carry tunnelled H.245. */

@@ -24,6 +24,7 @@ export const MessageType = {
 export const IeId = {
   bearerCapability: 0x04,
   cause: 0x08,
+  callState: 0x14,
   facility: 0x1c,
   progressIndicator: 0x1e,
   notificationIndicator: 0x27,
@@ -156,6 +157,22 @@ export function causeValue(data: Uint8Array): number | undefined {
   return v === undefined ? undefined : v & 0x7f;
 }
 
+/** Display IE: IA5 for ASCII names; other names in UTF-8, as endpoints with local names send them. */
 export function displayIe(text: string): Q931Ie {
-  return { id: IeId.display, data: Uint8Array.from([...text].map((c) => c.charCodeAt(0) & 0x7f)) };
+  const data = new TextEncoder().encode(text);
+  return { id: IeId.display, data: data.subarray(0, 255) };
+}
+
+/** Call state IE (Q.931 4.5.7), for Status: e.g. 9 incoming call proceeding, 10 active. */
+export function callStateIe(state: number): Q931Ie {
+  return { id: IeId.callState, data: Uint8Array.of(state & 0x3f) };
+}
+
+/**
+ * Display IE text, e.g. the caller's name. Q.931 says IA5, but endpoints configured with local
+ * names send UTF-8: decode leniently and drop control characters.
+ */
+export function displayText(data: Uint8Array): string {
+  // eslint-disable-next-line no-control-regex
+  return new TextDecoder().decode(data).replace(/[\u0000-\u001f\u007f]/g, '').trim();
 }

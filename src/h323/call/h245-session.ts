@@ -1,0 +1,148 @@
+/**
+ * The H.245 control procedures a fast-connected gateway call needs, independent of transport
+ * (tunnelled in H.225 messages, or a separate TCP channel): capability exchange, master/slave
+ * determination, round-trip delay, closing channels, end of session and fast update (keyframe)
+ * requests. Media is already flowing over the fast-start channels, so logical channels opened
+ * later over H.245 (presentation, far-end camera control) are refused for now.
+ *
+ * A PDU that does not decode is logged and skipped rather than ending the call: the media is
+ * independent of H.245, and an endpoint's odd message is no reason to drop a meeting.
+ */
+import { randomInt } from 'node:crypto';
+import * as h245 from '../asn1/generated/h245';
+import type { AsnValue, ChoiceValue } from '../asn1/types';
+import type { Logger } from '../../log';
+import * as m from '../messages/h245';
+import { choicePath, get, getNumber, isChoice } from '../messages/read';
+import { PerDecodeError, perDecode, perEncode } from '../per';
+
+/** H.323 Table 1 terminal types: a gateway without MC. */
+export const GATEWAY_TERMINAL_TYPE = 60;
+const MOD24 = 1 << 24;
+const HALF24 = 1 << 23;
+
+export interface H245SessionEvents {
+  /** The endpoint asks for a keyframe on a channel we transmit (videoFastUpdatePicture). */
+  keyframeRequest(channel: number): void;
+  /** The endpoint sent endSessionCommand: the call is ending. */
+  endSession(): void;
+}
+
+/** Master/slave determination result (H.245 C.2): `master` means we are. */
+export type MsdResult = 'master' | 'slave';
+
+export class H245Session {
+  private tcsSeq = 0;
+  private msdState: 'idle' | 'outgoing' | 'incoming' | 'done' = 'idle';
+  private msdNumber = randomInt(0, MOD24);
+  private msdRetries = 0;
+  private result: MsdResult | undefined;
+  private remoteCapabilities = false;
+
+  constructor(
+    private readonly send: (pdus: readonly Uint8Array[]) => void,
+    private readonly events: H245SessionEvents,
+    private readonly log: Logger,
+    private readonly terminalType = GATEWAY_TERMINAL_TYPE,
+  ) {}
+
+  /** Our opening: capability set and master/slave determination. */
+  start(): void {
+    this.emit(this.ourCapabilities(), m.masterSlaveDetermination(this.terminalType, this.msdNumber));
+    this.msdState = 'outgoing';
+  }
+
+  get masterSlave(): MsdResult | undefined { return this.result; }
+  get capabilitiesReceived(): boolean { return this.remoteCapabilities; }
+
+  /** Asks the endpoint for a keyframe on its video channel (the SIP side got a FIR/PLI/INFO). */
+  requestKeyframe(channel: number): void { this.emit(m.videoFastUpdatePicture(channel)); }
+
+  endSession(): void { this.emit(m.endSessionCommand()); }
+
+  /** One received PDU (MultimediaSystemControlMessage). */
+  receive(bytes: Uint8Array): void {
+    let msg: AsnValue;
+    try {
+      msg = perDecode(h245.MultimediaSystemControlMessage, bytes);
+    } catch (e) {
+      if (!(e instanceof PerDecodeError)) throw e;
+      this.log.warn({ err: e.message, octets: bytes.length }, 'H.245: undecodable PDU skipped');
+      return;
+    }
+    if (!isChoice(msg) || !isChoice(msg.value)) return;
+    const [kind, name] = [msg.choice, msg.value.choice];
+    const body = msg.value.value;
+    this.log.debug({ h245: `${kind}.${name}` }, 'H.245 received');
+    switch (`${kind}.${name}`) {
+      case 'request.terminalCapabilitySet':
+        this.remoteCapabilities = true;
+        return this.emit(m.terminalCapabilitySetAck(getNumber(body, 'sequenceNumber') ?? 0));
+      case 'request.masterSlaveDetermination': return this.onMsd(body);
+      case 'response.masterSlaveDeterminationAck': return this.onMsdAck(body);
+      case 'response.masterSlaveDeterminationReject': return this.onMsdReject();
+      case 'request.roundTripDelayRequest': return this.emit(m.roundTripDelayResponse(getNumber(body, 'sequenceNumber') ?? 0));
+      case 'request.closeLogicalChannel': return this.emit(m.closeLogicalChannelAck(getNumber(body, 'forwardLogicalChannelNumber') ?? 1));
+      case 'request.openLogicalChannel':
+        return this.emit(m.openLogicalChannelReject(getNumber(body, 'forwardLogicalChannelNumber') ?? 1, 'dataTypeNotSupported'));
+      case 'request.requestChannelClose':
+        return this.emit({ choice: 'response', value: { choice: 'requestChannelCloseAck', value: { forwardLogicalChannelNumber: getNumber(body, 'forwardLogicalChannelNumber') ?? 1 } } });
+      case 'command.miscellaneousCommand':
+        if (choicePath(get(body, 'type'), 1)[0] === 'videoFastUpdatePicture') this.events.keyframeRequest(getNumber(body, 'logicalChannelNumber') ?? 0);
+        return;
+      case 'command.endSessionCommand': return this.events.endSession();
+      case 'command.sendTerminalCapabilitySet': return this.emit(this.ourCapabilities());
+      default:
+        // Requests we cannot serve get functionNotUnderstood (H.245 8.1), so the peer stops waiting.
+        if (kind === 'request') this.emit(m.functionNotUnderstood(msg));
+    }
+  }
+
+  private ourCapabilities(): ChoiceValue {
+    return m.terminalCapabilitySet({
+      seq: (this.tcsSeq = (this.tcsSeq + 1) % 256),
+      audio: [m.receiveAudio(1, 'g722-64k'), m.receiveAudio(2, 'g711Ulaw64k'), m.receiveAudio(3, 'g711Alaw64k')],
+      video: [m.receiveVideo(4, m.h264Capability({ maxBitRate100bps: 20480 }))],
+    });
+  }
+
+  private onMsd(body: AsnValue): void {
+    const type = getNumber(body, 'terminalType') ?? 0;
+    const number = getNumber(body, 'statusDeterminationNumber') ?? 0;
+    let weAreMaster: boolean;
+    if (type !== this.terminalType) weAreMaster = this.terminalType > type;
+    else {
+      const diff = (number - this.msdNumber + MOD24) % MOD24;
+      if (diff === 0 || diff === HALF24) {
+        this.msdNumber = randomInt(0, MOD24);
+        return this.emit(m.masterSlaveDeterminationReject());
+      }
+      // (remote - local) mod 2^24 below 2^23: the remote number is "larger", the remote is master.
+      weAreMaster = diff >= HALF24;
+    }
+    this.result = weAreMaster ? 'master' : 'slave';
+    this.msdState = 'incoming';
+    // The Ack states the decision from the receiver's point of view.
+    this.emit(m.masterSlaveDeterminationAck(weAreMaster ? 'slave' : 'master'));
+  }
+
+  private onMsdAck(body: AsnValue): void {
+    const decision = choicePath(get(body, 'decision'), 1)[0];
+    if (this.msdState === 'outgoing' && (decision === 'master' || decision === 'slave')) {
+      this.result = decision;
+      this.emit(m.masterSlaveDeterminationAck(decision === 'master' ? 'slave' : 'master'));
+    }
+    this.msdState = 'done';
+  }
+
+  private onMsdReject(): void {
+    if (this.msdRetries++ >= 3) { this.msdState = 'idle'; return; }
+    this.msdNumber = randomInt(0, MOD24);
+    this.emit(m.masterSlaveDetermination(this.terminalType, this.msdNumber));
+    this.msdState = 'outgoing';
+  }
+
+  private emit(...msgs: ChoiceValue[]): void {
+    this.send(msgs.map((x) => perEncode(h245.MultimediaSystemControlMessage, x)));
+  }
+}

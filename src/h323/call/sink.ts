@@ -1,0 +1,69 @@
+/**
+ * The port between the H.323 call server and whatever carries the call on (the SIP side, which
+ * joins it to the room's conference). The call server speaks H.323 and knows nothing of SIP or
+ * meetings; the sink knows nothing of H.323. Media never passes through either: the addresses
+ * below are RTP endpoints, and RTCP is on the next port up (H.245 mediaControlChannel).
+ */
+
+export type AudioCodecName = 'PCMU' | 'PCMA' | 'G722';
+
+export interface RtpAddress {
+  readonly ip: string;
+  readonly port: number;
+}
+
+export interface AudioMedia extends RtpAddress {
+  readonly codec: AudioCodecName;
+}
+
+export interface VideoMedia extends RtpAddress {
+  /** H.264 RTP payload type (dynamic, 96..127). */
+  readonly payloadType: number;
+  /** H.264 profile and level as the SDP `profile-level-id` (6 hex digits), when known. */
+  readonly profileLevelId?: string;
+}
+
+export interface H323Media {
+  readonly audio?: AudioMedia;
+  readonly video?: VideoMedia;
+}
+
+export interface H323CallOffer {
+  /** The H.225 call identifier (GUID as 8-4-4-4-12 hex), unique while the call lasts. */
+  readonly callId: string;
+  readonly room: number;
+  /** PIN dialled inline (`2001*1234` / `2001#1234`), else null. */
+  readonly pin: string | null;
+  /** The caller's first alias (h323-ID or dialled digits, as it sent them), else its calling number. */
+  readonly callerAlias: string | null;
+  /** Display name (Q.931 Display IE), if the endpoint sent one. */
+  readonly callerName: string | null;
+  /** Where the call signalling connection came from. */
+  readonly source: RtpAddress;
+  /** Where the H.323 endpoint receives RTP, and in which format (from its fast-start proposals). */
+  readonly media: H323Media;
+}
+
+export type H323CallAnswer =
+  /** Where the sink receives RTP from the endpoint; codec (and video) must be among those offered. */
+  | { readonly kind: 'answer'; readonly media: H323Media }
+  | { readonly kind: 'reject'; readonly sipStatus: number; readonly reason: string };
+
+export interface H323HangupInfo {
+  /** Q.850 cause the endpoint released with; null when the connection was lost or timed out. */
+  readonly cause: number | null;
+  readonly reason: string;
+}
+
+export interface H323CallSink {
+  /** A new call to a room. May take as long as the SIP side needs (bounded by the server's answer timeout). */
+  offer(call: H323CallOffer): Promise<H323CallAnswer>;
+  /**
+   * The H.323 side ended a call that was offered (also while offer() is still pending: treat it as
+   * a CANCEL) and that the sink itself had not rejected or released. Called at most once per call.
+   */
+  hangup(callId: string, info: H323HangupInfo): void;
+}
+
+/** How the sink ends a call (H323CallServer.release): a SIP status, mapped to Q.850, or a cause. */
+export type ReleaseWhy = { readonly sipStatus: number } | { readonly cause: number };

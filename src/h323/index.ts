@@ -1,0 +1,14 @@
+/**
+ * The H.323 gateway's public surface: what the application wires in (server.ts) and what the SIP
+ * side implements. Everything else under src/h323 (PER codec, descriptors, Q.931, message
+ * builders, fast-start and H.245 internals) stays private to this tree.
+ */
+export { startGatekeeper, type Gatekeeper, type GatekeeperOptions } from './ras/gatekeeper';
+export type { AliasDirectory, DirectorySite } from './ras/directory';
+export type { Registration } from './ras/registrations';
+export { startCallServer, type H323CallServer, type CallServerOptions, type CallServerEvents } from './call/call-server';
+export type {
+  AudioCodecName, AudioMedia, H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReleaseWhy, RtpAddress, VideoMedia,
+} from './call/sink';
+export { Q850, q850ToSipStatus, sipStatusToQ850 } from './call/cause';
+export type { IpPort } from './messages/common';

@@ -1,0 +1,48 @@
+/**
+ * Hands PDUs that our servers sent to Debian's tshark: written into a pcap as UDP 1719 (RAS) or
+ * TCP 1720 (TPKT + Q.931, whose user-user IE tshark dissects as H.225 with any fastStart and
+ * tunnelled H.245 inside) and dissected with -V. The octets are those read off our sockets.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasCommand } from './env';
+import { writePcap, writeRawPcap } from './pcap';
+
+export const tsharkAvailable = (): boolean => hasCommand('tshark', ['-v']);
+
+export interface WirePacket { readonly proto: 'udp' | 'tcp'; readonly sport: number; readonly dport: number; readonly payload: Uint8Array }
+
+/** `tshark -V` of the packets, one text per frame. */
+export function dissect(packets: readonly WirePacket[], extra: readonly string[] = []): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'diemcau-h323-'));
+  try {
+    const file = join(dir, 'wire.pcap');
+    writeFileSync(file, writePcap(packets));
+    const r = spawnSync('tshark', ['-n', '-r', file, '-V', ...extra], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
+    return r.stdout.split(/^Frame \d+:/m).slice(1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `tshark -V` of bare H.245 PDUs (as on a separate H.245 channel), through h245dg on a user DLT. */
+export function dissectH245(pdus: readonly Uint8Array[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'diemcau-h245-'));
+  try {
+    const file = join(dir, 'h245.pcap');
+    writeFileSync(file, writeRawPcap(147, pdus));
+    const r = spawnSync('tshark', ['-n', '-r', file, '-V', '-o', 'uat:user_dlts:"User 0 (DLT=147)","h245dg","0","","0",""'], { encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
+    return r.stdout.split(/^Frame \d+:/m).slice(1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function assertClean(frame: string, name: string): void {
+  assert.doesNotMatch(frame, /Malformed|UNKNOWN PER|something unknown here|Expert Info \(Error/i, `${name}: tshark reports an error:\n${frame}`);
+}
