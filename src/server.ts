@@ -5,6 +5,7 @@ import { createApp } from './api/app';
 import { joinPinLimiter } from './api/join';
 import type { DependencyState } from './api/deps';
 import type { Logger } from './log';
+import { startH323Gateway } from './calls/h323-gateway';
 import { SipService } from './calls/sip/sip-service';
 import { collectPin } from './calls/steps/collect-pin';
 import { MeetingEvents } from './meetings/meeting-events';
@@ -39,6 +40,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     : null;
   if (sip) metrics.observe(sip);
   await sip?.start();
+  const h323 = config.h323 && sip ? await startH323Gateway(ctx.ds, config.h323, config, sip, log) : null;
   const lifecycle = sip?.lifecycle ?? noMediaLifecycle;
   const scheduler = new Scheduler(ctx.ds, lifecycle, events, { ...config.schedule, tickMs: 5000 }, log.child({ component: 'scheduler' }));
   scheduler.start();
@@ -107,6 +109,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   if (sip) await new Promise((r) => setTimeout(r, SIP_DRAIN_MS));
   await scheduler.stop();
   webhooks?.close();
+  await h323?.close();
   await sip?.stop('leave-running');
   await ctx.close();
   log.info('stopped');

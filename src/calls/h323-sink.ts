@@ -22,6 +22,8 @@ export interface H323SinkDeps {
   log: Logger;
   /** Ends the H.323 side of a call the bridge hung up (H323CallServer.release). */
   release(callId: string, why: ReleaseWhy): void;
+  /** The site a registered endpoint belongs to, when the call comes from its host (the gatekeeper). */
+  identify(alias: string | null, ip: string): string | undefined;
 }
 
 const payloadTypes = { PCMU: 0, PCMA: 8, G722: 9 } as const;
@@ -46,7 +48,8 @@ export class H323Sink implements H323CallSink {
 
     const now = new Date();
     const bookings = await findRoomBookings(deps.ds, offer.room, now, deps.policy.openBeforeMs);
-    const site = (offer.callerAlias ? await siteByAlias(deps.ds, offer.callerAlias) : null) ?? (await siteForSource(deps.ds, offer.source.ip));
+    const registered = deps.identify(offer.callerAlias, offer.source.ip);
+    const site = (registered ? await deps.ds.manager.findOneBy(SiteEntity, { id: registered, enabled: true }) : null) ?? (await siteForSource(deps.ds, offer.source.ip));
     const decision = decideAdmission(now, { pin: offer.pin }, bookings, { siteId: site?.id ?? null }, bookings.current ? deps.calls.roomState(bookings.current.meeting.id) : { locked: false, participants: 0 }, deps.policy);
     if (decision.kind === 'reject') return reject(decision.status, decision.why);
     // H.323 keypad digits arrive as H.245 user input, which the prompt cannot hear: ask for the PIN inline.
@@ -102,11 +105,6 @@ export class H323Sink implements H323CallSink {
       await call.close('media-failure');
     }
   }
-}
-
-/** A site whose H.323 address is the alias the endpoint gave (its E.164 number or H323-ID). */
-async function siteByAlias(ds: DataSource, alias: string) {
-  return ds.manager.findOneBy(SiteEntity, { h323Address: alias, enabled: true });
 }
 
 /** The SDP FreeSWITCH answers: what the endpoint's fast-start channels offer. */

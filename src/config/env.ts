@@ -143,6 +143,10 @@ export const envSchema = z.object({
   REDIAL_DROPPED: z.enum(['true', 'false']).default('true').describe('Redial an invited site whose call drops mid-meeting'),
   WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional().describe('Meeting events are POSTed here, signed'),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  H323_HOST: z.string().min(1).optional().describe('Address the H.323 gatekeeper and call server bind to; unset = no H.323'),
+  H323_PORT: int(1, 65535).default(1720).describe('H.225 call signalling (TCP)'),
+  RAS_PORT: int(1, 65535).default(1719).describe('H.225 RAS gatekeeper (UDP)'),
+  H323_ADVERTISED_ADDRESS: z.string().min(1).optional().describe('Address endpoints are told to call; defaults to H323_HOST'),
   JOIN_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   SIP_WS_URL: wsUrlList
     .default([])
@@ -175,6 +179,7 @@ export interface Config {
   /** Browser join: where browsers reach drachtio-server over WebSocket, and the ICE servers they may use. */
   browserJoin: { wsServers: string[]; iceServers: IceServerConfig[] };
   webhook?: { url: string; secret: string };
+  h323?: { host: string; port: number; rasPort: number; advertised: string };
   roomNumbers: { min: number; max: number };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
   timeZone: string;
@@ -203,6 +208,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (!isValidTimeZone(e.TIME_ZONE)) throw new ConfigError([`TIME_ZONE: unknown time zone "${e.TIME_ZONE}"`]);
+  if (e.H323_HOST === '0.0.0.0' && !e.H323_ADVERTISED_ADDRESS) {
+    throw new ConfigError(['H323_ADVERTISED_ADDRESS: required when H323_HOST is 0.0.0.0 (endpoints are told where to call)']);
+  }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) throw new ConfigError(['WEBHOOK_SECRET: required with WEBHOOK_URL (receivers verify the signature)']);
   return {
     database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { embedded: { dataDir: e.DATA_DIR } },
@@ -222,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.JOIN_TOKEN_SECRET ? { joinTokenSecret: e.JOIN_TOKEN_SECRET } : {}),
     browserJoin: { wsServers: e.SIP_WS_URL, iceServers: e.ICE_SERVERS },
     ...(e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } } : {}),
+    ...(e.H323_HOST ? { h323: { host: e.H323_HOST, port: e.H323_PORT, rasPort: e.RAS_PORT, advertised: e.H323_ADVERTISED_ADDRESS ?? e.H323_HOST } } : {}),
     roomNumbers: e.ROOM_NUMBERS,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     timeZone: e.TIME_ZONE,

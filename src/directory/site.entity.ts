@@ -12,6 +12,8 @@ export interface Site {
   protocol: SiteProtocol;
   sipUri: string | null;
   h323Address: string | null;
+  /** What the room system registers with at the gatekeeper (E.164 number or H323-ID). */
+  h323Alias: string | null;
   sipUsername: string | null;
   /** MD5(username:realm:password) — the only form of the SIP password we keep. */
   sipHa1: string | null;
@@ -40,6 +42,7 @@ export const SiteEntity = new EntitySchema<Site>({
     protocol: { type: 'text' },
     sipUri: { ...nullableText, name: 'sip_uri' },
     h323Address: { ...nullableText, name: 'h323_address' },
+    h323Alias: { ...nullableText, name: 'h323_alias' },
     sipUsername: { ...nullableText, name: 'sip_username' },
     sipHa1: { ...nullableText, name: 'sip_ha1' },
     sipRealm: { ...nullableText, name: 'sip_realm' },

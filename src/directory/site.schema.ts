@@ -37,6 +37,7 @@ const siteFields = {
   protocol: z.enum(['sip', 'h323']),
   sipUri: sipUri.nullable(),
   h323Address: text(200).nullable().describe('H.323 alias (E.164 or H323-ID) or IP[:port] to dial'),
+  h323Alias: text(128).nullable().describe('Alias the room system registers with at the gatekeeper'),
   sipUsername: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 letters, digits, dots, dashes or underscores')
@@ -66,6 +67,7 @@ export const siteCreateSchema = z
     protocol: siteFields.protocol.default('sip'),
     sipUri: siteFields.sipUri.optional(),
     h323Address: siteFields.h323Address.optional(),
+    h323Alias: siteFields.h323Alias.optional(),
     sipUsername: siteFields.sipUsername.optional(),
     sipPassword: siteFields.sipPassword.optional(),
     allowedNetworks: siteFields.allowedNetworks.default([]),
@@ -86,6 +88,7 @@ export const siteUpdateSchema = z
     protocol: siteFields.protocol.optional(),
     sipUri: siteFields.sipUri.optional(),
     h323Address: siteFields.h323Address.optional(),
+    h323Alias: siteFields.h323Alias.optional(),
     sipUsername: siteFields.sipUsername.optional(),
     sipPassword: siteFields.sipPassword.optional(),
     allowedNetworks: siteFields.allowedNetworks.optional(),
@@ -121,6 +124,7 @@ export const siteCsvColumns = [
   'protocol',
   'sipUri',
   'h323Address',
+  'h323Alias',
   'sipUsername',
   'sipPassword',
   'allowedNetworks',

@@ -106,6 +106,7 @@ export class SiteDirectory {
       protocol: input.protocol,
       sipUri: null,
       h323Address: null,
+      h323Alias: null,
       sipUsername: null,
       sipHa1: null,
       sipRealm: null,
@@ -140,6 +141,9 @@ export class SiteDirectory {
     } catch (err) {
       if (isSqlState(err, SqlState.uniqueViolation, 'site_code_key')) {
         throw new ConflictError(`a site with code "${site.code}" already exists`, { field: 'code' });
+      }
+      if (isSqlState(err, SqlState.uniqueViolation, 'site_h323_alias_key')) {
+        throw new ConflictError(`H.323 alias "${site.h323Alias}" belongs to another site`, { field: 'h323Alias' });
       }
       if (isSqlState(err, SqlState.uniqueViolation, 'site_sip_username_key')) {
         throw new ConflictError(`SIP username "${site.sipUsername}" belongs to another site`, { field: 'sipUsername' });
