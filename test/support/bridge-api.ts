@@ -4,6 +4,7 @@ import { ApiKeys } from '../../src/access/api-keys';
 import { FailureLimiter } from '../../src/access/failure-limiter';
 import type { Role } from '../../src/access/api-key.entity';
 import { createApp } from '../../src/api/app';
+import { joinPinLimiter } from '../../src/api/join';
 import type { ApiDeps } from '../../src/api/deps';
 import { cliActor } from '../../src/audit/audit';
 import { SiteDirectory } from '../../src/directory/sites';
@@ -11,6 +12,22 @@ import { MeetingBook } from '../../src/meetings/meeting-book';
 import { meetingOperations } from '../../src/meetings/operations';
 import type { Scheduler } from '../../src/meetings/scheduler';
 import { BRIDGE_DOMAIN, type TestBridge } from './bridge';
+
+/** The join page's deps for a test bridge: its drachtio WebSocket, no ICE servers. */
+export function bridgeJoinDeps(bridge: TestBridge, tokenSecret: string, pageDir: string): Partial<ApiDeps> {
+  return {
+    join: {
+      ds: bridge.ds,
+      sipDomain: BRIDGE_DOMAIN,
+      openBeforeMs: 15 * 60_000,
+      tokenSecret,
+      wsServers: [`ws://127.0.0.1:${bridge.drachtio.wsPort}`],
+      iceServers: [],
+      pinFailures: joinPinLimiter(),
+    },
+    joinPageDir: pageDir,
+  };
+}
 
 export interface ApiReply {
   status: number;

@@ -1,32 +1,20 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Srf from 'drachtio-srf';
 import { chromium, type Browser } from 'playwright-core';
-import { joinPinLimiter } from '../../src/api/join';
 import { cliActor } from '../../src/audit/audit';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import { buildWebPage, type WebBuildResult } from '../../src/web-build/build';
-import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
-import { startBridgeApi } from '../support/bridge-api';
+import { startBridge, startCaller, type TestBridge } from '../support/bridge';
+import { bridgeJoinDeps, startBridgeApi } from '../support/bridge-api';
+import { CHROMIUM, MEDIA_FLAGS, OUT, requireChromium } from './chromium';
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
 import { requireRtpengine, startRtpengine, type TestRtpengine } from '../support/rtpengine';
 import { requireStack, waitFor } from '../support/stack';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SECRET = 'join-secret-for-the-e2e-test-0123';
-const OUT = join(process.cwd(), 'test-output', 'web');
-const MEDIA_FLAGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--autoplay-policy=no-user-gesture-required',
-  '--no-sandbox',
-  '--disable-background-networking',
-];
 
 /**
  * The whole way in for an official on a laptop: the join page in Chromium (fake camera and
@@ -50,10 +38,7 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
   before(async function () {
     requireStack(this, 'browser join end to end');
     requireRtpengine(this, 'browser join end to end');
-    if (!existsSync(CHROMIUM)) {
-      console.log(`skip: browser join end to end: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
-      this.skip();
-    }
+    requireChromium(this, 'browser join end to end');
     rtpengine = await startRtpengine();
     bridge = await startBridge({ env: { RTPENGINE_SERVERS: `${rtpengine.host}:${rtpengine.port}`, JOIN_TOKEN_SECRET: SECRET } });
     caller = await startCaller();
@@ -67,22 +52,9 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
         cliActor,
       )
     ).meeting.id;
-    http = await startBridgeApi(bridge, {
-      extra: {
-        join: {
-          ds: bridge.ds,
-          sipDomain: BRIDGE_DOMAIN,
-          openBeforeMs: 15 * 60_000,
-          tokenSecret: SECRET,
-          wsServers: [`ws://127.0.0.1:${bridge.drachtio.wsPort}`],
-          iceServers: [],
-          pinFailures: joinPinLimiter(),
-        },
-        joinPageDir: web.outDir,
-      },
-    });
+    http = await startBridgeApi(bridge, { extra: bridgeJoinDeps(bridge, SECRET, web.outDir) });
     base = http.base;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: MEDIA_FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--use-fake-ui-for-media-stream', ...MEDIA_FLAGS] });
     await mkdir(OUT, { recursive: true });
   });
 

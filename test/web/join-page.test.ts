@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { verifyJoinToken } from '../../src/access/join-tokens';
 import { buildWebPage, type WebBuildResult } from '../../src/web-build/build';
 import { answerOffer, bridgeInbound } from './bridge-peer';
 import { FakeSipWebSocket, type InviteAction, type SipRequest } from './fake-sip-ws';
+import { CHROMIUM, MEDIA_FLAGS, OUT, requireChromium } from './chromium';
 import { JOIN_SECRET, JoinServer } from './join-server';
 
 /**
@@ -16,16 +16,6 @@ import { JOIN_SECRET, JoinServer } from './join-server';
  * test-output/web/ for a human to look at.
  */
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const MEDIA_FLAGS = [
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--autoplay-policy=no-user-gesture-required',
-  '--no-sandbox',
-  '--disable-background-networking',
-];
-const OUT = join(process.cwd(), 'test-output', 'web');
 const ZONE = 'Asia/Ho_Chi_Minh';
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
@@ -55,10 +45,7 @@ describe('join page in Chromium', function () {
   const pageErrors: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`skip: join page tests: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
-      this.skip();
-    }
+    requireChromium(this, 'join page tests');
     await mkdir(OUT, { recursive: true });
     web = await buildWebPage({ outDir: await mkdtemp(join(tmpdir(), 'diemcau-web-')) });
     sip = await FakeSipWebSocket.start();

@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { joinPinLimiter } from '../../src/api/join';
 import { cliActor } from '../../src/audit/audit';
 import { SiteDirectory } from '../../src/directory/sites';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import { buildWebPage, type WebBuildResult } from '../../src/web-build/build';
 import { BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
-import { startBridgeApi } from '../support/bridge-api';
+import { bridgeJoinDeps, startBridgeApi } from '../support/bridge-api';
+import { CHROMIUM, MEDIA_FLAGS, OUT, requireChromium } from './chromium';
 import { requireRtpengine, startRtpengine, type TestRtpengine } from '../support/rtpengine';
 import { requireStack, waitFor } from '../support/stack';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SECRET = 'join-secret-for-the-site-login-test';
-const OUT = join(process.cwd(), 'test-output', 'web');
-const MEDIA_FLAGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--autoplay-policy=no-user-gesture-required',
-  '--no-sandbox',
-  '--disable-background-networking',
-];
 const SITE = { code: 'ia-pal', name: 'UBND xã Ia Pal', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal' };
 
 /**
@@ -47,10 +35,7 @@ describe('site sign-in on the join page end to end (Chromium, drachtio-server, r
   before(async function () {
     requireStack(this, 'site sign-in end to end');
     requireRtpengine(this, 'site sign-in end to end');
-    if (!existsSync(CHROMIUM)) {
-      console.log(`skip: site sign-in end to end: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
-      this.skip();
-    }
+    requireChromium(this, 'site sign-in end to end');
     rtpengine = await startRtpengine();
     bridge = await startBridge({ env: { RTPENGINE_SERVERS: `${rtpengine.host}:${rtpengine.port}`, JOIN_TOKEN_SECRET: SECRET } });
     web = await buildWebPage({ outDir: await mkdtemp(join(tmpdir(), 'diemcau-web-')) });
@@ -74,21 +59,8 @@ describe('site sign-in on the join page end to end (Chromium, drachtio-server, r
         cliActor,
       )
     ).meeting.id;
-    http = await startBridgeApi(bridge, {
-      extra: {
-        join: {
-          ds: bridge.ds,
-          sipDomain: BRIDGE_DOMAIN,
-          openBeforeMs: 15 * 60_000,
-          tokenSecret: SECRET,
-          wsServers: [`ws://127.0.0.1:${bridge.drachtio.wsPort}`],
-          iceServers: [],
-          pinFailures: joinPinLimiter(),
-        },
-        joinPageDir: web.outDir,
-      },
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: MEDIA_FLAGS });
+    http = await startBridgeApi(bridge, { extra: bridgeJoinDeps(bridge, SECRET, web.outDir) });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--use-fake-ui-for-media-stream', ...MEDIA_FLAGS] });
     await mkdir(OUT, { recursive: true });
   });
 
