@@ -208,6 +208,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (!isValidTimeZone(e.TIME_ZONE)) throw new ConfigError([`TIME_ZONE: unknown time zone "${e.TIME_ZONE}"`]);
+  if (e.H323_HOST && !e.DRACHTIO_HOST) {
+    throw new ConfigError(['H323_HOST: H.323 calls join meetings through the SIP side; set DRACHTIO_HOST (and FREESWITCH_SERVERS) too']);
+  }
   if (e.H323_HOST === '0.0.0.0' && !e.H323_ADVERTISED_ADDRESS) {
     throw new ConfigError(['H323_ADVERTISED_ADDRESS: required when H323_HOST is 0.0.0.0 (endpoints are told where to call)']);
   }

@@ -38,6 +38,9 @@ describe('configuration', () => {
       },
     );
     assert.throws(() => loadConfig({ TIME_ZONE: 'Mars/Base' }), /TIME_ZONE: unknown time zone/);
+    assert.throws(() => loadConfig({ H323_HOST: '127.0.0.1' }), /H323_HOST: .*DRACHTIO_HOST/);
+    assert.throws(() => loadConfig({ DRACHTIO_HOST: '127.0.0.1', H323_HOST: '0.0.0.0' }), /H323_ADVERTISED_ADDRESS/);
+    assert.throws(() => loadConfig({ WEBHOOK_URL: 'http://127.0.0.1:9/hook' }), /WEBHOOK_SECRET/);
   });
 
   it('documents every variable in the README', () => {
