@@ -183,7 +183,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     assert.deepEqual(row, { display_name: 'Trưởng thôn', site_id: null });
     a.stop();
     await dialog.destroy();
-    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 10_000);
+    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
   });
 
   it('runs a session timer when the room system offers one', async () => {
@@ -197,7 +197,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     const expires = res?.get('Session-Expires') ?? '';
     assert.match(expires, /^1800;\s*refresher=uac$/, `200 OK Session-Expires: ${expires}`);
     await dialog.destroy();
-    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 10_000);
+    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
   });
 
   it('asks a caller who gives a directory site\'s username to prove it, even where guests may enter', async () => {
@@ -218,7 +218,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     });
     assert.equal(row.display_name, 'Xã Ia Pal', 'recorded as the site, not as a guest');
     await dialog.destroy();
-    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 10_000);
+    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
   });
 
   it('answers 488 to an offer with no codec the bridge speaks', async () => {
