@@ -3,6 +3,7 @@ import type { Config } from '../config/env';
 import { siteAliasDirectory } from '../directory/h323-directory';
 import { startCallServer, startGatekeeper, type Gatekeeper, type H323CallServer } from '../h323';
 import type { Logger } from '../log';
+import { placeH323Call } from './h323-dial';
 import { H323Sink } from './h323-sink';
 import type { SipService } from './sip/sip-service';
 
@@ -42,10 +43,14 @@ export async function startH323Gateway(ds: DataSource, h323: NonNullable<Config[
   log.info({ callSignalling: callServer.address(), ras: gatekeeper.address() }, 'H.323 gateway listening');
   const gk = gatekeeper;
   const cs = callServer;
+  sip.dialer.useH323((target, room) =>
+    placeH323Call({ ds, gatekeeper: gk, media: sip.media, calls: sip.calls, participations: sip.participations, conferenceProfile: config.media.conferenceProfile, ringTimeoutMs: config.dialOut.ringTimeoutMs, log }, target, room),
+  );
   return {
     gatekeeper: gk,
     callServer: cs,
     async close() {
+      sip.dialer.useH323(undefined);
       await gk.close();
       await cs.close();
     },

@@ -12,3 +12,4 @@ export type {
 } from './call/sink';
 export { Q850, q850ToSipStatus, sipStatusToQ850 } from './call/cause';
 export type { IpPort } from './messages/common';
+export { placeH323, type AnsweredCall, type FailedCall, type OutgoingCallOptions, type OutgoingResult } from './call/outgoing';

@@ -43,7 +43,15 @@ export class Dialer {
   readonly #waiting: (() => void)[] = [];
   #closed = false;
 
+  /** Dials an H.323 site (the gateway resolves its address); unset: H.323 sites cannot be dialled. */
+  #placeH323: DialerDeps['place'] | undefined;
+
   constructor(private readonly deps: DialerDeps, private readonly options: DialerOptions) {}
+
+  /** The H.323 gateway starts after the SIP service (it needs its media and calls): it plugs in here. */
+  useH323(place: DialerDeps['place'] | undefined): void {
+    this.#placeH323 = place;
+  }
 
   /** Starts dialling every invited site of a live meeting that is not already in it. */
   async start(meeting: Meeting): Promise<void> {
@@ -121,7 +129,9 @@ export class Dialer {
       return;
     }
     const [binding] = await this.deps.registrations.current(siteId);
-    const uri = binding?.contact ?? (site.protocol === 'sip' ? site.sipUri : null);
+    const h323 = site.protocol === 'h323' ? this.#placeH323 : undefined;
+    // An H.323 site's address is the gateway's to resolve (registration or directory); this names it for the record.
+    const uri = h323 ? `h323:${site.h323Alias ?? ''}${site.h323Address ? `@${site.h323Address}` : ''}` : binding?.contact ?? (site.protocol === 'sip' ? site.sipUri : null);
     const [row] = (await this.deps.ds.query(
       `INSERT INTO dial_attempt (meeting_id, site_id, target, attempt) VALUES ($1, $2, $3, $4) RETURNING id`,
       [meeting.id, siteId, uri ?? '(none)', attempt],
@@ -134,7 +144,7 @@ export class Dialer {
     } else {
       log.info({ target: uri }, 'dialling site');
       result = await this.#limited(() =>
-        this.deps.place(
+        (h323 ?? this.deps.place)(
           { meetingId: meeting.id, siteId, name: site.name, uri, moderator: meeting.chairSiteId === siteId, muted: meeting.mode === 'lecture' && meeting.chairSiteId !== siteId },
           meeting.roomNumber,
         ),
