@@ -192,7 +192,7 @@ describe('H.245 session procedures', () => {
 describe('H.323 public surface (src/h323/index.ts)', () => {
   it('starts the gatekeeper and call server on loopback by default and closes them', async () => {
     assert.deepEqual(Object.keys(h323).filter((k) => k !== '__esModule' && k !== 'default').sort(),
-      ['Q850', 'q850ToSipStatus', 'sipStatusToQ850', 'startCallServer', 'startGatekeeper']);
+      ['Q850', 'placeH323', 'q850ToSipStatus', 'sipStatusToQ850', 'startCallServer', 'startGatekeeper']);
     const server = await h323.startCallServer({ port: 0, sink: { offer: async () => ({ kind: 'reject', sipStatus: 503, reason: 'test' }), hangup: () => undefined } });
     const gk = await h323.startGatekeeper({ port: 0, callSignalAddress: server.address(), directory: { lookupAlias: async () => null } });
     try {
