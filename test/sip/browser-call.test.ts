@@ -67,6 +67,20 @@ describe('browser calls: join token and rtpengine relay', function () {
     assert.match(String(reoffer), /UDP\/TLS\/RTP\/SAVPF/, 'a re-INVITE goes through the same relay');
     assert.equal((await rtpengine.list()).length, 1);
 
+    // FreeSWITCH renegotiates: its re-INVITE reaches the browser as DTLS-SRTP through the same session.
+    const fromBridge = new Promise<string>((resolve) =>
+      dialog.on('modify', (req: { body: string }, res: { send(status: number, opts: { body: string }): void }) => {
+        res.send(200, { body: chromeOffer(4, 'active') });
+        resolve(req.body);
+      }),
+    );
+    const uuid = bridge.sip.calls.inMeeting(meetingId)[0]!.endpoint!.uuid;
+    await bridge.fs.fsCli(`uuid_media_reneg ${uuid}`);
+    const bridgeOffer = await fromBridge;
+    assert.match(bridgeOffer, /UDP\/TLS\/RTP\/SAVPF/);
+    assert.match(bridgeOffer, /a=fingerprint:/);
+    assert.equal((await rtpengine.list()).length, 1, 'still one rtpengine session');
+
     await dialog.destroy();
     await waitFor('rtpengine session deleted', async () => ((await rtpengine.list()).length === 0 ? true : undefined), 10_000);
     await waitFor('no FreeSWITCH channel', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);

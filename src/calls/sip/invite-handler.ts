@@ -178,6 +178,7 @@ export function inviteHandler(deps: InviteDeps) {
       if (current.isClosed()) return;
       dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, mreq, mres));
       dialog.on('info', (ireq, ires) => void relayInfo(current, endpoint, ireq, ires));
+      (endpoint.dialog as SipDialog).on('modify', (mreq, mres) => void reinviteFromBridge(current, dialog, mreq, mres));
 
       if (decision.pin === 'collect' && meeting) {
         if ((await deps.collectPin(endpoint, meeting, current.signal)) !== 'ok') {
@@ -216,6 +217,24 @@ async function reinvite(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res
     call.log.info({ direction: /a=(sendonly|inactive)/.exec(req.body)?.[1] ?? 'sendrecv' }, 're-INVITE');
   } catch (err) {
     call.log.warn({ err: (err as Error).message }, 're-INVITE refused');
+    res.send(488, 'Not Acceptable Here');
+  }
+}
+
+/**
+ * Re-INVITE from FreeSWITCH (a media renegotiation): offer it to the caller — through the same
+ * rtpengine session for a browser — and give FreeSWITCH the caller's answer.
+ */
+async function reinviteFromBridge(call: Call, callerDialog: SipDialog, req: SipRequest, res: SipResponse): Promise<void> {
+  try {
+    const relay = call.relay;
+    const offer = relay ? await relay.reofferFromFreeswitch(req.body) : req.body;
+    const callerAnswer = await callerDialog.modify(offer);
+    const answer = relay ? await relay.reanswerFromBrowser(callerAnswer) : callerAnswer;
+    res.send(200, { body: answer });
+    call.log.info('re-INVITE from the bridge passed to the caller');
+  } catch (err) {
+    call.log.warn({ err: (err as Error).message }, 're-INVITE from the bridge refused');
     res.send(488, 'Not Acceptable Here');
   }
 }
