@@ -9,7 +9,7 @@ import type { CallRegistry } from './call-registry';
 import { classify } from './dial-out/retry-policy';
 import { sdpFor } from './h323-sink';
 import type { DialResult, DialTarget } from './sip/outbound-call';
-import { joinMeeting } from './steps/join-meeting';
+import { joinAnswered } from './steps/join-answered';
 
 export interface H323DialDeps {
   ds: DataSource;
@@ -120,15 +120,5 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
     log.info({ cause }, 'H.323 site hung up');
     void call.close('caller-hangup');
   });
-  try {
-    await endpoint.modify(sdpFor(result.media));
-    if (call.isClosed()) return { outcome: 'answered', status: 200, callId, detail: 'hung up at once' };
-    await joinMeeting(call, endpoint, { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId }, deps.participations);
-    log.info({ memberId: call.memberId }, 'H.323 site dialled in');
-    return { outcome: 'answered', status: 200, callId, detail: null };
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'answered but could not join');
-    await call.close('media-failure');
-    return { outcome: 'media-mismatch', status: 200, callId, detail: (err as Error).message };
-  }
+  return joinAnswered(call, endpoint, sdpFor(result.media), { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId }, deps.participations);
 }

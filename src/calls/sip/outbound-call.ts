@@ -4,7 +4,7 @@ import type { MediaServerPool } from '../../media/freeswitch/media-servers';
 import type { Participations } from '../../meetings/participations';
 import type { CallRegistry } from '../call-registry';
 import { classify, type DialOutcome } from '../dial-out/retry-policy';
-import { joinMeeting } from '../steps/join-meeting';
+import { joinAnswered } from '../steps/join-answered';
 import type { SentRequest, SipDialog, SrfApp } from './srf-types';
 
 export interface DialTarget {
@@ -105,15 +105,5 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   );
   call.attachMedia(lease, endpoint);
   call.attachDialog(dialog);
-  try {
-    await endpoint.modify(dialog.remote.sdp);
-    if (call.isClosed()) return { outcome: 'answered', status: 200, callId, detail: 'hung up at once' };
-    await joinMeeting(call, endpoint, { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId }, deps.participations);
-    log.info({ memberId: call.memberId }, 'site dialled in');
-    return { outcome: 'answered', status: 200, callId, detail: null };
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'answered but could not join');
-    await call.close('media-failure');
-    return { outcome: 'media-mismatch', status: 200, callId, detail: (err as Error).message };
-  }
+  return joinAnswered(call, endpoint, dialog.remote.sdp, { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId }, deps.participations);
 }
