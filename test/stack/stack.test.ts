@@ -3,12 +3,12 @@ import {
   requireStack, startMediaStack, waitFor, type MediaStack,
 } from '../support/stack';
 
-// drachtio-srf's typings describe request() wrongly: it resolves with the request as sent, and the
+// drachtio-srf's typings describe request() wrongly: the callback gets the request as sent, and the
 // answer arrives as its 'response' event.
 interface SentRequest {
   on(event: 'response', listener: (res: { status: number; reason: string }) => void): void;
 }
-type SrfRequest = (uri: string, opts: { method: string; headers?: Record<string, string> }) => Promise<SentRequest>;
+type SrfRequest = (uri: string, opts: { method: string; headers?: Record<string, string> }, cb: (err: Error | null, sent: SentRequest) => void) => void;
 
 describe('SIP/media stack: drachtio-server + FreeSWITCH with the project config', function () {
   this.timeout(120_000);
@@ -42,11 +42,15 @@ describe('SIP/media stack: drachtio-server + FreeSWITCH with the project config'
   });
 
   it('reaches FreeSWITCH through drachtio-server (OPTIONS → 200)', async function () {
+    // The callback form: the listener is on the request before any response can arrive (awaiting
+    // the promise form first could miss a fast 200).
     const request = (stack!.srf.request as unknown as SrfRequest).bind(stack!.srf);
-    const sent = await request(`sip:127.0.0.1:${stack!.fs.sipPort}`, { method: 'OPTIONS' });
     const res = await new Promise<{ status: number; reason: string }>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('no response to OPTIONS in 10 s')), 10_000);
-      sent.on('response', (r) => { clearTimeout(t); resolve(r); });
+      request(`sip:127.0.0.1:${stack!.fs.sipPort}`, { method: 'OPTIONS' }, (err, sent) => {
+        if (err) return reject(err);
+        sent.on('response', (r) => { clearTimeout(t); resolve(r); });
+      });
     });
     assert.equal(res.status, 200, `${res.status} ${res.reason}`);
   });
