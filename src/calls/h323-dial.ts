@@ -1,4 +1,3 @@
-import type Mrf from 'drachtio-fsmrf';
 import type { DataSource } from 'typeorm';
 import { SiteEntity } from '../directory/site.entity';
 import { placeH323, type AudioCodecName, type Gatekeeper, type IpPort } from '../h323';
@@ -9,6 +8,7 @@ import type { CallRegistry } from './call-registry';
 import { classify } from './dial-out/retry-policy';
 import { sdpFor } from './h323-sink';
 import type { DialResult, DialTarget } from './sip/outbound-call';
+import { dialMedia } from './steps/dial-media';
 import { joinAnswered } from './steps/join-answered';
 
 export interface H323DialDeps {
@@ -77,15 +77,9 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
   const destAlias = site?.h323Alias ?? registration?.aliases[0] ?? String(room);
   log = log.child({ target: `${destAlias}@${to.ip}:${to.port}` });
 
-  const lease = deps.media.pick(deps.calls.mediaServerOf(target.meetingId));
-  if (!lease) return { outcome: 'unreachable', status: null, callId: null, detail: 'no media server is available' };
-  let endpoint: Mrf.Endpoint;
-  try {
-    endpoint = await lease.ms.createEndpoint();
-  } catch (err) {
-    lease.release();
-    return fail(`media server: ${(err as Error).message}`);
-  }
+  const media = await dialMedia(deps.media, deps.calls, target.meetingId);
+  if ('outcome' in media) return media;
+  const { lease, endpoint } = media;
   const dropMedia = async (): Promise<void> => {
     await endpoint.destroy().catch(() => undefined);
     lease.release();

@@ -1,9 +1,9 @@
-import type Mrf from 'drachtio-fsmrf';
 import type { Logger } from '../../log';
 import type { MediaServerPool } from '../../media/freeswitch/media-servers';
 import type { Participations } from '../../meetings/participations';
 import type { CallRegistry } from '../call-registry';
 import { classify, type DialOutcome } from '../dial-out/retry-policy';
+import { dialMedia } from '../steps/dial-media';
 import { joinAnswered } from '../steps/join-answered';
 import type { SentRequest, SipDialog, SrfApp } from './srf-types';
 
@@ -43,16 +43,9 @@ export interface OutboundDeps {
  */
 export async function placeCall(deps: OutboundDeps, target: DialTarget, room: number): Promise<DialResult> {
   let log = deps.log.child({ meetingId: target.meetingId, siteId: target.siteId, target: target.uri });
-  const lease = deps.media.pick(deps.calls.mediaServerOf(target.meetingId));
-  if (!lease) return { outcome: 'unreachable', status: null, callId: null, detail: 'no media server is available' };
-
-  let endpoint: Mrf.Endpoint;
-  try {
-    endpoint = await lease.ms.createEndpoint();
-  } catch (err) {
-    lease.release();
-    return { outcome: 'failed', status: null, callId: null, detail: `media server: ${(err as Error).message}` };
-  }
+  const media = await dialMedia(deps.media, deps.calls, target.meetingId);
+  if ('outcome' in media) return media;
+  const { lease, endpoint } = media;
 
   let sent: SentRequest | undefined;
   let timedOut = false;

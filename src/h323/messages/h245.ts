@@ -91,6 +91,16 @@ export interface OlcOptions {
   dynamicPayloadType?: number;
 }
 
+/** Where a logical channel's RTP and RTCP go, and its session and payload type. */
+function h2250Parameters(o: OlcOptions): ChoiceValue {
+  return choice('h2250LogicalChannelParameters', seq({
+    sessionID: o.sessionId,
+    mediaChannel: o.media && h245Address(o.media),
+    mediaControlChannel: h245Address(o.mediaControl),
+    dynamicRTPPayloadType: o.dynamicPayloadType,
+  }));
+}
+
 /**
  * The OpenLogicalChannel value (not wrapped in a message), as fastStart carries it encoded and
  * as request.openLogicalChannel wraps it.
@@ -100,12 +110,7 @@ export function openLogicalChannel(o: OlcOptions): SequenceValue {
     forwardLogicalChannelNumber: o.channel,
     forwardLogicalChannelParameters: {
       dataType: o.dataType,
-      multiplexParameters: choice('h2250LogicalChannelParameters', seq({
-        sessionID: o.sessionId,
-        mediaChannel: o.media && h245Address(o.media),
-        mediaControlChannel: h245Address(o.mediaControl),
-        dynamicRTPPayloadType: o.dynamicPayloadType,
-      })),
+      multiplexParameters: h2250Parameters(o),
     },
   };
 }
@@ -117,12 +122,7 @@ export function openReverseLogicalChannel(o: OlcOptions): SequenceValue {
     forwardLogicalChannelParameters: { dataType: choice('nullData'), multiplexParameters: choice('none') },
     reverseLogicalChannelParameters: {
       dataType: o.dataType,
-      multiplexParameters: choice('h2250LogicalChannelParameters', seq({
-        sessionID: o.sessionId,
-        mediaChannel: o.media && h245Address(o.media),
-        mediaControlChannel: h245Address(o.mediaControl),
-        dynamicRTPPayloadType: o.dynamicPayloadType,
-      })),
+      multiplexParameters: h2250Parameters(o),
     },
   };
 }
