@@ -77,11 +77,4 @@ export class Participations {
     return row!.n;
   }
 
-  async openCount(meetingId?: string): Promise<number> {
-    const [row] = (await this.ds.query(
-      `SELECT count(*)::int AS n FROM participation WHERE left_at IS NULL AND ($1::uuid IS NULL OR meeting_id = $1)`,
-      [meetingId ?? null],
-    )) as { n: number }[];
-    return row!.n;
-  }
 }
