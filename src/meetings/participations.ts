@@ -76,5 +76,4 @@ export class Participations {
     )) as { n: number }[];
     return row!.n;
   }
-
 }
