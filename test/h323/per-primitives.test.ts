@@ -123,6 +123,25 @@ describe('aligned PER primitives', () => {
     assert.equal(perDecode(e1, perEncode(T.enumerated(['p'], ['q', 'r']), 'r')), '$ext1');
   });
 
+  it('re-encodes a decoded SEQUENCE with the extension bitmap it was received with', () => {
+    const v3 = T.seq([T.f('a', T.bool())], [T.opt('x', T.bool()), T.opt('y', T.int(0, 255)), T.opt('z', T.bool())]);
+    const v1 = T.seq([T.f('a', T.bool())], [T.opt('x', T.bool())]);
+    // An older sender's bitmap covers its one addition: ext 1, a 1, length-1 0000000, bitmap 1; x.
+    const short = perEncode(v1, { a: true, x: false });
+    assert.equal(hex(short), 'c0400100');
+    const decoded = perDecode(v3, short) as SequenceValue;
+    assert.deepEqual(decoded as AsnValue, { a: true, x: false }); // the recorded length is not enumerable
+    assert.equal(hex(perEncode(v3, decoded)), 'c0400100');
+    // Built fresh (or copied by spreading), the bitmap spans all three known additions.
+    assert.equal(hex(perEncode(v3, { a: true, x: false })), 'c1400100');
+    assert.equal(hex(perEncode(v3, { ...decoded })), 'c1400100');
+    // A later addition the recorded bitmap cannot cover: back to the full bitmap, still valid.
+    decoded['z'] = true;
+    const longer = perEncode(v3, decoded);
+    assert.equal(hex(longer), 'c15001000180');
+    assert.ok(valuesEqual(perDecode(v3, longer), { a: true, x: false, z: true }));
+  });
+
   it('reports encoder misuse with the path of the bad component', () => {
     const t = T.seq([T.f('port', T.int(0, 65535))]);
     assert.throws(() => perEncode(t, { port: 70000 }), /outside 0\.\.65535/);

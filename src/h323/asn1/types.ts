@@ -95,9 +95,17 @@ export interface UnknownExtension {
   readonly encoding: Uint8Array;
 }
 
+/**
+ * Key under which a decoded SEQUENCE records the length of the extension-addition bitmap it was
+ * received with (an older sender's bitmap covers only the additions it knew). Non-enumerable, so
+ * `{ ...value }` and deep-equality checks ignore it: a copy encodes like a value built by code.
+ */
+export const EXTENSION_BITMAP_LENGTH: unique symbol = Symbol('asn1.extensionBitmapLength');
+
 export interface SequenceValue {
   [component: string]: AsnValue | undefined;
   [UNKNOWN_EXTENSIONS]?: readonly UnknownExtension[];
+  readonly [EXTENSION_BITMAP_LENGTH]?: number;
 }
 /**
  * A CHOICE value. An alternative added after this version is named `$ext<index>` and its

@@ -3,11 +3,13 @@
  * PerDecodeError (bounds are checked by BitReader; nesting depth is capped because a CHOICE
  * of one recursive alternative consumes no bits and could otherwise recurse without end).
  * Extension additions this version does not know are kept as raw octets (UNKNOWN_EXTENSIONS,
- * `$ext<n>` choices/enumerations) so that a re-encode carries them through untouched.
+ * `$ext<n>` choices/enumerations) so that a re-encode carries them through untouched, and a
+ * SEQUENCE's extension-bitmap length is recorded (EXTENSION_BITMAP_LENGTH) so that a re-encode
+ * reproduces the sender's bytes.
  */
 import {
-  BitString, UNKNOWN_EXTENSIONS, resolveType, type AsnType, type AsnValue, type Bounds, type CharStringType,
-  type ChoiceType, type SequenceType, type SequenceValue, type UnknownExtension,
+  BitString, EXTENSION_BITMAP_LENGTH, UNKNOWN_EXTENSIONS, resolveType, type AsnType, type AsnValue, type Bounds,
+  type CharStringType, type ChoiceType, type SequenceType, type SequenceValue, type UnknownExtension,
 } from '../asn1/types';
 import { BitReader } from './bit-buffer';
 import { PerDecodeError } from './errors';
@@ -166,6 +168,8 @@ function decodeSequence(r: BitReader, t: SequenceType, depth: number): SequenceV
     else unknown.push({ index: i, encoding: bytes });
   }
   if (unknown.length) out[UNKNOWN_EXTENSIONS] = unknown;
+  // Non-enumerable (see EXTENSION_BITMAP_LENGTH): spreads and deepEqual leave it out.
+  Object.defineProperty(out, EXTENSION_BITMAP_LENGTH, { value: n });
   return out;
 }
 

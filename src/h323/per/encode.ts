@@ -2,13 +2,15 @@
  * Aligned PER encoder (X.691, BASIC-PER ALIGNED) driven by the descriptors of ../asn1/types.
  *
  * Choices made where X.691 leaves freedom, matching Erlang's asn1 (the cross-check reference):
- * the extension-addition bitmap always spans every addition this version knows (plus any
- * unknown ones carried from a decoded value); DEFAULT components equal to their default are
- * omitted; an octet-aligned field after a constrained length is aligned even when empty.
+ * the extension-addition bitmap spans every addition this version knows (plus any unknown ones
+ * carried from a decoded value); DEFAULT components equal to their default are omitted; an
+ * octet-aligned field after a constrained length is aligned even when empty. The one exception
+ * is a decoded SEQUENCE, which keeps the bitmap length it was received with while that still
+ * covers its present additions (EXTENSION_BITMAP_LENGTH), so that re-encoding is byte-faithful.
  */
 import {
-  UNKNOWN_EXTENSIONS, resolveType, type AsnType, type AsnValue, type Bounds, type CharStringType,
-  type ChoiceType, type SequenceType,
+  EXTENSION_BITMAP_LENGTH, UNKNOWN_EXTENSIONS, resolveType, type AsnType, type AsnValue, type Bounds,
+  type CharStringType, type ChoiceType, type SequenceType,
 } from '../asn1/types';
 import { BitWriter } from './bit-buffer';
 import { PerEncodeError } from './errors';
@@ -167,7 +169,9 @@ function encodeSequence(w: BitWriter, t: SequenceType, value: AsnValue, path: st
   const present = (name: string): boolean => v[name] !== undefined;
   const unknown = v[UNKNOWN_EXTENSIONS] ?? [];
   const additions = t.additions ?? [];
-  const hasExt = additions.some((c) => present(c.name)) || unknown.length > 0;
+  // The bitmap must reach the last present addition, known or unknown.
+  const needed = Math.max(0, ...additions.map((c, i) => (present(c.name) ? i + 1 : 0)), ...unknown.map((u) => u.index + 1));
+  const hasExt = needed > 0;
   if (t.additions) w.writeBit(hasExt);
   else if (hasExt) throw new PerEncodeError(`${path}: extension values for a non-extensible SEQUENCE`);
   // Preamble: one bit per OPTIONAL/DEFAULT root component.
@@ -178,7 +182,10 @@ function encodeSequence(w: BitWriter, t: SequenceType, value: AsnValue, path: st
   });
   t.root.forEach((c, i) => { if (sends[i]) encodeInto(w, c.type, v[c.name]!, `${path}.${c.name}`); });
   if (!hasExt) return;
-  const n = Math.max(additions.length, ...unknown.map((u) => u.index + 1));
+  // Any length reaching `needed` is valid PER: a decoded value keeps its sender's (older senders
+  // know fewer additions); otherwise span every known addition, as Erlang does.
+  const received = v[EXTENSION_BITMAP_LENGTH];
+  const n = received !== undefined && received >= needed ? received : Math.max(additions.length, needed);
   writeNormallySmallLength(w, n);
   const bytesAt: (Uint8Array | undefined)[] = [];
   for (let i = 0; i < n; i++) {

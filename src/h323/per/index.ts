@@ -4,3 +4,4 @@ export { perDecode, perDecodePrefix } from './decode';
 export { PerDecodeError, PerEncodeError } from './errors';
 export { BitReader, BitWriter } from './bit-buffer';
 export { valuesEqual } from './value-guards';
+export { EXTENSION_BITMAP_LENGTH } from '../asn1/types';
