@@ -1,12 +1,14 @@
 import type { DataSource } from 'typeorm';
 import { SiteEntity } from '../directory/site.entity';
-import { placeH323, type AudioCodecName, type Gatekeeper, type IpPort } from '../h323';
+import { placeH323, type AnsweredCall, type Gatekeeper, type IpPort } from '../h323';
 import type { Logger } from '../log';
 import type { MediaServerPool } from '../media/freeswitch/media-servers';
 import type { Participations } from '../meetings/participations';
 import type { CallRegistry } from './call-registry';
+import { cancelledResult } from './dial-out/cancel';
 import { classify } from './dial-out/retry-policy';
-import { sdpFor } from './h323-sink';
+import { offerAddresses, sdpFor } from './h323-sdp';
+import { relayKeyframes } from './keyframes';
 import type { DialResult, DialTarget } from './sip/outbound-call';
 import { dialMedia } from './steps/dial-media';
 import { joinAnswered } from './steps/join-answered';
@@ -23,7 +25,6 @@ export interface H323DialDeps {
 }
 
 const H323_PORT = 1720;
-const AUDIO: readonly AudioCodecName[] = ['PCMU', 'PCMA', 'G722'];
 
 /** `ip[:port]` (IPv4 only, as everything else in the gateway); undefined when it is not that. */
 export function parseH323Address(text: string | null | undefined): IpPort | undefined {
@@ -31,33 +32,6 @@ export function parseH323Address(text: string | null | undefined): IpPort | unde
   if (!m) return undefined;
   const port = m[2] ? Number(m[2]) : H323_PORT;
   return port > 0 && port < 65536 ? { ip: m[1]!, port } : undefined;
-}
-
-/** FreeSWITCH's 3PCC offer in H.323 terms: where it receives, and the formats it takes. */
-export function offerAddresses(sdp: string): { audio?: IpPort & { codecs: AudioCodecName[] }; video?: IpPort & { payloadType: number } } {
-  const sessionIp = /^c=IN IP4 (\S+)/m.exec(sdp)?.[1];
-  const blocks = sdp.split(/\r?\n(?=m=)/).slice(1);
-  const block = (kind: string) => blocks.find((b) => b.startsWith(`m=${kind} `));
-  const at = (b: string): IpPort | undefined => {
-    const port = Number(/^m=\w+ (\d+)/.exec(b)?.[1] ?? 0);
-    const ip = /^c=IN IP4 (\S+)/m.exec(b)?.[1] ?? sessionIp;
-    return port > 0 && ip ? { ip, port } : undefined;
-  };
-  const out: { audio?: IpPort & { codecs: AudioCodecName[] }; video?: IpPort & { payloadType: number } } = {};
-  const a = block('audio');
-  const aAt = a && at(a);
-  if (a && aAt) {
-    const pts = /^m=audio \d+ \S+ (.*)$/m.exec(a)?.[1]?.trim().split(/\s+/) ?? [];
-    const names = pts.map((pt) => new RegExp(`^a=rtpmap:${pt} ([^/\\s]+)`, 'm').exec(a)?.[1]?.toUpperCase() ?? ({ '0': 'PCMU', '8': 'PCMA', '9': 'G722' } as Record<string, string>)[pt]);
-    // In FreeSWITCH's order, only the formats fast start can carry.
-    const codecs = names.filter((n): n is AudioCodecName => AUDIO.includes(n as AudioCodecName));
-    if (codecs.length) out.audio = { ...aAt, codecs: [...new Set(codecs)] };
-  }
-  const v = block('video');
-  const vAt = v && at(v);
-  const h264 = v && /^a=rtpmap:(\d+) H264\/90000/im.exec(v)?.[1];
-  if (vAt && h264) out.video = { ...vAt, payloadType: Number(h264) };
-  return out;
 }
 
 /**
@@ -68,38 +42,52 @@ export function offerAddresses(sdp: string): { audio?: IpPort & { codecs: AudioC
  */
 export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room: number): Promise<DialResult> {
   let log = deps.log.child({ meetingId: target.meetingId, siteId: target.siteId, protocol: 'h323' });
+  const { signal } = target;
   const fail = (detail: string): DialResult => ({ outcome: 'failed', status: null, callId: null, detail });
+  if (signal?.aborted) return cancelledResult(signal, { note: 'not dialled' });
   const site = target.siteId ? await deps.ds.manager.findOneBy(SiteEntity, { id: target.siteId }) : null;
   const registration = target.siteId ? deps.gatekeeper.findSite(target.siteId) : undefined;
   // A registered endpoint said where it takes calls just now; the directory address may be stale.
   const to = registration?.callSignalAddress ?? parseH323Address(site?.h323Address);
   if (!to) return fail('the site is not registered with the gatekeeper and has no usable H.323 address');
   const destAlias = site?.h323Alias ?? registration?.aliases[0] ?? String(room);
+  // What the dialer records as the attempt's target: its own guess cannot know the registration.
+  const dialled = `h323:${destAlias}@${to.ip}:${to.port}`;
   log = log.child({ target: `${destAlias}@${to.ip}:${to.port}` });
 
   const media = await dialMedia(deps.media, deps.calls, target.meetingId);
-  if ('outcome' in media) return media;
+  if ('outcome' in media) return { ...media, target: dialled };
   const { lease, endpoint } = media;
   const dropMedia = async (): Promise<void> => {
     await endpoint.destroy().catch(() => undefined);
     lease.release();
   };
+  if (signal?.aborted) {
+    await dropMedia();
+    return cancelledResult(signal, { target: dialled, note: 'not dialled' });
+  }
   const ours = offerAddresses(endpoint.local.sdp);
   if (!ours.audio) {
     await dropMedia();
-    return fail('the media server offered no audio format H.323 fast start can carry');
+    return { ...fail('the media server offered no audio format H.323 fast start can carry'), target: dialled };
   }
 
+  let answered: AnsweredCall | undefined;
+  const keyframes = relayKeyframes(endpoint, () => void answered?.requestKeyframe(), log);
+  // Aborted while ringing, placeH323 releases the Setup (cause 16) and fails with 487.
   const result = await placeH323({
     to, destAlias, ourAlias: String(room), display: `Room ${room}`, audio: ours.audio, ...(ours.video ? { video: ours.video } : {}),
-    ringTimeoutMs: deps.ringTimeoutMs, log,
+    ringTimeoutMs: deps.ringTimeoutMs, ...(signal && { signal }), onKeyframeRequest: () => keyframes.toFreeswitch(), log,
   });
   if (result.kind === 'failed') {
     await dropMedia();
-    const outcome = classify({ ...(result.sipStatus !== undefined ? { status: result.sipStatus } : {}), timedOut: result.timedOut, transportError: result.sipStatus === undefined && !result.timedOut });
-    return { outcome, status: result.sipStatus ?? null, callId: null, detail: result.reason };
+    const status = result.sipStatus;
+    const outcome = classify({ ...(status !== undefined ? { status } : {}), timedOut: result.timedOut, cancelled: signal?.aborted === true, transportError: status === undefined && !result.timedOut });
+    if (outcome === 'cancelled' && signal) return cancelledResult(signal, { status: status ?? null, target: dialled, note: result.reason === 'cancelled' ? 'cancelled while ringing' : result.reason });
+    return { outcome, status: status ?? null, callId: null, detail: result.reason, target: dialled };
   }
 
+  answered = result;
   const { callId } = result;
   log = log.child({ callId });
   const call = deps.calls.start(
@@ -114,5 +102,7 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
     log.info({ cause }, 'H.323 site hung up');
     void call.close('caller-hangup');
   });
-  return joinAnswered(call, endpoint, sdpFor(result.media), { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId }, deps.participations);
+  // Connected just as the meeting ended: joinAnswered closes the call, whose abort above sends Release Complete.
+  const joined = await joinAnswered(call, endpoint, sdpFor(result.media), { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, ...(signal && { signal }) }, deps.participations);
+  return { ...joined, target: dialled };
 }

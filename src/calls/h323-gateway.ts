@@ -29,6 +29,7 @@ export async function startH323Gateway(ds: DataSource, h323: NonNullable<Config[
     conferenceProfile: config.media.conferenceProfile,
     log,
     release: (callId, why) => void callServer?.release(callId, why),
+    requestKeyframe: (callId) => void callServer?.requestKeyframe(callId),
     identify: (alias, ip) => gatekeeper?.identifyCaller(alias, ip)?.siteId,
   });
   callServer = await startCallServer({ host: h323.host, port: h323.port, sink, log: log.child({ component: 'h323' }) });

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { siteForSource } from '../directory/site-lookup';
 import { SiteEntity } from '../directory/site.entity';
+import type Mrf from 'drachtio-fsmrf';
 import type { H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReleaseWhy } from '../h323';
 import type { Logger } from '../log';
 import type { MediaServerPool } from '../media/freeswitch/media-servers';
@@ -9,7 +10,8 @@ import { findRoomBookings } from '../meetings/room-bookings';
 import { decideAdmission, type AdmissionPolicy } from './admission';
 import type { Call } from './call';
 import type { CallRegistry } from './call-registry';
-import { mediaLines } from './sdp';
+import { answerMedia, offerAddresses, sdpFor } from './h323-sdp';
+import { relayKeyframes, type KeyframeRelay } from './keyframes';
 import { joinMeeting } from './steps/join-meeting';
 
 export interface H323SinkDeps {
@@ -22,19 +24,35 @@ export interface H323SinkDeps {
   log: Logger;
   /** Ends the H.323 side of a call the bridge hung up (H323CallServer.release). */
   release(callId: string, why: ReleaseWhy): void;
+  /** Asks the endpoint for a keyframe of the video it sends (H323CallServer.requestKeyframe). */
+  requestKeyframe(callId: string): void;
   /** The site a registered endpoint belongs to, when the call comes from its host (the gatekeeper). */
   identify(alias: string | null, ip: string): string | undefined;
 }
 
-const payloadTypes = { PCMU: 0, PCMA: 8, G722: 9 } as const;
+/** What the sink keeps of a call it answered, until the call closes. */
+interface SinkCall {
+  readonly call: Call;
+  readonly endpoint: Mrf.Endpoint;
+  readonly keyframes: KeyframeRelay;
+  readonly join: { muted: boolean; mediaServer: string };
+  /** Slow start: FreeSWITCH has had the endpoint's addresses at least once and the call is joining. */
+  joining: boolean;
+  /** Slow start: channel updates reach FreeSWITCH one at a time, in order. */
+  updates: Promise<void>;
+}
 
 /**
  * H.323 calls into meetings: the same room routing and admission as a SIP caller, with FreeSWITCH
- * facing the endpoint's RTP directly (fast start gives both addresses, so no SIP leg is needed).
+ * facing the endpoint's RTP directly (no SIP leg to a room system). With fast start the Setup gives
+ * the endpoint's addresses and FreeSWITCH answers them; with slow start FreeSWITCH makes the offer,
+ * its addresses go out over H.245, and the endpoint's come back through channelsOpen().
  * The call is a Call like any other, protocol `h323`: roster, mute, kick, attendance and teardown
  * are the same.
  */
 export class H323Sink implements H323CallSink {
+  readonly #calls = new Map<string, SinkCall>();
+
   constructor(private readonly deps: H323SinkDeps) {}
 
   async offer(offer: H323CallOffer): Promise<H323CallAnswer> {
@@ -44,7 +62,8 @@ export class H323Sink implements H323CallSink {
       log.info({ sipStatus, reason }, 'H.323 call refused');
       return { kind: 'reject', sipStatus, reason };
     };
-    if (!offer.media.audio) return reject(488, 'no audio channel was offered');
+    const offered = offer.media;
+    if (offered && !offered.audio) return reject(488, 'no audio channel was offered');
 
     const now = new Date();
     const bookings = await findRoomBookings(deps.ds, offer.room, now, deps.policy.openBeforeMs);
@@ -57,9 +76,10 @@ export class H323Sink implements H323CallSink {
 
     const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
     if (!lease) return reject(503, 'no media server is available');
-    let endpoint;
+    let endpoint: Mrf.Endpoint;
     try {
-      endpoint = await lease.ms.createEndpoint({ remoteSdp: sdpFor(offer.media) });
+      // Slow start: FreeSWITCH offers (3PCC) and learns the endpoint's addresses later.
+      endpoint = await lease.ms.createEndpoint(offered ? { remoteSdp: sdpFor(offered) } : {});
     } catch (err) {
       lease.release();
       return reject(488, `the media server refused the channels: ${(err as Error).message}`);
@@ -79,14 +99,54 @@ export class H323Sink implements H323CallSink {
     );
     call.attachMedia(lease, endpoint);
     // However the bridge ends the call, the endpoint hears a Release Complete.
-    call.signal.addEventListener('abort', () => deps.release(offer.callId, { sipStatus: 200 }), { once: true });
-    const answer = answerMedia(endpoint.local.sdp, offer.media);
+    call.signal.addEventListener('abort', () => {
+      this.#calls.delete(offer.callId);
+      deps.release(offer.callId, { sipStatus: 200 });
+    }, { once: true });
+    if (call.isClosed()) return reject(480, 'the media server hung up at once');
+    const entry: SinkCall = {
+      call, endpoint, join: { muted: decision.muted, mediaServer: lease.serverId }, joining: offered !== null, updates: Promise.resolve(),
+      keyframes: relayKeyframes(endpoint, () => deps.requestKeyframe(offer.callId), call.log),
+    };
+    this.#calls.set(offer.callId, entry);
+
+    if (!offered) {
+      const receive = offerAddresses(endpoint.local.sdp);
+      if (!receive.audio) {
+        await call.close('media-failure');
+        return reject(488, 'the media server offered no audio format H.323 carries');
+      }
+      return { kind: 'open-channels', receive: { audio: receive.audio, ...(receive.video ? { video: receive.video } : {}) } };
+    }
+    const answer = answerMedia(endpoint.local.sdp, offered);
     if (!answer.audio) {
       await call.close('media-failure');
       return reject(488, 'the media server chose no audio channel');
     }
-    void this.#join(call, endpoint, decision.muted, lease.serverId);
+    void this.#join(entry);
     return { kind: 'answer', media: answer };
+  }
+
+  channelsOpen(callId: string, media: H323Media): void {
+    const entry = this.#calls.get(callId);
+    if (!entry) return;
+    entry.updates = entry.updates.then(async () => {
+      if (entry.call.isClosed()) return;
+      try {
+        await entry.endpoint.modify(sdpFor(media));
+      } catch (err) {
+        entry.call.log.warn({ err: (err as Error).message }, 'FreeSWITCH refused the H.323 channels');
+        await entry.call.close('media-failure');
+        return;
+      }
+      if (entry.joining) return;
+      entry.joining = true;
+      await this.#join(entry);
+    });
+  }
+
+  keyframeRequest(callId: string): void {
+    this.#calls.get(callId)?.keyframes.toFreeswitch();
   }
 
   hangup(callId: string, info: H323HangupInfo): void {
@@ -96,52 +156,13 @@ export class H323Sink implements H323CallSink {
     void call.close('caller-hangup');
   }
 
-  async #join(call: Call, endpoint: Parameters<typeof joinMeeting>[1], muted: boolean, mediaServer: string): Promise<void> {
+  async #join({ call, endpoint, join }: SinkCall): Promise<void> {
     try {
-      await joinMeeting(call, endpoint, { profile: this.deps.conferenceProfile, muted, mediaServer }, this.deps.participations);
+      await joinMeeting(call, endpoint, { profile: this.deps.conferenceProfile, ...join }, this.deps.participations);
       call.log.info({ memberId: call.memberId }, 'H.323 caller joined');
     } catch (err) {
       call.log.warn({ err: (err as Error).message }, 'H.323 caller could not join');
       await call.close('media-failure');
     }
   }
-}
-
-/** The SDP FreeSWITCH answers: what the endpoint's fast-start channels offer. */
-export function sdpFor(media: H323Media): string {
-  const lines = ['v=0', 'o=diemcau-h323 1 1 IN IP4 0.0.0.0', 's=-', 't=0 0'];
-  if (media.audio) {
-    const pt = payloadTypes[media.audio.codec];
-    // G.722's RTP clock is 8000 Hz although it samples at 16 kHz (RFC 3551 §4.5.2).
-    lines.push(`m=audio ${media.audio.port} RTP/AVP ${pt}`, `c=IN IP4 ${media.audio.ip}`, `a=rtpmap:${pt} ${media.audio.codec}/8000`, 'a=sendrecv');
-  }
-  if (media.video) {
-    const v = media.video;
-    lines.push(
-      `m=video ${v.port} RTP/AVP ${v.payloadType}`,
-      `c=IN IP4 ${v.ip}`,
-      `a=rtpmap:${v.payloadType} H264/90000`,
-      `a=fmtp:${v.payloadType} packetization-mode=1${v.profileLevelId ? `;profile-level-id=${v.profileLevelId}` : ''}`,
-      'a=sendrecv',
-    );
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-/** Where FreeSWITCH receives each stream, from its answer, in the endpoint's terms. */
-export function answerMedia(sdp: string, offered: H323Media): H323Media {
-  const sessionIp = /^c=IN IP4 (\S+)/m.exec(sdp)?.[1];
-  const blocks = sdp.split(/\r?\n(?=m=)/).slice(1);
-  const find = (kind: string) => {
-    const block = blocks.find((b) => b.startsWith(`m=${kind} `));
-    const line = block && mediaLines(block)[0];
-    if (!block || !line || line.port === 0) return undefined;
-    return { ip: /^c=IN IP4 (\S+)/m.exec(block)?.[1] ?? sessionIp ?? '', port: line.port };
-  };
-  const audio = find('audio');
-  const video = find('video');
-  return {
-    ...(audio && offered.audio && { audio: { ...audio, codec: offered.audio.codec } }),
-    ...(video && offered.video && { video: { ...video, payloadType: offered.video.payloadType, ...(offered.video.profileLevelId && { profileLevelId: offered.video.profileLevelId }) } }),
-  };
 }

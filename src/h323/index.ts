@@ -6,9 +6,9 @@
 export { startGatekeeper, type Gatekeeper, type GatekeeperOptions } from './ras/gatekeeper';
 export type { AliasDirectory, DirectorySite } from './ras/directory';
 export type { Registration } from './ras/registrations';
-export { startCallServer, type H323CallServer, type CallServerOptions, type CallServerEvents } from './call/call-server';
+export { startCallServer, type H323CallServer, type CallServerOptions } from './call/call-server';
 export type {
-  AudioCodecName, AudioMedia, H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReleaseWhy, RtpAddress, VideoMedia,
+  AudioCodecName, AudioMedia, H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReceiveOffer, ReleaseWhy, RtpAddress, VideoMedia,
 } from './call/sink';
 export { Q850, q850ToSipStatus, sipStatusToQ850 } from './call/cause';
 export type { IpPort } from './messages/common';

@@ -9,7 +9,9 @@ export type MeetingEventBody =
   | { type: 'participant.talking'; participantId: string; talking: boolean }
   | { type: 'participant.muted'; participantId: string; muted: boolean }
   | { type: 'dial.attempt'; siteId: string; attempt: number; target: string }
-  | { type: 'dial.outcome'; siteId: string; attempt: number; outcome: string; sipStatus: number | null; retryInMs: number | null }
+  // `target` on dial.attempt is where the dialer meant to call; on dial.outcome, where the call really went
+  // (an H.323 site is dialled at its gatekeeper registration when it has one).
+  | { type: 'dial.outcome'; siteId: string; attempt: number; outcome: string; sipStatus: number | null; retryInMs: number | null; target: string }
   | { type: 'readiness'; siteId: string; reachable: boolean; latencyMs: number | null; sipStatus: number | null };
 
 export type MeetingEvent = MeetingEventBody & { meetingId: string; at: string; seq: number };

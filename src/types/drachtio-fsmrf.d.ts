@@ -70,13 +70,21 @@ declare module 'drachtio-fsmrf' {
       on(event: 'error', listener: (err: Error) => void): this;
     }
 
+    /** The SIP dialog between drachtio-server and FreeSWITCH for this endpoint (a drachtio-srf Dialog). */
+    interface EndpointDialog extends EventEmitter {
+      request(opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<unknown>;
+      /** With a listener attached, drachtio-srf no longer answers the INFO itself: the listener must. */
+      on(event: 'info', listener: (req: { get(header: string): string | undefined; readonly body: string }, res: { send(status: number): void }) => void): this;
+      on(event: string, listener: (...args: never[]) => void): this;
+    }
+
     class Endpoint extends EventEmitter {
       readonly uuid: string;
       readonly connected: boolean;
       readonly local: { sdp: string; mediaIp?: string; mediaPort?: string };
       readonly remote: { sdp: string; mediaIp?: string; mediaPort?: string };
       readonly conf: { memberId?: number; name?: string; uuid?: string };
-      readonly dialog: unknown;
+      readonly dialog: EndpointDialog;
       /** The outbound event-socket connection of this channel (carries its conference events). */
       readonly conn: EventEmitter;
       play(file: string | string[]): Promise<unknown>;

@@ -193,7 +193,7 @@ describe('H.323 public surface (src/h323/index.ts)', () => {
   it('starts the gatekeeper and call server on loopback by default and closes them', async () => {
     assert.deepEqual(Object.keys(h323).filter((k) => k !== '__esModule' && k !== 'default').sort(),
       ['Q850', 'placeH323', 'q850ToSipStatus', 'sipStatusToQ850', 'startCallServer', 'startGatekeeper']);
-    const server = await h323.startCallServer({ port: 0, sink: { offer: async () => ({ kind: 'reject', sipStatus: 503, reason: 'test' }), hangup: () => undefined } });
+    const server = await h323.startCallServer({ port: 0, sink: { offer: async () => ({ kind: 'reject', sipStatus: 503, reason: 'test' }), hangup: () => undefined, channelsOpen: () => undefined, keyframeRequest: () => undefined } });
     const gk = await h323.startGatekeeper({ port: 0, callSignalAddress: server.address(), directory: { lookupAlias: async () => null } });
     try {
       assert.equal(server.address().ip, '127.0.0.1');

@@ -12,9 +12,9 @@ import * as h225 from '../../src/h323/asn1/generated/h225';
 import * as h245 from '../../src/h323/asn1/generated/h245';
 import type { AsnValue, ChoiceValue } from '../../src/h323/asn1/types';
 import { startCallServer, type H323CallServer } from '../../src/h323/call/call-server';
-import type { H323CallOffer } from '../../src/h323/call/sink';
+import type { H323CallAnswer, H323CallOffer } from '../../src/h323/call/sink';
 import * as m245 from '../../src/h323/messages/h245';
-import { alt, get, getChoice, getNumber, getSeq, h245IpPort, isChoice } from '../../src/h323/messages/read';
+import { alt, choicePath, get, getArray, getChoice, getNumber, getSeq, h245IpPort, isChoice } from '../../src/h323/messages/read';
 import { perDecode, perEncode } from '../../src/h323/per';
 import * as uu from '../../src/h323/messages/uuie';
 import { MessageType, causeIe, encodeQ931, userUserIe } from '../../src/h323/q931/q931';
@@ -71,7 +71,6 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
   const sink = new TestSink(async () => ({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } }));
   /** Every call-signalling connection we opened: what the server sent on each goes to tshark. */
   const connections: EndpointCall[] = [];
-  const keyframes: string[] = [];
   const h245Listeners: H245Listener[] = [];
 
   const directory = { lookupAlias: async (a: string) => (a === '1001' || a === 'xa-phuoc-hoa' ? { siteId: 'site-1001', name: 'Phước Hòa', allowedNetworks: [] } : null) };
@@ -79,7 +78,6 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
   before(async () => {
     baseline = await settledResources();
     server = await startCallServer({ port: 0, sink, log: logged.log, answerTimeoutMs: 1500, setupTimeoutMs: 1000 });
-    server.on('keyframeRequest', (id) => keyframes.push(id));
     gk = await startGatekeeper({ port: 0, callSignalAddress: server.address(), directory, log: logged.log });
     ep = await ScriptedEndpoint.open({ gatekeeper: gk.address(), aliases: ['1001', 'xa-phuoc-hoa'] });
     caller = await RtpPeer.open();
@@ -129,8 +127,8 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.equal(offer.callerAlias, '1001');
     assert.equal(offer.callerName, 'Phước Hòa HDX');
     assert.equal(offer.source.ip, '127.0.0.1');
-    assert.deepEqual(offer.media.audio, { ip: caller.host, port: caller.port, codec: 'PCMU' });
-    assert.deepEqual(offer.media.video, { ip: caller.host, port: caller.port + 2, payloadType: H264_PT, profileLevelId: '42e01f' });
+    assert.deepEqual(offer.media!.audio, { ip: caller.host, port: caller.port, codec: 'PCMU' });
+    assert.deepEqual(offer.media!.video, { ip: caller.host, port: caller.port + 2, payloadType: H264_PT, profileLevelId: '42e01f' });
     assert.match(offer.callId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     assert.deepEqual(server.activeCalls(), [offer.callId]);
     assert.equal(gk.identifyCaller(offer.callerAlias, offer.source.ip)?.siteId, 'site-1001', 'the SIP side can tell the caller\'s site');
@@ -156,7 +154,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     const connect = await main.call.waitForBody('connect');
     const toSink = readOlc(connect.fastStart.find((b) => readOlc(b).forward)!).media!;
     caller.startTone({ host: toSink.ip, port: toSink.port }, 1000);
-    bridge.startTone({ host: offer.media.audio!.ip, port: offer.media.audio!.port }, 440);
+    bridge.startTone({ host: offer.media!.audio!.ip, port: offer.media!.audio!.port }, 440);
     await sleep(800);
     caller.stop();
     bridge.stop();
@@ -182,8 +180,8 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.equal(getNumber(h245Body(rtd), 'sequenceNumber'), 7);
 
     c.sendH245([m245.videoFastUpdatePicture(101)]);
-    for (let i = 0; i < 50 && keyframes.length === 0; i++) await sleep(20);
-    assert.deepEqual(keyframes, [offer.callId], 'keyframeRequest event');
+    for (let i = 0; i < 50 && sink.keyframes.length === 0; i++) await sleep(20);
+    assert.deepEqual(sink.keyframes, [offer.callId], 'the sink hears the keyframe request');
     // Audio-only answer: there is no video channel of the caller's to ask a keyframe on.
     assert.equal(server.requestKeyframe(offer.callId), false);
     assert.equal(server.requestKeyframe('no-such-call'), false);
@@ -243,13 +241,115 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.deepEqual(server.activeCalls(), []);
   });
 
-  it('no room dialled → cause 1; no fastStart → cause 88; neither reaches the sink', async () => {
+  it('no room dialled → cause 1; slow start with no H.245 path → cause 88; neither reaches the sink', async () => {
     const before = sink.offers.length;
     const a = await place('reception');
     assert.equal((await a.call.waitForBody('releaseComplete')).cause, 1);
-    const b = await place('2001', { noFastStart: true });
+    const b = await place('2001', { noFastStart: true, tunnelling: false });
     assert.equal((await b.call.waitForBody('releaseComplete')).cause, 88);
     assert.equal(sink.offers.length, before);
+  });
+
+  /** The sink of a slow-start call: FreeSWITCH (here the bridge peer) takes A-law and μ-law, and H.264. */
+  const openChannels = async (): Promise<H323CallAnswer> => ({
+    kind: 'open-channels',
+    receive: { audio: { ip: bridge.host, port: bridge.port, codecs: ['PCMA', 'PCMU'] }, video: { ip: bridge.host, port: bridge.port + 2, payloadType: 100 } },
+  });
+  const fastAnswer = async (): Promise<H323CallAnswer> => ({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } });
+  const audioDataType = (codec: m245.AudioCodec): ChoiceValue => ({ choice: 'audioData', value: m245.audioCapability(codec) });
+  const videoDataType: ChoiceValue = { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: 10240 }) };
+  const rtcpOf = (a: { ip: string; port: number }) => ({ ip: a.ip, port: a.port + 1 });
+  const at = (peer: RtpPeer) => ({ ip: peer.host, port: peer.port });
+
+  it('slow start: Connect without fastStart, then channels opened both ways over tunnelled H.245; RTP flows; keyframes', async () => {
+    sink.answer = openChannels;
+    const offered = sink.nextOffer();
+    const p = await place('2001', { noFastStart: true });
+    const o = await offered;
+    assert.equal(o.media, null, 'a slow-start call is offered without media');
+    const connect = await p.call.waitForBody('connect');
+    assert.deepEqual(connect.fastStart, []);
+    // Our capabilities are exactly what the sink takes, sent only now.
+    const tcs = await p.call.waitForH245('request.terminalCapabilitySet');
+    const table = getArray(h245Body(tcs), 'capabilityTable').map((e) => choicePath(get(e, 'capability'), 2).join('.'));
+    assert.deepEqual(table, ['receiveAudioCapability.g711Alaw64k', 'receiveAudioCapability.g711Ulaw64k', 'receiveVideoCapability.genericVideoCapability']);
+
+    // The endpoint opens what it sends: μ-law, and H.264 with its payload type.
+    const videoAt = { ip: caller.host, port: caller.port + 2 };
+    p.call.sendH245([
+      m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 1, sessionId: 1, dataType: audioDataType('g711Ulaw64k'), mediaControl: rtcpOf(at(caller)) })),
+      m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 2, sessionId: 2, dataType: videoDataType, mediaControl: rtcpOf(videoAt), dynamicPayloadType: H264_PT })),
+    ]);
+    const acks = await waitForAll(p.call, 'response.openLogicalChannelAck', 2);
+    const ackOf = (ch: number) => {
+      const a = acks.find((x) => getNumber(h245Body(x), 'forwardLogicalChannelNumber') === ch);
+      const params = alt(get(h245Body(a!), 'forwardMultiplexAckParameters'), 'h2250LogicalChannelAckParameters');
+      return { media: h245IpPort(get(params, 'mediaChannel')), control: h245IpPort(get(params, 'mediaControlChannel')), session: getNumber(params, 'sessionID') };
+    };
+    assert.deepEqual(ackOf(1), { media: at(bridge), control: rtcpOf(at(bridge)), session: 1 }, 'the endpoint sends its audio to the sink');
+    assert.deepEqual(ackOf(2), { media: { ip: bridge.host, port: bridge.port + 2 }, control: { ip: bridge.host, port: bridge.port + 3 }, session: 2 });
+
+    // We open ours in the same formats (one format per stream on the SIP side), video with the endpoint's payload type.
+    const ours = await waitForAll(p.call, 'request.openLogicalChannel', 2);
+    const olcs = ours.map((x) => readOlc(perEncode(h245.OpenLogicalChannel, h245Body(x)!)));
+    assert.deepEqual(olcs.map((x) => [x.forward, x.dataType, x.payloadType ?? null]), [[true, 'audioData.g711Ulaw64k', null], [true, 'videoData.genericVideoCapability', H264_PT]]);
+    assert.deepEqual(olcs[0]!.control, rtcpOf(at(bridge)));
+    assert.deepEqual(sink.channels.filter((c) => c.callId === o.callId), [], 'nothing to report before the endpoint says where it receives');
+    p.call.sendH245(olcs.map((x, i) => m245.openLogicalChannelAck({ channel: x.channel, sessionId: i + 1, media: i ? videoAt : at(caller), mediaControl: rtcpOf(i ? videoAt : at(caller)) })));
+    const report = await waitUntil(() => sink.channels.find((c) => c.callId === o.callId));
+    assert.deepEqual(report.media, { audio: { ...at(caller), codec: 'PCMU' }, video: { ...videoAt, payloadType: H264_PT, profileLevelId: '42e01f' } });
+
+    caller.startTone({ host: bridge.host, port: bridge.port }, 1000);
+    bridge.startTone({ host: caller.host, port: caller.port }, 440);
+    await sleep(800);
+    caller.stop();
+    bridge.stop();
+    assert.ok(bridge.toneEnergy(1000, 600) > 0.8, 'the endpoint\'s tone reached the sink');
+    assert.ok(caller.toneEnergy(440, 600) > 0.8, 'the sink\'s tone reached the endpoint');
+
+    // Keyframes: we ask on the endpoint's video channel; its own request reaches the sink.
+    assert.equal(server.requestKeyframe(o.callId), true);
+    const vfu = await p.call.waitForH245('command.miscellaneousCommand');
+    assert.equal(getNumber(h245Body(vfu), 'logicalChannelNumber'), 2);
+    p.call.sendH245([m245.videoFastUpdatePicture(olcs[1]!.channel)]);
+    await waitUntil(() => sink.keyframes.includes(o.callId) || undefined);
+
+    p.call.hangup();
+    await sink.hangupOf(o.callId);
+    await p.call.closed;
+    sink.answer = fastAnswer;
+  });
+
+  it('slow start: an endpoint that opens nothing gets our channel in its first format we take; refusing it ends the call (88)', async () => {
+    sink.answer = openChannels;
+    // The scripted endpoint's TCS (in its Setup) lists μ-law only, and no video.
+    const offered = sink.nextOffer();
+    const p = await place('2001', { noFastStart: true });
+    const o = await offered;
+    const [olc] = await waitForAll(p.call, 'request.openLogicalChannel', 1);
+    const ours = readOlc(perEncode(h245.OpenLogicalChannel, h245Body(olc!)!));
+    assert.equal(ours.dataType, 'audioData.g711Ulaw64k');
+    await sleep(400);
+    assert.equal(p.call.allH245().filter((x) => x.choice === 'request' && isChoice(x.value) && x.value.choice === 'openLogicalChannel').length, 1, 'no video: the endpoint cannot receive it');
+    p.call.sendH245([m245.openLogicalChannelAck({ channel: ours.channel, sessionId: 1, media: at(caller), mediaControl: rtcpOf(at(caller)) })]);
+    const report = await waitUntil(() => sink.channels.find((c) => c.callId === o.callId));
+    assert.deepEqual(report.media, { audio: { ...at(caller), codec: 'PCMU' } });
+    // A format we did not advertise is refused.
+    p.call.sendH245([m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 5, sessionId: 1, dataType: audioDataType('g722-64k'), mediaControl: rtcpOf(at(caller)) }))]);
+    const reject = await p.call.waitForH245('response.openLogicalChannelReject');
+    assert.deepEqual([getNumber(h245Body(reject), 'forwardLogicalChannelNumber'), choicePath(get(h245Body(reject), 'cause'), 1)[0]], [5, 'dataTypeNotSupported']);
+    p.call.hangup();
+    await p.call.closed;
+
+    const offered2 = sink.nextOffer();
+    const q = await place('2001', { noFastStart: true });
+    const o2 = await offered2;
+    const [olc2] = await waitForAll(q.call, 'request.openLogicalChannel', 1);
+    q.call.sendH245([m245.openLogicalChannelReject(getNumber(h245Body(olc2!), 'forwardLogicalChannelNumber')!, 'dataTypeNotSupported')]);
+    assert.equal((await q.call.waitForBody('releaseComplete')).cause, 88);
+    assert.equal((await sink.hangupOf(o2.callId)).reason, 'the endpoint refused our audio channel');
+    await q.call.closed;
+    sink.answer = fastAnswer;
   });
 
   it('the room may come from the Q.931 called party number, the PIN after #; without tunnelling no H.245 is sent', async () => {
@@ -365,8 +465,8 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     listener.send([m245.terminalCapabilitySet({ seq: 3, audio: [m245.receiveAudio(1, 'g711Alaw64k')], video: [] }), m245.roundTripDelayRequest(42), m245.videoFastUpdatePicture(102)]);
     assert.equal(getNumber(h245Body(await listener.waitFor('response.terminalCapabilitySetAck')), 'sequenceNumber'), 3);
     assert.equal(getNumber(h245Body(await listener.waitFor('response.roundTripDelayResponse')), 'sequenceNumber'), 42);
-    for (let i = 0; i < 50 && !keyframes.includes(o.callId); i++) await sleep(20);
-    assert.ok(keyframes.includes(o.callId), 'keyframe request over the separate channel');
+    for (let i = 0; i < 50 && !sink.keyframes.includes(o.callId); i++) await sleep(20);
+    assert.ok(sink.keyframes.includes(o.callId), 'keyframe request over the separate channel');
     await p.call.waitForBody('connect');
     assert.deepEqual(p.call.allH245(), [], 'nothing tunnelled');
     p.call.hangup();
@@ -430,6 +530,22 @@ function rawConnection(to: { ip: string; port: number }): Promise<Socket> {
     s.once('error', reject);
     s.on('error', () => undefined);
   });
+}
+
+/** The first `count` tunnelled H.245 messages named `name`, once they have all arrived. */
+async function waitForAll(call: EndpointCall, name: string, count: number): Promise<ChoiceValue[]> {
+  const matching = () => call.allH245().filter((x) => isChoice(x.value) && `${x.choice}.${x.value.choice}` === name);
+  return (await waitUntil(() => (matching().length >= count ? matching().slice(0, count) : undefined)));
+}
+
+async function waitUntil<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await sleep(20);
+  }
 }
 
 /** The body of a tunnelled H.245 message (the value inside request/response/command). */

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
 import { cliActor } from '../../src/audit/audit';
+import { CallRegistry } from '../../src/calls/call-registry';
+import { placeH323Call } from '../../src/calls/h323-dial';
 import { startH323Gateway, type H323Gateway } from '../../src/calls/h323-gateway';
 import { SiteDirectory } from '../../src/directory/sites';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import type { Meeting } from '../../src/meetings/meeting.entity';
+import type { MeetingEvent } from '../../src/meetings/meeting-events';
 import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
 import { freePort, requireStack, waitFor } from '../support/stack';
@@ -15,7 +19,8 @@ import { ScriptedEndpoint } from './support/endpoint';
  * Dial-out to H.323 room systems: a live dial-out meeting calls its invited H.323 site (found
  * through its gatekeeper registration), the site joins the conference and is heard by a SIP room
  * system; a busy site is recorded as busy; ending the meeting releases the H.323 call and leaves
- * nothing behind.
+ * nothing behind, and calls off an attempt still ringing. An attempt records the address it really
+ * dialled: a registration's call signalling address over the directory's.
  */
 describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', function () {
   this.timeout(90_000);
@@ -24,7 +29,9 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
   let caller: { srf: Srf; stop(): Promise<void> };
   let answering: AnsweringEndpoint;
   let busy: AnsweringEndpoint;
+  let ringing: AnsweringEndpoint;
   let registrar: ScriptedEndpoint;
+  const registrars: ScriptedEndpoint[] = [];
   let h323Peer: RtpPeer;
   const peers: RtpPeer[] = [];
   let sites: SiteDirectory;
@@ -56,13 +63,34 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     await sites.create({ code: 'ia-sao', name: 'Xã Ia Sao', protocol: 'h323', h323Alias: '2303', h323Address: `127.0.0.1:${busy.address.port}`, allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
     registrar = await ScriptedEndpoint.open({ gatekeeper: gateway.gatekeeper.address(), aliases: ['2302'], callSignalAddress: answering.address });
     assert.equal((await registrar.register()).choice, 'registrationConfirm');
+    ringing = await AnsweringEndpoint.listen({ kind: 'ring' });
   });
+
+  /** Registers `alias` with the gatekeeper, taking calls at `at`. */
+  const register = async (alias: string, at: AnsweringEndpoint): Promise<void> => {
+    const ep = await ScriptedEndpoint.open({ gatekeeper: gateway.gatekeeper.address(), aliases: [alias], callSignalAddress: at.address });
+    registrars.push(ep);
+    assert.equal((await ep.register()).choice, 'registrationConfirm');
+  };
+
+  /** The meeting's dial.attempt and dial.outcome events from now on. */
+  const dialEvents = (meetingId: string) => {
+    const seen: MeetingEvent[] = [];
+    const stop = bridge.sip.events.subscribe(meetingId, (e) => seen.push(e));
+    return {
+      stop,
+      attempt: () => seen.find((e): e is Extract<MeetingEvent, { type: 'dial.attempt' }> => e.type === 'dial.attempt'),
+      outcome: () => seen.find((e): e is Extract<MeetingEvent, { type: 'dial.outcome' }> => e.type === 'dial.outcome'),
+    };
+  };
 
   after(async () => {
     for (const p of peers) p.close();
     await registrar?.close();
+    for (const r of registrars) await r.close();
     await answering?.close();
     await busy?.close();
+    await ringing?.close();
     await gateway?.close();
     await caller?.stop();
     await bridge?.stop();
@@ -84,8 +112,9 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     const dialog = await caller.srf.createUAC(`sip:2071@${bridge.target}`, { localSdp: sipPeer.sdp(), headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' } });
     sipPeer.startSilence(sdpAudioTarget(dialog.remote.sdp));
     await waitFor('the SIP site to hear the H.323 one', async () => (sipPeer.toneEnergy(1000, 800) > 0.3 ? true : undefined), 15_000, 250);
-    const [attempt] = await bridge.ds.query(`SELECT outcome, sip_status FROM dial_attempt WHERE meeting_id = $1`, [m.id]);
-    assert.deepEqual(attempt, { outcome: 'answered', sip_status: 200 });
+    const [attempt] = await bridge.ds.query(`SELECT outcome, sip_status, target FROM dial_attempt WHERE meeting_id = $1`, [m.id]);
+    // No directory address: the registration's call signalling address is the only place it could go.
+    assert.deepEqual(attempt, { outcome: 'answered', sip_status: 200, target: `h323:2302@127.0.0.1:${answering.address.port}` });
 
     await bridge.sip.lifecycle.ended(m);
     await incoming.closed;
@@ -109,5 +138,93 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     assert.equal(busy.calls.length, 1);
     await bridge.sip.lifecycle.ended(m);
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
+  });
+
+  it('records where the call really went: the registration, not a stale directory address', async () => {
+    // The directory still says where the site used to be (the discard port); it registered elsewhere since.
+    await sites.create({ code: 'ia-rbol', name: 'Xã Ia Rbol', protocol: 'h323', h323Alias: '2305', h323Address: '127.0.0.1:9', allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
+    await register('2305', busy);
+    const before = busy.calls.length;
+    const m = await meeting(2074, 'ia-rbol');
+    const events = dialEvents(m.id);
+    try {
+      await bridge.sip.lifecycle.live(m);
+      const row = await waitFor('the attempt over', async () => {
+        const [r] = (await bridge.ds.query(`SELECT outcome, target FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [m.id])) as { outcome: string; target: string }[];
+        return r;
+      }, 10_000, 100);
+      const real = `h323:2305@127.0.0.1:${busy.address.port}`;
+      assert.deepEqual(row, { outcome: 'busy', target: real });
+      assert.equal(busy.calls.length, before + 1, 'the Setup went to the registered address');
+      assert.equal(events.attempt()?.target, 'h323:2305@127.0.0.1:9', 'dial.attempt names the dialer’s guess');
+      assert.equal(events.outcome()?.target, real, 'dial.outcome names where it really went');
+    } finally {
+      events.stop();
+      await bridge.sip.lifecycle.ended(m);
+    }
+    await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
+  });
+
+  it('ending the meeting while the H.323 site rings sends it Release Complete; the attempt is cancelled, not retried, and keeps nothing', async () => {
+    await sites.create({ code: 'ia-mo', name: 'Xã Ia Mơ', protocol: 'h323', h323Alias: '2304', allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
+    await register('2304', ringing);
+    const m = await meeting(2073, 'ia-mo');
+    const events = dialEvents(m.id);
+    try {
+      await bridge.sip.lifecycle.live(m);
+      const incoming = await waitFor('the site ringing', async () => ringing.calls[0], 10_000, 50);
+      // FreeSWITCH lists a new channel a moment after making it.
+      await waitFor('FreeSWITCH to hold the endpoint that made the offer', async () => ((await bridge.channels()) > 0 ? true : undefined), 5000, 100);
+      assert.equal(bridge.sip.media.leased(), 1);
+
+      const endedAt = Date.now();
+      await bridge.sip.lifecycle.ended(m);
+      await incoming.closed;
+      assert.equal(incoming.releaseCause, 16, 'Release Complete, normal clearing');
+      assert.deepEqual(incoming.bodies, ['releaseComplete']);
+      const row = await waitFor('the attempt recorded', async () => {
+        const [r] = (await bridge.ds.query(`SELECT outcome, sip_status, detail, target, ended_at FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [m.id])) as {
+          outcome: string; sip_status: number; detail: string; target: string; ended_at: Date;
+        }[];
+        return r;
+      }, 10_000, 100);
+      assert.deepEqual([row.outcome, row.sip_status, row.detail, row.target], ['cancelled', 487, 'the meeting ended: cancelled while ringing', `h323:2304@127.0.0.1:${ringing.address.port}`]);
+      assert.ok(row.ended_at.getTime() - endedAt < 5000, 'ended at the meeting’s end, not at the ring timeout');
+      assert.deepEqual([events.outcome()?.outcome, events.outcome()?.retryInMs], ['cancelled', null], 'no retry scheduled');
+      assert.deepEqual(bridge.sip.dialer.pending(m.id), []);
+    } finally {
+      events.stop();
+    }
+    await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
+    assert.equal(bridge.sip.media.leased(), 0, 'the media lease is released');
+    assert.equal(ringing.calls.length, 1, 'dialled once');
+  });
+
+  it('a site that answers just as the meeting ends is hung up (Release Complete), never joins, and keeps nothing', async () => {
+    const ac = new AbortController();
+    // The meeting ends in the instant between the Connect and the join: as the answered call is registered.
+    const calls = new (class extends CallRegistry {
+      override start(...args: Parameters<CallRegistry['start']>) {
+        const call = super.start(...args);
+        ac.abort('meeting-ended');
+        return call;
+      }
+    })(bridge.sip.participations, bridge.sip.events);
+    const before = answering.calls.length;
+    const site = await sites.byRef('ia-grai');
+    const r = await placeH323Call(
+      { ds: bridge.ds, gatekeeper: gateway.gatekeeper, media: bridge.sip.media, calls, participations: bridge.sip.participations, conferenceProfile: bridge.config.media.conferenceProfile, ringTimeoutMs: 5000, log: bridge.log },
+      { meetingId: randomUUID(), siteId: site.id, name: site.name, uri: 'h323:2302', moderator: false, muted: false, signal: ac.signal },
+      2075,
+    );
+    assert.deepEqual([r.outcome, r.status, r.detail, r.target], ['cancelled', 200, 'the meeting ended: answered too late, hung up', `h323:2302@127.0.0.1:${answering.address.port}`]);
+    const incoming = answering.calls[before]!;
+    await incoming.closed;
+    assert.equal(incoming.releaseCause, 16, 'Release Complete, normal clearing');
+    assert.deepEqual(calls.all(), []);
+    const [{ n }] = (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE call_id = $1`, [r.callId])) as { n: number }[];
+    assert.equal(n, 0, 'never in the meeting');
+    await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
+    assert.equal(bridge.sip.media.leased(), 0, 'the media lease is released');
   });
 });

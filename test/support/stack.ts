@@ -285,11 +285,49 @@ export function connectSrf(srf: Srf, d: Pick<DrachtioServer, 'host' | 'adminPort
  * One event-socket exchange: auth, `api <command>`, the reply body. A connection per command keeps
  * it stateless; tests issue a handful. Works without the fs_cli binary.
  */
+/** One ESL frame: its headers (lower-cased names) and body. */
+interface EslFrame {
+  readonly headers: Map<string, string>;
+  readonly body: string;
+}
+
+/** Splits an event-socket byte stream into frames (headers, blank line, Content-Length body). */
+function eslFrames(onFrame: (f: EslFrame) => void): (chunk: Buffer) => void {
+  let buf = Buffer.alloc(0);
+  return (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      const end = buf.indexOf('\n\n');
+      if (end < 0) return;
+      const headers = parseEslHeaders(buf.subarray(0, end).toString('utf8'), false);
+      const len = Number(headers.get('content-length') ?? 0);
+      if (buf.length < end + 2 + len) return;
+      const body = buf.subarray(end + 2, end + 2 + len).toString('utf8');
+      buf = buf.subarray(end + 2 + len);
+      onFrame({ headers, body });
+    }
+  };
+}
+
+function parseEslHeaders(text: string, urlEncoded: boolean): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const i = line.indexOf(':');
+    if (i <= 0) continue;
+    const v = line.slice(i + 1).trim();
+    headers.set(line.slice(0, i).trim().toLowerCase(), urlEncoded ? decodeURIComponent(v) : v);
+  }
+  return headers;
+}
+
+/**
+ * One event-socket exchange: auth, `api <command>`, the reply body. A connection per command keeps
+ * it stateless; tests issue a handful. Works without the fs_cli binary.
+ */
 export function eslApi(host: string, port: number, password: string, command: string, timeoutMs = 10_000): Promise<string> {
   if (/[\r\n]/.test(command) || /[\r\n]/.test(password)) return Promise.reject(new Error('newline in ESL command'));
   return new Promise((resolve, reject) => {
     const sock = createConnection({ host, port });
-    let buf = Buffer.alloc(0);
     let settled = false;
     const finish = (err: Error | null, body?: string) => {
       if (settled) return;
@@ -301,37 +339,82 @@ export function eslApi(host: string, port: number, password: string, command: st
     sock.setTimeout(timeoutMs, () => finish(new Error(`ESL ${host}:${port}: no reply to "${command}" in ${timeoutMs} ms`)));
     sock.on('error', (err) => finish(err));
     sock.on('close', () => finish(new Error(`ESL ${host}:${port}: connection closed before the reply to "${command}"`)));
-    sock.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      for (;;) {
-        const end = buf.indexOf('\n\n');
-        if (end < 0) return;
-        const headers = new Map<string, string>();
-        for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
-          const i = line.indexOf(':');
-          if (i > 0) headers.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
-        }
-        const len = Number(headers.get('content-length') ?? 0);
-        if (buf.length < end + 2 + len) return;
-        const body = buf.subarray(end + 2, end + 2 + len).toString('utf8');
-        buf = buf.subarray(end + 2 + len);
-        switch (headers.get('content-type')) {
-          case 'auth/request':
-            sock.write(`auth ${password}\n\n`);
-            break;
-          case 'command/reply':
-            if (!headers.get('reply-text')?.startsWith('+OK')) return finish(new Error(`ESL auth failed: ${headers.get('reply-text')}`));
-            sock.write(`api ${command}\n\n`);
-            break;
-          case 'api/response':
-            return finish(null, body);
-          case 'text/rude-rejection':
-            return finish(new Error(`ESL rejected the connection: ${body.trim()}`));
-          default:
-            break; // disconnect notices and events are not ours
-        }
+    sock.on('data', eslFrames(({ headers, body }) => {
+      switch (headers.get('content-type')) {
+        case 'auth/request':
+          sock.write(`auth ${password}\n\n`);
+          break;
+        case 'command/reply':
+          if (!headers.get('reply-text')?.startsWith('+OK')) return finish(new Error(`ESL auth failed: ${headers.get('reply-text')}`));
+          sock.write(`api ${command}\n\n`);
+          break;
+        case 'api/response':
+          return finish(null, body);
+        case 'text/rude-rejection':
+          return finish(new Error(`ESL rejected the connection: ${body.trim()}`));
+        default:
+          break; // disconnect notices and events are not ours
       }
-    });
+    }));
+  });
+}
+
+/** A FreeSWITCH event as the event socket delivers it (`event plain`). */
+export interface FsEvent {
+  /** Event headers, names lower-cased, values decoded. */
+  readonly headers: Map<string, string>;
+  readonly body: string;
+}
+
+export interface FsEventStream {
+  readonly events: readonly FsEvent[];
+  /** The first event (already received or still to come) matching `pred`. */
+  waitFor(pred: (e: FsEvent) => boolean, timeoutMs?: number): Promise<FsEvent>;
+  close(): void;
+}
+
+/** Subscribes to FreeSWITCH events by name (e.g. RECV_INFO) on an event-socket connection of its own. */
+export function eslEvents(host: string, port: number, password: string, names: readonly string[]): Promise<FsEventStream> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection({ host, port });
+    const events: FsEvent[] = [];
+    let subscribing = false;
+    const waiters = new Set<{ pred: (e: FsEvent) => boolean; resolve: (e: FsEvent) => void }>();
+    const stream: FsEventStream = {
+      events,
+      waitFor(pred, timeoutMs = 5000) {
+        const seen = events.find(pred);
+        if (seen) return Promise.resolve(seen);
+        return new Promise((res, rej) => {
+          const w = { pred, resolve: (e: FsEvent) => { clearTimeout(timer); res(e); } };
+          const timer = setTimeout(() => { waiters.delete(w); rej(new Error(`no matching FreeSWITCH event in ${timeoutMs} ms (${events.length} received)`)); }, timeoutMs);
+          waiters.add(w);
+        });
+      },
+      close: () => sock.destroy(),
+    };
+    sock.on('error', reject);
+    sock.on('data', eslFrames(({ headers, body }) => {
+      switch (headers.get('content-type')) {
+        case 'auth/request':
+          sock.write(`auth ${password}\n\n`);
+          return;
+        case 'command/reply':
+          if (!headers.get('reply-text')?.startsWith('+OK')) return reject(new Error(`ESL: ${headers.get('reply-text')}`));
+          if (subscribing) return resolve(stream); // the reply to `event plain`
+          subscribing = true; // the reply to `auth`
+          return void sock.write(`event plain ${names.join(' ')}\n\n`);
+        case 'text/event-plain': {
+          const split = body.indexOf('\n\n');
+          const event = { headers: parseEslHeaders(split < 0 ? body : body.slice(0, split), true), body: split < 0 ? '' : body.slice(split + 2) };
+          events.push(event);
+          for (const w of [...waiters]) if (w.pred(event)) { waiters.delete(w); w.resolve(event); }
+          return;
+        }
+        default:
+          return;
+      }
+    }));
   });
 }
 

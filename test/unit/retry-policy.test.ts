@@ -17,6 +17,22 @@ describe('dial-out retry policy', () => {
     assert.equal(classify({ status: 499 }), 'failed');
   });
 
+  it('tells our own cancel from the site not answering, and never retries it', () => {
+    // The 487 a site sends back to our CANCEL is no-answer when the ring timeout sent it...
+    assert.equal(classify({ status: 487 }), 'no-answer');
+    assert.equal(classify({ timedOut: true }), 'no-answer');
+    // ...and cancelled when the meeting's end did, as is nothing at all coming back.
+    assert.equal(classify({ status: 487, cancelled: true }), 'cancelled');
+    assert.equal(classify({ cancelled: true }), 'cancelled');
+    assert.equal(classify({ timedOut: true, cancelled: true }), 'cancelled');
+    assert.equal(classify({ transportError: true, cancelled: true }), 'cancelled');
+    // A final answer that crossed our CANCEL still says what the site did.
+    assert.equal(classify({ status: 486, cancelled: true }), 'busy');
+    assert.equal(classify({ status: 200, cancelled: true }), 'answered');
+    assert.equal(classify({ status: 487, cancelled: false }), 'no-answer');
+    for (let attempt = 1; attempt <= 10; attempt++) assert.equal(nextDelay(defaultRetryPolicy, 'cancelled', attempt), null);
+  });
+
   it('backs off per outcome and gives up at the cap', () => {
     const busy = [1, 2, 3, 4, 5, 6].map((n) => nextDelay(defaultRetryPolicy, 'busy', n));
     assert.deepEqual(busy, [30_000, 45_000, 67_500, 101_250, 120_000, null]);

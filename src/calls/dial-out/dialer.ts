@@ -6,6 +6,7 @@ import type { Meeting } from '../../meetings/meeting.entity';
 import type { MeetingEvents } from '../../meetings/meeting-events';
 import type { CallRegistry } from '../call-registry';
 import type { DialResult, DialTarget } from '../sip/outbound-call';
+import { cancelledResult, type DialCancelReason } from './cancel';
 import { nextDelay, type RetryPolicy } from './retry-policy';
 
 export interface DialerOptions {
@@ -30,6 +31,13 @@ interface Campaign {
   timers: Set<NodeJS.Timeout>;
   /** Sites being dialled or waiting for a retry. */
   active: Set<string>;
+  /**
+   * Every attempt of the meeting carries its signal: stop() and close() abort it with their
+   * DialCancelReason, so a site still ringing is cancelled and one answering late is hung up.
+   */
+  abort: AbortController;
+  /** The invited sites are being called (start, or an operator's dialSite): one that drops is called back. */
+  redial: boolean;
 }
 
 /**
@@ -55,36 +63,38 @@ export class Dialer {
 
   /** Starts dialling every invited site of a live meeting that is not already in it. */
   async start(meeting: Meeting): Promise<void> {
-    const campaign = this.#campaign(meeting);
+    const campaign = this.#campaign(meeting, true);
     const invited: { site_id: string }[] = await this.deps.ds.query(`SELECT site_id FROM meeting_site WHERE meeting_id = $1`, [meeting.id]);
     for (const { site_id } of invited) this.#dialSite(campaign, site_id, 1);
   }
 
   /** Dials one site now, outside any campaign schedule (an operator's request). */
   async dialSite(meeting: Meeting, siteId: string): Promise<void> {
-    this.#dialSite(this.#campaign(meeting), siteId, 1);
+    this.#dialSite(this.#campaign(meeting, true), siteId, 1);
   }
 
-  /** Dials any SIP URI into the meeting once (no retries: an operator is watching). */
+  /**
+   * Dials any SIP URI into the meeting once (no retries: an operator is watching, and no row: the
+   * address is no site's). Cancelled like the campaign's own attempts when the meeting ends.
+   */
   async dialUri(meeting: Meeting, uri: string, name: string): Promise<DialResult> {
-    return this.#limited(() => this.deps.place({ meetingId: meeting.id, siteId: null, name, uri, moderator: false, muted: meeting.mode === 'lecture' }, meeting.roomNumber));
+    const { signal } = this.#campaign(meeting, false).abort;
+    if (signal.aborted) return cancelledResult(signal, { note: 'not dialled' });
+    return this.#limited(() => this.deps.place({ meetingId: meeting.id, siteId: null, name, uri, moderator: false, muted: meeting.mode === 'lecture', signal }, meeting.roomNumber));
   }
 
   /** A call ended: if it was an invited site dropping out of a live meeting, dial it again. */
   callEnded(meetingId: string, siteId: string | null, reason: string): void {
     const campaign = this.#campaigns.get(meetingId);
-    if (!campaign || !siteId || !this.options.redialDropped) return;
+    if (!campaign?.redial || !siteId || !this.options.redialDropped) return;
     if (!['caller-hangup', 'bridge-hangup', 'media-failure'].includes(reason)) return;
     this.deps.log.info({ meetingId, siteId, reason }, 'site dropped out; dialling it again');
     this.#dialSite(campaign, siteId, 1);
   }
 
-  /** The meeting is over: no more attempts for it. */
+  /** The meeting is over: no more attempts for it, and the ones in flight are called off. */
   stop(meetingId: string): void {
-    const campaign = this.#campaigns.get(meetingId);
-    if (!campaign) return;
-    for (const t of campaign.timers) clearTimeout(t);
-    this.#campaigns.delete(meetingId);
+    this.#end(meetingId, 'meeting-ended');
   }
 
   /** Sites with an attempt running or a retry pending, per meeting (for tests and the roster). */
@@ -94,15 +104,27 @@ export class Dialer {
 
   close(): void {
     this.#closed = true;
-    for (const id of [...this.#campaigns.keys()]) this.stop(id);
+    for (const id of [...this.#campaigns.keys()]) this.#end(id, 'shutdown');
   }
 
-  #campaign(meeting: Meeting): Campaign {
+  #end(meetingId: string, reason: DialCancelReason): void {
+    const campaign = this.#campaigns.get(meetingId);
+    if (!campaign) return;
+    for (const t of campaign.timers) clearTimeout(t);
+    this.#campaigns.delete(meetingId);
+    // Synchronously, each attempt's placer sends its CANCEL (or Release Complete); the attempt then records itself.
+    campaign.abort.abort(reason);
+  }
+
+  #campaign(meeting: Meeting, redial: boolean): Campaign {
     let c = this.#campaigns.get(meeting.id);
     if (!c) {
-      c = { meeting, timers: new Set(), active: new Set() };
-      this.#campaigns.set(meeting.id, c);
+      c = { meeting, timers: new Set(), active: new Set(), abort: new AbortController(), redial };
+      // After close() nothing is dialled: the campaign is born called off and never kept.
+      if (this.#closed) c.abort.abort('shutdown' satisfies DialCancelReason);
+      else this.#campaigns.set(meeting.id, c);
     }
+    c.redial ||= redial;
     return c;
   }
 
@@ -129,6 +151,11 @@ export class Dialer {
       return;
     }
     const [binding] = await this.deps.registrations.current(siteId);
+    // The meeting may have ended during the lookups: no row for an attempt never made.
+    if (gone()) {
+      campaign.active.delete(siteId);
+      return;
+    }
     const h323 = site.protocol === 'h323' ? this.#placeH323 : undefined;
     // An H.323 site's address is the gateway's to resolve (registration or directory); this names it for the record.
     const uri = h323 ? `h323:${site.h323Alias ?? ''}${site.h323Address ? `@${site.h323Address}` : ''}` : binding?.contact ?? (site.protocol === 'sip' ? site.sipUri : null);
@@ -145,18 +172,23 @@ export class Dialer {
       log.info({ target: uri }, 'dialling site');
       result = await this.#limited(() =>
         (h323 ?? this.deps.place)(
-          { meetingId: meeting.id, siteId, name: site.name, uri, moderator: meeting.chairSiteId === siteId, muted: meeting.mode === 'lecture' && meeting.chairSiteId !== siteId },
+          {
+            meetingId: meeting.id, siteId, name: site.name, uri, moderator: meeting.chairSiteId === siteId, muted: meeting.mode === 'lecture' && meeting.chairSiteId !== siteId,
+            signal: campaign.abort.signal,
+          },
           meeting.roomNumber,
         ),
       );
     }
     const retryIn = uri && !gone() && !this.deps.calls.siteCall(meeting.id, siteId) ? nextDelay(this.options.policy, result.outcome, attempt) : null;
+    // The placer knows where it really dialled (an H.323 registration beats the directory address).
+    const target = result.target ?? uri;
     await this.deps.ds.query(
-      `UPDATE dial_attempt SET ended_at = now(), outcome = $2, sip_status = $3, call_id = $4, detail = $5 WHERE id = $1`,
-      [row!.id, result.outcome, result.status, result.callId, result.detail],
+      `UPDATE dial_attempt SET ended_at = now(), outcome = $2, sip_status = $3, call_id = $4, detail = $5, target = COALESCE($6, target) WHERE id = $1`,
+      [row!.id, result.outcome, result.status, result.callId, result.detail, target],
     );
-    this.deps.events.publish(meeting.id, { type: 'dial.outcome', siteId, attempt, outcome: result.outcome, sipStatus: result.status, retryInMs: retryIn });
-    log.info({ outcome: result.outcome, status: result.status, retryInMs: retryIn }, 'dial attempt over');
+    this.deps.events.publish(meeting.id, { type: 'dial.outcome', siteId, attempt, outcome: result.outcome, sipStatus: result.status, retryInMs: retryIn, target: target ?? '' });
+    log.info({ outcome: result.outcome, status: result.status, retryInMs: retryIn, ...(target !== uri && { target }) }, 'dial attempt over');
     if (retryIn === null) {
       campaign.active.delete(siteId);
       return;

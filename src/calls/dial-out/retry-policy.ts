@@ -5,8 +5,14 @@
 
 export type DialOutcome = 'answered' | 'busy' | 'no-answer' | 'unreachable' | 'rejected' | 'media-mismatch' | 'cancelled' | 'failed';
 
-/** Maps the end of an INVITE (final status, or none for a timeout or transport error) to an outcome. */
-export function classify(result: { status?: number; timedOut?: boolean; transportError?: boolean }): DialOutcome {
+/**
+ * Maps the end of an INVITE (final status, or none for a timeout or transport error) to an outcome.
+ * `cancelled`: we called the attempt off ourselves (its meeting ended) — the 487 our CANCEL brings
+ * back, or no answer at all, is then ours and not the site's, and must not be retried as no-answer.
+ * Any other final answer that crossed our CANCEL still says what the site did.
+ */
+export function classify(result: { status?: number; timedOut?: boolean; transportError?: boolean; cancelled?: boolean }): DialOutcome {
+  if (result.cancelled && (result.status === undefined || result.status === 487)) return 'cancelled';
   if (result.timedOut) return 'no-answer';
   if (result.transportError || result.status === undefined) return 'unreachable';
   const s = result.status;

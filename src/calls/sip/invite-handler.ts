@@ -8,6 +8,7 @@ import type { Participations } from '../../meetings/participations';
 import { findRoomBookings } from '../../meetings/room-bookings';
 import { decideAdmission, type AdmissionPolicy } from '../admission';
 import type { Call } from '../call';
+import { isPictureFastUpdate, relaySipKeyframes, type KeyframeRelay } from '../keyframes';
 import { joinMeeting } from '../steps/join-meeting';
 import type { CallRegistry } from '../call-registry';
 import { parseDialledRoom } from '../dialled-room';
@@ -177,8 +178,10 @@ export function inviteHandler(deps: InviteDeps) {
       deps.countSetup?.(200);
       if (current.isClosed()) return;
       dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, mreq, mres));
-      dialog.on('info', (ireq, ires) => void relayInfo(current, endpoint, ireq, ires));
-      (endpoint.dialog as SipDialog).on('modify', (mreq, mres) => void reinviteFromBridge(current, dialog, mreq, mres));
+      // Browsers ask for keyframes over RTCP (through rtpengine); room systems may use INFO.
+      const keyframes = webrtc ? undefined : relaySipKeyframes(endpoint, dialog, log);
+      dialog.on('info', (ireq, ires) => void relayInfo(current, endpoint, keyframes, ireq, ires));
+      endpoint.dialog.on('modify', (mreq: SipRequest, mres: SipResponse) => void reinviteFromBridge(current, dialog, mreq, mres));
 
       if (decision.pin === 'collect' && meeting) {
         if ((await deps.collectPin(endpoint, meeting, current.signal)) !== 'ok') {
@@ -240,14 +243,19 @@ async function reinviteFromBridge(call: Call, callerDialog: SipDialog, req: SipR
 }
 
 /** SIP INFO digits (application/dtmf-relay) go on to FreeSWITCH, which hears them as DTMF. */
-async function relayInfo(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res: SipResponse): Promise<void> {
+async function relayInfo(call: Call, endpoint: Mrf.Endpoint, keyframes: KeyframeRelay | undefined, req: SipRequest, res: SipResponse): Promise<void> {
   const type = req.get('Content-Type') ?? '';
+  if (keyframes && isPictureFastUpdate(type, req.body)) {
+    res.send(200);
+    keyframes.toFreeswitch();
+    return;
+  }
   if (!/^application\/(dtmf-relay|dtmf)\b/i.test(type)) {
     res.send(200);
     return;
   }
   try {
-    await (endpoint.dialog as SipDialog).request({ method: 'INFO', headers: { 'Content-Type': type }, body: req.body });
+    await endpoint.dialog.request({ method: 'INFO', headers: { 'Content-Type': type }, body: req.body });
     res.send(200);
   } catch (err) {
     call.log.warn({ err: (err as Error).message }, 'INFO relay failed');

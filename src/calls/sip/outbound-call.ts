@@ -2,8 +2,10 @@ import type { Logger } from '../../log';
 import type { MediaServerPool } from '../../media/freeswitch/media-servers';
 import type { Participations } from '../../meetings/participations';
 import type { CallRegistry } from '../call-registry';
+import { cancelReason, cancelledResult } from '../dial-out/cancel';
 import { classify, type DialOutcome } from '../dial-out/retry-policy';
 import { dialMedia } from '../steps/dial-media';
+import { isPictureFastUpdate, relaySipKeyframes } from '../keyframes';
 import { joinAnswered } from '../steps/join-answered';
 import type { SentRequest, SipDialog, SrfApp } from './srf-types';
 
@@ -15,6 +17,11 @@ export interface DialTarget {
   uri: string;
   moderator: boolean;
   muted: boolean;
+  /**
+   * Calls the attempt off (the dialer aborts it when the meeting ends or the bridge stops): a
+   * ringing site is cancelled, one that answers after it is hung up instead of joining.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DialResult {
@@ -22,6 +29,8 @@ export interface DialResult {
   status: number | null;
   callId: string | null;
   detail: string | null;
+  /** Where the attempt really went, when the placer resolved it itself (H.323: `h323:<alias>@<ip>:<port>`). */
+  target?: string;
 }
 
 export interface OutboundDeps {
@@ -43,16 +52,32 @@ export interface OutboundDeps {
  */
 export async function placeCall(deps: OutboundDeps, target: DialTarget, room: number): Promise<DialResult> {
   let log = deps.log.child({ meetingId: target.meetingId, siteId: target.siteId, target: target.uri });
+  const { signal } = target;
+  if (signal?.aborted) return cancelledResult(signal, { note: 'not dialled' });
   const media = await dialMedia(deps.media, deps.calls, target.meetingId);
   if ('outcome' in media) return media;
   const { lease, endpoint } = media;
+  if (signal?.aborted) {
+    await endpoint.destroy().catch(() => undefined);
+    lease.release();
+    return cancelledResult(signal, { note: 'not dialled' });
+  }
 
   let sent: SentRequest | undefined;
   let timedOut = false;
+  /** We sent (or will send, once drachtio hands us the request) a CANCEL because the signal aborted. */
+  let cancelled = false;
   const ring = setTimeout(() => {
     timedOut = true;
-    sent?.cancel();
+    if (!cancelled) sent?.cancel();
   }, deps.ringTimeoutMs);
+  const onAbort = (): void => {
+    if (timedOut || cancelled) return;
+    cancelled = true;
+    log.info({ reason: cancelReason(signal!) }, 'attempt called off while ringing: cancelling the INVITE');
+    sent?.cancel();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   let dialog: SipDialog;
   try {
     dialog = await deps.srf.createUAC(
@@ -67,19 +92,24 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
       {
         cbRequest: (_err, req) => {
           sent = req;
-          if (timedOut) req.cancel();
+          // The ring timeout or the abort came before drachtio had sent the INVITE.
+          if (timedOut || cancelled) req.cancel();
         },
       },
     );
   } catch (err) {
     clearTimeout(ring);
+    signal?.removeEventListener('abort', onAbort);
     await endpoint.destroy().catch(() => undefined);
     lease.release();
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : undefined;
-    const outcome = classify({ ...(status !== undefined && !timedOut ? { status } : {}), timedOut, transportError: status === undefined && !timedOut });
-    return { outcome, status: status ?? null, callId: sent?.get('Call-ID') ?? null, detail: timedOut ? `no answer within ${deps.ringTimeoutMs / 1000} s` : (err as Error).message };
+    const outcome = classify({ ...(status !== undefined && !timedOut ? { status } : {}), timedOut, cancelled, transportError: status === undefined && !timedOut });
+    const callId = sent?.get('Call-ID') ?? null;
+    if (outcome === 'cancelled' && signal) return cancelledResult(signal, { status: status ?? null, callId, note: 'cancelled while ringing' });
+    return { outcome, status: status ?? null, callId, detail: timedOut ? `no answer within ${deps.ringTimeoutMs / 1000} s` : (err as Error).message };
   }
   clearTimeout(ring);
+  signal?.removeEventListener('abort', onAbort);
 
   const callId = dialog.sip.callId;
   log = log.child({ callId });
@@ -98,5 +128,11 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   );
   call.attachMedia(lease, endpoint);
   call.attachDialog(dialog);
-  return joinAnswered(call, endpoint, dialog.remote.sdp, { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId }, deps.participations);
+  const keyframes = relaySipKeyframes(endpoint, dialog, log);
+  dialog.on('info', (req, res) => {
+    res.send(200);
+    if (isPictureFastUpdate(req.get('Content-Type'), req.body)) keyframes.toFreeswitch();
+  });
+  // Answered across our CANCEL, or just as the meeting ended: joinAnswered hangs it up (BYE) rather than joining.
+  return joinAnswered(call, endpoint, dialog.remote.sdp, { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, ...(signal && { signal }) }, deps.participations);
 }

@@ -1,10 +1,9 @@
 /**
  * The H.323 call-signalling server (H.225.0 over TCP, port 1720 by default): accepts
  * connections, runs one CallConnection per call, and is the handle the SIP side holds to end
- * calls (release) or ask for keyframes. Emits `keyframeRequest` when an endpoint asks us for a
- * keyframe (H.245 videoFastUpdatePicture), to be passed on as a SIP INFO / RTCP FIR.
+ * calls (release) or ask for keyframes. An endpoint's own keyframe requests (H.245
+ * videoFastUpdatePicture) reach the sink (H323CallSink.keyframeRequest).
  */
-import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../../log';
 import type { IpPort } from '../messages/common';
@@ -26,18 +25,13 @@ export interface CallServerOptions {
   log?: Logger;
 }
 
-export interface CallServerEvents {
-  keyframeRequest: [callId: string];
-}
-
-export class H323CallServer extends EventEmitter<CallServerEvents> {
+export class H323CallServer {
   private readonly connections = new Set<CallConnection>();
   private readonly sockets = new Set<Socket>();
   private readonly calls = new Map<string, CallConnection>();
   private closing = false;
 
   private constructor(private readonly server: Server, private readonly bound: IpPort, private readonly o: CallServerOptions, private readonly log: Logger) {
-    super();
     server.on('connection', (socket) => this.accept(socket));
     server.on('error', (err) => log.error({ err }, 'H.225: server error'));
   }
@@ -102,7 +96,6 @@ export class H323CallServer extends EventEmitter<CallServerEvents> {
         this.connections.delete(c);
         if (c.callId && this.calls.get(c.callId) === c) this.calls.delete(c.callId);
       },
-      keyframeRequest: (callId) => this.emit('keyframeRequest', callId),
     });
     this.connections.add(conn);
   }

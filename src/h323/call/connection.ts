@@ -4,6 +4,10 @@
  *
  *   Setup ──► CallProceeding ──► sink.offer() ──► Connect (fastStart answer)  | ReleaseComplete
  *
+ * A Setup without fastStart (slow start) is offered with no media; the sink answers with where
+ * it receives, and after Connect the logical channels are opened over H.245 (tunnelled or on the
+ * caller's h245Address), their addresses reaching the sink through channelsOpen().
+ *
  * Tunnelled H.245 rides in the h245Control of whatever we send next, or in a Facility with an
  * `empty` body when nothing else is due. Input that does not decode (TPKT, Q.931 or the PER of
  * the user-user IE) drops the connection with a log line: the byte stream cannot be trusted
@@ -25,7 +29,7 @@ import { Q850, sipStatusToQ850 } from './cause';
 import { acceptFromUs, acceptToUs, offeredMedia, parseFastStart, selectFastStart, type Proposal, type Selection } from './fast-start';
 import { H245Link } from './h245-link';
 import { readSetup } from './setup';
-import type { H323CallSink, H323Media, ReleaseWhy } from './sink';
+import type { H323CallSink, H323Media, ReceiveOffer, ReleaseWhy } from './sink';
 
 export interface ConnectionDeps {
   readonly sink: H323CallSink;
@@ -38,7 +42,6 @@ export interface ConnectionDeps {
   ended(conn: CallConnection): void;
   /** The connection is gone (always called once, last). */
   gone(conn: CallConnection): void;
-  keyframeRequest(callId: string): void;
 }
 
 type State = 'awaiting-setup' | 'offering' | 'connected' | 'ended';
@@ -73,7 +76,7 @@ export class CallConnection {
     this.h245 = new H245Link({
       // Asked when needed, so the link logs with the call identifier once the Setup is in.
       log: () => this.log,
-      keyframeRequest: () => { if (this.callId) deps.keyframeRequest(this.callId); },
+      keyframeRequest: () => this.toSink((sink, id) => sink.keyframeRequest(id), 'keyframe request'),
       sendFacility: (control) => {
         if (this.state === 'offering' || this.state === 'connected') this.send(MessageType.facility, uu.empty({ h245Tunnelling: this.tunnelling, h245Control: control }));
       },
@@ -94,8 +97,9 @@ export class CallConnection {
 
   /** Asks the endpoint for a keyframe of the video it sends us. */
   requestKeyframe(): boolean {
-    if (this.state !== 'connected' || this.videoFromCaller === undefined) return false;
-    return this.h245.requestKeyframe(this.videoFromCaller);
+    const channel = this.videoFromCaller ?? this.h245.videoFromEndpoint;
+    if (this.state !== 'connected' || channel === undefined) return false;
+    return this.h245.requestKeyframe(channel);
   }
 
   /** Server shutdown: release the call (the sink hears of it) and drop the connection. */
@@ -163,16 +167,19 @@ export class CallConnection {
     if (!room) return this.releaseWith(Q850.unallocatedNumber, `no room number dialled (${setup.dialled.join(', ') || 'nothing'})`);
     if (!this.deps.claim(this)) return this.releaseWith(Q850.temporaryFailure, 'call identifier already in use');
     this.proposals = parseFastStart(setup.fastStart);
+    const slowStart = setup.fastStart.length === 0;
     const sel = selectFastStart(this.proposals);
-    if (!sel.audio) {
-      const why = this.proposals.length ? 'no audio format proposed both ways in fastStart' : 'no fastStart (slow start is not supported)';
-      return this.releaseWith(Q850.incompatibleDestination, why);
+    if (!slowStart && !sel.audio) return this.releaseWith(Q850.incompatibleDestination, 'no audio format proposed both ways in fastStart');
+    if (slowStart && !this.tunnelling && !setup.h245Address) {
+      return this.releaseWith(Q850.incompatibleDestination, 'slow start without H.245 tunnelling or an h245Address');
     }
 
-    if (this.tunnelling) this.h245.startTunnel(tunnelled(pdu));
+    const h245Options = { capabilities: !slowStart };
+    if (this.tunnelling) this.h245.startTunnel(tunnelled(pdu), h245Options);
     this.send(MessageType.callProceeding, uu.callProceeding({ callId: this.guid, ...this.uuOptions() }));
     this.h245.allowFacility();
-    if (!this.tunnelling) this.h245.openChannel(setup.h245Address, this.source.ip);
+    if (!this.tunnelling) this.h245.openChannel(setup.h245Address, this.source.ip, h245Options);
+    if (slowStart && !this.h245.active) return this.releaseWith(Q850.incompatibleDestination, 'slow start, and the H.245 address cannot be used');
 
     this.timer = setTimeout(() => {
       this.owedHangup(null, 'no answer in time');
@@ -180,11 +187,11 @@ export class CallConnection {
     }, this.deps.answerTimeoutMs);
     this.sinkOwed = true;
     const { callerAlias, callerName } = setup;
-    this.log.info({ room: room.room, callerAlias, audio: sel.audio.codec, video: sel.video !== undefined }, 'H.225: call offered');
+    this.log.info({ room: room.room, callerAlias, audio: sel.audio?.codec ?? 'slow start', video: sel.video !== undefined }, 'H.225: call offered');
     let answer;
     try {
       answer = await this.deps.sink.offer({
-        callId: this.callId, room: room.room, pin: room.pin, callerAlias, callerName, source: this.source, media: offeredMedia(sel),
+        callId: this.callId, room: room.room, pin: room.pin, callerAlias, callerName, source: this.source, media: slowStart ? null : offeredMedia(sel),
       });
     } catch (err) {
       if (this.state !== 'offering') return;
@@ -198,7 +205,37 @@ export class CallConnection {
       this.sinkOwed = false;
       return this.releaseWith(sipStatusToQ850(answer.sipStatus), `rejected: ${answer.sipStatus} ${answer.reason}`);
     }
-    this.connect(answer.media);
+    if (answer.kind === 'open-channels' && slowStart) return this.connectSlow(answer.receive);
+    if (answer.kind === 'answer' && !slowStart) return this.connect(answer.media);
+    this.owedHangup(Q850.incompatibleDestination, 'answer does not fit the call');
+    this.releaseWith(Q850.incompatibleDestination, `the sink answered ${answer.kind} to a ${slowStart ? 'slow' : 'fast'} start call`);
+  }
+
+  /** Slow start: Connect carrying our capabilities, then logical channels over H.245. */
+  private connectSlow(receive: ReceiveOffer): void {
+    this.h245.openChannels(receive, {
+      opened: (media) => {
+        this.log.info({ audio: media.audio, video: media.video ?? null }, 'H.245: logical channels open');
+        this.toSink((sink, id) => sink.channelsOpen(id, media), 'channels open');
+      },
+      failed: (reason) => {
+        this.owedHangup(Q850.incompatibleDestination, reason);
+        this.releaseWith(Q850.incompatibleDestination, reason);
+      },
+    });
+    this.state = 'connected';
+    this.send(MessageType.connect, uu.connect({ callId: this.guid, conferenceId: this.conferenceId, ...this.uuOptions() }));
+    this.log.info('H.225: call connected (slow start)');
+  }
+
+  /** Tells the sink something about a call it holds; a failing sink does not take the connection down. */
+  private toSink(fn: (sink: H323CallSink, callId: string) => void, what: string): void {
+    if (!this.callId || !this.sinkOwed) return;
+    try {
+      fn(this.deps.sink, this.callId);
+    } catch (err) {
+      this.log.error({ err, what }, 'H.225: the call sink failed');
+    }
   }
 
   private connect(media: H323Media): void {

@@ -15,7 +15,7 @@
 import * as h245 from '../asn1/generated/h245';
 import type { AsnValue, SequenceValue } from '../asn1/types';
 import { h245Address } from '../messages/common';
-import { H264_CAPABILITY_OID, H264_PARAM_LEVEL, H264_PARAM_PROFILE } from '../messages/h245';
+import { H264_CAPABILITY_OID, H264_PARAM_LEVEL, H264_PARAM_PROFILE, type AudioCodec } from '../messages/h245';
 import { alt, choicePath, get, getArray, getChoice, getNumber, getSeq, h245IpPort, isSeq } from '../messages/read';
 import { PerDecodeError, perDecode, perEncode } from '../per';
 import type { AudioCodecName, H323Media, RtpAddress } from './sink';
@@ -39,8 +39,11 @@ export interface Proposal {
 }
 
 const AUDIO: Readonly<Record<string, AudioCodecName>> = { g711Ulaw64k: 'PCMU', g711Alaw64k: 'PCMA', 'g722-64k': 'G722' };
+/** The H.245 audio capability of each RTP audio format the gateway carries. */
+export const AUDIO_CAPABILITY: Readonly<Record<AudioCodecName, AudioCodec>> = { PCMU: 'g711Ulaw64k', PCMA: 'g711Alaw64k', G722: 'g722-64k' };
 
-function formatOf(dataType: AsnValue | undefined): ProposalFormat | undefined {
+/** The format an H.245 DataType (audioData/videoData) describes, if the gateway carries it. */
+export function formatOf(dataType: AsnValue | undefined): ProposalFormat | undefined {
   const [kind, name] = choicePath(dataType, 2);
   if (kind === 'audioData' && name !== undefined && AUDIO[name]) return { kind: 'audio', codec: AUDIO[name]! };
   if (kind === 'videoData' && name === 'genericVideoCapability') {

@@ -10,6 +10,8 @@ import type { Logger } from '../../log';
 import type { IpPort } from '../messages/common';
 import { H245Channel } from './h245-channel';
 import { H245Session } from './h245-session';
+import type { LogicalChannelHooks } from './logical-channels';
+import type { ReceiveOffer } from './sink';
 
 export interface H245LinkHooks {
   log(): Logger;
@@ -29,19 +31,22 @@ export class H245Link {
 
   get active(): boolean { return this.session !== undefined; }
 
-  /** Tunnelling: handles the PDUs the Setup carried, then opens our side (TCS + MSD). */
-  startTunnel(initial: readonly Uint8Array[]): void {
+  /**
+   * Tunnelling: handles the PDUs the Setup carried, then opens our side (TCS + MSD; a slow-start
+   * call sends its TCS later, from openChannels).
+   */
+  startTunnel(initial: readonly Uint8Array[], o = { capabilities: true }): void {
     if (this.session) return;
     this.session = this.newSession((pdus) => this.enqueue(pdus));
     this.receiveTunnelled(initial);
-    this.session.start();
+    this.session.start(o);
   }
 
   /**
    * No tunnelling, and the endpoint listens for H.245 at `to`: connect. Only to the host the call
    * came from (`callerIp`), so a Setup cannot make the gateway open connections elsewhere.
    */
-  openChannel(to: IpPort | undefined, callerIp: string): void {
+  openChannel(to: IpPort | undefined, callerIp: string, o = { capabilities: true }): void {
     if (!to || this.session) return;
     if (to.ip !== callerIp.replace(/^::ffff:/, '')) {
       this.hooks.log().info({ h245Address: to }, 'H.245: address on another host than the call; not connecting');
@@ -50,8 +55,18 @@ export class H245Link {
     const channel = new H245Channel(to, (pdu) => this.session?.receive(pdu), this.hooks.log());
     this.channel = channel;
     this.session = this.newSession((pdus) => channel.send(pdus));
-    this.session.start();
+    this.session.start(o);
   }
+
+  /** Slow start: logical channels over this link (false when there is no H.245 session). */
+  openChannels(receive: ReceiveOffer, hooks: Omit<LogicalChannelHooks, 'send'>): boolean {
+    if (!this.session) return false;
+    this.session.openChannels(receive, hooks);
+    return true;
+  }
+
+  /** Slow start: the channel the endpoint sends video on. */
+  get videoFromEndpoint(): number | undefined { return this.session?.videoFromEndpoint; }
 
   receiveTunnelled(pdus: readonly Uint8Array[]): void {
     if (this.channel) return;
@@ -76,6 +91,7 @@ export class H245Link {
   /** The call is over: a separate channel gets endSessionCommand and is closed (H.323 8.5). */
   end(): void {
     this.cancelFlush();
+    this.session?.close();
     if (this.channel) {
       this.session?.endSession();
       this.channel.close();
@@ -84,6 +100,7 @@ export class H245Link {
 
   destroy(): void {
     this.cancelFlush();
+    this.session?.close();
     this.channel?.destroy();
   }
 

@@ -1,9 +1,10 @@
 /**
- * The H.245 control procedures a fast-connected gateway call needs, independent of transport
- * (tunnelled in H.225 messages, or a separate TCP channel): capability exchange, master/slave
- * determination, round-trip delay, closing channels, end of session and fast update (keyframe)
- * requests. Media is already flowing over the fast-start channels, so logical channels opened
- * later over H.245 (presentation, far-end camera control) are refused for now.
+ * The H.245 control procedures a gateway call needs, independent of transport (tunnelled in
+ * H.225 messages, or a separate TCP channel): capability exchange, master/slave determination,
+ * round-trip delay, closing channels, end of session and fast update (keyframe) requests. With
+ * fast start the media already flows, and logical channels opened later (presentation, far-end
+ * camera control) are refused; a slow-start call opens its audio and video channels here
+ * (openChannels, see logical-channels.ts).
  *
  * A PDU that does not decode is logged and skipped rather than ending the call: the media is
  * independent of H.245, and an endpoint's odd message is no reason to drop a meeting.
@@ -15,6 +16,8 @@ import type { Logger } from '../../log';
 import * as m from '../messages/h245';
 import { choicePath, get, getNumber, isChoice } from '../messages/read';
 import { PerDecodeError, perDecode, perEncode } from '../per';
+import { LogicalChannels, type LogicalChannelHooks } from './logical-channels';
+import type { ReceiveOffer } from './sink';
 
 /** H.323 Table 1 terminal types: a gateway without MC. */
 export const GATEWAY_TERMINAL_TYPE = 60;
@@ -37,7 +40,9 @@ export class H245Session {
   private msdNumber = randomInt(0, MOD24);
   private msdRetries = 0;
   private result: MsdResult | undefined;
-  private remoteCapabilities = false;
+  /** The endpoint's last TerminalCapabilitySet. */
+  private remoteTcs: AsnValue | undefined;
+  private channels: LogicalChannels | undefined;
 
   constructor(
     private readonly send: (pdus: readonly Uint8Array[]) => void,
@@ -46,14 +51,29 @@ export class H245Session {
     private readonly terminalType = GATEWAY_TERMINAL_TYPE,
   ) {}
 
-  /** Our opening: capability set and master/slave determination. */
-  start(): void {
-    this.emit(this.ourCapabilities(), m.masterSlaveDetermination(this.terminalType, this.msdNumber));
+  /**
+   * Our opening: capability set and master/slave determination. A slow-start call holds its
+   * capabilities back (`capabilities: false`) until openChannels knows what the media server takes.
+   */
+  start(o: { capabilities: boolean } = { capabilities: true }): void {
+    this.emit(...(o.capabilities ? [this.ourCapabilities()] : []), m.masterSlaveDetermination(this.terminalType, this.msdNumber));
     this.msdState = 'outgoing';
   }
 
+  /** Slow start: advertise exactly what `receive` takes and open logical channels both ways. */
+  openChannels(receive: ReceiveOffer, hooks: Omit<LogicalChannelHooks, 'send'>): void {
+    if (this.channels) return;
+    this.channels = new LogicalChannels(receive, { ...hooks, send: (msg) => this.emit(msg) }, this.remoteTcs);
+    this.emit(this.channels.capabilitySet(this.nextTcsSeq()));
+  }
+
   get masterSlave(): MsdResult | undefined { return this.result; }
-  get capabilitiesReceived(): boolean { return this.remoteCapabilities; }
+  get capabilitiesReceived(): boolean { return this.remoteTcs !== undefined; }
+  /** Slow start: the channel the endpoint sends video on. */
+  get videoFromEndpoint(): number | undefined { return this.channels?.videoFromEndpoint; }
+
+  /** The call is over: pending channel timers off. */
+  close(): void { this.channels?.end(); }
 
   /** Asks the endpoint for a keyframe on its video channel (the SIP side got a FIR/PLI/INFO). */
   requestKeyframe(channel: number): void { this.emit(m.videoFastUpdatePicture(channel)); }
@@ -76,15 +96,22 @@ export class H245Session {
     this.log.debug({ h245: `${kind}.${name}` }, 'H.245 received');
     switch (`${kind}.${name}`) {
       case 'request.terminalCapabilitySet':
-        this.remoteCapabilities = true;
-        return this.emit(m.terminalCapabilitySetAck(getNumber(body, 'sequenceNumber') ?? 0));
+        this.remoteTcs = body;
+        this.emit(m.terminalCapabilitySetAck(getNumber(body, 'sequenceNumber') ?? 0));
+        return this.channels?.onCapabilities(body);
       case 'request.masterSlaveDetermination': return this.onMsd(body);
       case 'response.masterSlaveDeterminationAck': return this.onMsdAck(body);
       case 'response.masterSlaveDeterminationReject': return this.onMsdReject();
       case 'request.roundTripDelayRequest': return this.emit(m.roundTripDelayResponse(getNumber(body, 'sequenceNumber') ?? 0));
-      case 'request.closeLogicalChannel': return this.emit(m.closeLogicalChannelAck(getNumber(body, 'forwardLogicalChannelNumber') ?? 1));
+      case 'request.closeLogicalChannel': {
+        const channel = getNumber(body, 'forwardLogicalChannelNumber') ?? 1;
+        this.channels?.onClose(channel);
+        return this.emit(m.closeLogicalChannelAck(channel));
+      }
       case 'request.openLogicalChannel':
-        return this.emit(m.openLogicalChannelReject(getNumber(body, 'forwardLogicalChannelNumber') ?? 1, 'dataTypeNotSupported'));
+        return this.emit(this.channels?.onOpen(body) ?? m.openLogicalChannelReject(getNumber(body, 'forwardLogicalChannelNumber') ?? 1, 'dataTypeNotSupported'));
+      case 'response.openLogicalChannelAck': return this.channels?.onAck(body);
+      case 'response.openLogicalChannelReject': return this.channels?.onReject(body);
       case 'request.requestChannelClose':
         return this.emit({ choice: 'response', value: { choice: 'requestChannelCloseAck', value: { forwardLogicalChannelNumber: getNumber(body, 'forwardLogicalChannelNumber') ?? 1 } } });
       case 'command.miscellaneousCommand':
@@ -98,9 +125,15 @@ export class H245Session {
     }
   }
 
+  private nextTcsSeq(): number {
+    this.tcsSeq = (this.tcsSeq + 1) % 256;
+    return this.tcsSeq;
+  }
+
   private ourCapabilities(): ChoiceValue {
+    if (this.channels) return this.channels.capabilitySet(this.nextTcsSeq());
     return m.terminalCapabilitySet({
-      seq: (this.tcsSeq = (this.tcsSeq + 1) % 256),
+      seq: this.nextTcsSeq(),
       audio: [m.receiveAudio(1, 'g722-64k'), m.receiveAudio(2, 'g711Ulaw64k'), m.receiveAudio(3, 'g711Alaw64k')],
       video: [m.receiveVideo(4, m.h264Capability({ maxBitRate100bps: 20480 }))],
     });

@@ -19,14 +19,14 @@ import type { ChoiceValue, SequenceValue } from '../asn1/types';
 import type { Logger } from '../../log';
 import type { IpPort } from '../messages/common';
 import * as m245 from '../messages/h245';
-import { alt, get, getArray, getSeq, isChoice } from '../messages/read';
+import { alt, choicePath, get, getArray, getNumber, getSeq, isChoice } from '../messages/read';
 import * as uu from '../messages/uuie';
 import { PerDecodeError, perDecode, perEncode } from '../per';
 import { Q931DecodeError } from '../q931/errors';
 import { IeId, MessageType, callStateIe, causeIe, causeValue, decodeQ931, displayIe, encodeQ931, findIe, userUserIe, userUserPdu, type Q931Ie } from '../q931/q931';
 import { TpktReader, tpktFrame } from '../q931/tpkt';
 import { Q850, q850ToSipStatus } from './cause';
-import { parseFastStart } from './fast-start';
+import { AUDIO_CAPABILITY, parseFastStart } from './fast-start';
 import { H245Link } from './h245-link';
 import type { AudioCodecName, H323Media, RtpAddress } from './sink';
 
@@ -44,6 +44,8 @@ export interface OutgoingCallOptions {
   readonly ringTimeoutMs: number;
   /** Aborting while ringing cancels the attempt (released with cause 16, failed 487). */
   readonly signal?: AbortSignal;
+  /** The endpoint asks for a keyframe of the video we send it (H.245 videoFastUpdatePicture). */
+  readonly onKeyframeRequest?: () => void;
   readonly log: Logger;
 }
 
@@ -54,6 +56,8 @@ export interface AnsweredCall {
   readonly media: H323Media;
   /** Sends Release Complete (default cause 16) and closes the connection. */
   hangup(cause?: number): void;
+  /** Asks the endpoint for a keyframe of the video it sends; false when it sends none. */
+  requestKeyframe(): boolean;
   /** Resolves once when the call is over, whoever ended it; cause null when the connection was lost. */
   readonly ended: Promise<{ cause: number | null }>;
 }
@@ -69,7 +73,6 @@ export interface FailedCall {
 
 export type OutgoingResult = AnsweredCall | FailedCall;
 
-const CODEC_CAP: Readonly<Record<AudioCodecName, m245.AudioCodec>> = { PCMU: 'g711Ulaw64k', PCMA: 'g711Alaw64k', G722: 'g722-64k' };
 const LINGER_MS = 2000;
 const rtcp = (a: RtpAddress): IpPort => ({ ip: a.ip, port: a.port + 1 });
 
@@ -87,7 +90,7 @@ function proposals(o: OutgoingCallOptions): Uint8Array[] {
     out.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel: ++channel, sessionId, dataType: dt, mediaControl: rtcp(at), ...extra })));
     out.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId, dataType: dt, media: at, mediaControl: rtcp(at), ...extra })));
   };
-  for (const codec of o.audio.codecs) add(1, { choice: 'audioData', value: m245.audioCapability(CODEC_CAP[codec]) }, o.audio);
+  for (const codec of o.audio.codecs) add(1, { choice: 'audioData', value: m245.audioCapability(AUDIO_CAPABILITY[codec]) }, o.audio);
   if (o.video) add(2, { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: 10240 }) }, o.video, o.video.payloadType);
   return out;
 }
@@ -104,6 +107,24 @@ export function acceptedMedia(fastStart: readonly Uint8Array[], o: Pick<Outgoing
     ...(a && a.format.kind === 'audio' ? { audio: { ...a.rtp!, codec: a.format.codec } } : {}),
     ...(v && o.video ? { video: { ...v.rtp!, payloadType: o.video.payloadType } } : {}),
   };
+}
+
+/**
+ * The channel the endpoint sends video on: the reverse proposal it accepted, under the forward
+ * channel number it gave it (H.323 8.1.7.1).
+ */
+function endpointVideoChannel(fastStart: readonly Uint8Array[]): number | undefined {
+  for (const bytes of fastStart) {
+    let olc;
+    try {
+      olc = perDecode(h245.OpenLogicalChannel, bytes);
+    } catch (e) {
+      if (e instanceof PerDecodeError) continue;
+      throw e;
+    }
+    if (choicePath(get(getSeq(olc, 'reverseLogicalChannelParameters'), 'dataType'), 1)[0] === 'videoData') return getNumber(olc, 'forwardLogicalChannelNumber');
+  }
+  return undefined;
 }
 
 /** Places the call; resolves when it is answered or has failed. */
@@ -134,7 +155,7 @@ class OutgoingCall {
     this.log = o.log.child({ callId: this.callId, to: `${o.to.ip}:${o.to.port}` });
     this.h245 = new H245Link({
       log: () => this.log,
-      keyframeRequest: () => undefined, // no keyframe path to the SIP side for dial-out yet
+      keyframeRequest: () => { if (this.state === 'connected') o.onKeyframeRequest?.(); },
       sendFacility: (control) => { if (this.state === 'ringing' || this.state === 'connected') this.send(MessageType.facility, uu.empty({ h245Tunnelling: true, h245Control: control })); },
     });
   }
@@ -209,7 +230,11 @@ class OutgoingCall {
     this.state = 'connected';
     const ended = new Promise<{ cause: number | null }>((r) => { this.endedResolve = r; });
     this.log.info({ audio: media.audio, video: media.video ?? null }, 'H.225 out: connected');
-    this.resolve({ kind: 'answered', callId: this.callId, media, ended, hangup: (cause = Q850.normalClearing) => this.release(cause) });
+    const video = endpointVideoChannel(this.fastStart);
+    this.resolve({
+      kind: 'answered', callId: this.callId, media, ended, hangup: (cause = Q850.normalClearing) => this.release(cause),
+      requestKeyframe: () => this.state === 'connected' && video !== undefined && this.h245.requestKeyframe(video),
+    });
   }
 
   private onRemoteRelease(cause: number | null): void {

@@ -28,6 +28,16 @@ export interface H323Media {
   readonly video?: VideoMedia;
 }
 
+/**
+ * Where our side (FreeSWITCH) receives, and the formats it takes in its order of preference:
+ * what we propose in a dial-out's fast start, or advertise and acknowledge in a slow-start call.
+ */
+export interface ReceiveOffer {
+  readonly audio: RtpAddress & { readonly codecs: readonly AudioCodecName[] };
+  /** H.264, with the payload type we send it with. */
+  readonly video?: RtpAddress & { readonly payloadType: number };
+}
+
 export interface H323CallOffer {
   /** The H.225 call identifier (GUID as 8-4-4-4-12 hex), unique while the call lasts. */
   readonly callId: string;
@@ -40,13 +50,21 @@ export interface H323CallOffer {
   readonly callerName: string | null;
   /** Where the call signalling connection came from. */
   readonly source: RtpAddress;
-  /** Where the H.323 endpoint receives RTP, and in which format (from its fast-start proposals). */
-  readonly media: H323Media;
+  /**
+   * Fast start: where the H.323 endpoint receives RTP, and in which format (from its proposals).
+   * Slow start (no fastStart in the Setup): null, and the sink answers `open-channels`.
+   */
+  readonly media: H323Media | null;
 }
 
 export type H323CallAnswer =
   /** Where the sink receives RTP from the endpoint; codec (and video) must be among those offered. */
   | { readonly kind: 'answer'; readonly media: H323Media }
+  /**
+   * Slow start: connect, and open logical channels over H.245 towards `receive`; the endpoint's
+   * own addresses come later through channelsOpen().
+   */
+  | { readonly kind: 'open-channels'; readonly receive: ReceiveOffer }
   | { readonly kind: 'reject'; readonly sipStatus: number; readonly reason: string };
 
 export interface H323HangupInfo {
@@ -63,6 +81,13 @@ export interface H323CallSink {
    * a CANCEL) and that the sink itself had not rejected or released. Called at most once per call.
    */
   hangup(callId: string, info: H323HangupInfo): void;
+  /**
+   * Slow start: the endpoint's receive addresses and the formats to send it, each time the
+   * channels we transmit on change (first with audio; again if video opens later).
+   */
+  channelsOpen(callId: string, media: H323Media): void;
+  /** The endpoint asks for a keyframe of the video we send it (H.245 videoFastUpdatePicture). */
+  keyframeRequest(callId: string): void;
 }
 
 /** How the sink ends a call (H323CallServer.release): a SIP status, mapped to Q.850, or a cause. */

@@ -91,6 +91,11 @@ export class MediaServerPool extends EventEmitter {
     return slot ? this.#lease(slot) : undefined;
   }
 
+  /** Leases not yet released, across servers: what least-loaded routing counts (tests check an attempt gives its lease back). */
+  leased(): number {
+    return this.#slots.reduce((n, s) => n + s.active, 0);
+  }
+
   /** Ids (`host:port`) of every configured server. */
   get serverIds(): string[] {
     return this.#slots.map((s) => s.id);

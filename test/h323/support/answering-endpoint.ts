@@ -1,8 +1,9 @@
 /**
  * The answering side of a scripted H.323 endpoint, for dial-out tests: a TCP listener that takes
  * one Setup per connection and either answers (CallProceeding, then Connect accepting G.711 μ-law
- * if proposed both ways, with its RTP to `audio`) or refuses (Release Complete with a
- * cause, e.g. 17 busy). It keeps what each caller sent, and answers nothing in H.245: fast start
+ * if proposed both ways, with its RTP to `audio`), refuses (Release Complete with a
+ * cause, e.g. 17 busy), or rings for ever (CallProceeding, Alerting, then waits for the caller to
+ * give up). It keeps what each caller sent, and answers nothing in H.245: fast start
  * is enough for media, and a quiet endpoint is what the caller must cope with anyway.
  */
 import { createServer, type Server, type Socket } from 'node:net';
@@ -16,7 +17,7 @@ import { perDecode, perEncode } from '../../../src/h323/per';
 import { IeId, MessageType, causeIe, causeValue, decodeQ931, encodeQ931, findIe, userUserIe, userUserPdu, type Q931Ie } from '../../../src/h323/q931/q931';
 import { TpktReader, tpktFrame } from '../../../src/h323/q931/tpkt';
 
-export type AnswerMode = { readonly kind: 'answer'; readonly audio: IpPort } | { readonly kind: 'release'; readonly cause: number };
+export type AnswerMode = { readonly kind: 'answer'; readonly audio: IpPort } | { readonly kind: 'release'; readonly cause: number } | { readonly kind: 'ring' };
 
 export interface AnsweredIncoming {
   readonly setup: SetupInfo;
@@ -96,6 +97,11 @@ export class AnsweringEndpoint {
     if (this.mode.kind === 'release') {
       send(MessageType.releaseComplete, uu.releaseComplete({ callId: setup.guid, h245Tunnelling: setup.tunnelling }), [causeIe(this.mode.cause)]);
       socket.end();
+      return;
+    }
+    if (this.mode.kind === 'ring') {
+      send(MessageType.callProceeding, uu.callProceeding({ callId: setup.guid, h245Tunnelling: setup.tunnelling }));
+      send(MessageType.alerting, uu.alerting({ callId: setup.guid, h245Tunnelling: setup.tunnelling }));
       return;
     }
     const audio = this.mode.audio;

@@ -1,12 +1,15 @@
 /**
- * An H323CallSink for the tests: records offers and hangups and answers as a test tells it to
- * (by default with the address of an RTP peer standing in for the SIP side).
+ * An H323CallSink for the tests: records offers, hangups, slow-start channel reports and keyframe
+ * requests, and answers as a test tells it to (by default with the address of an RTP peer standing
+ * in for the SIP side).
  */
-import type { H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo } from '../../../src/h323/call/sink';
+import type { H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media } from '../../../src/h323/call/sink';
 
 export class TestSink implements H323CallSink {
   readonly offers: H323CallOffer[] = [];
   readonly hangups: { callId: string; info: H323HangupInfo }[] = [];
+  readonly channels: { callId: string; media: H323Media }[] = [];
+  readonly keyframes: string[] = [];
   private readonly offerWaiters: ((o: H323CallOffer) => void)[] = [];
   private readonly hangupWaiters: (() => void)[] = [];
 
@@ -21,6 +24,14 @@ export class TestSink implements H323CallSink {
   hangup(callId: string, info: H323HangupInfo): void {
     this.hangups.push({ callId, info });
     for (const w of this.hangupWaiters.splice(0)) w();
+  }
+
+  channelsOpen(callId: string, media: H323Media): void {
+    this.channels.push({ callId, media });
+  }
+
+  keyframeRequest(callId: string): void {
+    this.keyframes.push(callId);
   }
 
   nextOffer(): Promise<H323CallOffer> { return new Promise((r) => this.offerWaiters.push(r)); }

@@ -1,0 +1,73 @@
+import type Mrf from 'drachtio-fsmrf';
+import type { Logger } from '../log';
+import type { SipDialog } from './sip/srf-types';
+
+/**
+ * Video keyframe requests between a call's far end and its FreeSWITCH channel. Room systems
+ * without RTCP feedback ask with a SIP INFO (application/media_control+xml, RFC 5168
+ * picture_fast_update), H.323 ones with H.245 videoFastUpdatePicture; FreeSWITCH answers such an
+ * INFO by encoding a keyframe, and sends one itself — when it needs a decodable picture from the
+ * far end — once `sofia_send_info_vid_refresh` is set on the channel. Browsers are left out: they
+ * ask with RTCP PLI/FIR, which rtpengine carries.
+ */
+
+export const MEDIA_CONTROL_TYPE = 'application/media_control+xml';
+export const PICTURE_FAST_UPDATE =
+  '<?xml version="1.0" encoding="utf-8" ?>\n<media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>\n';
+
+/** Requests closer together than this count as one: each keyframe is a burst of bandwidth for the whole codec group. */
+export const KEYFRAME_MIN_INTERVAL_MS = 500;
+
+export function isPictureFastUpdate(contentType: string | undefined, body: string | undefined): boolean {
+  return /^\s*application\/media_control\+xml\b/i.test(contentType ?? '') && /<picture_fast_update\b/i.test(body ?? '');
+}
+
+/** A gate that opens at most once per `intervalMs`. */
+export function rateGate(intervalMs: number, now: () => number = Date.now): () => boolean {
+  let last = -Infinity;
+  return () => {
+    const t = now();
+    if (t - last < intervalMs) return false;
+    last = t;
+    return true;
+  };
+}
+
+export interface KeyframeRelay {
+  /** The far end asks for a keyframe of the video it receives: FreeSWITCH is to send one. */
+  toFreeswitch(): void;
+}
+
+/**
+ * Wires an endpoint's keyframe requests both ways: FreeSWITCH's INFO goes to `toFarEnd`, and the
+ * relay passes the far end's requests on to FreeSWITCH, throttled.
+ */
+export function relayKeyframes(endpoint: Mrf.Endpoint, toFarEnd: () => void, log: Logger): KeyframeRelay {
+  endpoint.dialog.on('info', (req, res) => {
+    const fastUpdate = isPictureFastUpdate(req.get('Content-Type'), req.body);
+    res.send(fastUpdate ? 200 : 415);
+    if (!fastUpdate) return;
+    log.debug('keyframe requested by FreeSWITCH');
+    toFarEnd();
+  });
+  endpoint.set('sofia_send_info_vid_refresh', 'true').catch((err: Error) => log.warn({ err: err.message }, 'FreeSWITCH keyframe requests not enabled'));
+  const gate = rateGate(KEYFRAME_MIN_INTERVAL_MS);
+  return {
+    toFreeswitch() {
+      if (!gate()) return;
+      log.debug('keyframe requested by the far end');
+      endpoint.dialog
+        .request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE })
+        .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to FreeSWITCH'));
+    },
+  };
+}
+
+/** A SIP room system's call: FreeSWITCH's requests reach the room system as the same INFO on its dialog. */
+export function relaySipKeyframes(endpoint: Mrf.Endpoint, dialog: SipDialog, log: Logger): KeyframeRelay {
+  return relayKeyframes(endpoint, () => {
+    dialog
+      .request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE })
+      .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to the room system'));
+  }, log);
+}
