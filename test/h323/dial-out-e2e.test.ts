@@ -11,8 +11,11 @@ import type { Meeting } from '../../src/meetings/meeting.entity';
 import type { MeetingEvent } from '../../src/meetings/meeting-events';
 import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
-import { freePort, requireStack, waitFor } from '../support/stack';
-import { AnsweringEndpoint } from './support/answering-endpoint';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as m245 from '../../src/h323/messages/h245';
+import { getNumber, isChoice } from '../../src/h323/messages/read';
+import { eslEvents, freePort, requireStack, waitFor } from '../support/stack';
+import { ANSWERED_VIDEO_CHANNEL, AnsweringEndpoint } from './support/answering-endpoint';
 import { ScriptedEndpoint } from './support/endpoint';
 
 /**
@@ -226,5 +229,42 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     assert.equal(n, 0, 'never in the meeting');
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
     assert.equal(bridge.sip.media.leased(), 0, 'the media lease is released');
+  });
+
+  it('keyframe requests cross a dialled H.323 call both ways (H.245 videoFastUpdatePicture ↔ FreeSWITCH INFO)', async () => {
+    const audio = await RtpPeer.open();
+    const video = await RtpPeer.open();
+    peers.push(audio, video);
+    const withVideo = await AnsweringEndpoint.listen({ kind: 'answer', audio: { ip: audio.host, port: audio.port }, video: { ip: video.host, port: video.port } });
+    const fsEvents = await eslEvents(bridge.fs.host, bridge.fs.eslPort, bridge.fs.eslPassword, ['RECV_INFO']);
+    try {
+      await sites.create({ code: 'ia-pa', name: 'Xã Ia Pa', protocol: 'h323', h323Alias: '2309', h323Address: `127.0.0.1:${withVideo.address.port}`, allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
+      const m = await meeting(2075, 'ia-pa');
+      await bridge.sip.lifecycle.live(m);
+      const incoming = await waitFor('the site called', async () => withVideo.calls[0], 10_000, 100);
+      const call = await waitFor('the H.323 site in the meeting', async () => {
+        const c = bridge.sip.calls.get(incoming.setup.callId);
+        return c?.state === 'joined' ? c : undefined;
+      }, 15_000, 100);
+      assert.ok(bridge.sip.live.participants(m.id).find((p) => p.protocol === 'h323')?.videoCodec, 'video was negotiated');
+      const uuid = call.endpoint!.uuid;
+
+      incoming.sendH245([m245.videoFastUpdatePicture(1)]);
+      await fsEvents.waitFor((e) => e.headers.get('unique-id') === uuid && /picture_fast_update/.test(e.body));
+
+      const asked = () => incoming.h245.filter((x) => isChoice(x.value) && x.value.choice === 'miscellaneousCommand');
+      const before = asked().length;
+      await sleep(600); // FreeSWITCH sends at most one such INFO per 500 ms and channel
+      await bridge.fs.fsCli(`uuid_video_refresh ${uuid}`);
+      const vfu = await waitFor('videoFastUpdatePicture to the dialled endpoint', async () => asked()[before], 5000, 50);
+      assert.equal(getNumber(isChoice(vfu.value) ? vfu.value.value : undefined, 'logicalChannelNumber'), ANSWERED_VIDEO_CHANNEL);
+
+      await bridge.sip.lifecycle.ended(m);
+      await incoming.closed;
+      await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
+    } finally {
+      fsEvents.close();
+      await withVideo.close();
+    }
   });
 });

@@ -3,21 +3,27 @@
  * one Setup per connection and either answers (CallProceeding, then Connect accepting G.711 μ-law
  * if proposed both ways, with its RTP to `audio`), refuses (Release Complete with a
  * cause, e.g. 17 busy), or rings for ever (CallProceeding, Alerting, then waits for the caller to
- * give up). It keeps what each caller sent, and answers nothing in H.245: fast start
- * is enough for media, and a quiet endpoint is what the caller must cope with anyway.
+ * give up). With `video`, it also accepts H.264 both ways, sending on channel 202. It keeps what
+ * each caller sent, tunnelled H.245 included, and answers nothing in H.245: fast start is enough for
+ * media, and a quiet endpoint is what the caller must cope with anyway.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import * as h225 from '../../../src/h323/asn1/generated/h225';
+import * as h245 from '../../../src/h323/asn1/generated/h245';
+import type { ChoiceValue, SequenceValue } from '../../../src/h323/asn1/types';
 import { acceptFromUs, acceptToUs, parseFastStart, selectFastStart } from '../../../src/h323/call/fast-start';
 import { readSetup, type SetupInfo } from '../../../src/h323/call/setup';
 import type { IpPort } from '../../../src/h323/messages/common';
-import { get, getSeq, isChoice } from '../../../src/h323/messages/read';
+import { get, getArray, getSeq, isChoice } from '../../../src/h323/messages/read';
 import * as uu from '../../../src/h323/messages/uuie';
 import { perDecode, perEncode } from '../../../src/h323/per';
 import { IeId, MessageType, causeIe, causeValue, decodeQ931, encodeQ931, findIe, userUserIe, userUserPdu, type Q931Ie } from '../../../src/h323/q931/q931';
 import { TpktReader, tpktFrame } from '../../../src/h323/q931/tpkt';
 
-export type AnswerMode = { readonly kind: 'answer'; readonly audio: IpPort } | { readonly kind: 'release'; readonly cause: number } | { readonly kind: 'ring' };
+/** The channel number an answering endpoint sends video on (its fast-start answer). */
+export const ANSWERED_VIDEO_CHANNEL = 202;
+
+export type AnswerMode = { readonly kind: 'answer'; readonly audio: IpPort; readonly video?: IpPort } | { readonly kind: 'release'; readonly cause: number } | { readonly kind: 'ring' };
 
 export interface AnsweredIncoming {
   readonly setup: SetupInfo;
@@ -27,8 +33,12 @@ export interface AnsweredIncoming {
   releaseCause: number | undefined;
   /** Where the caller wants our RTP (its reverse proposal for the accepted format). */
   sendTo: IpPort | undefined;
+  /** Tunnelled H.245 the caller sent, decoded. */
+  readonly h245: ChoiceValue[];
   readonly closed: Promise<void>;
   hangup(cause?: number): void;
+  /** Sends H.245 tunnelled in a Facility. */
+  sendH245(msgs: readonly ChoiceValue[]): void;
 }
 
 export class AnsweringEndpoint {
@@ -75,14 +85,17 @@ export class AnsweringEndpoint {
           const setup = readSetup(msg, pdu);
           if (!setup) { socket.destroy(); return; }
           call = {
-            setup, bodies: [], releaseCause: undefined, sendTo: undefined, closed,
+            setup, bodies: [], releaseCause: undefined, sendTo: undefined, closed, h245: [],
             hangup: (cause = 16) => { send(setup, MessageType.releaseComplete, uu.releaseComplete({ callId: setup.guid, h245Tunnelling: setup.tunnelling }), [causeIe(cause)]); socket.end(); },
+            sendH245: (msgs) => send(setup, MessageType.facility, uu.empty({ h245Tunnelling: true, h245Control: msgs.map((x) => perEncode(h245.MultimediaSystemControlMessage, x)) })),
           };
           this.calls.push(call);
+          call.h245.push(...tunnelled(pdu));
           this.answer(call, (type, value, ies) => send(setup, type, value, ies), socket);
           continue;
         }
         call.bodies.push(isChoice(body) ? body.choice : '?');
+        call.h245.push(...tunnelled(pdu));
         if (msg.messageType === MessageType.releaseComplete) {
           const ie = findIe(msg, IeId.cause);
           call.releaseCause = ie ? causeValue(ie) : undefined;
@@ -108,7 +121,7 @@ export class AnsweringEndpoint {
     send(MessageType.callProceeding, uu.callProceeding({ callId: setup.guid, h245Tunnelling: setup.tunnelling }));
     const proposals = parseFastStart(setup.fastStart);
     // μ-law only: that is what the tests' RtpPeer speaks.
-    const sel = selectFastStart(proposals, (f) => f.kind === 'audio' && f.codec === 'PCMU');
+    const sel = selectFastStart(proposals, (f) => (f.kind === 'audio' ? f.codec === 'PCMU' : this.mode.kind === 'answer' && this.mode.video !== undefined));
     if (!sel.audio) {
       send(MessageType.releaseComplete, uu.releaseComplete({ callId: setup.guid, h245Tunnelling: setup.tunnelling }), [causeIe(88)]);
       socket.end();
@@ -116,9 +129,15 @@ export class AnsweringEndpoint {
     }
     call.sendTo = sel.audio.fromUs.rtp;
     const fastStart = [acceptToUs(sel.audio.toUs, audio), acceptFromUs(sel.audio.fromUs, 201, audio)];
+    const video = this.mode.video;
+    if (video && sel.video) fastStart.push(acceptToUs(sel.video.toUs, video), acceptFromUs(sel.video.fromUs, ANSWERED_VIDEO_CHANNEL, video, sel.video.payloadType));
     // A moment of ringing, as a real codec has, so the caller's wait is exercised.
     setTimeout(() => {
       if (!socket.destroyed) send(MessageType.connect, uu.connect({ callId: setup.guid, conferenceId: setup.conferenceId, fastStart, h245Tunnelling: setup.tunnelling }));
     }, 200);
   }
 }
+
+const tunnelled = (pdu: SequenceValue | undefined): ChoiceValue[] =>
+  getArray(pdu, 'h245Control').filter((b): b is Uint8Array => b instanceof Uint8Array)
+    .map((b) => perDecode(h245.MultimediaSystemControlMessage, b)).filter(isChoice);
