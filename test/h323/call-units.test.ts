@@ -9,6 +9,7 @@ import type { AsnValue, ChoiceValue } from '../../src/h323/asn1/types';
 import { q850ToSipStatus, sipStatusToQ850 } from '../../src/h323/call/cause';
 import { acceptFromUs, acceptToUs, h241ToProfileLevelId, offeredMedia, parseFastStart, selectFastStart } from '../../src/h323/call/fast-start';
 import { H245Session } from '../../src/h323/call/h245-session';
+import { receiveCapabilities } from '../../src/h323/call/logical-channels';
 import * as m from '../../src/h323/messages/h245';
 import { alt, get, getNumber, h245IpPort, isChoice } from '../../src/h323/messages/read';
 import { perDecode, perEncode } from '../../src/h323/per';
@@ -203,5 +204,19 @@ describe('H.323 public surface (src/h323/index.ts)', () => {
       await gk.close();
       await server.close();
     }
+  });
+});
+
+describe('slow start: the endpoint\'s receive capabilities', () => {
+  it('reads G.711/G.722 and H.264 receive capabilities in table order; skips transmit-only and unknown ones', () => {
+    const tcs = m.terminalCapabilitySet({
+      seq: 1,
+      audio: [m.receiveAudio(1, 'g722-64k'), { number: 2, capability: { choice: 'transmitAudioCapability', value: m.audioCapability('g711Alaw64k') } }, m.receiveAudio(3, 'g711Ulaw64k')],
+      video: [m.receiveVideo(4, m.h264Capability({ maxBitRate100bps: 10240, profile: 64, level: 71 }))],
+    });
+    const caps = receiveCapabilities(isChoice(tcs.value) ? tcs.value.value : undefined);
+    assert.deepEqual(caps.map((c) => c.format), [{ kind: 'audio', codec: 'G722' }, { kind: 'audio', codec: 'PCMU' }, { kind: 'video', profile: 64, level: 71 }]);
+    assert.equal(caps[2]!.dataType.choice, 'videoData');
+    assert.deepEqual(receiveCapabilities(undefined), []);
   });
 });
