@@ -5,8 +5,10 @@
 import type { AudioCodecName, H323Media, IpPort, ReceiveOffer } from '../h323';
 import { mediaLines } from './sdp';
 
-const payloadTypes = { PCMU: 0, PCMA: 8, G722: 9 } as const;
-const AUDIO: readonly AudioCodecName[] = ['PCMU', 'PCMA', 'G722'];
+/** The audio formats H.323 carries here, with their static RTP payload types (RFC 3551). */
+const payloadTypes: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8, G722: 9 };
+const AUDIO = Object.keys(payloadTypes) as AudioCodecName[];
+const byPayloadType = (pt: string): AudioCodecName | undefined => AUDIO.find((c) => String(payloadTypes[c]) === pt);
 
 /** What FreeSWITCH is told of the endpoint: where it receives, in which formats. */
 export function sdpFor(media: H323Media): string {
@@ -62,7 +64,7 @@ export function offerAddresses(sdp: string): Partial<ReceiveOffer> {
   const aAt = a && at(a);
   if (a && aAt) {
     const pts = /^m=audio \d+ \S+ (.*)$/m.exec(a)?.[1]?.trim().split(/\s+/) ?? [];
-    const names = pts.map((pt) => new RegExp(`^a=rtpmap:${pt} ([^/\\s]+)`, 'm').exec(a)?.[1]?.toUpperCase() ?? ({ '0': 'PCMU', '8': 'PCMA', '9': 'G722' } as Record<string, string>)[pt]);
+    const names = pts.map((pt) => new RegExp(`^a=rtpmap:${pt} ([^/\\s]+)`, 'm').exec(a)?.[1]?.toUpperCase() ?? byPayloadType(pt));
     // In FreeSWITCH's order, only the formats fast start can carry.
     const codecs = names.filter((n): n is AudioCodecName => AUDIO.includes(n as AudioCodecName));
     if (codecs.length) out.audio = { ...aAt, codecs: [...new Set(codecs)] };

@@ -13,6 +13,7 @@ import * as h245 from '../../src/h323/asn1/generated/h245';
 import type { AsnValue, ChoiceValue } from '../../src/h323/asn1/types';
 import { startCallServer, type H323CallServer } from '../../src/h323/call/call-server';
 import type { H323CallAnswer, H323CallOffer } from '../../src/h323/call/sink';
+import { rtcpAddress } from '../../src/h323/messages/common';
 import * as m245 from '../../src/h323/messages/h245';
 import { alt, choicePath, get, getArray, getChoice, getNumber, getSeq, h245IpPort, isChoice } from '../../src/h323/messages/read';
 import { perDecode, perEncode } from '../../src/h323/per';
@@ -258,7 +259,6 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
   const fastAnswer = async (): Promise<H323CallAnswer> => ({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } });
   const audioDataType = (codec: m245.AudioCodec): ChoiceValue => ({ choice: 'audioData', value: m245.audioCapability(codec) });
   const videoDataType: ChoiceValue = { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: 10240 }) };
-  const rtcpOf = (a: { ip: string; port: number }) => ({ ip: a.ip, port: a.port + 1 });
   const at = (peer: RtpPeer) => ({ ip: peer.host, port: peer.port });
 
   it('slow start: Connect without fastStart, then channels opened both ways over tunnelled H.245; RTP flows; keyframes', async () => {
@@ -277,8 +277,8 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     // The endpoint opens what it sends: μ-law, and H.264 with its payload type.
     const videoAt = { ip: caller.host, port: caller.port + 2 };
     p.call.sendH245([
-      m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 1, sessionId: 1, dataType: audioDataType('g711Ulaw64k'), mediaControl: rtcpOf(at(caller)) })),
-      m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 2, sessionId: 2, dataType: videoDataType, mediaControl: rtcpOf(videoAt), dynamicPayloadType: H264_PT })),
+      m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 1, sessionId: 1, dataType: audioDataType('g711Ulaw64k'), mediaControl: rtcpAddress(at(caller)) })),
+      m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 2, sessionId: 2, dataType: videoDataType, mediaControl: rtcpAddress(videoAt), dynamicPayloadType: H264_PT })),
     ]);
     const acks = await waitForAll(p.call, 'response.openLogicalChannelAck', 2);
     const ackOf = (ch: number) => {
@@ -286,16 +286,16 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
       const params = alt(get(h245Body(a!), 'forwardMultiplexAckParameters'), 'h2250LogicalChannelAckParameters');
       return { media: h245IpPort(get(params, 'mediaChannel')), control: h245IpPort(get(params, 'mediaControlChannel')), session: getNumber(params, 'sessionID') };
     };
-    assert.deepEqual(ackOf(1), { media: at(bridge), control: rtcpOf(at(bridge)), session: 1 }, 'the endpoint sends its audio to the sink');
+    assert.deepEqual(ackOf(1), { media: at(bridge), control: rtcpAddress(at(bridge)), session: 1 }, 'the endpoint sends its audio to the sink');
     assert.deepEqual(ackOf(2), { media: { ip: bridge.host, port: bridge.port + 2 }, control: { ip: bridge.host, port: bridge.port + 3 }, session: 2 });
 
     // We open ours in the same formats (one format per stream on the SIP side), video with the endpoint's payload type.
     const ours = await waitForAll(p.call, 'request.openLogicalChannel', 2);
     const olcs = ours.map((x) => readOlc(perEncode(h245.OpenLogicalChannel, h245Body(x)!)));
     assert.deepEqual(olcs.map((x) => [x.forward, x.dataType, x.payloadType ?? null]), [[true, 'audioData.g711Ulaw64k', null], [true, 'videoData.genericVideoCapability', H264_PT]]);
-    assert.deepEqual(olcs[0]!.control, rtcpOf(at(bridge)));
+    assert.deepEqual(olcs[0]!.control, rtcpAddress(at(bridge)));
     assert.deepEqual(sink.channels.filter((c) => c.callId === o.callId), [], 'nothing to report before the endpoint says where it receives');
-    p.call.sendH245(olcs.map((x, i) => m245.openLogicalChannelAck({ channel: x.channel, sessionId: i + 1, media: i ? videoAt : at(caller), mediaControl: rtcpOf(i ? videoAt : at(caller)) })));
+    p.call.sendH245(olcs.map((x, i) => m245.openLogicalChannelAck({ channel: x.channel, sessionId: i + 1, media: i ? videoAt : at(caller), mediaControl: rtcpAddress(i ? videoAt : at(caller)) })));
     const report = await waitUntil(() => sink.channels.find((c) => c.callId === o.callId));
     assert.deepEqual(report.media, { audio: { ...at(caller), codec: 'PCMU' }, video: { ...videoAt, payloadType: H264_PT, profileLevelId: '42e01f' } });
 
@@ -331,11 +331,11 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.equal(ours.dataType, 'audioData.g711Ulaw64k');
     await sleep(400);
     assert.equal(p.call.allH245().filter((x) => x.choice === 'request' && isChoice(x.value) && x.value.choice === 'openLogicalChannel').length, 1, 'no video: the endpoint cannot receive it');
-    p.call.sendH245([m245.openLogicalChannelAck({ channel: ours.channel, sessionId: 1, media: at(caller), mediaControl: rtcpOf(at(caller)) })]);
+    p.call.sendH245([m245.openLogicalChannelAck({ channel: ours.channel, sessionId: 1, media: at(caller), mediaControl: rtcpAddress(at(caller)) })]);
     const report = await waitUntil(() => sink.channels.find((c) => c.callId === o.callId));
     assert.deepEqual(report.media, { audio: { ...at(caller), codec: 'PCMU' } });
     // A format we did not advertise is refused.
-    p.call.sendH245([m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 5, sessionId: 1, dataType: audioDataType('g722-64k'), mediaControl: rtcpOf(at(caller)) }))]);
+    p.call.sendH245([m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 5, sessionId: 1, dataType: audioDataType('g722-64k'), mediaControl: rtcpAddress(at(caller)) }))]);
     const reject = await p.call.waitForH245('response.openLogicalChannelReject');
     assert.deepEqual([getNumber(h245Body(reject), 'forwardLogicalChannelNumber'), choicePath(get(h245Body(reject), 'cause'), 1)[0]], [5, 'dataTypeNotSupported']);
     p.call.hangup();

@@ -14,7 +14,7 @@
  */
 import * as h245 from '../asn1/generated/h245';
 import type { AsnValue, SequenceValue } from '../asn1/types';
-import { h245Address } from '../messages/common';
+import { h245Address, rtcpAddress } from '../messages/common';
 import { H264_CAPABILITY_OID, H264_PARAM_LEVEL, H264_PARAM_PROFILE, type AudioCodec } from '../messages/h245';
 import { alt, choicePath, get, getArray, getChoice, getNumber, getSeq, h245IpPort, isSeq } from '../messages/read';
 import { PerDecodeError, perDecode, perEncode } from '../per';
@@ -135,8 +135,6 @@ export function offeredMedia(sel: Selection): H323Media {
   return media;
 }
 
-const rtcpOf = (a: RtpAddress): RtpAddress => ({ ip: a.ip, port: a.port + 1 });
-
 function withH2250(params: AsnValue | undefined, set: Record<string, AsnValue | undefined>): AsnValue {
   const h2250 = alt(params, 'h2250LogicalChannelParameters');
   const merged: SequenceValue = { ...(isSeq(h2250) ? h2250 : {}) };
@@ -158,7 +156,7 @@ export function acceptToUs(p: Proposal, to: RtpAddress): Uint8Array {
     forwardLogicalChannelParameters: {
       ...fwd,
       multiplexParameters: withH2250(get(fwd, 'multiplexParameters'), {
-        mediaChannel: h245Address(to), mediaControlChannel: h245Address(rtcpOf(to)),
+        mediaChannel: h245Address(to), mediaControlChannel: h245Address(rtcpAddress(to)),
       }),
     },
   };
@@ -174,7 +172,7 @@ export function acceptFromUs(p: Proposal, ourChannel: number, from: RtpAddress, 
     reverseLogicalChannelParameters: {
       ...rev,
       multiplexParameters: withH2250(get(rev, 'multiplexParameters'), {
-        mediaChannel: undefined, mediaControlChannel: h245Address(rtcpOf(from)),
+        mediaChannel: undefined, mediaControlChannel: h245Address(rtcpAddress(from)),
         ...(payloadType !== undefined ? { dynamicRTPPayloadType: payloadType } : {}),
       }),
     },

@@ -64,7 +64,7 @@ export class H245Session {
   openChannels(receive: ReceiveOffer, hooks: Omit<LogicalChannelHooks, 'send'>): void {
     if (this.channels) return;
     this.channels = new LogicalChannels(receive, { ...hooks, send: (msg) => this.emit(msg) }, this.remoteTcs);
-    this.emit(this.channels.capabilitySet(this.nextTcsSeq()));
+    this.emit(this.ourCapabilities());
   }
 
   get masterSlave(): MsdResult | undefined { return this.result; }

@@ -14,7 +14,7 @@
  * and audio is among them; `failed` when audio cannot be opened, or not in time.
  */
 import type { AsnValue, ChoiceValue } from '../asn1/types';
-import type { IpPort } from '../messages/common';
+import { rtcpAddress } from '../messages/common';
 import * as m from '../messages/h245';
 import { alt, get, getArray, getNumber, getSeq, h245IpPort, isChoice } from '../messages/read';
 import { AUDIO_CAPABILITY, formatOf, h241ToProfileLevelId, type ProposalFormat } from './fast-start';
@@ -75,8 +75,6 @@ export function receiveCapabilities(tcs: AsnValue | undefined): Capability[] {
   return out;
 }
 
-const rtcpOf = (a: RtpAddress): IpPort => ({ ip: a.ip, port: a.port + 1 });
-
 export class LogicalChannels {
   private remote: Capability[] | undefined;
   private readonly theirs = new Map<Kind, TheirChannel>();
@@ -119,7 +117,7 @@ export class LogicalChannels {
     const payloadType = getNumber(params, 'dynamicRTPPayloadType');
     this.theirs.set(format.kind, { channel, format, ...(payloadType !== undefined ? { payloadType } : {}) });
     if (!this.ours.has(format.kind)) this.open(format.kind, this.mirror(format), payloadType);
-    return m.openLogicalChannelAck({ channel, sessionId: getNumber(params, 'sessionID') ?? SESSION[format.kind], media: to, mediaControl: rtcpOf(to) });
+    return m.openLogicalChannelAck({ channel, sessionId: getNumber(params, 'sessionID') ?? SESSION[format.kind], media: to, mediaControl: rtcpAddress(to) });
   }
 
   onAck(ack: AsnValue): void {
@@ -184,7 +182,7 @@ export class LogicalChannels {
     this.ours.set(kind, { channel, format: cap.format, state: 'opening', ...(pt !== undefined ? { payloadType: pt } : {}) });
     const from = kind === 'audio' ? this.receive.audio : this.receive.video!;
     this.hooks.send(m.openLogicalChannelRequest(m.openLogicalChannel({
-      channel, sessionId: SESSION[kind], dataType: cap.dataType, mediaControl: rtcpOf(from), ...(pt !== undefined ? { dynamicPayloadType: pt } : {}),
+      channel, sessionId: SESSION[kind], dataType: cap.dataType, mediaControl: rtcpAddress(from), ...(pt !== undefined ? { dynamicPayloadType: pt } : {}),
     })));
   }
 

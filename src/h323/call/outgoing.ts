@@ -17,9 +17,9 @@ import * as h225 from '../asn1/generated/h225';
 import * as h245 from '../asn1/generated/h245';
 import type { ChoiceValue, SequenceValue } from '../asn1/types';
 import type { Logger } from '../../log';
-import type { IpPort } from '../messages/common';
+import { rtcpAddress, type IpPort } from '../messages/common';
 import * as m245 from '../messages/h245';
-import { alt, choicePath, get, getArray, getNumber, getSeq, isChoice } from '../messages/read';
+import { alt, choicePath, get, getArray, getNumber, getSeq, guidText, isChoice } from '../messages/read';
 import * as uu from '../messages/uuie';
 import { PerDecodeError, perDecode, perEncode } from '../per';
 import { Q931DecodeError } from '../q931/errors';
@@ -74,12 +74,6 @@ export interface FailedCall {
 export type OutgoingResult = AnsweredCall | FailedCall;
 
 const LINGER_MS = 2000;
-const rtcp = (a: RtpAddress): IpPort => ({ ip: a.ip, port: a.port + 1 });
-
-const guidText = (g: Uint8Array): string => {
-  const h = Buffer.from(g).toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-};
 
 /** Our fast-start proposals: for each format, a channel we send on and one we receive on. */
 function proposals(o: OutgoingCallOptions): Uint8Array[] {
@@ -87,8 +81,8 @@ function proposals(o: OutgoingCallOptions): Uint8Array[] {
   let channel = 0;
   const add = (sessionId: 1 | 2, dt: ChoiceValue, at: RtpAddress, pt?: number): void => {
     const extra = pt !== undefined ? { dynamicPayloadType: pt } : {};
-    out.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel: ++channel, sessionId, dataType: dt, mediaControl: rtcp(at), ...extra })));
-    out.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId, dataType: dt, media: at, mediaControl: rtcp(at), ...extra })));
+    out.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel: ++channel, sessionId, dataType: dt, mediaControl: rtcpAddress(at), ...extra })));
+    out.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId, dataType: dt, media: at, mediaControl: rtcpAddress(at), ...extra })));
   };
   for (const codec of o.audio.codecs) add(1, { choice: 'audioData', value: m245.audioCapability(AUDIO_CAPABILITY[codec]) }, o.audio);
   if (o.video) add(2, { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: 10240 }) }, o.video, o.video.payloadType);

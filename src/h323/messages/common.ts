@@ -25,6 +25,9 @@ export interface IpPort { readonly ip: string; readonly port: number }
 /** H.225.0 TransportAddress (ipAddress alternative). */
 export const h225Address = (a: IpPort): ChoiceValue => choice('ipAddress', { ip: ipv4(a.ip), port: a.port });
 
+/** Where RTCP goes for an RTP address: the next port up (RFC 3550 11), as every H.245 mediaControlChannel we send says. */
+export const rtcpAddress = (rtp: IpPort): IpPort => ({ ip: rtp.ip, port: rtp.port + 1 });
+
 /** H.245 TransportAddress (unicastAddress / iPAddress). */
 export const h245Address = (a: IpPort): ChoiceValue =>
   choice('unicastAddress', choice('iPAddress', { network: ipv4(a.ip), tsapIdentifier: a.port }));

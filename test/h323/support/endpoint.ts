@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as h245 from '../../../src/h323/asn1/generated/h245';
 import type { ChoiceValue } from '../../../src/h323/asn1/types';
-import type { IpPort } from '../../../src/h323/messages/common';
+import { rtcpAddress, type IpPort } from '../../../src/h323/messages/common';
 import * as m245 from '../../../src/h323/messages/h245';
 import * as ras from '../../../src/h323/messages/ras';
 import { get, getString, h225IpPort } from '../../../src/h323/messages/read';
@@ -47,8 +47,6 @@ export interface PlacedCall {
   /** Our forward (transmit) channel numbers by session: the ones the far end names in a keyframe request. */
   readonly txChannels: { readonly audio: readonly number[]; readonly video: number | undefined };
 }
-
-const rtcp = (a: IpPort): IpPort => ({ ip: a.ip, port: a.port + 1 });
 
 export class ScriptedEndpoint {
   endpointId: string | undefined;
@@ -112,15 +110,15 @@ export class ScriptedEndpoint {
     for (const codec of plan.audioCodecs ?? ['g711Ulaw64k', 'g711Alaw64k', 'g722-64k']) {
       const dataType = { choice: 'audioData', value: m245.audioCapability(codec) };
       audioTx.push(++channel);
-      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel, sessionId: 1, dataType, mediaControl: rtcp(plan.audio) })));
-      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId: 1, dataType, media: plan.audio, mediaControl: rtcp(plan.audio) })));
+      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel, sessionId: 1, dataType, mediaControl: rtcpAddress(plan.audio) })));
+      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId: 1, dataType, media: plan.audio, mediaControl: rtcpAddress(plan.audio) })));
     }
     let videoTx: number | undefined;
     if (plan.video) {
       const dataType = { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: 10240 }) };
       videoTx = ++channel;
-      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel, sessionId: 2, dataType, mediaControl: rtcp(plan.video), dynamicPayloadType: H264_PT })));
-      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId: 2, dataType, media: plan.video, mediaControl: rtcp(plan.video), dynamicPayloadType: H264_PT })));
+      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel, sessionId: 2, dataType, mediaControl: rtcpAddress(plan.video), dynamicPayloadType: H264_PT })));
+      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId: 2, dataType, media: plan.video, mediaControl: rtcpAddress(plan.video), dynamicPayloadType: H264_PT })));
     }
     const tunnelling = plan.tunnelling ?? true;
     const tcs = m245.terminalCapabilitySet({ seq: 1, audio: [m245.receiveAudio(1, 'g711Ulaw64k')], video: [] });
