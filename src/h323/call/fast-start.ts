@@ -61,7 +61,10 @@ export function formatOf(dataType: AsnValue | undefined): ProposalFormat | undef
   return undefined;
 }
 
-/** The usable proposals of a fastStart element, in the caller's order; others are skipped. */
+/**
+ * The proposals of a fastStart element in formats the gateway carries, in the sender's order;
+ * others are skipped. A `fromUs` one has no `rtp` when it is an answer (the answerer transmits on it).
+ */
 export function parseFastStart(encoded: readonly Uint8Array[]): Proposal[] {
   const out: Proposal[] = [];
   for (const bytes of encoded) {
@@ -86,7 +89,6 @@ export function parseFastStart(encoded: readonly Uint8Array[]): Proposal[] {
     const rtcp = h245IpPort(get(params, 'mediaControlChannel'));
     const payloadType = getNumber(params, 'dynamicRTPPayloadType');
     const direction = fwdFormat ? 'toUs' : 'fromUs';
-    if (direction === 'fromUs' && !rtp) continue; // nowhere to send to
     out.push({
       olc, channel, direction, sessionId: getNumber(params, 'sessionID') ?? 0, format,
       ...(rtp ? { rtp } : {}), ...(rtcp ? { rtcp } : {}), ...(payloadType !== undefined ? { payloadType } : {}),
@@ -105,7 +107,8 @@ const sameFormat = (a: ProposalFormat, b: ProposalFormat): boolean =>
 
 function pair(proposals: readonly Proposal[], kind: 'audio' | 'video', accept: (f: ProposalFormat) => boolean): [Proposal, Proposal] | undefined {
   for (const fromUs of proposals) {
-    if (fromUs.direction !== 'fromUs' || fromUs.format.kind !== kind || !accept(fromUs.format)) continue;
+    // A reverse proposal that names no address gives us nowhere to send to.
+    if (fromUs.direction !== 'fromUs' || !fromUs.rtp || fromUs.format.kind !== kind || !accept(fromUs.format)) continue;
     const toUs = proposals.find((p) => p.direction === 'toUs' && sameFormat(p.format, fromUs.format));
     if (toUs) return [toUs, fromUs];
   }

@@ -19,7 +19,7 @@ import type { ChoiceValue, SequenceValue } from '../asn1/types';
 import type { Logger } from '../../log';
 import { rtcpAddress, type IpPort } from '../messages/common';
 import * as m245 from '../messages/h245';
-import { alt, choicePath, get, getArray, getNumber, getSeq, guidText, isChoice } from '../messages/read';
+import { alt, get, getArray, getSeq, guidText, isChoice } from '../messages/read';
 import * as uu from '../messages/uuie';
 import { PerDecodeError, perDecode, perEncode } from '../per';
 import { Q931DecodeError } from '../q931/errors';
@@ -101,24 +101,6 @@ export function acceptedMedia(fastStart: readonly Uint8Array[], o: Pick<Outgoing
     ...(a && a.format.kind === 'audio' ? { audio: { ...a.rtp!, codec: a.format.codec } } : {}),
     ...(v && o.video ? { video: { ...v.rtp!, payloadType: o.video.payloadType } } : {}),
   };
-}
-
-/**
- * The channel the endpoint sends video on: the reverse proposal it accepted, under the forward
- * channel number it gave it (H.323 8.1.7.1).
- */
-function endpointVideoChannel(fastStart: readonly Uint8Array[]): number | undefined {
-  for (const bytes of fastStart) {
-    let olc;
-    try {
-      olc = perDecode(h245.OpenLogicalChannel, bytes);
-    } catch (e) {
-      if (e instanceof PerDecodeError) continue;
-      throw e;
-    }
-    if (choicePath(get(getSeq(olc, 'reverseLogicalChannelParameters'), 'dataType'), 1)[0] === 'videoData') return getNumber(olc, 'forwardLogicalChannelNumber');
-  }
-  return undefined;
 }
 
 /** Places the call; resolves when it is answered or has failed. */
@@ -224,7 +206,8 @@ class OutgoingCall {
     this.state = 'connected';
     const ended = new Promise<{ cause: number | null }>((r) => { this.endedResolve = r; });
     this.log.info({ audio: media.audio, video: media.video ?? null }, 'H.225 out: connected');
-    const video = endpointVideoChannel(this.fastStart);
+    // The endpoint sends video on the reverse proposal it accepted, under the channel number it gave it (H.323 8.1.7.1).
+    const video = parseFastStart(this.fastStart).find((p) => p.direction === 'fromUs' && p.format.kind === 'video')?.channel;
     this.resolve({
       kind: 'answered', callId: this.callId, media, ended, hangup: (cause = Q850.normalClearing) => this.release(cause),
       requestKeyframe: () => this.state === 'connected' && video !== undefined && this.h245.requestKeyframe(video),
