@@ -1,6 +1,6 @@
 import type Mrf from 'drachtio-fsmrf';
 import type { Logger } from '../log';
-import type { SipDialog } from './sip/srf-types';
+import type { SipDialog, SipRequest, SipResponse } from './sip/srf-types';
 
 /**
  * Video keyframe requests between a call's far end and its FreeSWITCH channel. Room systems
@@ -63,11 +63,25 @@ export function relayKeyframes(endpoint: Mrf.Endpoint, toFarEnd: () => void, log
   };
 }
 
-/** A SIP room system's call: FreeSWITCH's requests reach the room system as the same INFO on its dialog. */
-export function relaySipKeyframes(endpoint: Mrf.Endpoint, dialog: SipDialog, log: Logger): KeyframeRelay {
-  return relayKeyframes(endpoint, () => {
+/**
+ * A SIP room system's call: FreeSWITCH's requests reach the room system as the same INFO on its
+ * dialog, and the room system's reach FreeSWITCH. Every other INFO on the dialog goes to `otherInfo`
+ * (by default answered 200 and dropped).
+ */
+export function relaySipKeyframes(
+  endpoint: Mrf.Endpoint,
+  dialog: SipDialog,
+  log: Logger,
+  otherInfo: (req: SipRequest, res: SipResponse) => void = (_req, res) => res.send(200),
+): void {
+  const relay = relayKeyframes(endpoint, () => {
     dialog
       .request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE })
       .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to the room system'));
   }, log);
+  dialog.on('info', (req, res) => {
+    if (!isPictureFastUpdate(req.get('Content-Type'), req.body)) return otherInfo(req, res);
+    res.send(200);
+    relay.toFreeswitch();
+  });
 }

@@ -8,7 +8,7 @@ import type { Participations } from '../../meetings/participations';
 import { findRoomBookings } from '../../meetings/room-bookings';
 import { decideAdmission, type AdmissionPolicy } from '../admission';
 import type { Call } from '../call';
-import { isPictureFastUpdate, relaySipKeyframes, type KeyframeRelay } from '../keyframes';
+import { relaySipKeyframes } from '../keyframes';
 import { joinMeeting } from '../steps/join-meeting';
 import type { CallRegistry } from '../call-registry';
 import { parseDialledRoom } from '../dialled-room';
@@ -178,9 +178,10 @@ export function inviteHandler(deps: InviteDeps) {
       deps.countSetup?.(200);
       if (current.isClosed()) return;
       dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, mreq, mres));
+      const onInfo = (ireq: SipRequest, ires: SipResponse): void => void relayInfo(current, endpoint, ireq, ires);
       // Browsers ask for keyframes over RTCP (through rtpengine); room systems may use INFO.
-      const keyframes = webrtc ? undefined : relaySipKeyframes(endpoint, dialog, log);
-      dialog.on('info', (ireq, ires) => void relayInfo(current, endpoint, keyframes, ireq, ires));
+      if (webrtc) dialog.on('info', onInfo);
+      else relaySipKeyframes(endpoint, dialog, log, onInfo);
       endpoint.dialog.on('modify', (mreq: SipRequest, mres: SipResponse) => void reinviteFromBridge(current, dialog, mreq, mres));
 
       if (decision.pin === 'collect' && meeting) {
@@ -243,13 +244,8 @@ async function reinviteFromBridge(call: Call, callerDialog: SipDialog, req: SipR
 }
 
 /** SIP INFO digits (application/dtmf-relay) go on to FreeSWITCH, which hears them as DTMF. */
-async function relayInfo(call: Call, endpoint: Mrf.Endpoint, keyframes: KeyframeRelay | undefined, req: SipRequest, res: SipResponse): Promise<void> {
+async function relayInfo(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res: SipResponse): Promise<void> {
   const type = req.get('Content-Type') ?? '';
-  if (keyframes && isPictureFastUpdate(type, req.body)) {
-    res.send(200);
-    keyframes.toFreeswitch();
-    return;
-  }
   if (!/^application\/(dtmf-relay|dtmf)\b/i.test(type)) {
     res.send(200);
     return;

@@ -5,7 +5,7 @@ import type { CallRegistry } from '../call-registry';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
 import { classify, type DialOutcome } from '../dial-out/retry-policy';
 import { dialMedia } from '../steps/dial-media';
-import { isPictureFastUpdate, relaySipKeyframes } from '../keyframes';
+import { relaySipKeyframes } from '../keyframes';
 import { joinAnswered } from '../steps/join-answered';
 import type { SentRequest, SipDialog, SrfApp } from './srf-types';
 
@@ -128,11 +128,7 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   );
   call.attachMedia(lease, endpoint);
   call.attachDialog(dialog);
-  const keyframes = relaySipKeyframes(endpoint, dialog, log);
-  dialog.on('info', (req, res) => {
-    res.send(200);
-    if (isPictureFastUpdate(req.get('Content-Type'), req.body)) keyframes.toFreeswitch();
-  });
+  relaySipKeyframes(endpoint, dialog, log);
   // Answered across our CANCEL, or just as the meeting ended: joinAnswered hangs it up (BYE) rather than joining.
   return joinAnswered(call, endpoint, dialog.remote.sdp, { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, ...(signal && { signal }) }, deps.participations);
 }
