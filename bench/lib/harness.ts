@@ -42,8 +42,7 @@ export const benchScenario = (name: string) => join(repoRoot(), 'bench', 'scenar
 
 /** The test harness's throw-away PostgreSQL (or TEST_DATABASE_URL), for the length of a bench. */
 export async function startPostgres(): Promise<{ adminUrl: string; stop(): Promise<void> }> {
-  await mochaHooks.beforeAll.call({ timeout: () => undefined } as unknown as Mocha.Context);
-  return { adminUrl: testPostgres().adminUrl, stop: () => mochaHooks.afterAll() };
+  return { adminUrl: (await testPostgres()).adminUrl, stop: () => mochaHooks.afterAll() };
 }
 
 /** drachtio-server, FreeSWITCH and sipp, or a line saying which is missing and exit status 2. */

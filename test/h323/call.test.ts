@@ -27,7 +27,7 @@ import type { EndpointCall } from './support/endpoint-call';
 import { H245Listener } from './support/h245-listener';
 import { memoryLogger } from './support/memory-log';
 import { TestSink } from './support/test-sink';
-import { assertClean, dissect, dissectH245, tsharkAvailable } from './support/tshark';
+import { assertClean, dissect, dissectH245, requireTshark } from './support/tshark';
 
 interface Olc { channel: number; forward: boolean; media?: { ip: string; port: number }; control?: { ip: string; port: number }; dataType: string; payloadType?: number }
 
@@ -499,7 +499,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
   });
 
   it('every message the call server sent decodes in tshark (H.225, fastStart OLCs, tunnelled H.245)', function () {
-    if (!tsharkAvailable()) this.skip();
+    requireTshark(this, this.test?.title ?? 'tshark check');
     const sent = connections.flatMap((c) => c.frames);
     assert.ok(sent.length >= 30, `${sent.length} messages`);
     const frames = dissect(sent.map((q931) => ({ proto: 'tcp' as const, sport: 1720, dport: 40000, payload: tpktFrame(q931) })));

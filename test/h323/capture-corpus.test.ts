@@ -13,7 +13,8 @@ import type { AsnType, AsnValue, SequenceValue } from '../../src/h323/asn1/types
 import { PerDecodeError, perDecodePrefix, perEncode, valuesEqual } from '../../src/h323/per';
 import { decodeQ931, userUserPdu } from '../../src/h323/q931/q931';
 import { capturedPdus, type CapturedPdu } from './support/capture';
-import { envPath, skipSuite } from './support/env';
+import { envPath } from './support/env';
+import { skipSuite } from '../support/skip';
 
 const TITLE = 'H.323 capture corpus (nDPI h323.pcap)';
 const pcap = envPath('H323_PCAP');

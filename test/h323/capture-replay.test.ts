@@ -14,10 +14,11 @@ import { MessageType, causeValue, decodeQ931, findIe, IeId } from '../../src/h32
 import { TpktReader, tpktFrame } from '../../src/h323/q931/tpkt';
 import { startGatekeeper, type Gatekeeper } from '../../src/h323/ras/gatekeeper';
 import { capturedPdus } from './support/capture';
-import { envPath, skipSuite } from './support/env';
+import { envPath } from './support/env';
+import { skipSuite } from '../support/skip';
 import { RasClient } from './support/ras-client';
 import { TestSink } from './support/test-sink';
-import { assertClean, dissect, tsharkAvailable } from './support/tshark';
+import { assertClean, dissect, requireTshark } from './support/tshark';
 
 const TITLE = 'H.323 servers answer the requests of a real capture';
 const pcap = envPath('H323_PCAP');
@@ -98,7 +99,7 @@ else {
     });
 
     it('every answer decodes in tshark', function () {
-      if (!tsharkAvailable()) this.skip();
+      requireTshark(this, this.test?.title ?? 'tshark check');
       const frames = dissect([
         ...ras.received.map((payload) => ({ proto: 'udp' as const, sport: 1719, dport: 1719, payload })),
         ...callReplies.map((q931) => ({ proto: 'tcp' as const, sport: 1720, dport: 40000, payload: tpktFrame(q931) })),

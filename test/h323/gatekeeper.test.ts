@@ -16,7 +16,7 @@ import { startGatekeeper, type Gatekeeper } from '../../src/h323/ras/gatekeeper'
 import { RegistrationTable } from '../../src/h323/ras/registrations';
 import { memoryLogger } from './support/memory-log';
 import { RasClient } from './support/ras-client';
-import { assertClean, dissect, tsharkAvailable } from './support/tshark';
+import { assertClean, dissect, requireTshark } from './support/tshark';
 
 const GATEWAY = { ip: '127.0.0.1', port: 41720 };
 const PHUOC_HOA: DirectorySite = { siteId: 'site-phuoc-hoa', name: 'Xã Phước Hòa', allowedNetworks: [] };
@@ -194,7 +194,7 @@ describe('H.323 RAS gatekeeper', function () {
   });
 
   it('every datagram the gatekeeper sent decodes in tshark without errors', function () {
-    if (!tsharkAvailable()) this.skip();
+    requireTshark(this, this.test?.title ?? 'tshark check');
     const sent = [...ep.received, ...otherReceived];
     const frames = dissect(sent.map((payload) => ({ proto: 'udp' as const, sport: 1719, dport: 1719, payload })));
     assert.equal(frames.length, sent.length);

@@ -7,7 +7,7 @@ import { placeH323, type OutgoingCallOptions } from '../../src/h323';
 import { silentLogger } from '../../src/log';
 import { IeId, MessageType, causeValue, decodeQ931, findIe } from '../../src/h323/q931/q931';
 import { TpktReader, tpktFrame } from '../../src/h323/q931/tpkt';
-import { assertClean, dissect, tsharkAvailable } from './support/tshark';
+import { assertClean, dissect, requireTshark } from './support/tshark';
 import { startCallServer } from '../../src/h323/call/call-server';
 import { memoryLogger } from './support/memory-log';
 import { TestSink } from './support/test-sink';
@@ -121,7 +121,7 @@ describe('H.323 outgoing call (placeH323)', () => {
   });
 
   it('what we send decodes in tshark (Setup with fastStart and tunnelled TCS/MSD, Release Complete)', function () {
-    if (!tsharkAvailable()) this.skip();
+    requireTshark(this, this.test?.title ?? 'tshark check');
     const reader = new TpktReader();
     const payloads = [...reader.push(Buffer.concat(rawSent))];
     const frames = dissect(payloads.map((q931) => ({ proto: 'tcp' as const, sport: 40000, dport: 1720, payload: tpktFrame(q931) })));

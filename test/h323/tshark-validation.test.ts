@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { perEncode } from '../../src/h323/per';
 import { IeId, MessageType, bearerCapabilityIe, causeIe, encodeQ931, partyNumberIe, userUserIe } from '../../src/h323/q931/q931';
 import { tpktFrame } from '../../src/h323/q931/tpkt';
-import { hasCommand, skipSuite } from './support/env';
 import { writePcap, writeRawPcap } from './support/pcap';
+import { tsharkSuite } from './support/tshark';
 import { sampleMessages, type Sample } from './support/sample-messages';
 
 const TITLE = 'H.323 messages validated by tshark';
@@ -32,8 +32,7 @@ function assertClean(frame: string, name: string): void {
   assert.doesNotMatch(frame, /Malformed|UNKNOWN PER|something unknown here|Expert Info \(Error/i, `${name}: tshark reports an error:\n${frame}`);
 }
 
-if (!hasCommand('tshark', ['-v'])) skipSuite(TITLE, 'tshark (Debian tshark) not installed');
-else {
+if (tsharkSuite(TITLE)) {
   describe(TITLE, function () {
     this.timeout(120_000);
     const dir = mkdtempSync(join(tmpdir(), 'diemcau-tshark-'));

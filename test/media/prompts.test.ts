@@ -10,6 +10,7 @@ import {
 import { generatePrompts, missingPromptTools, PromptToolsMissingError } from '../../src/media/prompts/generate';
 import { collectPin, type CollectPinOptions, type PinPromptEndpoint } from '../../src/calls/steps/collect-pin';
 import { RtpPeer, sdpAudioTarget, type RtpRemote } from '../support/rtp-peer';
+import { skipFor } from '../support/skip';
 import {
   requireStack, startMediaStack, waitFor, type MediaStack,
 } from '../support/stack';
@@ -71,10 +72,7 @@ function voicedSeconds(w: Wav): number {
 
 async function requireTools(ctx: Mocha.Context, what: string): Promise<void> {
   const missing = await missingPromptTools();
-  if (missing.length) {
-    console.log(`skip: ${what}: ${missing.join(' and ')} not found (apt-get install espeak-ng sox)`);
-    ctx.skip();
-  }
+  if (missing.length) skipFor(ctx, what, `${missing.join(' and ')} not found (apt-get install espeak-ng sox)`);
 }
 
 // ---------------------------------------------------------------------------------------------

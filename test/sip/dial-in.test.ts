@@ -10,6 +10,7 @@ import { SiteDirectory } from '../../src/directory/sites';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
+import { skipFor } from '../support/skip';
 import { requireStack, waitFor } from '../support/stack';
 
 type Dialog = Srf.Dialog;
@@ -164,10 +165,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
   });
 
   it('asks a guest who dialled no PIN for it on the keypad, then lets them in', async function () {
-    if (!promptsReady) {
-      console.log('skip: PIN prompt by keypad: espeak-ng or sox not installed (apt-get install espeak-ng sox)');
-      this.skip();
-    }
+    if (!promptsReady) skipFor(this, 'PIN prompt by keypad', 'espeak-ng or sox not installed (apt-get install espeak-ng sox)');
     const a = await RtpPeer.open();
     peers.push(a);
     const dialog = await dial('2004', a, 'Trưởng thôn');

@@ -6,7 +6,7 @@ import { testPostgres } from './hooks';
 
 /** A new, empty database on the test server; every suite gets its own. */
 export async function createTestDatabase(): Promise<string> {
-  const admin = testPostgres().adminUrl;
+  const admin = (await testPostgres()).adminUrl;
   const name = `diemcau_test_${randomBytes(5).toString('hex')}`;
   const c = new Client({ connectionString: admin });
   await c.connect();

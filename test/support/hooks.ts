@@ -1,19 +1,17 @@
 import { startTestPostgres, type TestPostgres } from './postgres';
 
-let pg: TestPostgres | undefined;
+// One PostgreSQL server for the whole run, started by the first suite that asks for a database:
+// suites that need none (unit, PER codec) run on machines without PostgreSQL's server binaries.
+let pg: Promise<TestPostgres> | undefined;
 
-/** Root hooks: one PostgreSQL server for the whole run. */
-export const mochaHooks = {
-  async beforeAll(this: Mocha.Context) {
-    this.timeout(60_000);
-    pg = await startTestPostgres();
-  },
-  async afterAll() {
-    await pg?.stop();
-  },
-};
-
-export function testPostgres(): TestPostgres {
-  if (!pg) throw new Error('the test PostgreSQL server is not running (root hook missing)');
+export function testPostgres(): Promise<TestPostgres> {
+  pg ??= startTestPostgres();
   return pg;
 }
+
+/** Root hooks: stop the server, if a suite started one. */
+export const mochaHooks = {
+  async afterAll() {
+    if (pg) await (await pg).stop();
+  },
+};

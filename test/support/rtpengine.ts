@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'rtpengine-client';
 import { freePort, GiveUp, waitFor } from './stack';
 import { findExecutable } from './executables';
+import { skipFor } from './skip';
 
 /**
  * Starts the real rtpengine daemon (Debian `rtpengine-daemon`, 10.5) for tests: userspace only
@@ -38,12 +39,7 @@ export function findRtpengine(): string | undefined {
 
 /** In a before() hook: the rtpengine binary, or one line and the suite skipped. */
 export function requireRtpengine(ctx: Mocha.Context, what: string): string {
-  const bin = findRtpengine();
-  if (!bin) {
-    console.log(`skip: ${what}: rtpengine not found (install rtpengine-daemon or set RTPENGINE_BIN)`);
-    ctx.skip();
-  }
-  return bin!;
+  return findRtpengine() ?? skipFor(ctx, what, 'rtpengine not found (install rtpengine-daemon or set RTPENGINE_BIN)');
 }
 
 // Last resort when the run dies or a test forgets stop(): mocha runs with --exit, so 'exit' fires;

@@ -6,6 +6,7 @@ import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { freePort } from './stack';
 import { findExecutable } from './executables';
+import { skipFor } from './skip';
 
 /**
  * Runs sipp (Debian `sip-tester`, 3.6.1) as a SIP test peer: UAC scenarios against the bridge, UAS
@@ -82,12 +83,7 @@ export function findSipp(): string | undefined {
 
 /** In a before() hook: the sipp binary, or one line and the suite skipped. */
 export function requireSipp(ctx: Mocha.Context, what: string): string {
-  const bin = findSipp();
-  if (!bin) {
-    console.log(`skip: ${what}: sipp not found (install sip-tester or set SIPP_BIN)`);
-    ctx.skip();
-  }
-  return bin!;
+  return findSipp() ?? skipFor(ctx, what, 'sipp not found (install sip-tester or set SIPP_BIN)');
 }
 
 /** The scenario directory, from either dist/test/support (compiled) or test/support (tsx). */

@@ -11,6 +11,7 @@ import Mrf from 'drachtio-fsmrf';
 import SrfClass from 'drachtio-srf';
 import type Srf from 'drachtio-srf';
 import { findExecutable } from './executables';
+import { skipFor } from './skip';
 
 /**
  * Starts the real drachtio-server and FreeSWITCH, with the project's own configuration
@@ -39,8 +40,8 @@ export function findBinary(envVar: StackBinaryEnv, name: string): string | undef
 }
 
 /**
- * In a before() hook: returns the binaries, or prints one line and skips the suite, so machines
- * without the servers still run everything else.
+ * In a before() hook: returns the binaries, or prints one line and skips the suite (fails it under
+ * DIEMCAU_NO_SKIP=1), so machines without the servers still run everything else.
  */
 export function requireStack(ctx: Mocha.Context, what: string): Record<StackServer, string>;
 export function requireStack<S extends StackServer>(ctx: Mocha.Context, what: string, needs: readonly S[]): Record<S, string>;
@@ -59,8 +60,7 @@ export function requireStack(
   if (missing.length) {
     const labels = missing.map((s) => SERVERS[s].label).join(' and ');
     const envs = missing.map((s) => SERVERS[s].env).join(', ');
-    console.log(`skip: ${what}: ${labels} not found (set ${envs})`);
-    ctx.skip();
+    skipFor(ctx, what, `${labels} not found (set ${envs})`);
   }
   return found;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { skipFor } from '../support/skip';
 import {
   challengeHeader,
   digestHa1,
@@ -69,7 +70,7 @@ describe('sip-auth', () => {
       } catch {
         python = false;
       }
-      if (!python) this.skip();
+      if (!python) skipFor(this, 'digest against Python hashlib', 'python3 not found');
 
       const printable = (n: number): string =>
         Array.from(randomBytes(n), (b) => String.fromCharCode(0x21 + (b % 94)))

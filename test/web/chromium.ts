@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { skipFor } from '../support/skip';
 
 /** Debian's Chromium; never a downloaded browser. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -19,8 +20,5 @@ export const OUT = join(process.cwd(), 'test-output', 'web');
 
 /** In a before() hook: skips the suite with one line when Chromium is missing. */
 export function requireChromium(ctx: Mocha.Context, what: string): void {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`skip: ${what}: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
-    ctx.skip();
-  }
+  if (!existsSync(CHROMIUM)) skipFor(ctx, what, `no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
 }

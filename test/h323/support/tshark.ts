@@ -8,10 +8,23 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { skipFor, skipSuite } from '../../support/skip';
 import { hasCommand } from './env';
 import { writePcap, writeRawPcap } from './pcap';
 
-export const tsharkAvailable = (): boolean => hasCommand('tshark', ['-v']);
+const TSHARK_MISSING = 'tshark (Debian tshark) not installed';
+
+/** In a test: go on only where tshark runs (one skip line otherwise). */
+export function requireTshark(ctx: Mocha.Context, what: string): void {
+  if (!hasCommand('tshark', ['-v'])) skipFor(ctx, what, TSHARK_MISSING);
+}
+
+/** At load time: declare `title` as one skipped test where tshark does not run; true when it does. */
+export function tsharkSuite(title: string): boolean {
+  if (hasCommand('tshark', ['-v'])) return true;
+  skipSuite(title, TSHARK_MISSING);
+  return false;
+}
 
 export interface WirePacket { readonly proto: 'udp' | 'tcp'; readonly sport: number; readonly dport: number; readonly payload: Uint8Array }
 
