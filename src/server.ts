@@ -3,7 +3,7 @@ import { apiAuthLimiter, openContext, version } from './app-context';
 import type { Config } from './config/env';
 import { createApp } from './api/app';
 import { joinPinLimiter } from './api/join';
-import type { DependencyState } from './api/deps';
+import type { DependencyState } from './observability/dependency-state';
 import type { Logger } from './log';
 import { startH323Gateway } from './calls/h323-gateway';
 import { SipService } from './calls/sip/sip-service';

@@ -9,9 +9,8 @@ import type { LiveControl } from '../calls/live-control';
 import type { MeetingBook } from '../meetings/meeting-book';
 import type { MeetingEvents } from '../meetings/meeting-events';
 import type { JoinDeps } from './join/routes';
+import type { DependencyState } from '../observability/dependency-state';
 import type { Metrics } from '../observability/metrics';
-
-export type DependencyState = 'up' | 'down' | 'connecting' | 'not configured';
 
 /** What the HTTP layer needs from the rest of the application. */
 export interface ApiDeps {

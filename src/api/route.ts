@@ -2,11 +2,9 @@ import type { Context } from 'koa';
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Permission } from '../access/permissions';
-import type { Actor } from '../audit/audit';
-import type { Role } from '../access/api-key.entity';
 import { ValidationError, type FieldError } from '../errors';
 import { readBody, type BodyFormat } from './body';
-import { authorize, type Authenticator } from './middleware/auth';
+import { authorize, type Authenticator, type Caller } from './middleware/auth';
 
 /**
  * One declaration per endpoint serves three purposes: the Koa route, request validation, and the
@@ -20,11 +18,6 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** Defaults to application/json when a schema is given. */
   contentType?: string;
-}
-
-export interface Caller {
-  actor: Actor;
-  role: Role;
 }
 
 export interface RouteInput<P, Q, B> {

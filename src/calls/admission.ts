@@ -1,4 +1,4 @@
-import type { Meeting } from '../meetings/meeting.entity';
+import type { RoomBookings } from '../meetings/room-bookings';
 
 /**
  * Who gets into which room, decided without I/O. The SIP layer gathers the facts (the meeting for
@@ -26,15 +26,6 @@ export interface Admission {
   pin: 'none' | 'ok' | 'collect';
 }
 
-/** The meetings of a room around `now`, as the database finds them. */
-export interface RoomBookings {
-  /** Scheduled or live, with `now` inside [startsAt - openBefore, endsAt), with its invited site ids. */
-  current: { meeting: Meeting; invited: ReadonlySet<string> } | null;
-  /** The next scheduled one after that. */
-  next: Meeting | null;
-  /** The most recent one that is over (ended, cancelled, or past its end). */
-  previous: Meeting | null;
-}
 
 export interface Caller {
   /** Directory site, identified by digest credentials or source network. */

@@ -9,7 +9,7 @@ import { cancelledResult } from './dial-out/cancel';
 import { classify } from './dial-out/retry-policy';
 import { offerAddresses, sdpFor } from './h323-sdp';
 import { relayKeyframes } from './keyframes';
-import type { DialResult, DialTarget } from './sip/outbound-call';
+import type { DialResult, DialTarget } from './dial-out/dial';
 import { dialMedia } from './steps/dial-media';
 import { joinAnswered } from './steps/join-answered';
 

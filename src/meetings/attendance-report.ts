@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { isUuid } from '../directory/sites';
 import { NotFoundError } from '../errors';
+import type { DialOutcome } from './dial-attempts';
 import { computeAttendance, presence, type Presence, type TimeWindow } from './attendance';
 import { MeetingEntity, type Meeting, type MeetingStatus } from './meeting.entity';
 import type { SiteRef } from './meeting-book';
@@ -18,8 +19,6 @@ import { HEARTBEAT_MS } from './participations';
  * report says the same before and after that restart.
  */
 export const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
-
-export type DialOutcome = 'answered' | 'busy' | 'no-answer' | 'unreachable' | 'rejected' | 'media-mismatch' | 'cancelled' | 'failed';
 
 export interface DialAttempt {
   attempt: number;

@@ -1,6 +1,15 @@
 import type { DataSource } from 'typeorm';
-import type { RoomBookings } from '../calls/admission';
 import { MeetingEntity, type Meeting } from './meeting.entity';
+
+/** The meetings of a room around `now`, as the database finds them. */
+export interface RoomBookings {
+  /** Scheduled or live, with `now` inside [startsAt - openBefore, endsAt), with its invited site ids. */
+  current: { meeting: Meeting; invited: ReadonlySet<string> } | null;
+  /** The next scheduled one after that. */
+  next: Meeting | null;
+  /** The most recent one that is over (ended, cancelled, or past its end). */
+  previous: Meeting | null;
+}
 
 /**
  * The meetings of one room around `now`: the one open now (joinable from `openBeforeMs` before its

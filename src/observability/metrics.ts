@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import type { DependencyState } from '../api/deps';
+import type { DependencyState } from './dependency-state';
 import type { MeetingEvents } from '../meetings/meeting-events';
 
 /** What the live call state can tell the metrics at scrape time. */

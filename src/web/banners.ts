@@ -3,15 +3,13 @@ import { JoinApiError } from './api';
 import type { MediaProblem } from './devices';
 import { formatMoment } from './format';
 import type { MessageKey } from './i18n';
+import type { JoinMode } from './site-login';
 import type { BannerModel } from './view';
 
 /**
  * What the page says about the room, the API's refusals and the bridge's SIP answers: pure
  * mappings from facts to messages, kept out of the controller (page.ts).
  */
-
-/** Who the page joins as: a guest (name, PIN, join token) or a directory site (SIP credentials). */
-export type JoinMode = 'guest' | 'site';
 
 /** The room's own state, before anyone presses Join; null when there is nothing to say. */
 export function bannerForInfo(info: JoinInfo, mode: JoinMode): BannerModel | null {

@@ -1,11 +1,11 @@
 import type { JoinInfo, JoinTokenRequest } from '../api/join/contract';
 import { fetchJoinInfo, JoinApiError, requestJoinTicket } from './api';
-import { bannerForInfo, bannerForRefusal, bannerForSipStatus, mediaProblemKey, type JoinMode } from './banners';
+import { bannerForInfo, bannerForRefusal, bannerForSipStatus, mediaProblemKey } from './banners';
 import { LocalMedia, type DeviceChoice } from './devices';
 import type { Language, MessageKey } from './i18n';
 import { backoffSeconds, Countdown } from './reconnect';
 import { SipCall, type CallEnd, type CallPlan, type PacketCounts } from './sip-call';
-import { checkSiteLogin, rememberMode, rememberUsername, storedMode, storedUsername } from './site-login';
+import { checkSiteLogin, rememberMode, rememberUsername, storedMode, storedUsername, type JoinMode } from './site-login';
 import { JoinView, type BannerModel, type Field, type Screen } from './view';
 
 /**

@@ -1,4 +1,3 @@
-import type { JoinMode } from './banners';
 import type { MessageKey } from './i18n';
 
 /**
@@ -6,6 +5,9 @@ import type { MessageKey } from './i18n';
  * The mode and the username are remembered on this computer (a commune's laptop signs in as the
  * same site every time); the password never is — it lives in the form and in the call only.
  */
+
+/** Who the page joins as: a guest (name, PIN, join token) or a directory site (SIP credentials). */
+export type JoinMode = 'guest' | 'site';
 
 const MODE_KEY = 'diemcau.mode';
 const USERNAME_KEY = 'diemcau.siteUser';

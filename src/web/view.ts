@@ -1,8 +1,8 @@
 import type { JoinInfo } from '../api/join/contract';
-import type { JoinMode } from './banners';
 import type { DeviceLists } from './devices';
 import { formatDate, formatMoment, formatTime } from './format';
 import { isMessageKey, translate, type Language, type MessageKey, type Params } from './i18n';
+import type { JoinMode } from './site-login';
 
 /**
  * The page's DOM, and nothing else: the controller (page.ts) decides, this file draws. Every text

@@ -5,7 +5,7 @@ import { CallRegistry } from '../../src/calls/call-registry';
 import { cancelledResult } from '../../src/calls/dial-out/cancel';
 import { Dialer } from '../../src/calls/dial-out/dialer';
 import { defaultRetryPolicy, scalePolicy } from '../../src/calls/dial-out/retry-policy';
-import type { DialResult, DialTarget } from '../../src/calls/sip/outbound-call';
+import type { DialResult, DialTarget } from '../../src/calls/dial-out/dial';
 import { Registrations } from '../../src/directory/registrations';
 import { SiteDirectory } from '../../src/directory/sites';
 import { silentLogger } from '../../src/log';

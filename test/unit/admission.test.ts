@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { decideAdmission, type AdmissionPolicy, type RoomBookings } from '../../src/calls/admission';
+import { decideAdmission, type AdmissionPolicy } from '../../src/calls/admission';
+import type { RoomBookings } from '../../src/meetings/room-bookings';
 import { parseDialledRoom } from '../../src/calls/dialled-room';
 import { isScanner } from '../../src/calls/scanners';
 import type { Meeting } from '../../src/meetings/meeting.entity';

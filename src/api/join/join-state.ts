@@ -1,4 +1,4 @@
-import type { RoomBookings } from '../../calls/admission';
+import type { RoomBookings } from '../../meetings/room-bookings';
 import type { Meeting } from '../../meetings/meeting.entity';
 import type { JoinStatus } from './contract';
 

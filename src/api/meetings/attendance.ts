@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { meetingStatuses } from '../../meetings/meeting.entity';
+import { DIAL_OUTCOMES } from '../../meetings/dial-attempts';
 import { attendanceReport, type AttendanceReport, type Attendee, type SiteAttendance } from '../../meetings/attendance-report';
 import { authProblems, iso, problems } from '../common';
 import type { ApiDeps } from '../deps';
@@ -32,7 +33,7 @@ const dialAttemptOut = z.object({
   target: z.string(),
   startedAt: datetime,
   endedAt: datetime.nullable(),
-  outcome: z.enum(['answered', 'busy', 'no-answer', 'unreachable', 'rejected', 'media-mismatch', 'cancelled', 'failed']).nullable(),
+  outcome: z.enum(DIAL_OUTCOMES).nullable(),
   sipStatus: z.number().int().nullable(),
 });
 

@@ -3,7 +3,8 @@ import { meetingCreateSchema, meetingListQuerySchema, meetingUpdateSchema } from
 import type { MeetingView } from '../../meetings/meeting-book';
 import { authProblems, pageOf, problems, writeProblems } from '../common';
 import type { ApiDeps } from '../deps';
-import { route, uuidParams, type Caller } from '../route';
+import type { Caller } from '../middleware/auth';
+import { route, uuidParams } from '../route';
 import { meetingOut, presentMeeting } from './meeting.presenter';
 
 export function meetingRoutes({ meetings, sipDomain }: ApiDeps) {

@@ -3,7 +3,14 @@ import type { ApiKey } from '../../access/api-key.entity';
 import type { FailureLimiter } from '../../access/failure-limiter';
 import { allows, type Permission } from '../../access/permissions';
 import { HttpProblem } from '../problem';
-import type { Caller } from '../route';
+import type { Role } from '../../access/api-key.entity';
+import type { Actor } from '../../audit/audit';
+
+/** Who made an authenticated request. */
+export interface Caller {
+  actor: Actor;
+  role: Role;
+}
 
 export interface Authenticator {
   keys: { verify(token: string): Promise<ApiKey | null> };

@@ -4,7 +4,8 @@ import { siteStatus } from '../../directory/site-status';
 import { siteCreateSchema, siteListQuerySchema, siteUpdateSchema } from '../../directory/site.schema';
 import type { ApiDeps } from '../deps';
 import { authProblems, pageOf, problems, writeProblems } from '../common';
-import { route, uuidParams, type Caller } from '../route';
+import type { Caller } from '../middleware/auth';
+import { route, uuidParams } from '../route';
 import { presentSite, siteOut } from './site.presenter';
 
 const importReport = z

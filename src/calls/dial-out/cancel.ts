@@ -1,5 +1,5 @@
 import type { EndReason } from '../../meetings/participations';
-import type { DialResult } from '../sip/outbound-call';
+import type { DialResult } from '../dial-out/dial';
 
 /**
  * Why the dialer calls its attempts off, passed as the abort reason of their signal: the meeting

@@ -3,9 +3,10 @@ import type { Registrations } from '../../directory/registrations';
 import { SiteEntity } from '../../directory/site.entity';
 import type { Logger } from '../../log';
 import type { Meeting } from '../../meetings/meeting.entity';
+import { DialAttempts } from '../../meetings/dial-attempts';
 import type { MeetingEvents } from '../../meetings/meeting-events';
 import type { CallRegistry } from '../call-registry';
-import type { DialResult, DialTarget } from '../sip/outbound-call';
+import type { DialResult, Placer } from './dial';
 import { cancelledResult, type DialCancelReason } from './cancel';
 import { nextDelay, type RetryPolicy } from './retry-policy';
 
@@ -22,7 +23,7 @@ export interface DialerDeps {
   calls: CallRegistry;
   registrations: Registrations;
   events: MeetingEvents;
-  place: (target: DialTarget, room: number) => Promise<DialResult>;
+  place: Placer;
   log: Logger;
 }
 
@@ -52,12 +53,16 @@ export class Dialer {
   #closed = false;
 
   /** Dials an H.323 site (the gateway resolves its address); unset: H.323 sites cannot be dialled. */
-  #placeH323: DialerDeps['place'] | undefined;
+  #placeH323: Placer | undefined;
 
-  constructor(private readonly deps: DialerDeps, private readonly options: DialerOptions) {}
+  readonly #attempts: DialAttempts;
+
+  constructor(private readonly deps: DialerDeps, private readonly options: DialerOptions) {
+    this.#attempts = new DialAttempts(deps.ds);
+  }
 
   /** The H.323 gateway starts after the SIP service (it needs its media and calls): it plugs in here. */
-  useH323(place: DialerDeps['place'] | undefined): void {
+  useH323(place: Placer | undefined): void {
     this.#placeH323 = place;
   }
 
@@ -159,10 +164,7 @@ export class Dialer {
     const h323 = site.protocol === 'h323' ? this.#placeH323 : undefined;
     // An H.323 site's address is the gateway's to resolve (registration or directory); this names it for the record.
     const uri = h323 ? `h323:${site.h323Alias ?? ''}${site.h323Address ? `@${site.h323Address}` : ''}` : binding?.contact ?? (site.protocol === 'sip' ? site.sipUri : null);
-    const [row] = (await this.deps.ds.query(
-      `INSERT INTO dial_attempt (meeting_id, site_id, target, attempt) VALUES ($1, $2, $3, $4) RETURNING id`,
-      [meeting.id, siteId, uri ?? '(none)', attempt],
-    )) as { id: string }[];
+    const attemptId = await this.#attempts.open({ meetingId: meeting.id, siteId, target: uri ?? '(none)', attempt });
     this.deps.events.publish(meeting.id, { type: 'dial.attempt', siteId, attempt, target: uri ?? '' });
 
     let result: DialResult;
@@ -183,10 +185,7 @@ export class Dialer {
     const retryIn = uri && !gone() && !this.deps.calls.siteCall(meeting.id, siteId) ? nextDelay(this.options.policy, result.outcome, attempt) : null;
     // The placer knows where it really dialled (an H.323 registration beats the directory address).
     const target = result.target ?? uri;
-    await this.deps.ds.query(
-      `UPDATE dial_attempt SET ended_at = now(), outcome = $2, sip_status = $3, call_id = $4, detail = $5, target = COALESCE($6, target) WHERE id = $1`,
-      [row!.id, result.outcome, result.status, result.callId, result.detail, target],
-    );
+    await this.#attempts.finish(attemptId, { ...result, target });
     this.deps.events.publish(meeting.id, { type: 'dial.outcome', siteId, attempt, outcome: result.outcome, sipStatus: result.status, retryInMs: retryIn, target: target ?? '' });
     log.info({ outcome: result.outcome, status: result.status, retryInMs: retryIn, ...(target !== uri && { target }) }, 'dial attempt over');
     if (retryIn === null) {

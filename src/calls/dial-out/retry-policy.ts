@@ -3,7 +3,7 @@
  * tested with plain numbers.
  */
 
-export type DialOutcome = 'answered' | 'busy' | 'no-answer' | 'unreachable' | 'rejected' | 'media-mismatch' | 'cancelled' | 'failed';
+import type { DialOutcome } from '../../meetings/dial-attempts';
 
 /**
  * Maps the end of an INVITE (final status, or none for a timeout or transport error) to an outcome.

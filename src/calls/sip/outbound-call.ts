@@ -3,35 +3,12 @@ import type { MediaServerPool } from '../../media/freeswitch/media-servers';
 import type { Participations } from '../../meetings/participations';
 import type { CallRegistry } from '../call-registry';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
-import { classify, type DialOutcome } from '../dial-out/retry-policy';
+import type { DialResult, DialTarget } from '../dial-out/dial';
+import { classify } from '../dial-out/retry-policy';
 import { dialMedia } from '../steps/dial-media';
 import { relaySipKeyframes } from '../keyframes';
 import { joinAnswered } from '../steps/join-answered';
 import type { SentRequest, SipDialog, SrfApp } from './srf-types';
-
-export interface DialTarget {
-  meetingId: string;
-  siteId: string | null;
-  name: string;
-  /** SIP URI to call: the site's registered contact or its directory address. */
-  uri: string;
-  moderator: boolean;
-  muted: boolean;
-  /**
-   * Calls the attempt off (the dialer aborts it when the meeting ends or the bridge stops): a
-   * ringing site is cancelled, one that answers after it is hung up instead of joining.
-   */
-  signal?: AbortSignal;
-}
-
-export interface DialResult {
-  outcome: DialOutcome;
-  status: number | null;
-  callId: string | null;
-  detail: string | null;
-  /** Where the attempt really went, when the placer resolved it itself (H.323: `h323:<alias>@<ip>:<port>`). */
-  target?: string;
-}
 
 export interface OutboundDeps {
   srf: SrfApp;

@@ -1,5 +1,5 @@
 import Srf from 'drachtio-srf';
-import type { DependencyState } from '../../api/deps';
+import type { DependencyState } from '../../observability/dependency-state';
 import type { Logger } from '../../log';
 import type { SrfApp } from './srf-types';
 

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { FailureLimiter } from '../../access/failure-limiter';
-import type { DependencyState } from '../../api/deps';
+import type { DependencyState } from '../../observability/dependency-state';
 import type { Config } from '../../config/env';
 import { Registrations } from '../../directory/registrations';
 import type { Logger } from '../../log';

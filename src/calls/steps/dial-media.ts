@@ -1,7 +1,7 @@
 import type Mrf from 'drachtio-fsmrf';
 import type { MediaLease, MediaServerPool } from '../../media/freeswitch/media-servers';
 import type { CallRegistry } from '../call-registry';
-import type { DialResult } from '../sip/outbound-call';
+import type { DialResult } from '../dial-out/dial';
 
 /**
  * The start of every dial-out: a lease on the meeting's media server and a FreeSWITCH endpoint

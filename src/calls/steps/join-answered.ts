@@ -2,7 +2,7 @@ import type Mrf from 'drachtio-fsmrf';
 import type { Participations } from '../../meetings/participations';
 import type { Call } from '../call';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
-import type { DialResult } from '../sip/outbound-call';
+import type { DialResult } from '../dial-out/dial';
 import { joinMeeting } from './join-meeting';
 
 /**

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import Mrf from 'drachtio-fsmrf';
-import type { DependencyState } from '../../api/deps';
+import type { DependencyState } from '../../observability/dependency-state';
 import type { Logger } from '../../log';
 
 export interface FreeswitchServer {
