@@ -75,10 +75,10 @@ async function main(): Promise<void> {
       results.set('diemcau', await rampCalls({ name: 'diemcau', target: bridge.target, service: '2001', pids, channels }, opts, log));
       // After an overload some calls were never ACKed by sipp: give the bridge time to notice (ACK timeout).
       const open = async () => (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE left_at IS NULL`))[0].n as number;
-      const settled = await waitFor('open participations to close', async () => ((await open()) === 0 && bridge.sip.calls.all().length === 0 ? true : undefined), 60_000, 500)
+      const settled = await waitFor('open participations to close', async () => ((await open()) === 0 && bridge.calls.engine.calls.all().length === 0 ? true : undefined), 60_000, 500)
         .then(() => true, () => false);
       const [row] = await bridge.ds.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE left_at IS NULL)::int AS open FROM participation`);
-      log(`  diemcau: ${row.n} participations recorded; ${settled ? 'all closed' : `${row.open} STILL OPEN after 60 s, ${bridge.sip.calls.all().length} calls in the registry, ${await channels()} FreeSWITCH channels`}`);
+      log(`  diemcau: ${row.n} participations recorded; ${settled ? 'all closed' : `${row.open} STILL OPEN after 60 s, ${bridge.calls.engine.calls.all().length} calls in the registry, ${await channels()} FreeSWITCH channels`}`);
     }
   } finally {
     await down.run();

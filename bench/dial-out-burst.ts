@@ -38,11 +38,11 @@ async function burst(bridge: TestBridge, book: MeetingBook, n: number, concurren
     { title: `Burst ${n}`, roomNumber: 2100 + k, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 2 * hour).toISOString(), invitedSites: Array.from({ length: n }, (_, i) => `bench-${i + 1}`), dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' },
     cliActor,
   );
-  const joinedNow = () => bridge.sip.calls.inMeeting(meeting.id).filter((c) => c.participationId).length;
+  const joinedNow = () => bridge.calls.engine.calls.inMeeting(meeting.id).filter((c) => c.participationId).length;
   const meter = new CpuMeter(pids);
   meter.begin();
   const t0 = performance.now();
-  await bridge.sip.lifecycle.live(meeting);
+  await bridge.calls.lifecycle.live(meeting);
   let first = NaN;
   let half = NaN;
   let all: number | undefined;
@@ -61,7 +61,7 @@ async function burst(bridge: TestBridge, book: MeetingBook, n: number, concurren
   const rows: { outcome: string | null; n: number }[] = await bridge.ds.query(
     `SELECT outcome, count(*)::int AS n FROM dial_attempt WHERE meeting_id = $1 GROUP BY outcome ORDER BY outcome`, [meeting.id]);
   const outcomes = rows.map((r) => `${r.outcome ?? 'in progress'} ${r.n}`).join(', ');
-  await bridge.sip.lifecycle.ended(meeting);
+  await bridge.calls.lifecycle.ended(meeting);
   await waitFor('every channel hung up', async () => ((await bridge.channels()) === 0 ? true : undefined), 60_000, 250).catch((e: Error) => console.log(`  ${e.message}`));
   return { n, concurrency, joined, first, half, all, fsMembers: Number(/\d+/.exec(list)?.[0] ?? NaN), outcomes, cpu };
 }

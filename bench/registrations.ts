@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       };
       results.set('diemcau', await rampRegisters({ name: 'diemcau', target: bridge.target, domain: BRIDGE_DOMAIN, csvRows, pids }, opts, log));
       const [row] = await bridge.ds.query(`SELECT count(*)::int AS n, count(DISTINCT site_id)::int AS sites FROM registration`);
-      log(`  diemcau: ${row.n} bindings for ${row.sites} sites; 127.0.0.1 ${bridge.sip.auth.blocked('127.0.0.1') ? 'IS BLOCKED by the failure limiter' : 'not blocked'}`);
+      log(`  diemcau: ${row.n} bindings for ${row.sites} sites; 127.0.0.1 ${bridge.calls.sip.auth.blocked('127.0.0.1') ? 'IS BLOCKED by the failure limiter' : 'not blocked'}`);
     }
   } finally {
     await down.run();

@@ -5,8 +5,7 @@ import { createApp } from './api/app';
 import { joinPinLimiter } from './api/join';
 import type { DependencyState } from './observability/dependency-state';
 import type { Logger } from './log';
-import { startH323Gateway } from './calls/h323-gateway';
-import { SipService } from './calls/sip/sip-service';
+import { startCalls } from './calls/start-calls';
 import { collectPin } from './calls/steps/collect-pin';
 import { MeetingEvents } from './meetings/meeting-events';
 import { meetingOperations, noMediaLifecycle } from './meetings/operations';
@@ -27,21 +26,15 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   const ctx = await openContext(config, log, { migrate: true });
   const events = new MeetingEvents();
   const metrics = new Metrics(ctx.ds, events);
-  const sip = config.sip.drachtio
-    ? new SipService(
-        ctx.ds,
-        config,
-        config.sip.drachtio,
-        log,
-        (endpoint, meeting, signal) => collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '', signal }),
-        events,
-        { countSetup: (status) => metrics.callSetups.inc({ status: String(status) }) },
-      )
+  const calls = config.sip.drachtio
+    ? await startCalls(ctx.ds, config, config.sip.drachtio, events, log, {
+        collectPin: (endpoint, meeting, signal) =>
+          collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '', signal }),
+        countSetup: (status) => metrics.callSetups.inc({ status: String(status) }),
+      })
     : null;
-  if (sip) metrics.observe(sip);
-  await sip?.start();
-  const h323 = config.h323 && sip ? await startH323Gateway(ctx.ds, config.h323, config, sip, log) : null;
-  const lifecycle = sip?.lifecycle ?? noMediaLifecycle;
+  if (calls) metrics.observe(calls.engine);
+  const lifecycle = calls?.lifecycle ?? noMediaLifecycle;
   const scheduler = new Scheduler(ctx.ds, lifecycle, events, { ...config.schedule, tickMs: 5000 }, log.child({ component: 'scheduler' }));
   scheduler.start();
   const webhooks = config.webhook ? new WebhookSender(events, config.webhook, log.child({ component: 'webhooks' })) : null;
@@ -54,7 +47,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     } catch {
       database = 'down';
     }
-    return { database, ...(sip ? sip.states() : { 'drachtio-server': 'not configured' }) };
+    return { database, ...(calls ? calls.states() : { 'drachtio-server': 'not configured' }) };
   };
   const app = createApp(
     {
@@ -78,7 +71,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       },
       events,
       metrics,
-      live: sip ? { control: sip.live, dialer: sip.dialer } : null,
+      live: calls ? { control: calls.engine.live, dialer: calls.dialer } : null,
       ...meetingOperations(ctx.meetings, lifecycle, events, scheduler),
     },
     version,
@@ -97,7 +90,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       log.info({ signal }, 'shutting down: no new calls; live meetings stay up in FreeSWITCH for the next start');
       process.off('SIGTERM', stop).off('SIGINT', stop);
       shuttingDown = true;
-      sip?.stopAccepting();
+      calls?.stopAccepting();
       server.close(() => resolve());
       server.closeIdleConnections();
       // Event streams never end by themselves: give requests a moment to finish, then cut the rest.
@@ -106,11 +99,10 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     process.on('SIGTERM', stop).on('SIGINT', stop);
   });
   // INVITEs already on their way still reach us and get their 503 before drachtio loses us.
-  if (sip) await new Promise((r) => setTimeout(r, SIP_DRAIN_MS));
+  if (calls) await new Promise((r) => setTimeout(r, SIP_DRAIN_MS));
   await scheduler.stop();
   webhooks?.close();
-  await h323?.close();
-  await sip?.stop('leave-running');
+  await calls?.stop('leave-running');
   await ctx.close();
   log.info('stopped');
 }

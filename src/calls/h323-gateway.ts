@@ -3,30 +3,39 @@ import type { Config } from '../config/env';
 import { siteAliasDirectory } from '../directory/h323-directory';
 import { startCallServer, startGatekeeper, type Gatekeeper, type H323CallServer } from '../h323';
 import type { Logger } from '../log';
+import type { Placer } from './dial-out/dial';
+import type { CallEngine } from './engine';
 import { placeH323Call } from './h323-dial';
 import { H323Sink } from './h323-sink';
-import type { SipService } from './sip/sip-service';
 
 export interface H323Gateway {
   gatekeeper: Gatekeeper;
   callServer: H323CallServer;
+  /** Calls an H.323 site into its meeting (the dialer's H.323 placer). */
+  place: Placer;
   close(): Promise<void>;
 }
 
 /**
  * H.323 room systems into the same meetings: a RAS gatekeeper over the site directory and a call
- * server whose calls join conferences through the SIP service's media servers and call registry.
+ * server whose calls join conferences through the call engine, like SIP callers.
  */
-export async function startH323Gateway(ds: DataSource, h323: NonNullable<Config['h323']>, config: Config, sip: SipService, log: Logger): Promise<H323Gateway> {
+export async function startH323Gateway(
+  ds: DataSource,
+  h323: NonNullable<Config['h323']>,
+  engine: CallEngine,
+  options: { ringTimeoutMs: number },
+  log: Logger,
+): Promise<H323Gateway> {
   let callServer: H323CallServer | undefined;
   let gatekeeper: Gatekeeper | undefined;
   const sink = new H323Sink({
     ds,
-    calls: sip.calls,
-    media: sip.media,
-    participations: sip.participations,
-    policy: { ...config.admission, timeZone: config.timeZone },
-    conferenceProfile: config.media.conferenceProfile,
+    calls: engine.calls,
+    media: engine.media,
+    participations: engine.participations,
+    policy: engine.policy,
+    conferenceProfile: engine.conferenceProfile,
     log,
     release: (callId, why) => void callServer?.release(callId, why),
     requestKeyframe: (callId) => void callServer?.requestKeyframe(callId),
@@ -44,14 +53,21 @@ export async function startH323Gateway(ds: DataSource, h323: NonNullable<Config[
   log.info({ callSignalling: callServer.address(), ras: gatekeeper.address() }, 'H.323 gateway listening');
   const gk = gatekeeper;
   const cs = callServer;
-  sip.dialer.useH323((target, room) =>
-    placeH323Call({ ds, gatekeeper: gk, media: sip.media, calls: sip.calls, participations: sip.participations, conferenceProfile: config.media.conferenceProfile, ringTimeoutMs: config.dialOut.ringTimeoutMs, log }, target, room),
-  );
+  const dial = {
+    ds,
+    gatekeeper: gk,
+    media: engine.media,
+    calls: engine.calls,
+    participations: engine.participations,
+    conferenceProfile: engine.conferenceProfile,
+    ringTimeoutMs: options.ringTimeoutMs,
+    log,
+  };
   return {
     gatekeeper: gk,
     callServer: cs,
+    place: (target, room) => placeH323Call(dial, target, room),
     async close() {
-      sip.dialer.useH323(undefined);
       await gk.close();
       await cs.close();
     },

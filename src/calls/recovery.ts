@@ -1,12 +1,8 @@
-import type { DataSource } from 'typeorm';
 import type { Logger } from '../log';
 import type { MediaServerPool } from '../media/freeswitch/media-servers';
 import { conferenceCommands, parseMemberList } from '../media/freeswitch/conference';
-import type { NewParticipation, Participations } from '../meetings/participations';
+import type { Participations } from '../meetings/participations';
 import type { CallRegistry } from './call-registry';
-
-/** An open participation as recovery reads it. */
-type OpenRow = Omit<NewParticipation, 'mediaServer'> & { id: string; joinedAt: Date };
 
 /**
  * After a restart: the calls the previous process left on `serverId` are still in their FreeSWITCH
@@ -16,17 +12,11 @@ type OpenRow = Omit<NewParticipation, 'mediaServer'> & { id: string; joinedAt: D
  */
 export async function recoverServer(
   serverId: string,
-  deps: { ds: DataSource; media: MediaServerPool; calls: CallRegistry; participations: Participations; log: Logger },
+  deps: { media: MediaServerPool; calls: CallRegistry; participations: Participations; log: Logger },
 ): Promise<{ adopted: number; closed: number }> {
   const ms = deps.media.server(serverId);
   if (!ms) return { adopted: 0, closed: 0 };
-  const rows = (await deps.ds.query(
-    `SELECT id, meeting_id AS "meetingId", site_id AS "siteId", display_name AS "displayName", call_id AS "callId",
-            source, protocol, direction, moderator, member_id AS "memberId", joined_at AS "joinedAt",
-            audio_codec AS "audioCodec", video_codec AS "videoCodec"
-       FROM participation WHERE left_at IS NULL AND media_server = $1`,
-    [serverId],
-  )) as OpenRow[];
+  const rows = await deps.participations.openOn(serverId);
   let adopted = 0;
   let closed = 0;
   const byMeeting = groupBy(rows.filter((r) => !deps.calls.get(r.callId)), (r) => r.meetingId);

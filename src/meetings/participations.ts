@@ -24,6 +24,9 @@ export interface NewParticipation {
   memberId: number | null;
 }
 
+/** A participation still open, as a restart finds it. */
+export type OpenParticipation = Omit<NewParticipation, 'mediaServer'> & { id: string; joinedAt: Date };
+
 /** How often open participations are marked as still alive. */
 export const HEARTBEAT_MS = 30_000;
 
@@ -75,5 +78,16 @@ export class Participations {
       [keepOn],
     )) as { n: number }[];
     return row!.n;
+  }
+
+  /** The participations still open on one media server (what a restart may take over). */
+  async openOn(mediaServer: string): Promise<OpenParticipation[]> {
+    return this.ds.query(
+      `SELECT id, meeting_id AS "meetingId", site_id AS "siteId", display_name AS "displayName", call_id AS "callId",
+              source, protocol, direction, moderator, member_id AS "memberId", joined_at AS "joinedAt",
+              audio_codec AS "audioCodec", video_codec AS "videoCodec"
+         FROM participation WHERE left_at IS NULL AND media_server = $1`,
+      [mediaServer],
+    );
   }
 }

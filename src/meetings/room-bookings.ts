@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { Invitations } from './invitations';
 import { MeetingEntity, type Meeting } from './meeting.entity';
 
 /** The meetings of a room around `now`, as the database finds them. */
@@ -25,8 +26,8 @@ export async function findRoomBookings(ds: DataSource, room: number, now: Date, 
     .orderBy('m.starts_at')
     .getOne();
   if (currentRow) {
-    const invited: { site_id: string }[] = await ds.query(`SELECT site_id FROM meeting_site WHERE meeting_id = $1`, [currentRow.id]);
-    return { current: { meeting: currentRow, invited: new Set(invited.map((r) => r.site_id)) }, next: null, previous: null };
+    const invited = await new Invitations(ds).siteIds(currentRow.id);
+    return { current: { meeting: currentRow, invited: new Set(invited) }, next: null, previous: null };
   }
   const next: Meeting | null = await repo
     .createQueryBuilder('m')

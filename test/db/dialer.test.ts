@@ -45,10 +45,10 @@ describe('dial-out: the dialer calls attempts off and records their real target 
     const seen: MeetingEvent[] = [];
     events.subscribe('*', (e) => seen.push(e));
     const d = new Dialer(
-      { ds, calls: new CallRegistry(new Participations(ds), events), registrations: new Registrations(ds), events, place: (t) => place(t), log: silentLogger },
+      { ds, calls: new CallRegistry(new Participations(ds), events), registrations: new Registrations(ds), events, log: silentLogger },
+      { sip: (t) => place(t), ...(placeH323 && { h323: (t: DialTarget) => placeH323(t) }) },
       { policy: scalePolicy(defaultRetryPolicy, 1 / 60), concurrency: 4, redialDropped: true },
     );
-    if (placeH323) d.useH323((t) => placeH323(t));
     return { d, seen };
   }
 

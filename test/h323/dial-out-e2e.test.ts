@@ -4,17 +4,17 @@ import type Srf from 'drachtio-srf';
 import { cliActor } from '../../src/audit/audit';
 import { CallRegistry } from '../../src/calls/call-registry';
 import { placeH323Call } from '../../src/calls/h323-dial';
-import { startH323Gateway, type H323Gateway } from '../../src/calls/h323-gateway';
+import type { H323Gateway } from '../../src/calls/h323-gateway';
 import { SiteDirectory } from '../../src/directory/sites';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import type { Meeting } from '../../src/meetings/meeting.entity';
 import type { MeetingEvent } from '../../src/meetings/meeting-events';
-import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
+import { BRIDGE_DOMAIN, h323Env, startBridge, startCaller, type TestBridge } from '../support/bridge';
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as m245 from '../../src/h323/messages/h245';
 import { getNumber, isChoice } from '../../src/h323/messages/read';
-import { eslEvents, freePort, requireStack, waitFor } from '../support/stack';
+import { eslEvents, requireStack, waitFor } from '../support/stack';
 import { ANSWERED_VIDEO_CHANNEL, AnsweringEndpoint } from './support/answering-endpoint';
 import { ScriptedEndpoint } from './support/endpoint';
 
@@ -50,10 +50,9 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
 
   before(async function () {
     requireStack(this, 'H.323 dial-out end to end');
-    bridge = await startBridge({ env: { RING_TIMEOUT_SECONDS: '5' } });
+    bridge = await startBridge({ env: { RING_TIMEOUT_SECONDS: '5', ...(await h323Env()) } });
     caller = await startCaller();
-    const rasPort = await freePort({ udp: true });
-    gateway = await startH323Gateway(bridge.ds, { host: '127.0.0.1', port: 0, rasPort, advertised: '127.0.0.1' }, bridge.config, bridge.sip, bridge.log);
+    gateway = bridge.calls.h323!;
     h323Peer = await RtpPeer.open();
     peers.push(h323Peer);
     answering = await AnsweringEndpoint.listen({ kind: 'answer', audio: { ip: h323Peer.host, port: h323Peer.port } });
@@ -79,7 +78,7 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
   /** The meeting's dial.attempt and dial.outcome events from now on. */
   const dialEvents = (meetingId: string) => {
     const seen: MeetingEvent[] = [];
-    const stop = bridge.sip.events.subscribe(meetingId, (e) => seen.push(e));
+    const stop = bridge.calls.engine.events.subscribe(meetingId, (e) => seen.push(e));
     return {
       stop,
       attempt: () => seen.find((e): e is Extract<MeetingEvent, { type: 'dial.attempt' }> => e.type === 'dial.attempt'),
@@ -94,20 +93,19 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     await answering?.close();
     await busy?.close();
     await ringing?.close();
-    await gateway?.close();
     await caller?.stop();
     await bridge?.stop();
   });
 
   it('calls a registered H.323 site into a live meeting, where a SIP site hears it; ending the meeting releases it', async () => {
     const m = await meeting(2071, 'ia-grai');
-    await bridge.sip.lifecycle.live(m);
+    await bridge.calls.lifecycle.live(m);
     const incoming = await waitFor('the site called', async () => answering.calls[0], 10_000, 100);
     assert.deepEqual(incoming.setup.dialled, ['2302']);
     assert.ok(incoming.sendTo, 'the Setup proposes where FreeSWITCH receives audio');
     h323Peer.startTone({ host: incoming.sendTo.ip, port: incoming.sendTo.port }, 1000);
 
-    const h323 = await waitFor('the H.323 site in the meeting', async () => bridge.sip.live.participants(m.id).find((p) => p.protocol === 'h323'), 15_000, 250);
+    const h323 = await waitFor('the H.323 site in the meeting', async () => bridge.calls.engine.live.participants(m.id).find((p) => p.protocol === 'h323'), 15_000, 250);
     assert.deepEqual([h323.direction, h323.name, h323.audioCodec], ['out', 'Xã Ia Grai', 'PCMU']);
     // The SIP room system joins only now: from 127.0.0.1 it would pass for the invited site, and the dialer skips a site already in.
     const sipPeer = await RtpPeer.open();
@@ -119,7 +117,7 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     // No directory address: the registration's call signalling address is the only place it could go.
     assert.deepEqual(attempt, { outcome: 'answered', sip_status: 200, target: `h323:2302@127.0.0.1:${answering.address.port}` });
 
-    await bridge.sip.lifecycle.ended(m);
+    await bridge.calls.lifecycle.ended(m);
     await incoming.closed;
     assert.equal(incoming.releaseCause, 16, 'the site got Release Complete, normal clearing');
     h323Peer.stop();
@@ -132,14 +130,14 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
 
   it('records a busy H.323 site as busy and keeps nothing of the attempt', async () => {
     const m = await meeting(2072, 'ia-sao');
-    await bridge.sip.lifecycle.live(m);
+    await bridge.calls.lifecycle.live(m);
     const attempt = await waitFor('the attempt over', async () => {
       const [row] = (await bridge.ds.query(`SELECT outcome, sip_status FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [m.id])) as { outcome: string; sip_status: number }[];
       return row;
     }, 10_000, 100);
     assert.deepEqual(attempt, { outcome: 'busy', sip_status: 486 });
     assert.equal(busy.calls.length, 1);
-    await bridge.sip.lifecycle.ended(m);
+    await bridge.calls.lifecycle.ended(m);
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
   });
 
@@ -151,7 +149,7 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     const m = await meeting(2074, 'ia-rbol');
     const events = dialEvents(m.id);
     try {
-      await bridge.sip.lifecycle.live(m);
+      await bridge.calls.lifecycle.live(m);
       const row = await waitFor('the attempt over', async () => {
         const [r] = (await bridge.ds.query(`SELECT outcome, target FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [m.id])) as { outcome: string; target: string }[];
         return r;
@@ -163,7 +161,7 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
       assert.equal(events.outcome()?.target, real, 'dial.outcome names where it really went');
     } finally {
       events.stop();
-      await bridge.sip.lifecycle.ended(m);
+      await bridge.calls.lifecycle.ended(m);
     }
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
   });
@@ -174,14 +172,14 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     const m = await meeting(2073, 'ia-mo');
     const events = dialEvents(m.id);
     try {
-      await bridge.sip.lifecycle.live(m);
+      await bridge.calls.lifecycle.live(m);
       const incoming = await waitFor('the site ringing', async () => ringing.calls[0], 10_000, 50);
       // FreeSWITCH lists a new channel a moment after making it.
       await waitFor('FreeSWITCH to hold the endpoint that made the offer', async () => ((await bridge.channels()) > 0 ? true : undefined), 5000, 100);
-      assert.equal(bridge.sip.media.leased(), 1);
+      assert.equal(bridge.calls.engine.media.leased(), 1);
 
       const endedAt = Date.now();
-      await bridge.sip.lifecycle.ended(m);
+      await bridge.calls.lifecycle.ended(m);
       await incoming.closed;
       assert.equal(incoming.releaseCause, 16, 'Release Complete, normal clearing');
       assert.deepEqual(incoming.bodies, ['releaseComplete']);
@@ -194,12 +192,12 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
       assert.deepEqual([row.outcome, row.sip_status, row.detail, row.target], ['cancelled', 487, 'the meeting ended: cancelled while ringing', `h323:2304@127.0.0.1:${ringing.address.port}`]);
       assert.ok(row.ended_at.getTime() - endedAt < 5000, 'ended at the meeting’s end, not at the ring timeout');
       assert.deepEqual([events.outcome()?.outcome, events.outcome()?.retryInMs], ['cancelled', null], 'no retry scheduled');
-      assert.deepEqual(bridge.sip.dialer.pending(m.id), []);
+      assert.deepEqual(bridge.calls.dialer.pending(m.id), []);
     } finally {
       events.stop();
     }
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
-    assert.equal(bridge.sip.media.leased(), 0, 'the media lease is released');
+    assert.equal(bridge.calls.engine.media.leased(), 0, 'the media lease is released');
     assert.equal(ringing.calls.length, 1, 'dialled once');
   });
 
@@ -212,11 +210,11 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
         ac.abort('meeting-ended');
         return call;
       }
-    })(bridge.sip.participations, bridge.sip.events);
+    })(bridge.calls.engine.participations, bridge.calls.engine.events);
     const before = answering.calls.length;
     const site = await sites.byRef('ia-grai');
     const r = await placeH323Call(
-      { ds: bridge.ds, gatekeeper: gateway.gatekeeper, media: bridge.sip.media, calls, participations: bridge.sip.participations, conferenceProfile: bridge.config.media.conferenceProfile, ringTimeoutMs: 5000, log: bridge.log },
+      { ds: bridge.ds, gatekeeper: gateway.gatekeeper, media: bridge.calls.engine.media, calls, participations: bridge.calls.engine.participations, conferenceProfile: bridge.config.media.conferenceProfile, ringTimeoutMs: 5000, log: bridge.log },
       { meetingId: randomUUID(), siteId: site.id, name: site.name, uri: 'h323:2302', moderator: false, muted: false, signal: ac.signal },
       2075,
     );
@@ -228,7 +226,7 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     const [{ n }] = (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE call_id = $1`, [r.callId])) as { n: number }[];
     assert.equal(n, 0, 'never in the meeting');
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
-    assert.equal(bridge.sip.media.leased(), 0, 'the media lease is released');
+    assert.equal(bridge.calls.engine.media.leased(), 0, 'the media lease is released');
   });
 
   it('keyframe requests cross a dialled H.323 call both ways (H.245 videoFastUpdatePicture ↔ FreeSWITCH INFO)', async () => {
@@ -240,13 +238,13 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     try {
       await sites.create({ code: 'ia-pa', name: 'Xã Ia Pa', protocol: 'h323', h323Alias: '2309', h323Address: `127.0.0.1:${withVideo.address.port}`, allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
       const m = await meeting(2075, 'ia-pa');
-      await bridge.sip.lifecycle.live(m);
+      await bridge.calls.lifecycle.live(m);
       const incoming = await waitFor('the site called', async () => withVideo.calls[0], 10_000, 100);
       const call = await waitFor('the H.323 site in the meeting', async () => {
-        const c = bridge.sip.calls.get(incoming.setup.callId);
+        const c = bridge.calls.engine.calls.get(incoming.setup.callId);
         return c?.state === 'joined' ? c : undefined;
       }, 15_000, 100);
-      assert.ok(bridge.sip.live.participants(m.id).find((p) => p.protocol === 'h323')?.videoCodec, 'video was negotiated');
+      assert.ok(bridge.calls.engine.live.participants(m.id).find((p) => p.protocol === 'h323')?.videoCodec, 'video was negotiated');
       const uuid = call.endpoint!.uuid;
 
       incoming.sendH245([m245.videoFastUpdatePicture(1)]);
@@ -259,7 +257,7 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
       const vfu = await waitFor('videoFastUpdatePicture to the dialled endpoint', async () => asked()[before], 5000, 50);
       assert.equal(getNumber(isChoice(vfu.value) ? vfu.value.value : undefined, 'logicalChannelNumber'), ANSWERED_VIDEO_CHANNEL);
 
-      await bridge.sip.lifecycle.ended(m);
+      await bridge.calls.lifecycle.ended(m);
       await incoming.closed;
       await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
     } finally {

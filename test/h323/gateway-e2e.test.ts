@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import type Srf from 'drachtio-srf';
 import { cliActor } from '../../src/audit/audit';
-import { startH323Gateway, type H323Gateway } from '../../src/calls/h323-gateway';
+import type { H323Gateway } from '../../src/calls/h323-gateway';
 import { SiteDirectory } from '../../src/directory/sites';
 import { attendanceReport } from '../../src/meetings/attendance-report';
 import { MeetingBook } from '../../src/meetings/meeting-book';
-import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
+import { BRIDGE_DOMAIN, h323Env, startBridge, startCaller, type TestBridge } from '../support/bridge';
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
-import { eslEvents, freePort, requireStack, waitFor, type FsEvent } from '../support/stack';
+import { eslEvents, requireStack, waitFor, type FsEvent } from '../support/stack';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MEDIA_CONTROL_TYPE, PICTURE_FAST_UPDATE } from '../../src/calls/keyframes';
 import type { SipDialog } from '../../src/calls/sip/srf-types';
@@ -35,10 +35,9 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
 
   before(async function () {
     requireStack(this, 'H.323 gateway end to end');
-    bridge = await startBridge();
+    bridge = await startBridge({ env: await h323Env() });
     caller = await startCaller();
-    const rasPort = await freePort({ udp: true });
-    gateway = await startH323Gateway(bridge.ds, { host: '127.0.0.1', port: 0, rasPort, advertised: '127.0.0.1' }, bridge.config, bridge.sip, bridge.log);
+    gateway = bridge.calls.h323!;
     const sites = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
     await sites.create({ code: 'chu-pong', name: 'Xã Chư Pơng', protocol: 'h323', h323Alias: '2301', allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
     const start = new Date(Date.now() - 60_000);
@@ -53,7 +52,6 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
 
   after(async () => {
     for (const p of peers) p.close();
-    await gateway?.close();
     await caller?.stop();
     await bridge?.stop();
   });
@@ -78,7 +76,7 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
     h323Peer.startTone(forward!, 1000);
 
     const roster = await waitFor('both in the meeting', async () => {
-      const r = bridge.sip.live.participants(meetingId);
+      const r = bridge.calls.engine.live.participants(meetingId);
       return r.length === 2 ? r : undefined;
     }, 15_000);
     const h323 = roster.find((p) => p.protocol === 'h323');
@@ -90,7 +88,7 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
     assert.equal(site?.attended, true);
 
     placed.call.hangup(16);
-    await waitFor('the H.323 call gone', async () => (bridge.sip.live.participants(meetingId).length === 1 ? true : undefined), 10_000);
+    await waitFor('the H.323 call gone', async () => (bridge.calls.engine.live.participants(meetingId).length === 1 ? true : undefined), 10_000);
     const [row] = await bridge.ds.query(`SELECT protocol, end_reason FROM participation WHERE protocol = 'h323'`);
     assert.deepEqual(row, { protocol: 'h323', end_reason: 'caller-hangup' });
     h323Peer.stop();
@@ -126,7 +124,7 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
 
     await waitFor('the SIP room system to hear the slow-start H.323 one', async () => (sipPeer.toneEnergy(1000, 800) > 0.3 ? true : undefined), 15_000, 250);
     await waitFor('the H.323 room system to hear the SIP one', async () => (h323Peer.toneEnergy(440, 800) > 0.3 ? true : undefined), 15_000, 250);
-    assert.equal(bridge.sip.live.participants(meetingId).find((p) => p.protocol === 'h323')?.audioCodec, 'PCMU');
+    assert.equal(bridge.calls.engine.live.participants(meetingId).find((p) => p.protocol === 'h323')?.audioCodec, 'PCMU');
 
     placed.call.hangup(16);
     h323Peer.stop();
@@ -149,9 +147,9 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
       peers.push(h323Peer, h323Video);
       const placed = await endpoint.call({ to: to!, dial: '2070', audio: { ip: h323Peer.host, port: h323Peer.port }, video: { ip: h323Video.host, port: h323Video.port } }, ids);
       await placed.call.waitForBody('connect');
-      const joined = (callId: string) => async () => (bridge.sip.calls.get(callId)?.state === 'joined' ? bridge.sip.calls.get(callId)?.endpoint ?? undefined : undefined);
+      const joined = (callId: string) => async () => (bridge.calls.engine.calls.get(callId)?.state === 'joined' ? bridge.calls.engine.calls.get(callId)?.endpoint ?? undefined : undefined);
       const h323Call = await waitFor('the H.323 call in the conference', joined(guidText(ids.callId)), 15_000);
-      assert.ok(bridge.sip.live.participants(meetingId).find((p) => p.protocol === 'h323')?.videoCodec, 'video was negotiated');
+      assert.ok(bridge.calls.engine.live.participants(meetingId).find((p) => p.protocol === 'h323')?.videoCodec, 'video was negotiated');
       // The endpoint asks for a keyframe: FreeSWITCH gets the INFO on that call's channel.
       placed.call.sendH245([m245.videoFastUpdatePicture(1)]);
       await fsEvents.waitFor(fastUpdateFor(h323Call.uuid));

@@ -74,7 +74,7 @@ describe('browser calls: join token and rtpengine relay', function () {
         resolve(req.body);
       }),
     );
-    const uuid = bridge.sip.calls.inMeeting(meetingId)[0]!.endpoint!.uuid;
+    const uuid = bridge.calls.engine.calls.inMeeting(meetingId)[0]!.endpoint!.uuid;
     await bridge.fs.fsCli(`uuid_media_reneg ${uuid}`);
     const bridgeOffer = await fromBridge;
     assert.match(bridgeOffer, /UDP\/TLS\/RTP\/SAVPF/);
@@ -92,7 +92,7 @@ describe('browser calls: join token and rtpengine relay', function () {
     await assert.rejects(attempt({ 'X-Join-Token': token(2021) }), (err: { status: number }) => err.status === 403);
     await assert.rejects(attempt({ 'X-Join-Token': `${token()}x` }), (err: { status: number }) => err.status === 403);
     await assert.rejects(attempt({}), (err: { status: number }) => err.status === 403, 'wrong inline PIN');
-    bridge.sip.auth.failures.succeed('127.0.0.1');
+    bridge.calls.sip.auth.failures.succeed('127.0.0.1');
     assert.equal((await rtpengine.list()).length, 0, 'no relay session left by a refusal');
   });
 });

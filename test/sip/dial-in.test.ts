@@ -104,7 +104,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     const ends = await bridge.ds.query(`SELECT end_reason FROM participation WHERE meeting_id = $1`, [meetingId]);
     assert.deepEqual(ends.map((r: { end_reason: string }) => r.end_reason), ['caller-hangup', 'caller-hangup']);
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
-    assert.equal(bridge.sip.calls.all().length, 0, 'no call left in the registry');
+    assert.equal(bridge.calls.engine.calls.all().length, 0, 'no call left in the registry');
   });
 
   it('hangs up the caller when FreeSWITCH ends the call (BYE from the bridge side)', async () => {
@@ -113,7 +113,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     const dialog = await dial('2001', a, 'Xã Dun');
     const byeFromBridge = new Promise<void>((resolve) => dialog.on('destroy', () => resolve()));
     await waitFor('caller in the conference', async () => ((await openRows()) === 1 ? true : undefined), 15_000);
-    const uuid = bridge.sip.calls.inMeeting(meetingId)[0]!.endpoint!.uuid;
+    const uuid = bridge.calls.engine.calls.inMeeting(meetingId)[0]!.endpoint!.uuid;
     await bridge.fs.fsCli(`uuid_kill ${uuid}`);
     await byeFromBridge;
     await waitFor('participation closed', async () => ((await openRows()) === 0 ? true : undefined), 10_000);
@@ -140,7 +140,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
         return true;
       });
     }
-    assert.equal(bridge.sip.calls.all().length, 0);
+    assert.equal(bridge.calls.engine.calls.all().length, 0);
     assert.equal(await bridge.channels(), 0);
   });
 
@@ -172,7 +172,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     const target = sdpAudioTarget(dialog.remote.sdp);
     a.startSilence(target);
     await waitFor('the prompt to be heard', async () => (a.received().packets > 25 ? true : undefined), 10_000);
-    assert.equal(bridge.sip.calls.all()[0]?.state, 'answered', 'answered but not yet in the meeting');
+    assert.equal(bridge.calls.engine.calls.all()[0]?.state, 'answered', 'answered but not yet in the meeting');
     await a.sendDtmf(target, '4321#');
     const [row] = await waitFor('the guest in the meeting', async () => {
       const rows = await bridge.ds.query(`SELECT display_name, site_id FROM participation p JOIN meeting m ON m.id = p.meeting_id WHERE m.room_number = 2004 AND p.left_at IS NULL`);
@@ -181,7 +181,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     assert.deepEqual(row, { display_name: 'Trưởng thôn', site_id: null });
     a.stop();
     await dialog.destroy();
-    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
+    await waitFor('all gone', async () => (bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
   });
 
   it('runs a session timer when the room system offers one', async () => {
@@ -195,7 +195,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     const expires = res?.get('Session-Expires') ?? '';
     assert.match(expires, /^1800;\s*refresher=uac$/, `200 OK Session-Expires: ${expires}`);
     await dialog.destroy();
-    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
+    await waitFor('all gone', async () => (bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
   });
 
   it('asks a caller who gives a directory site\'s username to prove it, even where guests may enter', async () => {
@@ -216,7 +216,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     });
     assert.equal(row.display_name, 'Xã Ia Pal', 'recorded as the site, not as a guest');
     await dialog.destroy();
-    await waitFor('all gone', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
+    await waitFor('all gone', async () => (bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
   });
 
   it('answers 488 to an offer with no codec the bridge speaks', async () => {
@@ -227,11 +227,11 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
   it('answers 486 when the room is locked', async () => {
     const a = await RtpPeer.open();
     peers.push(a);
-    bridge.sip.calls.setLocked(meetingId, true);
+    bridge.calls.engine.calls.setLocked(meetingId, true);
     try {
       await assert.rejects(dial('2001', a, 'x'), (err: { status: number }) => err.status === 486);
     } finally {
-      bridge.sip.calls.setLocked(meetingId, false);
+      bridge.calls.engine.calls.setLocked(meetingId, false);
     }
   });
 
@@ -262,10 +262,10 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
         sent = req;
       }) as unknown as (req: Srf.SrfRequest) => void;
       const attempt = caller.srf.createUAC(`sip:2001@${bridge.target}`, { localSdp: a.sdp() }, { cbRequest });
-      await waitFor('the bridge to take the call', async () => (bridge.sip.calls.all().length === 1 ? true : undefined));
+      await waitFor('the bridge to take the call', async () => (bridge.calls.engine.calls.all().length === 1 ? true : undefined));
       sent!.cancel();
       await assert.rejects(attempt, (err: { status: number }) => err.status === 487);
-      await waitFor('the call to close', async () => (bridge.sip.calls.all().length === 0 ? true : undefined));
+      await waitFor('the call to close', async () => (bridge.calls.engine.calls.all().length === 0 ? true : undefined));
     } finally {
       process.kill(bridge.fs.pid, 'SIGCONT');
     }

@@ -35,7 +35,7 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     // A no-answer would be retried after a second: the test waits past that.
     bridge = await startBridge({ env: { RING_TIMEOUT_SECONDS: '40', REDIAL_DROPPED: 'false' }, retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60) });
     ringing = await startSippUas({ scenario: sippScenario('uas-noanswer') });
-    scheduler = new Scheduler(bridge.ds, bridge.sip.lifecycle, bridge.sip.events, { leadMs: 120_000, readinessBeforeMs: 0, endWarningMs: 0, tickMs: 250 }, bridge.log);
+    scheduler = new Scheduler(bridge.ds, bridge.calls.lifecycle, bridge.calls.engine.events, { leadMs: 120_000, readinessBeforeMs: 0, endWarningMs: 0, tickMs: 250 }, bridge.log);
   });
 
   after(async () => {
@@ -56,16 +56,16 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
       cliActor,
     );
     const outcomes: Extract<MeetingEvent, { type: 'dial.outcome' }>[] = [];
-    const unsubscribe = bridge.sip.events.subscribe(meeting.id, (e) => void (e.type === 'dial.outcome' && outcomes.push(e)));
+    const unsubscribe = bridge.calls.engine.events.subscribe(meeting.id, (e) => void (e.type === 'dial.outcome' && outcomes.push(e)));
     scheduler.start();
     await waitFor('the site ringing', async () => (parseSippTrace(ringing.messages()).some((m) => m.direction === 'sent' && m.status === 180) ? true : undefined), 15_000, 100);
     // FreeSWITCH lists a new channel a moment after making it.
     await waitFor('FreeSWITCH to hold the endpoint that made the offer', async () => ((await bridge.channels()) > 0 ? true : undefined), 5000, 100);
-    assert.equal(bridge.sip.media.leased(), 1);
+    assert.equal(bridge.calls.engine.media.leased(), 1);
 
     // As the operator's "end now" does (POST /meetings/{id}/end).
     const endedAt = Date.now();
-    await meetingOperations(book, bridge.sip.lifecycle, bridge.sip.events, scheduler).endMeeting(meeting.id, cliActor);
+    await meetingOperations(book, bridge.calls.lifecycle, bridge.calls.engine.events, scheduler).endMeeting(meeting.id, cliActor);
     const row = await waitFor('the attempt recorded', async () => {
       const [r] = (await bridge.ds.query(`SELECT outcome, sip_status, detail, ended_at FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [meeting.id])) as {
         outcome: string; sip_status: number | null; detail: string; ended_at: Date | null;
@@ -84,15 +84,15 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
 
     // Past the second a no-answer would have waited for its retry.
     await new Promise((r) => setTimeout(r, 1500));
-    assert.deepEqual(bridge.sip.dialer.pending(meeting.id), []);
+    assert.deepEqual(bridge.calls.dialer.pending(meeting.id), []);
     unsubscribe();
     assert.deepEqual(outcomes.map((e) => [e.outcome, e.retryInMs]), [['cancelled', null]], 'no retry scheduled');
     const [{ n }] = (await bridge.ds.query(`SELECT count(*)::int AS n FROM dial_attempt WHERE meeting_id = $1`, [meeting.id])) as { n: number }[];
     assert.equal(n, 1, 'no retry was made');
     assert.equal(parseSippTrace(ringing.messages()).filter((m) => m.startLine.startsWith('INVITE ')).length, 1);
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
-    assert.equal(bridge.sip.media.leased(), 0, 'the media lease is released');
-    assert.deepEqual(bridge.sip.calls.all(), []);
+    assert.equal(bridge.calls.engine.media.leased(), 0, 'the media lease is released');
+    assert.deepEqual(bridge.calls.engine.calls.all(), []);
   });
 
   describe('races, with a scripted drachtio-srf on the real FreeSWITCH', () => {
@@ -145,15 +145,15 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     }
 
     const deps = (srf: SrfApp): OutboundDeps => ({
-      srf, media: bridge.sip.media, calls: bridge.sip.calls, participations: bridge.sip.participations,
+      srf, media: bridge.calls.engine.media, calls: bridge.calls.engine.calls, participations: bridge.calls.engine.participations,
       conferenceProfile: bridge.config.media.conferenceProfile, sipDomain: BRIDGE_DOMAIN, ringTimeoutMs: 40_000, log: bridge.log,
     });
     const place = (srf: SrfApp, signal: AbortSignal): Promise<DialResult> =>
       placeCall(deps(srf), { meetingId: randomUUID(), siteId: null, name: 'Xã Ia Dom', uri: 'sip:room@192.0.2.1', moderator: false, muted: false, signal }, 2063);
     const nothingLeft = async () => {
       await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
-      assert.equal(bridge.sip.media.leased(), 0, 'the media lease is released');
-      assert.deepEqual(bridge.sip.calls.all(), []);
+      assert.equal(bridge.calls.engine.media.leased(), 0, 'the media lease is released');
+      assert.deepEqual(bridge.calls.engine.calls.all(), []);
     };
 
     it('the meeting ends before drachtio hands over the INVITE: it is cancelled as soon as it does', async () => {

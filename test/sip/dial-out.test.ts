@@ -75,9 +75,9 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
       )
     ).meeting.id;
 
-    scheduler = new Scheduler(bridge.ds, bridge.sip.lifecycle, bridge.sip.events, { leadMs: 120_000, readinessBeforeMs: 15 * 60_000, endWarningMs: 60_000, tickMs: 250 }, bridge.log);
-    const metrics = new Metrics(bridge.ds, bridge.sip.events);
-    metrics.observe(bridge.sip);
+    scheduler = new Scheduler(bridge.ds, bridge.calls.lifecycle, bridge.calls.engine.events, { leadMs: 120_000, readinessBeforeMs: 15 * 60_000, endWarningMs: 60_000, tickMs: 250 }, bridge.log);
+    const metrics = new Metrics(bridge.ds, bridge.calls.engine.events);
+    metrics.observe(bridge.calls.engine);
     http = await startBridgeApi(bridge, { scheduler, extra: { metrics } });
     ({ base, token, api } = http);
   });
@@ -234,13 +234,13 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     assert.match(await csv.text(), /Thị trấn Chư Sê/);
 
     assert.equal((await api('POST', `/meetings/${meetingId}/end`)).status, 204);
-    await waitFor('every call closed', async () => (bridge.sip.calls.all().length === 0 ? true : undefined), 15_000);
+    await waitFor('every call closed', async () => (bridge.calls.engine.calls.all().length === 0 ? true : undefined), 15_000);
     const open = await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE left_at IS NULL`);
     assert.equal(open[0].n, 0);
     const reasons = await bridge.ds.query(`SELECT DISTINCT end_reason FROM participation WHERE end_reason <> 'kicked'`);
     assert.deepEqual(reasons.map((r: { end_reason: string }) => r.end_reason), ['meeting-ended']);
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 15_000);
-    assert.deepEqual(bridge.sip.dialer.pending(meetingId), []);
+    assert.deepEqual(bridge.calls.dialer.pending(meetingId), []);
     assert.equal((await api('GET', `/meetings/${meetingId}`)).body.status, 'ended');
   });
 });

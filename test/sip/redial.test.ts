@@ -30,7 +30,7 @@ describe('dial-out: a site that drops out is redialled', function () {
       { title: 'Họp', roomNumber: 2060, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: ['ia-hlop'], dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' },
       cliActor,
     );
-    scheduler = new Scheduler(bridge.ds, bridge.sip.lifecycle, bridge.sip.events, { leadMs: 120_000, readinessBeforeMs: 0, endWarningMs: 0, tickMs: 250 }, bridge.log);
+    scheduler = new Scheduler(bridge.ds, bridge.calls.lifecycle, bridge.calls.engine.events, { leadMs: 120_000, readinessBeforeMs: 0, endWarningMs: 0, tickMs: 250 }, bridge.log);
   });
 
   after(async () => {

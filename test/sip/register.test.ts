@@ -138,7 +138,7 @@ describe('SIP registrar', function () {
     const unknown = await register('nobody', { password: 'whatever-pass' });
     assert.equal(unknown.status, 403, 'an unknown user looks the same as a wrong password');
     assert.ok(!(await bindings()).some((b) => b.contact.endsWith(':6001')));
-    bridge.sip.auth.failures.succeed('127.0.0.1');
+    bridge.calls.sip.auth.failures.succeed('127.0.0.1');
   });
 
   it('refuses a site outside its allowed networks, scanners, and too-short expiries', async () => {
@@ -172,7 +172,7 @@ describe('SIP registrar', function () {
     const blocked = await register('ia-pal', {});
     assert.equal(blocked.status, 403, 'no challenge for a blocked source');
     assert.equal((await register('ia-pal', { password: 'mat-khau-ia-pal' })).status, 403, 'not even with the right password');
-    bridge.sip.auth.failures.succeed('127.0.0.1');
+    bridge.calls.sip.auth.failures.succeed('127.0.0.1');
   });
 
   it('answers OPTIONS keepalives', async () => {

@@ -44,15 +44,15 @@ describe('restart with a live meeting', function () {
       caller.srf.createUAC(`sip:2040@${bridge.target}`, { localSdp: peer.sdp(), headers: { From: `"${name}" <sip:guest@caller.test>` } });
     const dialogA = await dial(a, 'Xã Ayun');
     const dialogB = await dial(b, 'Xã Dun');
-    await waitFor('both in', async () => (bridge.sip.live.participants(meetingId).length === 2 ? true : undefined), 15_000);
+    await waitFor('both in', async () => (bridge.calls.engine.live.participants(meetingId).length === 2 ? true : undefined), 15_000);
     a.startTone(sdpAudioTarget(dialogA.remote.sdp), 1000);
     b.startSilence(sdpAudioTarget(dialogB.remote.sdp));
-    const before = bridge.sip.live.participants(meetingId).map((p) => p.id).sort();
+    const before = bridge.calls.engine.live.participants(meetingId).map((p) => p.id).sort();
 
     await bridge.restart();
 
     const roster = await waitFor('the new process to take the calls over', async () => {
-      const r = bridge.sip.live.participants(meetingId);
+      const r = bridge.calls.engine.live.participants(meetingId);
       return r.length === 2 ? r : undefined;
     }, 20_000);
     assert.deepEqual(roster.map((p) => p.id).sort(), before, 'the same participations, still open');
@@ -62,8 +62,8 @@ describe('restart with a live meeting', function () {
     assert.ok(b.toneEnergy(1000, 800) > 0.3, 'B still hears A through the conference after the restart');
 
     const ayun = roster.find((p) => p.name === 'Xã Ayun')!;
-    await bridge.sip.live.kick(meetingId, ayun.id);
-    await waitFor('the kicked call gone from FreeSWITCH', async () => (bridge.sip.live.participants(meetingId).length === 1 ? true : undefined));
+    await bridge.calls.engine.live.kick(meetingId, ayun.id);
+    await waitFor('the kicked call gone from FreeSWITCH', async () => (bridge.calls.engine.live.participants(meetingId).length === 1 ? true : undefined));
     const [row] = await bridge.ds.query(`SELECT end_reason FROM participation WHERE id = $1`, [ayun.id]);
     assert.equal(row.end_reason, 'kicked');
 

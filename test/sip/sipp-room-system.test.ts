@@ -41,7 +41,7 @@ describe('a sipp room system against the bridge', function () {
     (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND left_at IS NULL`, [meetingId]))[0].n as number;
   const nothingLeft = () =>
     waitFor('no call, channel or open participation left', async () =>
-      bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 && (await openRows()) === 0 ? true : undefined,
+      bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 && (await openRows()) === 0 ? true : undefined,
     15_000);
 
   it('registers with digest credentials, and is refused with the wrong password', async () => {
@@ -53,7 +53,7 @@ describe('a sipp room system against the bridge', function () {
     const bad = await runSipp({ scenario: sippScenario('register-bad'), target: bridge.target, csvRows: [['ia-pal', sippAuthField('ia-pal', 'wrong-password')]], keys, timeoutMs: 15_000 });
     assert.equal(bad.exitCode, 0, bad.errors);
     assert.deepEqual(receivedStatuses(bad.messages, 'REGISTER'), [401, 403]);
-    bridge.sip.auth.failures.succeed('127.0.0.1');
+    bridge.calls.sip.auth.failures.succeed('127.0.0.1');
   });
 
   it('dials a booked meeting, is in the conference, hangs up, and leaves nothing', async () => {
@@ -100,10 +100,10 @@ describe('a sipp room system against the bridge', function () {
   it('gets a BYE when the operator removes it', async () => {
     const call = runSipp({ scenario: sippScenario('invite-remote-bye'), target: bridge.target, service: '2001', keys, timeoutMs: 20_000 });
     const [participant] = await waitFor('the room system in the meeting', async () => {
-      const r = bridge.sip.live.participants(meetingId);
+      const r = bridge.calls.engine.live.participants(meetingId);
       return r.length ? r : undefined;
     });
-    await bridge.sip.live.kick(meetingId, participant!.id);
+    await bridge.calls.engine.live.kick(meetingId, participant!.id);
     const r = await call;
     assert.equal(r.exitCode, 0, r.errors);
     await nothingLeft();
@@ -113,7 +113,7 @@ describe('a sipp room system against the bridge', function () {
 
   it('answers 503 and reports the media server down when FreeSWITCH goes away (last: it stops FreeSWITCH)', async () => {
     await bridge.fs.stop();
-    await waitFor('the media server marked down', async () => (bridge.sip.states()[Object.keys(bridge.sip.media.states())[0]!] === 'down' ? true : undefined), 15_000);
+    await waitFor('the media server marked down', async () => (bridge.calls.states()[Object.keys(bridge.calls.engine.media.states())[0]!] === 'down' ? true : undefined), 15_000);
     const r = await runSipp({ scenario: sippScenario('invite-reject'), target: bridge.target, service: '2001', keys, timeoutMs: 15_000 });
     assert.deepEqual(receivedStatuses(r.messages, 'INVITE').filter((s) => s >= 200), [503]);
     assert.match(r.messages, /Retry-After: 10/);

@@ -1,31 +1,32 @@
 import Srf from 'drachtio-srf';
 import type { DataSource } from 'typeorm';
 import type { RetryPolicy } from '../../src/calls/dial-out/retry-policy';
-import { SipService } from '../../src/calls/sip/sip-service';
+import { startCalls, type CallStack } from '../../src/calls/start-calls';
 import { MeetingEvents } from '../../src/meetings/meeting-events';
 import type { PinCollector } from '../../src/calls/sip/invite-handler';
 import { loadConfig, type Config } from '../../src/config/env';
 import { createLogger, silentLogger, type Logger } from '../../src/log';
 import { migratedDataSource } from './db';
-import { connectSrf, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer } from './stack';
+import { connectSrf, freePort, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer } from './stack';
 
 export const BRIDGE_DOMAIN = 'bridge.test';
 
 /**
  * The real bridge for SIP tests: drachtio-server and FreeSWITCH started with the project's config,
- * a migrated PostgreSQL database, and the SipService of src/ connected to both.
+ * a migrated PostgreSQL database, and the call side of src/ (startCalls, as `diemcau serve` wires it)
+ * connected to both.
  */
 export interface TestBridge {
   ds: DataSource;
   config: Config;
-  sip: SipService;
+  calls: CallStack;
   log: Logger;
   drachtio: DrachtioServer;
   fs: FreeswitchServer;
   /** `127.0.0.1:<port>` of the bridge's SIP listener. */
   target: string;
   /**
-   * Stops the SIP service leaving its calls in FreeSWITCH, as `diemcau serve` does on SIGTERM, and
+   * Stops the call side leaving its calls in FreeSWITCH, as `diemcau serve` does on SIGTERM, and
    * starts a new one on the same servers and database, as the next start would.
    */
   restart(): Promise<void>;
@@ -52,23 +53,23 @@ export async function startBridge(
   });
   const log = process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger;
   const newService = async () => {
-    const service = new SipService(ds, config, config.sip.drachtio!, log, opts.collectPin ?? (async () => 'failed'), new MeetingEvents(), {
+    const service = await startCalls(ds, config, config.sip.drachtio!, new MeetingEvents(), log, {
+      collectPin: opts.collectPin ?? (async () => 'failed'),
       ...(opts.retryPolicy && { retryPolicy: opts.retryPolicy }),
     });
-    await service.start();
     await waitFor('the bridge to connect to drachtio-server and FreeSWITCH', async () => {
       const s = service.states();
       return Object.values(s).every((v) => v === 'up' || v === 'not configured') ? true : undefined;
     }, 20_000);
     return service;
   };
-  let sip = await newService();
+  let calls = await newService();
   const channels = async () => Number((await fs.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
   return {
     ds,
     config,
-    get sip() {
-      return sip;
+    get calls() {
+      return calls;
     },
     log,
     drachtio,
@@ -76,16 +77,21 @@ export async function startBridge(
     target: `127.0.0.1:${drachtio.sipPort}`,
     channels,
     async restart() {
-      await sip.stop('leave-running');
-      sip = await newService();
+      await calls.stop('leave-running');
+      calls = await newService();
     },
     async stop() {
-      await sip.stop();
+      await calls.stop('hang-up');
       await ds.destroy();
       await drachtio.stop();
       if (!opts.freeswitch) await fs.stop();
     },
   };
+}
+
+/** Bridge settings for an H.323 gateway on free loopback ports (call signalling and RAS). */
+export async function h323Env(): Promise<Record<string, string>> {
+  return { H323_HOST: '127.0.0.1', H323_PORT: String(await freePort()), RAS_PORT: String(await freePort({ udp: true })) };
 }
 
 /** A second drachtio-server with an app on it, acting as callers (a UAC of our own, with real SIP). */

@@ -93,7 +93,7 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
       }, ms, 250);
     await poll<string>('the page to be in the call', 'window.__diemcau.state', (s) => s === 'in-call');
     const roster = await waitFor('both participants', async () => {
-      const r = bridge.sip.live.participants(meetingId);
+      const r = bridge.calls.engine.live.participants(meetingId);
       return r.length === 2 ? r : undefined;
     }, 15_000);
     assert.deepEqual(roster.map((p) => [p.name, p.protocol]).sort(), [['Nguyễn Văn An', 'webrtc'], ['Xã Ia Pal', 'sip']]);
@@ -109,7 +109,7 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
     assert.equal((await rtpengine.list()).length, 1, 'the browser call has one rtpengine session');
 
     await page.click('#leave');
-    await waitFor('the browser to leave', async () => (bridge.sip.live.participants(meetingId).length === 1 ? true : undefined), 15_000);
+    await waitFor('the browser to leave', async () => (bridge.calls.engine.live.participants(meetingId).length === 1 ? true : undefined), 15_000);
     await waitFor('rtpengine session deleted', async () => ((await rtpengine.list()).length === 0 ? true : undefined), 10_000);
     const [row] = await bridge.ds.query(`SELECT end_reason, protocol FROM participation WHERE display_name = 'Nguyễn Văn An'`);
     assert.deepEqual(row, { end_reason: 'caller-hangup', protocol: 'webrtc' });

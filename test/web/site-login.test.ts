@@ -97,13 +97,13 @@ describe('site sign-in on the join page end to end (Chromium, drachtio-server, r
     await page.click('#join');
     await bannerSays('Không vào được cuộc họp: điểm cầu này không được mời, hoặc tên đăng nhập hay mật khẩu SIP không đúng.');
     assert.equal(await page.evaluate('window.__diemcau.state'), 'lobby');
-    assert.equal(bridge.sip.live.participants(meetingId).length, 0);
+    assert.equal(bridge.calls.engine.live.participants(meetingId).length, 0);
 
     await page.fill('#password', SITE.sipPassword);
     await page.click('#join');
     await poll<string>('the page to be in the call', 'window.__diemcau.state', (s) => s === 'in-call');
     const roster = await waitFor('the site on the roster', async () => {
-      const r = bridge.sip.live.participants(meetingId);
+      const r = bridge.calls.engine.live.participants(meetingId);
       return r.length === 1 ? r : undefined;
     }, 15_000);
     assert.deepEqual(roster.map((p) => ({ name: p.name, siteId: p.siteId, protocol: p.protocol })), [{ name: SITE.name, siteId, protocol: 'webrtc' }]);
@@ -114,7 +114,7 @@ describe('site sign-in on the join page end to end (Chromium, drachtio-server, r
     assert.ok(!((await page.evaluate('JSON.stringify(Object.assign({}, localStorage))')) as string).includes(SITE.sipPassword), 'the password is not stored');
 
     await leave(page);
-    await waitFor('the site to leave', async () => (bridge.sip.live.participants(meetingId).length === 0 ? true : undefined), 15_000);
+    await waitFor('the site to leave', async () => (bridge.calls.engine.live.participants(meetingId).length === 0 ? true : undefined), 15_000);
     await waitFor('rtpengine session deleted', async () => ((await rtpengine.list()).length === 0 ? true : undefined), 10_000);
     await waitFor('nothing left in FreeSWITCH', async () => ((await bridge.channels()) === 0 ? true : undefined), 15_000);
     const [row] = await bridge.ds.query(`SELECT display_name, site_id, end_reason, protocol FROM participation WHERE meeting_id = $1`, [meetingId]);

@@ -4,6 +4,7 @@ import { SiteEntity } from '../../directory/site.entity';
 import type { Logger } from '../../log';
 import type { Meeting } from '../../meetings/meeting.entity';
 import { DialAttempts } from '../../meetings/dial-attempts';
+import { Invitations } from '../../meetings/invitations';
 import type { MeetingEvents } from '../../meetings/meeting-events';
 import type { CallRegistry } from '../call-registry';
 import type { DialResult, Placer } from './dial';
@@ -23,8 +24,13 @@ export interface DialerDeps {
   calls: CallRegistry;
   registrations: Registrations;
   events: MeetingEvents;
-  place: Placer;
   log: Logger;
+}
+
+/** How each protocol calls a site; without `h323`, H.323 sites cannot be dialled. */
+export interface Placers {
+  sip: Placer;
+  h323?: Placer;
 }
 
 interface Campaign {
@@ -52,25 +58,22 @@ export class Dialer {
   readonly #waiting: (() => void)[] = [];
   #closed = false;
 
-  /** Dials an H.323 site (the gateway resolves its address); unset: H.323 sites cannot be dialled. */
-  #placeH323: Placer | undefined;
-
   readonly #attempts: DialAttempts;
+  readonly #invitations: Invitations;
 
-  constructor(private readonly deps: DialerDeps, private readonly options: DialerOptions) {
+  constructor(
+    private readonly deps: DialerDeps,
+    private readonly placers: Placers,
+    private readonly options: DialerOptions,
+  ) {
     this.#attempts = new DialAttempts(deps.ds);
-  }
-
-  /** The H.323 gateway starts after the SIP service (it needs its media and calls): it plugs in here. */
-  useH323(place: Placer | undefined): void {
-    this.#placeH323 = place;
+    this.#invitations = new Invitations(deps.ds);
   }
 
   /** Starts dialling every invited site of a live meeting that is not already in it. */
   async start(meeting: Meeting): Promise<void> {
     const campaign = this.#campaign(meeting, true);
-    const invited: { site_id: string }[] = await this.deps.ds.query(`SELECT site_id FROM meeting_site WHERE meeting_id = $1`, [meeting.id]);
-    for (const { site_id } of invited) this.#dialSite(campaign, site_id, 1);
+    for (const siteId of await this.#invitations.siteIds(meeting.id)) this.#dialSite(campaign, siteId, 1);
   }
 
   /** Dials one site now, outside any campaign schedule (an operator's request). */
@@ -85,7 +88,7 @@ export class Dialer {
   async dialUri(meeting: Meeting, uri: string, name: string): Promise<DialResult> {
     const { signal } = this.#campaign(meeting, false).abort;
     if (signal.aborted) return cancelledResult(signal, { note: 'not dialled' });
-    return this.#limited(() => this.deps.place({ meetingId: meeting.id, siteId: null, name, uri, moderator: false, muted: meeting.mode === 'lecture', signal }, meeting.roomNumber));
+    return this.#limited(() => this.placers.sip({ meetingId: meeting.id, siteId: null, name, uri, moderator: false, muted: meeting.mode === 'lecture', signal }, meeting.roomNumber));
   }
 
   /** A call ended: if it was an invited site dropping out of a live meeting, dial it again. */
@@ -161,7 +164,7 @@ export class Dialer {
       campaign.active.delete(siteId);
       return;
     }
-    const h323 = site.protocol === 'h323' ? this.#placeH323 : undefined;
+    const h323 = site.protocol === 'h323' ? this.placers.h323 : undefined;
     // An H.323 site's address is the gateway's to resolve (registration or directory); this names it for the record.
     const uri = h323 ? `h323:${site.h323Alias ?? ''}${site.h323Address ? `@${site.h323Address}` : ''}` : binding?.contact ?? (site.protocol === 'sip' ? site.sipUri : null);
     const attemptId = await this.#attempts.open({ meetingId: meeting.id, siteId, target: uri ?? '(none)', attempt });
@@ -173,7 +176,7 @@ export class Dialer {
     } else {
       log.info({ target: uri }, 'dialling site');
       result = await this.#limited(() =>
-        (h323 ?? this.deps.place)(
+        (h323 ?? this.placers.sip)(
           {
             meetingId: meeting.id, siteId, name: site.name, uri, moderator: meeting.chairSiteId === siteId, muted: meeting.mode === 'lecture' && meeting.chairSiteId !== siteId,
             signal: campaign.abort.signal,

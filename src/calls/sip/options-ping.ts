@@ -1,21 +1,15 @@
+import type { ReadinessResult } from '../../meetings/readiness-checks';
 import type { SrfApp } from './srf-types';
-
-export interface PingResult {
-  reachable: boolean;
-  latencyMs: number | null;
-  status: number | null;
-  detail: string | null;
-}
 
 /**
  * SIP OPTIONS to a room system: any final response means the codec is up and reachable (many
  * answer 200, some 403/405 to OPTIONS; all of them prove the network path).
  */
-export function pingSite(srf: SrfApp, uri: string, timeoutMs: number): Promise<PingResult> {
+export function pingSite(srf: SrfApp, uri: string, timeoutMs: number): Promise<ReadinessResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     let done = false;
-    const finish = (r: PingResult) => {
+    const finish = (r: ReadinessResult) => {
       if (done) return;
       done = true;
       clearTimeout(timer);

@@ -1,0 +1,114 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from '../log';
+import type { MediaServerPool } from '../media/freeswitch/media-servers';
+import type { RtpEnginePool } from '../media/rtpengine';
+import type { MeetingEvents } from '../meetings/meeting-events';
+import { HEARTBEAT_MS, Participations } from '../meetings/participations';
+import type { DependencyState } from '../observability/dependency-state';
+import type { AdmissionPolicy } from './admission';
+import { CallRegistry } from './call-registry';
+import { LiveControl } from './live-control';
+import { checkAdopted, recoverServer } from './recovery';
+
+const ADOPTED_CHECK_MS = 5_000;
+
+export interface CallEngineDeps {
+  ds: DataSource;
+  events: MeetingEvents;
+  media: MediaServerPool;
+  /** rtpengine, for browser calls; null when none is configured. */
+  relays: RtpEnginePool | null;
+  policy: AdmissionPolicy;
+  /** The FreeSWITCH conference profile every meeting mixes in. */
+  conferenceProfile: string;
+  log: Logger;
+}
+
+/**
+ * What every call shares, whichever protocol brought it: the calls this process carries, their
+ * participation rows, the media servers and relays, live control of the conferences. Built once by
+ * the composition root and handed to each ingress (SIP, H.323) and to the API. It takes over calls a
+ * previous process left running, keeps their rows alive, and hangs them up or leaves them on stop.
+ */
+export class CallEngine {
+  readonly calls: CallRegistry;
+  readonly participations: Participations;
+  readonly live: LiveControl;
+  readonly events: MeetingEvents;
+  readonly media: MediaServerPool;
+  readonly relays: RtpEnginePool | null;
+  readonly policy: AdmissionPolicy;
+  readonly conferenceProfile: string;
+  readonly ds: DataSource;
+  readonly log: Logger;
+  #timers: NodeJS.Timeout[] = [];
+  #stopped = false;
+
+  constructor(deps: CallEngineDeps) {
+    this.ds = deps.ds;
+    this.events = deps.events;
+    this.media = deps.media;
+    this.relays = deps.relays;
+    this.policy = deps.policy;
+    this.conferenceProfile = deps.conferenceProfile;
+    this.log = deps.log;
+    this.participations = new Participations(deps.ds);
+    this.calls = new CallRegistry(this.participations, deps.events);
+    this.live = new LiveControl(this.calls, deps.media);
+  }
+
+  /** Closes what a previous process left open, then connects to the media servers; does not wait for them. */
+  async start(): Promise<void> {
+    const dangling = await this.participations.closeDangling(this.media.serverIds);
+    if (dangling) this.log.warn({ participations: dangling }, 'closed participations left open by a previous run');
+    // Calls a previous process left in a conference are taken over as each media server comes up.
+    this.media.on('up', (serverId: string) => {
+      recoverServer(serverId, { media: this.media, calls: this.calls, participations: this.participations, log: this.log })
+        .then((r) => (r.adopted || r.closed) && this.log.info({ mediaServer: serverId, ...r }, 'calls from before the restart reconciled'))
+        .catch((err: Error) => this.log.error({ err, mediaServer: serverId }, 'recovering calls failed'));
+    });
+    this.media.start();
+    await this.relays?.start();
+    this.#timers.push(
+      setInterval(() => {
+        const ids = this.calls.all().flatMap((c) => (c.participationId ? [c.participationId] : []));
+        this.participations.heartbeat(ids).catch((err: Error) => this.log.warn({ err: err.message }, 'participation heartbeat failed'));
+      }, HEARTBEAT_MS),
+      setInterval(() => {
+        checkAdopted({ media: this.media, calls: this.calls }).catch((err: Error) => this.log.warn({ err: err.message }, 'checking taken-over calls failed'));
+      }, ADOPTED_CHECK_MS),
+    );
+    for (const t of this.#timers) t.unref();
+  }
+
+  participantsByProtocol(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const c of this.calls.all()) if (c.participationId) counts[c.info.protocol] = (counts[c.info.protocol] ?? 0) + 1;
+    return counts;
+  }
+
+  mediaServers(): Record<string, DependencyState> {
+    return this.media.states();
+  }
+
+  states(): Record<string, DependencyState> {
+    return {
+      ...(this.media.serverIds.length ? this.media.states() : { freeswitch: 'not configured' }),
+      ...(this.relays ? this.relays.states() : { rtpengine: 'not configured' }),
+    };
+  }
+
+  /**
+   * `leave-running` (a restart) leaves every call in its FreeSWITCH conference for the next process
+   * to take over; `hang-up` ends them. Stopping twice is a no-op.
+   */
+  async stop(calls: 'leave-running' | 'hang-up'): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    if (calls === 'hang-up') await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
+    this.media.close();
+    this.relays?.close();
+  }
+}

@@ -1,0 +1,49 @@
+import type { Registrations } from '../directory/registrations';
+import { promptPath } from '../media/prompts/catalog';
+import type { Invitations } from '../meetings/invitations';
+import type { ReadinessChecks, ReadinessResult } from '../meetings/readiness-checks';
+import type { MeetingLifecycle } from '../meetings/scheduler';
+import type { Dialer } from './dial-out/dialer';
+import type { CallEngine } from './engine';
+
+export interface CallLifecycleDeps {
+  engine: CallEngine;
+  dialer: Dialer;
+  registrations: Registrations;
+  invitations: Invitations;
+  readiness: ReadinessChecks;
+  /** Asks a SIP address whether it answers (OPTIONS). */
+  ping(uri: string): Promise<ReadinessResult>;
+  soundsDir: string;
+}
+
+/** What the scheduler asks of the calls at each point of a meeting's life. */
+export function callLifecycle(deps: CallLifecycleDeps): MeetingLifecycle {
+  const { engine, dialer } = deps;
+  return {
+    live: async (meeting) => {
+      if (meeting.dialOut) await dialer.start(meeting);
+    },
+    ending: async (meeting) => {
+      const file = promptPath(deps.soundsDir, meeting.language, 'meeting-ending');
+      if (engine.calls.inMeeting(meeting.id).length) await engine.live.announce(meeting.id, file);
+    },
+    ended: async (meeting) => {
+      dialer.stop(meeting.id);
+      await engine.live.endCalls(meeting.id);
+      engine.calls.setLocked(meeting.id, false);
+    },
+    readiness: async (meeting) => {
+      const sites = await deps.invitations.enabledSites(meeting.id);
+      await Promise.all(
+        sites.map(async (site) => {
+          const [binding] = await deps.registrations.current(site.id);
+          const target = binding?.contact ?? site.sipUri;
+          const result = target ? await deps.ping(target) : { reachable: false, latencyMs: null, status: null, detail: 'no SIP address and not registered' };
+          await deps.readiness.record(meeting.id, site.id, target ?? '', result);
+          engine.events.publish(meeting.id, { type: 'readiness', siteId: site.id, reachable: result.reachable, latencyMs: result.latencyMs, sipStatus: result.status });
+        }),
+      );
+    },
+  };
+}

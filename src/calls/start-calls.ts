@@ -1,0 +1,130 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config/env';
+import { Registrations } from '../directory/registrations';
+import type { Logger } from '../log';
+import { MediaServerPool } from '../media/freeswitch/media-servers';
+import { RtpEnginePool } from '../media/rtpengine';
+import { Invitations } from '../meetings/invitations';
+import type { MeetingEvents } from '../meetings/meeting-events';
+import { ReadinessChecks } from '../meetings/readiness-checks';
+import type { MeetingLifecycle } from '../meetings/scheduler';
+import type { DependencyState } from '../observability/dependency-state';
+import { Dialer } from './dial-out/dialer';
+import { defaultRetryPolicy, type RetryPolicy } from './dial-out/retry-policy';
+import { CallEngine } from './engine';
+import { startH323Gateway, type H323Gateway } from './h323-gateway';
+import { callLifecycle } from './meeting-lifecycle';
+import type { PinCollector } from './sip/invite-handler';
+import { SipIngress } from './sip/sip-ingress';
+import { Signalling } from './sip/signalling';
+
+/** The call side of the bridge, as the composition root wires it. */
+export interface CallStack {
+  engine: CallEngine;
+  sip: SipIngress;
+  /** Null when H323_HOST is not set. */
+  h323: H323Gateway | null;
+  dialer: Dialer;
+  lifecycle: MeetingLifecycle;
+  /** drachtio-server, each FreeSWITCH and each rtpengine, for /readyz. */
+  states(): Record<string, DependencyState>;
+  /** New INVITEs get 503 from now on (the first step of a graceful stop). */
+  stopAccepting(): void;
+  /**
+   * Stops dialling and taking calls, then disconnects. `leave-running` (a restart) leaves every call in
+   * its FreeSWITCH conference for the next process to take over; `hang-up` ends them. Twice is a no-op.
+   */
+  stop(calls: 'leave-running' | 'hang-up'): Promise<void>;
+}
+
+export interface StartCallsOptions {
+  collectPin: PinCollector;
+  retryPolicy?: RetryPolicy;
+  countSetup?: (status: number) => void;
+}
+
+/**
+ * Builds the call side once, in dependency order: drachtio-server's connection (FreeSWITCH's
+ * drachtio-fsmrf legs run over it), the media servers and relays, the call engine, the SIP and H.323
+ * ingresses over it, and the dialer with both placers. Returns once the engine has reconciled what a
+ * previous process left and every listener is up; drachtio-server and FreeSWITCH connect in the
+ * background (reconnecting with backoff).
+ */
+export async function startCalls(
+  ds: DataSource,
+  config: Config,
+  drachtio: NonNullable<Config['sip']['drachtio']>,
+  events: MeetingEvents,
+  log: Logger,
+  options: StartCallsOptions,
+): Promise<CallStack> {
+  const signalling = new Signalling(drachtio, log.child({ component: 'drachtio' }));
+  const media = new MediaServerPool(signalling.srf, config.freeswitch, { callbackAddress: config.media.callbackAddress, log: log.child({ component: 'freeswitch' }) });
+  const relays = config.rtpengine.length ? new RtpEnginePool(config.rtpengine, { log: log.child({ component: 'rtpengine' }) }) : null;
+  const engine = new CallEngine({
+    ds,
+    events,
+    media,
+    relays,
+    policy: { ...config.admission, timeZone: config.timeZone },
+    conferenceProfile: config.media.conferenceProfile,
+    log,
+  });
+  const registrations = new Registrations(ds);
+  const sip = new SipIngress(
+    signalling,
+    engine,
+    ds,
+    registrations,
+    {
+      domain: config.sip.domain,
+      ringTimeoutMs: config.dialOut.ringTimeoutMs,
+      joinTokenSecret: config.joinTokenSecret ?? null,
+      collectPin: options.collectPin,
+      ...(options.countSetup && { countSetup: options.countSetup }),
+    },
+    log,
+  );
+  await engine.start();
+  sip.start();
+  const h323 = config.h323 ? await startH323Gateway(ds, config.h323, engine, { ringTimeoutMs: config.dialOut.ringTimeoutMs }, log) : null;
+  const dialer = new Dialer(
+    { ds, calls: engine.calls, registrations, events, log },
+    { sip: sip.place, ...(h323 && { h323: h323.place }) },
+    { policy: options.retryPolicy ?? defaultRetryPolicy, concurrency: config.dialOut.concurrency, redialDropped: config.dialOut.redialDropped },
+  );
+  const unsubscribe = events.subscribe('*', (e) => {
+    if (e.type === 'participant.left') dialer.callEnded(e.meetingId, e.siteId, e.reason);
+  });
+  const lifecycle = callLifecycle({
+    engine,
+    dialer,
+    registrations,
+    invitations: new Invitations(ds),
+    readiness: new ReadinessChecks(ds),
+    ping: (uri) => sip.ping(uri),
+    soundsDir: config.media.soundsDir,
+  });
+  let stopping: Promise<void> | null = null;
+  return {
+    engine,
+    sip,
+    h323,
+    dialer,
+    lifecycle,
+    states: () => ({ 'drachtio-server': sip.state, ...engine.states() }),
+    stopAccepting: () => sip.stopAccepting(),
+    stop(calls) {
+      stopping ??= (async () => {
+        sip.stopAccepting();
+        unsubscribe();
+        dialer.close();
+        await h323?.close();
+        // Hanging up needs drachtio-server still connected (BYEs): the engine goes first.
+        await engine.stop(calls);
+        sip.stop();
+      })();
+      return stopping;
+    },
+  };
+}
