@@ -46,9 +46,3 @@ function splitTopLevel(s: string): string[] {
   parts.push(s.slice(start));
   return parts.filter((p) => p.trim());
 }
-
-/** The user part of a SIP URI (`sip:ia-pal@host;…` → `ia-pal`). */
-export function uriUser(uri: string): string | undefined {
-  const m = /^(?:.*<)?sips?:([^@;>]+)@/i.exec(uri);
-  return m ? decodeURIComponent(m[1]!) : undefined;
-}

@@ -16,8 +16,8 @@ import { isScanner } from '../scanners';
 import { checkOffer } from '../sdp';
 import { verifyJoinToken } from '../../access/join-tokens';
 import { isWebRtcOffer, type RtpEnginePool } from '../../media/rtpengine';
-import { uriUser } from './contact-header';
 import type { SipAuthenticator } from './sip-authenticator';
+import { addressUser, uriUser } from './uri-user';
 import type { SipDialog, SipRequest, SipResponse, SrfApp } from './srf-types';
 
 /** Asks a caller answered without a PIN for it; resolves `ok` to let them in. */
@@ -74,7 +74,12 @@ export function inviteHandler(deps: InviteDeps) {
         return refuse(403, 'Forbidden', 'scanner');
       }
       if (deps.auth.blocked(source)) return refuse(403, 'Forbidden', 'too many failed authentications from this address');
-      const dialled = parseDialledRoom(uriUser(req.uri));
+      const target = uriUser(req.uri);
+      if (target.kind === 'malformed') return refuse(404, 'Not Found', `the dialled user part is malformed (${target.why}): dial a room number, e.g. sip:2001@bridge`);
+      // Read before it is needed so that a bad From is refused the same way whatever the meeting's state.
+      const from = addressUser(req.get('From'));
+      if (from.kind === 'malformed') return refuse(400, 'Bad Request', `the From user part is malformed (${from.why})`);
+      const dialled = target.kind === 'user' ? parseDialledRoom(target.user) : undefined;
       if (!dialled) return refuse(404, 'Not Found', 'dial a room number, e.g. sip:2001@bridge');
 
       const at = now();
@@ -104,7 +109,7 @@ export function inviteHandler(deps: InviteDeps) {
         const site = outcome.kind === 'site' ? outcome.site : await siteForSource(deps.ds, source);
         // A caller presenting a directory site's SIP username is asked to prove it, even where
         // guests may enter: otherwise a site signing in from the browser would come in as a guest.
-        const claimsSite = !site && outcome.kind === 'none' && (await isSiteUsername(deps.ds, uriUser(req.get('From') ?? '')));
+        const claimsSite = !site && outcome.kind === 'none' && from.kind === 'user' && (await isSiteUsername(deps.ds, from.user));
         if ((!site && !meeting.allowGuests) || claimsSite) {
           // Not recognised by its address: a room system with credentials can still prove who it is.
           deps.countSetup?.(407);
@@ -259,8 +264,7 @@ async function relayInfo(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, re
   }
 }
 
-async function isSiteUsername(ds: DataSource, user: string | undefined): Promise<boolean> {
-  if (!user) return false;
+async function isSiteUsername(ds: DataSource, user: string): Promise<boolean> {
   const rows: unknown[] = await ds.query(`SELECT 1 FROM site WHERE sip_username = $1 AND enabled LIMIT 1`, [user]);
   return rows.length > 0;
 }

@@ -1,9 +1,10 @@
 import type { Registrations, BindingChange } from '../../directory/registrations';
 import type { Logger } from '../../log';
 import { isScanner } from '../scanners';
-import { parseContacts, uriUser } from './contact-header';
+import { parseContacts } from './contact-header';
 import type { SipAuthenticator } from './sip-authenticator';
 import type { SipRequest, SipResponse } from './srf-types';
+import { addressUser } from './uri-user';
 
 const DEFAULT_EXPIRES = 3600;
 const MAX_EXPIRES = 3600;
@@ -25,6 +26,9 @@ export function registerHandler(deps: { auth: SipAuthenticator; registrations: R
         auth.failures.fail(req.source_address);
         return reject(403, 'Forbidden', 'scanner');
       }
+      // Syntax before credentials: no nonce is spent on a request that could never succeed.
+      const aor = addressUser(req.get('To'));
+      if (aor.kind === 'malformed') return reject(400, 'Bad Request', `the To user part is malformed (${aor.why})`);
       const outcome = await auth.authenticate('REGISTER', req.get('Authorization'), req.source_address);
       if (outcome.kind === 'none' || outcome.kind === 'challenge') {
         const header = outcome.kind === 'challenge' ? outcome.header : auth.challenge();
@@ -33,7 +37,7 @@ export function registerHandler(deps: { auth: SipAuthenticator; registrations: R
       }
       if (outcome.kind === 'forbidden') return reject(403, 'Forbidden', outcome.why);
       const site = outcome.site;
-      if (uriUser(req.get('To') ?? '') !== site.sipUsername) {
+      if (aor.kind !== 'user' || aor.user !== site.sipUsername) {
         return reject(403, 'Forbidden', 'the address-of-record is not this user\u2019s');
       }
 

@@ -10,12 +10,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AsnValue, ChoiceValue } from '../asn1/types';
+import { parseDialledRoom } from '../../calls/dialled-room';
 import { ipInNetworks } from '../../directory/networks';
 import type { Logger } from '../../log';
 import type { IpPort } from '../messages/common';
 import * as ras from '../messages/ras';
 import { aliasTexts, get, getArray, getBool, getBytes, getNumber, getSeq, getString, guidText, h225IpPort } from '../messages/read';
-import { dialledRoom } from '../dialled';
 import type { AliasDirectory, DirectorySite } from './directory';
 import type { Registration, RegistrationTable } from './registrations';
 
@@ -38,7 +38,7 @@ export interface RasContext {
 
 export type RasReply = ChoiceValue | undefined;
 
-const isRoom = (alias: string): boolean => dialledRoom(alias) !== undefined;
+const isRoom = (alias: string): boolean => parseDialledRoom(alias) !== undefined;
 const sameIp = (a: IpPort, b: IpPort): boolean => a.ip === b.ip;
 
 export async function handleRas(ctx: RasContext, msg: ChoiceValue, source: IpPort, raw: Uint8Array): Promise<RasReply> {
