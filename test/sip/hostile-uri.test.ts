@@ -49,7 +49,7 @@ describe('SIP: hostile user parts in the Request-URI, From and To', function () 
   }
 
   const nothingLeft = () =>
-    waitFor('no call or channel left', async () => (bridge.sip.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 15_000);
+    waitFor('no call or channel left', async () => (bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 15_000);
 
   it('answers 404 with a Warning to malformed, double-escaped and non-ASCII-digit Request-URIs, never 5xx', async () => {
     const notARoom = /^399 diemcau "dial a room number/;
