@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decideAdmission, type AdmissionPolicy } from '../../src/calls/admission';
+import { decideAdmission, pinMatches, refusalText, roomStatus, type AdmissionPolicy } from '../../src/calls/admission';
 import type { RoomBookings } from '../../src/meetings/room-bookings';
 import { parseDialledRoom } from '../../src/calls/dialled-room';
 import { isScanner } from '../../src/calls/scanners';
@@ -82,5 +82,24 @@ describe('admission rules', () => {
     assert.equal(locked.kind === 'reject' && locked.status, 486);
     const full = decideAdmission(now, { pin: null }, current(meeting()), { siteId: 'ia-pal' }, { locked: false, participants: 3 }, policy);
     assert.equal(full.kind === 'reject' && full.why, 'the meeting room is full');
+  });
+
+  it('tells the join page and a dialling room system the same: the open meeting, else the nearer of the next and the last', () => {
+    const next = meeting({ id: 'next', startsAt: new Date('2026-12-01T05:00:00Z'), endsAt: new Date('2026-12-01T06:00:00Z') });
+    const past = (over: Partial<Meeting>) => meeting({ id: 'past', startsAt: new Date('2026-11-30T23:00:00Z'), endsAt: new Date('2026-12-01T00:30:00Z'), ...over });
+    assert.deepEqual(roomStatus(current(meeting()), now, policy.openBeforeMs), { meeting: meeting(), status: 'open', opensAt: new Date('2026-12-01T00:50:00Z') });
+    assert.equal(roomStatus({ current: null, next, previous: past({}) }, now, policy.openBeforeMs)?.status, 'ended');
+    assert.equal(roomStatus({ current: null, next, previous: past({ status: 'cancelled' }) }, now, policy.openBeforeMs)?.status, 'cancelled');
+    assert.equal(roomStatus({ current: null, next, previous: past({ endsAt: new Date('2026-11-30T20:00:00Z') }) }, now, policy.openBeforeMs)?.status, 'not-open-yet');
+    assert.equal(roomStatus({ current: null, next: null, previous: null }, now, policy.openBeforeMs), null);
+    const refused = decideAdmission(now, { pin: null }, { current: null, next, previous: null }, { siteId: null }, open, policy);
+    assert.equal(refused.kind === 'reject' && refused.why, refusalText.notOpenYet(next, '11:50 01/12/2026 (Asia/Ho_Chi_Minh)'));
+  });
+
+  it('compares PINs whole, not by prefix or length', () => {
+    assert.ok(pinMatches('1234', '1234'));
+    assert.ok(!pinMatches('123', '1234'));
+    assert.ok(!pinMatches('12345', '1234'));
+    assert.ok(!pinMatches('', '1234'));
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { pinMatches, refusalText, roomStatus, type RoomView } from '../../calls/admission';
 import type { DataSource } from 'typeorm';
 import { FailureLimiter } from '../../access/failure-limiter';
 import { issueJoinToken, JOIN_TOKEN_TTL_MS } from '../../access/join-tokens';
@@ -7,7 +7,6 @@ import { iso, problems } from '../common';
 import { HttpProblem } from '../problem';
 import { route } from '../route';
 import type { IceServer, JoinInfo, JoinRefusal, JoinTicket } from './contract';
-import { joinStateOf, type JoinState } from './join-state';
 import { joinInfoOut, joinProblems, joinTicketOut, roomParams, tokenRequestSchema } from './schemas';
 
 /** What the public join API needs; the composition root builds it from the configuration. */
@@ -42,9 +41,9 @@ export function joinRoutes(deps: JoinDeps) {
   const configured = Boolean(deps.tokenSecret && deps.tokenSecret.length > 0 && deps.wsServers.length > 0);
 
   /** The meeting of the room the page talks about, or 404. */
-  const stateOf = async (room: number, at: Date): Promise<JoinState> => {
-    const state = joinStateOf(await findRoomBookings(deps.ds, room, at, deps.openBeforeMs), at, deps.openBeforeMs);
-    if (!state) throw refusal(404, 'Not Found', 'no-meeting', `no meeting is booked in room ${room}`);
+  const stateOf = async (room: number, at: Date): Promise<RoomView> => {
+    const state = roomStatus(await findRoomBookings(deps.ds, room, at, deps.openBeforeMs), at, deps.openBeforeMs);
+    if (!state) throw refusal(404, 'Not Found', 'no-meeting', refusalText.noMeeting);
     return state;
   };
 
@@ -105,21 +104,21 @@ export function joinRoutes(deps: JoinDeps) {
         const at = now();
         const { meeting, status, opensAt } = await stateOf(params.room, at);
         if (status === 'not-open-yet') {
-          throw refusal(409, 'Not Open Yet', 'not-open-yet', `the meeting "${meeting.title}" opens at ${iso(opensAt)}`, { opensAt: iso(opensAt) });
+          throw refusal(409, 'Not Open Yet', 'not-open-yet', refusalText.notOpenYet(meeting, iso(opensAt)), { opensAt: iso(opensAt) });
         }
         if (status !== 'open') {
-          throw refusal(409, status === 'cancelled' ? 'Meeting Cancelled' : 'Meeting Ended', status, `the meeting "${meeting.title}" ${status === 'cancelled' ? 'was cancelled' : 'has ended'}`);
+          throw refusal(409, status === 'cancelled' ? 'Meeting Cancelled' : 'Meeting Ended', status, refusalText.over(meeting));
         }
-        if (!meeting.allowGuests) throw refusal(403, 'Guests Not Allowed', 'guests-not-allowed', 'the meeting admits invited sites only');
+        if (!meeting.allowGuests) throw refusal(403, 'Guests Not Allowed', 'guests-not-allowed', refusalText.invitedOnly);
         if (meeting.pin !== null) {
           const pin = body.pin ?? '';
           if (!pin) {
             throw refusal(422, 'Validation Failed', 'pin-required', 'the meeting has a PIN', { errors: [{ field: 'pin', message: 'the meeting needs its PIN' }] });
           }
-          if (!samePin(pin, meeting.pin)) {
+          if (!pinMatches(pin, meeting.pin)) {
             deps.pinFailures.fail(source);
             // Nothing more is said: not how many tries are left, not whether the length was right.
-            throw refusal(403, 'Wrong PIN', 'wrong-pin', 'the PIN is not the meeting PIN');
+            throw refusal(403, 'Wrong PIN', 'wrong-pin', refusalText.wrongPin);
           }
           deps.pinFailures.succeed(source);
         }
@@ -149,8 +148,3 @@ function tooManyAttempts(waitMs: number): HttpProblem {
   return refusal(429, 'Too Many Requests', 'too-many-attempts', `too many wrong PINs from this address; try again in ${seconds} s`, {}, { 'Retry-After': String(seconds) });
 }
 
-/** Compares digests, so the time taken says nothing about how much of the PIN was right. */
-function samePin(given: string, expected: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
