@@ -27,7 +27,7 @@ describe('device profiles: packetization mode and bandwidth on the wire', functi
   let ffmpeg: string;
   const closers: (() => void)[] = [];
   const dialogs: Srf.Dialog[] = [];
-  const CAP_KBPS = Number(process.env["CAP_KBPS"] ?? 384);
+  const CAP_KBPS = 384;
 
   before(async function () {
     requireStack(this, 'device profile media tests');
