@@ -7,6 +7,7 @@ import type { Participations } from '../meetings/participations';
 import type { CallRegistry } from './call-registry';
 import { cancelledResult } from './dial-out/cancel';
 import { classify } from './dial-out/retry-policy';
+import { applyProfile, deviceProfile, h245VideoMaxBitRate } from './device-profile';
 import { offerAddresses, sdpFor } from './h323-sdp';
 import { relayKeyframes } from './keyframes';
 import type { DialResult, DialTarget } from './dial-out/dial';
@@ -66,7 +67,9 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
     await dropMedia();
     return cancelledResult(signal, { target: dialled, note: 'not dialled' });
   }
+  const device = deviceProfile(site);
   const ours = offerAddresses(endpoint.local.sdp);
+  const maxBitRate100bps = h245VideoMaxBitRate(device);
   if (!ours.audio) {
     await dropMedia();
     return { ...fail('the media server offered no audio format H.323 fast start can carry'), target: dialled };
@@ -76,7 +79,8 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
   const keyframes = relayKeyframes(endpoint, () => void answered?.requestKeyframe(), log);
   // Aborted while ringing, placeH323 releases the Setup (cause 16) and fails with 487.
   const result = await placeH323({
-    to, destAlias, ourAlias: String(room), display: `Room ${room}`, audio: ours.audio, ...(ours.video ? { video: ours.video } : {}),
+    to, destAlias, ourAlias: String(room), display: `Room ${room}`, audio: ours.audio,
+    ...(ours.video ? { video: { ...ours.video, ...(maxBitRate100bps !== undefined && { maxBitRate100bps }) } } : {}),
     ringTimeoutMs: deps.ringTimeoutMs, ...(signal && { signal }), onKeyframeRequest: () => keyframes.toFreeswitch(), log,
   });
   if (result.kind === 'failed') {
@@ -103,6 +107,6 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
     void call.close('caller-hangup');
   });
   // Connected just as the meeting ended: joinAnswered closes the call, whose abort above sends Release Complete.
-  const joined = await joinAnswered(call, endpoint, sdpFor(result.media), { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, ...(signal && { signal }) }, deps.participations);
+  const joined = await joinAnswered(call, endpoint, applyProfile(sdpFor(result.media), device), { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, device, ...(signal && { signal }) }, deps.participations);
   return { ...joined, target: dialled };
 }

@@ -10,6 +10,7 @@ import { findRoomBookings } from '../meetings/room-bookings';
 import { decideAdmission, type AdmissionPolicy } from './admission';
 import type { Call } from './call';
 import type { CallRegistry } from './call-registry';
+import { applyProfile, deviceProfile, h245VideoMaxBitRate, type DeviceProfile } from './device-profile';
 import { answerMedia, offerAddresses, sdpFor } from './h323-sdp';
 import { relayKeyframes, type KeyframeRelay } from './keyframes';
 import { joinMeeting } from './steps/join-meeting';
@@ -35,7 +36,7 @@ interface SinkCall {
   readonly call: Call;
   readonly endpoint: Mrf.Endpoint;
   readonly keyframes: KeyframeRelay;
-  readonly join: { muted: boolean; mediaServer: string };
+  readonly join: { muted: boolean; mediaServer: string; device: DeviceProfile | null };
   /** Slow start: FreeSWITCH has had the endpoint's addresses at least once and the call is joining. */
   joining: boolean;
   /** Slow start: channel updates reach FreeSWITCH one at a time, in order. */
@@ -74,12 +75,13 @@ export class H323Sink implements H323CallSink {
     // H.323 keypad digits arrive as H.245 user input, which the prompt cannot hear: ask for the PIN inline.
     if (decision.pin === 'collect') return reject(403, 'dial the room with its PIN, e.g. 2001*1234');
 
+    const device = deviceProfile(site);
     const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
     if (!lease) return reject(503, 'no media server is available');
     let endpoint: Mrf.Endpoint;
     try {
       // Slow start: FreeSWITCH offers (3PCC) and learns the endpoint's addresses later.
-      endpoint = await lease.ms.createEndpoint(offered ? { remoteSdp: sdpFor(offered) } : {});
+      endpoint = await lease.ms.createEndpoint(offered ? { remoteSdp: applyProfile(sdpFor(offered), device) } : {});
     } catch (err) {
       lease.release();
       return reject(488, `the media server refused the channels: ${(err as Error).message}`);
@@ -105,7 +107,7 @@ export class H323Sink implements H323CallSink {
     }, { once: true });
     if (call.isClosed()) return reject(480, 'the media server hung up at once');
     const entry: SinkCall = {
-      call, endpoint, join: { muted: decision.muted, mediaServer: lease.serverId }, joining: offered !== null, updates: Promise.resolve(),
+      call, endpoint, join: { muted: decision.muted, mediaServer: lease.serverId, device }, joining: offered !== null, updates: Promise.resolve(),
       keyframes: relayKeyframes(endpoint, () => deps.requestKeyframe(offer.callId), call.log),
     };
     this.#calls.set(offer.callId, entry);
@@ -116,7 +118,9 @@ export class H323Sink implements H323CallSink {
         await call.close('media-failure');
         return reject(488, 'the media server offered no audio format H.323 carries');
       }
-      return { kind: 'open-channels', receive: { audio: receive.audio, ...(receive.video ? { video: receive.video } : {}) } };
+      const maxBitRate100bps = h245VideoMaxBitRate(device);
+      const video = receive.video && { ...receive.video, ...(maxBitRate100bps !== undefined && { maxBitRate100bps }) };
+      return { kind: 'open-channels', receive: { audio: receive.audio, ...(video ? { video } : {}) } };
     }
     const answer = answerMedia(endpoint.local.sdp, offered);
     if (!answer.audio) {
@@ -133,7 +137,7 @@ export class H323Sink implements H323CallSink {
     entry.updates = entry.updates.then(async () => {
       if (entry.call.isClosed()) return;
       try {
-        await entry.endpoint.modify(sdpFor(media));
+        await entry.endpoint.modify(applyProfile(sdpFor(media), entry.join.device));
       } catch (err) {
         entry.call.log.warn({ err: (err as Error).message }, 'FreeSWITCH refused the H.323 channels');
         await entry.call.close('media-failure');

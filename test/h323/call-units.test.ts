@@ -9,7 +9,7 @@ import type { AsnValue, ChoiceValue } from '../../src/h323/asn1/types';
 import { q850ToSipStatus, sipStatusToQ850 } from '../../src/h323/call/cause';
 import { acceptFromUs, acceptToUs, h241ToProfileLevelId, offeredMedia, parseFastStart, selectFastStart } from '../../src/h323/call/fast-start';
 import { H245Session } from '../../src/h323/call/h245-session';
-import { receiveCapabilities } from '../../src/h323/call/logical-channels';
+import { LogicalChannels, receiveCapabilities } from '../../src/h323/call/logical-channels';
 import * as m from '../../src/h323/messages/h245';
 import { alt, get, getNumber, h245IpPort, isChoice } from '../../src/h323/messages/read';
 import { perDecode, perEncode } from '../../src/h323/per';
@@ -218,5 +218,30 @@ describe('slow start: the endpoint\'s receive capabilities', () => {
     assert.deepEqual(caps.map((c) => c.format), [{ kind: 'audio', codec: 'G722' }, { kind: 'audio', codec: 'PCMU' }, { kind: 'video', profile: 64, level: 71 }]);
     assert.equal(caps[2]!.dataType.choice, 'videoData');
     assert.deepEqual(receiveCapabilities(undefined), []);
+  });
+
+  it('holds video to a site\'s line rate: in our capabilities, in the channel we open, and below the endpoint\'s own', () => {
+    /** Every maxBitRate anywhere in a message. */
+    const rates = (v: unknown): number[] => (typeof v !== 'object' || v === null ? [] : Object.entries(v).flatMap(([k, x]) => (k === 'maxBitRate' && typeof x === 'number' ? [x] : rates(x))));
+    const sent: ChoiceValue[] = [];
+    const receive = { audio: { ...A, codecs: ['PCMU' as const] }, video: { ip: A.ip, port: 5002, payloadType: 109, maxBitRate100bps: 2941 } };
+    const channels = new LogicalChannels(receive, { send: (msg) => sent.push(msg), opened: () => undefined, failed: () => undefined });
+    try {
+      assert.deepEqual(rates(channels.capabilitySet(1)), [2941]);
+      // The endpoint can receive H.264 at 1.024 Mbit/s and opens video first: our channel mirrors its capability, at the site's rate.
+      const tcs = m.terminalCapabilitySet({ seq: 1, audio: [m.receiveAudio(1, 'g711Ulaw64k')], video: [m.receiveVideo(2, m.h264Capability({ maxBitRate100bps: 10240, level: 85, profile: 64 }))] });
+      assert.ok(isChoice(tcs.value));
+      channels.onCapabilities(tcs.value.value);
+      channels.onOpen(perDecode(h245.OpenLogicalChannel, fwd(1, video(), 2, 109)));
+      assert.deepEqual(rates(sent), [2941]);
+    } finally {
+      channels.end();
+    }
+    const unprofiled = new LogicalChannels({ ...receive, video: { ip: A.ip, port: 5002, payloadType: 109 } }, { send: () => undefined, opened: () => undefined, failed: () => undefined });
+    try {
+      assert.deepEqual(rates(unprofiled.capabilitySet(1)), [20480], 'without a profile: the gateway\'s default');
+    } finally {
+      unprofiled.end();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { DialOutcome } from '../../meetings/dial-attempts';
+import type { DeviceProfile } from '../device-profile';
 
 /** One dial-out attempt, as the dialer hands it to a protocol's placer. */
 export interface DialTarget {
@@ -9,6 +10,8 @@ export interface DialTarget {
   uri: string;
   moderator: boolean;
   muted: boolean;
+  /** The site's device profile (packetization mode, line rate); absent or null: none. */
+  device?: DeviceProfile | null;
   /**
    * Calls the attempt off (the dialer aborts it when the meeting ends or the bridge stops): a
    * ringing site is cancelled, one that answers after it is hung up instead of joining.

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Registrations } from '../../directory/registrations';
 import { SiteEntity } from '../../directory/site.entity';
+import { deviceProfile } from '../device-profile';
 import type { Logger } from '../../log';
 import type { Meeting } from '../../meetings/meeting.entity';
 import { DialAttempts } from '../../meetings/dial-attempts';
@@ -179,7 +180,7 @@ export class Dialer {
         (h323 ?? this.placers.sip)(
           {
             meetingId: meeting.id, siteId, name: site.name, uri, moderator: meeting.chairSiteId === siteId, muted: meeting.mode === 'lecture' && meeting.chairSiteId !== siteId,
-            signal: campaign.abort.signal,
+            device: deviceProfile(site), signal: campaign.abort.signal,
           },
           meeting.roomNumber,
         ),

@@ -13,6 +13,7 @@ import { joinMeeting } from '../steps/join-meeting';
 import type { CallRegistry } from '../call-registry';
 import { parseDialledRoom } from '../dialled-room';
 import { isScanner } from '../scanners';
+import { applyProfile, deviceProfile, type DeviceProfile } from '../device-profile';
 import { checkOffer } from '../sdp';
 import { verifyJoinToken } from '../../access/join-tokens';
 import { isWebRtcOffer, type RtpEnginePool } from '../../media/rtpengine';
@@ -89,6 +90,7 @@ export function inviteHandler(deps: InviteDeps) {
 
       let siteId: string | null = null;
       let siteName: string | null = null;
+      let siteDevice: DeviceProfile | null = null;
       let tokenName: string | null = null;
       const token = req.get('X-Join-Token');
       if (meeting && token) {
@@ -118,6 +120,7 @@ export function inviteHandler(deps: InviteDeps) {
         }
         siteId = site?.id ?? null;
         siteName = site?.name ?? null;
+        siteDevice = deviceProfile(site);
       }
 
       const decision = decideAdmission(at, dialled, bookings, { siteId, joinToken: tokenName !== null }, meeting ? deps.calls.roomState(meeting.id) : { locked: false, participants: 0 }, deps.policy);
@@ -128,6 +131,8 @@ export function inviteHandler(deps: InviteDeps) {
       const webrtc = isWebRtcOffer(req.body);
       const relay = webrtc ? deps.relays?.pick({ callId, fromTag: tagOf(req.get('From')) }) : undefined;
       if (webrtc && !relay) return refuse(503, 'Service Unavailable', 'no media relay (rtpengine) is available for browser calls', { 'Retry-After': '10' });
+      // The profile describes the site's room system; a site signed in from a browser is not it.
+      const device = webrtc ? null : siteDevice;
       const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
       if (!lease) {
         await relay?.delete().catch(() => undefined);
@@ -155,7 +160,8 @@ export function inviteHandler(deps: InviteDeps) {
       let answer: string;
       try {
         // A browser's ICE/DTLS-SRTP offer becomes plain RTP for FreeSWITCH, and its answer SRTP again.
-        endpoint = await lease.ms.createEndpoint({ remoteSdp: relay ? await relay.offerToFreeswitch(req.body) : req.body });
+        // A site's offer is rewritten to its device profile, so FreeSWITCH reads the site's line rate (b=).
+        endpoint = await lease.ms.createEndpoint({ remoteSdp: relay ? await relay.offerToFreeswitch(req.body) : applyProfile(req.body, device) });
       } catch (err) {
         lease.release();
         await current.close('media-failure');
@@ -164,7 +170,7 @@ export function inviteHandler(deps: InviteDeps) {
       current.attachMedia(lease, endpoint);
       if (current.isClosed()) return;
       try {
-        answer = relay ? await relay.answerToBrowser(endpoint.local.sdp) : endpoint.local.sdp;
+        answer = relay ? await relay.answerToBrowser(endpoint.local.sdp) : applyProfile(endpoint.local.sdp, device);
       } catch (err) {
         await current.close('media-failure');
         return refuse(488, 'Not Acceptable Here', `the media relay refused the answer: ${(err as Error).message}`);
@@ -182,12 +188,12 @@ export function inviteHandler(deps: InviteDeps) {
       current.attachDialog(dialog);
       deps.countSetup?.(200);
       if (current.isClosed()) return;
-      dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, mreq, mres));
+      dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, device, mreq, mres));
       const onInfo = (ireq: SipRequest, ires: SipResponse): void => void relayInfo(current, endpoint, ireq, ires);
       // Browsers ask for keyframes over RTCP (through rtpengine); room systems may use INFO.
       if (webrtc) dialog.on('info', onInfo);
       else relaySipKeyframes(endpoint, dialog, log, onInfo);
-      endpoint.dialog.on('modify', (mreq: SipRequest, mres: SipResponse) => void reinviteFromBridge(current, dialog, mreq, mres));
+      endpoint.dialog.on('modify', (mreq: SipRequest, mres: SipResponse) => void reinviteFromBridge(current, dialog, device, mreq, mres));
 
       if (decision.pin === 'collect' && meeting) {
         if ((await deps.collectPin(endpoint, meeting, current.signal)) !== 'ok') {
@@ -197,7 +203,7 @@ export function inviteHandler(deps: InviteDeps) {
         }
         if (current.isClosed()) return;
       }
-      await joinMeeting(current, endpoint, { profile: deps.conferenceProfile, muted: decision.muted, mediaServer: lease.serverId }, deps.participations);
+      await joinMeeting(current, endpoint, { profile: deps.conferenceProfile, muted: decision.muted, mediaServer: lease.serverId, device }, deps.participations);
       log.info({ memberId: current.memberId, site: siteName, moderator: decision.moderator, codecs: current.codecs }, 'caller joined');
     } catch (err) {
       log.error({ err }, 'call setup failed');
@@ -210,18 +216,18 @@ export function inviteHandler(deps: InviteDeps) {
 /**
  * Re-INVITE from the caller (hold, resume, codec change, a browser muting video or restarting ICE):
  * pass the SDP to FreeSWITCH — through the same rtpengine session for a browser — and answer with
- * FreeSWITCH's.
+ * FreeSWITCH's; both held to the site's device profile, as the first offer and answer were.
  */
-async function reinvite(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res: SipResponse): Promise<void> {
+async function reinvite(call: Call, endpoint: Mrf.Endpoint, device: DeviceProfile | null, req: SipRequest, res: SipResponse): Promise<void> {
   try {
     if (!req.body?.trim()) {
-      res.send(200, { body: endpoint.local.sdp });
+      res.send(200, { body: applyProfile(endpoint.local.sdp, device) });
       return;
     }
     const relay = call.relay;
-    const offer = relay ? await relay.reofferFromBrowser(req.body) : req.body;
+    const offer = relay ? await relay.reofferFromBrowser(req.body) : applyProfile(req.body, device);
     const fsAnswer = await endpoint.modify(offer);
-    const answer = relay ? await relay.reanswerFromFreeswitch(fsAnswer) : fsAnswer;
+    const answer = relay ? await relay.reanswerFromFreeswitch(fsAnswer) : applyProfile(fsAnswer, device);
     res.send(200, { body: answer });
     call.log.info({ direction: /a=(sendonly|inactive)/.exec(req.body)?.[1] ?? 'sendrecv' }, 're-INVITE');
   } catch (err) {
@@ -232,14 +238,14 @@ async function reinvite(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res
 
 /**
  * Re-INVITE from FreeSWITCH (a media renegotiation): offer it to the caller — through the same
- * rtpengine session for a browser — and give FreeSWITCH the caller's answer.
+ * rtpengine session for a browser — and give FreeSWITCH the caller's answer (device profile applied both ways).
  */
-async function reinviteFromBridge(call: Call, callerDialog: SipDialog, req: SipRequest, res: SipResponse): Promise<void> {
+async function reinviteFromBridge(call: Call, callerDialog: SipDialog, device: DeviceProfile | null, req: SipRequest, res: SipResponse): Promise<void> {
   try {
     const relay = call.relay;
-    const offer = relay ? await relay.reofferFromFreeswitch(req.body) : req.body;
+    const offer = relay ? await relay.reofferFromFreeswitch(req.body) : applyProfile(req.body, device);
     const callerAnswer = await callerDialog.modify(offer);
-    const answer = relay ? await relay.reanswerFromBrowser(callerAnswer) : callerAnswer;
+    const answer = relay ? await relay.reanswerFromBrowser(callerAnswer) : applyProfile(callerAnswer, device);
     res.send(200, { body: answer });
     call.log.info('re-INVITE from the bridge passed to the caller');
   } catch (err) {

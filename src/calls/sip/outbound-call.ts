@@ -5,6 +5,7 @@ import type { CallRegistry } from '../call-registry';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
 import type { DialResult, DialTarget } from '../dial-out/dial';
 import { classify } from '../dial-out/retry-policy';
+import { applyProfile } from '../device-profile';
 import { dialMedia } from '../steps/dial-media';
 import { relaySipKeyframes } from '../keyframes';
 import { joinAnswered } from '../steps/join-answered';
@@ -30,6 +31,7 @@ export interface OutboundDeps {
 export async function placeCall(deps: OutboundDeps, target: DialTarget, room: number): Promise<DialResult> {
   let log = deps.log.child({ meetingId: target.meetingId, siteId: target.siteId, target: target.uri });
   const { signal } = target;
+  const device = target.device ?? null;
   if (signal?.aborted) return cancelledResult(signal, { note: 'not dialled' });
   const media = await dialMedia(deps.media, deps.calls, target.meetingId);
   if ('outcome' in media) return media;
@@ -60,7 +62,8 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
     dialog = await deps.srf.createUAC(
       target.uri,
       {
-        localSdp: endpoint.local.sdp,
+        // FreeSWITCH's offer, held to the site's device profile (packetization mode, b= lines).
+        localSdp: applyProfile(endpoint.local.sdp, device),
         headers: {
           From: `"${room}" <sip:${room}@${deps.sipDomain}>`,
           'User-Agent': 'diemcau',
@@ -107,5 +110,5 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   call.attachDialog(dialog);
   relaySipKeyframes(endpoint, dialog, log);
   // Answered across our CANCEL, or just as the meeting ended: joinAnswered hangs it up (BYE) rather than joining.
-  return joinAnswered(call, endpoint, dialog.remote.sdp, { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, ...(signal && { signal }) }, deps.participations);
+  return joinAnswered(call, endpoint, applyProfile(dialog.remote.sdp, device), { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, device, ...(signal && { signal }) }, deps.participations);
 }

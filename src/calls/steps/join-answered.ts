@@ -3,6 +3,7 @@ import type { Participations } from '../../meetings/participations';
 import type { Call } from '../call';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
 import type { DialResult } from '../dial-out/dial';
+import type { DeviceProfile } from '../device-profile';
 import { joinMeeting } from './join-meeting';
 
 /**
@@ -17,7 +18,7 @@ export async function joinAnswered(
   call: Call,
   endpoint: Mrf.Endpoint,
   answerSdp: string,
-  opts: { profile: string; muted: boolean; mediaServer: string; signal?: AbortSignal },
+  opts: { profile: string; muted: boolean; mediaServer: string; device?: DeviceProfile | null; signal?: AbortSignal },
   participations: Participations,
 ): Promise<DialResult> {
   const { callId } = call.info;

@@ -16,7 +16,7 @@
 import type { AsnValue, ChoiceValue } from '../asn1/types';
 import { rtcpAddress } from '../messages/common';
 import * as m from '../messages/h245';
-import { alt, get, getArray, getNumber, getSeq, h245IpPort, isChoice } from '../messages/read';
+import { alt, get, getArray, getNumber, getSeq, h245IpPort, isChoice, isSeq } from '../messages/read';
 import { AUDIO_CAPABILITY, formatOf, h241ToProfileLevelId, type ProposalFormat } from './fast-start';
 import type { H323Media, ReceiveOffer, RtpAddress } from './sink';
 
@@ -92,7 +92,7 @@ export class LogicalChannels {
   /** The TerminalCapabilitySet we advertise: exactly what our media server takes. */
   capabilitySet(seq: number): ChoiceValue {
     const audio = this.receive.audio.codecs.map((c, i) => m.receiveAudio(i + 1, AUDIO_CAPABILITY[c]));
-    const video = this.receive.video ? [m.receiveVideo(audio.length + 1, m.h264Capability({ maxBitRate100bps: 20480 }))] : [];
+    const video = this.receive.video ? [m.receiveVideo(audio.length + 1, m.h264Capability({ maxBitRate100bps: this.videoMaxBitRate }))] : [];
     return m.terminalCapabilitySet({ seq, audio, video });
   }
 
@@ -162,7 +162,13 @@ export class LogicalChannels {
    */
   private mirror(f: ProposalFormat): Capability {
     const video = f.kind === 'video' ? this.remote?.find((c) => c.format.kind === 'video') : undefined;
-    return video ?? { format: f, dataType: defaultDataType(f) };
+    if (video) return { format: video.format, dataType: withMaxBitRate(video.dataType, this.videoMaxBitRate) };
+    return { format: f, dataType: defaultDataType(f, this.videoMaxBitRate) };
+  }
+
+  /** The site's video bitrate, never above what the gateway takes by default. */
+  private get videoMaxBitRate(): number {
+    return Math.min(VIDEO_MAX_BIT_RATE, this.receive.video?.maxBitRate100bps ?? VIDEO_MAX_BIT_RATE);
   }
 
   private openRemaining(): void {
@@ -214,8 +220,23 @@ export class LogicalChannels {
   }
 }
 
-function defaultDataType(f: ProposalFormat): ChoiceValue {
+/** H.264 up to 2.048 Mbit/s when the site sets no bandwidth (H.245 units of 100 bit/s). */
+const VIDEO_MAX_BIT_RATE = 20480;
+
+function defaultDataType(f: ProposalFormat, maxBitRate100bps: number): ChoiceValue {
   return f.kind === 'audio'
     ? { choice: 'audioData', value: m.audioCapability(AUDIO_CAPABILITY[f.codec]) }
-    : { choice: 'videoData', value: m.h264Capability({ maxBitRate100bps: 20480 }) };
+    : { choice: 'videoData', value: m.h264Capability({ maxBitRate100bps }) };
+}
+
+/**
+ * The endpoint's own video capability (its profile and level) as the channel we open to it, its
+ * maxBitRate lowered to the site's line: what we send must fit both.
+ */
+function withMaxBitRate(dataType: ChoiceValue, maxBitRate100bps: number): ChoiceValue {
+  const generic = dataType.value;
+  if (!isChoice(generic) || generic.choice !== 'genericVideoCapability' || !isSeq(generic.value)) return dataType;
+  const theirs = getNumber(generic.value, 'maxBitRate');
+  if (theirs !== undefined && theirs <= maxBitRate100bps) return dataType;
+  return { ...dataType, value: { ...generic, value: { ...generic.value, maxBitRate: maxBitRate100bps } } };
 }

@@ -39,8 +39,8 @@ export interface OutgoingCallOptions {
   readonly display?: string;
   /** Where we (FreeSWITCH) receive audio, and the formats we take, in order of preference. */
   readonly audio: RtpAddress & { readonly codecs: readonly AudioCodecName[] };
-  /** Where we receive H.264, with the payload type we send it with. */
-  readonly video?: RtpAddress & { readonly payloadType: number };
+  /** Where we receive H.264, with the payload type we send it with and the site's bitrate (ReceiveOffer). */
+  readonly video?: RtpAddress & { readonly payloadType: number; readonly maxBitRate100bps?: number };
   readonly ringTimeoutMs: number;
   /** Aborting while ringing cancels the attempt (released with cause 16, failed 487). */
   readonly signal?: AbortSignal;
@@ -85,7 +85,8 @@ function proposals(o: OutgoingCallOptions): Uint8Array[] {
     out.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId, dataType: dt, media: at, mediaControl: rtcpAddress(at), ...extra })));
   };
   for (const codec of o.audio.codecs) add(1, { choice: 'audioData', value: m245.audioCapability(AUDIO_CAPABILITY[codec]) }, o.audio);
-  if (o.video) add(2, { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: 10240 }) }, o.video, o.video.payloadType);
+  // 1.024 Mbit/s each way unless the site's line takes less.
+  if (o.video) add(2, { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: Math.min(10240, o.video.maxBitRate100bps ?? 10240) }) }, o.video, o.video.payloadType);
   return out;
 }
 

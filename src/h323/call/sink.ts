@@ -34,8 +34,11 @@ export interface H323Media {
  */
 export interface ReceiveOffer {
   readonly audio: RtpAddress & { readonly codecs: readonly AudioCodecName[] };
-  /** H.264, with the payload type we send it with. */
-  readonly video?: RtpAddress & { readonly payloadType: number };
+  /**
+   * H.264, with the payload type we send it with, and the largest video bitrate the site's line
+   * takes either way (H.245 maxBitRate, units of 100 bit/s); without one, the gateway's default.
+   */
+  readonly video?: RtpAddress & { readonly payloadType: number; readonly maxBitRate100bps?: number };
 }
 
 export interface H323CallOffer {
