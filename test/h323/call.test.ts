@@ -156,7 +156,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     const toSink = readOlc(connect.fastStart.find((b) => readOlc(b).forward)!).media!;
     caller.startTone({ host: toSink.ip, port: toSink.port }, 1000);
     bridge.startTone({ host: offer.media!.audio!.ip, port: offer.media!.audio!.port }, 440);
-    await sleep(800);
+    await bothTonesHeard(bridge, 1000, caller, 440);
     caller.stop();
     bridge.stop();
     assert.ok(bridge.received().packets >= 20, `sink got ${bridge.received().packets} packets`);
@@ -301,7 +301,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
 
     caller.startTone({ host: bridge.host, port: bridge.port }, 1000);
     bridge.startTone({ host: caller.host, port: caller.port }, 440);
-    await sleep(800);
+    await bothTonesHeard(bridge, 1000, caller, 440);
     caller.stop();
     bridge.stop();
     assert.ok(bridge.toneEnergy(1000, 600) > 0.8, 'the endpoint\'s tone reached the sink');
@@ -375,7 +375,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.deepEqual(await sink.hangupOf(o.callId), { cause: 17, reason: 'released by the endpoint' });
     answerNow!();
     await p.call.closed;
-    await sleep(50);
+    await waitUntil(() => (server.activeCalls().length ? undefined : true)).catch(() => undefined);
     assert.equal(p.call.messages.some((m) => m.body === 'connect'), false);
     assert.deepEqual(server.activeCalls(), []);
     sink.answer = async () => ({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } });
@@ -536,6 +536,15 @@ function rawConnection(to: { ip: string; port: number }): Promise<Socket> {
 async function waitForAll(call: EndpointCall, name: string, count: number): Promise<ChoiceValue[]> {
   const matching = () => call.allH245().filter((x) => isChoice(x.value) && `${x.choice}.${x.value.choice}` === name);
   return (await waitUntil(() => (matching().length >= count ? matching().slice(0, count) : undefined)));
+}
+
+/**
+ * At least 800 ms of tones both ways, and up to 5 s for both to be heard: a loaded machine delays
+ * the first packets (the caller asserts the energies, this only waits for them).
+ */
+async function bothTonesHeard(a: RtpPeer, aHears: number, b: RtpPeer, bHears: number): Promise<void> {
+  await sleep(800);
+  await waitUntil(() => (a.toneEnergy(aHears, 600) > 0.8 && b.toneEnergy(bHears, 600) > 0.8 ? true : undefined)).catch(() => undefined);
 }
 
 async function waitUntil<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
