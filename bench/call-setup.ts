@@ -14,7 +14,7 @@ import { fmt, ratio, table } from './lib/stats';
  * Call setup at a rising call rate, the same sipp UAC against three targets on one FreeSWITCH:
  *   freeswitch — sipp straight to a conference extension (no app at all),
  *   bare       — drachtio-server + the few-line drachtio-fsmrf app of bare-conference-app.ts,
- *   diemcau    — drachtio-server + diemcau's SipService (routing, admission, DB rows per call).
+ *   diemcau    — drachtio-server + diemcau's call side as `serve` wires it (startCalls: routing, admission, DB rows per call).
  * Env: BENCH_RATES (default 1,10,25,50,75,100,125,150), BENCH_STEP_SECONDS (8), BENCH_HOLD_MS (1000),
  * BENCH_CONFERENCE_PROFILE (diemcau-audio), BENCH_TARGETS (freeswitch,bare,diemcau).
  */

@@ -11,7 +11,7 @@ import { startUas, type LoadProcess } from './lib/sipp-load';
 import { fmt, table } from './lib/stats';
 
 /**
- * Dial-out burst: a meeting with N invited sites goes live (SipService.lifecycle.live, as the
+ * Dial-out burst: a meeting with N invited sites goes live (the call lifecycle's live step, as the
  * scheduler calls it); the bridge dials every site, each a sipp UAS that answers at once. Measures
  * the time from "live" until all N are in the FreeSWITCH conference (joined and recorded).
  * Env: BENCH_SITES (50,150,300), BENCH_DIAL_CONCURRENCY (10,50: DIAL_CONCURRENCY, default 10),
