@@ -112,13 +112,13 @@ export class H323Sink implements H323CallSink {
     };
     this.#calls.set(offer.callId, entry);
 
+    const maxBitRate100bps = h245VideoMaxBitRate(device);
     if (!offered) {
       const receive = offerAddresses(endpoint.local.sdp);
       if (!receive.audio) {
         await call.close('media-failure');
         return reject(488, 'the media server offered no audio format H.323 carries');
       }
-      const maxBitRate100bps = h245VideoMaxBitRate(device);
       const video = receive.video && { ...receive.video, ...(maxBitRate100bps !== undefined && { maxBitRate100bps }) };
       return { kind: 'open-channels', receive: { audio: receive.audio, ...(video ? { video } : {}) } };
     }
@@ -128,7 +128,7 @@ export class H323Sink implements H323CallSink {
       return reject(488, 'the media server chose no audio channel');
     }
     void this.#join(entry);
-    return { kind: 'answer', media: answer };
+    return { kind: 'answer', media: answer, ...(maxBitRate100bps !== undefined && { videoMaxBitRate100bps: maxBitRate100bps }) };
   }
 
   channelsOpen(callId: string, media: H323Media): void {

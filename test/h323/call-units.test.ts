@@ -40,6 +40,8 @@ describe('SIP status ↔ Q.850 cause', () => {
   });
 });
 
+/** Every maxBitRate anywhere in a message. */
+const rates = (v: unknown): number[] => (typeof v !== 'object' || v === null ? [] : Object.entries(v).flatMap(([k, x]) => (k === 'maxBitRate' && typeof x === 'number' ? [x] : rates(x))));
 const audio = (codec: m.AudioCodec): ChoiceValue => ({ choice: 'audioData', value: m.audioCapability(codec) });
 const video = (): ChoiceValue => ({ choice: 'videoData', value: m.h264Capability({ maxBitRate100bps: 10240, level: 85, profile: 64 }) });
 const A = { ip: '10.1.2.3', port: 5000 };
@@ -96,6 +98,19 @@ describe('fast start proposals', () => {
     assert.equal(getNumber(rp, 'sessionID'), 2);
   });
 
+  it('answers hold video to a site\'s line both ways (maxBitRate lowered, never raised); audio untouched', () => {
+    const sel = selectFastStart(parseFastStart(proposals));
+    const sink = { ip: '10.9.9.9', port: 7000 };
+    const read = (bytes: Uint8Array) => rates(perDecode(h245.OpenLogicalChannel, bytes));
+    assert.deepEqual(read(acceptToUs(sel.video!.toUs, sink, 2941)), [2941], 'what the caller sends us');
+    assert.deepEqual(read(acceptFromUs(sel.video!.fromUs, 101, sink, 99, 2941)), [2941], 'what we send the caller');
+    assert.deepEqual(read(acceptToUs(sel.video!.toUs, sink, 20480)), [10240], 'a line above the caller\'s proposal keeps the proposal');
+    assert.deepEqual(read(acceptFromUs(sel.video!.fromUs, 101, sink, 99)), [10240], 'no profile: as proposed');
+    assert.deepEqual(acceptToUs(sel.audio!.toUs, sink, 2941), acceptToUs(sel.audio!.toUs, sink));
+    const fromUs = perDecode(h245.OpenLogicalChannel, acceptFromUs(sel.video!.fromUs, 101, sink, 99, 2941));
+    assert.deepEqual(parseFastStart([perEncode(h245.OpenLogicalChannel, fromUs)])[0]!.format, { kind: 'video', profile: 64, level: 85 }, 'profile and level kept');
+  });
+
   it('H.241 profile and level → SDP profile-level-id', () => {
     assert.equal(h241ToProfileLevelId(64, 71), '42e01f');
     assert.equal(h241ToProfileLevelId(64 | 8, 85), '42e028', 'Baseline preferred when offered with High');
@@ -127,6 +142,27 @@ describe('H.245 session procedures', () => {
     s.start();
     assert.deepEqual(out.map(name), ['request.terminalCapabilitySet', 'request.masterSlaveDetermination']);
     assert.equal(getNumber(body(out[1]!), 'terminalType'), 60);
+  });
+
+  it('an answered call advertises the site\'s video limit: held back at start, then in advertise() and every later TCS', () => {
+    const { s, out } = session();
+    s.start({ capabilities: false });
+    assert.deepEqual(out.map(name), ['request.masterSlaveDetermination'], 'no capabilities before the sink answered');
+    s.advertise(2941);
+    assert.equal(name(out[1]!), 'request.terminalCapabilitySet');
+    assert.deepEqual(rates(out[1]), [2941]);
+    feed(s, { choice: 'command', value: { choice: 'sendTerminalCapabilitySet', value: { choice: 'genericRequest', value: null } } });
+    assert.deepEqual(rates(out[2]), [2941], 'asked again: the same limit');
+    const unprofiled = session();
+    unprofiled.s.start({ capabilities: false });
+    unprofiled.s.advertise(undefined);
+    assert.deepEqual(rates(unprofiled.out[1]), [20480], 'no profile: the gateway\'s default');
+    const dialOut = session();
+    dialOut.s.start({ capabilities: true, videoMaxBitRate100bps: 2941 });
+    assert.deepEqual(rates(dialOut.out[0]), [2941], 'dial-out knows the site from the start');
+    const above = session();
+    above.s.advertise(50000);
+    assert.deepEqual(rates(above.out[0]), [20480], 'never above the gateway\'s default');
   });
 
   it('decides master/slave by terminal type, then by status number modulo 2^24; identical numbers are rejected', () => {
@@ -221,8 +257,6 @@ describe('slow start: the endpoint\'s receive capabilities', () => {
   });
 
   it('holds video to a site\'s line rate: in our capabilities, in the channel we open, and below the endpoint\'s own', () => {
-    /** Every maxBitRate anywhere in a message. */
-    const rates = (v: unknown): number[] => (typeof v !== 'object' || v === null ? [] : Object.entries(v).flatMap(([k, x]) => (k === 'maxBitRate' && typeof x === 'number' ? [x] : rates(x))));
     const sent: ChoiceValue[] = [];
     const receive = { audio: { ...A, codecs: ['PCMU' as const] }, video: { ip: A.ip, port: 5002, payloadType: 109, maxBitRate100bps: 2941 } };
     const channels = new LogicalChannels(receive, { send: (msg) => sent.push(msg), opened: () => undefined, failed: () => undefined });

@@ -229,6 +229,28 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     sink.answer = async () => ({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } });
   });
 
+  it('a site with a line rate: the accepted video channels and our capability set (in the Connect) carry its maxBitRate', async () => {
+    /** Every maxBitRate in a message. */
+    const rates = (v: unknown): number[] => (typeof v !== 'object' || v === null ? [] : Object.entries(v).flatMap(([k, x]) => (k === 'maxBitRate' && typeof x === 'number' ? [x] : rates(x))));
+    sink.answer = async () => ({
+      kind: 'answer', videoMaxBitRate100bps: 2941,
+      media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' }, video: { ip: bridge.host, port: bridge.port + 2, payloadType: 99 } },
+    });
+    const p = await place('2001', { video: { ip: caller.host, port: caller.port + 2 } });
+    const connect = await p.call.waitForBody('connect');
+    const video = connect.fastStart.map((b) => perDecode(h245.OpenLogicalChannel, b)).filter((o) => rates(o).length);
+    assert.equal(video.length, 2, 'video both ways');
+    assert.deepEqual(video.map(rates), [[2941], [2941]], 'the caller proposed 10240 (1.024 Mbit/s)');
+    const tcs = connect.h245.filter((x) => isChoice(x.value) && x.value.choice === 'terminalCapabilitySet');
+    assert.equal(tcs.length, 1, 'our capability set rides in the Connect');
+    assert.deepEqual(rates(tcs[0]), [2941]);
+    assert.equal(p.call.messages.filter((x) => x.h245.some((y) => isChoice(y.value) && y.value.choice === 'terminalCapabilitySet')).length, 1, 'and nowhere else');
+    const callId = sink.offers.at(-1)!.callId;
+    assert.equal(server.release(callId, { sipStatus: 200 }), true);
+    await p.call.closed;
+    sink.answer = async () => ({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } });
+  });
+
   it('a rejecting sink: ReleaseComplete with the Q.850 cause mapped from the SIP status', async () => {
     for (const [status, cause] of [[404, 1], [486, 17], [480, 18], [403, 21], [488, 88], [503, 41], [500, 41], [699, 31]] as const) {
       sink.answer = async () => ({ kind: 'reject', sipStatus: status, reason: 'test' });
@@ -509,6 +531,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     for (const body of ['callProceeding', 'connect', 'releaseComplete', 'empty', 'status']) assert.match(text, new RegExp(`h323-message-body: ${body}`), body);
     assert.match(text, /fastStart: 4 items/);
     assert.match(text, /g722-64k/);
+    assert.match(text, /maxBitRate: 2941/, 'a profiled site\'s video limit, in its fastStart OLCs and our TCS');
     assert.match(text, /terminalCapabilitySetAck/);
     assert.match(text, /masterSlaveDeterminationAck/);
     assert.match(text, /roundTripDelayResponse/);

@@ -9,6 +9,7 @@ import { BRIDGE_DOMAIN, h323Env, startBridge, startCaller, type TestBridge } fro
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
 import { eslEvents, requireStack, waitFor, type FsEvent } from '../support/stack';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { h245VideoMaxBitRate } from '../../src/calls/device-profile';
 import { MEDIA_CONTROL_TYPE, PICTURE_FAST_UPDATE } from '../../src/calls/keyframes';
 import type { SipDialog } from '../../src/calls/sip/srf-types';
 import type { AsnValue, ChoiceValue } from '../../src/h323/asn1/types';
@@ -39,7 +40,8 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
     caller = await startCaller();
     gateway = bridge.calls.h323!;
     const sites = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
-    await sites.create({ code: 'chu-pong', name: 'Xã Chư Pơng', protocol: 'h323', h323Alias: '2301', allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
+    // A 384 kbit/s line: the sink's answer holds H.245 video to it (checked with the video call below).
+    await sites.create({ code: 'chu-pong', name: 'Xã Chư Pơng', protocol: 'h323', h323Alias: '2301', allowedNetworks: ['127.0.0.0/8'], enabled: true, bandwidthKbps: 384 }, cliActor);
     const start = new Date(Date.now() - 60_000);
     meetingId = (
       await new MeetingBook(bridge.ds, bridge.config.roomNumbers).create(
@@ -146,7 +148,12 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
       const h323Video = await RtpPeer.open();
       peers.push(h323Peer, h323Video);
       const placed = await endpoint.call({ to: to!, dial: '2070', audio: { ip: h323Peer.host, port: h323Peer.port }, video: { ip: h323Video.host, port: h323Video.port } }, ids);
-      await placed.call.waitForBody('connect');
+      const connect = await placed.call.waitForBody('connect');
+      // The site's line in H.245: the accepted video channels and our capability set (in the Connect).
+      const limit = h245VideoMaxBitRate({ packetizationMode: null, bandwidthKbps: 384 });
+      const video = connect.fastStart.map((b) => perDecode(h245.OpenLogicalChannel, b)).filter((o) => rates(o).length);
+      assert.deepEqual(video.map(rates), [[limit], [limit]], 'video both ways at the site\'s limit');
+      assert.deepEqual(connect.h245.filter((x) => isChoice(x.value) && x.value.choice === 'terminalCapabilitySet').map(rates), [[limit]]);
       const joined = (callId: string) => async () => (bridge.calls.engine.calls.get(callId)?.state === 'joined' ? bridge.calls.engine.calls.get(callId)?.endpoint ?? undefined : undefined);
       const h323Call = await waitFor('the H.323 call in the conference', joined(guidText(ids.callId)), 15_000);
       assert.ok(bridge.calls.engine.live.participants(meetingId).find((p) => p.protocol === 'h323')?.videoCodec, 'video was negotiated');
@@ -185,6 +192,9 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
     }
   });
 });
+
+/** Every H.245 maxBitRate in a message. */
+const rates = (v: unknown): number[] => (typeof v !== 'object' || v === null ? [] : Object.entries(v).flatMap(([k, x]) => (k === 'maxBitRate' && typeof x === 'number' ? [x] : rates(x))));
 
 const body = (m: ChoiceValue): AsnValue | undefined => (isChoice(m.value) ? m.value.value : undefined);
 

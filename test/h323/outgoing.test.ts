@@ -95,7 +95,7 @@ describe('H.323 outgoing call (placeH323)', () => {
     const got: Buffer[] = [];
     const l = await rawListener((s) => s.on('data', (c) => got.push(c)));
     const before = resources();
-    const r = await placeH323(base(l.port, { ringTimeoutMs: 300, video: { ip: '127.0.0.1', port: 40002, payloadType: 109 } }));
+    const r = await placeH323(base(l.port, { ringTimeoutMs: 300, video: { ip: '127.0.0.1', port: 40002, payloadType: 109, maxBitRate100bps: 2941 } }));
     assert.deepEqual(r.kind === 'failed' && [r.timedOut, classify({ timedOut: r.timedOut })], [true, 'no-answer']);
     await new Promise((res) => l.sockets[0]!.once('end', res));
     const reader = new TpktReader();
@@ -134,6 +134,8 @@ describe('H.323 outgoing call (placeH323)', () => {
     assert.match(text, /g722-64k/);
     assert.match(text, /terminalCapabilitySet/);
     assert.match(text, /masterSlaveDetermination/);
+    // A 384 kbit/s site: its video share both ways in fastStart, and in our tunnelled TCS.
+    assert.deepEqual(text.match(/maxBitRate: \d+/g), ['maxBitRate: 2941', 'maxBitRate: 2941', 'maxBitRate: 2941']);
     assert.match(text, /Cause value: Recovery on timer expiry \(102\)/);
   });
 

@@ -94,13 +94,17 @@ export async function h323Env(): Promise<Record<string, string>> {
   return { H323_HOST: '127.0.0.1', H323_PORT: String(await freePort()), RAS_PORT: String(await freePort({ udp: true })) };
 }
 
-/** A second drachtio-server with an app on it, acting as callers (a UAC of our own, with real SIP). */
-export async function startCaller(): Promise<{ srf: Srf; stop(): Promise<void> }> {
+/**
+ * A second drachtio-server with an app on it, acting as callers (a UAC of our own, with real SIP)
+ * or as room systems the bridge calls (`srf.invite` handlers, reached at `target`).
+ */
+export async function startCaller(): Promise<{ srf: Srf; target: string; stop(): Promise<void> }> {
   const drachtio = await startDrachtio();
   const srf = new Srf();
   await connectSrf(srf, drachtio);
   return {
     srf,
+    target: `127.0.0.1:${drachtio.sipPort}`,
     async stop() {
       srf.disconnect();
       await drachtio.stop();

@@ -174,7 +174,8 @@ export class CallConnection {
       return this.releaseWith(Q850.incompatibleDestination, 'slow start without H.245 tunnelling or an h245Address');
     }
 
-    const h245Options = { capabilities: !slowStart };
+    // Our capabilities wait for the sink's answer, which knows the site's line (advertise / openChannels).
+    const h245Options = { capabilities: false };
     if (this.tunnelling) this.h245.startTunnel(tunnelled(pdu), h245Options);
     this.send(MessageType.callProceeding, uu.callProceeding({ callId: this.guid, ...this.uuOptions() }));
     this.h245.allowFacility();
@@ -206,7 +207,7 @@ export class CallConnection {
       return this.releaseWith(sipStatusToQ850(answer.sipStatus), `rejected: ${answer.sipStatus} ${answer.reason}`);
     }
     if (answer.kind === 'open-channels' && slowStart) return this.connectSlow(answer.receive);
-    if (answer.kind === 'answer' && !slowStart) return this.connect(answer.media);
+    if (answer.kind === 'answer' && !slowStart) return this.connect(answer.media, answer.videoMaxBitRate100bps);
     this.owedHangup(Q850.incompatibleDestination, 'answer does not fit the call');
     this.releaseWith(Q850.incompatibleDestination, `the sink answered ${answer.kind} to a ${slowStart ? 'slow' : 'fast'} start call`);
   }
@@ -238,7 +239,7 @@ export class CallConnection {
     }
   }
 
-  private connect(media: H323Media): void {
+  private connect(media: H323Media, videoMaxBitRate100bps: number | undefined): void {
     const answerAudio = media.audio;
     // The sink may pick any audio codec the caller proposed both ways, not only the one offered.
     const sel: Selection = selectFastStart(this.proposals, (f) => f.kind !== 'audio' || f.codec === answerAudio?.codec);
@@ -251,10 +252,14 @@ export class CallConnection {
     const ours = (): number => { while (used.has(++next)); used.add(next); return next; };
     const fastStart = [acceptToUs(sel.audio.toUs, answerAudio), acceptFromUs(sel.audio.fromUs, ours(), answerAudio)];
     if (sel.video && media.video) {
-      fastStart.push(acceptToUs(sel.video.toUs, media.video), acceptFromUs(sel.video.fromUs, ours(), media.video, media.video.payloadType));
+      fastStart.push(
+        acceptToUs(sel.video.toUs, media.video, videoMaxBitRate100bps),
+        acceptFromUs(sel.video.fromUs, ours(), media.video, media.video.payloadType, videoMaxBitRate100bps),
+      );
       this.videoFromCaller = sel.video.toUs.channel;
     }
     this.state = 'connected';
+    this.h245.advertise(videoMaxBitRate100bps); // tunnelled, it rides in the Connect
     this.send(MessageType.connect, uu.connect({ callId: this.guid, conferenceId: this.conferenceId, fastStart, ...this.uuOptions() }));
     this.log.info({ audio: answerAudio, video: media.video ?? null }, 'H.225: call connected');
   }

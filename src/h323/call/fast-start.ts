@@ -13,10 +13,10 @@
  * because the SIP side negotiates one sendrecv stream per media type.
  */
 import * as h245 from '../asn1/generated/h245';
-import type { AsnValue, SequenceValue } from '../asn1/types';
+import type { AsnValue, ChoiceValue, SequenceValue } from '../asn1/types';
 import { h245Address, rtcpAddress } from '../messages/common';
 import { H264_CAPABILITY_OID, H264_PARAM_LEVEL, H264_PARAM_PROFILE, type AudioCodec } from '../messages/h245';
-import { alt, choicePath, get, getArray, getChoice, getNumber, getSeq, h245IpPort, isSeq } from '../messages/read';
+import { alt, choicePath, get, getArray, getChoice, getNumber, getSeq, h245IpPort, isChoice, isSeq } from '../messages/read';
 import { PerDecodeError, perDecode, perEncode } from '../per';
 import type { AudioCodecName, H323Media, RtpAddress } from './sink';
 
@@ -149,15 +149,36 @@ function withH2250(params: AsnValue | undefined, set: Record<string, AsnValue | 
 }
 
 /**
- * Our answer for a channel the caller transmits on: its RTP and RTCP come to `to`. Its payload
- * type stays the caller's: the sender of a channel chooses it.
+ * A video DataType (or capability) with its maxBitRate lowered to `maxBitRate100bps`, profile and
+ * level kept: what goes on a channel must fit both its sender's and the site's line. Unchanged
+ * without a limit, when it already asks for less, or when it is not a generic (H.264) capability.
  */
-export function acceptToUs(p: Proposal, to: RtpAddress): Uint8Array {
+export function withMaxBitRate(dataType: ChoiceValue, maxBitRate100bps: number | undefined): ChoiceValue {
+  const generic = dataType.value;
+  if (maxBitRate100bps === undefined || !isChoice(generic) || generic.choice !== 'genericVideoCapability' || !isSeq(generic.value)) return dataType;
+  const theirs = getNumber(generic.value, 'maxBitRate');
+  if (theirs !== undefined && theirs <= maxBitRate100bps) return dataType;
+  return { ...dataType, value: { ...generic, value: { ...generic.value, maxBitRate: maxBitRate100bps } } };
+}
+
+/** A channel's dataType as accepted: video held to the site's bitrate, if it has one. */
+function capped(dataType: AsnValue | undefined, maxBitRate100bps: number | undefined): { dataType?: AsnValue } {
+  if (dataType === undefined) return {};
+  return { dataType: isChoice(dataType) && dataType.choice === 'videoData' ? withMaxBitRate(dataType, maxBitRate100bps) : dataType };
+}
+
+/**
+ * Our answer for a channel the caller transmits on: its RTP and RTCP come to `to`. Its payload
+ * type stays the caller's: the sender of a channel chooses it. Video is held to
+ * `maxBitRate100bps` (the site's line), when lower than the caller proposed.
+ */
+export function acceptToUs(p: Proposal, to: RtpAddress, maxBitRate100bps?: number): Uint8Array {
   const fwd = getSeq(p.olc, 'forwardLogicalChannelParameters')!;
   const olc: SequenceValue = {
     ...p.olc,
     forwardLogicalChannelParameters: {
       ...fwd,
+      ...capped(get(fwd, 'dataType'), maxBitRate100bps),
       multiplexParameters: withH2250(get(fwd, 'multiplexParameters'), {
         mediaChannel: h245Address(to), mediaControlChannel: h245Address(rtcpAddress(to)),
       }),
@@ -166,14 +187,18 @@ export function acceptToUs(p: Proposal, to: RtpAddress): Uint8Array {
   return perEncode(h245.OpenLogicalChannel, olc);
 }
 
-/** Our answer for a channel the caller receives on: our channel number, our RTCP address, our payload type. */
-export function acceptFromUs(p: Proposal, ourChannel: number, from: RtpAddress, payloadType?: number): Uint8Array {
+/**
+ * Our answer for a channel the caller receives on: our channel number, our RTCP address, our
+ * payload type; video held to `maxBitRate100bps` as in acceptToUs.
+ */
+export function acceptFromUs(p: Proposal, ourChannel: number, from: RtpAddress, payloadType?: number, maxBitRate100bps?: number): Uint8Array {
   const rev = getSeq(p.olc, 'reverseLogicalChannelParameters')!;
   const olc: SequenceValue = {
     ...p.olc,
     forwardLogicalChannelNumber: ourChannel,
     reverseLogicalChannelParameters: {
       ...rev,
+      ...capped(get(rev, 'dataType'), maxBitRate100bps),
       multiplexParameters: withH2250(get(rev, 'multiplexParameters'), {
         mediaChannel: undefined, mediaControlChannel: h245Address(rtcpAddress(from)),
         ...(payloadType !== undefined ? { dynamicRTPPayloadType: payloadType } : {}),

@@ -9,7 +9,7 @@
 import type { Logger } from '../../log';
 import type { IpPort } from '../messages/common';
 import { H245Channel } from './h245-channel';
-import { H245Session } from './h245-session';
+import { H245Session, type H245StartOptions } from './h245-session';
 import type { LogicalChannelHooks } from './logical-channels';
 import type { ReceiveOffer } from './sink';
 
@@ -32,10 +32,10 @@ export class H245Link {
   get active(): boolean { return this.session !== undefined; }
 
   /**
-   * Tunnelling: handles the PDUs the Setup carried, then opens our side (TCS + MSD; a slow-start
-   * call sends its TCS later, from openChannels).
+   * Tunnelling: handles the PDUs the Setup carried, then opens our side (TCS + MSD; an incoming
+   * call sends its TCS later, once the sink has answered: advertise or openChannels).
    */
-  startTunnel(initial: readonly Uint8Array[], o = { capabilities: true }): void {
+  startTunnel(initial: readonly Uint8Array[], o: H245StartOptions = { capabilities: true }): void {
     if (this.session) return;
     this.session = this.newSession((pdus) => this.enqueue(pdus));
     this.receiveTunnelled(initial);
@@ -46,7 +46,7 @@ export class H245Link {
    * No tunnelling, and the endpoint listens for H.245 at `to`: connect. Only to the host the call
    * came from (`callerIp`), so a Setup cannot make the gateway open connections elsewhere.
    */
-  openChannel(to: IpPort | undefined, callerIp: string, o = { capabilities: true }): void {
+  openChannel(to: IpPort | undefined, callerIp: string, o: H245StartOptions = { capabilities: true }): void {
     if (!to || this.session) return;
     if (to.ip !== callerIp.replace(/^::ffff:/, '')) {
       this.hooks.log().info({ h245Address: to }, 'H.245: address on another host than the call; not connecting');
@@ -56,6 +56,11 @@ export class H245Link {
     this.channel = channel;
     this.session = this.newSession((pdus) => channel.send(pdus));
     this.session.start(o);
+  }
+
+  /** Fast start, answered: our capability set, video held to the site's limit (H245Session.advertise). */
+  advertise(videoMaxBitRate100bps: number | undefined): void {
+    this.session?.advertise(videoMaxBitRate100bps);
   }
 
   /** Slow start: logical channels over this link (false when there is no H.245 session). */

@@ -16,7 +16,7 @@ import type { Logger } from '../../log';
 import * as m from '../messages/h245';
 import { choicePath, get, getNumber, isChoice } from '../messages/read';
 import { PerDecodeError, perDecode, perEncode } from '../per';
-import { LogicalChannels, type LogicalChannelHooks } from './logical-channels';
+import { LogicalChannels, VIDEO_MAX_BIT_RATE, type LogicalChannelHooks } from './logical-channels';
 import type { ReceiveOffer } from './sink';
 
 /** H.323 Table 1 terminal types: a gateway without MC. */
@@ -31,6 +31,11 @@ export interface H245SessionEvents {
   endSession(): void;
 }
 
+export interface H245StartOptions {
+  readonly capabilities: boolean;
+  readonly videoMaxBitRate100bps?: number;
+}
+
 /** Master/slave determination result (H.245 C.2): `master` means we are. */
 export type MsdResult = 'master' | 'slave';
 
@@ -43,6 +48,8 @@ export class H245Session {
   /** The endpoint's last TerminalCapabilitySet. */
   private remoteTcs: AsnValue | undefined;
   private channels: LogicalChannels | undefined;
+  /** The site's video limit (H.245 maxBitRate, 100 bit/s), if it has one. */
+  private videoMaxBitRate: number | undefined;
 
   constructor(
     private readonly send: (pdus: readonly Uint8Array[]) => void,
@@ -52,12 +59,21 @@ export class H245Session {
   ) {}
 
   /**
-   * Our opening: capability set and master/slave determination. A slow-start call holds its
-   * capabilities back (`capabilities: false`) until openChannels knows what the media server takes.
+   * Our opening: capability set and master/slave determination. A call that does not know yet
+   * what the site's line takes holds its capabilities back (`capabilities: false`) until
+   * advertise() (fast start, answered) or openChannels (slow start) does. `videoMaxBitRate100bps`:
+   * the site's video limit, when known from the start (dial-out).
    */
-  start(o: { capabilities: boolean } = { capabilities: true }): void {
+  start(o: H245StartOptions = { capabilities: true }): void {
+    if (o.videoMaxBitRate100bps !== undefined) this.videoMaxBitRate = o.videoMaxBitRate100bps;
     this.emit(...(o.capabilities ? [this.ourCapabilities()] : []), m.masterSlaveDetermination(this.terminalType, this.msdNumber));
     this.msdState = 'outgoing';
+  }
+
+  /** Fast start, answered: our capability set, video held to the site's line if it has a limit. */
+  advertise(videoMaxBitRate100bps: number | undefined): void {
+    if (videoMaxBitRate100bps !== undefined) this.videoMaxBitRate = videoMaxBitRate100bps;
+    this.emit(this.ourCapabilities());
   }
 
   /** Slow start: advertise exactly what `receive` takes and open logical channels both ways. */
@@ -135,7 +151,7 @@ export class H245Session {
     return m.terminalCapabilitySet({
       seq: this.nextTcsSeq(),
       audio: [m.receiveAudio(1, 'g722-64k'), m.receiveAudio(2, 'g711Ulaw64k'), m.receiveAudio(3, 'g711Alaw64k')],
-      video: [m.receiveVideo(4, m.h264Capability({ maxBitRate100bps: 20480 }))],
+      video: [m.receiveVideo(4, m.h264Capability({ maxBitRate100bps: Math.min(VIDEO_MAX_BIT_RATE, this.videoMaxBitRate ?? VIDEO_MAX_BIT_RATE) }))],
     });
   }
 

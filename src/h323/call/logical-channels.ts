@@ -16,8 +16,8 @@
 import type { AsnValue, ChoiceValue } from '../asn1/types';
 import { rtcpAddress } from '../messages/common';
 import * as m from '../messages/h245';
-import { alt, get, getArray, getNumber, getSeq, h245IpPort, isChoice, isSeq } from '../messages/read';
-import { AUDIO_CAPABILITY, formatOf, h241ToProfileLevelId, type ProposalFormat } from './fast-start';
+import { alt, get, getArray, getNumber, getSeq, h245IpPort, isChoice } from '../messages/read';
+import { AUDIO_CAPABILITY, formatOf, h241ToProfileLevelId, withMaxBitRate, type ProposalFormat } from './fast-start';
 import type { H323Media, ReceiveOffer, RtpAddress } from './sink';
 
 /** How long we leave the endpoint to open its channels first, so that ours can mirror them. */
@@ -221,22 +221,10 @@ export class LogicalChannels {
 }
 
 /** H.264 up to 2.048 Mbit/s when the site sets no bandwidth (H.245 units of 100 bit/s). */
-const VIDEO_MAX_BIT_RATE = 20480;
+export const VIDEO_MAX_BIT_RATE = 20480;
 
 function defaultDataType(f: ProposalFormat, maxBitRate100bps: number): ChoiceValue {
   return f.kind === 'audio'
     ? { choice: 'audioData', value: m.audioCapability(AUDIO_CAPABILITY[f.codec]) }
     : { choice: 'videoData', value: m.h264Capability({ maxBitRate100bps }) };
-}
-
-/**
- * The endpoint's own video capability (its profile and level) as the channel we open to it, its
- * maxBitRate lowered to the site's line: what we send must fit both.
- */
-function withMaxBitRate(dataType: ChoiceValue, maxBitRate100bps: number): ChoiceValue {
-  const generic = dataType.value;
-  if (!isChoice(generic) || generic.choice !== 'genericVideoCapability' || !isSeq(generic.value)) return dataType;
-  const theirs = getNumber(generic.value, 'maxBitRate');
-  if (theirs !== undefined && theirs <= maxBitRate100bps) return dataType;
-  return { ...dataType, value: { ...generic, value: { ...generic.value, maxBitRate: maxBitRate100bps } } };
 }

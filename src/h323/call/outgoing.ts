@@ -154,7 +154,7 @@ class OutgoingCall {
   private onConnected(): void {
     if (this.state !== 'connecting') return;
     this.state = 'ringing';
-    this.h245.startTunnel([]); // queues our TCS + MSD for the Setup
+    this.h245.startTunnel([], { capabilities: true, videoMaxBitRate100bps: this.o.video?.maxBitRate100bps }); // queues our TCS + MSD for the Setup
     const ies: Q931Ie[] = this.o.display ? [displayIe(this.o.display)] : [];
     this.send(MessageType.setup, uu.setup({
       callId: this.guid, conferenceId: this.conferenceId, sourceAliases: [this.o.ourAlias], destAliases: [this.o.destAlias],

@@ -61,8 +61,13 @@ export interface H323CallOffer {
 }
 
 export type H323CallAnswer =
-  /** Where the sink receives RTP from the endpoint; codec (and video) must be among those offered. */
-  | { readonly kind: 'answer'; readonly media: H323Media }
+  /**
+   * Where the sink receives RTP from the endpoint; codec (and video) must be among those offered.
+   * `videoMaxBitRate100bps`: the largest video bitrate the site's line takes either way (H.245
+   * maxBitRate, units of 100 bit/s), for our capability set and the fast-start channels we accept;
+   * without one, the gateway's default and the caller's proposals hold.
+   */
+  | { readonly kind: 'answer'; readonly media: H323Media; readonly videoMaxBitRate100bps?: number }
   /**
    * Slow start: connect, and open logical channels over H.245 towards `receive`; the endpoint's
    * own addresses come later through channelsOpen().
