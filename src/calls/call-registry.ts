@@ -13,7 +13,7 @@ export class CallRegistry {
   readonly #locked = new Set<string>();
 
   constructor(
-    private readonly participations: Participations,
+    private readonly participations: Pick<Participations, 'close'>,
     private readonly events: MeetingEvents,
   ) {}
 

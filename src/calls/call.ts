@@ -1,26 +1,10 @@
-import type Mrf from 'drachtio-fsmrf';
 import type { Logger } from '../log';
-import type { MediaLease } from '../media/freeswitch/media-servers';
+import type { MediaEndpoint, MediaLease } from '../media/freeswitch/media-endpoint';
 import type { MediaRelay } from '../media/rtpengine';
 import type { EndReason, Participations } from '../meetings/participations';
 import type { SipDialog } from './sip/srf-types';
 
 const STEP_TIMEOUT_MS = 5000;
-/** drachtio-fsmrf's hangup can wait behind a running conference application; then we kill the channel. */
-const HANGUP_GRACE_MS = 2000;
-
-async function hangUp(endpoint: Mrf.Endpoint, ms: Mrf.MediaServer | undefined): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const graceOver = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), HANGUP_GRACE_MS);
-  });
-  try {
-    const outcome = await Promise.race([endpoint.destroy().then(() => 'done' as const, () => 'failed' as const), graceOver]);
-    if (outcome !== 'done' && ms) await ms.api(`uuid_kill ${endpoint.uuid}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export type CallState = 'setup' | 'answered' | 'joined' | 'closed';
 
@@ -54,7 +38,7 @@ export interface CallHooks {
 export class Call {
   #state: CallState = 'setup';
   #lease: MediaLease | null = null;
-  #endpoint: Mrf.Endpoint | null = null;
+  #endpoint: MediaEndpoint | null = null;
   #dialog: SipDialog | null = null;
   #participationId: string | null = null;
   #relay: MediaRelay | null = null;
@@ -71,7 +55,7 @@ export class Call {
 
   constructor(
     readonly info: CallInfo,
-    private readonly participations: Participations,
+    private readonly participations: Pick<Participations, 'close'>,
     log: Logger,
     private readonly hooks: CallHooks,
   ) {
@@ -93,7 +77,7 @@ export class Call {
     return this.#state === 'closed';
   }
 
-  get endpoint(): Mrf.Endpoint | null {
+  get endpoint(): MediaEndpoint | null {
     return this.#endpoint;
   }
 
@@ -106,16 +90,16 @@ export class Call {
   }
 
   /** The endpoint is ours from here on; if FreeSWITCH hangs it up, the call ends. */
-  attachMedia(lease: MediaLease, endpoint: Mrf.Endpoint): void {
+  attachMedia(lease: MediaLease, endpoint: MediaEndpoint): void {
     if (this.#state === 'closed') {
       // Arrived after the teardown (a CANCEL while FreeSWITCH was slow): release it at once.
       lease.release();
-      void hangUp(endpoint, lease.ms).catch((err: Error) => this.log.warn({ err: err.message }, 'late endpoint not hung up'));
+      void endpoint.hangUp().catch((err: Error) => this.log.warn({ err: err.message }, 'late endpoint not hung up'));
       return;
     }
     this.#lease = lease;
     this.#endpoint = endpoint;
-    endpoint.once('destroy', () => {
+    endpoint.onEnded(() => {
       this.#endpoint = null; // FreeSWITCH already hung up: nothing to destroy there
       void this.close('bridge-hangup');
     });
@@ -177,16 +161,13 @@ export class Call {
     this.muted = muted;
     this.joinedAt = new Date();
     this.hooks.joined(this);
-    const conn = this.#endpoint?.conn;
-    conn?.on('esl::event::CUSTOM::*', (evt: Mrf.EslEvent) => {
-      if (evt.getHeader('Event-Subclass') !== 'conference::maintenance') return;
-      if (Number(evt.getHeader('Member-ID')) !== this.memberId) return;
-      const action = evt.getHeader('Action');
-      if (action === 'start-talking' || action === 'stop-talking') {
-        this.talking = action === 'start-talking';
+    this.#endpoint?.onMemberChange((change) => {
+      if (change.talking !== undefined) {
+        this.talking = change.talking;
         this.hooks.changed(this, { talking: this.talking });
-      } else if (action === 'mute-member' || action === 'unmute-member') {
-        this.muted = action === 'mute-member';
+      }
+      if (change.muted !== undefined) {
+        this.muted = change.muted;
         this.hooks.changed(this, { muted: this.muted });
       }
     });
@@ -223,12 +204,13 @@ export class Call {
     const endpoint = this.#endpoint;
     this.#dialog = null;
     this.#endpoint = null;
-    const ms = this.#lease?.ms;
+    const lease = this.#lease;
     const adopted = this.#adoptedChannel;
     await Promise.all([
       step('dialog', () => dialog?.destroy()),
-      step('endpoint', () => (endpoint ? hangUp(endpoint, ms) : undefined)),
-      step('channel', () => (adopted && ms ? ms.api(`uuid_kill ${adopted}`) : undefined)),
+      // hangUp kills the channel itself if an orderly hang-up is stuck.
+      step('endpoint', () => endpoint?.hangUp()),
+      step('channel', () => (adopted && lease ? lease.killChannel(adopted) : undefined)),
     ]);
     this.#lease?.release();
     const relay = this.#relay;

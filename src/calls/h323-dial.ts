@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { SiteEntity } from '../directory/site.entity';
 import { placeH323, type AnsweredCall, type Gatekeeper, type IpPort } from '../h323';
 import type { Logger } from '../log';
-import type { MediaServerPool } from '../media/freeswitch/media-servers';
+import type { MediaPool } from '../media/freeswitch/media-endpoint';
 import type { Participations } from '../meetings/participations';
 import type { CallRegistry } from './call-registry';
 import { cancelledResult } from './dial-out/cancel';
@@ -17,9 +17,9 @@ import { joinAnswered } from './steps/join-answered';
 export interface H323DialDeps {
   ds: DataSource;
   gatekeeper: Pick<Gatekeeper, 'findSite'>;
-  media: MediaServerPool;
+  media: Pick<MediaPool, 'pick'>;
   calls: CallRegistry;
-  participations: Participations;
+  participations: Pick<Participations, 'open' | 'close'>;
   conferenceProfile: string;
   ringTimeoutMs: number;
   log: Logger;
@@ -60,7 +60,7 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
   if ('outcome' in media) return { ...media, target: dialled };
   const { lease, endpoint } = media;
   const dropMedia = async (): Promise<void> => {
-    await endpoint.destroy().catch(() => undefined);
+    await endpoint.hangUp().catch(() => undefined);
     lease.release();
   };
   if (signal?.aborted) {
@@ -68,7 +68,7 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
     return cancelledResult(signal, { target: dialled, note: 'not dialled' });
   }
   const device = deviceProfile(site);
-  const ours = offerAddresses(endpoint.local.sdp);
+  const ours = offerAddresses(endpoint.localSdp);
   const maxBitRate100bps = h245VideoMaxBitRate(device);
   if (!ours.audio) {
     await dropMedia();

@@ -1,10 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { siteForSource } from '../directory/site-lookup';
 import { SiteEntity } from '../directory/site.entity';
-import type Mrf from 'drachtio-fsmrf';
 import type { H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReleaseWhy } from '../h323';
 import type { Logger } from '../log';
-import type { MediaServerPool } from '../media/freeswitch/media-servers';
+import type { MediaEndpoint, MediaPool } from '../media/freeswitch/media-endpoint';
 import type { Participations } from '../meetings/participations';
 import { findRoomBookings } from '../meetings/room-bookings';
 import { decideAdmission, type AdmissionPolicy } from './admission';
@@ -18,8 +17,8 @@ import { joinMeeting } from './steps/join-meeting';
 export interface H323SinkDeps {
   ds: DataSource;
   calls: CallRegistry;
-  media: MediaServerPool;
-  participations: Participations;
+  media: Pick<MediaPool, 'pick'>;
+  participations: Pick<Participations, 'open' | 'close'>;
   policy: AdmissionPolicy;
   conferenceProfile: string;
   log: Logger;
@@ -34,7 +33,7 @@ export interface H323SinkDeps {
 /** What the sink keeps of a call it answered, until the call closes. */
 interface SinkCall {
   readonly call: Call;
-  readonly endpoint: Mrf.Endpoint;
+  readonly endpoint: MediaEndpoint;
   readonly keyframes: KeyframeRelay;
   readonly join: { muted: boolean; mediaServer: string; device: DeviceProfile | null };
   /** Slow start: FreeSWITCH has had the endpoint's addresses at least once and the call is joining. */
@@ -78,10 +77,10 @@ export class H323Sink implements H323CallSink {
     const device = deviceProfile(site);
     const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
     if (!lease) return reject(503, 'no media server is available');
-    let endpoint: Mrf.Endpoint;
+    let endpoint: MediaEndpoint;
     try {
       // Slow start: FreeSWITCH offers (3PCC) and learns the endpoint's addresses later.
-      endpoint = await lease.ms.createEndpoint(offered ? { remoteSdp: applyProfile(sdpFor(offered), device) } : {});
+      endpoint = await lease.createEndpoint(offered ? { remoteSdp: applyProfile(sdpFor(offered), device) } : {});
     } catch (err) {
       lease.release();
       return reject(488, `the media server refused the channels: ${(err as Error).message}`);
@@ -114,7 +113,7 @@ export class H323Sink implements H323CallSink {
 
     const maxBitRate100bps = h245VideoMaxBitRate(device);
     if (!offered) {
-      const receive = offerAddresses(endpoint.local.sdp);
+      const receive = offerAddresses(endpoint.localSdp);
       if (!receive.audio) {
         await call.close('media-failure');
         return reject(488, 'the media server offered no audio format H.323 carries');
@@ -122,7 +121,7 @@ export class H323Sink implements H323CallSink {
       const video = receive.video && { ...receive.video, ...(maxBitRate100bps !== undefined && { maxBitRate100bps }) };
       return { kind: 'open-channels', receive: { audio: receive.audio, ...(video ? { video } : {}) } };
     }
-    const answer = answerMedia(endpoint.local.sdp, offered);
+    const answer = answerMedia(endpoint.localSdp, offered);
     if (!answer.audio) {
       await call.close('media-failure');
       return reject(488, 'the media server chose no audio channel');

@@ -1,5 +1,5 @@
-import type Mrf from 'drachtio-fsmrf';
 import type { Logger } from '../log';
+import type { MediaEndpoint } from '../media/freeswitch/media-endpoint';
 import type { SipDialog, SipRequest, SipResponse } from './sip/srf-types';
 
 /**
@@ -42,22 +42,21 @@ export interface KeyframeRelay {
  * Wires an endpoint's keyframe requests both ways: FreeSWITCH's INFO goes to `toFarEnd`, and the
  * relay passes the far end's requests on to FreeSWITCH, throttled.
  */
-export function relayKeyframes(endpoint: Mrf.Endpoint, toFarEnd: () => void, log: Logger): KeyframeRelay {
-  endpoint.dialog.on('info', (req, res) => {
-    const fastUpdate = isPictureFastUpdate(req.get('Content-Type'), req.body);
-    res.send(fastUpdate ? 200 : 415);
-    if (!fastUpdate) return;
+export function relayKeyframes(endpoint: MediaEndpoint, toFarEnd: () => void, log: Logger): KeyframeRelay {
+  endpoint.onInfo(({ contentType, body }) => {
+    if (!isPictureFastUpdate(contentType, body)) return 415;
     log.debug('keyframe requested by FreeSWITCH');
     toFarEnd();
+    return 200;
   });
-  endpoint.set('sofia_send_info_vid_refresh', 'true').catch((err: Error) => log.warn({ err: err.message }, 'FreeSWITCH keyframe requests not enabled'));
+  endpoint.set({ sofia_send_info_vid_refresh: 'true' }).catch((err: Error) => log.warn({ err: err.message }, 'FreeSWITCH keyframe requests not enabled'));
   const gate = rateGate(KEYFRAME_MIN_INTERVAL_MS);
   return {
     toFreeswitch() {
       if (!gate()) return;
       log.debug('keyframe requested by the far end');
-      endpoint.dialog
-        .request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE })
+      endpoint
+        .info(MEDIA_CONTROL_TYPE, PICTURE_FAST_UPDATE)
         .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to FreeSWITCH'));
     },
   };
@@ -69,7 +68,7 @@ export function relayKeyframes(endpoint: Mrf.Endpoint, toFarEnd: () => void, log
  * (by default answered 200 and dropped).
  */
 export function relaySipKeyframes(
-  endpoint: Mrf.Endpoint,
+  endpoint: MediaEndpoint,
   dialog: SipDialog,
   log: Logger,
   otherInfo: (req: SipRequest, res: SipResponse) => void = (_req, res) => res.send(200),

@@ -1,5 +1,5 @@
-import type { MediaServerPool } from '../media/freeswitch/media-servers';
-import { conferenceCommands, type ConferenceLayout } from '../media/freeswitch/conference';
+import type { ConferenceLayout } from '../media/freeswitch/conference';
+import type { ConferenceControl, MediaPool } from '../media/freeswitch/media-endpoint';
 import { InvalidStateError, NotFoundError } from '../errors';
 import type { Call } from './call';
 import type { CallRegistry } from './call-registry';
@@ -26,7 +26,7 @@ export interface ParticipantView {
 export class LiveControl {
   constructor(
     private readonly calls: CallRegistry,
-    private readonly media: MediaServerPool,
+    private readonly media: Pick<MediaPool, 'control'>,
   ) {}
 
   participants(meetingId: string): ParticipantView[] {
@@ -51,15 +51,13 @@ export class LiveControl {
 
   async mute(meetingId: string, participantId: string, muted: boolean): Promise<void> {
     const call = this.#participant(meetingId, participantId);
-    await this.#api(meetingId, muted ? conferenceCommands.mute(meetingId, call.memberId!) : conferenceCommands.unmute(meetingId, call.memberId!));
+    await this.#conference(meetingId).mute(meetingId, call.memberId!, muted);
   }
 
   /** Everyone but the moderators (the chair keeps the floor). Returns how many were changed. */
   async muteAll(meetingId: string, muted: boolean): Promise<number> {
     const targets = this.calls.inMeeting(meetingId).filter((c) => c.memberId !== null && !c.info.moderator);
-    for (const c of targets) {
-      await this.#api(meetingId, muted ? conferenceCommands.mute(meetingId, c.memberId!) : conferenceCommands.unmute(meetingId, c.memberId!));
-    }
+    for (const c of targets) await this.#conference(meetingId).mute(meetingId, c.memberId!, muted);
     return targets.length;
   }
 
@@ -77,18 +75,18 @@ export class LiveControl {
   }
 
   async layout(meetingId: string, layout: ConferenceLayout): Promise<void> {
-    await this.#api(meetingId, conferenceCommands.layout(meetingId, layout));
+    await this.#conference(meetingId).layout(meetingId, layout);
   }
 
   /** Pins a participant to the main tile. */
   async floor(meetingId: string, participantId: string): Promise<void> {
     const call = this.#participant(meetingId, participantId);
-    await this.#api(meetingId, conferenceCommands.floor(meetingId, call.memberId!));
+    await this.#conference(meetingId).floor(meetingId, call.memberId!);
   }
 
   /** Plays a sound file to everyone in the meeting (the end-of-meeting warning). */
   async announce(meetingId: string, file: string): Promise<void> {
-    await this.#api(meetingId, conferenceCommands.play(meetingId, file));
+    await this.#conference(meetingId).play(meetingId, file);
   }
 
   /** Hangs up every call of the meeting. */
@@ -106,12 +104,11 @@ export class LiveControl {
     return call;
   }
 
-  async #api(meetingId: string, command: string): Promise<string> {
+  /** The conference the meeting's calls share; the commands refused by it throw InvalidStateError. */
+  #conference(meetingId: string): ConferenceControl {
     const server = this.calls.mediaServerOf(meetingId);
-    const ms = server ? this.media.server(server) : undefined;
-    if (!ms) throw new InvalidStateError('nobody is connected to this meeting');
-    const reply = await ms.api(command);
-    if (/^-ERR/m.test(reply)) throw new InvalidStateError(`the conference refused: ${reply.trim()}`);
-    return reply;
+    const control = server ? this.media.control(server) : undefined;
+    if (!control) throw new InvalidStateError('nobody is connected to this meeting');
+    return control;
   }
 }

@@ -1,6 +1,5 @@
 import type { Logger } from '../log';
-import type { MediaServerPool } from '../media/freeswitch/media-servers';
-import { conferenceCommands, parseMemberList } from '../media/freeswitch/conference';
+import type { MediaPool } from '../media/freeswitch/media-endpoint';
 import type { Participations } from '../meetings/participations';
 import type { CallRegistry } from './call-registry';
 
@@ -12,16 +11,16 @@ import type { CallRegistry } from './call-registry';
  */
 export async function recoverServer(
   serverId: string,
-  deps: { media: MediaServerPool; calls: CallRegistry; participations: Participations; log: Logger },
+  deps: { media: Pick<MediaPool, 'control' | 'leaseOn'>; calls: CallRegistry; participations: Pick<Participations, 'openOn' | 'closeAtLastSeen'>; log: Logger },
 ): Promise<{ adopted: number; closed: number }> {
-  const ms = deps.media.server(serverId);
-  if (!ms) return { adopted: 0, closed: 0 };
+  const conferences = deps.media.control(serverId);
+  if (!conferences) return { adopted: 0, closed: 0 };
   const rows = await deps.participations.openOn(serverId);
   let adopted = 0;
   let closed = 0;
   const byMeeting = groupBy(rows.filter((r) => !deps.calls.get(r.callId)), (r) => r.meetingId);
   for (const [meetingId, meetingRows] of byMeeting) {
-    const members = parseMemberList(await ms.api(conferenceCommands.list(meetingId)));
+    const members = await conferences.members(meetingId);
     for (const row of meetingRows) {
       const member = row.memberId === null ? undefined : members.get(row.memberId);
       const lease = member && deps.media.leaseOn(serverId);
@@ -47,13 +46,13 @@ export async function recoverServer(
 }
 
 /** Adopted calls have no dialog to tell us they ended: look for their members now and then. */
-export async function checkAdopted(deps: { media: MediaServerPool; calls: CallRegistry }): Promise<void> {
+export async function checkAdopted(deps: { media: Pick<MediaPool, 'control'>; calls: CallRegistry }): Promise<void> {
   const adopted = deps.calls.all().filter((c) => c.adopted && c.mediaServer);
   for (const [key, calls] of groupBy(adopted, (c) => `${c.mediaServer}|${c.info.meetingId}`)) {
     const [serverId, meetingId] = key.split('|') as [string, string];
-    const ms = deps.media.server(serverId);
-    if (!ms) continue;
-    const members = parseMemberList(await ms.api(conferenceCommands.list(meetingId)));
+    const conferences = deps.media.control(serverId);
+    if (!conferences) continue;
+    const members = await conferences.members(meetingId);
     for (const call of calls) if (call.memberId === null || !members.has(call.memberId)) await call.close('caller-hangup');
   }
 }

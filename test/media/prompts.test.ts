@@ -9,6 +9,7 @@ import {
 } from '../../src/media/prompts/catalog';
 import { generatePrompts, missingPromptTools, PromptToolsMissingError } from '../../src/media/prompts/generate';
 import { collectPin, type CollectPinOptions, type PinPromptEndpoint } from '../../src/calls/steps/collect-pin';
+import { fsmrfEndpoint } from '../../src/media/freeswitch/fsmrf-endpoint';
 import { RtpPeer, sdpAudioTarget, type RtpRemote } from '../support/rtp-peer';
 import { skipFor } from '../support/skip';
 import {
@@ -161,8 +162,7 @@ describe('voice prompts', function () {
         async play(file: string | string[]) {
           ep.played.push(file);
         },
-        once: () => ep,
-        removeListener: () => ep,
+        onEnded: () => () => undefined,
       };
       return ep;
     }
@@ -242,6 +242,7 @@ describe('voice prompts', function () {
      * it (so each entry also proves the prompt was audible). Records the loudness heard.
      */
     function typist(ep: Mrf.Endpoint, peer: RtpPeer, entries: string[], type: (digits: string) => Promise<void>) {
+      const media = fsmrfEndpoint(ep, ms!);
       const heard: number[] = [];
       const typing: Promise<void>[] = [];
       const wrapped: PinPromptEndpoint = {
@@ -258,9 +259,8 @@ describe('voice prompts', function () {
           })());
           return collected;
         },
-        play: (file) => ep.play(file),
-        once: (event, listener) => ep.once(event, listener),
-        removeListener: (event, listener) => ep.removeListener(event, listener),
+        play: (file) => media.play(file),
+        onEnded: (listener) => media.onEnded(listener),
       };
       return { wrapped, heard, typed: () => Promise.all(typing) };
     }

@@ -31,8 +31,8 @@ describe('a call that ends while it is being set up', () => {
     await call.close('caller-hangup');
     let released = 0;
     let destroyed = 0;
-    const lease = { serverId: 'fs1', ms: { api: async () => '' }, release: () => void released++ };
-    const endpoint = { uuid: 'u1', destroy: async () => void destroyed++, once: () => endpoint };
+    const lease = { serverId: 'fs1', release: () => void released++ };
+    const endpoint = { uuid: 'u1', hangUp: async () => void destroyed++ };
     call.attachMedia(lease as never, endpoint as never);
     await new Promise((r) => setImmediate(r));
     assert.equal(released, 1, 'the media server lease');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /**
  * The source tree's import graph, value and type imports alike: no module may reach itself again.
@@ -9,6 +9,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 const SRC = resolve(__dirname, '../../../src');
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+
+/** An import (type or value, static or dynamic) or require of one package. */
+const PACKAGE_IMPORT = (name: string): RegExp =>
+  new RegExp(`(?:\\sfrom\\s+|\\bimport\\(\\s*|\\brequire\\(\\s*|^\\s*import\\s+)['"]${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:/[^'"]*)?['"]`, 'm');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -82,6 +86,16 @@ describe('source layout: the import graph', () => {
   it('has no import circles, type imports included', () => {
     const named = circles(graph).map((c) => c.map((f) => relative(SRC, f)).sort().join(' → '));
     assert.deepEqual(named, []);
+  });
+
+  it('leaves drachtio-fsmrf to src/media/freeswitch: src/calls speaks to media through its interfaces', () => {
+    const importers = [...graph.keys()].filter((f) => PACKAGE_IMPORT('drachtio-fsmrf').test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+    const fsmrf = PACKAGE_IMPORT('drachtio-fsmrf');
+    for (const line of [`import type Mrf from 'drachtio-fsmrf';`, `const { x } = require("drachtio-fsmrf/lib/utils")`, `await import('drachtio-fsmrf')`]) assert.ok(fsmrf.test(line), line);
+    assert.ok(!fsmrf.test(`// drachtio-fsmrf joins arguments with spaces`));
+    assert.ok(importers.length, 'the adapter imports drachtio-fsmrf: the check reads imports');
+    assert.deepEqual(importers.filter((f) => f.startsWith(`calls${sep}`)), [], 'src/calls imports drachtio-fsmrf');
+    assert.deepEqual(importers.filter((f) => !f.startsWith(join('media', 'freeswitch') + sep)), [], 'only src/media/freeswitch imports drachtio-fsmrf');
   });
 
   it('finds a circle when there is one', () => {

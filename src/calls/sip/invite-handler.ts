@@ -1,11 +1,11 @@
-import type Mrf from 'drachtio-fsmrf';
 import type { DataSource } from 'typeorm';
 import { siteForSource } from '../../directory/site-lookup';
+import type { Site } from '../../directory/site.entity';
 import type { Logger } from '../../log';
-import type { MediaServerPool } from '../../media/freeswitch/media-servers';
+import type { MediaEndpoint, MediaPool } from '../../media/freeswitch/media-endpoint';
 import type { Meeting } from '../../meetings/meeting.entity';
 import type { Participations } from '../../meetings/participations';
-import { findRoomBookings } from '../../meetings/room-bookings';
+import { findRoomBookings, type RoomBookings } from '../../meetings/room-bookings';
 import { decideAdmission, type AdmissionPolicy } from '../admission';
 import type { Call } from '../call';
 import { relaySipKeyframes } from '../keyframes';
@@ -16,21 +16,41 @@ import { isScanner } from '../scanners';
 import { applyProfile, deviceProfile, type DeviceProfile } from '../device-profile';
 import { checkOffer } from '../sdp';
 import { verifyJoinToken } from '../../access/join-tokens';
-import { isWebRtcOffer, type RtpEnginePool } from '../../media/rtpengine';
+import { isWebRtcOffer, type MediaRelay, type RelayKeys } from '../../media/rtpengine';
 import type { SipAuthenticator } from './sip-authenticator';
 import { addressUser, uriUser } from './uri-user';
 import type { SipDialog, SipRequest, SipResponse, SrfApp } from './srf-types';
 
 /** Asks a caller answered without a PIN for it; resolves `ok` to let them in. */
-export type PinCollector = (endpoint: Mrf.Endpoint, meeting: Meeting, signal: AbortSignal) => Promise<'ok' | 'failed'>;
+export type PinCollector = (endpoint: MediaEndpoint, meeting: Meeting, signal: AbortSignal) => Promise<'ok' | 'failed'>;
+
+/** What the INVITE path reads from the database (inviteLookups), as functions so tests can pass their own. */
+export interface InviteLookups {
+  roomBookings(room: number, at: Date, openBeforeMs: number): Promise<RoomBookings>;
+  /** The enabled site whose allowed networks contain the address. */
+  siteForSource(ip: string): Promise<Site | null>;
+  /** Whether an enabled site signs in with this SIP username. */
+  isSiteUsername(user: string): Promise<boolean>;
+}
+
+export function inviteLookups(ds: DataSource): InviteLookups {
+  return {
+    roomBookings: (room, at, openBeforeMs) => findRoomBookings(ds, room, at, openBeforeMs),
+    siteForSource: (ip) => siteForSource(ds, ip),
+    isSiteUsername: async (user) => {
+      const rows: unknown[] = await ds.query(`SELECT 1 FROM site WHERE sip_username = $1 AND enabled LIMIT 1`, [user]);
+      return rows.length > 0;
+    },
+  };
+}
 
 export interface InviteDeps {
   srf: SrfApp;
-  ds: DataSource;
-  auth: SipAuthenticator;
+  lookups: InviteLookups;
+  auth: Pick<SipAuthenticator, 'authenticate' | 'challenge' | 'blocked' | 'failures'>;
   calls: CallRegistry;
-  media: MediaServerPool;
-  participations: Participations;
+  media: Pick<MediaPool, 'pick'>;
+  participations: Pick<Participations, 'open' | 'close'>;
   policy: AdmissionPolicy;
   conferenceProfile: string;
   collectPin: PinCollector;
@@ -39,7 +59,7 @@ export interface InviteDeps {
   /** When false (shutting down), new calls get 503 with Retry-After. */
   accepting?: () => boolean;
   /** rtpengine, for browser (WebRTC) calls; null when none is configured. */
-  relays: RtpEnginePool | null;
+  relays: { pick(keys: RelayKeys): MediaRelay | undefined } | null;
   /** HMAC secret of the join tokens browser guests present in X-Join-Token. */
   joinTokenSecret: string | null;
   /** Told the final status of every INVITE (metrics). */
@@ -84,7 +104,7 @@ export function inviteHandler(deps: InviteDeps) {
       if (!dialled) return refuse(404, 'Not Found', 'dial a room number, e.g. sip:2001@bridge');
 
       const at = now();
-      const bookings = await findRoomBookings(deps.ds, dialled.room, at, deps.policy.openBeforeMs);
+      const bookings = await deps.lookups.roomBookings(dialled.room, at, deps.policy.openBeforeMs);
       const meeting = bookings.current?.meeting;
       log = log.child({ meetingId: meeting?.id, room: dialled.room });
 
@@ -108,10 +128,10 @@ export function inviteHandler(deps: InviteDeps) {
           res.send(407, 'Proxy Authentication Required', { headers: { 'Proxy-Authenticate': outcome.header } });
           return;
         }
-        const site = outcome.kind === 'site' ? outcome.site : await siteForSource(deps.ds, source);
+        const site = outcome.kind === 'site' ? outcome.site : await deps.lookups.siteForSource(source);
         // A caller presenting a directory site's SIP username is asked to prove it, even where
         // guests may enter: otherwise a site signing in from the browser would come in as a guest.
-        const claimsSite = !site && outcome.kind === 'none' && from.kind === 'user' && (await isSiteUsername(deps.ds, from.user));
+        const claimsSite = !site && outcome.kind === 'none' && from.kind === 'user' && (await deps.lookups.isSiteUsername(from.user));
         if ((!site && !meeting.allowGuests) || claimsSite) {
           // Not recognised by its address: a room system with credentials can still prove who it is.
           deps.countSetup?.(407);
@@ -156,12 +176,12 @@ export function inviteHandler(deps: InviteDeps) {
       if (relay) current.attachRelay(relay);
       req.on('cancel', () => void current.close('caller-hangup'));
 
-      let endpoint: Mrf.Endpoint;
+      let endpoint: MediaEndpoint;
       let answer: string;
       try {
         // A browser's ICE/DTLS-SRTP offer becomes plain RTP for FreeSWITCH, and its answer SRTP again.
         // A site's offer is rewritten to its device profile, so FreeSWITCH reads the site's line rate (b=).
-        endpoint = await lease.ms.createEndpoint({ remoteSdp: relay ? await relay.offerToFreeswitch(req.body) : applyProfile(req.body, device) });
+        endpoint = await lease.createEndpoint({ remoteSdp: relay ? await relay.offerToFreeswitch(req.body) : applyProfile(req.body, device) });
       } catch (err) {
         lease.release();
         await current.close('media-failure');
@@ -170,7 +190,7 @@ export function inviteHandler(deps: InviteDeps) {
       current.attachMedia(lease, endpoint);
       if (current.isClosed()) return;
       try {
-        answer = relay ? await relay.answerToBrowser(endpoint.local.sdp) : applyProfile(endpoint.local.sdp, device);
+        answer = relay ? await relay.answerToBrowser(endpoint.localSdp) : applyProfile(endpoint.localSdp, device);
       } catch (err) {
         await current.close('media-failure');
         return refuse(488, 'Not Acceptable Here', `the media relay refused the answer: ${(err as Error).message}`);
@@ -193,7 +213,7 @@ export function inviteHandler(deps: InviteDeps) {
       // Browsers ask for keyframes over RTCP (through rtpengine); room systems may use INFO.
       if (webrtc) dialog.on('info', onInfo);
       else relaySipKeyframes(endpoint, dialog, log, onInfo);
-      endpoint.dialog.on('modify', (mreq: SipRequest, mres: SipResponse) => void reinviteFromBridge(current, dialog, device, mreq, mres));
+      endpoint.onReinvite((offer) => reinviteFromBridge(current, dialog, device, offer));
 
       if (decision.pin === 'collect' && meeting) {
         if ((await deps.collectPin(endpoint, meeting, current.signal)) !== 'ok') {
@@ -218,10 +238,10 @@ export function inviteHandler(deps: InviteDeps) {
  * pass the SDP to FreeSWITCH — through the same rtpengine session for a browser — and answer with
  * FreeSWITCH's; both held to the site's device profile, as the first offer and answer were.
  */
-async function reinvite(call: Call, endpoint: Mrf.Endpoint, device: DeviceProfile | null, req: SipRequest, res: SipResponse): Promise<void> {
+async function reinvite(call: Call, endpoint: MediaEndpoint, device: DeviceProfile | null, req: SipRequest, res: SipResponse): Promise<void> {
   try {
     if (!req.body?.trim()) {
-      res.send(200, { body: applyProfile(endpoint.local.sdp, device) });
+      res.send(200, { body: applyProfile(endpoint.localSdp, device) });
       return;
     }
     const relay = call.relay;
@@ -238,41 +258,37 @@ async function reinvite(call: Call, endpoint: Mrf.Endpoint, device: DeviceProfil
 
 /**
  * Re-INVITE from FreeSWITCH (a media renegotiation): offer it to the caller — through the same
- * rtpengine session for a browser — and give FreeSWITCH the caller's answer (device profile applied both ways).
+ * rtpengine session for a browser — and give FreeSWITCH the caller's answer (device profile applied
+ * both ways). A rejection is answered 488 to FreeSWITCH.
  */
-async function reinviteFromBridge(call: Call, callerDialog: SipDialog, device: DeviceProfile | null, req: SipRequest, res: SipResponse): Promise<void> {
+async function reinviteFromBridge(call: Call, callerDialog: SipDialog, device: DeviceProfile | null, fsOffer: string): Promise<string> {
   try {
     const relay = call.relay;
-    const offer = relay ? await relay.reofferFromFreeswitch(req.body) : applyProfile(req.body, device);
+    const offer = relay ? await relay.reofferFromFreeswitch(fsOffer) : applyProfile(fsOffer, device);
     const callerAnswer = await callerDialog.modify(offer);
     const answer = relay ? await relay.reanswerFromBrowser(callerAnswer) : applyProfile(callerAnswer, device);
-    res.send(200, { body: answer });
     call.log.info('re-INVITE from the bridge passed to the caller');
+    return answer;
   } catch (err) {
     call.log.warn({ err: (err as Error).message }, 're-INVITE from the bridge refused');
-    res.send(488, 'Not Acceptable Here');
+    throw err;
   }
 }
 
 /** SIP INFO digits (application/dtmf-relay) go on to FreeSWITCH, which hears them as DTMF. */
-async function relayInfo(call: Call, endpoint: Mrf.Endpoint, req: SipRequest, res: SipResponse): Promise<void> {
+async function relayInfo(call: Call, endpoint: MediaEndpoint, req: SipRequest, res: SipResponse): Promise<void> {
   const type = req.get('Content-Type') ?? '';
   if (!/^application\/(dtmf-relay|dtmf)\b/i.test(type)) {
     res.send(200);
     return;
   }
   try {
-    await endpoint.dialog.request({ method: 'INFO', headers: { 'Content-Type': type }, body: req.body });
+    await endpoint.info(type, req.body);
     res.send(200);
   } catch (err) {
     call.log.warn({ err: (err as Error).message }, 'INFO relay failed');
     res.send(500);
   }
-}
-
-async function isSiteUsername(ds: DataSource, user: string): Promise<boolean> {
-  const rows: unknown[] = await ds.query(`SELECT 1 FROM site WHERE sip_username = $1 AND enabled LIMIT 1`, [user]);
-  return rows.length > 0;
 }
 
 function tagOf(header: string | undefined): string {

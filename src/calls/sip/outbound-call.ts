@@ -1,5 +1,5 @@
 import type { Logger } from '../../log';
-import type { MediaServerPool } from '../../media/freeswitch/media-servers';
+import type { MediaPool } from '../../media/freeswitch/media-endpoint';
 import type { Participations } from '../../meetings/participations';
 import type { CallRegistry } from '../call-registry';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
@@ -13,9 +13,9 @@ import type { SentRequest, SipDialog, SrfApp } from './srf-types';
 
 export interface OutboundDeps {
   srf: SrfApp;
-  media: MediaServerPool;
+  media: Pick<MediaPool, 'pick'>;
   calls: CallRegistry;
-  participations: Participations;
+  participations: Pick<Participations, 'open' | 'close'>;
   conferenceProfile: string;
   sipDomain: string;
   ringTimeoutMs: number;
@@ -37,7 +37,7 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   if ('outcome' in media) return media;
   const { lease, endpoint } = media;
   if (signal?.aborted) {
-    await endpoint.destroy().catch(() => undefined);
+    await endpoint.hangUp().catch(() => undefined);
     lease.release();
     return cancelledResult(signal, { note: 'not dialled' });
   }
@@ -63,7 +63,7 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
       target.uri,
       {
         // FreeSWITCH's offer, held to the site's device profile (packetization mode, b= lines).
-        localSdp: applyProfile(endpoint.local.sdp, device),
+        localSdp: applyProfile(endpoint.localSdp, device),
         headers: {
           From: `"${room}" <sip:${room}@${deps.sipDomain}>`,
           'User-Agent': 'diemcau',
@@ -80,7 +80,7 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   } catch (err) {
     clearTimeout(ring);
     signal?.removeEventListener('abort', onAbort);
-    await endpoint.destroy().catch(() => undefined);
+    await endpoint.hangUp().catch(() => undefined);
     lease.release();
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : undefined;
     const outcome = classify({ ...(status !== undefined && !timedOut ? { status } : {}), timedOut, cancelled, transportError: status === undefined && !timedOut });

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type Mrf from 'drachtio-fsmrf';
+import type { MediaEndpoint } from '../../media/freeswitch/media-endpoint';
 import { promptPath, type PromptLanguage } from '../../media/prompts/catalog';
 
 /**
@@ -8,13 +8,8 @@ import { promptPath, type PromptLanguage } from '../../media/prompts/catalog';
  * DTMF), `tries` times, saying "wrong PIN" between attempts and "goodbye" after the last one.
  */
 
-/** What the step needs of a drachtio-fsmrf Endpoint (narrow, so tests can wrap one). */
-export interface PinPromptEndpoint {
-  playCollect(opts: Mrf.PlayCollectOptions): Promise<Mrf.PlayCollectResult>;
-  play(file: string | string[]): Promise<unknown>;
-  once(event: 'destroy', listener: () => void): unknown;
-  removeListener(event: 'destroy', listener: () => void): unknown;
-}
+/** What the step needs of a media endpoint (narrow, so tests can wrap one). */
+export type PinPromptEndpoint = Pick<MediaEndpoint, 'playCollect' | 'play' | 'onEnded'>;
 
 export interface CollectPinOptions {
   /** absolute sounds root on the FreeSWITCH host, holding `diemcau/<lang>/<rate>/*.wav` */
@@ -54,11 +49,11 @@ function whenGone(ep: PinPromptEndpoint, signal: AbortSignal | undefined): { gon
   const gone = new Promise<'gone'>((resolve) => {
     onGone = () => resolve('gone');
   });
-  ep.once('destroy', onGone);
+  const stopListening = ep.onEnded(onGone);
   signal?.addEventListener('abort', onGone, { once: true });
   if (signal?.aborted) onGone();
   const dispose = () => {
-    ep.removeListener('destroy', onGone);
+    stopListening();
     signal?.removeEventListener('abort', onGone);
   };
   return { gone, dispose };
@@ -75,7 +70,7 @@ export async function collectPin(ep: PinPromptEndpoint, opts: CollectPinOptions)
     throw new Error(`collectPin: the expected PIN must be 1 to ${MAX_PIN} digits`);
   }
   if (!Number.isInteger(tries) || tries < 1) throw new Error(`collectPin: tries must be a positive integer, not ${tries}`);
-  // fsmrf joins play_and_get_digits' arguments with spaces: a path with one would shift them all
+  // drachtio-fsmrf joins play_and_get_digits' arguments with spaces: a path with one would shift them all
   if (/\s/.test(opts.soundsRoot)) throw new Error(`collectPin: the sounds root must not contain white space: ${opts.soundsRoot}`);
 
   const file = (name: 'enter-pin' | 'wrong-pin' | 'goodbye') => promptPath(opts.soundsRoot, opts.language, name);

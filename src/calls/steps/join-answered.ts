@@ -1,4 +1,4 @@
-import type Mrf from 'drachtio-fsmrf';
+import type { MediaEndpoint } from '../../media/freeswitch/media-endpoint';
 import type { Participations } from '../../meetings/participations';
 import type { Call } from '../call';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
@@ -16,10 +16,10 @@ import { joinMeeting } from './join-meeting';
  */
 export async function joinAnswered(
   call: Call,
-  endpoint: Mrf.Endpoint,
+  endpoint: MediaEndpoint,
   answerSdp: string,
   opts: { profile: string; muted: boolean; mediaServer: string; device?: DeviceProfile | null; signal?: AbortSignal },
-  participations: Participations,
+  participations: Pick<Participations, 'open' | 'close'>,
 ): Promise<DialResult> {
   const { callId } = call.info;
   const { signal } = opts;

@@ -1,11 +1,8 @@
-import type Mrf from 'drachtio-fsmrf';
-import { conferenceName } from '../../media/freeswitch/conference';
+import type { MediaEndpoint } from '../../media/freeswitch/media-endpoint';
 import type { Participations } from '../../meetings/participations';
 import type { Call } from '../call';
 import { freeswitchVariables, type DeviceProfile } from '../device-profile';
 import { negotiated } from '../sdp';
-
-const JOIN_TIMEOUT_MS = 10_000;
 
 /**
  * Puts an answered call into its meeting's conference and records the participation — the last
@@ -14,9 +11,9 @@ const JOIN_TIMEOUT_MS = 10_000;
  */
 export async function joinMeeting(
   call: Call,
-  endpoint: Mrf.Endpoint,
+  endpoint: MediaEndpoint,
   opts: { profile: string; muted: boolean; mediaServer: string; device?: DeviceProfile | null },
-  participations: Participations,
+  participations: Pick<Participations, 'open' | 'close'>,
 ): Promise<void> {
   const { info } = call;
   const vars = freeswitchVariables(opts.device ?? null);
@@ -24,18 +21,9 @@ export async function joinMeeting(
     await endpoint.set(vars);
     call.log.info({ device: opts.device, vars }, 'device profile applied to the media leg');
   }
-  // drachtio-fsmrf waits for the conference's add-member event with no limit of its own.
-  let timer: NodeJS.Timeout | undefined;
-  const { memberId } = await Promise.race([
-    endpoint.join(conferenceName(info.meetingId), {
-      profile: opts.profile,
-      flags: { ...(info.moderator && { moderator: true }), ...(opts.muted && { mute: true }) },
-    }),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the conference did not take the call within ${JOIN_TIMEOUT_MS} ms`)), JOIN_TIMEOUT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
-  call.codecs = negotiated(endpoint.local.sdp);
+  // Rejects when the conference has not taken the call within 10 s.
+  const memberId = await endpoint.join(info.meetingId, { profile: opts.profile, moderator: info.moderator, muted: opts.muted });
+  call.codecs = negotiated(endpoint.localSdp);
   const participationId = await participations.open({
     meetingId: info.meetingId,
     siteId: info.siteId,

@@ -1,6 +1,6 @@
 /**
- * Every FreeSWITCH conference command string diemcau sends is built here, so the rest of the code
- * speaks in meetings and members, never in mod_conference syntax.
+ * Every FreeSWITCH API command string diemcau sends is built here, so the rest of the code speaks in
+ * meetings, members and channels, never in mod_conference or ESL syntax.
  */
 
 /** The FreeSWITCH conference that mixes a meeting. */
@@ -16,6 +16,11 @@ export const conferenceCommands = {
   layout: (meetingId: string, layout: string) => `conference ${conferenceName(meetingId)} vid-layout ${layout}`,
   floor: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} vid-floor ${memberId} force`,
   play: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} play ${file}`,
+} as const;
+
+/** Channel API commands. */
+export const channelCommands = {
+  kill: (uuid: string) => `uuid_kill ${uuid}`,
 } as const;
 
 /** Layouts dialplans/freeswitch/autoload_configs/conference_layouts.conf.xml defines (groups first). */

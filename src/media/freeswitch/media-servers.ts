@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import Mrf from 'drachtio-fsmrf';
 import type { DependencyState } from '../../observability/dependency-state';
 import type { Logger } from '../../log';
+import { createFsmrfEndpoint, fsmrfConferenceControl, killFsmrfChannel } from './fsmrf-endpoint';
+import type { ConferenceControl, MediaLease, MediaPool } from './media-endpoint';
 
 export interface FreeswitchServer {
   host: string;
@@ -15,13 +17,6 @@ export interface MediaServerPoolOptions {
   log: Logger;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
-}
-
-/** A claim on one media server for one call; releasing twice is a no-op. */
-export interface MediaLease {
-  readonly serverId: string;
-  readonly ms: Mrf.MediaServer;
-  release(): void;
 }
 
 interface Slot {
@@ -38,7 +33,7 @@ interface Slot {
  * Every configured FreeSWITCH, each connected through drachtio-fsmrf and reconnected with backoff when
  * its event socket drops. A server that is down takes no new calls; `pick` leases the least loaded one.
  */
-export class MediaServerPool extends EventEmitter {
+export class MediaServerPool extends EventEmitter implements MediaPool {
   readonly #slots: Slot[];
   readonly #mrf: Mrf;
   #closed = false;
@@ -74,9 +69,11 @@ export class MediaServerPool extends EventEmitter {
   #lease(slot: Slot): MediaLease {
     slot.active++;
     let released = false;
+    const ms = slot.ms!;
     return {
       serverId: slot.id,
-      ms: slot.ms!,
+      createEndpoint: (opts) => createFsmrfEndpoint(ms, opts),
+      killChannel: (uuid) => killFsmrfChannel(ms, uuid),
       release: () => {
         if (released) return;
         released = true;
@@ -105,9 +102,10 @@ export class MediaServerPool extends EventEmitter {
     return Object.fromEntries(this.#slots.map((s) => [`freeswitch ${s.id}`, s.state]));
   }
 
-  /** The connected media server with this id, for commands on calls it already carries. */
-  server(id: string): Mrf.MediaServer | undefined {
-    return this.#slots.find((s) => s.id === id && s.state === 'up')?.ms ?? undefined;
+  /** Control of the conferences on the connected media server with this id (calls it already carries). */
+  control(id: string): ConferenceControl | undefined {
+    const ms = this.#slots.find((s) => s.id === id && s.state === 'up')?.ms;
+    return ms ? fsmrfConferenceControl(ms) : undefined;
   }
 
   close(): void {

@@ -1,0 +1,160 @@
+import type Mrf from 'drachtio-fsmrf';
+import { InvalidStateError } from '../../errors';
+import { channelCommands, conferenceCommands, conferenceName, parseMemberList, type ConferenceLayout, type ConferenceMember } from './conference';
+import type { ConferenceControl, JoinOptions, MediaEndpoint, MediaInfo, MemberChange, PlayCollectOptions, PlayCollectResult } from './media-endpoint';
+
+/**
+ * drachtio-fsmrf behind the interfaces of media-endpoint.ts: the one place that holds its Endpoint
+ * and MediaServer objects, their events and their quirks.
+ */
+
+/** drachtio-fsmrf's hangup can wait behind a running conference application; then the channel is killed. */
+const HANGUP_GRACE_MS = 2000;
+/** drachtio-fsmrf waits for the conference's add-member event with no limit of its own. */
+const JOIN_TIMEOUT_MS = 10_000;
+
+interface LegRequest {
+  get(header: string): string | undefined;
+  readonly body: string;
+}
+interface LegResponse {
+  send(status: number, opts?: { body: string }): void;
+  send(status: number, reason: string): void;
+}
+
+class FsmrfEndpoint implements MediaEndpoint {
+  #memberId: number | null = null;
+  #hangingUp: Promise<void> | null = null;
+  #ended = false;
+
+  constructor(
+    private readonly ep: Mrf.Endpoint,
+    private readonly ms: Mrf.MediaServer,
+  ) {
+    ep.once('destroy', () => {
+      this.#ended = true;
+    });
+  }
+
+  get uuid(): string {
+    return this.ep.uuid;
+  }
+
+  get localSdp(): string {
+    return this.ep.local.sdp;
+  }
+
+  modify(sdp: string): Promise<string> {
+    return this.ep.modify(sdp);
+  }
+
+  async set(vars: Record<string, string>): Promise<void> {
+    await this.ep.set(vars);
+  }
+
+  async play(file: string | string[]): Promise<void> {
+    await this.ep.play(file);
+  }
+
+  playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult> {
+    return this.ep.playCollect(opts);
+  }
+
+  async join(meetingId: string, opts: JoinOptions): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const { memberId } = await Promise.race([
+      this.ep.join(conferenceName(meetingId), {
+        profile: opts.profile,
+        flags: { ...(opts.moderator && { moderator: true }), ...(opts.muted && { mute: true }) },
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the conference did not take the call within ${JOIN_TIMEOUT_MS} ms`)), JOIN_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    this.#memberId = memberId;
+    return memberId;
+  }
+
+  async info(contentType: string, body: string): Promise<void> {
+    await this.ep.dialog.request({ method: 'INFO', headers: { 'Content-Type': contentType }, body });
+  }
+
+  onInfo(handler: (info: MediaInfo) => number): void {
+    // With a listener attached, drachtio-srf no longer answers the INFO itself.
+    this.ep.dialog.on('info', (req, res) => res.send(handler({ contentType: req.get('Content-Type'), body: req.body })));
+  }
+
+  onReinvite(handler: (offer: string) => Promise<string>): void {
+    this.ep.dialog.on('modify', (req: LegRequest, res: LegResponse) => {
+      handler(req.body).then(
+        (answer) => res.send(200, { body: answer }),
+        () => res.send(488, 'Not Acceptable Here'),
+      );
+    });
+  }
+
+  onMemberChange(listener: (change: MemberChange) => void): void {
+    this.ep.conn?.on('esl::event::CUSTOM::*', (evt: Mrf.EslEvent) => {
+      if (evt.getHeader('Event-Subclass') !== 'conference::maintenance') return;
+      if (this.#memberId === null || Number(evt.getHeader('Member-ID')) !== this.#memberId) return;
+      const action = evt.getHeader('Action');
+      if (action === 'start-talking' || action === 'stop-talking') listener({ talking: action === 'start-talking' });
+      else if (action === 'mute-member' || action === 'unmute-member') listener({ muted: action === 'mute-member' });
+    });
+  }
+
+  onEnded(listener: () => void): () => void {
+    const once = (): void => listener();
+    this.ep.once('destroy', once);
+    return () => void this.ep.removeListener('destroy', once);
+  }
+
+  hangUp(): Promise<void> {
+    this.#hangingUp ??= this.#ended ? Promise.resolve() : this.#hangUp();
+    return this.#hangingUp;
+  }
+
+  async #hangUp(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), HANGUP_GRACE_MS);
+    });
+    try {
+      const outcome = await Promise.race([this.ep.destroy().then(() => 'done' as const, () => 'failed' as const), graceOver]);
+      if (outcome !== 'done') await this.ms.api(channelCommands.kill(this.ep.uuid));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A drachtio-fsmrf endpoint as a MediaEndpoint; `ms` is the server it is on (for the kill fallback). */
+export function fsmrfEndpoint(ep: Mrf.Endpoint, ms: Mrf.MediaServer): MediaEndpoint {
+  return new FsmrfEndpoint(ep, ms);
+}
+
+/** A new channel on `ms`. */
+export async function createFsmrfEndpoint(ms: Mrf.MediaServer, opts: { remoteSdp?: string } = {}): Promise<MediaEndpoint> {
+  return fsmrfEndpoint(await ms.createEndpoint(opts.remoteSdp !== undefined ? { remoteSdp: opts.remoteSdp } : {}), ms);
+}
+
+/** Kills a channel by uuid. */
+export async function killFsmrfChannel(ms: Mrf.MediaServer, uuid: string): Promise<void> {
+  await ms.api(channelCommands.kill(uuid));
+}
+
+/** Control of the conferences a connected drachtio-fsmrf MediaServer mixes. */
+export function fsmrfConferenceControl(ms: Mrf.MediaServer): ConferenceControl {
+  const command = async (text: string): Promise<void> => {
+    const reply = await ms.api(text);
+    if (/^-ERR/m.test(reply)) throw new InvalidStateError(`the conference refused: ${reply.trim()}`);
+  };
+  return {
+    members: async (meetingId: string): Promise<Map<number, ConferenceMember>> => parseMemberList(await ms.api(conferenceCommands.list(meetingId))),
+    mute: (meetingId: string, memberId: number, muted: boolean) => command(muted ? conferenceCommands.mute(meetingId, memberId) : conferenceCommands.unmute(meetingId, memberId)),
+    layout: (meetingId: string, layout: ConferenceLayout) => command(conferenceCommands.layout(meetingId, layout)),
+    floor: (meetingId: string, memberId: number) => command(conferenceCommands.floor(meetingId, memberId)),
+    play: (meetingId: string, file: string) => command(conferenceCommands.play(meetingId, file)),
+    killChannel: (uuid: string) => killFsmrfChannel(ms, uuid),
+  };
+}

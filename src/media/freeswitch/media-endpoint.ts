@@ -1,0 +1,120 @@
+import type { ConferenceLayout, ConferenceMember } from './conference';
+
+/**
+ * What the call side may do with FreeSWITCH, in its own words: one endpoint (a channel that plays,
+ * collects digits and mixes into a meeting's conference), a lease on a media server, and control of
+ * the conferences a server mixes. fsmrf-endpoint.ts adapts drachtio-fsmrf to these interfaces;
+ * test/support/fake-media.ts fakes them. Nothing here names drachtio-fsmrf or a FreeSWITCH command.
+ */
+
+export interface PlayCollectOptions {
+  file: string;
+  min?: number;
+  max?: number;
+  tries?: number;
+  timeout?: number;
+  terminators?: string;
+  invalidFile?: string;
+  varName?: string;
+  regexp?: string;
+  digitTimeout?: number;
+}
+
+export interface PlayCollectResult {
+  digits: string;
+  terminatorUsed?: string;
+}
+
+export interface JoinOptions {
+  /** The conference profile (mod_conference) the meeting mixes in. */
+  profile: string;
+  moderator?: boolean;
+  /** Joins with the microphone muted. */
+  muted?: boolean;
+}
+
+/** A change FreeSWITCH reports for the endpoint's conference member. */
+export interface MemberChange {
+  talking?: boolean;
+  muted?: boolean;
+}
+
+/** A SIP INFO FreeSWITCH sent on the endpoint's leg. */
+export interface MediaInfo {
+  contentType: string | undefined;
+  body: string;
+}
+
+/**
+ * One FreeSWITCH channel facing a caller. Its local SDP is FreeSWITCH's answer (or, created without a
+ * remote SDP, its offer). It ends when FreeSWITCH hangs it up (`onEnded`) or when `hangUp` is called;
+ * `hangUp` is idempotent and always ends the channel, killing it if an orderly hang-up is stuck.
+ */
+export interface MediaEndpoint {
+  readonly uuid: string;
+  readonly localSdp: string;
+  /** Re-INVITE toward FreeSWITCH with a new remote SDP; resolves with FreeSWITCH's answer. */
+  modify(sdp: string): Promise<string>;
+  /** Sets channel variables. */
+  set(vars: Record<string, string>): Promise<void>;
+  /** Plays one file, or several in one playback. */
+  play(file: string | string[]): Promise<void>;
+  /** Plays a prompt and collects digits (RFC 4733 or SIP INFO, both arrive as channel DTMF). */
+  playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult>;
+  /**
+   * Puts the channel into the meeting's conference; resolves with its member id, rejects when the
+   * conference has not taken it within 10 s.
+   */
+  join(meetingId: string, opts: JoinOptions): Promise<number>;
+  /** Sends FreeSWITCH a SIP INFO on the endpoint's leg. */
+  info(contentType: string, body: string): Promise<void>;
+  /** FreeSWITCH's INFOs on the leg: the handler returns the status to answer with. One handler. */
+  onInfo(handler: (info: MediaInfo) => number): void;
+  /**
+   * FreeSWITCH's re-INVITEs on the leg: the handler resolves with the answer SDP (sent in a 200) or
+   * rejects (488). One handler.
+   */
+  onReinvite(handler: (offer: string) => Promise<string>): void;
+  /** Talking and mute changes of the member this endpoint joined as. */
+  onMemberChange(listener: (change: MemberChange) => void): void;
+  /** FreeSWITCH hung the channel up. Returns a function that removes the listener. */
+  onEnded(listener: () => void): () => void;
+  /** Ends the channel; twice (or after FreeSWITCH ended it) is a no-op. */
+  hangUp(): Promise<void>;
+}
+
+/** A claim on one media server for one call; releasing twice is a no-op. */
+export interface MediaLease {
+  readonly serverId: string;
+  /** A new channel on this server: with the caller's offer, or without one to make an offer (3PCC). */
+  createEndpoint(opts?: { remoteSdp?: string }): Promise<MediaEndpoint>;
+  /** Kills a channel on this server by uuid (a call a previous process left running). */
+  killChannel(uuid: string): Promise<void>;
+  release(): void;
+}
+
+/**
+ * The conferences one media server mixes, addressed by meeting. Commands the conference refuses
+ * reject with InvalidStateError.
+ */
+export interface ConferenceControl {
+  /** The meeting's conference members by member id; empty when there is no such conference. */
+  members(meetingId: string): Promise<Map<number, ConferenceMember>>;
+  mute(meetingId: string, memberId: number, muted: boolean): Promise<void>;
+  layout(meetingId: string, layout: ConferenceLayout): Promise<void>;
+  /** Pins a member to the main tile. */
+  floor(meetingId: string, memberId: number): Promise<void>;
+  /** Plays a file to every member. */
+  play(meetingId: string, file: string): Promise<void>;
+  killChannel(uuid: string): Promise<void>;
+}
+
+/** The media servers as the call side sees them (MediaServerPool implements it). */
+export interface MediaPool {
+  /** A lease on the server `prefer` names when it is up, else on the least loaded one; undefined when none is up. */
+  pick(prefer?: string): MediaLease | undefined;
+  /** A lease on one given server, or undefined when it is not up. */
+  leaseOn(serverId: string): MediaLease | undefined;
+  /** Control of the conferences on a connected server. */
+  control(serverId: string): ConferenceControl | undefined;
+}
