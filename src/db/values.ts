@@ -1,0 +1,16 @@
+/**
+ * Client values the database cannot take as sent. Each check answers with what a field error says,
+ * or undefined when the value is fine.
+ */
+
+/**
+ * PostgreSQL refuses U+0000 in `text` and `jsonb` (SQLSTATE 22021 / 22P05), which would surface as
+ * a 500. An unpaired UTF-16 surrogate has no UTF-8 form: both drivers (pg, PGlite) silently write
+ * U+FFFD instead, so what is stored would differ from what was accepted.
+ */
+export function unstorableText(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+  // With the u flag a well-formed pair is one code point; only an unpaired half is in Cs.
+  if (/\p{Cs}/u.test(s)) return 'must be well-formed Unicode (it has an unpaired UTF-16 surrogate)';
+  return undefined;
+}
