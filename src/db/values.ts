@@ -14,3 +14,15 @@ export function unstorableText(s: string): string | undefined {
   if (/\p{Cs}/u.test(s)) return 'must be well-formed Unicode (it has an unpaired UTF-16 surrogate)';
   return undefined;
 }
+
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * PGlite sends a Date as its toISOString, which writes a year outside 0001–9999 signed and with six
+ * digits (-000001, +010000); PostgreSQL refuses that text. A four-digit year with an offset can
+ * still land there ("0000-01-01T00:00:00+14:00" is in 2 BC). Not a number is not this check's business.
+ */
+export function unstorableInstant(ms: number): string | undefined {
+  return ms < FIRST_INSTANT || ms > LAST_INSTANT ? 'must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z' : undefined;
+}
