@@ -1,9 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { ApiKeys } from '../../src/access/api-keys';
 import { FailureLimiter } from '../../src/access/failure-limiter';
 import { createApp } from '../../src/api/app';
+import { createHttpServer } from '../../src/api/http-server';
 import { cliActor } from '../../src/audit/audit';
 import { SiteDirectory } from '../../src/directory/sites';
 import { createLogger, silentLogger } from '../../src/log';
@@ -64,7 +65,7 @@ export class TestApi {
       },
       'test',
     );
-    const server = createServer(app.callback());
+    const server = createHttpServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
     const issue = async (role: 'admin' | 'operator' | 'viewer') => (await keys.issue(`test-${role}`, role, cliActor)).token;
