@@ -1,7 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { apiAuthLimiter, openContext, version } from './app-context';
 import type { Config } from './config/env';
 import { createApp } from './api/app';
+import { createHttpServer } from './api/http-server';
 import { joinPinLimiter } from './api/join';
 import type { DependencyState } from './observability/dependency-state';
 import type { Logger } from './log';
@@ -76,7 +77,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     },
     version,
   );
-  const server = createServer(app.callback());
+  const server = createHttpServer(app);
   await listen(server, config.http.host, config.http.port);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;

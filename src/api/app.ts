@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { apiKeyRoutes } from './api-keys/routes';
@@ -44,9 +45,9 @@ export function createApp(deps: ApiDeps, version: string): Koa {
   document = openApiDocument([{ prefix: '', routes: root }, { prefix: API_PREFIX, routes: api }], version);
 
   const auth = { keys: deps.keys, failures: deps.authFailures };
-  const rootRouter = new Router();
+  const rootRouter = router();
   mount(rootRouter, root, auth);
-  const apiRouter = new Router({ prefix: API_PREFIX });
+  const apiRouter = router(API_PREFIX);
   mount(apiRouter, api, auth);
 
   const metrics = deps.metrics;
@@ -66,4 +67,13 @@ export function createApp(deps: ApiDeps, version: string): Koa {
   app.use(rootRouter.routes()).use(rootRouter.allowedMethods());
   app.use(apiRouter.routes()).use(apiRouter.allowedMethods());
   return app;
+}
+
+/**
+ * A router that knows every method Node lets through, so that a method no route takes is a 405
+ * with Allow (or a 404 off every route) instead of koa-router's bodiless 501 for methods outside
+ * its short default list: the client asked for something the API does not do; the server did not fail.
+ */
+function router(prefix?: string): Router {
+  return new Router({ methods: [...METHODS], ...(prefix ? { prefix } : {}) });
 }

@@ -23,12 +23,17 @@ export function sendProblem(
 ): void {
   ctx.status = status;
   ctx.type = 'application/problem+json';
-  ctx.body = {
+  ctx.body = problemBody(status, title, detail, ctx.path, extra);
+}
+
+/** The body alone, for answers written where there is no Koa context (see http-server.ts). */
+export function problemBody(status: number, title: string, detail: string, instance: string, extra: Record<string, unknown> = {}) {
+  return {
     type: `urn:diemcau:problem:${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
     title,
     status,
     detail,
-    instance: ctx.path,
+    instance,
     ...extra,
   };
 }

@@ -13,13 +13,14 @@ import { AuditEventEntity } from '../audit/audit-event.entity';
 
 export const entities = [SiteEntity, MeetingEntity, ApiKeyEntity, AuditEventEntity];
 
+const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
+
 /**
  * A PostgreSQL server when DATABASE_URL is set, otherwise PGlite (Postgres compiled to WASM) in
  * DATA_DIR — the same SQL, migrations and constraints either way. Schema changes only ever come
  * from migrations.
  */
 export function createDataSource(database: Config['database']): { ds: DataSource; release: () => void } {
-  const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
   if ('url' in database) {
     return { ds: new DataSource({ ...common, type: 'postgres', url: database.url, extra: { max: 10 } }), release: () => {} };
   }
@@ -27,12 +28,16 @@ export function createDataSource(database: Config['database']): { ds: DataSource
   const dataDir = join(root, 'pg');
   mkdirSync(dataDir, { recursive: true });
   const release = lockEmbeddedDatabase(root);
-  const ds = new DataSource({
+  return { ds: embeddedDataSource(dataDir), release };
+}
+
+/** PGlite with the extensions the migrations need, in `dataDir`; without one in memory, as tests use it. */
+export function embeddedDataSource(dataDir?: string): DataSource {
+  return new DataSource({
     ...common,
     type: 'postgres',
-    driver: new PGliteDriver({ dataDir, extensions: { btree_gist } }).driver,
+    driver: new PGliteDriver({ ...(dataDir ? { dataDir } : {}), extensions: { btree_gist } }).driver,
   });
-  return { ds, release };
 }
 
 /** Applies pending migrations; returns the names of those it ran. */

@@ -3,6 +3,8 @@ export const SqlState = {
   uniqueViolation: '23505',
   exclusionViolation: '23P01',
   foreignKeyViolation: '23503',
+  /** A referenced row an ON DELETE RESTRICT key protects: PostgreSQL 18 and PGlite; older servers say 23503. */
+  restrictViolation: '23001',
   checkViolation: '23514',
 } as const;
 

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { DataSource } from 'typeorm';
 import { In } from 'typeorm';
 import { recordAudit, type Actor } from '../audit/audit';
+import { unstorableText } from '../db/values';
 import { ConflictError, ValidationError } from '../errors';
 import { SiteEntity } from './site.entity';
 import { siteCreateSchema, siteCsvColumns, siteUpdateSchema, type SiteCreate } from './site.schema';
@@ -76,14 +77,18 @@ export function parseSiteCsv(text: string): { header: string[]; rows: ParsedRow[
   for (const { record, info } of records) {
     const line = info.lines;
     const candidate: Record<string, unknown> = {};
+    const badCells = new Set<string>();
     for (const [key, raw] of Object.entries(record)) {
       const value = cell(key, raw.normalize('NFC'));
-      if (value instanceof Error) errors.push({ line, field: key, message: value.message });
-      else if (value !== undefined) candidate[key] = value;
+      if (value instanceof Error) {
+        errors.push({ line, field: key, message: value.message });
+        badCells.add(key);
+      } else if (value !== undefined) candidate[key] = value;
     }
     const parsed = siteCreateSchema.safeParse(candidate);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
+      // A bad cell is left out of the candidate: that the schema then misses it says nothing new.
+      for (const issue of parsed.error.issues.filter((i) => !badCells.has(String(i.path[0])))) {
         errors.push({ line, field: issue.path.join('.') || undefined, message: issue.message } as ImportLineError);
       }
       continue;
@@ -102,6 +107,8 @@ export function parseSiteCsv(text: string): { header: string[]; rows: ParsedRow[
 /** One CSV cell as the API would receive it: absent when empty, typed where the schema wants a type. */
 function cell(key: string, raw: string): unknown {
   if (raw === '') return undefined;
+  const unstorable = unstorableText(raw);
+  if (unstorable) return new Error(unstorable);
   switch (key) {
     case 'bandwidthKbps':
     case 'h264PacketizationMode':

@@ -86,7 +86,7 @@ export class SiteDirectory {
       try {
         await em.delete(SiteEntity, { id });
       } catch (err) {
-        if (isSqlState(err, SqlState.foreignKeyViolation)) {
+        if (isSqlState(err, SqlState.foreignKeyViolation) || isSqlState(err, SqlState.restrictViolation)) {
           throw new InvalidStateError(
             `site ${site.code} is invited to meetings, which keep its history; disable it with {"enabled": false} instead`,
           );

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { recordAudit, type Actor } from '../audit/audit';
 import { isSqlState, SqlState } from '../db/errors';
+import { unstorableInstant } from '../db/values';
 import { isUuid, type Page } from '../directory/sites';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError, type FieldError } from '../errors';
 import { MeetingEntity, type Meeting } from './meeting.entity';
@@ -128,6 +129,9 @@ export class MeetingBook {
         const startsAt = input.startsAt ? new Date(input.startsAt) : meeting.startsAt;
         const endsAt = input.endsAt ? new Date(input.endsAt) : meeting.endsAt;
         if (endsAt <= startsAt) throw new ValidationError([{ field: 'endsAt', message: 'must be after startsAt' }]);
+        // The schema bounds what a client writes; an extension computes its end.
+        const unstorable = unstorableInstant(endsAt.getTime());
+        if (unstorable) throw new ValidationError([{ field: 'endsAt', message: unstorable }]);
         if (input.endsAt && endsAt <= this.now()) {
           throw new ValidationError([{ field: 'endsAt', message: 'the meeting would already be over' }]);
         }

@@ -1,9 +1,15 @@
 import { z } from 'zod';
+import { unstorableInstant } from '../db/values';
 import { meetingStatuses } from './meeting.entity';
 
 /** What a client may send about a meeting; also the source of the OpenAPI document. */
 
-const dateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-12-01T08:00:00+07:00' });
+const dateTime = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-12-01T08:00:00+07:00' })
+  .superRefine((s, ctx) => {
+    const message = unstorableInstant(Date.parse(s));
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
 
 const siteRef = z.string().min(1).max(64).describe('A site id or code');
 

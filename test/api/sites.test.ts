@@ -187,6 +187,17 @@ describe('API: sites', () => {
       assert.equal((await api.request('GET', '/api/v1/sites')).body.total, 1);
     });
 
+    it('names each line and column with a NUL, which PostgreSQL cannot store', async () => {
+      const csv = [header, 'ia-pal,Xã Ia\u0000 Pal,sip,,,,,,', 'ia-ko,Xã Ia Ko,sip,,,,,,', 'dun,Xã Dun,sip,sip:dun@10.0.0.1\u0000,,,,,'].join('\n');
+      const res = await api.request('POST', '/api/v1/sites/import', { body: csv, contentType: 'text/csv' });
+      assert.equal(res.status, 422, res.text);
+      assert.deepEqual(res.body.errors, [
+        { field: 'line 2.name', message: 'must not contain the NUL character (U+0000)' },
+        { field: 'line 4.sipUri', message: 'must not contain the NUL character (U+0000)' },
+      ]);
+      assert.equal((await api.request('GET', '/api/v1/sites')).body.total, 0);
+    });
+
     it('checks a file without writing it on dryRun, and rejects unknown columns', async () => {
       const dry = await api.request('POST', '/api/v1/sites/import?dryRun=true', { body: 'code,name\nayun,Xã Ayun\n', contentType: 'text/csv' });
       assert.deepEqual(dry.body, { created: 1, updated: 0, dryRun: true });
@@ -198,6 +209,21 @@ describe('API: sites', () => {
       assert.equal(ragged.status, 422);
       assert.match(ragged.body.errors[0].message, /not valid CSV/);
     });
+  });
+
+  it('refuses text PostgreSQL cannot store as sent, in the query, the path and the body', async () => {
+    const search = await api.request('GET', '/api/v1/sites?q=%00');
+    assert.equal(search.status, 422, search.text);
+    assert.equal(search.headers.get('content-type'), 'application/problem+json');
+    assert.deepEqual(search.body.errors, [{ field: 'query.q', message: 'must not contain the NUL character (U+0000)' }]);
+    const byId = await api.request('GET', '/api/v1/sites/a%00b');
+    assert.equal(byId.status, 422, byId.text);
+    assert.deepEqual(byId.body.errors.map((e: { field: string }) => e.field), ['path.id']);
+    // JSON can carry a lone surrogate; stored, it would come back as U+FFFD.
+    const created = await api.request('POST', '/api/v1/sites', { body: '{"code":"ia-pal","name":"X\\ud800","deviceModel":"a\\u0000b","allowedNetworks":["10.0.0.0/8\\u0000"]}', contentType: 'application/json' });
+    assert.equal(created.status, 422, created.text);
+    assert.deepEqual(created.body.errors.map((e: { field: string }) => e.field).sort(), ['allowedNetworks.0', 'deviceModel', 'name']);
+    assert.equal((await api.request('GET', '/api/v1/sites')).body.total, 0);
   });
 
   it('lets only admins write sites', async () => {

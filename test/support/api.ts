@@ -1,9 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { ApiKeys } from '../../src/access/api-keys';
 import { FailureLimiter } from '../../src/access/failure-limiter';
 import { createApp } from '../../src/api/app';
+import { createHttpServer } from '../../src/api/http-server';
+import type { ApiDeps } from '../../src/api/deps';
 import { cliActor } from '../../src/audit/audit';
 import { SiteDirectory } from '../../src/directory/sites';
 import { createLogger, silentLogger } from '../../src/log';
@@ -25,12 +27,21 @@ export interface Reply {
 export interface RequestOptions {
   key?: string | null;
   json?: unknown;
-  body?: string;
+  /** Sent as is; bytes for a body that is not valid UTF-8. */
+  body?: string | Uint8Array;
   contentType?: string;
   headers?: Record<string, string>;
 }
 
-/** The real API on a real PostgreSQL database, listening on a loopback port. */
+export interface TestApiOptions {
+  now?: () => Date;
+  /** A migrated database to serve (the API closes it); by default a new one on the test PostgreSQL server. */
+  ds?: DataSource;
+  /** Dependencies to add or replace, such as the join API's. */
+  deps?: (ds: DataSource) => Partial<ApiDeps>;
+}
+
+/** The real API on a real PostgreSQL database (or the one given), listening on a loopback port. */
 export class TestApi {
   private constructor(
     readonly ds: DataSource,
@@ -40,8 +51,8 @@ export class TestApi {
     readonly authFailures: FailureLimiter,
   ) {}
 
-  static async start(options: { now?: () => Date } = {}): Promise<TestApi> {
-    const { ds } = await migratedDataSource();
+  static async start(options: TestApiOptions = {}): Promise<TestApi> {
+    const ds = options.ds ?? (await migratedDataSource()).ds;
     const keys = new ApiKeys(ds);
     const meetings = new MeetingBook(ds, { min: 2000, max: 2099 }, options.now);
     const events = new MeetingEvents();
@@ -61,10 +72,11 @@ export class TestApi {
         metrics: new Metrics(ds, events),
         live: null,
         ...meetingOperations(meetings, noMediaLifecycle, events, null),
+        ...options.deps?.(ds),
       },
       'test',
     );
-    const server = createServer(app.callback());
+    const server = createHttpServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
     const issue = async (role: 'admin' | 'operator' | 'viewer') => (await keys.issue(`test-${role}`, role, cliActor)).token;
@@ -76,13 +88,17 @@ export class TestApi {
     const headers: Record<string, string> = { ...options.headers };
     const key = options.key === undefined ? this.tokens.admin : options.key;
     if (key) headers['authorization'] = `Bearer ${key}`;
-    let body: string | undefined = options.body;
+    let body = options.body;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
       headers['content-type'] ??= 'application/json';
     }
     if (options.contentType) headers['content-type'] = options.contentType;
     const res = await fetch(`${this.base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await res.body?.cancel(); // an event stream does not end: its headers are the answer
+      return { status: res.status, headers: res.headers, body: undefined, text: '' };
+    }
     const text = await res.text();
     let parsed: unknown = undefined;
     if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createDataSource, migrate } from '../../src/db/data-source';
+import { createDataSource, embeddedDataSource, migrate } from '../../src/db/data-source';
 import { testPostgres } from './hooks';
 
 /** A new, empty database on the test server; every suite gets its own. */
@@ -27,6 +27,17 @@ export async function migratedDataSource(): Promise<{ ds: DataSource; url: strin
   await ds.initialize();
   await migrate(ds);
   return { ds, url };
+}
+
+/**
+ * A migrated PGlite database, the embedded one `diemcau serve` opens without DATABASE_URL, kept in
+ * memory. One at a time: typeorm-pglite holds a single PGlite instance per process.
+ */
+export async function migratedEmbeddedDataSource(): Promise<DataSource> {
+  const ds = embeddedDataSource();
+  await ds.initialize();
+  await migrate(ds);
+  return ds;
 }
 
 /** Empties the directory and the bookings; API keys stay, so a suite's keys keep working. */

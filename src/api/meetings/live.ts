@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import { conferenceLayouts } from '../../media/freeswitch/conference';
 import type { MeetingEvent } from '../../meetings/meeting-events';
-import { authProblems, problems, writeProblems } from '../common';
+import { authProblems, problems, problemSchema, writeProblems } from '../common';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { route, uuidParams } from '../route';
@@ -52,6 +52,7 @@ export function liveRoutes(deps: ApiDeps) {
   };
   const ok = { 204: { description: 'Done' } };
   const notFound = { 404: problems[404], 409: problems[409] };
+  const needsSip = { 503: { description: 'SIP is not configured on this bridge', schema: problemSchema, contentType: 'application/problem+json' } };
 
   return [
     route({
@@ -76,7 +77,7 @@ export function liveRoutes(deps: ApiDeps) {
       permission: 'meetings:write',
       params: participantParams,
       body: muteBody,
-      responses: { ...ok, ...writeProblems, ...notFound },
+      responses: { ...ok, ...writeProblems, ...notFound, ...needsSip },
       async handler(ctx, { params, body }) {
         await live().control.mute(params.id, params.participantId, body.muted);
         ctx.status = 204;
@@ -90,7 +91,7 @@ export function liveRoutes(deps: ApiDeps) {
       permission: 'meetings:write',
       params: uuidParams,
       body: muteBody,
-      responses: { 200: { description: 'How many changed', schema: z.object({ changed: z.number().int() }) }, ...writeProblems, ...notFound },
+      responses: { 200: { description: 'How many changed', schema: z.object({ changed: z.number().int() }) }, ...writeProblems, ...notFound, ...needsSip },
       async handler(ctx, { params, body }) {
         ctx.body = { changed: await live().control.muteAll((await liveMeeting(params.id)).id, body.muted) };
       },
@@ -102,7 +103,7 @@ export function liveRoutes(deps: ApiDeps) {
       summary: 'Kick a participant (hangs up the call)',
       permission: 'meetings:write',
       params: participantParams,
-      responses: { ...ok, ...authProblems, ...notFound },
+      responses: { ...ok, ...authProblems, ...notFound, ...needsSip },
       async handler(ctx, { params }) {
         await live().control.kick(params.id, params.participantId);
         ctx.status = 204;
@@ -115,7 +116,7 @@ export function liveRoutes(deps: ApiDeps) {
       summary: 'Pin a participant to the main video tile',
       permission: 'meetings:write',
       params: participantParams,
-      responses: { ...ok, ...authProblems, ...notFound },
+      responses: { ...ok, ...authProblems, ...notFound, ...needsSip },
       async handler(ctx, { params }) {
         await live().control.floor(params.id, params.participantId);
         ctx.status = 204;
@@ -129,7 +130,7 @@ export function liveRoutes(deps: ApiDeps) {
       permission: 'meetings:write',
       params: uuidParams,
       body: lockBody,
-      responses: { ...ok, ...writeProblems, ...notFound },
+      responses: { ...ok, ...writeProblems, ...notFound, ...needsSip },
       async handler(ctx, { params, body }) {
         live().control.lock((await liveMeeting(params.id)).id, body.locked);
         ctx.status = 204;
@@ -143,7 +144,7 @@ export function liveRoutes(deps: ApiDeps) {
       permission: 'meetings:write',
       params: uuidParams,
       body: layoutBody,
-      responses: { ...ok, ...writeProblems, ...notFound },
+      responses: { ...ok, ...writeProblems, ...notFound, ...needsSip },
       async handler(ctx, { params, body }) {
         await live().control.layout((await liveMeeting(params.id)).id, body.layout);
         ctx.status = 204;
@@ -157,7 +158,7 @@ export function liveRoutes(deps: ApiDeps) {
       permission: 'meetings:write',
       params: uuidParams,
       body: dialBody,
-      responses: { 202: { description: 'Dialling; follow the events' }, ...writeProblems, ...notFound },
+      responses: { 202: { description: 'Dialling; follow the events' }, ...writeProblems, ...notFound, ...needsSip },
       async handler(ctx, { params, body, caller }) {
         const meeting = await liveMeeting(params.id);
         const l = live();
