@@ -8,6 +8,7 @@ import type { DependencyState } from '../observability/dependency-state';
 import type { AdmissionPolicy } from './admission';
 import { CallRegistry } from './call-registry';
 import { LiveControl } from './live-control';
+import { callLookups, type CallLookups } from './lookups';
 import { checkAdopted, recoverServer } from './recovery';
 
 const ADOPTED_CHECK_MS = 5_000;
@@ -33,6 +34,8 @@ export interface CallEngineDeps {
 export class CallEngine {
   readonly calls: CallRegistry;
   readonly participations: Participations;
+  /** The directory and the bookings, as the ingresses read them. */
+  readonly lookups: CallLookups;
   readonly live: LiveControl;
   readonly events: MeetingEvents;
   readonly media: MediaServerPool;
@@ -53,6 +56,7 @@ export class CallEngine {
     this.conferenceProfile = deps.conferenceProfile;
     this.log = deps.log;
     this.participations = new Participations(deps.ds);
+    this.lookups = callLookups(deps.ds);
     this.calls = new CallRegistry(this.participations, deps.events);
     this.live = new LiveControl(this.calls, deps.media);
   }

@@ -1,5 +1,3 @@
-import type { DataSource } from 'typeorm';
-import { SiteEntity } from '../directory/site.entity';
 import { placeH323, type AnsweredCall, type Gatekeeper, type IpPort } from '../h323';
 import type { Logger } from '../log';
 import type { MediaPool } from '../media/freeswitch/media-endpoint';
@@ -10,12 +8,13 @@ import { classify } from './dial-out/retry-policy';
 import { applyProfile, deviceProfile, h245VideoMaxBitRate } from './device-profile';
 import { offerAddresses, sdpFor } from './h323-sdp';
 import { relayKeyframes } from './keyframes';
+import type { CallLookups } from './lookups';
 import type { DialResult, DialTarget } from './dial-out/dial';
 import { dialMedia } from './steps/dial-media';
 import { joinAnswered } from './steps/join-answered';
 
 export interface H323DialDeps {
-  ds: DataSource;
+  lookups: Pick<CallLookups, 'siteById'>;
   gatekeeper: Pick<Gatekeeper, 'findSite'>;
   media: Pick<MediaPool, 'pick'>;
   calls: CallRegistry;
@@ -46,7 +45,7 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
   const { signal } = target;
   const fail = (detail: string): DialResult => ({ outcome: 'failed', status: null, callId: null, detail });
   if (signal?.aborted) return cancelledResult(signal, { note: 'not dialled' });
-  const site = target.siteId ? await deps.ds.manager.findOneBy(SiteEntity, { id: target.siteId }) : null;
+  const site = target.siteId ? await deps.lookups.siteById(target.siteId) : null;
   const registration = target.siteId ? deps.gatekeeper.findSite(target.siteId) : undefined;
   // A registered endpoint said where it takes calls just now; the directory address may be stale.
   const to = registration?.callSignalAddress ?? parseH323Address(site?.h323Address);

@@ -30,7 +30,7 @@ export async function startH323Gateway(
   let callServer: H323CallServer | undefined;
   let gatekeeper: Gatekeeper | undefined;
   const sink = new H323Sink({
-    ds,
+    lookups: engine.lookups,
     calls: engine.calls,
     media: engine.media,
     participations: engine.participations,
@@ -54,7 +54,7 @@ export async function startH323Gateway(
   const gk = gatekeeper;
   const cs = callServer;
   const dial = {
-    ds,
+    lookups: engine.lookups,
     gatekeeper: gk,
     media: engine.media,
     calls: engine.calls,

@@ -1,21 +1,19 @@
-import type { DataSource } from 'typeorm';
-import { siteForSource } from '../directory/site-lookup';
-import { SiteEntity } from '../directory/site.entity';
 import type { H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReleaseWhy } from '../h323';
 import type { Logger } from '../log';
 import type { MediaEndpoint, MediaPool } from '../media/freeswitch/media-endpoint';
 import type { Participations } from '../meetings/participations';
-import { findRoomBookings } from '../meetings/room-bookings';
-import { decideAdmission, type AdmissionPolicy } from './admission';
+import type { AdmissionPolicy } from './admission';
 import type { Call } from './call';
 import type { CallRegistry } from './call-registry';
-import { applyProfile, deviceProfile, h245VideoMaxBitRate, type DeviceProfile } from './device-profile';
+import { applyProfile, h245VideoMaxBitRate, type DeviceProfile } from './device-profile';
 import { answerMedia, offerAddresses, sdpFor } from './h323-sdp';
+import { admit, openEndpoint, startCall } from './incoming-call';
 import { relayKeyframes, type KeyframeRelay } from './keyframes';
+import type { CallLookups } from './lookups';
 import { joinMeeting } from './steps/join-meeting';
 
 export interface H323SinkDeps {
-  ds: DataSource;
+  lookups: Pick<CallLookups, 'roomBookings' | 'siteForSource' | 'siteById'>;
   calls: CallRegistry;
   media: Pick<MediaPool, 'pick'>;
   participations: Pick<Participations, 'open' | 'close'>;
@@ -65,40 +63,32 @@ export class H323Sink implements H323CallSink {
     const offered = offer.media;
     if (offered && !offered.audio) return reject(488, 'no audio channel was offered');
 
-    const now = new Date();
-    const bookings = await findRoomBookings(deps.ds, offer.room, now, deps.policy.openBeforeMs);
+    const at = new Date();
+    const bookings = await deps.lookups.roomBookings(offer.room, at, deps.policy.openBeforeMs);
     const registered = deps.identify(offer.callerAlias, offer.source.ip);
-    const site = (registered ? await deps.ds.manager.findOneBy(SiteEntity, { id: registered, enabled: true }) : null) ?? (await siteForSource(deps.ds, offer.source.ip));
-    const decision = decideAdmission(now, { pin: offer.pin }, bookings, { siteId: site?.id ?? null }, bookings.current ? deps.calls.roomState(bookings.current.meeting.id) : { locked: false, participants: 0 }, deps.policy);
-    if (decision.kind === 'reject') return reject(decision.status, decision.why);
-    // H.323 keypad digits arrive as H.245 user input, which the prompt cannot hear: ask for the PIN inline.
-    if (decision.pin === 'collect') return reject(403, 'dial the room with its PIN, e.g. 2001*1234');
-
-    const device = deviceProfile(site);
-    const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
-    if (!lease) return reject(503, 'no media server is available');
-    let endpoint: MediaEndpoint;
-    try {
-      // Slow start: FreeSWITCH offers (3PCC) and learns the endpoint's addresses later.
-      endpoint = await lease.createEndpoint(offered ? { remoteSdp: applyProfile(sdpFor(offered), device) } : {});
-    } catch (err) {
-      lease.release();
-      return reject(488, `the media server refused the channels: ${(err as Error).message}`);
-    }
-    const call = deps.calls.start(
-      {
-        callId: offer.callId,
-        meetingId: decision.meetingId,
-        siteId: site?.id ?? null,
-        displayName: site?.name ?? offer.callerName ?? offer.callerAlias ?? 'H.323',
-        source: `${offer.source.ip}:${offer.source.port}`,
-        moderator: decision.moderator,
-        protocol: 'h323',
-        direction: 'in',
-      },
-      log.child({ meetingId: decision.meetingId }),
-    );
-    call.attachMedia(lease, endpoint);
+    const byRegistration = registered ? await deps.lookups.siteById(registered) : null;
+    const site = (byRegistration?.enabled ? byRegistration : null) ?? (await deps.lookups.siteForSource(offer.source.ip));
+    const incoming = {
+      callId: offer.callId,
+      protocol: 'h323' as const,
+      dialled: { room: offer.room, pin: offer.pin },
+      source: `${offer.source.ip}:${offer.source.port}`,
+      site,
+      tokenName: null,
+      displayName: offer.callerName ?? offer.callerAlias ?? 'H.323',
+      // H.323 keypad digits arrive as H.245 user input, which the prompt cannot hear: the PIN comes inline.
+      canCollectPin: false,
+      bookings,
+      at,
+    };
+    const admitted = admit(deps, incoming);
+    if (admitted.kind === 'refused') return reject(admitted.status, admitted.why);
+    const started = startCall(deps, incoming, admitted, log.child({ meetingId: admitted.decision.meetingId }));
+    if (started.kind === 'refused') return reject(started.status, started.why);
+    const { call, lease, decision, device } = started;
+    // Slow start: FreeSWITCH offers (3PCC) and learns the endpoint's addresses later.
+    const endpoint = await openEndpoint(started, offered ? { remoteSdp: applyProfile(sdpFor(offered), device) } : {});
+    if ('kind' in endpoint) return reject(endpoint.status, endpoint.why);
     // However the bridge ends the call, the endpoint hears a Release Complete.
     call.signal.addEventListener('abort', () => {
       this.#calls.delete(offer.callId);

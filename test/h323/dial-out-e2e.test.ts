@@ -214,7 +214,7 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     const before = answering.calls.length;
     const site = await sites.byRef('ia-grai');
     const r = await placeH323Call(
-      { ds: bridge.ds, gatekeeper: gateway.gatekeeper, media: bridge.calls.engine.media, calls, participations: bridge.calls.engine.participations, conferenceProfile: bridge.config.media.conferenceProfile, ringTimeoutMs: 5000, log: bridge.log },
+      { lookups: bridge.calls.engine.lookups, gatekeeper: gateway.gatekeeper, media: bridge.calls.engine.media, calls, participations: bridge.calls.engine.participations, conferenceProfile: bridge.config.media.conferenceProfile, ringTimeoutMs: 5000, log: bridge.log },
       { meetingId: randomUUID(), siteId: site.id, name: site.name, uri: 'h323:2302', moderator: false, muted: false, signal: ac.signal },
       2075,
     );

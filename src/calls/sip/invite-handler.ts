@@ -1,52 +1,31 @@
-import type { DataSource } from 'typeorm';
-import { siteForSource } from '../../directory/site-lookup';
 import type { Site } from '../../directory/site.entity';
 import type { Logger } from '../../log';
 import type { MediaEndpoint, MediaPool } from '../../media/freeswitch/media-endpoint';
 import type { Meeting } from '../../meetings/meeting.entity';
 import type { Participations } from '../../meetings/participations';
-import { findRoomBookings, type RoomBookings } from '../../meetings/room-bookings';
-import { decideAdmission, type AdmissionPolicy } from '../admission';
-import type { Call } from '../call';
-import { relaySipKeyframes } from '../keyframes';
-import { joinMeeting } from '../steps/join-meeting';
-import type { CallRegistry } from '../call-registry';
-import { parseDialledRoom } from '../dialled-room';
-import { isScanner } from '../scanners';
-import { applyProfile, deviceProfile, type DeviceProfile } from '../device-profile';
-import { checkOffer } from '../sdp';
 import { verifyJoinToken } from '../../access/join-tokens';
 import { isWebRtcOffer, type MediaRelay, type RelayKeys } from '../../media/rtpengine';
+import type { AdmissionPolicy } from '../admission';
+import type { Call } from '../call';
+import type { CallRegistry } from '../call-registry';
+import { applyProfile, type DeviceProfile } from '../device-profile';
+import { parseDialledRoom } from '../dialled-room';
+import { admit, openEndpoint, startCall, type IncomingCall, type Refusal } from '../incoming-call';
+import { relaySipKeyframes } from '../keyframes';
+import type { CallLookups } from '../lookups';
+import { isScanner } from '../scanners';
+import { checkOffer } from '../sdp';
+import { joinMeeting } from '../steps/join-meeting';
 import type { SipAuthenticator } from './sip-authenticator';
-import { addressUser, uriUser } from './uri-user';
 import type { SipDialog, SipRequest, SipResponse, SrfApp } from './srf-types';
+import { addressUser, uriUser } from './uri-user';
 
 /** Asks a caller answered without a PIN for it; resolves `ok` to let them in. */
 export type PinCollector = (endpoint: MediaEndpoint, meeting: Meeting, signal: AbortSignal) => Promise<'ok' | 'failed'>;
 
-/** What the INVITE path reads from the database (inviteLookups), as functions so tests can pass their own. */
-export interface InviteLookups {
-  roomBookings(room: number, at: Date, openBeforeMs: number): Promise<RoomBookings>;
-  /** The enabled site whose allowed networks contain the address. */
-  siteForSource(ip: string): Promise<Site | null>;
-  /** Whether an enabled site signs in with this SIP username. */
-  isSiteUsername(user: string): Promise<boolean>;
-}
-
-export function inviteLookups(ds: DataSource): InviteLookups {
-  return {
-    roomBookings: (room, at, openBeforeMs) => findRoomBookings(ds, room, at, openBeforeMs),
-    siteForSource: (ip) => siteForSource(ds, ip),
-    isSiteUsername: async (user) => {
-      const rows: unknown[] = await ds.query(`SELECT 1 FROM site WHERE sip_username = $1 AND enabled LIMIT 1`, [user]);
-      return rows.length > 0;
-    },
-  };
-}
-
 export interface InviteDeps {
   srf: SrfApp;
-  lookups: InviteLookups;
+  lookups: Pick<CallLookups, 'roomBookings' | 'siteForSource' | 'isSiteUsername'>;
   auth: Pick<SipAuthenticator, 'authenticate' | 'challenge' | 'blocked' | 'failures'>;
   calls: CallRegistry;
   media: Pick<MediaPool, 'pick'>;
@@ -87,6 +66,7 @@ export function inviteHandler(deps: InviteDeps) {
         });
       }
     };
+    const refuseWith = (r: Refusal) => refuse(r.status, r.phrase, r.why, r.retryAfter === undefined ? {} : { 'Retry-After': String(r.retryAfter) });
     let call: Call | undefined;
     try {
       if (deps.accepting && !deps.accepting()) return refuse(503, 'Service Unavailable', 'the bridge is restarting', { 'Retry-After': '30' });
@@ -108,9 +88,7 @@ export function inviteHandler(deps: InviteDeps) {
       const meeting = bookings.current?.meeting;
       log = log.child({ meetingId: meeting?.id, room: dialled.room });
 
-      let siteId: string | null = null;
-      let siteName: string | null = null;
-      let siteDevice: DeviceProfile | null = null;
+      let site: Site | null = null;
       let tokenName: string | null = null;
       const token = req.get('X-Join-Token');
       if (meeting && token) {
@@ -128,7 +106,7 @@ export function inviteHandler(deps: InviteDeps) {
           res.send(407, 'Proxy Authentication Required', { headers: { 'Proxy-Authenticate': outcome.header } });
           return;
         }
-        const site = outcome.kind === 'site' ? outcome.site : await deps.lookups.siteForSource(source);
+        site = outcome.kind === 'site' ? outcome.site : await deps.lookups.siteForSource(source);
         // A caller presenting a directory site's SIP username is asked to prove it, even where
         // guests may enter: otherwise a site signing in from the browser would come in as a guest.
         const claimsSite = !site && outcome.kind === 'none' && from.kind === 'user' && (await deps.lookups.isSiteUsername(from.user));
@@ -138,57 +116,45 @@ export function inviteHandler(deps: InviteDeps) {
           res.send(407, 'Proxy Authentication Required', { headers: { 'Proxy-Authenticate': deps.auth.challenge() } });
           return;
         }
-        siteId = site?.id ?? null;
-        siteName = site?.name ?? null;
-        siteDevice = deviceProfile(site);
       }
 
-      const decision = decideAdmission(at, dialled, bookings, { siteId, joinToken: tokenName !== null }, meeting ? deps.calls.roomState(meeting.id) : { locked: false, participants: 0 }, deps.policy);
-      if (decision.kind === 'reject') return refuse(decision.status, decision.phrase, decision.why);
+      const webrtc = isWebRtcOffer(req.body ?? '');
+      const incoming: IncomingCall = {
+        callId,
+        protocol: webrtc ? 'webrtc' : 'sip',
+        dialled,
+        source: `${source}:${req.source_port}`,
+        site,
+        tokenName,
+        displayName: displayNameOf(req.get('From')) ?? null,
+        canCollectPin: true,
+        bookings,
+        at,
+      };
+      const admitted = admit(deps, incoming);
+      if (admitted.kind === 'refused') return refuseWith(admitted);
       const offer = checkOffer(req.body ?? '');
       if (!offer.ok) return refuse(488, 'Not Acceptable Here', offer.why);
       if (!req.body?.trim()) return refuse(488, 'Not Acceptable Here', 'send an SDP offer in the INVITE');
-      const webrtc = isWebRtcOffer(req.body);
       const relay = webrtc ? deps.relays?.pick({ callId, fromTag: tagOf(req.get('From')) }) : undefined;
       if (webrtc && !relay) return refuse(503, 'Service Unavailable', 'no media relay (rtpengine) is available for browser calls', { 'Retry-After': '10' });
-      // The profile describes the site's room system; a site signed in from a browser is not it.
-      const device = webrtc ? null : siteDevice;
-      const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
-      if (!lease) {
+      const started = startCall(deps, incoming, admitted, log);
+      if (started.kind === 'refused') {
         await relay?.delete().catch(() => undefined);
-        return refuse(503, 'Service Unavailable', 'no media server is available', { 'Retry-After': '10' });
+        return refuseWith(started);
       }
-
-      call = deps.calls.start(
-        {
-          callId,
-          meetingId: decision.meetingId,
-          siteId,
-          displayName: siteName ?? tokenName ?? displayNameOf(req.get('From')) ?? 'Khách',
-          source: `${source}:${req.source_port}`,
-          moderator: decision.moderator,
-          protocol: webrtc ? 'webrtc' : 'sip',
-          direction: 'in',
-        },
-        log,
-      );
-      const current = call;
+      const { decision, device } = started;
+      const current = started.call;
+      call = current;
       if (relay) current.attachRelay(relay);
       req.on('cancel', () => void current.close('caller-hangup'));
 
-      let endpoint: MediaEndpoint;
-      let answer: string;
-      try {
-        // A browser's ICE/DTLS-SRTP offer becomes plain RTP for FreeSWITCH, and its answer SRTP again.
-        // A site's offer is rewritten to its device profile, so FreeSWITCH reads the site's line rate (b=).
-        endpoint = await lease.createEndpoint({ remoteSdp: relay ? await relay.offerToFreeswitch(req.body) : applyProfile(req.body, device) });
-      } catch (err) {
-        lease.release();
-        await current.close('media-failure');
-        return refuse(488, 'Not Acceptable Here', `the media server refused the offer: ${(err as Error).message}`);
-      }
-      current.attachMedia(lease, endpoint);
+      // A browser's ICE/DTLS-SRTP offer becomes plain RTP for FreeSWITCH, and its answer SRTP again.
+      // A site's offer is rewritten to its device profile, so FreeSWITCH reads the site's line rate (b=).
+      const endpoint = await openEndpoint(started, { remoteSdp: relay ? await relay.offerToFreeswitch(req.body) : applyProfile(req.body, device) });
+      if ('kind' in endpoint) return refuseWith(endpoint);
       if (current.isClosed()) return;
+      let answer: string;
       try {
         answer = relay ? await relay.answerToBrowser(endpoint.localSdp) : applyProfile(endpoint.localSdp, device);
       } catch (err) {
@@ -215,16 +181,16 @@ export function inviteHandler(deps: InviteDeps) {
       else relaySipKeyframes(endpoint, dialog, log, onInfo);
       endpoint.onReinvite((offer) => reinviteFromBridge(current, dialog, device, offer));
 
-      if (decision.pin === 'collect' && meeting) {
-        if ((await deps.collectPin(endpoint, meeting, current.signal)) !== 'ok') {
+      if (decision.pin === 'collect') {
+        if ((await deps.collectPin(endpoint, started.meeting, current.signal)) !== 'ok') {
           log.info('PIN not entered; hanging up');
           await current.close('bridge-hangup');
           return;
         }
         if (current.isClosed()) return;
       }
-      await joinMeeting(current, endpoint, { profile: deps.conferenceProfile, muted: decision.muted, mediaServer: lease.serverId, device }, deps.participations);
-      log.info({ memberId: current.memberId, site: siteName, moderator: decision.moderator, codecs: current.codecs }, 'caller joined');
+      await joinMeeting(current, endpoint, { profile: deps.conferenceProfile, muted: decision.muted, mediaServer: started.lease.serverId, device }, deps.participations);
+      log.info({ memberId: current.memberId, site: site?.name, moderator: decision.moderator, codecs: current.codecs }, 'caller joined');
     } catch (err) {
       log.error({ err }, 'call setup failed');
       if (call) await call.close('media-failure');

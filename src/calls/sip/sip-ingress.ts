@@ -6,7 +6,7 @@ import type { ReadinessResult } from '../../meetings/readiness-checks';
 import type { DependencyState } from '../../observability/dependency-state';
 import type { Placer } from '../dial-out/dial';
 import type { CallEngine } from '../engine';
-import { inviteHandler, inviteLookups, type PinCollector } from './invite-handler';
+import { inviteHandler, type PinCollector } from './invite-handler';
 import { pingSite } from './options-ping';
 import { placeCall } from './outbound-call';
 import { registerHandler } from './register-handler';
@@ -54,7 +54,7 @@ export class SipIngress {
     srf.invite(
       inviteHandler({
         srf,
-        lookups: inviteLookups(ds),
+        lookups: engine.lookups,
         auth: this.auth,
         calls: engine.calls,
         media: engine.media,

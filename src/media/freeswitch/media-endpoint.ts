@@ -83,11 +83,15 @@ export interface MediaEndpoint {
   hangUp(): Promise<void>;
 }
 
+/** A new channel: with the caller's offer, or without one for FreeSWITCH to make an offer (3PCC). */
+export interface CreateEndpointOptions {
+  remoteSdp?: string;
+}
+
 /** A claim on one media server for one call; releasing twice is a no-op. */
 export interface MediaLease {
   readonly serverId: string;
-  /** A new channel on this server: with the caller's offer, or without one to make an offer (3PCC). */
-  createEndpoint(opts?: { remoteSdp?: string }): Promise<MediaEndpoint>;
+  createEndpoint(opts?: CreateEndpointOptions): Promise<MediaEndpoint>;
   /** Kills a channel on this server by uuid (a call a previous process left running). */
   killChannel(uuid: string): Promise<void>;
   release(): void;

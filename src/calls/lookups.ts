@@ -1,0 +1,30 @@
+import type { DataSource } from 'typeorm';
+import { siteForSource } from '../directory/site-lookup';
+import { SiteEntity, type Site } from '../directory/site.entity';
+import { findRoomBookings, type RoomBookings } from '../meetings/room-bookings';
+
+/**
+ * What the call side reads from the directory and the bookings, as functions so that the ingresses
+ * take no DataSource and their tests can pass their own.
+ */
+export interface CallLookups {
+  roomBookings(room: number, at: Date, openBeforeMs: number): Promise<RoomBookings>;
+  /** The enabled site whose allowed networks contain the address. */
+  siteForSource(ip: string): Promise<Site | null>;
+  /** The site with this id (enabled or not: a dial-out target is checked by the dialer). */
+  siteById(id: string): Promise<Site | null>;
+  /** Whether an enabled site signs in with this SIP username. */
+  isSiteUsername(user: string): Promise<boolean>;
+}
+
+export function callLookups(ds: DataSource): CallLookups {
+  return {
+    roomBookings: (room, at, openBeforeMs) => findRoomBookings(ds, room, at, openBeforeMs),
+    siteForSource: (ip) => siteForSource(ds, ip),
+    siteById: (id) => ds.manager.findOneBy(SiteEntity, { id }),
+    isSiteUsername: async (user) => {
+      const rows: unknown[] = await ds.query(`SELECT 1 FROM site WHERE sip_username = $1 AND enabled LIMIT 1`, [user]);
+      return rows.length > 0;
+    },
+  };
+}
