@@ -12,7 +12,7 @@ import type { DependencyState } from '../observability/dependency-state';
 import { Dialer } from './dial-out/dialer';
 import { defaultRetryPolicy, type RetryPolicy } from './dial-out/retry-policy';
 import { CallEngine } from './engine';
-import { startH323Gateway, type H323Gateway } from './h323-gateway';
+import { startH323Gateway, type H323Gateway } from './h323/gateway';
 import { callLifecycle } from './meeting-lifecycle';
 import type { PinCollector } from './sip/invite-handler';
 import { SipIngress } from './sip/sip-ingress';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type Srf from 'drachtio-srf';
 import { cliActor } from '../../src/audit/audit';
-import type { H323Gateway } from '../../src/calls/h323-gateway';
+import type { H323Gateway } from '../../src/calls/h323/gateway';
 import { SiteDirectory } from '../../src/directory/sites';
 import { attendanceReport } from '../../src/meetings/attendance-report';
 import { MeetingBook } from '../../src/meetings/meeting-book';

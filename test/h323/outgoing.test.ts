@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { classify } from '../../src/calls/dial-out/retry-policy';
-import { parseH323Address } from '../../src/calls/h323-dial';
-import { offerAddresses } from '../../src/calls/h323-sdp';
+import { parseH323Address } from '../../src/calls/h323/dial';
+import { offerAddresses } from '../../src/calls/h323/sdp';
 import { placeH323, type OutgoingCallOptions } from '../../src/h323';
 import { silentLogger } from '../../src/log';
 import { IeId, MessageType, causeValue, decodeQ931, findIe } from '../../src/h323/q931/q931';

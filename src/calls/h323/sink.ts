@@ -1,16 +1,16 @@
-import type { H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReleaseWhy } from '../h323';
-import type { Logger } from '../log';
-import type { MediaEndpoint, MediaPool } from '../media/freeswitch/media-endpoint';
-import type { Participations } from '../meetings/participations';
-import type { AdmissionPolicy } from './admission';
-import type { Call } from './call';
-import type { CallRegistry } from './call-registry';
-import { applyProfile, h245VideoMaxBitRate, type DeviceProfile } from './device-profile';
-import { answerMedia, offerAddresses, sdpFor } from './h323-sdp';
-import { admit, openEndpoint, startCall } from './incoming-call';
-import { relayKeyframes, type KeyframeRelay } from './keyframes';
-import type { CallLookups } from './lookups';
-import { joinMeeting } from './steps/join-meeting';
+import type { H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReleaseWhy } from '../../h323';
+import type { Logger } from '../../log';
+import type { MediaEndpoint, MediaPool } from '../../media/freeswitch/media-endpoint';
+import type { Participations } from '../../meetings/participations';
+import type { AdmissionPolicy } from '../admission';
+import type { Call } from '../call';
+import type { CallRegistry } from '../call-registry';
+import { applyProfile, h245VideoMaxBitRate, type DeviceProfile } from '../device-profile';
+import { answerMedia, offerAddresses, sdpFor } from './sdp';
+import { admit, openEndpoint, startCall } from '../incoming-call';
+import { relayKeyframes, type KeyframeRelay } from '../keyframes';
+import type { CallLookups } from '../lookups';
+import { joinMeeting } from '../steps/join-meeting';
 
 export interface H323SinkDeps {
   lookups: Pick<CallLookups, 'roomBookings' | 'siteForSource' | 'siteById'>;

@@ -1,17 +1,17 @@
-import { placeH323, type AnsweredCall, type Gatekeeper, type IpPort } from '../h323';
-import type { Logger } from '../log';
-import type { MediaPool } from '../media/freeswitch/media-endpoint';
-import type { Participations } from '../meetings/participations';
-import type { CallRegistry } from './call-registry';
-import { cancelledResult } from './dial-out/cancel';
-import { classify } from './dial-out/retry-policy';
-import { applyProfile, deviceProfile, h245VideoMaxBitRate } from './device-profile';
-import { offerAddresses, sdpFor } from './h323-sdp';
-import { relayKeyframes } from './keyframes';
-import type { CallLookups } from './lookups';
-import type { DialResult, DialTarget } from './dial-out/dial';
-import { dialMedia } from './steps/dial-media';
-import { joinAnswered } from './steps/join-answered';
+import { placeH323, type AnsweredCall, type Gatekeeper, type IpPort } from '../../h323';
+import type { Logger } from '../../log';
+import type { MediaPool } from '../../media/freeswitch/media-endpoint';
+import type { Participations } from '../../meetings/participations';
+import type { CallRegistry } from '../call-registry';
+import { cancelledResult } from '../dial-out/cancel';
+import { classify } from '../dial-out/retry-policy';
+import { applyProfile, deviceProfile, h245VideoMaxBitRate } from '../device-profile';
+import { offerAddresses, sdpFor } from './sdp';
+import { relayKeyframes } from '../keyframes';
+import type { CallLookups } from '../lookups';
+import type { DialResult, DialTarget } from '../dial-out/dial';
+import { dialMedia } from '../steps/dial-media';
+import { joinAnswered } from '../steps/join-answered';
 
 export interface H323DialDeps {
   lookups: Pick<CallLookups, 'siteById'>;

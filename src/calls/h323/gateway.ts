@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config/env';
-import { siteAliasDirectory } from '../directory/h323-directory';
-import { startCallServer, startGatekeeper, type Gatekeeper, type H323CallServer } from '../h323';
-import type { Logger } from '../log';
-import type { Placer } from './dial-out/dial';
-import type { CallEngine } from './engine';
-import { placeH323Call } from './h323-dial';
-import { H323Sink } from './h323-sink';
+import type { Config } from '../../config/env';
+import { siteAliasDirectory } from '../../directory/h323-directory';
+import { startCallServer, startGatekeeper, type Gatekeeper, type H323CallServer } from '../../h323';
+import type { Logger } from '../../log';
+import type { Placer } from '../dial-out/dial';
+import type { CallEngine } from '../engine';
+import { placeH323Call } from './dial';
+import { H323Sink } from './sink';
 
 export interface H323Gateway {
   gatekeeper: Gatekeeper;

@@ -2,8 +2,8 @@
  * An H.323 endpoint's media in SDP terms and back, for its FreeSWITCH leg: RTP addresses and
  * formats only (fast start and H.245 give nothing else).
  */
-import type { AudioCodecName, H323Media, IpPort, ReceiveOffer } from '../h323';
-import { mediaLines } from './sdp';
+import type { AudioCodecName, H323Media, IpPort, ReceiveOffer } from '../../h323';
+import { mediaLines } from '../sdp';
 
 /** The audio formats H.323 carries here, with their static RTP payload types (RFC 3551). */
 const payloadTypes: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8, G722: 9 };
