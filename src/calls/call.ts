@@ -1,4 +1,5 @@
 import type { Logger } from '../log';
+import { withTimeout } from '../timeout';
 import type { MediaEndpoint, MediaLease } from '../media/freeswitch/media-endpoint';
 import type { MediaRelay } from '../media/rtpengine';
 import type { EndReason, Participations } from '../meetings/participations';
@@ -185,19 +186,11 @@ export class Call {
     this.#ended.abort();
     this.hooks.closing(this);
     const step = async (what: string, fn: () => Promise<unknown> | void) => {
-      let timer: NodeJS.Timeout | undefined;
       try {
         // A peer that never answers our BYE must not hold the rest of the teardown.
-        await Promise.race([
-          fn(),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
-          }),
-        ]);
+        await withTimeout(Promise.resolve().then(fn), STEP_TIMEOUT_MS, `no answer within ${STEP_TIMEOUT_MS} ms`);
       } catch (err) {
         this.log.warn({ err: (err as Error).message, step: what }, 'teardown step failed');
-      } finally {
-        clearTimeout(timer);
       }
     };
     const dialog = this.#dialog;

@@ -1,5 +1,6 @@
 import type Mrf from 'drachtio-fsmrf';
 import { InvalidStateError } from '../../errors';
+import { withTimeout } from '../../timeout';
 import { channelCommands, conferenceCommands, conferenceName, parseMemberList, type ConferenceLayout, type ConferenceMember } from './conference';
 import type { ConferenceControl, JoinOptions, MediaEndpoint, MediaInfo, MemberChange, PlayCollectOptions, PlayCollectResult } from './media-endpoint';
 
@@ -61,16 +62,14 @@ class FsmrfEndpoint implements MediaEndpoint {
   }
 
   async join(meetingId: string, opts: JoinOptions): Promise<number> {
-    let timer: NodeJS.Timeout | undefined;
-    const { memberId } = await Promise.race([
+    const { memberId } = await withTimeout(
       this.ep.join(conferenceName(meetingId), {
         profile: opts.profile,
         flags: { ...(opts.moderator && { moderator: true }), ...(opts.muted && { mute: true }) },
       }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the conference did not take the call within ${JOIN_TIMEOUT_MS} ms`)), JOIN_TIMEOUT_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
+      JOIN_TIMEOUT_MS,
+      `the conference did not take the call within ${JOIN_TIMEOUT_MS} ms`,
+    );
     this.#memberId = memberId;
     return memberId;
   }
