@@ -9,7 +9,8 @@ import { connectSrf, type DrachtioServer } from '../test/support/stack';
  */
 
 type PasswordLookup = (username: string, realm: string, cb: (err: Error | null, password?: string) => void) => void;
-type DigestAuth = (opts: { realm: string; passwordLookup: PasswordLookup }) => (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Function) => void; // eslint-disable-line @typescript-eslint/no-unsafe-function-type -- drachtio-srf types next so
+// biome-ignore lint/complexity/noBannedTypes: drachtio-srf types next so
+type DigestAuth = (opts: { realm: string; passwordLookup: PasswordLookup }) => (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Function) => void;
 
 /** The middleware, or undefined when it is not installed. */
 export function loadDigestAuth(): DigestAuth | undefined {

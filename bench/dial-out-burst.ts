@@ -79,7 +79,9 @@ async function main(): Promise<void> {
     down.add('postgres', () => pg.stop());
     const uas: LoadProcess[] = [];
     for (let i = 0; i < uasCount; i++) uas.push(await startUas({ scenario: benchScenario('uas-answer'), calls: 1_000_000, timeoutMs: 20 * 60_000 }));
-    down.add('sipp UAS', () => uas.forEach((u) => u.stop()));
+    down.add('sipp UAS', () => {
+      for (const u of uas) u.stop();
+    });
     const max = Math.max(...sizes);
     let k = 0;
     for (const concurrency of concurrencies) {

@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
       await serve(config, log);
       // Everything of ours is closed; sockets FreeSWITCH keeps to calls left running must not
       // hold the process.
-      process.exit(0);
+      return process.exit(0);
     case 'migrate': {
       noArgs(rest);
       const ctx = await openContext(config, log, { migrate: false });

@@ -50,7 +50,9 @@ export function openApiDocument(groups: { prefix: string; routes: readonly AnyRo
           ]),
         ),
       };
-      (paths[path] ??= {})[r.method] = op;
+      const ops = paths[path] ?? {};
+      ops[r.method] = op;
+      paths[path] = ops;
     }
   }
   return {

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { z } from 'zod';
 import type { Permission } from '../access/permissions';
 import { unstorableText } from '../db/values';

@@ -185,7 +185,7 @@ export class Call {
     this.#state = 'closed';
     this.#ended.abort();
     this.hooks.closing(this);
-    const step = async (what: string, fn: () => Promise<unknown> | void) => {
+    const step = async (what: string, fn: () => Promise<unknown> | undefined) => {
       try {
         // A peer that never answers our BYE must not hold the rest of the teardown.
         await withTimeout(Promise.resolve().then(fn), STEP_TIMEOUT_MS, `no answer within ${STEP_TIMEOUT_MS} ms`);

@@ -172,6 +172,7 @@ function assemble({ meeting, sites, participations, dials, readiness }: Rows, no
 export function presumedLeftAt(p: { joinedAt: Date; lastSeenAt: Date; leftAt: Date | null }, now: Date): Date | null {
   if (p.leftAt) return p.leftAt;
   if (now.getTime() - p.lastSeenAt.getTime() <= STALE_AFTER_MS) return null;
+  // biome-ignore lint/complexity/useMathMinMax: Dates, and the Date itself is returned
   return p.lastSeenAt > p.joinedAt ? p.lastSeenAt : p.joinedAt;
 }
 

@@ -221,6 +221,7 @@ export class SipCall {
 
 /** SIP.js puts the display name between quotes as it is: escape what a quoted-string cannot hold. */
 function quotedStringContent(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
   return name.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, '');
 }
 

@@ -150,7 +150,8 @@ describe('API: meeting attendance', () => {
     const r = res.body;
     assert.deepEqual(r.window, { from: z('00:55:00.000'), to: z('03:05:00.000') });
     assert.deepEqual(
-      r.sites.map((s: any) => [s.site.code, s.invited, s.attended, s.connectedSeconds, s.connectedMinutes, s.reconnects]), // eslint-disable-line @typescript-eslint/no-explicit-any
+      // biome-ignore lint/suspicious/noExplicitAny: tests read whatever came back
+      r.sites.map((s: any) => [s.site.code, s.invited, s.attended, s.connectedSeconds, s.connectedMinutes, s.reconnects]),
       [
         ['chu-se', false, true, 1800, 30, 0],
         ['bo-ngoong', true, true, 4200, 70, 1], // 3600 + 599.5 = 4199.5 s, rounded once
@@ -168,7 +169,8 @@ describe('API: meeting attendance', () => {
       { from: z('01:45:00.000'), to: z('03:05:00.000') },
     ]);
     assert.deepEqual(
-      iaPal.dialAttempts.map((d: any) => [d.attempt, d.outcome, d.sipStatus, d.startedAt, d.endedAt]), // eslint-disable-line @typescript-eslint/no-explicit-any
+      // biome-ignore lint/suspicious/noExplicitAny: tests read whatever came back
+      iaPal.dialAttempts.map((d: any) => [d.attempt, d.outcome, d.sipStatus, d.startedAt, d.endedAt]),
       [
         [1, 'busy', 486, z('00:55:00.000'), z('00:55:20.000')],
         [2, 'busy', 486, z('00:56:00.000'), z('00:56:20.000')],
@@ -180,7 +182,8 @@ describe('API: meeting attendance', () => {
     assert.equal(dun.firstJoinedAt, null);
     assert.equal(dun.readiness, null);
     assert.deepEqual(
-      r.guests.map((g: any) => [g.name, g.connectedSeconds, g.reconnects, g.lastLeftAt]), // eslint-disable-line @typescript-eslint/no-explicit-any
+      // biome-ignore lint/suspicious/noExplicitAny: tests read whatever came back
+      r.guests.map((g: any) => [g.name, g.connectedSeconds, g.reconnects, g.lastLeftAt]),
       [
         ['=1+2', 60, 0, z('01:01:00.000')],
         ['Nguyễn Văn An', 2400, 1, z('01:50:00.000')], // the open call counted to its last heartbeat
@@ -225,7 +228,7 @@ describe('API: meeting attendance', () => {
       "guest,,'=1+2,no,yes,2026-03-02T08:00:00+07:00,2026-03-02T08:01:00+07:00,1.0,0,,",
       'guest,,Nguyễn Văn An,no,yes,2026-03-02T08:05:00+07:00,2026-03-02T08:50:00+07:00,40.0,1,,',
     ];
-    assert.ok(res.bytes.equals(Buffer.from('\uFEFF' + expected.map((l) => `${l}\r\n`).join(''), 'utf8')), res.bytes.toString('utf8'));
+    assert.ok(res.bytes.equals(Buffer.from(`\uFEFF${expected.map((l) => `${l}\r\n`).join('')}`, 'utf8')), res.bytes.toString('utf8'));
     assert.ok(res.bytes.includes(Buffer.from([0x58, 0xc3, 0xa3, 0x20, 0x42, 0xe1, 0xbb, 0x9d])), '"Xã Bờ" in composed UTF-8');
   });
 
@@ -255,7 +258,8 @@ describe('API: meeting attendance', () => {
   });
 
   it('is documented in openapi.json with its output schema', () => {
-    const doc = openApiDocument([{ prefix: '/api/v1', routes: [attendanceRoute({ ds: api.ds, timeZone: 'UTC' })] }], 'test') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever came back
+    const doc = openApiDocument([{ prefix: '/api/v1', routes: [attendanceRoute({ ds: api.ds, timeZone: 'UTC' })] }], 'test') as any;
     const op = doc.paths['/api/v1/meetings/{id}/attendance'].get;
     assert.equal(op['x-permission'], 'read');
     assert.deepEqual(op.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/Attendance' });

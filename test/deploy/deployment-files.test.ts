@@ -326,7 +326,9 @@ describe('deployment files', () => {
       const required = references(strings(compose).join('\n')).filter((r) => r.op.endsWith('?')).map((r) => r.name);
       assert.ok(required.includes('POSTGRES_PASSWORD') && required.includes('FREESWITCH_ESL_PASSWORD'));
       for (const name of new Set(required)) assert.equal(dotenv.values.get(name), '', `${name} must be empty in .env.example`);
-      assert.throws(() => strings(compose).forEach((s) => interpolate(s, dotenv.values)), /required variable/);
+      assert.throws(() => {
+        for (const s of strings(compose)) interpolate(s, dotenv.values);
+      }, /required variable/);
     });
 
     it('defaults nothing to all interfaces', () => {

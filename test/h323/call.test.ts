@@ -526,7 +526,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.ok(sent.length >= 30, `${sent.length} messages`);
     const frames = dissect(sent.map((q931) => ({ proto: 'tcp' as const, sport: 1720, dport: 40000, payload: tpktFrame(q931) })));
     assert.equal(frames.length, sent.length);
-    frames.forEach((f, i) => assertClean(f, `message ${i}`));
+    frames.forEach((f, i) => { assertClean(f, `message ${i}`); });
     const text = frames.join('\n');
     for (const body of ['callProceeding', 'connect', 'releaseComplete', 'empty', 'status']) assert.match(text, new RegExp(`h323-message-body: ${body}`), body);
     assert.match(text, /fastStart: 4 items/);
@@ -542,7 +542,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.ok(h245Sent.length >= 5, `${h245Sent.length} H.245 PDUs on the separate channel`);
     const h245Frames = dissectH245(h245Sent);
     assert.equal(h245Frames.length, h245Sent.length);
-    h245Frames.forEach((f, i) => assertClean(f, `H.245 PDU ${i}`));
+    h245Frames.forEach((f, i) => { assertClean(f, `H.245 PDU ${i}`); });
     assert.match(h245Frames.join('\n'), /endSessionCommand/);
   });
 });

@@ -50,7 +50,7 @@ else {
       const answered: string[] = [];
       let malformed = 0;
       for (const p of pdus.filter((x) => x.kind === 'ras')) {
-        let msg;
+        let msg: ReturnType<typeof perDecode>;
         try { msg = perDecode(h225.RasMessage, p.bytes); } catch (e) {
           assert.ok(e instanceof PerDecodeError);
           malformed++;
@@ -105,7 +105,7 @@ else {
         ...callReplies.map((q931) => ({ proto: 'tcp' as const, sport: 1720, dport: 40000, payload: tpktFrame(q931) })),
       ]);
       assert.equal(frames.length, ras.received.length + callReplies.length);
-      frames.forEach((f, i) => assertClean(f, `answer ${i}`));
+      frames.forEach((f, i) => { assertClean(f, `answer ${i}`); });
     });
   });
 }

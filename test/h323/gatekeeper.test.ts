@@ -199,7 +199,7 @@ describe('H.323 RAS gatekeeper', function () {
     const frames = dissect(sent.map((payload) => ({ proto: 'udp' as const, sport: 1719, dport: 1719, payload })));
     assert.equal(frames.length, sent.length);
     assert.ok(frames.length >= 26, `${frames.length} datagrams`);
-    frames.forEach((f, i) => assertClean(f, `reply ${i}`));
+    frames.forEach((f, i) => { assertClean(f, `reply ${i}`); });
     const text = frames.join('\n');
     for (const m of ['gatekeeperConfirm', 'gatekeeperReject', 'registrationConfirm', 'registrationReject', 'admissionConfirm', 'admissionReject',
       'disengageConfirm', 'disengageReject', 'locationConfirm', 'locationReject', 'unregistrationConfirm', 'unregistrationReject', 'unknownMessageResponse']) {

@@ -126,7 +126,7 @@ describe('H.323 outgoing call (placeH323)', () => {
     const payloads = [...reader.push(Buffer.concat(rawSent))];
     const frames = dissect(payloads.map((q931) => ({ proto: 'tcp' as const, sport: 40000, dport: 1720, payload: tpktFrame(q931) })));
     assert.equal(frames.length, 2);
-    frames.forEach((f, i) => assertClean(f, `message ${i}`));
+    frames.forEach((f, i) => { assertClean(f, `message ${i}`); });
     const text = frames.join('\n');
     for (const body of ['setup', 'releaseComplete']) assert.match(text, new RegExp(`h323-message-body: ${body}`), body);
     assert.match(text, /fastStart: 8 items/);

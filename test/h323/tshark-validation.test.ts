@@ -46,7 +46,7 @@ if (tsharkSuite(TITLE)) {
       writeFileSync(file, writePcap(ras.map((s) => ({ proto: 'udp' as const, sport: 1719, dport: 1719, payload: perEncode(s.type, s.value) }))));
       const out = frames(tshark(file));
       assert.equal(out.length, ras.length);
-      out.forEach((f, i) => assertClean(f, ras[i]!.name));
+      out.forEach((f, i) => { assertClean(f, ras[i]!.name); });
       const f = (n: string): string => out[ras.indexOf(byName(n))]!;
       assert.match(f('GRQ'), /RasMessage: gatekeeperRequest/);
       assert.match(f('GRQ'), /dialledDigits: 1001/);
@@ -83,7 +83,7 @@ if (tsharkSuite(TITLE)) {
       ]));
       const out = frames(tshark(file));
       assert.equal(out.length, 3);
-      out.forEach((f, i) => assertClean(f, ['Setup', 'Connect', 'ReleaseComplete'][i]!));
+      out.forEach((f, i) => { assertClean(f, ['Setup', 'Connect', 'ReleaseComplete'][i]!); });
       const [s, c, r] = out as [string, string, string];
       assert.match(s, /Message type: SETUP \(0x05\)/);
       assert.match(s, /Called party number digits: 8123/);
@@ -108,7 +108,7 @@ if (tsharkSuite(TITLE)) {
       writeFileSync(file, writeRawPcap(USER_DLT, msgs.map((s) => perEncode(s.type, s.value))));
       const out = frames(tshark(file, ['-o', 'uat:user_dlts:"User 0 (DLT=147)","h245dg","0","","0",""']));
       assert.equal(out.length, msgs.length);
-      out.forEach((f, i) => assertClean(f, msgs[i]!.name));
+      out.forEach((f, i) => { assertClean(f, msgs[i]!.name); });
       const f = (n: string): string => out[msgs.indexOf(byName(n))]!;
       assert.match(f('TerminalCapabilitySet'), /terminalCapabilitySet/);
       assert.match(f('TerminalCapabilitySet'), /g722-64k: 20/);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import Mrf from 'drachtio-fsmrf';
+import type Mrf from 'drachtio-fsmrf';
 import {
   PROMPT_LANGUAGES, PROMPT_NAMES, PROMPT_RATES, PROMPT_TEXTS, promptPath, promptRatePath, spokenText, type PromptLanguage,
 } from '../../src/media/prompts/catalog';

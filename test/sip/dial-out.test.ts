@@ -7,7 +7,7 @@ import type { MeetingEvent } from '../../src/meetings/meeting-events';
 import { Scheduler } from '../../src/meetings/scheduler';
 import { Metrics } from '../../src/observability/metrics';
 import { BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
-import { apiClient, startBridgeApi } from '../support/bridge-api';
+import { type apiClient, startBridgeApi } from '../support/bridge-api';
 import { requireSipp, sippScenario, startSippUas, type SippUas } from '../support/sipp';
 import { requireStack, waitFor } from '../support/stack';
 
@@ -100,8 +100,7 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
       try {
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           buffer += decoder.decode(chunk, { stream: true });
-          let end;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             const data = /^data: (.*)$/m.exec(block)?.[1];

@@ -77,7 +77,7 @@ interface Draft {
 
 /** Stands for a deeply nested value, spliced into the JSON text (building it as an object would cost the test's own stack). */
 const DEEP = '\u0001deep\u0001';
-const deepText = (n: number) => (n % 2 ? '{"a":'.repeat(n) + '1' + '}'.repeat(n) : '['.repeat(n) + ']'.repeat(n));
+const deepText = (n: number) => (n % 2 ? `${'{"a":'.repeat(n)}1${'}'.repeat(n)}` : '['.repeat(n) + ']'.repeat(n));
 
 /** UTF-8 percent-encoding of everything but unreserved characters; a lone surrogate goes as U+FFFD, as a browser sends it. */
 const enc = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
@@ -133,7 +133,8 @@ export class ApiFuzzer {
     private readonly seed: number,
     known: Known,
   ) {
-    const r = (this.rng = new Rng(seed));
+    this.rng = new Rng(seed);
+    const r = this.rng;
     const iso = (ms: number) => new Date(ms).toISOString();
     // Valid values for fields a schema alone does not describe well enough (patterns, references, time order).
     this.examples = {

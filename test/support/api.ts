@@ -20,7 +20,8 @@ export const TEST_REALM = 'bridge.test';
 export interface Reply {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read whatever came back
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever came back
+  body: any;
   text: string;
 }
 
@@ -100,7 +101,7 @@ export class TestApi {
       return { status: res.status, headers: res.headers, body: undefined, text: '' };
     }
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown ;
     if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
     return { status: res.status, headers: res.headers, body: parsed, text };
   }

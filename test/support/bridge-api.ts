@@ -31,7 +31,7 @@ export function bridgeJoinDeps(bridge: TestBridge, tokenSecret: string, pageDir:
 
 export interface ApiReply {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever came back
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever came back
   body: any;
 }
 

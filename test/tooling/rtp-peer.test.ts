@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import Mrf from 'drachtio-fsmrf';
+import type Mrf from 'drachtio-fsmrf';
 import {
   PCMU, RtpPeer, TELEPHONE_EVENT, goertzel, sdpAudioTarget, toneRatio, ulawDecode, ulawEncode,
 } from '../support/rtp-peer';

@@ -73,7 +73,7 @@ describe('tooling: sipp runner and scenarios', function () {
     assert.equal(r.exitCode, 0, explain(r));
     const trace = parseSippTrace(r.messages);
     assert.deepEqual(trace.map((m) => `${m.direction} ${m.startLine.split(' ').slice(0, 2).join(' ')}`), [
-      'sent INVITE sip:2001@127.0.0.1:' + callee.port,
+      `sent INVITE sip:2001@127.0.0.1:${callee.port}`,
       'received SIP/2.0 100', 'received SIP/2.0 180', 'received SIP/2.0 200',
       `sent ACK sip:127.0.0.1:${callee.port};transport=UDP`,
       `sent BYE sip:127.0.0.1:${callee.port};transport=UDP`,

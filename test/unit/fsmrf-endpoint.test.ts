@@ -9,7 +9,12 @@ import { InvalidStateError } from '../../src/errors';
 function standIns(destroy: () => Promise<void>) {
   const api: string[] = [];
   const ep = Object.assign(new EventEmitter(), { uuid: 'u-1', local: { sdp: 'v=0' }, destroy });
-  const ms = { api: async (cmd: string) => (api.push(cmd), '+OK') };
+  const ms = {
+    api: async (cmd: string) => {
+      api.push(cmd);
+      return '+OK';
+    },
+  };
   return { api, ep, endpoint: fsmrfEndpoint(ep as unknown as Mrf.Endpoint, ms as unknown as Mrf.MediaServer) };
 }
 
@@ -17,7 +22,10 @@ describe('drachtio-fsmrf adapter', () => {
   it('kills the channel when the orderly hang-up is still waiting after 2 s, and hangs up once', async function () {
     this.timeout(5000);
     let destroys = 0;
-    const { api, endpoint } = standIns(() => (destroys++, new Promise<void>(() => undefined)));
+    const { api, endpoint } = standIns(() => {
+      destroys++;
+      return new Promise<void>(() => undefined);
+    });
     const started = Date.now();
     await Promise.all([endpoint.hangUp(), endpoint.hangUp()]);
     assert.ok(Date.now() - started >= 1900);

@@ -254,7 +254,7 @@ describe('SIP INVITE path (fakes)', () => {
 
   it('relays a browser call through rtpengine and deletes the session after the media is released', async () => {
     const b = bridge();
-    const offer = fakeSdp('browser').replace('RTP/AVP', 'UDP/TLS/RTP/SAVPF') + 'a=fingerprint:sha-256 00:11\r\na=ice-ufrag:x\r\n';
+    const offer = `${fakeSdp('browser').replace('RTP/AVP', 'UDP/TLS/RTP/SAVPF')}a=fingerprint:sha-256 00:11\r\na=ice-ufrag:x\r\n`;
     const { res, done, callId } = await b.invite('2001', offer);
     await done;
     assert.equal(res.status, 200);

@@ -20,7 +20,12 @@ const TTL = 60_000;
 /** A controllable clock, so expiry tests do not sleep. */
 function clock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 function setup(opts: { maxTrackedNonces?: number } = {}) {

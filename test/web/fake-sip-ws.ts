@@ -117,7 +117,7 @@ export class FakeSipWebSocket {
       for (const w of this.#waiters.splice(0)) w();
       return void socket.write(frameOf(0x1, Buffer.from(response(request, 200, 'OK', request.headers['to'] ?? ''))));
     }
-    if (!request || request.method !== 'INVITE') return; // ACK, CANCEL, keep-alive CRLF: nothing to do
+    if (request?.method !== 'INVITE') return; // ACK, CANCEL, keep-alive CRLF: nothing to do
     const index = this.invites.push(request) - 1;
     this.#socketOf.set(request, socket);
     for (const w of this.#waiters.splice(0)) w();

@@ -13,7 +13,8 @@ const minute = 60_000;
 interface Reply {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read whatever came back
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever came back
+  body: any;
   text: string;
 }
 

@@ -160,7 +160,7 @@ export function attendanceCsv(r: AttendanceReport, timeZone: string): string {
     ...r.sites.map((s) => ['site', s.site.code, text(s.site.name), yesNo(s.invited), ...common(s), dialSummary(s), readinessSummary(s)]),
     ...r.guests.map((g) => ['guest', '', text(g.name), 'no', ...common(g), '', '']),
   ];
-  return '\uFEFF' + rows.map((row) => row.map(quote).join(',') + '\r\n').join('');
+  return `\uFEFF${rows.map((row) => `${row.map(quote).join(',')}\r\n`).join('')}`;
 }
 
 /** `attendance-2001-2026-12-01.csv`: the room and the meeting's local start date. */

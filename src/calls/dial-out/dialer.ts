@@ -155,7 +155,7 @@ export class Dialer {
       return;
     }
     const site = await this.deps.ds.manager.findOneBy(SiteEntity, { id: siteId });
-    if (!site || !site.enabled) {
+    if (!site?.enabled) {
       campaign.active.delete(siteId);
       return;
     }

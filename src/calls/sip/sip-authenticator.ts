@@ -52,7 +52,7 @@ export class SipAuthenticator {
     const creds = parseAuthorization(header);
     if (!creds) return this.#fail(source, 'unreadable credentials');
     const site = await this.ds.manager.findOneBy(SiteEntity, { sipUsername: creds.username });
-    const usable = site && site.enabled && site.sipHa1 && site.sipRealm === this.realm ? site : null;
+    const usable = site?.enabled && site.sipHa1 && site.sipRealm === this.realm ? site : null;
     const result = this.#verifier.verify(method, creds, usable?.sipHa1 ?? this.#decoyHa1);
     if (!result.ok) {
       if (result.reason === 'nonce-stale' || result.reason === 'nonce-invalid') {

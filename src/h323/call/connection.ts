@@ -29,7 +29,7 @@ import { Q850, sipStatusToQ850 } from './cause';
 import { acceptFromUs, acceptToUs, offeredMedia, parseFastStart, selectFastStart, type Proposal, type Selection } from './fast-start';
 import { H245Link } from './h245-link';
 import { readSetup } from './setup';
-import type { H323CallSink, H323Media, ReceiveOffer, ReleaseWhy } from './sink';
+import type { H323CallAnswer, H323CallSink, H323Media, ReceiveOffer, ReleaseWhy } from './sink';
 
 export interface ConnectionDeps {
   readonly sink: H323CallSink;
@@ -189,7 +189,7 @@ export class CallConnection {
     this.sinkOwed = true;
     const { callerAlias, callerName } = setup;
     this.log.info({ room: room.room, callerAlias, audio: sel.audio?.codec ?? 'slow start', video: sel.video !== undefined }, 'H.225: call offered');
-    let answer;
+    let answer: H323CallAnswer;
     try {
       answer = await this.deps.sink.offer({
         callId: this.callId, room: room.room, pin: room.pin, callerAlias, callerName, source: this.source, media: slowStart ? null : offeredMedia(sel),

@@ -122,7 +122,7 @@ export class LogicalChannels {
 
   onAck(ack: AsnValue): void {
     const ours = this.find(getNumber(ack, 'forwardLogicalChannelNumber'));
-    if (!ours || ours.state !== 'opening') return;
+    if (ours?.state !== 'opening') return;
     const params = alt(get(ack, 'forwardMultiplexAckParameters'), 'h2250LogicalChannelAckParameters');
     const rtp = h245IpPort(get(params, 'mediaChannel'));
     if (!rtp) {
@@ -136,7 +136,7 @@ export class LogicalChannels {
 
   onReject(reject: AsnValue): void {
     const ours = this.find(getNumber(reject, 'forwardLogicalChannelNumber'));
-    if (!ours || ours.state !== 'opening') return;
+    if (ours?.state !== 'opening') return;
     ours.state = 'refused';
     this.check();
   }

@@ -7,7 +7,7 @@
  * right after that fragment's header. H.225/H.245 PDUs never get near 16K in practice, but the
  * decoder accepts fragmented input so that a peer that does fragment is not rejected.
  */
-import { BitReader, BitWriter } from './bit-buffer';
+import type { BitReader, BitWriter } from './bit-buffer';
 import { PerDecodeError, PerEncodeError } from './errors';
 
 export const K16 = 16384;

@@ -173,6 +173,6 @@ export function callStateIe(state: number): Q931Ie {
  * names send UTF-8: decode leniently and drop control characters.
  */
 export function displayText(data: Uint8Array): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
   return new TextDecoder().decode(data).replace(/[\u0000-\u001f\u007f]/g, '').trim();
 }

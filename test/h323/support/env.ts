@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 
 export function envPath(name: 'H323_ASN1_DIR' | 'H323_PCAP'): string | undefined {
   const v = process.env[name];
-  return v && v.trim() ? v : undefined;
+  return v?.trim() ? v : undefined;
 }
 
 /** Whether `cmd` can be started at all (its exit status is not judged). */

@@ -4,7 +4,7 @@
  * ENUMERATED → atom, NULL → 'NULL', OCTET/BIT STRING → binary/bitstring, character strings →
  * lists of code points, OBJECT IDENTIFIER → tuple, open type → the contained value.
  */
-import { BitString, resolveType, type AsnType, type AsnValue, type SequenceValue } from '../../../src/h323/asn1/types';
+import { type BitString, resolveType, type AsnType, type AsnValue, type SequenceValue } from '../../../src/h323/asn1/types';
 
 const atom = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 

@@ -107,7 +107,7 @@ export function randomValue(type: AsnType, rng: Rng, opts: GenOptions = { maxDep
       return Array.from({ length: n }, () => randomValue(t.of, rng, opts, depth + 1));
     }
     case 'choice': {
-      let alt;
+      let alt: (typeof t.root)[number];
       if (deep) alt = [...t.root].sort((a, b) => cost(a.type) - cost(b.type))[0]!;
       else alt = t.additions?.length && rng.chance(0.3) ? rng.pick(t.additions) : rng.pick(t.root);
       return { choice: alt.name, value: randomValue(alt.type, rng, opts, depth + 1) };

@@ -33,7 +33,10 @@ export class RasClient {
     return new RasClient(socket, { ip: host, port: socket.address().port }, gatekeeper);
   }
 
-  nextSeq(): number { return (this.seq = (this.seq % 65535) + 1); }
+  nextSeq(): number {
+    this.seq = (this.seq % 65535) + 1;
+    return this.seq;
+  }
 
   /** Sends `build(seq)` and resolves with the reply carrying that seq (or rejects after timeoutMs). */
   request(build: (seq: number) => ChoiceValue, timeoutMs = 3000): Promise<ChoiceValue> {

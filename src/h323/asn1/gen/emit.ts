@@ -30,7 +30,7 @@ export function emitModule(target: EmitTarget, all: readonly EmitTarget[], heade
   const bounds = (b: AstBounds): string => `$.size(${b.lb}${b.ub !== undefined || b.extensible ? `, ${b.ub ?? 'undefined'}` : ''}${b.extensible ? ', true' : ''})`;
 
   const expr = (t: AstType, ind: string, subst: ReadonlyMap<string, AstType>): string => {
-    const inner = ind + '  ';
+    const inner = `${ind}  `;
     switch (t.t) {
       case 'boolean': return '$.bool()';
       case 'null': return '$.nul()';

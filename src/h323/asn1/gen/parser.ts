@@ -275,7 +275,9 @@ class Parser {
     if (t?.kind === 'number' || t?.text === 'MIN') {
       const lb = this.bound();
       if (!this.accept('..')) return { range: { lb, ub: lb } };
-      const ub = this.is('MAX') ? (this.next(), undefined) : this.bound();
+      let ub: number | undefined;
+      if (this.is('MAX')) this.next();
+      else ub = this.bound();
       return { range: ub === undefined ? { lb } : { lb, ub } };
     }
     if (t?.kind === 'word' && /^[A-Z]/.test(t.text)) return { containedType: this.type() };
