@@ -45,17 +45,36 @@ async function main(): Promise<void> {
     const token = (await new ApiKeys(app.ds).issue('bench', 'viewer', cliActor)).token;
     const start = new Date(Date.now() - hour);
     const { meeting } = await new MeetingBook(app.ds, { min: 2000, max: 2999 }).create(
-      { title: 'Bench', roomNumber: 2001, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 4 * hour).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+      {
+        title: 'Bench',
+        roomNumber: 2001,
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 4 * hour).toISOString(),
+        invitedSites: [],
+        dialOut: false,
+        allowGuests: true,
+        mode: 'discussion',
+        language: 'vi',
+      },
       cliActor,
     );
     const callers = await startLoad({
-      scenario: benchScenario('uac-call'), target: app.sipTarget, service: '2001', rate: 20, calls: participants, pauseMs: 600_000, timeoutMs: 900_000,
+      scenario: benchScenario('uac-call'),
+      target: app.sipTarget,
+      service: '2001',
+      rate: 20,
+      calls: participants,
+      pauseMs: 600_000,
+      timeoutMs: 900_000,
     });
     down.add('callers', () => callers.stop());
     const participantsUrl = `${app.base}/api/v1/meetings/${meeting.id}/participants`;
-    const roster = async () => ((await (await fetch(participantsUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[] }).items.length;
+    const roster = async () =>
+      ((await (await fetch(participantsUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[] }).items.length;
     await waitFor(`${participants} participants in the roster`, async () => ((await roster()) >= participants ? true : undefined), 60_000, 500);
-    console.log(`${sites} sites, ${await roster()} participants in room 2001; wrk ${wrk.threads} threads, ${wrk.connections} connections, ${wrk.seconds} s per endpoint\n`);
+    console.log(
+      `${sites} sites, ${await roster()} participants in room 2001; wrk ${wrk.threads} threads, ${wrk.connections} connections, ${wrk.seconds} s per endpoint\n`,
+    );
 
     const pgPort = new URL(pg.adminUrl).port;
     const pids = { app: app.pid, postgres: findPid('postgres', `-p ${pgPort}`) ?? NaN };
@@ -80,8 +99,22 @@ async function main(): Promise<void> {
     await down.run();
   }
   console.log('\n## API under load\n');
-  console.log(table(['endpoint', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'CPU (% of a core)'], rows.map(({ name, r, cpu }) =>
-    [name, fmt(r.rps), fmt(r.p50, 2), fmt(r.p90, 2), fmt(r.p99, 2), fmt(r.errors), Object.entries(cpu).map(([k, v]) => `${k} ${fmt(v)}%`).join(', ')])));
+  console.log(
+    table(
+      ['endpoint', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'CPU (% of a core)'],
+      rows.map(({ name, r, cpu }) => [
+        name,
+        fmt(r.rps),
+        fmt(r.p50, 2),
+        fmt(r.p90, 2),
+        fmt(r.p99, 2),
+        fmt(r.errors),
+        Object.entries(cpu)
+          .map(([k, v]) => `${k} ${fmt(v)}%`)
+          .join(', '),
+      ]),
+    ),
+  );
 }
 
 runMain(main);

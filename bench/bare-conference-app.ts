@@ -25,7 +25,11 @@ export async function startBareConferenceApp(drachtio: DrachtioServer, fs: Frees
   await connectSrf(srf, drachtio);
   const mrf = new Mrf(srf);
   const ms = (await mrf.connect({
-    address: fs.host, port: fs.eslPort, secret: fs.eslPassword, listenAddress: '127.0.0.1', advertisedAddress: '127.0.0.1',
+    address: fs.host,
+    port: fs.eslPort,
+    secret: fs.eslPassword,
+    listenAddress: '127.0.0.1',
+    advertisedAddress: '127.0.0.1',
   })) as ConnectingMediaServer;
   let joined = 0;
   let failed = 0;

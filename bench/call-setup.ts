@@ -68,17 +68,36 @@ async function main(): Promise<void> {
       const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
       const start = new Date(Date.now() - hour);
       await book.create(
-        { title: 'Bench', roomNumber: 2001, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 4 * hour).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+        {
+          title: 'Bench',
+          roomNumber: 2001,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 4 * hour).toISOString(),
+          invitedSites: [],
+          dialOut: false,
+          allowGuests: true,
+          mode: 'discussion',
+          language: 'vi',
+        },
         cliActor,
       );
       const pids = { node: 'self' as const, drachtio: findPid('drachtio', `--port ${bridge.drachtio.adminPort}`) ?? NaN, freeswitch: fs.pid };
       results.set('diemcau', await rampCalls({ name: 'diemcau', target: bridge.target, service: '2001', pids, channels }, opts, log));
       // After an overload some calls were never ACKed by sipp: give the bridge time to notice (ACK timeout).
       const open = async () => (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE left_at IS NULL`))[0].n as number;
-      const settled = await waitFor('open participations to close', async () => ((await open()) === 0 && bridge.calls.engine.calls.all().length === 0 ? true : undefined), 60_000, 500)
-        .then(() => true, () => false);
+      const settled = await waitFor(
+        'open participations to close',
+        async () => ((await open()) === 0 && bridge.calls.engine.calls.all().length === 0 ? true : undefined),
+        60_000,
+        500,
+      ).then(
+        () => true,
+        () => false,
+      );
       const [row] = await bridge.ds.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE left_at IS NULL)::int AS open FROM participation`);
-      log(`  diemcau: ${row.n} participations recorded; ${settled ? 'all closed' : `${row.open} STILL OPEN after 60 s, ${bridge.calls.engine.calls.all().length} calls in the registry, ${await channels()} FreeSWITCH channels`}`);
+      log(
+        `  diemcau: ${row.n} participations recorded; ${settled ? 'all closed' : `${row.open} STILL OPEN after 60 s, ${bridge.calls.engine.calls.all().length} calls in the registry, ${await channels()} FreeSWITCH channels`}`,
+      );
     }
   } finally {
     await down.run();
@@ -91,7 +110,9 @@ function report(results: Map<string, StepResult[]>): void {
   const rows: string[][] = [];
   for (const [name, steps] of results) {
     for (const s of steps) {
-      const cpu = Object.entries(s.cpu).map(([k, v]) => `${k} ${fmt(v)}%`).join(', ');
+      const cpu = Object.entries(s.cpu)
+        .map(([k, v]) => `${k} ${fmt(v)}%`)
+        .join(', ');
       rows.push([name, fmt(s.rate), `${s.ok}/${s.calls}`, fmt(s.achieved, 1), fmt(s.p50, 1), fmt(s.p90, 1), fmt(s.p99, 1), fmt(s.max, 1), cpu]);
     }
   }
@@ -100,16 +121,29 @@ function report(results: Map<string, StepResult[]>): void {
   console.log('\n## Summary\n');
   const best = new Map([...results].map(([n, steps]) => [n, sustained(steps)]));
   const first = new Map([...results].map(([n, steps]) => [n, steps[0]]));
-  console.log(table(
-    ['target', `sustained calls/s (0 failed, p99 ≤ ${T1_MS} ms)`, 'first failing rate', `p50 / p99 at ${results.values().next().value?.[0]?.rate ?? '?'}/s`, 'p50 / p99 at sustained'],
-    [...results].map(([n, steps]) => {
-      const b = best.get(n);
-      const f = first.get(n);
-      const failing = steps.find((s) => s.failed > 0);
-      return [n, b ? fmt(b.rate) : 'none', failing ? `${fmt(failing.rate)} (${failing.failed} failed)` : 'none up to the top rate',
-        f ? `${fmt(f.p50, 1)} / ${fmt(f.p99, 1)} ms` : '–', b ? `${fmt(b.p50, 1)} / ${fmt(b.p99, 1)} ms` : '–'];
-    }),
-  ));
+  console.log(
+    table(
+      [
+        'target',
+        `sustained calls/s (0 failed, p99 ≤ ${T1_MS} ms)`,
+        'first failing rate',
+        `p50 / p99 at ${results.values().next().value?.[0]?.rate ?? '?'}/s`,
+        'p50 / p99 at sustained',
+      ],
+      [...results].map(([n, steps]) => {
+        const b = best.get(n);
+        const f = first.get(n);
+        const failing = steps.find((s) => s.failed > 0);
+        return [
+          n,
+          b ? fmt(b.rate) : 'none',
+          failing ? `${fmt(failing.rate)} (${failing.failed} failed)` : 'none up to the top rate',
+          f ? `${fmt(f.p50, 1)} / ${fmt(f.p99, 1)} ms` : '–',
+          b ? `${fmt(b.p50, 1)} / ${fmt(b.p99, 1)} ms` : '–',
+        ];
+      }),
+    ),
+  );
   const d = best.get('diemcau');
   const lines: string[][] = [];
   for (const other of ['bare', 'freeswitch']) {

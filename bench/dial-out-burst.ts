@@ -35,7 +35,17 @@ interface Round {
 async function burst(bridge: TestBridge, book: MeetingBook, n: number, concurrency: number, k: number, pids: Record<string, number | 'self'>): Promise<Round> {
   const start = new Date(Date.now() - hour + k * 3 * hour); // each round its own window: sites are invited once at a time
   const { meeting } = await book.create(
-    { title: `Burst ${n}`, roomNumber: 2100 + k, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 2 * hour).toISOString(), invitedSites: Array.from({ length: n }, (_, i) => `bench-${i + 1}`), dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' },
+    {
+      title: `Burst ${n}`,
+      roomNumber: 2100 + k,
+      startsAt: start.toISOString(),
+      endsAt: new Date(start.getTime() + 2 * hour).toISOString(),
+      invitedSites: Array.from({ length: n }, (_, i) => `bench-${i + 1}`),
+      dialOut: true,
+      allowGuests: false,
+      mode: 'discussion',
+      language: 'vi',
+    },
     cliActor,
   );
   const joinedNow = () => bridge.calls.engine.calls.inMeeting(meeting.id).filter((c) => c.participationId).length;
@@ -52,17 +62,24 @@ async function burst(bridge: TestBridge, book: MeetingBook, n: number, concurren
     const at = performance.now() - t0;
     if (j >= 1 && Number.isNaN(first)) first = at;
     if (j >= n / 2 && Number.isNaN(half)) half = at;
-    if (j >= n) { all = at; break; }
+    if (j >= n) {
+      all = at;
+      break;
+    }
     await sleep(20);
   }
   const cpu = meter.end();
   const joined = joinedNow();
   const list = await bridge.fs.fsCli(`conference ${conferenceName(meeting.id)} list count`).catch(() => '');
   const rows: { outcome: string | null; n: number }[] = await bridge.ds.query(
-    `SELECT outcome, count(*)::int AS n FROM dial_attempt WHERE meeting_id = $1 GROUP BY outcome ORDER BY outcome`, [meeting.id]);
+    `SELECT outcome, count(*)::int AS n FROM dial_attempt WHERE meeting_id = $1 GROUP BY outcome ORDER BY outcome`,
+    [meeting.id],
+  );
   const outcomes = rows.map((r) => `${r.outcome ?? 'in progress'} ${r.n}`).join(', ');
   await bridge.calls.lifecycle.ended(meeting);
-  await waitFor('every channel hung up', async () => ((await bridge.channels()) === 0 ? true : undefined), 60_000, 250).catch((e: Error) => console.log(`  ${e.message}`));
+  await waitFor('every channel hung up', async () => ((await bridge.channels()) === 0 ? true : undefined), 60_000, 250).catch((e: Error) =>
+    console.log(`  ${e.message}`),
+  );
   return { n, concurrency, joined, first, half, all, fsMembers: Number(/\d+/.exec(list)?.[0] ?? NaN), outcomes, cpu };
 }
 
@@ -96,7 +113,9 @@ async function main(): Promise<void> {
       for (const n of sizes) {
         const r = await burst(bridge, book, n, concurrency, k++, pids);
         rounds.push(r);
-        console.log(`  N=${n}: ${r.joined}/${n} joined, all in ${r.all === undefined ? 'NOT ALL' : `${fmt(r.all)} ms`} (first ${fmt(r.first)} ms, half ${fmt(r.half)} ms); FreeSWITCH members ${r.fsMembers}; attempts: ${r.outcomes}`);
+        console.log(
+          `  N=${n}: ${r.joined}/${n} joined, all in ${r.all === undefined ? 'NOT ALL' : `${fmt(r.all)} ms`} (first ${fmt(r.first)} ms, half ${fmt(r.half)} ms); FreeSWITCH members ${r.fsMembers}; attempts: ${r.outcomes}`,
+        );
         await sleep(2000);
       }
       await bridge.stop();
@@ -105,12 +124,25 @@ async function main(): Promise<void> {
     await down.run();
   }
   console.log('\n## Dial-out burst\n');
-  console.log(table(
-    ['N sites', 'DIAL_CONCURRENCY', 'joined', 'all in (s)', 'first (ms)', 'half (s)', 'sites/s', 'FS members', 'attempt outcomes', 'CPU (% of a core)'],
-    rounds.map((r) => [fmt(r.n), fmt(r.concurrency), `${r.joined}/${r.n}`, r.all === undefined ? 'not all' : fmt(r.all / 1000, 2), fmt(r.first), fmt(r.half / 1000, 2),
-      r.all === undefined ? '–' : fmt(r.n / (r.all / 1000), 1), fmt(r.fsMembers), r.outcomes,
-      Object.entries(r.cpu).map(([k, v]) => `${k} ${fmt(v)}%`).join(', ')]),
-  ));
+  console.log(
+    table(
+      ['N sites', 'DIAL_CONCURRENCY', 'joined', 'all in (s)', 'first (ms)', 'half (s)', 'sites/s', 'FS members', 'attempt outcomes', 'CPU (% of a core)'],
+      rounds.map((r) => [
+        fmt(r.n),
+        fmt(r.concurrency),
+        `${r.joined}/${r.n}`,
+        r.all === undefined ? 'not all' : fmt(r.all / 1000, 2),
+        fmt(r.first),
+        fmt(r.half / 1000, 2),
+        r.all === undefined ? '–' : fmt(r.n / (r.all / 1000), 1),
+        fmt(r.fsMembers),
+        r.outcomes,
+        Object.entries(r.cpu)
+          .map(([k, v]) => `${k} ${fmt(v)}%`)
+          .join(', '),
+      ]),
+    ),
+  );
 }
 
 runMain(main);

@@ -78,8 +78,13 @@ async function main(): Promise<void> {
     levels.push(await sample(app, pids, `${sites} sites in the directory`, 0));
 
     const reg = await runLoad({
-      scenario: benchScenario('register'), target: app.sipTarget, rate: 200, calls: sites, csvRows: registerCsv(sites),
-      keys: { domain: APP_DOMAIN, expires: '3600' }, timeoutMs: 120_000,
+      scenario: benchScenario('register'),
+      target: app.sipTarget,
+      rate: 200,
+      calls: sites,
+      csvRows: registerCsv(sites),
+      keys: { domain: APP_DOMAIN, expires: '3600' },
+      timeoutMs: 120_000,
     });
     const [b] = await app.ds.query(`SELECT count(DISTINCT site_id)::int AS n FROM registration WHERE expires_at > now()`);
     console.log(`REGISTER: ${reg.successful}/${sites} ok; ${b.n} sites registered`);
@@ -87,15 +92,37 @@ async function main(): Promise<void> {
 
     const start = new Date(Date.now() - hour);
     const { meeting } = await new MeetingBook(app.ds, { min: 2000, max: 2999 }).create(
-      { title: 'Bench', roomNumber: 2001, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 4 * hour).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+      {
+        title: 'Bench',
+        roomNumber: 2001,
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 4 * hour).toISOString(),
+        invitedSites: [],
+        dialOut: false,
+        allowGuests: true,
+        mode: 'discussion',
+        language: 'vi',
+      },
       cliActor,
     );
-    const openRows = async () => (await app.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND left_at IS NULL`, [meeting.id]))[0].n as number;
-    for (let have = 0; have < target;) {
+    const openRows = async () =>
+      (await app.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND left_at IS NULL`, [meeting.id]))[0].n as number;
+    for (let have = 0; have < target; ) {
       const n = Math.min(batch, target - have);
-      const callers = await startLoad({ scenario: benchScenario('uac-call'), target: app.sipTarget, service: '2001', rate: 10, calls: n, pauseMs: 900_000, timeoutMs: 1_200_000 });
+      const callers = await startLoad({
+        scenario: benchScenario('uac-call'),
+        target: app.sipTarget,
+        service: '2001',
+        rate: 10,
+        calls: n,
+        pauseMs: 900_000,
+        timeoutMs: 1_200_000,
+      });
       down.add('callers', () => callers.stop());
-      const ok = await waitFor(`${have + n} participants`, async () => ((await openRows()) >= have + n ? true : undefined), 60_000, 500).then(() => true, () => false);
+      const ok = await waitFor(`${have + n} participants`, async () => ((await openRows()) >= have + n ? true : undefined), 60_000, 500).then(
+        () => true,
+        () => false,
+      );
       have = await openRows();
       await sleep(3000);
       levels.push(await sample(app, pids, `${have} participants (+ ${b.n} registered)`, have));
@@ -113,16 +140,30 @@ async function main(): Promise<void> {
 
 function report(levels: Level[], shortfall: string, target: number): void {
   console.log('\n## Memory\n');
-  console.log(table(['state', 'app RSS MiB', 'app heap used MiB', 'drachtio RSS MiB', 'FreeSWITCH RSS MiB', 'CPU (% of a core)'], levels.map((l) => [
-    l.what, fmt(l.app, 1), fmt(l.heapUsed, 1), fmt(l.drachtio, 1), fmt(l.freeswitch, 1), Object.entries(l.cpu).map(([k, v]) => `${k} ${fmt(v)}%`).join(', '),
-  ])));
+  console.log(
+    table(
+      ['state', 'app RSS MiB', 'app heap used MiB', 'drachtio RSS MiB', 'FreeSWITCH RSS MiB', 'CPU (% of a core)'],
+      levels.map((l) => [
+        l.what,
+        fmt(l.app, 1),
+        fmt(l.heapUsed, 1),
+        fmt(l.drachtio, 1),
+        fmt(l.freeswitch, 1),
+        Object.entries(l.cpu)
+          .map(([k, v]) => `${k} ${fmt(v)}%`)
+          .join(', '),
+      ]),
+    ),
+  );
   // least squares over the participant levels: MiB per participant
   const pts = levels.filter((l) => l.participants > 0 || l.what.includes('registered'));
   if (pts.length >= 2) {
     const mx = pts.reduce((a, l) => a + l.participants, 0) / pts.length;
     const my = pts.reduce((a, l) => a + l.app, 0) / pts.length;
     const slope = pts.reduce((a, l) => a + (l.participants - mx) * (l.app - my), 0) / pts.reduce((a, l) => a + (l.participants - mx) ** 2, 0);
-    console.log(`\napp RSS per participant (least squares over ${pts.length} levels): ${fmt(slope * 1024, 0)} KiB; at ${target}: ${fmt(my + slope * (target - mx), 1)} MiB`);
+    console.log(
+      `\napp RSS per participant (least squares over ${pts.length} levels): ${fmt(slope * 1024, 0)} KiB; at ${target}: ${fmt(my + slope * (target - mx), 1)} MiB`,
+    );
   }
   if (shortfall) console.log(`\nNOTE: ${shortfall}; the figure at ${target} above is extrapolated.`);
 }

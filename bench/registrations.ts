@@ -74,7 +74,9 @@ async function main(): Promise<void> {
       };
       results.set('diemcau', await rampRegisters({ name: 'diemcau', target: bridge.target, domain: BRIDGE_DOMAIN, csvRows, pids }, opts, log));
       const [row] = await bridge.ds.query(`SELECT count(*)::int AS n, count(DISTINCT site_id)::int AS sites FROM registration`);
-      log(`  diemcau: ${row.n} bindings for ${row.sites} sites; 127.0.0.1 ${bridge.calls.sip.auth.blocked('127.0.0.1') ? 'IS BLOCKED by the failure limiter' : 'not blocked'}`);
+      log(
+        `  diemcau: ${row.n} bindings for ${row.sites} sites; 127.0.0.1 ${bridge.calls.sip.auth.blocked('127.0.0.1') ? 'IS BLOCKED by the failure limiter' : 'not blocked'}`,
+      );
     }
   } finally {
     await down.run();
@@ -87,23 +89,53 @@ function report(results: Map<string, RegisterStep[]>, skipped: string[]): void {
   const rows: string[][] = [];
   for (const [name, steps] of results) {
     for (const s of steps) {
-      const cpu = Object.entries(s.cpu).map(([k, v]) => `${k} ${fmt(v)}%`).join(', ');
-      rows.push([name, fmt(s.rate), `${s.ok}/${s.calls}`, fmt(s.achieved), fmt(s.p50, 1), fmt(s.p99, 1), fmt(s.authP99, 1), s.source, `${s.sipps} × ${fmt(s.sippCpu)}%`, cpu]);
+      const cpu = Object.entries(s.cpu)
+        .map(([k, v]) => `${k} ${fmt(v)}%`)
+        .join(', ');
+      rows.push([
+        name,
+        fmt(s.rate),
+        `${s.ok}/${s.calls}`,
+        fmt(s.achieved),
+        fmt(s.p50, 1),
+        fmt(s.p99, 1),
+        fmt(s.authP99, 1),
+        s.source,
+        `${s.sipps} × ${fmt(s.sippCpu)}%`,
+        cpu,
+      ]);
     }
   }
-  console.log(table(['registrar', 'offered/s', 'ok', 'achieved/s', 'p50 ms', 'p99 ms', 'p99 auth leg ms', 'timing', 'sipp procs × CPU', 'CPU (% of a core)'], rows));
+  console.log(
+    table(['registrar', 'offered/s', 'ok', 'achieved/s', 'p50 ms', 'p99 ms', 'p99 auth leg ms', 'timing', 'sipp procs × CPU', 'CPU (% of a core)'], rows),
+  );
   console.log('\n## Summary\n');
   const best = new Map([...results].map(([n, s]) => [n, bestRegisterStep(s)]));
   console.log(`carried = no failure, ≥ 95% of the offered rate done, p99 ≤ T1 (${T1_MS} ms)\n`);
-  console.log(table(['registrar', 'REGISTER/s carried', 'p50 / p99 there', 'first rate not carried'], [...results].map(([n, steps]) => {
-    const b = best.get(n);
-    const bad = steps.find((s) => notCarried(s));
-    return [n, b ? fmt(b.rate) : 'none', b ? `${fmt(b.p50, 1)} / ${fmt(b.p99, 1)} ms` : '–', bad ? `${fmt(bad.rate)}: ${notCarried(bad)}` : 'none up to the top rate'];
-  })));
+  console.log(
+    table(
+      ['registrar', 'REGISTER/s carried', 'p50 / p99 there', 'first rate not carried'],
+      [...results].map(([n, steps]) => {
+        const b = best.get(n);
+        const bad = steps.find((s) => notCarried(s));
+        return [
+          n,
+          b ? fmt(b.rate) : 'none',
+          b ? `${fmt(b.p50, 1)} / ${fmt(b.p99, 1)} ms` : '–',
+          bad ? `${fmt(bad.rate)}: ${notCarried(bad)}` : 'none up to the top rate',
+        ];
+      }),
+    ),
+  );
   const d = best.get('diemcau');
   if (d) {
     console.log('');
-    console.log(table(['ratio', 'sustained rate'], ['bare', 'kamailio'].filter((o) => best.get(o)).map((o) => [`diemcau / ${o}`, ratio(d.rate, best.get(o)!.rate, 3)])));
+    console.log(
+      table(
+        ['ratio', 'sustained rate'],
+        ['bare', 'kamailio'].filter((o) => best.get(o)).map((o) => [`diemcau / ${o}`, ratio(d.rate, best.get(o)!.rate, 3)]),
+      ),
+    );
   }
   for (const s of skipped) console.log(`skipped ${s}`);
 }

@@ -9,9 +9,7 @@ import { SiteDirectory } from './directory/sites';
 import type { Logger } from './log';
 import { MeetingBook } from './meetings/meeting-book';
 
-export const version: string = (
-  JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
-).version;
+export const version: string = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The domain services over one database: what every command and the server share. */
 export interface AppContext {

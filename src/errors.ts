@@ -9,7 +9,10 @@ export interface FieldError {
 }
 
 export class NotFoundError extends Error {
-  constructor(readonly resource: string, readonly id: string) {
+  constructor(
+    readonly resource: string,
+    readonly id: string,
+  ) {
     super(`${resource} ${id} does not exist`);
     this.name = 'NotFoundError';
   }
@@ -17,7 +20,10 @@ export class NotFoundError extends Error {
 
 /** The request is well-formed but clashes with what is stored (a booking overlap, a duplicate code…). */
 export class ConflictError extends Error {
-  constructor(message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
     this.name = 'ConflictError';
   }
@@ -25,7 +31,10 @@ export class ConflictError extends Error {
 
 /** One or more fields are wrong; each is named. */
 export class ValidationError extends Error {
-  constructor(readonly errors: FieldError[], message = 'the request has invalid fields') {
+  constructor(
+    readonly errors: FieldError[],
+    message = 'the request has invalid fields',
+  ) {
     super(message);
     this.name = 'ValidationError';
   }

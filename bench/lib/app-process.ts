@@ -36,34 +36,41 @@ export async function startApp(env: Record<string, string> = {}): Promise<AppPro
   const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-app-'));
   const logFile = join(dir, 'app.log');
   const fd = openSync(logFile, 'a');
-  const child = track(spawn(process.execPath, [join(repoRoot(), 'dist', 'src', 'cli.js'), 'serve'], {
-    cwd: repoRoot(),
-    stdio: ['ignore', fd, fd],
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      DATABASE_URL: url,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(port),
-      SIP_DOMAIN: APP_DOMAIN,
-      DRACHTIO_HOST: drachtio.host,
-      DRACHTIO_PORT: String(drachtio.adminPort),
-      DRACHTIO_SECRET: drachtio.secret,
-      FREESWITCH_SERVERS: `${fs.host}:${fs.eslPort}:${fs.eslPassword}`,
-      FREESWITCH_CALLBACK_ADDRESS: '127.0.0.1',
-      LOG_LEVEL: process.env['BENCH_APP_LOG_LEVEL'] ?? 'info',
-      LOG_FORMAT: 'json',
-      ...env,
-    },
-  }));
+  const child = track(
+    spawn(process.execPath, [join(repoRoot(), 'dist', 'src', 'cli.js'), 'serve'], {
+      cwd: repoRoot(),
+      stdio: ['ignore', fd, fd],
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        DATABASE_URL: url,
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(port),
+        SIP_DOMAIN: APP_DOMAIN,
+        DRACHTIO_HOST: drachtio.host,
+        DRACHTIO_PORT: String(drachtio.adminPort),
+        DRACHTIO_SECRET: drachtio.secret,
+        FREESWITCH_SERVERS: `${fs.host}:${fs.eslPort}:${fs.eslPassword}`,
+        FREESWITCH_CALLBACK_ADDRESS: '127.0.0.1',
+        LOG_LEVEL: process.env['BENCH_APP_LOG_LEVEL'] ?? 'info',
+        LOG_FORMAT: 'json',
+        ...env,
+      },
+    }),
+  );
   closeSync(fd);
   const tail = () => readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitFor('diemcau serve to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
-      const res = await fetch(`${base}/readyz`);
-      return res.status === 200 ? true : undefined;
-    }, 60_000, 250);
+    await waitFor(
+      'diemcau serve to be ready',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+        const res = await fetch(`${base}/readyz`);
+        return res.status === 200 ? true : undefined;
+      },
+      60_000,
+      250,
+    );
   } catch (err) {
     child.kill('SIGKILL');
     await drachtio.stop();
@@ -73,7 +80,12 @@ export async function startApp(env: Record<string, string> = {}): Promise<AppPro
   const { ds } = createDataSource({ url });
   await ds.initialize();
   return {
-    pid: child.pid!, base, sipTarget: `127.0.0.1:${drachtio.sipPort}`, ds, drachtio, fs,
+    pid: child.pid!,
+    base,
+    sipTarget: `127.0.0.1:${drachtio.sipPort}`,
+    ds,
+    drachtio,
+    fs,
     logTail: tail,
     async stop() {
       await ds.destroy();

@@ -68,14 +68,25 @@ export async function rampCalls(t: RampTarget, opts: RampOptions, log: (s: strin
     // the capture's microsecond timestamps; sipp's own rtd (4 ms steps) only without dumpcap
     const lat = capture ? sipIntervals(await capture.stop(), localPort, '1 INVITE', '1 INVITE') : (r.rtd.get(1) ?? []);
     const step: StepResult = {
-      rate, calls, ok: r.successful, failed: calls - r.successful,
+      rate,
+      calls,
+      ok: r.successful,
+      failed: calls - r.successful,
       achieved: r.successful / Math.max(calls / rate, r.wallS - opts.holdMs / 1000),
-      p50: percentile(lat, 50), p90: percentile(lat, 90), p99: percentile(lat, 99), max: percentile(lat, 100),
-      cpu, errors: r.errors,
+      p50: percentile(lat, 50),
+      p90: percentile(lat, 90),
+      p99: percentile(lat, 99),
+      max: percentile(lat, 100),
+      cpu,
+      errors: r.errors,
     };
     steps.push(step);
-    const cpuText = Object.entries(cpu).map(([k, v]) => `${k} ${Math.round(v)}%`).join(', ');
-    log(`  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, setup p50 ${fmt(step.p50, 1)} ms p99 ${fmt(step.p99, 1)} ms max ${fmt(step.max, 1)} ms; CPU ${cpuText}`);
+    const cpuText = Object.entries(cpu)
+      .map(([k, v]) => `${k} ${Math.round(v)}%`)
+      .join(', ');
+    log(
+      `  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, setup p50 ${fmt(step.p50, 1)} ms p99 ${fmt(step.p99, 1)} ms max ${fmt(step.max, 1)} ms; CPU ${cpuText}`,
+    );
     if (step.failed > 0) {
       log(`  ${t.name}: ${step.failed} failed at ${rate}/s; stopping the ramp${r.errors ? `\n    ${r.errors.split('\n').slice(0, 3).join('\n    ')}` : ''}`);
     }

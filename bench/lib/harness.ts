@@ -64,7 +64,8 @@ export function requireBinaries(what: string, needs: { drachtio?: boolean; frees
  */
 const unhandled = new Map<string, number>();
 function countUnhandled(reason: unknown): void {
-  const text = reason instanceof Error ? `${reason.message}${(reason as { code?: string }).code ? ` (${(reason as { code?: string }).code})` : ''}` : String(reason);
+  const text =
+    reason instanceof Error ? `${reason.message}${(reason as { code?: string }).code ? ` (${(reason as { code?: string }).code})` : ''}` : String(reason);
   if (!unhandled.has(text)) console.log(`UNHANDLED REJECTION (would end diemcau serve): ${reason instanceof Error ? (reason.stack ?? text) : text}`);
   unhandled.set(text, (unhandled.get(text) ?? 0) + 1);
 }

@@ -20,18 +20,44 @@ export async function startKamailio(users: number, children = 4): Promise<Kamail
   if (!KAMAILIO) throw new Error('kamailio not found (apt-get install kamailio)');
   const port = await freePort({ udp: true });
   const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-kamailio-'));
-  const child = track(spawn(KAMAILIO, [
-    '-f', join(repoRoot(), 'bench', 'kamailio.cfg'), '-DD', '-E', '-Y', dir, '-m', '256', '-M', '16',
-    '-A', `BENCH_LISTEN=udp:127.0.0.1:${port}`, '-A', `BENCH_USERS=${users}`, '-A', `BENCH_CHILDREN=${children}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true }));
+  const child = track(
+    spawn(
+      KAMAILIO,
+      [
+        '-f',
+        join(repoRoot(), 'bench', 'kamailio.cfg'),
+        '-DD',
+        '-E',
+        '-Y',
+        dir,
+        '-m',
+        '256',
+        '-M',
+        '16',
+        '-A',
+        `BENCH_LISTEN=udp:127.0.0.1:${port}`,
+        '-A',
+        `BENCH_USERS=${users}`,
+        '-A',
+        `BENCH_CHILDREN=${children}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+    ),
+  );
   // Kamailio's workers outlive a killed main process: always signal the whole process group.
   const group = -child.pid!;
   const killGroup = (sig: NodeJS.Signals) => {
-    try { process.kill(group, sig); } catch { /* gone */ }
+    try {
+      process.kill(group, sig);
+    } catch {
+      /* gone */
+    }
   };
   process.once('exit', () => killGroup('SIGKILL'));
   let log = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => { log = (log + s).slice(-4000); });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    log = (log + s).slice(-4000);
+  });
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   const deadline = Date.now() + 10_000;
   for (;;) {

@@ -31,15 +31,23 @@ export async function startCapture(port: number): Promise<Capture> {
   if (!DUMPCAP) throw new Error('dumpcap not found (Debian: tshark or wireshark-common)');
   const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-pcap-'));
   const file = join(dir, 'sip.pcap');
-  const child = track(spawn(DUMPCAP, ['-i', 'lo', '-f', `udp port ${port}`, '-s', '4096', '-P', '-w', file, '-B', '64'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const child = track(
+    spawn(DUMPCAP, ['-i', 'lo', '-f', `udp port ${port}`, '-s', '4096', '-P', '-w', file, '-B', '64'], { stdio: ['ignore', 'ignore', 'pipe'] }),
+  );
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`dumpcap did not start: ${stderr}`)), 10_000);
     child.stderr!.setEncoding('utf8').on('data', (s: string) => {
       stderr += s;
-      if (/Capturing on/.test(stderr)) { clearTimeout(t); resolve(); }
+      if (/Capturing on/.test(stderr)) {
+        clearTimeout(t);
+        resolve();
+      }
     });
-    child.once('exit', () => { clearTimeout(t); reject(new Error(`dumpcap exited: ${stderr}`)); });
+    child.once('exit', () => {
+      clearTimeout(t);
+      reject(new Error(`dumpcap exited: ${stderr}`));
+    });
   });
   return {
     async stop() {
@@ -60,7 +68,7 @@ export function parsePcap(buf: Buffer): SipPacket[] {
   const linkHeader = linkType === 1 ? 14 : linkType === 113 ? 16 : linkType === 101 ? 0 : -1;
   if (linkHeader < 0) throw new Error(`unsupported pcap link type ${linkType}`);
   const out: SipPacket[] = [];
-  for (let off = 24; off + 16 <= buf.length;) {
+  for (let off = 24; off + 16 <= buf.length; ) {
     const t = buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) / 1e6;
     const caplen = buf.readUInt32LE(off + 8);
     const frame = buf.subarray(off + 16, off + 16 + caplen);
@@ -71,7 +79,10 @@ export function parsePcap(buf: Buffer): SipPacket[] {
     const text = udp.subarray(8).toString('latin1');
     const startLine = text.slice(0, text.indexOf('\r\n'));
     out.push({
-      t, srcPort: udp.readUInt16BE(0), dstPort: udp.readUInt16BE(2), startLine,
+      t,
+      srcPort: udp.readUInt16BE(0),
+      dstPort: udp.readUInt16BE(2),
+      startLine,
       callId: /^(?:Call-ID|i)\s*:\s*(\S+)/im.exec(text)?.[1] ?? '',
       cseq: /^CSeq\s*:\s*(\d+\s+\w+)/im.exec(text)?.[1]?.replace(/\s+/, ' ') ?? '',
     });

@@ -39,9 +39,13 @@ export function treeCpuSeconds(root: number): number {
     }
   }
   const tree = new Set([root]);
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, ppid] of parent) if (tree.has(ppid) && !tree.has(pid)) { tree.add(pid); grew = true; }
+    for (const [pid, ppid] of parent)
+      if (tree.has(ppid) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
   }
   // cutime/cstime too: a backend or worker that exits meanwhile moves its time into its parent's
   let sum = 0;

@@ -42,11 +42,7 @@ const PER_SIPP = Number(process.env['BENCH_RATE_PER_SIPP'] ?? 4000);
 /** The SIP retransmission timer T1: a registrar slower than this draws retransmissions. */
 export const T1_MS = 500;
 
-export async function rampRegisters(
-  t: RegisterTarget,
-  opts: { rates: number[]; stepSeconds: number },
-  log: (s: string) => void,
-): Promise<RegisterStep[]> {
+export async function rampRegisters(t: RegisterTarget, opts: { rates: number[]; stepSeconds: number }, log: (s: string) => void): Promise<RegisterStep[]> {
   const steps: RegisterStep[] = [];
   for (const rate of opts.rates) {
     const calls = Math.max(100, Math.round((rate * opts.stepSeconds) / 50) * 50);
@@ -55,28 +51,50 @@ export async function rampRegisters(
     const meter = new CpuMeter(t.pids);
     meter.begin();
     const procs = capture ? 1 : Math.ceil(rate / PER_SIPP);
-    const r = await runLoadSplit({
-      scenario: benchScenario('register'), target: t.target, localPort, rate, calls, limit: 5000, csvRows: t.csvRows,
-      keys: { domain: t.domain, expires: '300', user_agent: 'diemcau-bench' },
-      // 2 values per call and calls a multiple of 50: every value is written (leftovers would be lost)
-      rttFreq: 100,
-      timeoutMs: opts.stepSeconds * 1000 * 4 + 20_000,
-    }, procs);
+    const r = await runLoadSplit(
+      {
+        scenario: benchScenario('register'),
+        target: t.target,
+        localPort,
+        rate,
+        calls,
+        limit: 5000,
+        csvRows: t.csvRows,
+        keys: { domain: t.domain, expires: '300', user_agent: 'diemcau-bench' },
+        // 2 values per call and calls a multiple of 50: every value is written (leftovers would be lost)
+        rttFreq: 100,
+        timeoutMs: opts.stepSeconds * 1000 * 4 + 20_000,
+      },
+      procs,
+    );
     const cpu = meter.end();
     const packets = capture ? await capture.stop() : undefined;
     const whole = packets ? sipIntervals(packets, localPort, '1 REGISTER', '2 REGISTER') : (r.rtd.get(1) ?? []);
     const auth = packets ? sipIntervals(packets, localPort, '2 REGISTER', '2 REGISTER') : (r.rtd.get(2) ?? []);
     const step: RegisterStep = {
-      rate, calls, ok: r.successful, failed: calls - r.successful,
+      rate,
+      calls,
+      ok: r.successful,
+      failed: calls - r.successful,
       // sipp's own call rate (its start-up excluded) times the share that succeeded: with -l 5000
       // open calls at most, a registrar that falls behind holds sipp back
       achieved: Number.isFinite(r.callRate) && r.created ? r.callRate * (r.successful / r.created) : r.successful / Math.max(calls / rate, r.wallS),
-      p50: percentile(whole, 50), p99: percentile(whole, 99), authP99: percentile(auth, 99),
-      source: packets ? 'pcap' : 'sipp', sipps: procs, sippCpu: r.sippCpu, cpu, errors: r.errors,
+      p50: percentile(whole, 50),
+      p99: percentile(whole, 99),
+      authP99: percentile(auth, 99),
+      source: packets ? 'pcap' : 'sipp',
+      sipps: procs,
+      sippCpu: r.sippCpu,
+      cpu,
+      errors: r.errors,
     };
     steps.push(step);
-    const cpuText = Object.entries(cpu).map(([k, v]) => `${k} ${Math.round(v)}%`).join(', ');
-    log(`  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, ${fmt(step.achieved)}/s achieved, p50 ${fmt(step.p50, 1)} ms p99 ${fmt(step.p99, 1)} ms (${step.source}); CPU ${cpuText}, ${procs} sipp ${fmt(step.sippCpu)}%`);
+    const cpuText = Object.entries(cpu)
+      .map(([k, v]) => `${k} ${Math.round(v)}%`)
+      .join(', ');
+    log(
+      `  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, ${fmt(step.achieved)}/s achieved, p50 ${fmt(step.p50, 1)} ms p99 ${fmt(step.p99, 1)} ms (${step.source}); CPU ${cpuText}, ${procs} sipp ${fmt(step.sippCpu)}%`,
+    );
     const why = notCarried(step);
     if (why) {
       log(`  ${t.name}: ${why} at ${rate}/s; stopping${r.errors ? `\n    ${r.errors.split('\n').slice(0, 3).join('\n    ')}` : ''}`);

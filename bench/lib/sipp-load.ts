@@ -91,14 +91,32 @@ export async function startLoad(opts: LoadOptions): Promise<LoadProcess> {
   const port = opts.localPort ?? (await freePort({ udp: true }));
   const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-sipp-'));
   const args = [
-    '-sf', opts.scenario, '-i', '127.0.0.1', '-p', String(port),
-    '-m', String(opts.calls), '-r', String(opts.rate), '-nostdin',
-    '-trace_stat', '-stf', join(dir, 'stat.csv'), '-fd', '1',
-    '-trace_rtt', '-rtt_freq', String(opts.rttFreq ?? 1),
-    '-trace_err', '-error_file', join(dir, 'errors.log'),
+    '-sf',
+    opts.scenario,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-m',
+    String(opts.calls),
+    '-r',
+    String(opts.rate),
+    '-nostdin',
+    '-trace_stat',
+    '-stf',
+    join(dir, 'stat.csv'),
+    '-fd',
+    '1',
+    '-trace_rtt',
+    '-rtt_freq',
+    String(opts.rttFreq ?? 1),
+    '-trace_err',
+    '-error_file',
+    join(dir, 'errors.log'),
     '-aa',
     // each sipp its own media port ([media_port] in the SDP): several may run at once
-    '-mp', String(await freePort({ udp: true })),
+    '-mp',
+    String(await freePort({ udp: true })),
   ];
   if (opts.recvTimeoutMs !== null) args.push('-recv_timeout', String(opts.recvTimeoutMs ?? 10_000));
   if (opts.limit) args.push('-l', String(opts.limit));
@@ -120,14 +138,19 @@ export async function startLoad(opts: LoadOptions): Promise<LoadProcess> {
     if (Number.isFinite(c)) sippCpu = c;
   }, 200);
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
+  });
   let timedOut = false;
   const stop = () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 3000).unref();
   };
-  const timer = setTimeout(() => { timedOut = true; stop(); }, opts.timeoutMs);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, opts.timeoutMs);
   const done = new Promise<LoadResult>((resolve) => {
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -184,7 +207,10 @@ export async function runLoadSplit(opts: LoadOptions, procs: number): Promise<Lo
     rtd,
     exitCode: Math.max(...parts.map((p) => p.exitCode ?? 0)),
     timedOut: parts.some((p) => p.timedOut),
-    errors: parts.map((p) => p.errors).filter(Boolean).join('\n'),
+    errors: parts
+      .map((p) => p.errors)
+      .filter(Boolean)
+      .join('\n'),
   };
 }
 
@@ -194,7 +220,9 @@ export async function startUas(opts: Omit<LoadOptions, 'rate' | 'target'>): Prom
   const hexPort = p.port.toString(16).toUpperCase().padStart(4, '0');
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
-    const bound = readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === `0100007F:${hexPort}`);
+    const bound = readFileSync('/proc/net/udp', 'utf8')
+      .split('\n')
+      .some((l) => l.trim().split(/\s+/)[1] === `0100007F:${hexPort}`);
     if (bound) return p;
     await new Promise((r) => setTimeout(r, 50));
   }

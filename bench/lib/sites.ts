@@ -27,8 +27,14 @@ export async function createBenchSites(
         const n = i + k;
         const site = await dir.create(
           {
-            code: benchUser(n), name: `Xã thử ${n}`, protocol: 'sip', sipUsername: benchUser(n), sipPassword: benchPassword(n),
-            allowedNetworks: [], enabled: true, ...extra(n),
+            code: benchUser(n),
+            name: `Xã thử ${n}`,
+            protocol: 'sip',
+            sipUsername: benchUser(n),
+            sipPassword: benchPassword(n),
+            allowedNetworks: [],
+            enabled: true,
+            ...extra(n),
           },
           cliActor,
         );

@@ -26,12 +26,27 @@ function ms(value: string | undefined): number {
 
 export function runWrk(url: string, opts: { token: string; seconds: number; connections: number; threads: number }): Promise<WrkResult> {
   if (!WRK) return Promise.reject(new Error('wrk not found (apt-get install wrk)'));
-  const args = ['-t', String(opts.threads), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--latency', '-H', `Authorization: Bearer ${opts.token}`, url];
+  const args = [
+    '-t',
+    String(opts.threads),
+    '-c',
+    String(opts.connections),
+    '-d',
+    `${opts.seconds}s`,
+    '--latency',
+    '-H',
+    `Authorization: Bearer ${opts.token}`,
+    url,
+  ];
   return new Promise((resolve, reject) => {
     const child = track(spawn(WRK, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => { out += s; });
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => { out += s; });
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+    });
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+    });
     const t = setTimeout(() => child.kill('SIGKILL'), (opts.seconds + 30) * 1000);
     child.once('close', () => {
       clearTimeout(t);

@@ -65,11 +65,7 @@ export function issueJoinToken(secret: Buffer | string, claims: JoinTokenClaims)
   return `${body}.${sign(secret, body).toString('base64url')}`;
 }
 
-export function verifyJoinToken(
-  secret: Buffer | string,
-  token: string,
-  expected: { room: number; now: Date },
-): JoinTokenResult {
+export function verifyJoinToken(secret: Buffer | string, token: string, expected: { room: number; now: Date }): JoinTokenResult {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
   const parts = token.split('.');
   if (parts.length !== 2) return { ok: false, reason: 'malformed' };

@@ -42,7 +42,13 @@ export function createApp(deps: ApiDeps, version: string): Koa {
     },
   });
   api.push(openapi);
-  document = openApiDocument([{ prefix: '', routes: root }, { prefix: API_PREFIX, routes: api }], version);
+  document = openApiDocument(
+    [
+      { prefix: '', routes: root },
+      { prefix: API_PREFIX, routes: api },
+    ],
+    version,
+  );
 
   const auth = { keys: deps.keys, failures: deps.authFailures };
   const rootRouter = router();

@@ -14,9 +14,7 @@ export const problemSchema = z
   .meta({ id: 'Problem', description: 'RFC 7807 problem details' });
 
 export function pageOf<T extends z.ZodType>(item: T, id: string) {
-  return z
-    .object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() })
-    .meta({ id });
+  return z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }).meta({ id });
 }
 
 export const problems = {

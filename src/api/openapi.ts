@@ -20,10 +20,7 @@ export function openApiDocument(groups: { prefix: string; routes: readonly AnyRo
   for (const { prefix, routes } of groups) {
     for (const r of routes) {
       const path = `${prefix}${r.path}`;
-      const parameters = [
-        ...objectParams(r.params, 'path', (s) => schemaOf(s, 'input')),
-        ...objectParams(r.query, 'query', (s) => schemaOf(s, 'input')),
-      ];
+      const parameters = [...objectParams(r.params, 'path', (s) => schemaOf(s, 'input')), ...objectParams(r.query, 'query', (s) => schemaOf(s, 'input'))];
       const op: Record<string, unknown> = {
         summary: r.summary,
         tags: [r.tag],
@@ -34,9 +31,8 @@ export function openApiDocument(groups: { prefix: string; routes: readonly AnyRo
           ? {
               requestBody: {
                 required: true,
-                content: r.bodyFormat === 'csv'
-                  ? { 'text/csv': { schema: { type: 'string' } } }
-                  : { 'application/json': { schema: schemaOf(r.body, 'input') } },
+                content:
+                  r.bodyFormat === 'csv' ? { 'text/csv': { schema: { type: 'string' } } } : { 'application/json': { schema: schemaOf(r.body, 'input') } },
               },
             }
           : {}),

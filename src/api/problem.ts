@@ -14,13 +14,7 @@ export class HttpProblem extends Error {
   }
 }
 
-export function sendProblem(
-  ctx: Context,
-  status: number,
-  title: string,
-  detail: string,
-  extra: Record<string, unknown> = {},
-): void {
+export function sendProblem(ctx: Context, status: number, title: string, detail: string, extra: Record<string, unknown> = {}): void {
   ctx.status = status;
   ctx.type = 'application/problem+json';
   ctx.body = problemBody(status, title, detail, ctx.path, extra);

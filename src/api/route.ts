@@ -65,16 +65,13 @@ export interface AnyRoute {
   handler: (ctx: Context, input: RouteInput<unknown, unknown, unknown>) => Promise<void> | void;
 }
 
-export function route<
-  P extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
-  B extends z.ZodType | undefined = undefined,
->(spec: RouteSpec<P, Q, B>): AnyRoute {
+export function route<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<P, Q, B>,
+): AnyRoute {
   return spec as unknown as AnyRoute;
 }
 
-const fieldName = (prefix: string | undefined, path: readonly PropertyKey[]) =>
-  [prefix, ...path.map(String)].filter(Boolean).join('.') || 'body';
+const fieldName = (prefix: string | undefined, path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || 'body';
 
 export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
   return error.issues.flatMap((i) =>
@@ -94,7 +91,11 @@ const MAX_UNSTORABLE_REPORTED = 50;
  * nor a copy of the path per node.
  */
 function unstorableFields(value: unknown, prefix: string): FieldError[] {
-  interface Node { value: unknown; key: string | undefined; parent: Node | undefined }
+  interface Node {
+    value: unknown;
+    key: string | undefined;
+    parent: Node | undefined;
+  }
   const pathOf = (node: Node, key?: string): string[] => {
     const path = key === undefined ? [] : [key];
     for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) path.unshift(n.key);

@@ -70,7 +70,6 @@ export interface Admission {
   pin: 'none' | 'ok' | 'collect';
 }
 
-
 export interface Caller {
   /** Directory site, identified by digest credentials or source network. */
   siteId: string | null;

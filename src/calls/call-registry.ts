@@ -38,20 +38,34 @@ export class CallRegistry {
       joined: (c) =>
         events.publish(c.info.meetingId, {
           type: 'participant.joined',
-          participant: { id: c.participationId!, name: c.info.displayName, siteId: c.info.siteId, protocol: c.info.protocol, direction: c.info.direction, moderator: c.info.moderator },
+          participant: {
+            id: c.participationId!,
+            name: c.info.displayName,
+            siteId: c.info.siteId,
+            protocol: c.info.protocol,
+            direction: c.info.direction,
+            moderator: c.info.moderator,
+          },
         }),
       closing: (c) => {
         if (this.#calls.get(c.info.callId) === c) this.#calls.delete(c.info.callId);
       },
       ended: (c, reason) => {
         if (c.participationId) {
-          events.publish(c.info.meetingId, { type: 'participant.left', participantId: c.participationId, name: c.info.displayName, siteId: c.info.siteId, reason });
+          events.publish(c.info.meetingId, {
+            type: 'participant.left',
+            participantId: c.participationId,
+            name: c.info.displayName,
+            siteId: c.info.siteId,
+            reason,
+          });
         }
       },
       changed: (c, change) => {
         if (!c.participationId) return;
         if (change.muted !== undefined) events.publish(c.info.meetingId, { type: 'participant.muted', participantId: c.participationId, muted: change.muted });
-        if (change.talking !== undefined) events.publish(c.info.meetingId, { type: 'participant.talking', participantId: c.participationId, talking: change.talking });
+        if (change.talking !== undefined)
+          events.publish(c.info.meetingId, { type: 'participant.talking', participantId: c.participationId, talking: change.talking });
       },
     };
   }

@@ -21,7 +21,9 @@ export interface DeviceProfile {
 }
 
 /** The profile of a directory site; null when it sets nothing, so the call goes as it always did. */
-export function deviceProfile(site: { h264PacketizationMode: PacketizationMode | null; bandwidthKbps: number | null } | null | undefined): DeviceProfile | null {
+export function deviceProfile(
+  site: { h264PacketizationMode: PacketizationMode | null; bandwidthKbps: number | null } | null | undefined,
+): DeviceProfile | null {
   if (!site || (site.h264PacketizationMode === null && site.bandwidthKbps === null)) return null;
   return { packetizationMode: site.h264PacketizationMode, bandwidthKbps: site.bandwidthKbps };
 }
@@ -171,7 +173,10 @@ function withPacketizationMode(block: readonly string[], mode: PacketizationMode
     const f = /^a=fmtp:(\d+) ?(.*)$/.exec(l);
     if (f && h264.has(f[1]!)) {
       withFmtp.add(f[1]!);
-      const params = f[2]!.split(';').map((p) => p.trim()).filter((p) => p && !/^packetization-mode=/i.test(p));
+      const params = f[2]!
+        .split(';')
+        .map((p) => p.trim())
+        .filter((p) => p && !/^packetization-mode=/i.test(p));
       out.push(`a=fmtp:${f[1]} ${[...params, `packetization-mode=${mode}`].join(';')}`);
       continue;
     }

@@ -71,7 +71,14 @@ export function admit(deps: IncomingDeps, incoming: IncomingCall): Refusal | { k
   const { bookings } = incoming;
   const meeting = bookings.current?.meeting;
   const state = meeting ? deps.calls.roomState(meeting.id) : { locked: false, participants: 0 };
-  const decision = decideAdmission(incoming.at, incoming.dialled, bookings, { siteId: incoming.site?.id ?? null, joinToken: incoming.tokenName !== null }, state, deps.policy);
+  const decision = decideAdmission(
+    incoming.at,
+    incoming.dialled,
+    bookings,
+    { siteId: incoming.site?.id ?? null, joinToken: incoming.tokenName !== null },
+    state,
+    deps.policy,
+  );
   if (decision.kind === 'reject') return refusal(decision.status, decision.phrase, decision.why);
   // e.g. H.323: keypad digits arrive as H.245 user input, which the prompt cannot hear.
   if (decision.pin === 'collect' && !incoming.canCollectPin) return refusal(403, 'Forbidden', 'dial the room with its PIN, e.g. 2001*1234');
@@ -79,7 +86,12 @@ export function admit(deps: IncomingDeps, incoming: IncomingCall): Refusal | { k
 }
 
 /** Leases the meeting's media server and registers the Call; from here every failure goes through Call.close. */
-export function startCall(deps: IncomingDeps, incoming: IncomingCall, admitted: { decision: Admission; meeting: Meeting }, log: Logger): AdmittedCall | Refusal {
+export function startCall(
+  deps: IncomingDeps,
+  incoming: IncomingCall,
+  admitted: { decision: Admission; meeting: Meeting },
+  log: Logger,
+): AdmittedCall | Refusal {
   const { decision } = admitted;
   const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
   if (!lease) return refusal(503, 'Service Unavailable', 'no media server is available', 10);

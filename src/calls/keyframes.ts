@@ -73,11 +73,15 @@ export function relaySipKeyframes(
   log: Logger,
   otherInfo: (req: SipRequest, res: SipResponse) => void = (_req, res) => res.send(200),
 ): void {
-  const relay = relayKeyframes(endpoint, () => {
-    dialog
-      .request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE })
-      .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to the room system'));
-  }, log);
+  const relay = relayKeyframes(
+    endpoint,
+    () => {
+      dialog
+        .request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE })
+        .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to the room system'));
+    },
+    log,
+  );
   dialog.on('info', (req, res) => {
     if (!isPictureFastUpdate(req.get('Content-Type'), req.body)) return otherInfo(req, res);
     res.send(200);

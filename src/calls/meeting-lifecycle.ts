@@ -41,7 +41,13 @@ export function callLifecycle(deps: CallLifecycleDeps): MeetingLifecycle {
           const target = binding?.contact ?? site.sipUri;
           const result = target ? await deps.ping(target) : { reachable: false, latencyMs: null, status: null, detail: 'no SIP address and not registered' };
           await deps.readiness.record(meeting.id, site.id, target ?? '', result);
-          engine.events.publish(meeting.id, { type: 'readiness', siteId: site.id, reachable: result.reachable, latencyMs: result.latencyMs, sipStatus: result.status });
+          engine.events.publish(meeting.id, {
+            type: 'readiness',
+            siteId: site.id,
+            reachable: result.reachable,
+            latencyMs: result.latencyMs,
+            sipStatus: result.status,
+          });
         }),
       );
     },

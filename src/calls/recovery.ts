@@ -18,7 +18,10 @@ export async function recoverServer(
   const rows = await deps.participations.openOn(serverId);
   let adopted = 0;
   let closed = 0;
-  const byMeeting = groupBy(rows.filter((r) => !deps.calls.get(r.callId)), (r) => r.meetingId);
+  const byMeeting = groupBy(
+    rows.filter((r) => !deps.calls.get(r.callId)),
+    (r) => r.meetingId,
+  );
   for (const [meetingId, meetingRows] of byMeeting) {
     const members = await conferences.members(meetingId);
     for (const row of meetingRows) {
@@ -31,7 +34,16 @@ export async function recoverServer(
       }
       const log = deps.log.child({ callId: row.callId, meetingId });
       deps.calls.adopt(
-        { callId: row.callId, meetingId, siteId: row.siteId, displayName: row.displayName, source: row.source, moderator: row.moderator, protocol: row.protocol, direction: row.direction },
+        {
+          callId: row.callId,
+          meetingId,
+          siteId: row.siteId,
+          displayName: row.displayName,
+          source: row.source,
+          moderator: row.moderator,
+          protocol: row.protocol,
+          direction: row.direction,
+        },
         log,
         (call) => {
           call.codecs = { audio: row.audioCodec, video: row.videoCodec };

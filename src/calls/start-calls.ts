@@ -59,7 +59,10 @@ export async function startCalls(
   options: StartCallsOptions,
 ): Promise<CallStack> {
   const signalling = new Signalling(drachtio, log.child({ component: 'drachtio' }));
-  const media = new MediaServerPool(signalling.srf, config.freeswitch, { callbackAddress: config.media.callbackAddress, log: log.child({ component: 'freeswitch' }) });
+  const media = new MediaServerPool(signalling.srf, config.freeswitch, {
+    callbackAddress: config.media.callbackAddress,
+    log: log.child({ component: 'freeswitch' }),
+  });
   const relays = config.rtpengine.length ? new RtpEnginePool(config.rtpengine, { log: log.child({ component: 'rtpengine' }) }) : null;
   const engine = new CallEngine({
     ds,

@@ -9,7 +9,10 @@ import { z } from 'zod';
 const hostPort = (what: string) =>
   z.string().transform((raw, ctx) => {
     const out: { host: string; port: number }[] = [];
-    for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(item);
       const port = m ? Number(m[2]) : NaN;
       if (!m || port < 1 || port > 65535) {
@@ -23,7 +26,10 @@ const hostPort = (what: string) =>
 
 const freeswitchList = z.string().transform((raw, ctx) => {
   const out: { host: string; port: number; password: string }[] = [];
-  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([^:]+):(\d{1,5}):(.+)$/.exec(item);
     if (!m) {
       ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port:password` });
@@ -50,7 +56,10 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 /** `ws://host:port[/path]` or `wss://…`, comma-separated: drachtio-server's WebSocket listeners for browsers. */
 const wsUrlList = z.string().transform((raw, ctx) => {
   const out: string[] = [];
-  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     let ok = false;
     try {
       const url = new URL(item);
@@ -84,7 +93,11 @@ const iceUrl = z.string().regex(/^(stun|stuns|turn|turns):[^\s,]+$/, 'must be a 
  */
 const iceServerList = z.string().transform((raw, ctx): IceServerConfig[] => {
   const text = raw.trim();
-  let value: unknown = text.split(',').map((s) => s.trim()).filter(Boolean).map((urls) => ({ urls }));
+  let value: unknown = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((urls) => ({ urls }));
   if (text.startsWith('[')) {
     try {
       value = JSON.parse(text);
@@ -100,7 +113,11 @@ const iceServerList = z.string().transform((raw, ctx): IceServerConfig[] => {
     ctx.addIssue({ code: 'custom', message: `${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim() });
     return z.NEVER;
   }
-  return parsed.data.map(({ urls, username, credential }) => ({ urls, ...(username !== undefined ? { username } : {}), ...(credential !== undefined ? { credential } : {}) }));
+  return parsed.data.map(({ urls, username, credential }) => ({
+    urls,
+    ...(username !== undefined ? { username } : {}),
+    ...(credential !== undefined ? { credential } : {}),
+  }));
 });
 
 export const envSchema = z.object({
@@ -127,7 +144,11 @@ export const envSchema = z.object({
     .min(1)
     .default('127.0.0.1')
     .describe('Address FreeSWITCH connects back to for call control (this host, as FreeSWITCH reaches it)'),
-  CONFERENCE_PROFILE: z.string().regex(/^[\w-]+$/).default('diemcau-video').describe('FreeSWITCH conference profile'),
+  CONFERENCE_PROFILE: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('diemcau-video')
+    .describe('FreeSWITCH conference profile'),
   SOUNDS_DIR: z
     .string()
     .min(1)
@@ -141,7 +162,10 @@ export const envSchema = z.object({
   DIAL_CONCURRENCY: int(1, 200).default(10).describe('Dial-out attempts in flight at once'),
   RING_TIMEOUT_SECONDS: int(5, 300).default(45).describe('A dial-out attempt gives up after this long unanswered'),
   REDIAL_DROPPED: z.enum(['true', 'false']).default('true').describe('Redial an invited site whose call drops mid-meeting'),
-  WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional().describe('Meeting events are POSTed here, signed'),
+  WEBHOOK_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('Meeting events are POSTed here, signed'),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   H323_HOST: z.string().min(1).optional().describe('Address the H.323 gatekeeper and call server bind to; unset = no H.323'),
   H323_PORT: int(1, 65535).default(1720).describe('H.225 call signalling (TCP)'),
@@ -202,9 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const e = parsed.data;
   if (!isValidTimeZone(e.TIME_ZONE)) throw new ConfigError([`TIME_ZONE: unknown time zone "${e.TIME_ZONE}"`]);
@@ -220,9 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     sip: {
       domain: e.SIP_DOMAIN,
-      ...(e.DRACHTIO_HOST
-        ? { drachtio: { host: e.DRACHTIO_HOST, port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET } }
-        : {}),
+      ...(e.DRACHTIO_HOST ? { drachtio: { host: e.DRACHTIO_HOST, port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET } } : {}),
     },
     freeswitch: e.FREESWITCH_SERVERS,
     media: { callbackAddress: e.FREESWITCH_CALLBACK_ADDRESS, conferenceProfile: e.CONFERENCE_PROFILE, soundsDir: resolve(e.SOUNDS_DIR) },

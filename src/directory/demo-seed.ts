@@ -52,9 +52,7 @@ export interface DemoSeedResult {
 
 export async function seedDemo(ctx: AppContext, now: Date = new Date()): Promise<DemoSeedResult> {
   const wanted = demoSites.map((s, i) => ({ ...s, code: demoCode(s.name), phone: `0269 3${String(850_100 + i * 7)}` }));
-  const present = new Set(
-    (await ctx.ds.manager.find(SiteEntity, { where: { code: In(wanted.map((w) => w.code)) } })).map((s) => s.code),
-  );
+  const present = new Set((await ctx.ds.manager.find(SiteEntity, { where: { code: In(wanted.map((w) => w.code)) } })).map((s) => s.code));
   const created: DemoSeedResult['created'] = [];
   await ctx.ds.transaction(async (em) => {
     for (const w of wanted) {

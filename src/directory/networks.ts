@@ -56,7 +56,10 @@ function fromBigIntV6(bits: bigint): string {
   // Compress the longest run of zero groups, as RFC 5952 asks.
   let best = { start: -1, len: 0 };
   for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') { i++; continue; }
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === '0') j++;
     if (j - i > best.len && j - i > 1) best = { start: i, len: j - i };

@@ -126,71 +126,65 @@ function cell(key: string, raw: string): unknown {
   }
 }
 
-export async function importSites(
-  ds: DataSource,
-  directory: SiteDirectory,
-  text: string,
-  actor: Actor,
-  options: { dryRun: boolean },
-): Promise<ImportReport> {
+export async function importSites(ds: DataSource, directory: SiteDirectory, text: string, actor: Actor, options: { dryRun: boolean }): Promise<ImportReport> {
   const { header, rows, errors } = parseSiteCsv(text);
   if (errors.length) throw new SiteImportError(errors);
 
-  return ds.transaction(async (em) => {
-    const existing = await em.find(SiteEntity, { where: { code: In(rows.map((r) => r.input.code)) } });
-    const byCode = new Map(existing.map((s) => [s.code, s]));
-    const lineErrors: ImportLineError[] = [];
-    let created = 0;
-    let updated = 0;
-    for (const { line, input } of rows) {
-      const current = byCode.get(input.code);
-      try {
-        if (current) {
-          // A row describes the whole site for the columns the file has: an empty cell clears the
-          // field. The password may be left empty to keep the stored credentials.
-          const given = input as Record<string, unknown>;
-          const update = siteUpdateSchema.parse(
-            Object.fromEntries(
-              header
-                .filter((c) => c !== 'sipPassword' || given[c] !== undefined)
-                .map((c) => [c, given[c] ?? (clearable(c) ? null : undefined)]),
-            ),
-          );
-          await em.query('SAVEPOINT import_row');
-          await directory.save(em, current, update);
-          updated++;
-        } else {
-          await em.query('SAVEPOINT import_row');
-          await directory.insert(em, input);
-          created++;
+  return ds
+    .transaction(async (em) => {
+      const existing = await em.find(SiteEntity, { where: { code: In(rows.map((r) => r.input.code)) } });
+      const byCode = new Map(existing.map((s) => [s.code, s]));
+      const lineErrors: ImportLineError[] = [];
+      let created = 0;
+      let updated = 0;
+      for (const { line, input } of rows) {
+        const current = byCode.get(input.code);
+        try {
+          if (current) {
+            // A row describes the whole site for the columns the file has: an empty cell clears the
+            // field. The password may be left empty to keep the stored credentials.
+            const given = input as Record<string, unknown>;
+            const update = siteUpdateSchema.parse(
+              Object.fromEntries(
+                header.filter((c) => c !== 'sipPassword' || given[c] !== undefined).map((c) => [c, given[c] ?? (clearable(c) ? null : undefined)]),
+              ),
+            );
+            await em.query('SAVEPOINT import_row');
+            await directory.save(em, current, update);
+            updated++;
+          } else {
+            await em.query('SAVEPOINT import_row');
+            await directory.insert(em, input);
+            created++;
+          }
+        } catch (err) {
+          if (err instanceof ValidationError) {
+            lineErrors.push(...err.errors.map((e) => ({ line, field: e.field, message: e.message })));
+          } else if (err instanceof ConflictError) {
+            lineErrors.push({ line, field: String(err.extra['field'] ?? ''), message: err.message });
+          } else {
+            throw err;
+          }
+          await em.query('ROLLBACK TO SAVEPOINT import_row');
         }
-      } catch (err) {
-        if (err instanceof ValidationError) {
-          lineErrors.push(...err.errors.map((e) => ({ line, field: e.field, message: e.message })));
-        } else if (err instanceof ConflictError) {
-          lineErrors.push({ line, field: String(err.extra['field'] ?? ''), message: err.message });
-        } else {
-          throw err;
-        }
-        await em.query('ROLLBACK TO SAVEPOINT import_row');
       }
-    }
-    if (lineErrors.length) throw new SiteImportError(lineErrors);
-    await recordAudit(em, actor, {
-      action: 'site.import',
-      resourceType: 'site',
-      resourceId: null,
-      detail: { created, updated, codes: rows.map((r) => r.input.code) },
+      if (lineErrors.length) throw new SiteImportError(lineErrors);
+      await recordAudit(em, actor, {
+        action: 'site.import',
+        resourceType: 'site',
+        resourceId: null,
+        detail: { created, updated, codes: rows.map((r) => r.input.code) },
+      });
+      if (options.dryRun) {
+        // Everything was checked against the real tables; now undo it.
+        throw new DryRunDone({ created, updated, dryRun: true });
+      }
+      return { created, updated, dryRun: false };
+    })
+    .catch((err: unknown) => {
+      if (err instanceof DryRunDone) return err.report;
+      throw err;
     });
-    if (options.dryRun) {
-      // Everything was checked against the real tables; now undo it.
-      throw new DryRunDone({ created, updated, dryRun: true });
-    }
-    return { created, updated, dryRun: false };
-  }).catch((err: unknown) => {
-    if (err instanceof DryRunDone) return err.report;
-    throw err;
-  });
 }
 
 const notClearable = new Set(['code', 'name', 'protocol', 'allowedNetworks', 'enabled', 'sipPassword']);

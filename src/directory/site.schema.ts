@@ -42,12 +42,7 @@ const siteFields = {
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 letters, digits, dots, dashes or underscores')
     .nullable(),
-  sipPassword: z
-    .string()
-    .min(8, 'must be at least 8 characters')
-    .max(128)
-    .nullable()
-    .describe('Write-only: stored as a digest HA1, never returned'),
+  sipPassword: z.string().min(8, 'must be at least 8 characters').max(128).nullable().describe('Write-only: stored as a digest HA1, never returned'),
   allowedNetworks: z.array(cidr).max(32).describe('Source networks the site may call or register from'),
   deviceModel: text(200).nullable().describe('Vendor and model, free text'),
   bandwidthKbps: z.number().int().min(64).max(20000).nullable(),
@@ -109,7 +104,10 @@ export const siteListQuerySchema = z
   .object({
     q: z.string().max(100).optional().describe('Matches name or code, with or without diacritics'),
     protocol: siteFields.protocol.optional(),
-    enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    enabled: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })

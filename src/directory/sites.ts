@@ -45,12 +45,7 @@ export class SiteDirectory {
     }
     if (query.protocol) qb.andWhere('s.protocol = :protocol', { protocol: query.protocol });
     if (query.enabled !== undefined) qb.andWhere('s.enabled = :enabled', { enabled: query.enabled });
-    const [items, total] = await qb
-      .orderBy('s.search_text')
-      .addOrderBy('s.code')
-      .take(query.limit)
-      .skip(query.offset)
-      .getManyAndCount();
+    const [items, total] = await qb.orderBy('s.search_text').addOrderBy('s.code').take(query.limit).skip(query.offset).getManyAndCount();
     return { items, total, limit: query.limit, offset: query.offset };
   }
 
@@ -64,9 +59,7 @@ export class SiteDirectory {
 
   async update(id: string, input: SiteUpdate, actor: Actor): Promise<Site> {
     return this.ds.transaction(async (em) => {
-      const site = isUuid(id)
-        ? await em.findOne(SiteEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
-        : null;
+      const site = isUuid(id) ? await em.findOne(SiteEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!site) throw new NotFoundError('site', id);
       const updated = await this.save(em, site, input);
       await recordAudit(em, actor, {
@@ -87,9 +80,7 @@ export class SiteDirectory {
         await em.delete(SiteEntity, { id });
       } catch (err) {
         if (isSqlState(err, SqlState.foreignKeyViolation) || isSqlState(err, SqlState.restrictViolation)) {
-          throw new InvalidStateError(
-            `site ${site.code} is invited to meetings, which keep its history; disable it with {"enabled": false} instead`,
-          );
+          throw new InvalidStateError(`site ${site.code} is invited to meetings, which keep its history; disable it with {"enabled": false} instead`);
         }
         throw err;
       }

@@ -8,7 +8,17 @@ export type { AliasDirectory, DirectorySite } from './ras/directory';
 export type { Registration } from './ras/registrations';
 export { startCallServer, type H323CallServer, type CallServerOptions } from './call/call-server';
 export type {
-  AudioCodecName, AudioMedia, H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReceiveOffer, ReleaseWhy, RtpAddress, VideoMedia,
+  AudioCodecName,
+  AudioMedia,
+  H323CallAnswer,
+  H323CallOffer,
+  H323CallSink,
+  H323HangupInfo,
+  H323Media,
+  ReceiveOffer,
+  ReleaseWhy,
+  RtpAddress,
+  VideoMedia,
 } from './call/sink';
 export { Q850, q850ToSipStatus, sipStatusToQ850 } from './call/cause';
 export type { IpPort } from './messages/common';

@@ -143,9 +143,7 @@ function assemble({ meeting, sites, participations, dials, readiness }: Rows, no
     })
     .sort((a, b) => byName(a.site.name, b.site.name) || a.site.code.localeCompare(b.site.code));
 
-  const guests = attendance.guests
-    .map((g): GuestAttendance => ({ name: g.name, ...presenceOf(g.presence) }))
-    .sort((a, b) => byName(a.name, b.name));
+  const guests = attendance.guests.map((g): GuestAttendance => ({ name: g.name, ...presenceOf(g.presence) })).sort((a, b) => byName(a.name, b.name));
 
   const invited = siteRows.filter((s) => s.invited);
   const attended = invited.filter((s) => s.attended).length;

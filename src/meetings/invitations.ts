@@ -11,9 +11,8 @@ export class Invitations {
 
   /** The invited sites still enabled, with their directory SIP URI (readiness checks). */
   async enabledSites(meetingId: string): Promise<{ id: string; sipUri: string | null }[]> {
-    return this.ds.query(
-      `SELECT s.id, s.sip_uri AS "sipUri" FROM meeting_site ms JOIN site s ON s.id = ms.site_id WHERE ms.meeting_id = $1 AND s.enabled`,
-      [meetingId],
-    );
+    return this.ds.query(`SELECT s.id, s.sip_uri AS "sipUri" FROM meeting_site ms JOIN site s ON s.id = ms.site_id WHERE ms.meeting_id = $1 AND s.enabled`, [
+      meetingId,
+    ]);
   }
 }

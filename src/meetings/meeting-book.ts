@@ -58,12 +58,7 @@ export class MeetingBook {
     if (query.to) qb.andWhere('m.starts_at < :to', { to: new Date(query.to) });
     if (query.status) qb.andWhere('m.status IN (:...status)', { status: query.status });
     if (query.room !== undefined) qb.andWhere('m.room_number = :room', { room: query.room });
-    const [meetings, total] = await qb
-      .orderBy('m.starts_at')
-      .addOrderBy('m.room_number')
-      .take(query.limit)
-      .skip(query.offset)
-      .getManyAndCount();
+    const [meetings, total] = await qb.orderBy('m.starts_at').addOrderBy('m.room_number').take(query.limit).skip(query.offset).getManyAndCount();
     return {
       items: await this.withInvitations(this.ds.manager, meetings),
       total,
@@ -99,7 +94,11 @@ export class MeetingBook {
               status: 'scheduled',
             }),
           );
-          await this.invite(em, meeting.id, invited.map((s) => s.id));
+          await this.invite(
+            em,
+            meeting.id,
+            invited.map((s) => s.id),
+          );
           await recordAudit(em, actor, {
             action: 'meeting.create',
             resourceType: 'meeting',
@@ -120,9 +119,7 @@ export class MeetingBook {
     let proposed: { roomNumber: number; startsAt: Date; endsAt: Date; invited: SiteRef[] } | undefined;
     try {
       return await this.ds.transaction(async (em) => {
-        const meeting = isUuid(id)
-          ? await em.findOne(MeetingEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
-          : null;
+        const meeting = isUuid(id) ? await em.findOne(MeetingEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
         if (!meeting) throw new NotFoundError('meeting', id);
         this.checkEditable(meeting, input);
 
@@ -137,11 +134,7 @@ export class MeetingBook {
         }
         const current = (await this.withInvitations(em, [meeting]))[0]!.invited;
         const chairRef = input.chairSite === undefined ? meeting.chairSiteId : input.chairSite;
-        const { invited, chair } = await this.resolveSites(
-          em,
-          input.invitedSites ?? current.map((s) => s.id),
-          chairRef,
-        );
+        const { invited, chair } = await this.resolveSites(em, input.invitedSites ?? current.map((s) => s.id), chairRef);
         proposed = { roomNumber: input.roomNumber ?? meeting.roomNumber, startsAt, endsAt, invited };
 
         Object.assign(meeting, {
@@ -162,7 +155,11 @@ export class MeetingBook {
         if (removed.length) {
           await em.query(`DELETE FROM meeting_site WHERE meeting_id = $1 AND site_id = ANY($2::uuid[])`, [id, removed]);
         }
-        await this.invite(em, id, invited.map((s) => s.id));
+        await this.invite(
+          em,
+          id,
+          invited.map((s) => s.id),
+        );
         await recordAudit(em, actor, {
           action: 'meeting.update',
           resourceType: 'meeting',
@@ -180,9 +177,7 @@ export class MeetingBook {
   /** DELETE: a meeting that has not started is cancelled and kept for the record. Cancelling twice is a no-op. */
   async cancel(id: string, actor: Actor): Promise<void> {
     await this.ds.transaction(async (em) => {
-      const meeting = isUuid(id)
-        ? await em.findOne(MeetingEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
-        : null;
+      const meeting = isUuid(id) ? await em.findOne(MeetingEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!meeting) throw new NotFoundError('meeting', id);
       if (meeting.status === 'cancelled') return;
       if (meeting.status !== 'scheduled') {
@@ -235,33 +230,26 @@ export class MeetingBook {
     );
     const free = rows[0];
     if (!free) {
-      throw new ConflictError(
-        `every room number from ${this.roomNumbers.min} to ${this.roomNumbers.max} is booked at that time`,
-      );
+      throw new ConflictError(`every room number from ${this.roomNumbers.min} to ${this.roomNumbers.max} is booked at that time`);
     }
     return free.n;
   }
 
   private async invite(em: EntityManager, meetingId: string, siteIds: string[]): Promise<void> {
     if (!siteIds.length) return;
-    await em.query(
-      `INSERT INTO meeting_site (meeting_id, site_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT (meeting_id, site_id) DO NOTHING`,
-      [meetingId, siteIds],
-    );
+    await em.query(`INSERT INTO meeting_site (meeting_id, site_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT (meeting_id, site_id) DO NOTHING`, [
+      meetingId,
+      siteIds,
+    ]);
   }
 
   /** Resolves ids or codes to sites, all enabled; the chair is invited too. */
-  private async resolveSites(
-    em: EntityManager,
-    refs: readonly string[],
-    chairRef: string | null,
-  ): Promise<{ invited: SiteRef[]; chair: SiteRef | null }> {
+  private async resolveSites(em: EntityManager, refs: readonly string[], chairRef: string | null): Promise<{ invited: SiteRef[]; chair: SiteRef | null }> {
     const all = chairRef && !refs.includes(chairRef) ? [...refs, chairRef] : [...refs];
     if (!all.length) return { invited: [], chair: null };
-    const rows: (SiteRef & { enabled: boolean })[] = await em.query(
-      `SELECT id, code, name, enabled FROM site WHERE id::text = ANY($1) OR code = ANY($1)`,
-      [all],
-    );
+    const rows: (SiteRef & { enabled: boolean })[] = await em.query(`SELECT id, code, name, enabled FROM site WHERE id::text = ANY($1) OR code = ANY($1)`, [
+      all,
+    ]);
     const find = (ref: string) => rows.find((r) => r.id === ref.toLowerCase() || r.code === ref);
     const errors: FieldError[] = [];
     const invited = new Map<string, SiteRef>();
@@ -291,14 +279,7 @@ export class MeetingBook {
   }
 
   /** Turns an overlap violation into a ConflictError naming what is in the way; other errors pass through. */
-  private async explain(
-    err: unknown,
-    roomNumber: number | null,
-    startsAt: Date,
-    endsAt: Date,
-    invited: SiteRef[],
-    self: string | null,
-  ): Promise<unknown> {
+  private async explain(err: unknown, roomNumber: number | null, startsAt: Date, endsAt: Date, invited: SiteRef[], self: string | null): Promise<unknown> {
     if (isSqlState(err, SqlState.exclusionViolation, ROOM_CONSTRAINT) && roomNumber !== null) {
       const rows: ConflictingMeeting[] = await this.ds.query(
         `SELECT id, title, room_number AS "roomNumber", starts_at AS "startsAt", ends_at AS "endsAt" FROM meeting
@@ -329,7 +310,7 @@ export class MeetingBook {
       return new ConflictError(
         first
           ? `site ${first.siteName} (${first.siteCode}) is already invited to meeting "${first.title}" (${first.id}) from ${first.startsAt.toISOString()} to ${first.endsAt.toISOString()}` +
-            (rows.length > 1 ? `, and ${rows.length - 1} more site conflict(s)` : '')
+              (rows.length > 1 ? `, and ${rows.length - 1} more site conflict(s)` : '')
           : 'an invited site is already in another meeting at that time',
         {
           field: 'invitedSites',

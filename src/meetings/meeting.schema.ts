@@ -21,7 +21,10 @@ const meetingFields = {
     .transform((s) => s.normalize('NFC').trim())
     .pipe(z.string().min(1, 'must not be empty').max(200)),
   roomNumber: z.number().int().min(100).max(999999999).describe('Dialled as sip:<roomNumber>@<SIP_DOMAIN>'),
-  pin: z.string().regex(/^\d{4,10}$/, 'must be 4 to 10 digits').nullable(),
+  pin: z
+    .string()
+    .regex(/^\d{4,10}$/, 'must be 4 to 10 digits')
+    .nullable(),
   startsAt: dateTime,
   endsAt: dateTime,
   invitedSites: z.array(siteRef).max(1000),
@@ -58,9 +61,11 @@ export const meetingCreateSchema = z
   .meta({ id: 'MeetingCreate' });
 
 export const meetingUpdateSchema = z
-  .object(Object.fromEntries(Object.entries(meetingFields).map(([k, v]) => [k, v.optional()])) as {
-    [K in keyof typeof meetingFields]: z.ZodOptional<(typeof meetingFields)[K]>;
-  })
+  .object(
+    Object.fromEntries(Object.entries(meetingFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof meetingFields]: z.ZodOptional<(typeof meetingFields)[K]>;
+    },
+  )
   .strict()
   .superRefine(checkTimes)
   .meta({ id: 'MeetingUpdate' });

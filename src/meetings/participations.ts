@@ -1,13 +1,6 @@
 import type { DataSource } from 'typeorm';
 
-export type EndReason =
-  | 'caller-hangup'
-  | 'bridge-hangup'
-  | 'kicked'
-  | 'meeting-ended'
-  | 'media-failure'
-  | 'shutdown'
-  | 'crash';
+export type EndReason = 'caller-hangup' | 'bridge-hangup' | 'kicked' | 'meeting-ended' | 'media-failure' | 'shutdown' | 'crash';
 
 export interface NewParticipation {
   meetingId: string;
@@ -54,10 +47,7 @@ export class Participations {
 
   /** Closes one participation that ended unseen, at the last moment it was known to be up. */
   async closeAtLastSeen(id: string): Promise<void> {
-    await this.ds.query(
-      `UPDATE participation SET left_at = greatest(last_seen_at, joined_at), end_reason = 'crash' WHERE id = $1 AND left_at IS NULL`,
-      [id],
-    );
+    await this.ds.query(`UPDATE participation SET left_at = greatest(last_seen_at, joined_at), end_reason = 'crash' WHERE id = $1 AND left_at IS NULL`, [id]);
   }
 
   async heartbeat(ids: readonly string[]): Promise<void> {

@@ -124,16 +124,20 @@ export class Scheduler {
   async #transition(to: 'live' | 'ended', now: Date): Promise<Meeting[]> {
     const rows: { id: string }[] =
       to === 'live'
-        ? await this.ds.query(
-            `UPDATE meeting SET status = 'live', went_live_at = $1, updated_at = $1
+        ? await this.ds
+            .query(
+              `UPDATE meeting SET status = 'live', went_live_at = $1, updated_at = $1
               WHERE status = 'scheduled' AND starts_at - make_interval(secs => $2) <= $1 AND ends_at > $1 RETURNING id`,
-            [now, this.options.leadMs / 1000],
-          ).then(affected)
-        : await this.ds.query(
-            `UPDATE meeting SET status = 'ended', ended_at = $1, updated_at = $1
+              [now, this.options.leadMs / 1000],
+            )
+            .then(affected)
+        : await this.ds
+            .query(
+              `UPDATE meeting SET status = 'ended', ended_at = $1, updated_at = $1
               WHERE status IN ('live', 'scheduled') AND ends_at <= $1 RETURNING id`,
-            [now],
-          ).then(affected);
+              [now],
+            )
+            .then(affected);
     return rows.length ? this.ds.manager.findBy(MeetingEntity, { id: In(rows.map((r) => r.id)) }) : [];
   }
 

@@ -29,7 +29,11 @@ export class WebhookSender {
   #timer: NodeJS.Timeout | null = null;
   readonly #unsubscribe: () => void;
 
-  constructor(events: MeetingEvents, private readonly options: WebhookOptions, private readonly log: Logger) {
+  constructor(
+    events: MeetingEvents,
+    private readonly options: WebhookOptions,
+    private readonly log: Logger,
+  ) {
     this.#unsubscribe = events.subscribe('*', (event) => this.#enqueue(event));
   }
 

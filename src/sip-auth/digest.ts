@@ -167,12 +167,7 @@ export function digestHa1(username: string, realm: string, password: string): st
 }
 
 /** request-digest of RFC 2617 §3.2.2.1 for MD5 (not MD5-sess) and qop auth or absent. */
-export function digestResponse(
-  ha1: string,
-  method: string,
-  uri: string,
-  c: { nonce: string; qop?: string; nc?: string; cnonce?: string },
-): string {
+export function digestResponse(ha1: string, method: string, uri: string, c: { nonce: string; qop?: string; nc?: string; cnonce?: string }): string {
   // HA1 enters the hash as text, and RFC 2617 defines it as lower-case hex.
   const h1 = ha1.toLowerCase();
   const ha2 = md5(`${method}:${uri}`);

@@ -94,11 +94,6 @@ export class NonceIssuer {
   }
 
   private mac(body: Buffer): Buffer {
-    return createHmac('sha256', this.secret)
-      .update(MAC_LABEL)
-      .update(body)
-      .update(this.realmBytes)
-      .digest()
-      .subarray(0, MAC_BYTES);
+    return createHmac('sha256', this.secret).update(MAC_LABEL).update(body).update(this.realmBytes).digest().subarray(0, MAC_BYTES);
   }
 }

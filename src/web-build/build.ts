@@ -73,7 +73,9 @@ export async function buildWebPage(options: WebBuildOptions = {}): Promise<WebBu
     const path = join(assetsDir, name);
     await writeFile(`${path}.gz`, gzipSync(await readFile(path), { level: 9 }));
   }
-  const assets = Object.keys(result.metafile.outputs).map((p) => basename(p)).sort();
+  const assets = Object.keys(result.metafile.outputs)
+    .map((p) => basename(p))
+    .sort();
   return { outDir, js, css, assets };
 }
 

@@ -38,7 +38,9 @@ export function bannerForRefusal(err: unknown, room: string, knownOpensAt: strin
       return { kind: 'error', key: 'err.pinRequired' };
     case 'not-open-yet': {
       const opensAt = err.opensAt ?? knownOpensAt;
-      return opensAt ? { kind: 'warn', key: 'err.notOpenYet', params: (lang) => ({ time: formatMoment(opensAt, lang) }) } : { kind: 'warn', key: 'err.generic' };
+      return opensAt
+        ? { kind: 'warn', key: 'err.notOpenYet', params: (lang) => ({ time: formatMoment(opensAt, lang) }) }
+        : { kind: 'warn', key: 'err.generic' };
     }
     case 'ended':
       return { kind: 'info', key: 'err.ended' };

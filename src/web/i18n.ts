@@ -21,7 +21,8 @@ const vi = {
   'mode.label': 'Tham gia với tư cách',
   'mode.guest': 'Khách mời',
   'mode.site': 'Tài khoản điểm cầu',
-  'site.hint': 'Đăng nhập bằng tài khoản điểm cầu: tên đăng nhập và mật khẩu SIP của điểm cầu trong danh bạ. Cuộc họp hiển thị tên điểm cầu; điểm cầu được mời không cần mã PIN.',
+  'site.hint':
+    'Đăng nhập bằng tài khoản điểm cầu: tên đăng nhập và mật khẩu SIP của điểm cầu trong danh bạ. Cuộc họp hiển thị tên điểm cầu; điểm cầu được mời không cần mã PIN.',
   'username.label': 'Tên đăng nhập SIP',
   'username.required': 'Vui lòng nhập tên đăng nhập SIP.',
   'username.invalid': 'Tên đăng nhập gồm chữ cái không dấu, chữ số, dấu chấm, gạch ngang hoặc gạch dưới (tối đa 64 ký tự).',

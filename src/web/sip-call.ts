@@ -1,9 +1,5 @@
 import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
-import {
-  defaultSessionDescriptionHandlerFactory,
-  SessionDescriptionHandler,
-  type SessionDescriptionHandlerOptions,
-} from 'sip.js/lib/platform/web';
+import { defaultSessionDescriptionHandlerFactory, SessionDescriptionHandler, type SessionDescriptionHandlerOptions } from 'sip.js/lib/platform/web';
 import { JOIN_TOKEN_HEADER, type IceServer } from '../api/join/contract';
 
 /**
@@ -101,9 +97,7 @@ export class SipCall {
       transportOptions: { server, connectionTimeout: 5, keepAliveInterval: 20 },
       // Reconnection is ours (with a fresh token and a visible countdown), not SIP.js's.
       reconnectionAttempts: 0,
-      sessionDescriptionHandlerFactory: defaultSessionDescriptionHandlerFactory((constraints) =>
-        Promise.resolve(this.#options.localMedia(constraints)),
-      ),
+      sessionDescriptionHandlerFactory: defaultSessionDescriptionHandlerFactory((constraints) => Promise.resolve(this.#options.localMedia(constraints))),
       sessionDescriptionHandlerFactoryOptions: {
         // Only what the API configured: never SIP.js's default public STUN server. 'balanced'
         // because rtpengine answers un-bundled (a port per m-line).

@@ -20,7 +20,12 @@ import { migratedDataSource, truncateBookings } from '../support/db';
  */
 class AttendanceApi {
   now = new Date('2026-03-02T05:00:00Z');
-  private constructor(readonly ds: DataSource, readonly server: Server, readonly base: string, readonly tokens: { admin: string; viewer: string }) {}
+  private constructor(
+    readonly ds: DataSource,
+    readonly server: Server,
+    readonly base: string,
+    readonly tokens: { admin: string; viewer: string },
+  ) {}
 
   static async start(): Promise<AttendanceApi> {
     const { ds } = await migratedDataSource();
@@ -120,10 +125,13 @@ async function seed(ds: DataSource): Promise<{ meetingId: string; site: Record<s
   await dial('ia-ko', 2, z('00:56:00'), 'unreachable', null);
 
   const check = (code: string, at: string, reachable: boolean, latency: number | null) =>
-    ds.query(
-      `INSERT INTO readiness_check (meeting_id, site_id, checked_at, target, reachable, latency_ms) VALUES ($1, $2, $3, 'sip:x', $4, $5)`,
-      [meetingId, site[code], at, reachable, latency],
-    );
+    ds.query(`INSERT INTO readiness_check (meeting_id, site_id, checked_at, target, reachable, latency_ms) VALUES ($1, $2, $3, 'sip:x', $4, $5)`, [
+      meetingId,
+      site[code],
+      at,
+      reachable,
+      latency,
+    ]);
   await check('ia-pal', z('00:30:00'), false, null);
   await check('ia-pal', z('00:45:00'), true, 12);
   await check('ia-ko', z('00:45:00'), false, null);
@@ -264,6 +272,9 @@ describe('API: meeting attendance', () => {
     assert.equal(op['x-permission'], 'read');
     assert.deepEqual(op.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/Attendance' });
     assert.ok(doc.components.schemas.Attendance.properties.sites);
-    assert.deepEqual(op.parameters.map((p: { name: string }) => p.name), ['id', 'format']);
+    assert.deepEqual(
+      op.parameters.map((p: { name: string }) => p.name),
+      ['id', 'format'],
+    );
   });
 });

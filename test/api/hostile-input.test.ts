@@ -15,7 +15,11 @@ function rawExchange(host: string, port: number, request: string): Promise<strin
   return new Promise((resolve, reject) => {
     let answer = '';
     const socket = connect(port, host, () => socket.end(request));
-    socket.setEncoding('utf8').on('data', (d: string) => (answer += d)).on('end', () => resolve(answer)).on('error', reject);
+    socket
+      .setEncoding('utf8')
+      .on('data', (d: string) => (answer += d))
+      .on('end', () => resolve(answer))
+      .on('error', reject);
   });
 }
 
@@ -31,10 +35,25 @@ async function seedData(api: TestApi): Promise<Known> {
     return res.body.id as string;
   };
   const at = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
-  const iaPal = await created('/sites', { code: 'fz-ia-pal', name: 'Xã Ia Pal', sipUri: 'sip:ia-pal@10.20.1.5', sipUsername: 'fz-ia-pal', sipPassword: 'mật-khẩu-123', allowedNetworks: ['10.20.1.0/24'] });
+  const iaPal = await created('/sites', {
+    code: 'fz-ia-pal',
+    name: 'Xã Ia Pal',
+    sipUri: 'sip:ia-pal@10.20.1.5',
+    sipUsername: 'fz-ia-pal',
+    sipPassword: 'mật-khẩu-123',
+    allowedNetworks: ['10.20.1.0/24'],
+  });
   const hBong = await created('/sites', { code: 'fz-h-bong', name: 'Xã H Bông', protocol: 'h323', h323Alias: '8401' });
   const spare = await created('/sites', { code: 'fz-spare', name: 'Xã Dự Phòng' });
-  await created('/meetings', { title: 'Giao ban', roomNumber: 2001, pin: '2468', allowGuests: true, invitedSites: ['fz-ia-pal'], startsAt: at(-5), endsAt: at(180) });
+  await created('/meetings', {
+    title: 'Giao ban',
+    roomNumber: 2001,
+    pin: '2468',
+    allowGuests: true,
+    invitedSites: ['fz-ia-pal'],
+    startsAt: at(-5),
+    endsAt: at(180),
+  });
   const later = await created('/meetings', { title: 'Họp sau', roomNumber: 2002, invitedSites: ['fz-h-bong'], startsAt: at(1440), endsAt: at(1500) });
   const key = await created('/api-keys', { name: 'fuzz victim', role: 'viewer' });
   return {
@@ -115,9 +134,14 @@ describe('API: hostile input on every route (seeded property test)', function ()
         for (const beyond of ['0000-12-31T23:59:59Z', '0001-01-01T00:00:00+00:01', '9999-12-31T23:59:59-00:01']) {
           const res = await api.request('GET', `/api/v1/meetings?from=${encodeURIComponent(beyond)}`);
           assert.equal(res.status, 422, beyond);
-          assert.deepEqual(res.body.errors.map((e: { field: string }) => e.field), ['query.from']);
+          assert.deepEqual(
+            res.body.errors.map((e: { field: string }) => e.field),
+            ['query.from'],
+          );
         }
-        const last = await api.request('POST', '/api/v1/meetings', { json: { title: 'Cuối cùng', roomNumber: 2003, startsAt: '9999-12-31T22:00:00Z', endsAt: '9999-12-31T23:00:00Z' } });
+        const last = await api.request('POST', '/api/v1/meetings', {
+          json: { title: 'Cuối cùng', roomNumber: 2003, startsAt: '9999-12-31T22:00:00Z', endsAt: '9999-12-31T23:00:00Z' },
+        });
         assert.equal(last.status, 201, last.text);
         const extended = await api.request('POST', `/api/v1/meetings/${last.body.id}/extend`, { json: { minutes: 240 } });
         assert.equal(extended.status, 422, extended.text);
@@ -153,7 +177,10 @@ describe('API: hostile input on every route (seeded property test)', function ()
         assert.equal(fuzz.failures.length, 0, `${fuzz.failures.length} of ${fuzz.sent} requests were answered wrongly:\n${shown}`);
         assert.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype is untouched');
         assert.equal((await api.request('GET', '/api/v1/sites')).status, 200, 'the API still answers');
-        const answered = Object.entries(fuzz.answered).sort().map(([k, n]) => `${n} ${k}`).join(', ');
+        const answered = Object.entries(fuzz.answered)
+          .sort()
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ');
         console.log(`      ${backend.name}: ${fuzz.sent} requests (${answered}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       });
     });

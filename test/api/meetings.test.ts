@@ -76,16 +76,17 @@ describe('API: meetings', () => {
   });
 
   it('never double-books a site under concurrent bookings of different rooms', async () => {
-    const replies = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => book({ roomNumber: 2100 + i, invitedSites: ['ia-ko'] })),
-    );
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => book({ roomNumber: 2100 + i, invitedSites: ['ia-ko'] })));
     assert.equal(replies.filter((r) => r.status === 201).length, 1);
     assert.ok(replies.every((r) => r.status === 201 || r.status === 409));
   });
 
   it('allocates distinct room numbers under concurrent bookings without a number', async () => {
     const replies = await Promise.all(Array.from({ length: 8 }, () => book({})));
-    assert.ok(replies.every((r) => r.status === 201), replies.map((r) => r.text).join('\n'));
+    assert.ok(
+      replies.every((r) => r.status === 201),
+      replies.map((r) => r.text).join('\n'),
+    );
     const rooms = new Set(replies.map((r) => r.body.roomNumber));
     assert.equal(rooms.size, 8);
   });
@@ -111,12 +112,18 @@ describe('API: meetings', () => {
     const a = await book({ roomNumber: 2001 });
     await book({ roomNumber: 2002, startsAt: at(10), endsAt: at(11) });
     const window = await api.request('GET', `/api/v1/meetings?from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(2))}`);
-    assert.deepEqual(window.body.items.map((m: { id: string }) => m.id), [a.body.id]);
+    assert.deepEqual(
+      window.body.items.map((m: { id: string }) => m.id),
+      [a.body.id],
+    );
     const room = await api.request('GET', '/api/v1/meetings?room=2002');
     assert.equal(room.body.total, 1);
     await api.request('DELETE', `/api/v1/meetings/${a.body.id}`);
     const cancelled = await api.request('GET', '/api/v1/meetings?status=cancelled');
-    assert.deepEqual(cancelled.body.items.map((m: { id: string }) => m.id), [a.body.id]);
+    assert.deepEqual(
+      cancelled.body.items.map((m: { id: string }) => m.id),
+      [a.body.id],
+    );
     const bad = await api.request('GET', '/api/v1/meetings?status=gone');
     assert.equal(bad.status, 422);
   });
@@ -132,9 +139,15 @@ describe('API: meetings', () => {
     const roomClash = await api.request('PATCH', `/api/v1/meetings/${b.body.id}`, { key: api.tokens.operator, json: { roomNumber: 2001 } });
     assert.equal(roomClash.status, 409);
     assert.equal(roomClash.body.conflictingMeeting.id, a.body.id);
-    const swap = await api.request('PATCH', `/api/v1/meetings/${a.body.id}`, { key: api.tokens.operator, json: { invitedSites: ['dun'], title: 'Họp đột xuất' } });
+    const swap = await api.request('PATCH', `/api/v1/meetings/${a.body.id}`, {
+      key: api.tokens.operator,
+      json: { invitedSites: ['dun'], title: 'Họp đột xuất' },
+    });
     assert.equal(swap.status, 200, swap.text);
-    assert.deepEqual(swap.body.invitedSites.map((s: { code: string }) => s.code), ['dun']);
+    assert.deepEqual(
+      swap.body.invitedSites.map((s: { code: string }) => s.code),
+      ['dun'],
+    );
     const nowFree = await api.request('PATCH', `/api/v1/meetings/${b.body.id}`, { key: api.tokens.operator, json: { invitedSites: ['ia-ko', 'ia-pal'] } });
     assert.equal(nowFree.status, 200, 'ia-pal left meeting a, so it may join b');
   });
@@ -148,7 +161,10 @@ describe('API: meetings', () => {
     const edit = await api.request('PATCH', `/api/v1/meetings/${a.body.id}`, { key: api.tokens.operator, json: { title: 'x' } });
     assert.equal(edit.status, 409);
     const audit = await api.ds.query(`SELECT action FROM audit_event WHERE resource_id = $1 ORDER BY id`, [a.body.id]);
-    assert.deepEqual(audit.map((r: { action: string }) => r.action), ['meeting.create', 'meeting.cancel']);
+    assert.deepEqual(
+      audit.map((r: { action: string }) => r.action),
+      ['meeting.create', 'meeting.cancel'],
+    );
   });
 
   it('keeps a live meeting\u2019s room and start fixed', async () => {

@@ -44,17 +44,30 @@ describe('API: sites', () => {
   });
 
   it('reads, searches without diacritics, pages, patches and deletes', async () => {
-    for (const [code, name] of [['bo-ngoong', 'Xã Bờ Ngoong'], ['ia-hlop', 'Xã Ia Hlốp'], ['ia-ko', 'Xã Ia Ko']]) {
+    for (const [code, name] of [
+      ['bo-ngoong', 'Xã Bờ Ngoong'],
+      ['ia-hlop', 'Xã Ia Hlốp'],
+      ['ia-ko', 'Xã Ia Ko'],
+    ]) {
       assert.equal((await api.request('POST', '/api/v1/sites', { json: { code, name } })).status, 201);
     }
     const found = await api.request('GET', '/api/v1/sites?q=bo%20ngoong', { key: api.tokens.viewer });
     assert.equal(found.status, 200);
-    assert.deepEqual(found.body.items.map((s: { name: string }) => s.name), ['Xã Bờ Ngoong']);
+    assert.deepEqual(
+      found.body.items.map((s: { name: string }) => s.name),
+      ['Xã Bờ Ngoong'],
+    );
     const withMarks = await api.request('GET', `/api/v1/sites?q=${encodeURIComponent('Hlốp')}`);
-    assert.deepEqual(withMarks.body.items.map((s: { code: string }) => s.code), ['ia-hlop']);
+    assert.deepEqual(
+      withMarks.body.items.map((s: { code: string }) => s.code),
+      ['ia-hlop'],
+    );
     const page = await api.request('GET', '/api/v1/sites?limit=2&offset=1');
     assert.equal(page.body.total, 3);
-    assert.deepEqual(page.body.items.map((s: { code: string }) => s.code), ['ia-hlop', 'ia-ko']);
+    assert.deepEqual(
+      page.body.items.map((s: { code: string }) => s.code),
+      ['ia-hlop', 'ia-ko'],
+    );
 
     const id = found.body.items[0].id;
     const patched = await api.request('PATCH', `/api/v1/sites/${id}`, { json: { enabled: false, contactName: 'Trần Thị Lan' } });
@@ -171,7 +184,10 @@ describe('API: sites', () => {
       assert.ok(lines.includes('line 3.code'), lines.join());
       assert.ok(lines.includes('line 4.protocol'), lines.join());
       assert.ok(lines.includes('line 5.bandwidthKbps'), lines.join());
-      assert.ok(lines.some((l: string) => l.startsWith('line 5.allowedNetworks')), lines.join());
+      assert.ok(
+        lines.some((l: string) => l.startsWith('line 5.allowedNetworks')),
+        lines.join(),
+      );
       assert.ok(lines.includes('line 6.code'), lines.join());
       assert.ok(!lines.some((l: string) => l.startsWith('line 2')), 'the good line is not blamed');
       assert.match(res.body.detail, /nothing was imported/);
@@ -183,7 +199,10 @@ describe('API: sites', () => {
       const csv = [header, 'ia-ko,Xã Ia Ko,sip,,ko-user,password-ko,,,', 'dun,Xã Dun,sip,,ia-pal,password-dun,,,'].join('\n');
       const res = await api.request('POST', '/api/v1/sites/import', { body: csv, contentType: 'text/csv' });
       assert.equal(res.status, 422, res.text);
-      assert.deepEqual(res.body.errors.map((e: { field: string }) => e.field), ['line 3.sipUsername']);
+      assert.deepEqual(
+        res.body.errors.map((e: { field: string }) => e.field),
+        ['line 3.sipUsername'],
+      );
       assert.equal((await api.request('GET', '/api/v1/sites')).body.total, 1);
     });
 
@@ -218,9 +237,15 @@ describe('API: sites', () => {
     assert.deepEqual(search.body.errors, [{ field: 'query.q', message: 'must not contain the NUL character (U+0000)' }]);
     const byId = await api.request('GET', '/api/v1/sites/a%00b');
     assert.equal(byId.status, 422, byId.text);
-    assert.deepEqual(byId.body.errors.map((e: { field: string }) => e.field), ['path.id']);
+    assert.deepEqual(
+      byId.body.errors.map((e: { field: string }) => e.field),
+      ['path.id'],
+    );
     // JSON can carry a lone surrogate; stored, it would come back as U+FFFD.
-    const created = await api.request('POST', '/api/v1/sites', { body: '{"code":"ia-pal","name":"X\\ud800","deviceModel":"a\\u0000b","allowedNetworks":["10.0.0.0/8\\u0000"]}', contentType: 'application/json' });
+    const created = await api.request('POST', '/api/v1/sites', {
+      body: '{"code":"ia-pal","name":"X\\ud800","deviceModel":"a\\u0000b","allowedNetworks":["10.0.0.0/8\\u0000"]}',
+      contentType: 'application/json',
+    });
     assert.equal(created.status, 422, created.text);
     assert.deepEqual(created.body.errors.map((e: { field: string }) => e.field).sort(), ['allowedNetworks.0', 'deviceModel', 'name']);
     assert.equal((await api.request('GET', '/api/v1/sites')).body.total, 0);

@@ -32,7 +32,10 @@ describe('dial-out: the dialer calls attempts off and records their real target 
     book = new MeetingBook(ds, { min: 2000, max: 2099 });
     sites = new SiteDirectory(ds, 'bridge.test');
     await sites.create({ code: 'sip-a', name: 'Xã A', protocol: 'sip', sipUri: 'sip:room@192.0.2.10', allowedNetworks: [], enabled: true }, cliActor);
-    await sites.create({ code: 'h323-b', name: 'Xã B', protocol: 'h323', h323Alias: '2302', h323Address: '192.0.2.20', allowedNetworks: [], enabled: true }, cliActor);
+    await sites.create(
+      { code: 'h323-b', name: 'Xã B', protocol: 'h323', h323Alias: '2302', h323Address: '192.0.2.20', allowedNetworks: [], enabled: true },
+      cliActor,
+    );
   });
 
   after(async () => {
@@ -55,10 +58,22 @@ describe('dial-out: the dialer calls attempts off and records their real target 
   const meeting = async (site: string): Promise<Meeting> => {
     // Two hours apart: a site may not be booked into overlapping meetings. The dialer does not look at the times.
     const start = new Date(Date.now() + (room - 2090) * 2 * 3600_000);
-    return (await book.create(
-      { title: 'Giao ban', roomNumber: room++, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: [site], dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' },
-      cliActor,
-    )).meeting;
+    return (
+      await book.create(
+        {
+          title: 'Giao ban',
+          roomNumber: room++,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+          invitedSites: [site],
+          dialOut: true,
+          allowGuests: false,
+          mode: 'discussion',
+          language: 'vi',
+        },
+        cliActor,
+      )
+    ).meeting;
   };
 
   /** A placer that rings until its attempt is called off, then answers as placeCall does after its CANCEL. */
@@ -67,15 +82,23 @@ describe('dial-out: the dialer calls attempts off and records their real target 
     const place = (t: DialTarget) => {
       targets.push(t);
       return new Promise<DialResult>((resolve) => {
-        t.signal!.addEventListener('abort', () => resolve(cancelledResult(t.signal!, { status: 487, callId: 'c1', note: 'cancelled while ringing' })), { once: true });
+        t.signal!.addEventListener('abort', () => resolve(cancelledResult(t.signal!, { status: 487, callId: 'c1', note: 'cancelled while ringing' })), {
+          once: true,
+        });
       });
     };
     return { targets, place };
   };
 
   const rows = async (meetingId: string) =>
-    (await ds.query(`SELECT target, outcome, sip_status, detail, ended_at IS NOT NULL AS ended FROM dial_attempt WHERE meeting_id = $1 ORDER BY started_at`, [meetingId])) as {
-      target: string; outcome: string | null; sip_status: number | null; detail: string | null; ended: boolean;
+    (await ds.query(`SELECT target, outcome, sip_status, detail, ended_at IS NOT NULL AS ended FROM dial_attempt WHERE meeting_id = $1 ORDER BY started_at`, [
+      meetingId,
+    ])) as {
+      target: string;
+      outcome: string | null;
+      sip_status: number | null;
+      detail: string | null;
+      ended: boolean;
     }[];
 
   it('stop() calls off the attempt in flight: recorded as cancelled, no retry, nothing pending', async () => {
@@ -89,7 +112,13 @@ describe('dial-out: the dialer calls attempts off and records their real target 
     assert.equal(targets[0]!.signal!.aborted, true, 'aborted at once, not at the ring timeout');
     assert.equal(targets[0]!.signal!.reason, 'meeting-ended');
     const [row] = await waitFor('the attempt recorded', async () => ((await rows(m.id))[0]?.ended ? rows(m.id) : undefined), 5000, 20);
-    assert.deepEqual(row, { target: 'sip:room@192.0.2.10', outcome: 'cancelled', sip_status: 487, detail: 'the meeting ended: cancelled while ringing', ended: true });
+    assert.deepEqual(row, {
+      target: 'sip:room@192.0.2.10',
+      outcome: 'cancelled',
+      sip_status: 487,
+      detail: 'the meeting ended: cancelled while ringing',
+      ended: true,
+    });
     // A no-answer would be retried after a second with this policy: wait past it.
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(targets.length, 1, 'dialled once');

@@ -42,7 +42,17 @@ describe('embedded database (PGlite), through the command line', function () {
       const body = (await res.json()) as { total: number; items: { name: string; code: string }[] };
       assert.equal(body.total, 15);
       const names = body.items.map((s) => s.name);
-      for (const name of ['Thị trấn Chư Sê', 'Xã Albá', 'Xã Bar Măih', 'Xã Bờ Ngoong', 'Xã Chư Pơng', 'Xã H Bông', 'Xã Ia Hlốp', 'Xã Ia Tiêm', 'Xã Kông Htok']) {
+      for (const name of [
+        'Thị trấn Chư Sê',
+        'Xã Albá',
+        'Xã Bar Măih',
+        'Xã Bờ Ngoong',
+        'Xã Chư Pơng',
+        'Xã H Bông',
+        'Xã Ia Hlốp',
+        'Xã Ia Tiêm',
+        'Xã Kông Htok',
+      ]) {
         assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
       }
       const meetings = (await (await fetch(`http://127.0.0.1:${port}/api/v1/meetings`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
@@ -62,12 +72,15 @@ describe('embedded database (PGlite), through the command line', function () {
   });
 
   it('explains a bad configuration instead of starting', async () => {
-    await assert.rejects(run('node', [cli, 'serve'], { env: { ...env(), HTTP_PORT: 'eighty', ROOM_NUMBERS: '9-1' } }), (err: { stderr: string; code: number }) => {
-      assert.equal(err.code, 2);
-      assert.match(err.stderr, /invalid configuration/);
-      assert.match(err.stderr, /HTTP_PORT/);
-      assert.match(err.stderr, /ROOM_NUMBERS: must be MIN-MAX/);
-      return true;
-    });
+    await assert.rejects(
+      run('node', [cli, 'serve'], { env: { ...env(), HTTP_PORT: 'eighty', ROOM_NUMBERS: '9-1' } }),
+      (err: { stderr: string; code: number }) => {
+        assert.equal(err.code, 2);
+        assert.match(err.stderr, /invalid configuration/);
+        assert.match(err.stderr, /HTTP_PORT/);
+        assert.match(err.stderr, /ROOM_NUMBERS: must be MIN-MAX/);
+        return true;
+      },
+    );
   });
 });

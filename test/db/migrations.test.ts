@@ -14,7 +14,17 @@ describe('migrations', () => {
         (await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations' ORDER BY 1`)).map(
           (r: { tablename: string }) => r.tablename,
         );
-      assert.deepEqual(await tables(), ['api_key', 'audit_event', 'dial_attempt', 'meeting', 'meeting_site', 'participation', 'readiness_check', 'registration', 'site']);
+      assert.deepEqual(await tables(), [
+        'api_key',
+        'audit_event',
+        'dial_attempt',
+        'meeting',
+        'meeting_site',
+        'participation',
+        'readiness_check',
+        'registration',
+        'site',
+      ]);
       for (let i = 0; i < ran.length; i++) await ds.undoLastMigration({ transaction: 'each' });
       assert.deepEqual(await tables(), []);
       assert.deepEqual(await migrate(ds), ran);

@@ -10,23 +10,50 @@ describe('participation records', () => {
     try {
       const start = new Date(Date.now() - 3600_000);
       const { meeting } = await new MeetingBook(ds, { min: 2000, max: 2099 }).create(
-        { title: 'Họp', roomNumber: 2001, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 7200_000).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+        {
+          title: 'Họp',
+          roomNumber: 2001,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 7200_000).toISOString(),
+          invitedSites: [],
+          dialOut: false,
+          allowGuests: true,
+          mode: 'discussion',
+          language: 'vi',
+        },
         cliActor,
       );
       const records = new Participations(ds);
       const open = (callId: string, mediaServer: string) =>
-        records.open({ meetingId: meeting.id, siteId: null, displayName: callId, callId, source: '10.0.0.1:5060', protocol: 'sip', direction: 'in', audioCodec: 'PCMU', videoCodec: null, moderator: false, mediaServer, memberId: 1 });
+        records.open({
+          meetingId: meeting.id,
+          siteId: null,
+          displayName: callId,
+          callId,
+          source: '10.0.0.1:5060',
+          protocol: 'sip',
+          direction: 'in',
+          audioCodec: 'PCMU',
+          videoCodec: null,
+          moderator: false,
+          mediaServer,
+          memberId: 1,
+        });
       const gone = await open('on-a-server-no-longer-configured', '10.9.9.9:8021');
       const kept = await open('on-a-configured-server', '127.0.0.1:8021');
       const closedTwice = await open('closed-twice', '127.0.0.1:8021');
-      await ds.query(`UPDATE participation SET last_seen_at = joined_at + interval '10 minutes', joined_at = joined_at - interval '5 minutes' WHERE id = $1`, [gone]);
+      await ds.query(`UPDATE participation SET last_seen_at = joined_at + interval '10 minutes', joined_at = joined_at - interval '5 minutes' WHERE id = $1`, [
+        gone,
+      ]);
 
       await records.close(closedTwice, 'caller-hangup');
       await records.close(closedTwice, 'kicked');
       assert.equal(await records.closeDangling(['127.0.0.1:8021']), 1, 'only the one whose server cannot be checked');
-      const rows = (await ds.query(
-        `SELECT id, end_reason, left_at - joined_at AS span FROM participation ORDER BY display_name`,
-      )) as { id: string; end_reason: string | null; span: { minutes?: number } | null }[];
+      const rows = (await ds.query(`SELECT id, end_reason, left_at - joined_at AS span FROM participation ORDER BY display_name`)) as {
+        id: string;
+        end_reason: string | null;
+        span: { minutes?: number } | null;
+      }[];
       const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
       assert.equal(byId[closedTwice]!.end_reason, 'caller-hangup', 'the first end is kept');
       assert.equal(byId[gone]!.end_reason, 'crash');

@@ -31,7 +31,20 @@ describe('meeting scheduler (PostgreSQL, controlled clock)', () => {
       let now = new Date('2030-03-02T00:50:00Z');
       const book = new MeetingBook(ds, { min: 2000, max: 2099 }, () => now);
       const at = (m: number) => new Date(Date.parse('2030-03-02T01:00:00Z') + m * minute).toISOString();
-      await book.create({ title: 'A', roomNumber: 2001, startsAt: at(0), endsAt: at(60), invitedSites: [], dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' }, cliActor);
+      await book.create(
+        {
+          title: 'A',
+          roomNumber: 2001,
+          startsAt: at(0),
+          endsAt: at(60),
+          invitedSites: [],
+          dialOut: true,
+          allowGuests: false,
+          mode: 'discussion',
+          language: 'vi',
+        },
+        cliActor,
+      );
       const events = new MeetingEvents();
       const seen: MeetingEvent[] = [];
       events.subscribe('*', (e) => seen.push(e));
@@ -54,14 +67,35 @@ describe('meeting scheduler (PostgreSQL, controlled clock)', () => {
         now = new Date(Date.parse(at(60)));
         await a.tick();
         await b.tick();
-        assert.deepEqual(one.calls, [['readiness', 'A'], ['live', 'A'], ['ending', 'A'], ['ended', 'A']]);
+        assert.deepEqual(one.calls, [
+          ['readiness', 'A'],
+          ['live', 'A'],
+          ['ending', 'A'],
+          ['ended', 'A'],
+        ]);
         assert.deepEqual(two.calls, [], 'the second process did nothing');
-        assert.deepEqual(seen.map((e) => e.type === 'meeting.state' && e.status), ['live', 'ended']);
+        assert.deepEqual(
+          seen.map((e) => e.type === 'meeting.state' && e.status),
+          ['live', 'ended'],
+        );
         const [row] = await ds.query(`SELECT status, went_live_at IS NOT NULL AS live, ended_at IS NOT NULL AS ended FROM meeting`);
         assert.deepEqual(row, { status: 'ended', live: true, ended: true });
 
         // The leader goes away; the other takes over and resumes what is live.
-        await book.create({ title: 'B', roomNumber: 2002, startsAt: at(70), endsAt: at(90), invitedSites: [], dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' }, cliActor);
+        await book.create(
+          {
+            title: 'B',
+            roomNumber: 2002,
+            startsAt: at(70),
+            endsAt: at(90),
+            invitedSites: [],
+            dialOut: true,
+            allowGuests: false,
+            mode: 'discussion',
+            language: 'vi',
+          },
+          cliActor,
+        );
         now = new Date(Date.parse(at(75)));
         await a.tick();
         await a.stop();

@@ -20,9 +20,21 @@ const known = new Set(knownVariables);
 
 /** What the diemcau service must be given for a full-stack deployment. */
 const REQUIRED_FOR_DEPLOYMENT = [
-  'DATABASE_URL', 'DATA_DIR', 'HTTP_HOST', 'HTTP_PORT', 'SIP_DOMAIN', 'DRACHTIO_HOST', 'DRACHTIO_PORT',
-  'DRACHTIO_SECRET', 'FREESWITCH_SERVERS', 'RTPENGINE_SERVERS', 'FREESWITCH_CALLBACK_ADDRESS', 'SOUNDS_DIR',
-  'JOIN_TOKEN_SECRET', 'TIME_ZONE', 'LOG_FORMAT',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'HTTP_HOST',
+  'HTTP_PORT',
+  'SIP_DOMAIN',
+  'DRACHTIO_HOST',
+  'DRACHTIO_PORT',
+  'DRACHTIO_SECRET',
+  'FREESWITCH_SERVERS',
+  'RTPENGINE_SERVERS',
+  'FREESWITCH_CALLBACK_ADDRESS',
+  'SOUNDS_DIR',
+  'JOIN_TOKEN_SECRET',
+  'TIME_ZONE',
+  'LOG_FORMAT',
   // browser join needs drachtio's WebSocket URL as soon as the configuration reads it
   ...(known.has('SIP_WS_URL') ? ['SIP_WS_URL'] : []),
 ];
@@ -83,13 +95,22 @@ function interpolate(text: string, env: ReadonlyMap<string, string>): string {
     const set = value !== undefined;
     const nonEmpty = set && value !== '';
     switch (op) {
-      case ':-': return nonEmpty ? value : arg!;
-      case '-': return set ? value : arg!;
-      case ':?': if (!nonEmpty) throw new Error(`required variable ${name} is missing: ${arg}`); return value;
-      case '?': if (!set) throw new Error(`required variable ${name} is missing: ${arg}`); return value;
-      case ':+': return nonEmpty ? arg! : '';
-      case '+': return set ? arg! : '';
-      default: return value ?? '';
+      case ':-':
+        return nonEmpty ? value : arg!;
+      case '-':
+        return set ? value : arg!;
+      case ':?':
+        if (!nonEmpty) throw new Error(`required variable ${name} is missing: ${arg}`);
+        return value;
+      case '?':
+        if (!set) throw new Error(`required variable ${name} is missing: ${arg}`);
+        return value;
+      case ':+':
+        return nonEmpty ? arg! : '';
+      case '+':
+        return set ? arg! : '';
+      default:
+        return value ?? '';
     }
   });
 }
@@ -98,7 +119,11 @@ function interpolate(text: string, env: ReadonlyMap<string, string>): string {
 function strings(node: unknown, out: string[] = []): string[] {
   if (typeof node === 'string') out.push(node);
   else if (Array.isArray(node)) for (const v of node) strings(v, out);
-  else if (isDict(node)) for (const [k, v] of Object.entries(node)) { out.push(k); strings(v, out); }
+  else if (isDict(node))
+    for (const [k, v] of Object.entries(node)) {
+      out.push(k);
+      strings(v, out);
+    }
   return out;
 }
 
@@ -180,7 +205,9 @@ let dotenv!: EnvFile;
  */
 function filledEnv(defaultsOnly = false): Map<string, string> {
   const samples: Record<string, string> = {
-    BRIDGE_ADDRESS: '192.0.2.10', SIP_DOMAIN: 'bridge.example.org', SIP_WS_URL: 'wss://bridge.example.org:8443',
+    BRIDGE_ADDRESS: '192.0.2.10',
+    SIP_DOMAIN: 'bridge.example.org',
+    SIP_WS_URL: 'wss://bridge.example.org:8443',
   };
   const env = defaultsOnly ? new Map<string, string>() : new Map(dotenv.values);
   for (const { name, op } of references(strings(compose).join('\n'))) {
@@ -220,7 +247,10 @@ describe('deployment files', () => {
         if (build === undefined) continue;
         assert.ok(isDict(build), `${name}: build must be a mapping with context and dockerfile`);
         const context = join(DOCKER, String(build['context']));
-        assert.ok(existsSync(join(context, String(build['dockerfile'] ?? 'Dockerfile'))), `${name}: no ${String(build['dockerfile'])} in ${String(build['context'])}`);
+        assert.ok(
+          existsSync(join(context, String(build['dockerfile'] ?? 'Dockerfile'))),
+          `${name}: no ${String(build['dockerfile'])} in ${String(build['context'])}`,
+        );
       }
       const app = services['diemcau']!['build'] as Dict;
       assert.equal(join(DOCKER, String(app['context'])), ROOT);
@@ -251,12 +281,20 @@ describe('deployment files', () => {
 
     it('passes diemcau only variables its configuration knows, and every one a deployment needs', () => {
       const raw = environmentOf(services['diemcau']!);
-      assert.deepEqual([...raw.keys()].filter((k) => !known.has(k)), [], 'variables src/config/env.ts does not know');
+      assert.deepEqual(
+        [...raw.keys()].filter((k) => !known.has(k)),
+        [],
+        'variables src/config/env.ts does not know',
+      );
       const env = filledEnv();
       const missing = REQUIRED_FOR_DEPLOYMENT.filter((k) => !raw.has(k) || interpolate(raw.get(k)!, env) === '');
-      assert.deepEqual(missing, [], known.has('SIP_WS_URL') && missing.includes('SIP_WS_URL')
-        ? 'SIP_WS_URL is in the configuration now: pass it in docker/compose.yaml (the commented line) and document it in docker/.env.example'
-        : 'variables a deployment must set');
+      assert.deepEqual(
+        missing,
+        [],
+        known.has('SIP_WS_URL') && missing.includes('SIP_WS_URL')
+          ? 'SIP_WS_URL is in the configuration now: pass it in docker/compose.yaml (the commented line) and document it in docker/.env.example'
+          : 'variables a deployment must set',
+      );
       // secrets and names have no default: compose refuses to start until docker/.env sets them
       for (const k of EXPLICIT) assert.match(raw.get(k) ?? '', new RegExp(`\\$\\{${k}:\\?`), `${k} must be \${${k}:?…}`);
     });
@@ -273,7 +311,10 @@ describe('deployment files', () => {
       assert.notEqual(config.sip.drachtio?.secret, 'cymru');
       assert.equal(config.freeswitch.length, 1);
       assert.equal(config.freeswitch[0]!.host, '127.0.0.1');
-      assert.deepEqual(config.rtpengine.map((r) => r.host), ['127.0.0.1']);
+      assert.deepEqual(
+        config.rtpengine.map((r) => r.host),
+        ['127.0.0.1'],
+      );
       assert.equal(config.media.callbackAddress, '127.0.0.1');
       assert.ok(config.joinTokenSecret, 'JOIN_TOKEN_SECRET');
     });
@@ -289,7 +330,7 @@ describe('deployment files', () => {
       assert.ok(fs.readOnly, 'FreeSWITCH only reads the prompts');
     });
 
-    it('mounts the project\'s sip/ and dialplans/freeswitch read-only, and declares every named volume', () => {
+    it("mounts the project's sip/ and dialplans/freeswitch read-only, and declares every named volume", () => {
       const sip = volumesOf(services['drachtio']!).find((v) => v.source === '../sip');
       assert.ok(sip?.readOnly, 'drachtio mounts ../sip read-only');
       const fsConf = volumesOf(services['freeswitch']!).find((v) => v.source === '../dialplans/freeswitch');
@@ -314,16 +355,34 @@ describe('deployment files', () => {
       const forApp = [...dotenv.values.keys()].filter((k) => dotenv.section.get(k) === 'diemcau');
       const forStack = [...dotenv.values.keys()].filter((k) => dotenv.section.get(k) === 'stack');
       assert.ok(forApp.length > 0 && forStack.length > 0, 'both sections, [diemcau] and [stack], exist');
-      assert.deepEqual([...dotenv.values.keys()].filter((k) => !['diemcau', 'stack'].includes(dotenv.section.get(k) ?? '')), [], 'every variable is in a section');
-      assert.deepEqual(forApp.filter((k) => !known.has(k)), [], '[diemcau] variables src/config/env.ts does not know');
+      assert.deepEqual(
+        [...dotenv.values.keys()].filter((k) => !['diemcau', 'stack'].includes(dotenv.section.get(k) ?? '')),
+        [],
+        'every variable is in a section',
+      );
+      assert.deepEqual(
+        forApp.filter((k) => !known.has(k)),
+        [],
+        '[diemcau] variables src/config/env.ts does not know',
+      );
       const appEnvText = [...environmentOf(services['diemcau']!).values()].join('\n');
       const passed = new Set(references(appEnvText).map((r) => r.name));
-      assert.deepEqual(forApp.filter((k) => !passed.has(k)), [], '[diemcau] variables compose never passes to diemcau');
-      assert.deepEqual(forStack.filter((k) => environmentOf(services['diemcau']!).has(k)), [], '[stack] variables are not the app\'s');
+      assert.deepEqual(
+        forApp.filter((k) => !passed.has(k)),
+        [],
+        '[diemcau] variables compose never passes to diemcau',
+      );
+      assert.deepEqual(
+        forStack.filter((k) => environmentOf(services['diemcau']!).has(k)),
+        [],
+        "[stack] variables are not the app's",
+      );
     });
 
     it('ships no usable secret: every required variable is empty, so compose stops until it is set', () => {
-      const required = references(strings(compose).join('\n')).filter((r) => r.op.endsWith('?')).map((r) => r.name);
+      const required = references(strings(compose).join('\n'))
+        .filter((r) => r.op.endsWith('?'))
+        .map((r) => r.name);
       assert.ok(required.includes('POSTGRES_PASSWORD') && required.includes('FREESWITCH_ESL_PASSWORD'));
       for (const name of new Set(required)) assert.equal(dotenv.values.get(name), '', `${name} must be empty in .env.example`);
       assert.throws(() => {
@@ -338,7 +397,7 @@ describe('deployment files', () => {
   });
 
   describe('docker images', () => {
-    it('start drachtio-server and FreeSWITCH from their maintainers\' images, keep no build recipe here, run as non-root', () => {
+    it("start drachtio-server and FreeSWITCH from their maintainers' images, keep no build recipe here, run as non-root", () => {
       for (const file of ['drachtio.Dockerfile', 'freeswitch.Dockerfile']) {
         const text = readFileSync(join(DOCKER, file), 'utf8');
         assert.equal((text.match(/^FROM\s/gm) ?? []).length, 1, `${file}: one stage, from the published image`);
@@ -349,8 +408,9 @@ describe('deployment files', () => {
       }
       const recipes = readFileSync(join(DOCKER, 'native-install.md'), 'utf8');
       assert.doesNotMatch(recipes, /git clone[^\n]*(drachtio-server|freeswitch|sofia-sip|spandsp)/i, 'no build recipe for them in the native install');
-      const sources = readdirSync(DOCKER, { recursive: true, encoding: 'utf8' })
-        .filter((f) => /\.(c|cc|cpp|h|hpp|o|so|a)$/.test(f) || (statSync(join(DOCKER, f)).isFile() && statSync(join(DOCKER, f)).size > 200_000));
+      const sources = readdirSync(DOCKER, { recursive: true, encoding: 'utf8' }).filter(
+        (f) => /\.(c|cc|cpp|h|hpp|o|so|a)$/.test(f) || (statSync(join(DOCKER, f)).isFile() && statSync(join(DOCKER, f)).size > 200_000),
+      );
       assert.deepEqual(sources, [], 'docker/ holds no third-party source or binaries');
     });
 
@@ -419,8 +479,17 @@ describe('deployment files', () => {
         // every variable an Exec line uses comes from its EnvironmentFile
         const env = parseEnvFile(readFileSync(envExample(envFiles[0]!), 'utf8'), posix.basename(envFiles[0]!));
         const used = [...new Set([...unit.sections.get('Service')!].filter(([k]) => k.startsWith('Exec')).flatMap(([, v]) => v.flatMap(unitVariables)))];
-        assert.deepEqual(used.filter((v) => !env.values.has(v)), [], `variables ${file} uses that ${posix.basename(envFiles[0]!)} does not set`);
-        if (file === 'diemcau.service') assert.deepEqual(used.filter((v) => !known.has(v)), [], 'variables the configuration does not know');
+        assert.deepEqual(
+          used.filter((v) => !env.values.has(v)),
+          [],
+          `variables ${file} uses that ${posix.basename(envFiles[0]!)} does not set`,
+        );
+        if (file === 'diemcau.service')
+          assert.deepEqual(
+            used.filter((v) => !known.has(v)),
+            [],
+            'variables the configuration does not know',
+          );
       });
     }
 
@@ -436,15 +505,27 @@ describe('deployment files', () => {
 
     it('diemcau.env.example: only known variables, every one a deployment needs, and a configuration that loads', () => {
       const env = parseEnvFile(read('docker', 'systemd', 'diemcau.env.example'), 'diemcau.env.example');
-      assert.deepEqual([...env.values.keys()].filter((k) => !known.has(k)), []);
-      assert.deepEqual(REQUIRED_FOR_DEPLOYMENT.filter((k) => !env.values.get(k)), []);
+      assert.deepEqual(
+        [...env.values.keys()].filter((k) => !known.has(k)),
+        [],
+      );
+      assert.deepEqual(
+        REQUIRED_FOR_DEPLOYMENT.filter((k) => !env.values.get(k)),
+        [],
+      );
       const filled: Record<string, string> = {};
       for (const [k, v] of env.values) filled[k] = v.replaceAll('CHANGE-ME', 'deadbeef0123456789abcdef');
       const config = loadConfig(filled);
       assert.equal(config.http.host, '127.0.0.1');
       assert.equal(config.sip.drachtio?.host, '127.0.0.1');
-      assert.deepEqual(config.freeswitch.map((f) => f.host), ['127.0.0.1']);
-      assert.deepEqual(config.rtpengine.map((r) => r.host), ['127.0.0.1']);
+      assert.deepEqual(
+        config.freeswitch.map((f) => f.host),
+        ['127.0.0.1'],
+      );
+      assert.deepEqual(
+        config.rtpengine.map((r) => r.host),
+        ['127.0.0.1'],
+      );
     });
 
     it('agree with each other on ports: drachtio admin, FreeSWITCH event socket, rtpengine ng', () => {
@@ -457,7 +538,8 @@ describe('deployment files', () => {
       assert.match(vars, new RegExp(`data="esl_listen_port=${esl}"`));
       assert.match(vars, /cmd="env-set" data="esl_password=\$FREESWITCH_ESL_PASSWORD"/);
       const fsEnv = parseEnvFile(read('docker', 'systemd', 'freeswitch.env.example'), 'freeswitch.env.example');
-      for (const m of vars.replace(/<!--[\s\S]*?-->/g, '').matchAll(/cmd="env-set" data="[a-z_]+=\$([A-Z_]+)"/g)) assert.ok(fsEnv.values.has(m[1]!), `freeswitch.env.example sets ${m[1]}`);
+      for (const m of vars.replace(/<!--[\s\S]*?-->/g, '').matchAll(/cmd="env-set" data="[a-z_]+=\$([A-Z_]+)"/g))
+        assert.ok(fsEnv.values.has(m[1]!), `freeswitch.env.example sets ${m[1]}`);
       const rtpengine = read('docker', 'systemd', 'rtpengine.conf');
       const ng = /^listen-ng\s*=\s*(\S+)$/m.exec(rtpengine)?.[1];
       assert.equal(ng, env.get('RTPENGINE_SERVERS'));

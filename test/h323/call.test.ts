@@ -29,7 +29,14 @@ import { memoryLogger } from './support/memory-log';
 import { TestSink } from './support/test-sink';
 import { assertClean, dissect, dissectH245, requireTshark } from './support/tshark';
 
-interface Olc { channel: number; forward: boolean; media?: { ip: string; port: number }; control?: { ip: string; port: number }; dataType: string; payloadType?: number }
+interface Olc {
+  channel: number;
+  forward: boolean;
+  media?: { ip: string; port: number };
+  control?: { ip: string; port: number };
+  dataType: string;
+  payloadType?: number;
+}
 
 /** A fastStart element of ours, read back. */
 function readOlc(bytes: Uint8Array): Olc {
@@ -43,8 +50,12 @@ function readOlc(bytes: Uint8Array): Olc {
   const control = h245IpPort(get(p, 'mediaControlChannel'));
   const payloadType = getNumber(p, 'dynamicRTPPayloadType');
   return {
-    channel: getNumber(olc, 'forwardLogicalChannelNumber')!, forward, dataType: `${dt?.choice}.${(dt?.value as { choice?: string } | null)?.choice}`,
-    ...(media ? { media } : {}), ...(control ? { control } : {}), ...(payloadType !== undefined ? { payloadType } : {}),
+    channel: getNumber(olc, 'forwardLogicalChannelNumber')!,
+    forward,
+    dataType: `${dt?.choice}.${(dt?.value as { choice?: string } | null)?.choice}`,
+    ...(media ? { media } : {}),
+    ...(control ? { control } : {}),
+    ...(payloadType !== undefined ? { payloadType } : {}),
   };
 }
 
@@ -74,7 +85,9 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
   const connections: EndpointCall[] = [];
   const h245Listeners: H245Listener[] = [];
 
-  const directory = { lookupAlias: async (a: string) => (a === '1001' || a === 'xa-phuoc-hoa' ? { siteId: 'site-1001', name: 'Phước Hòa', allowedNetworks: [] } : null) };
+  const directory = {
+    lookupAlias: async (a: string) => (a === '1001' || a === 'xa-phuoc-hoa' ? { siteId: 'site-1001', name: 'Phước Hòa', allowedNetworks: [] } : null),
+  };
 
   before(async () => {
     baseline = await settledResources();
@@ -132,7 +145,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.deepEqual(offer.media!.video, { ip: caller.host, port: caller.port + 2, payloadType: H264_PT, profileLevelId: '42e01f' });
     assert.match(offer.callId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     assert.deepEqual(server.activeCalls(), [offer.callId]);
-    assert.equal(gk.identifyCaller(offer.callerAlias, offer.source.ip)?.siteId, 'site-1001', 'the SIP side can tell the caller\'s site');
+    assert.equal(gk.identifyCaller(offer.callerAlias, offer.source.ip)?.siteId, 'site-1001', "the SIP side can tell the caller's site");
     assert.equal(gk.identifyCaller('1001', '192.0.2.7'), undefined, 'not from another host');
 
     const connect = await main.call.waitForBody('connect');
@@ -141,7 +154,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.equal(olcs.length, 2, 'audio both ways; video was not answered');
     const fwd = olcs.find((o) => o.forward)!;
     const rev = olcs.find((o) => !o.forward)!;
-    assert.equal(fwd.channel, main.txChannels.audio[0], 'our accepted forward channel keeps the caller\'s number');
+    assert.equal(fwd.channel, main.txChannels.audio[0], "our accepted forward channel keeps the caller's number");
     assert.equal(fwd.dataType, 'audioData.g711Ulaw64k');
     assert.deepEqual(fwd.media, { ip: bridge.host, port: bridge.port }, 'the caller sends its RTP to the sink');
     assert.deepEqual(fwd.control, { ip: bridge.host, port: bridge.port + 1 });
@@ -151,7 +164,7 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.equal(rev.media, undefined);
   });
 
-  it('RTP flows both ways between the endpoint and the sink\'s addresses', async () => {
+  it("RTP flows both ways between the endpoint and the sink's addresses", async () => {
     const connect = await main.call.waitForBody('connect');
     const toSink = readOlc(connect.fastStart.find((b) => readOlc(b).forward)!).media!;
     caller.startTone({ host: toSink.ip, port: toSink.port }, 1000);
@@ -161,8 +174,8 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     bridge.stop();
     assert.ok(bridge.received().packets >= 20, `sink got ${bridge.received().packets} packets`);
     assert.ok(caller.received().packets >= 20, `endpoint got ${caller.received().packets} packets`);
-    assert.ok(bridge.toneEnergy(1000, 600) > 0.8, 'the endpoint\'s 1 kHz tone reached the sink');
-    assert.ok(caller.toneEnergy(440, 600) > 0.8, 'the sink\'s 440 Hz tone reached the endpoint');
+    assert.ok(bridge.toneEnergy(1000, 600) > 0.8, "the endpoint's 1 kHz tone reached the sink");
+    assert.ok(caller.toneEnergy(440, 600) > 0.8, "the sink's 440 Hz tone reached the endpoint");
   });
 
   it('tunnelled H.245: TCS acknowledged and ours sent, master/slave decided, round trip, keyframes both ways', async () => {
@@ -200,22 +213,27 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.equal(sink.hangups.filter((h) => h.callId === offer.callId).length, 1, 'hangup told once');
   });
 
-  it('video answered too: H.264 channels with the sink\'s address and payload type; keyframe request to the endpoint', async () => {
-    sink.answer = async () => ({ kind: 'answer', media: {
-      audio: { ip: bridge.host, port: bridge.port, codec: 'G722' },
-      video: { ip: bridge.host, port: bridge.port + 2, payloadType: 99 },
-    } });
+  it("video answered too: H.264 channels with the sink's address and payload type; keyframe request to the endpoint", async () => {
+    sink.answer = async () => ({
+      kind: 'answer',
+      media: {
+        audio: { ip: bridge.host, port: bridge.port, codec: 'G722' },
+        video: { ip: bridge.host, port: bridge.port + 2, payloadType: 99 },
+      },
+    });
     const p = await place('2001', { video: { ip: caller.host, port: caller.port + 2 } });
     const connect = await p.call.waitForBody('connect');
     const olcs = connect.fastStart.map(readOlc);
-    assert.deepEqual(olcs.map((o) => `${o.forward ? 'fwd' : 'rev'} ${o.dataType}`), [
-      'fwd audioData.g722-64k', 'rev audioData.g722-64k', 'fwd videoData.genericVideoCapability', 'rev videoData.genericVideoCapability',
-    ], 'the sink chose G.722 among the proposals');
+    assert.deepEqual(
+      olcs.map((o) => `${o.forward ? 'fwd' : 'rev'} ${o.dataType}`),
+      ['fwd audioData.g722-64k', 'rev audioData.g722-64k', 'fwd videoData.genericVideoCapability', 'rev videoData.genericVideoCapability'],
+      'the sink chose G.722 among the proposals',
+    );
     const vfwd = olcs[2]!;
     const vrev = olcs[3]!;
     assert.deepEqual(vfwd.media, { ip: bridge.host, port: bridge.port + 2 });
     assert.equal(vfwd.payloadType, H264_PT, 'the caller keeps sending with its own payload type');
-    assert.equal(vrev.payloadType, 99, 'we send with the sink\'s');
+    assert.equal(vrev.payloadType, 99, "we send with the sink's");
     assert.equal(new Set(olcs.map((o) => o.channel)).size, 4);
     const callId = sink.offers.at(-1)!.callId;
     assert.equal(server.requestKeyframe(callId), true);
@@ -225,15 +243,21 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     const rc = await p.call.waitForBody('releaseComplete');
     assert.equal(rc.cause, 16);
     await p.call.closed;
-    assert.equal(sink.hangups.some((h) => h.callId === callId), false, 'no hangup for a call the sink released');
+    assert.equal(
+      sink.hangups.some((h) => h.callId === callId),
+      false,
+      'no hangup for a call the sink released',
+    );
     sink.answer = async () => ({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } });
   });
 
   it('a site with a line rate: the accepted video channels and our capability set (in the Connect) carry its maxBitRate', async () => {
     /** Every maxBitRate in a message. */
-    const rates = (v: unknown): number[] => (typeof v !== 'object' || v === null ? [] : Object.entries(v).flatMap(([k, x]) => (k === 'maxBitRate' && typeof x === 'number' ? [x] : rates(x))));
+    const rates = (v: unknown): number[] =>
+      typeof v !== 'object' || v === null ? [] : Object.entries(v).flatMap(([k, x]) => (k === 'maxBitRate' && typeof x === 'number' ? [x] : rates(x)));
     sink.answer = async () => ({
-      kind: 'answer', videoMaxBitRate100bps: 2941,
+      kind: 'answer',
+      videoMaxBitRate100bps: 2941,
       media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' }, video: { ip: bridge.host, port: bridge.port + 2, payloadType: 99 } },
     });
     const p = await place('2001', { video: { ip: caller.host, port: caller.port + 2 } });
@@ -244,7 +268,11 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     const tcs = connect.h245.filter((x) => isChoice(x.value) && x.value.choice === 'terminalCapabilitySet');
     assert.equal(tcs.length, 1, 'our capability set rides in the Connect');
     assert.deepEqual(rates(tcs[0]), [2941]);
-    assert.equal(p.call.messages.filter((x) => x.h245.some((y) => isChoice(y.value) && y.value.choice === 'terminalCapabilitySet')).length, 1, 'and nowhere else');
+    assert.equal(
+      p.call.messages.filter((x) => x.h245.some((y) => isChoice(y.value) && y.value.choice === 'terminalCapabilitySet')).length,
+      1,
+      'and nowhere else',
+    );
     const callId = sink.offers.at(-1)!.callId;
     assert.equal(server.release(callId, { sipStatus: 200 }), true);
     await p.call.closed;
@@ -252,7 +280,16 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
   });
 
   it('a rejecting sink: ReleaseComplete with the Q.850 cause mapped from the SIP status', async () => {
-    for (const [status, cause] of [[404, 1], [486, 17], [480, 18], [403, 21], [488, 88], [503, 41], [500, 41], [699, 31]] as const) {
+    for (const [status, cause] of [
+      [404, 1],
+      [486, 17],
+      [480, 18],
+      [403, 21],
+      [488, 88],
+      [503, 41],
+      [500, 41],
+      [699, 31],
+    ] as const) {
       sink.answer = async () => ({ kind: 'reject', sipStatus: status, reason: 'test' });
       const p = await place('2001');
       const rc = await p.call.waitForBody('releaseComplete');
@@ -299,14 +336,22 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     // The endpoint opens what it sends: μ-law, and H.264 with its payload type.
     const videoAt = { ip: caller.host, port: caller.port + 2 };
     p.call.sendH245([
-      m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 1, sessionId: 1, dataType: audioDataType('g711Ulaw64k'), mediaControl: rtcpAddress(at(caller)) })),
-      m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 2, sessionId: 2, dataType: videoDataType, mediaControl: rtcpAddress(videoAt), dynamicPayloadType: H264_PT })),
+      m245.openLogicalChannelRequest(
+        m245.openLogicalChannel({ channel: 1, sessionId: 1, dataType: audioDataType('g711Ulaw64k'), mediaControl: rtcpAddress(at(caller)) }),
+      ),
+      m245.openLogicalChannelRequest(
+        m245.openLogicalChannel({ channel: 2, sessionId: 2, dataType: videoDataType, mediaControl: rtcpAddress(videoAt), dynamicPayloadType: H264_PT }),
+      ),
     ]);
     const acks = await waitForAll(p.call, 'response.openLogicalChannelAck', 2);
     const ackOf = (ch: number) => {
       const a = acks.find((x) => getNumber(h245Body(x), 'forwardLogicalChannelNumber') === ch);
       const params = alt(get(h245Body(a!), 'forwardMultiplexAckParameters'), 'h2250LogicalChannelAckParameters');
-      return { media: h245IpPort(get(params, 'mediaChannel')), control: h245IpPort(get(params, 'mediaControlChannel')), session: getNumber(params, 'sessionID') };
+      return {
+        media: h245IpPort(get(params, 'mediaChannel')),
+        control: h245IpPort(get(params, 'mediaControlChannel')),
+        session: getNumber(params, 'sessionID'),
+      };
     };
     assert.deepEqual(ackOf(1), { media: at(bridge), control: rtcpAddress(at(bridge)), session: 1 }, 'the endpoint sends its audio to the sink');
     assert.deepEqual(ackOf(2), { media: { ip: bridge.host, port: bridge.port + 2 }, control: { ip: bridge.host, port: bridge.port + 3 }, session: 2 });
@@ -314,10 +359,29 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     // We open ours in the same formats (one format per stream on the SIP side), video with the endpoint's payload type.
     const ours = await waitForAll(p.call, 'request.openLogicalChannel', 2);
     const olcs = ours.map((x) => readOlc(perEncode(h245.OpenLogicalChannel, h245Body(x)!)));
-    assert.deepEqual(olcs.map((x) => [x.forward, x.dataType, x.payloadType ?? null]), [[true, 'audioData.g711Ulaw64k', null], [true, 'videoData.genericVideoCapability', H264_PT]]);
+    assert.deepEqual(
+      olcs.map((x) => [x.forward, x.dataType, x.payloadType ?? null]),
+      [
+        [true, 'audioData.g711Ulaw64k', null],
+        [true, 'videoData.genericVideoCapability', H264_PT],
+      ],
+    );
     assert.deepEqual(olcs[0]!.control, rtcpAddress(at(bridge)));
-    assert.deepEqual(sink.channels.filter((c) => c.callId === o.callId), [], 'nothing to report before the endpoint says where it receives');
-    p.call.sendH245(olcs.map((x, i) => m245.openLogicalChannelAck({ channel: x.channel, sessionId: i + 1, media: i ? videoAt : at(caller), mediaControl: rtcpAddress(i ? videoAt : at(caller)) })));
+    assert.deepEqual(
+      sink.channels.filter((c) => c.callId === o.callId),
+      [],
+      'nothing to report before the endpoint says where it receives',
+    );
+    p.call.sendH245(
+      olcs.map((x, i) =>
+        m245.openLogicalChannelAck({
+          channel: x.channel,
+          sessionId: i + 1,
+          media: i ? videoAt : at(caller),
+          mediaControl: rtcpAddress(i ? videoAt : at(caller)),
+        }),
+      ),
+    );
     const report = await waitUntil(() => sink.channels.find((c) => c.callId === o.callId));
     assert.deepEqual(report.media, { audio: { ...at(caller), codec: 'PCMU' }, video: { ...videoAt, payloadType: H264_PT, profileLevelId: '42e01f' } });
 
@@ -326,8 +390,8 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     await bothTonesHeard(bridge, 1000, caller, 440);
     caller.stop();
     bridge.stop();
-    assert.ok(bridge.toneEnergy(1000, 600) > 0.8, 'the endpoint\'s tone reached the sink');
-    assert.ok(caller.toneEnergy(440, 600) > 0.8, 'the sink\'s tone reached the endpoint');
+    assert.ok(bridge.toneEnergy(1000, 600) > 0.8, "the endpoint's tone reached the sink");
+    assert.ok(caller.toneEnergy(440, 600) > 0.8, "the sink's tone reached the endpoint");
 
     // Keyframes: we ask on the endpoint's video channel; its own request reaches the sink.
     assert.equal(server.requestKeyframe(o.callId), true);
@@ -352,14 +416,25 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     const ours = readOlc(perEncode(h245.OpenLogicalChannel, h245Body(olc!)!));
     assert.equal(ours.dataType, 'audioData.g711Ulaw64k');
     await sleep(400);
-    assert.equal(p.call.allH245().filter((x) => x.choice === 'request' && isChoice(x.value) && x.value.choice === 'openLogicalChannel').length, 1, 'no video: the endpoint cannot receive it');
+    assert.equal(
+      p.call.allH245().filter((x) => x.choice === 'request' && isChoice(x.value) && x.value.choice === 'openLogicalChannel').length,
+      1,
+      'no video: the endpoint cannot receive it',
+    );
     p.call.sendH245([m245.openLogicalChannelAck({ channel: ours.channel, sessionId: 1, media: at(caller), mediaControl: rtcpAddress(at(caller)) })]);
     const report = await waitUntil(() => sink.channels.find((c) => c.callId === o.callId));
     assert.deepEqual(report.media, { audio: { ...at(caller), codec: 'PCMU' } });
     // A format we did not advertise is refused.
-    p.call.sendH245([m245.openLogicalChannelRequest(m245.openLogicalChannel({ channel: 5, sessionId: 1, dataType: audioDataType('g722-64k'), mediaControl: rtcpAddress(at(caller)) }))]);
+    p.call.sendH245([
+      m245.openLogicalChannelRequest(
+        m245.openLogicalChannel({ channel: 5, sessionId: 1, dataType: audioDataType('g722-64k'), mediaControl: rtcpAddress(at(caller)) }),
+      ),
+    ]);
     const reject = await p.call.waitForH245('response.openLogicalChannelReject');
-    assert.deepEqual([getNumber(h245Body(reject), 'forwardLogicalChannelNumber'), choicePath(get(h245Body(reject), 'cause'), 1)[0]], [5, 'dataTypeNotSupported']);
+    assert.deepEqual(
+      [getNumber(h245Body(reject), 'forwardLogicalChannelNumber'), choicePath(get(h245Body(reject), 'cause'), 1)[0]],
+      [5, 'dataTypeNotSupported'],
+    );
     p.call.hangup();
     await p.call.closed;
 
@@ -382,14 +457,21 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.equal(o.pin, '77');
     await p.call.waitForBody('connect');
     assert.deepEqual(p.call.allH245(), []);
-    assert.equal(p.call.messages.every((m) => get(m.uu, 'h245Tunnelling') === false), true, 'tunnelling refused in kind');
+    assert.equal(
+      p.call.messages.every((m) => get(m.uu, 'h245Tunnelling') === false),
+      true,
+      'tunnelling refused in kind',
+    );
     p.call.hangup();
     await p.call.closed;
   });
 
   it('the endpoint hangs up while the offer is pending: sink.hangup, late answer ignored', async () => {
     let answerNow: (() => void) | undefined;
-    sink.answer = () => new Promise((resolve) => { answerNow = () => resolve({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } }); });
+    sink.answer = () =>
+      new Promise((resolve) => {
+        answerNow = () => resolve({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } });
+      });
     const offered = sink.nextOffer();
     const p = await place('2001');
     const o = await offered;
@@ -398,7 +480,10 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     answerNow!();
     await p.call.closed;
     await waitUntil(() => (server.activeCalls().length ? undefined : true)).catch(() => undefined);
-    assert.equal(p.call.messages.some((m) => m.body === 'connect'), false);
+    assert.equal(
+      p.call.messages.some((m) => m.body === 'connect'),
+      false,
+    );
     assert.deepEqual(server.activeCalls(), []);
     sink.answer = async () => ({ kind: 'answer', media: { audio: { ip: bridge.host, port: bridge.port, codec: 'PCMU' } } });
   });
@@ -456,10 +541,16 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     const before = internal();
     const template = setupBytes();
     let seed = 1720;
-    const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
     for (let i = 0; i < 120; i++) {
       const bytes = Uint8Array.from(template);
-      for (let k = 0; k < 1 + (i % 4); k++) { const bit = rand(bytes.length * 8); bytes[bit >> 3]! ^= 0x80 >> (bit & 7); }
+      for (let k = 0; k < 1 + (i % 4); k++) {
+        const bit = rand(bytes.length * 8);
+        bytes[bit >> 3]! ^= 0x80 >> (bit & 7);
+      }
       const raw = await rawConnection(server.address());
       raw.write(tpktFrame(bytes));
       // Whatever happens (dropped, released, offered and answered), the connection must end or answer.
@@ -484,7 +575,11 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     await listener.waitFor('request.terminalCapabilitySet');
     const msd = await listener.waitFor('request.masterSlaveDetermination');
     assert.equal(getNumber(h245Body(msd), 'terminalType'), 60);
-    listener.send([m245.terminalCapabilitySet({ seq: 3, audio: [m245.receiveAudio(1, 'g711Alaw64k')], video: [] }), m245.roundTripDelayRequest(42), m245.videoFastUpdatePicture(102)]);
+    listener.send([
+      m245.terminalCapabilitySet({ seq: 3, audio: [m245.receiveAudio(1, 'g711Alaw64k')], video: [] }),
+      m245.roundTripDelayRequest(42),
+      m245.videoFastUpdatePicture(102),
+    ]);
     assert.equal(getNumber(h245Body(await listener.waitFor('response.terminalCapabilitySetAck')), 'sequenceNumber'), 3);
     assert.equal(getNumber(h245Body(await listener.waitFor('response.roundTripDelayResponse')), 'sequenceNumber'), 42);
     for (let i = 0; i < 50 && !sink.keyframes.includes(o.callId); i++) await sleep(20);
@@ -526,12 +621,14 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.ok(sent.length >= 30, `${sent.length} messages`);
     const frames = dissect(sent.map((q931) => ({ proto: 'tcp' as const, sport: 1720, dport: 40000, payload: tpktFrame(q931) })));
     assert.equal(frames.length, sent.length);
-    frames.forEach((f, i) => { assertClean(f, `message ${i}`); });
+    frames.forEach((f, i) => {
+      assertClean(f, `message ${i}`);
+    });
     const text = frames.join('\n');
     for (const body of ['callProceeding', 'connect', 'releaseComplete', 'empty', 'status']) assert.match(text, new RegExp(`h323-message-body: ${body}`), body);
     assert.match(text, /fastStart: 4 items/);
     assert.match(text, /g722-64k/);
-    assert.match(text, /maxBitRate: 2941/, 'a profiled site\'s video limit, in its fastStart OLCs and our TCS');
+    assert.match(text, /maxBitRate: 2941/, "a profiled site's video limit, in its fastStart OLCs and our TCS");
     assert.match(text, /terminalCapabilitySetAck/);
     assert.match(text, /masterSlaveDeterminationAck/);
     assert.match(text, /roundTripDelayResponse/);
@@ -542,7 +639,9 @@ describe('H.323 calls: scripted endpoint → gatekeeper → call server → sink
     assert.ok(h245Sent.length >= 5, `${h245Sent.length} H.245 PDUs on the separate channel`);
     const h245Frames = dissectH245(h245Sent);
     assert.equal(h245Frames.length, h245Sent.length);
-    h245Frames.forEach((f, i) => { assertClean(f, `H.245 PDU ${i}`); });
+    h245Frames.forEach((f, i) => {
+      assertClean(f, `H.245 PDU ${i}`);
+    });
     assert.match(h245Frames.join('\n'), /endSessionCommand/);
   });
 });
@@ -558,7 +657,7 @@ function rawConnection(to: { ip: string; port: number }): Promise<Socket> {
 /** The first `count` tunnelled H.245 messages named `name`, once they have all arrived. */
 async function waitForAll(call: EndpointCall, name: string, count: number): Promise<ChoiceValue[]> {
   const matching = () => call.allH245().filter((x) => isChoice(x.value) && `${x.choice}.${x.value.choice}` === name);
-  return (await waitUntil(() => (matching().length >= count ? matching().slice(0, count) : undefined)));
+  return await waitUntil(() => (matching().length >= count ? matching().slice(0, count) : undefined));
 }
 
 /**
@@ -587,13 +686,36 @@ function h245Body(m: ChoiceValue): AsnValue | undefined {
 
 /** A valid Setup (Q.931 with H.225 user-user IE, fast start and tunnelled H.245) to mutate. */
 function setupBytes(): Uint8Array {
-  const olc = (dir: 'f' | 'r', channel: number): Uint8Array => perEncode(h245.OpenLogicalChannel, dir === 'f'
-    ? m245.openLogicalChannel({ channel, sessionId: 1, dataType: { choice: 'audioData', value: m245.audioCapability('g711Ulaw64k') }, mediaControl: { ip: '127.0.0.1', port: 9 } })
-    : m245.openReverseLogicalChannel({ channel, sessionId: 1, dataType: { choice: 'audioData', value: m245.audioCapability('g711Ulaw64k') }, media: { ip: '127.0.0.1', port: 8 }, mediaControl: { ip: '127.0.0.1', port: 9 } }));
+  const olc = (dir: 'f' | 'r', channel: number): Uint8Array =>
+    perEncode(
+      h245.OpenLogicalChannel,
+      dir === 'f'
+        ? m245.openLogicalChannel({
+            channel,
+            sessionId: 1,
+            dataType: { choice: 'audioData', value: m245.audioCapability('g711Ulaw64k') },
+            mediaControl: { ip: '127.0.0.1', port: 9 },
+          })
+        : m245.openReverseLogicalChannel({
+            channel,
+            sessionId: 1,
+            dataType: { choice: 'audioData', value: m245.audioCapability('g711Ulaw64k') },
+            media: { ip: '127.0.0.1', port: 8 },
+            mediaControl: { ip: '127.0.0.1', port: 9 },
+          }),
+    );
   const value = uu.setup({
-    callId: Uint8Array.from({ length: 16 }, (_, i) => i), conferenceId: Uint8Array.from({ length: 16 }, (_, i) => 100 + i),
-    sourceAliases: ['1001'], destAliases: ['2001*1234'], fastStart: [olc('f', 1), olc('r', 2)],
+    callId: Uint8Array.from({ length: 16 }, (_, i) => i),
+    conferenceId: Uint8Array.from({ length: 16 }, (_, i) => 100 + i),
+    sourceAliases: ['1001'],
+    destAliases: ['2001*1234'],
+    fastStart: [olc('f', 1), olc('r', 2)],
     h245Control: [perEncode(h245.MultimediaSystemControlMessage, m245.masterSlaveDetermination(50, 7))],
   });
-  return encodeQ931({ callReference: 5, fromDestination: false, messageType: MessageType.setup, ies: [userUserIe(perEncode(h225.H323_UserInformation, value))] });
+  return encodeQ931({
+    callReference: 5,
+    fromDestination: false,
+    messageType: MessageType.setup,
+    ies: [userUserIe(perEncode(h225.H323_UserInformation, value))],
+  });
 }

@@ -20,7 +20,12 @@ const TITLE = 'H.323 capture corpus (nDPI h323.pcap)';
 const pcap = envPath('H323_PCAP');
 const MALFORMED_FRAMES = [59, 65];
 
-interface Decoded { readonly type: AsnType; readonly bytes: Uint8Array; readonly value: AsnValue; readonly bits: number }
+interface Decoded {
+  readonly type: AsnType;
+  readonly bytes: Uint8Array;
+  readonly value: AsnValue;
+  readonly bits: number;
+}
 
 /** The PER payloads of a captured PDU: one per H.245 PDU for a TPKT carrying several. */
 function decodePdu(p: CapturedPdu): Decoded[] {
@@ -52,7 +57,7 @@ function nestedH245(v: AsnValue): Decoded[] {
   const out: Decoded[] = [];
   for (const b of (pdu['h245Control'] as Uint8Array[] | undefined) ?? []) out.push(decodeOne(h245.MultimediaSystemControlMessage, b));
   const body = (pdu['h323-message-body'] as { value: AsnValue }).value as SequenceValue | null;
-  for (const b of ((body?.['fastStart'] as Uint8Array[] | undefined) ?? [])) out.push(decodeOne(h245.OpenLogicalChannel, b));
+  for (const b of (body?.['fastStart'] as Uint8Array[] | undefined) ?? []) out.push(decodeOne(h245.OpenLogicalChannel, b));
   return out;
 }
 
@@ -89,7 +94,11 @@ else {
       for (const frame of MALFORMED_FRAMES) {
         const p = pdus.find((x) => x.frame === frame);
         assert.ok(p, `frame ${frame} not found in the capture`);
-        assert.throws(() => decodePdu(p), (e: unknown) => e instanceof PerDecodeError, `frame ${frame}`);
+        assert.throws(
+          () => decodePdu(p),
+          (e: unknown) => e instanceof PerDecodeError,
+          `frame ${frame}`,
+        );
       }
     });
   });

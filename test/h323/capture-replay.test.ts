@@ -37,7 +37,11 @@ else {
     before(async () => {
       server = await startCallServer({ port: 0, sink });
       // A directory that knows every alias: the capture's endpoints register.
-      gk = await startGatekeeper({ port: 0, callSignalAddress: server.address(), directory: { lookupAlias: async (a) => ({ siteId: `site-${a}`, name: a, allowedNetworks: [] }) } });
+      gk = await startGatekeeper({
+        port: 0,
+        callSignalAddress: server.address(),
+        directory: { lookupAlias: async (a) => ({ siteId: `site-${a}`, name: a, allowedNetworks: [] }) },
+      });
       ras = await RasClient.open(gk.address());
     });
     after(async () => {
@@ -51,7 +55,9 @@ else {
       let malformed = 0;
       for (const p of pdus.filter((x) => x.kind === 'ras')) {
         let msg: ReturnType<typeof perDecode>;
-        try { msg = perDecode(h225.RasMessage, p.bytes); } catch (e) {
+        try {
+          msg = perDecode(h225.RasMessage, p.bytes);
+        } catch (e) {
           assert.ok(e instanceof PerDecodeError);
           malformed++;
           ras.sendRaw(p.bytes); // the gatekeeper must survive it too
@@ -79,8 +85,19 @@ else {
     });
 
     it('answers every Setup in the capture (none dials a room: Release Complete, cause 1; the malformed frame 65 dropped)', async () => {
-      const setups = pdus.filter((x) => x.kind === 'q931').filter((x) => { try { return decodeQ931(x.bytes).messageType === MessageType.setup; } catch { return false; } });
-      assert.deepEqual(setups.map((x) => x.frame), [6, 47, 65]);
+      const setups = pdus
+        .filter((x) => x.kind === 'q931')
+        .filter((x) => {
+          try {
+            return decodeQ931(x.bytes).messageType === MessageType.setup;
+          } catch {
+            return false;
+          }
+        });
+      assert.deepEqual(
+        setups.map((x) => x.frame),
+        [6, 47, 65],
+      );
       for (const s of setups) {
         const replies = await exchange(server.address(), s.bytes);
         if (s.frame === 65) {
@@ -105,7 +122,9 @@ else {
         ...callReplies.map((q931) => ({ proto: 'tcp' as const, sport: 1720, dport: 40000, payload: tpktFrame(q931) })),
       ]);
       assert.equal(frames.length, ras.received.length + callReplies.length);
-      frames.forEach((f, i) => { assertClean(f, `answer ${i}`); });
+      frames.forEach((f, i) => {
+        assertClean(f, `answer ${i}`);
+      });
     });
   });
 }

@@ -42,10 +42,22 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
 
   const meeting = async (roomNumber: number, site: string): Promise<Meeting> => {
     const start = new Date(Date.now() - 60_000);
-    return (await book.create(
-      { title: 'Giao ban', roomNumber, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: [site], dialOut: true, allowGuests: true, mode: 'discussion', language: 'vi' },
-      cliActor,
-    )).meeting;
+    return (
+      await book.create(
+        {
+          title: 'Giao ban',
+          roomNumber,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+          invitedSites: [site],
+          dialOut: true,
+          allowGuests: true,
+          mode: 'discussion',
+          language: 'vi',
+        },
+        cliActor,
+      )
+    ).meeting;
   };
 
   before(async function () {
@@ -62,7 +74,18 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     // Registered with the gatekeeper, no directory address: the call goes where the RRQ said.
     await sites.create({ code: 'ia-grai', name: 'Xã Ia Grai', protocol: 'h323', h323Alias: '2302', allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
     // Not registered: dialled at its directory address.
-    await sites.create({ code: 'ia-sao', name: 'Xã Ia Sao', protocol: 'h323', h323Alias: '2303', h323Address: `127.0.0.1:${busy.address.port}`, allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
+    await sites.create(
+      {
+        code: 'ia-sao',
+        name: 'Xã Ia Sao',
+        protocol: 'h323',
+        h323Alias: '2303',
+        h323Address: `127.0.0.1:${busy.address.port}`,
+        allowedNetworks: ['127.0.0.0/8'],
+        enabled: true,
+      },
+      cliActor,
+    );
     registrar = await ScriptedEndpoint.open({ gatekeeper: gateway.gatekeeper.address(), aliases: ['2302'], callSignalAddress: answering.address });
     assert.equal((await registrar.register()).choice, 'registrationConfirm');
     ringing = await AnsweringEndpoint.listen({ kind: 'ring' });
@@ -105,12 +128,20 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     assert.ok(incoming.sendTo, 'the Setup proposes where FreeSWITCH receives audio');
     h323Peer.startTone({ host: incoming.sendTo.ip, port: incoming.sendTo.port }, 1000);
 
-    const h323 = await waitFor('the H.323 site in the meeting', async () => bridge.calls.engine.live.participants(m.id).find((p) => p.protocol === 'h323'), 15_000, 250);
+    const h323 = await waitFor(
+      'the H.323 site in the meeting',
+      async () => bridge.calls.engine.live.participants(m.id).find((p) => p.protocol === 'h323'),
+      15_000,
+      250,
+    );
     assert.deepEqual([h323.direction, h323.name, h323.audioCodec], ['out', 'Xã Ia Grai', 'PCMU']);
     // The SIP room system joins only now: from 127.0.0.1 it would pass for the invited site, and the dialer skips a site already in.
     const sipPeer = await RtpPeer.open();
     peers.push(sipPeer);
-    const dialog = await caller.srf.createUAC(`sip:2071@${bridge.target}`, { localSdp: sipPeer.sdp(), headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' } });
+    const dialog = await caller.srf.createUAC(`sip:2071@${bridge.target}`, {
+      localSdp: sipPeer.sdp(),
+      headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' },
+    });
     sipPeer.startSilence(sdpAudioTarget(dialog.remote.sdp));
     await waitFor('the SIP site to hear the H.323 one', async () => (sipPeer.toneEnergy(1000, 800) > 0.3 ? true : undefined), 15_000, 250);
     const [attempt] = await bridge.ds.query(`SELECT outcome, sip_status, target FROM dial_attempt WHERE meeting_id = $1`, [m.id]);
@@ -131,10 +162,18 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
   it('records a busy H.323 site as busy and keeps nothing of the attempt', async () => {
     const m = await meeting(2072, 'ia-sao');
     await bridge.calls.lifecycle.live(m);
-    const attempt = await waitFor('the attempt over', async () => {
-      const [row] = (await bridge.ds.query(`SELECT outcome, sip_status FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [m.id])) as { outcome: string; sip_status: number }[];
-      return row;
-    }, 10_000, 100);
+    const attempt = await waitFor(
+      'the attempt over',
+      async () => {
+        const [row] = (await bridge.ds.query(`SELECT outcome, sip_status FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [m.id])) as {
+          outcome: string;
+          sip_status: number;
+        }[];
+        return row;
+      },
+      10_000,
+      100,
+    );
     assert.deepEqual(attempt, { outcome: 'busy', sip_status: 486 });
     assert.equal(busy.calls.length, 1);
     await bridge.calls.lifecycle.ended(m);
@@ -143,17 +182,28 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
 
   it('records where the call really went: the registration, not a stale directory address', async () => {
     // The directory still says where the site used to be (the discard port); it registered elsewhere since.
-    await sites.create({ code: 'ia-rbol', name: 'Xã Ia Rbol', protocol: 'h323', h323Alias: '2305', h323Address: '127.0.0.1:9', allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
+    await sites.create(
+      { code: 'ia-rbol', name: 'Xã Ia Rbol', protocol: 'h323', h323Alias: '2305', h323Address: '127.0.0.1:9', allowedNetworks: ['127.0.0.0/8'], enabled: true },
+      cliActor,
+    );
     await register('2305', busy);
     const before = busy.calls.length;
     const m = await meeting(2074, 'ia-rbol');
     const events = dialEvents(m.id);
     try {
       await bridge.calls.lifecycle.live(m);
-      const row = await waitFor('the attempt over', async () => {
-        const [r] = (await bridge.ds.query(`SELECT outcome, target FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [m.id])) as { outcome: string; target: string }[];
-        return r;
-      }, 10_000, 100);
+      const row = await waitFor(
+        'the attempt over',
+        async () => {
+          const [r] = (await bridge.ds.query(`SELECT outcome, target FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [m.id])) as {
+            outcome: string;
+            target: string;
+          }[];
+          return r;
+        },
+        10_000,
+        100,
+      );
       const real = `h323:2305@127.0.0.1:${busy.address.port}`;
       assert.deepEqual(row, { outcome: 'busy', target: real });
       assert.equal(busy.calls.length, before + 1, 'the Setup went to the registered address');
@@ -183,13 +233,28 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
       await incoming.closed;
       assert.equal(incoming.releaseCause, 16, 'Release Complete, normal clearing');
       assert.deepEqual(incoming.bodies, ['releaseComplete']);
-      const row = await waitFor('the attempt recorded', async () => {
-        const [r] = (await bridge.ds.query(`SELECT outcome, sip_status, detail, target, ended_at FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [m.id])) as {
-          outcome: string; sip_status: number; detail: string; target: string; ended_at: Date;
-        }[];
-        return r;
-      }, 10_000, 100);
-      assert.deepEqual([row.outcome, row.sip_status, row.detail, row.target], ['cancelled', 487, 'the meeting ended: cancelled while ringing', `h323:2304@127.0.0.1:${ringing.address.port}`]);
+      const row = await waitFor(
+        'the attempt recorded',
+        async () => {
+          const [r] = (await bridge.ds.query(
+            `SELECT outcome, sip_status, detail, target, ended_at FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`,
+            [m.id],
+          )) as {
+            outcome: string;
+            sip_status: number;
+            detail: string;
+            target: string;
+            ended_at: Date;
+          }[];
+          return r;
+        },
+        10_000,
+        100,
+      );
+      assert.deepEqual(
+        [row.outcome, row.sip_status, row.detail, row.target],
+        ['cancelled', 487, 'the meeting ended: cancelled while ringing', `h323:2304@127.0.0.1:${ringing.address.port}`],
+      );
       assert.ok(row.ended_at.getTime() - endedAt < 5000, 'ended at the meeting’s end, not at the ring timeout');
       assert.deepEqual([events.outcome()?.outcome, events.outcome()?.retryInMs], ['cancelled', null], 'no retry scheduled');
       assert.deepEqual(bridge.calls.dialer.pending(m.id), []);
@@ -214,11 +279,23 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     const before = answering.calls.length;
     const site = await sites.byRef('ia-grai');
     const r = await placeH323Call(
-      { lookups: bridge.calls.engine.lookups, gatekeeper: gateway.gatekeeper, media: bridge.calls.engine.media, calls, participations: bridge.calls.engine.participations, conferenceProfile: bridge.config.media.conferenceProfile, ringTimeoutMs: 5000, log: bridge.log },
+      {
+        lookups: bridge.calls.engine.lookups,
+        gatekeeper: gateway.gatekeeper,
+        media: bridge.calls.engine.media,
+        calls,
+        participations: bridge.calls.engine.participations,
+        conferenceProfile: bridge.config.media.conferenceProfile,
+        ringTimeoutMs: 5000,
+        log: bridge.log,
+      },
       { meetingId: randomUUID(), siteId: site.id, name: site.name, uri: 'h323:2302', moderator: false, muted: false, signal: ac.signal },
       2075,
     );
-    assert.deepEqual([r.outcome, r.status, r.detail, r.target], ['cancelled', 200, 'the meeting ended: answered too late, hung up', `h323:2302@127.0.0.1:${answering.address.port}`]);
+    assert.deepEqual(
+      [r.outcome, r.status, r.detail, r.target],
+      ['cancelled', 200, 'the meeting ended: answered too late, hung up', `h323:2302@127.0.0.1:${answering.address.port}`],
+    );
     const incoming = answering.calls[before]!;
     await incoming.closed;
     assert.equal(incoming.releaseCause, 16, 'Release Complete, normal clearing');
@@ -233,17 +310,37 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
     const audio = await RtpPeer.open();
     const video = await RtpPeer.open();
     peers.push(audio, video);
-    const withVideo = await AnsweringEndpoint.listen({ kind: 'answer', audio: { ip: audio.host, port: audio.port }, video: { ip: video.host, port: video.port } });
+    const withVideo = await AnsweringEndpoint.listen({
+      kind: 'answer',
+      audio: { ip: audio.host, port: audio.port },
+      video: { ip: video.host, port: video.port },
+    });
     const fsEvents = await eslEvents(bridge.fs.host, bridge.fs.eslPort, bridge.fs.eslPassword, ['RECV_INFO']);
     try {
-      await sites.create({ code: 'ia-pa', name: 'Xã Ia Pa', protocol: 'h323', h323Alias: '2309', h323Address: `127.0.0.1:${withVideo.address.port}`, allowedNetworks: ['127.0.0.0/8'], enabled: true }, cliActor);
+      await sites.create(
+        {
+          code: 'ia-pa',
+          name: 'Xã Ia Pa',
+          protocol: 'h323',
+          h323Alias: '2309',
+          h323Address: `127.0.0.1:${withVideo.address.port}`,
+          allowedNetworks: ['127.0.0.0/8'],
+          enabled: true,
+        },
+        cliActor,
+      );
       const m = await meeting(2075, 'ia-pa');
       await bridge.calls.lifecycle.live(m);
       const incoming = await waitFor('the site called', async () => withVideo.calls[0], 10_000, 100);
-      const call = await waitFor('the H.323 site in the meeting', async () => {
-        const c = bridge.calls.engine.calls.get(incoming.setup.callId);
-        return c?.state === 'joined' ? c : undefined;
-      }, 15_000, 100);
+      const call = await waitFor(
+        'the H.323 site in the meeting',
+        async () => {
+          const c = bridge.calls.engine.calls.get(incoming.setup.callId);
+          return c?.state === 'joined' ? c : undefined;
+        },
+        15_000,
+        100,
+      );
       assert.ok(bridge.calls.engine.live.participants(m.id).find((p) => p.protocol === 'h323')?.videoCodec, 'video was negotiated');
       const uuid = call.endpoint!.uuid;
 

@@ -31,13 +31,16 @@ const SUBJECTS: readonly { module: string; name: string; type: AsnType; count: n
 ];
 
 if (!asn1Dir) skipSuite(TITLE, 'H323_ASN1_DIR is not set');
-else if (!hasCommand('erl', ['-noshell', '-eval', 'halt().']) || !hasCommand('erlc', [])) skipSuite(TITLE, 'erl/erlc (Debian erlang-nox erlang-asn1) not installed');
+else if (!hasCommand('erl', ['-noshell', '-eval', 'halt().']) || !hasCommand('erlc', []))
+  skipSuite(TITLE, 'erl/erlc (Debian erlang-nox erlang-asn1) not installed');
 else {
   describe(TITLE, function () {
     this.timeout(600_000);
     let erlDir = '';
     let compared = 0;
-    before(() => { erlDir = compileErlangModules(asn1Dir); });
+    before(() => {
+      erlDir = compileErlangModules(asn1Dir);
+    });
     after(() => console.log(`      ${compared} values identical to Erlang's encoding and decoded both ways`));
 
     for (const s of SUBJECTS) {
@@ -56,7 +59,10 @@ else {
         let erlangBroken = 0;
         results.forEach((r, i) => {
           const ours = Buffer.from(cases[i]!.ours).toString('hex');
-          if (r.hex === undefined) { failures.push(`#${i} Erlang refused: ${r.error}\n  term ${cases[i]!.term.slice(0, 400)}`); return; }
+          if (r.hex === undefined) {
+            failures.push(`#${i} Erlang refused: ${r.error}\n  term ${cases[i]!.term.slice(0, 400)}`);
+            return;
+          }
           if (!r.selfConsistent) {
             // Erlang cannot read its own octets: only check that it reads ours to the value.
             erlangBroken++;
@@ -80,7 +86,10 @@ else {
 
     it('the messages the gateway builds encode exactly as Erlang encodes them', () => {
       const samples = sampleMessages();
-      const results = runErlang(erlDir, samples.map((m) => ({ module: m.module, type: m.typeName, term: erlangTerm(m.type, m.value), ours: perEncode(m.type, m.value) })));
+      const results = runErlang(
+        erlDir,
+        samples.map((m) => ({ module: m.module, type: m.typeName, term: erlangTerm(m.type, m.value), ours: perEncode(m.type, m.value) })),
+      );
       results.forEach((r, i) => {
         const m = samples[i]!;
         assert.equal(r.hex, Buffer.from(perEncode(m.type, m.value)).toString('hex'), `${m.name}: ${r.error ?? ''}`);

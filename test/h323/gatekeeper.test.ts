@@ -25,7 +25,12 @@ const FAR: DirectorySite = { siteId: 'site-far', name: 'Xa', allowedNetworks: ['
 
 /** The port the gatekeeper depends on, in memory (not the thing under test). */
 function directory(): AliasDirectory & { lookups: string[] } {
-  const sites = new Map<string, DirectorySite>([['xa-phuoc-hoa', PHUOC_HOA], ['1001', PHUOC_HOA], ['huyen', HUYEN], ['far', FAR]]);
+  const sites = new Map<string, DirectorySite>([
+    ['xa-phuoc-hoa', PHUOC_HOA],
+    ['1001', PHUOC_HOA],
+    ['huyen', HUYEN],
+    ['far', FAR],
+  ]);
   const lookups: string[] = [];
   return {
     lookups,
@@ -59,8 +64,10 @@ describe('H.323 RAS gatekeeper', function () {
     await gk.close();
   });
 
-  const rrq = (aliases: string[], extra: Partial<ras.RrqOptions> = {}) => (seq: number) =>
-    ras.registrationRequest({ seq, callSignalAddress: { ip: '127.0.0.1', port: 31720 }, rasAddress: ep.address, aliases, timeToLive: 600, ...extra });
+  const rrq =
+    (aliases: string[], extra: Partial<ras.RrqOptions> = {}) =>
+    (seq: number) =>
+      ras.registrationRequest({ seq, callSignalAddress: { ip: '127.0.0.1', port: 31720 }, rasAddress: ep.address, aliases, timeToLive: 600, ...extra });
 
   it('binds to loopback by default', () => {
     assert.equal(gk.address().ip, '127.0.0.1');
@@ -119,7 +126,8 @@ describe('H.323 RAS gatekeeper', function () {
     // huyen registers, then claims an alias that Phước Hòa's endpoint holds (one the directory does not know).
     const other = await RasClient.open(gk.address());
     try {
-      const mk = (aliases: string[]) => (seq: number) => ras.registrationRequest({ seq, callSignalAddress: { ip: '127.0.0.1', port: 31721 }, rasAddress: other.address, aliases });
+      const mk = (aliases: string[]) => (seq: number) =>
+        ras.registrationRequest({ seq, callSignalAddress: { ip: '127.0.0.1', port: 31721 }, rasAddress: other.address, aliases });
       assert.equal((await other.request(mk(['huyen']))).choice, 'registrationConfirm');
       assert.equal(reason(await other.request(mk(['huyen', 'hdx 8000']))), 'duplicateAlias');
       assert.equal(gk.findEndpoint('HDX 8000')?.endpointId, endpointId, 'the holder keeps its registration');
@@ -131,9 +139,19 @@ describe('H.323 RAS gatekeeper', function () {
   });
 
   it('ARQ: a room (with PIN) is admitted to the gateway; strangers and unknown destinations are not', async () => {
-    const arq = (o: Partial<ras.ArqOptions>) => (seq: number) => ras.admissionRequest({
-      seq, endpointId, srcAliases: ['1001'], destAliases: ['2001*1234'], bandwidth: 81920, callReference: 5, conferenceId: CONF, callId: CALL, answerCall: false, ...o,
-    });
+    const arq = (o: Partial<ras.ArqOptions>) => (seq: number) =>
+      ras.admissionRequest({
+        seq,
+        endpointId,
+        srcAliases: ['1001'],
+        destAliases: ['2001*1234'],
+        bandwidth: 81920,
+        callReference: 5,
+        conferenceId: CONF,
+        callId: CALL,
+        answerCall: false,
+        ...o,
+      });
     const acf = await ep.request(arq({}));
     assert.equal(acf.choice, 'admissionConfirm');
     assert.deepEqual(h225IpPort(get(acf.value, 'destCallSignalAddress')), GATEWAY);
@@ -148,7 +166,8 @@ describe('H.323 RAS gatekeeper', function () {
   });
 
   it('DRQ: DCF ends the admitted call; DRJ for an unregistered endpoint', async () => {
-    const drq = (id: string) => (seq: number) => ras.disengageRequest({ seq, endpointId: id, conferenceId: CONF, callReference: 5, callId: CALL, answeredCall: false });
+    const drq = (id: string) => (seq: number) =>
+      ras.disengageRequest({ seq, endpointId: id, conferenceId: CONF, callReference: 5, callId: CALL, answeredCall: false });
     assert.equal((await ep.request(drq(endpointId))).choice, 'disengageConfirm');
     assert.equal(gk.findEndpoint('1001')!.calls.size, 0);
     const drj = await ep.request(drq('ep-forged'));
@@ -174,8 +193,14 @@ describe('H.323 RAS gatekeeper', function () {
     assert.equal(xrs.choice, 'unknownMessageResponse');
     const valid = perEncode(h225.RasMessage, rrq(['1001'])(7));
     // Sender and gatekeeper share this event loop: pace the burst so the socket buffer never overflows.
-    for (let n = 0; n < valid.length; n++) { ep.sendRaw(valid.subarray(0, n)); if (n % 20 === 19) await sleep(5); }
-    for (let i = 0; i < 200; i++) { ep.sendRaw(Uint8Array.from({ length: (i % 40) + 1 }, (_, k) => (k * 37 + i * 11) & 0xff)); if (i % 20 === 19) await sleep(5); }
+    for (let n = 0; n < valid.length; n++) {
+      ep.sendRaw(valid.subarray(0, n));
+      if (n % 20 === 19) await sleep(5);
+    }
+    for (let i = 0; i < 200; i++) {
+      ep.sendRaw(Uint8Array.from({ length: (i % 40) + 1 }, (_, k) => (k * 37 + i * 11) & 0xff));
+      if (i % 20 === 19) await sleep(5);
+    }
     const gcf = await ep.request((seq) => ras.gatekeeperRequest({ seq, rasAddress: ep.address }));
     assert.equal(gcf.choice, 'gatekeeperConfirm', 'still answering');
     assert.ok(logged.records.some((r) => r.msg === 'RAS: undecodable datagram dropped'));
@@ -199,10 +224,25 @@ describe('H.323 RAS gatekeeper', function () {
     const frames = dissect(sent.map((payload) => ({ proto: 'udp' as const, sport: 1719, dport: 1719, payload })));
     assert.equal(frames.length, sent.length);
     assert.ok(frames.length >= 26, `${frames.length} datagrams`);
-    frames.forEach((f, i) => { assertClean(f, `reply ${i}`); });
+    frames.forEach((f, i) => {
+      assertClean(f, `reply ${i}`);
+    });
     const text = frames.join('\n');
-    for (const m of ['gatekeeperConfirm', 'gatekeeperReject', 'registrationConfirm', 'registrationReject', 'admissionConfirm', 'admissionReject',
-      'disengageConfirm', 'disengageReject', 'locationConfirm', 'locationReject', 'unregistrationConfirm', 'unregistrationReject', 'unknownMessageResponse']) {
+    for (const m of [
+      'gatekeeperConfirm',
+      'gatekeeperReject',
+      'registrationConfirm',
+      'registrationReject',
+      'admissionConfirm',
+      'admissionReject',
+      'disengageConfirm',
+      'disengageReject',
+      'locationConfirm',
+      'locationReject',
+      'unregistrationConfirm',
+      'unregistrationReject',
+      'unknownMessageResponse',
+    ]) {
       assert.match(text, new RegExp(`RasMessage: ${m}`), m);
     }
     assert.match(text, /endpointIdentifier: ep-[0-9a-f]{12}/);
@@ -218,19 +258,43 @@ describe('H.323 RAS registrations expire by time to live', function () {
 
   it('a silent endpoint is dropped after its TTL; a keep-alive holds it; close() leaves no timer', async () => {
     const logged = memoryLogger();
-    const gk = await startGatekeeper({ port: 0, callSignalAddress: GATEWAY, directory: directory(), log: logged.log, timeToLive: 1, minTimeToLive: 1, expiryGraceMs: 0 });
+    const gk = await startGatekeeper({
+      port: 0,
+      callSignalAddress: GATEWAY,
+      directory: directory(),
+      log: logged.log,
+      timeToLive: 1,
+      minTimeToLive: 1,
+      expiryGraceMs: 0,
+    });
     const a = await RasClient.open(gk.address());
     const b = await RasClient.open(gk.address());
     try {
-      const reg = (c: RasClient, alias: string, port: number) => c.request((seq) => ras.registrationRequest({ seq, callSignalAddress: { ip: '127.0.0.1', port }, rasAddress: c.address, aliases: [alias], timeToLive: 1 }));
+      const reg = (c: RasClient, alias: string, port: number) =>
+        c.request((seq) =>
+          ras.registrationRequest({ seq, callSignalAddress: { ip: '127.0.0.1', port }, rasAddress: c.address, aliases: [alias], timeToLive: 1 }),
+        );
       const ra = await reg(a, '1001', 31800);
       await reg(b, 'huyen', 31801);
       assert.equal(gk.registrations().length, 2);
       const idA = getString(ra.value, 'endpointIdentifier')!;
       await sleep(600);
-      await a.request((seq) => ras.registrationRequest({ seq, callSignalAddress: { ip: '127.0.0.1', port: 31800 }, rasAddress: a.address, aliases: [], timeToLive: 1, keepAlive: { endpointId: idA, gatekeeperId: 'diemcau' } }));
+      await a.request((seq) =>
+        ras.registrationRequest({
+          seq,
+          callSignalAddress: { ip: '127.0.0.1', port: 31800 },
+          rasAddress: a.address,
+          aliases: [],
+          timeToLive: 1,
+          keepAlive: { endpointId: idA, gatekeeperId: 'diemcau' },
+        }),
+      );
       await sleep(700);
-      assert.deepEqual(gk.registrations().map((r) => r.siteId), [PHUOC_HOA.siteId], 'huyen expired, Phước Hòa kept alive');
+      assert.deepEqual(
+        gk.registrations().map((r) => r.siteId),
+        [PHUOC_HOA.siteId],
+        'huyen expired, Phước Hòa kept alive',
+      );
       assert.ok(logged.records.some((r) => r.msg === 'RAS: registration expired' && r['siteId'] === HUYEN.siteId));
       await reg(b, 'huyen', 31801);
     } finally {
@@ -248,7 +312,16 @@ describe('H.323 RAS registrations expire by time to live', function () {
     let expired = 0;
     const t = new RegistrationTable(0, () => expired++);
     for (let i = 0; i < 5; i++) {
-      t.put({ endpointId: `e${i}`, siteId: 's', siteName: 'S', aliases: [`a${i}`], callSignalAddress: { ip: '127.0.0.1', port: i }, rasAddress: { ip: '127.0.0.1', port: i }, source: { ip: '127.0.0.1', port: i }, timeToLive: 0.05 });
+      t.put({
+        endpointId: `e${i}`,
+        siteId: 's',
+        siteName: 'S',
+        aliases: [`a${i}`],
+        callSignalAddress: { ip: '127.0.0.1', port: i },
+        rasAddress: { ip: '127.0.0.1', port: i },
+        source: { ip: '127.0.0.1', port: i },
+        timeToLive: 0.05,
+      });
     }
     t.clear();
     await sleep(150);
@@ -258,7 +331,9 @@ describe('H.323 RAS registrations expire by time to live', function () {
 });
 
 /** A RAS choice built by hand (for fields the builders do not expose). */
-function choice(name: string, value: ChoiceValue['value']): ChoiceValue { return { choice: name, value }; }
+function choice(name: string, value: ChoiceValue['value']): ChoiceValue {
+  return { choice: name, value };
+}
 function withField(m: ChoiceValue, name: string, value: ChoiceValue['value']): ChoiceValue {
   assert.ok(isSeq(m.value));
   return { choice: m.choice, value: { ...m.value, [name]: value } };

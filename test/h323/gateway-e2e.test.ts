@@ -41,11 +41,24 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
     gateway = bridge.calls.h323!;
     const sites = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
     // A 384 kbit/s line: the sink's answer holds H.245 video to it (checked with the video call below).
-    await sites.create({ code: 'chu-pong', name: 'Xã Chư Pơng', protocol: 'h323', h323Alias: '2301', allowedNetworks: ['127.0.0.0/8'], enabled: true, bandwidthKbps: 384 }, cliActor);
+    await sites.create(
+      { code: 'chu-pong', name: 'Xã Chư Pơng', protocol: 'h323', h323Alias: '2301', allowedNetworks: ['127.0.0.0/8'], enabled: true, bandwidthKbps: 384 },
+      cliActor,
+    );
     const start = new Date(Date.now() - 60_000);
     meetingId = (
       await new MeetingBook(bridge.ds, bridge.config.roomNumbers).create(
-        { title: 'Giao ban', roomNumber: 2070, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: ['chu-pong'], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+        {
+          title: 'Giao ban',
+          roomNumber: 2070,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+          invitedSites: ['chu-pong'],
+          dialOut: false,
+          allowGuests: true,
+          mode: 'discussion',
+          language: 'vi',
+        },
         cliActor,
       )
     ).meeting.id;
@@ -68,7 +81,10 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
     const sipPeer = await RtpPeer.open();
     const h323Peer = await RtpPeer.open();
     peers.push(sipPeer, h323Peer);
-    const dialog = await caller.srf.createUAC(`sip:2070@${bridge.target}`, { localSdp: sipPeer.sdp(), headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' } });
+    const dialog = await caller.srf.createUAC(`sip:2070@${bridge.target}`, {
+      localSdp: sipPeer.sdp(),
+      headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' },
+    });
     sipPeer.startSilence(sdpAudioTarget(dialog.remote.sdp));
 
     const placed = await endpoint.call({ to: to!, dial: '2070', audio: { ip: h323Peer.host, port: h323Peer.port }, display: 'Chư Pơng TE30' }, ids);
@@ -77,10 +93,14 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
     assert.ok(forward, 'Connect names where to send our RTP');
     h323Peer.startTone(forward!, 1000);
 
-    const roster = await waitFor('both in the meeting', async () => {
-      const r = bridge.calls.engine.live.participants(meetingId);
-      return r.length === 2 ? r : undefined;
-    }, 15_000);
+    const roster = await waitFor(
+      'both in the meeting',
+      async () => {
+        const r = bridge.calls.engine.live.participants(meetingId);
+        return r.length === 2 ? r : undefined;
+      },
+      15_000,
+    );
     const h323 = roster.find((p) => p.protocol === 'h323');
     assert.deepEqual([h323?.name, h323?.audioCodec], ['Xã Chư Pơng', 'PCMU']);
     await waitFor('the SIP room system to hear the H.323 one', async () => (sipPeer.toneEnergy(1000, 800) > 0.3 ? true : undefined), 15_000, 250);
@@ -106,7 +126,10 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
     const sipPeer = await RtpPeer.open();
     const h323Peer = await RtpPeer.open();
     peers.push(sipPeer, h323Peer);
-    const dialog = await caller.srf.createUAC(`sip:2070@${bridge.target}`, { localSdp: sipPeer.sdp(), headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' } });
+    const dialog = await caller.srf.createUAC(`sip:2070@${bridge.target}`, {
+      localSdp: sipPeer.sdp(),
+      headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' },
+    });
     sipPeer.startTone(sdpAudioTarget(dialog.remote.sdp), 440);
 
     const placed = await endpoint.call({ to: to!, dial: '2070', audio: { ip: h323Peer.host, port: h323Peer.port }, noFastStart: true }, ids);
@@ -119,9 +142,14 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
     const toFreeswitch = h245IpPort(get(alt(get(body(ack), 'forwardMultiplexAckParameters'), 'h2250LogicalChannelAckParameters'), 'mediaChannel'));
     assert.ok(toFreeswitch, 'the Ack names where FreeSWITCH receives');
     const ours = await placed.call.waitForH245('request.openLogicalChannel');
-    placed.call.sendH245([m245.openLogicalChannelAck({
-      channel: getNumber(body(ours), 'forwardLogicalChannelNumber')!, sessionId: 1, media: { ip: h323Peer.host, port: h323Peer.port }, mediaControl: { ip: h323Peer.host, port: h323Peer.port + 1 },
-    })]);
+    placed.call.sendH245([
+      m245.openLogicalChannelAck({
+        channel: getNumber(body(ours), 'forwardLogicalChannelNumber')!,
+        sessionId: 1,
+        media: { ip: h323Peer.host, port: h323Peer.port },
+        mediaControl: { ip: h323Peer.host, port: h323Peer.port + 1 },
+      }),
+    ]);
     h323Peer.startTone({ host: toFreeswitch!.ip, port: toFreeswitch!.port }, 1000);
 
     await waitFor('the SIP room system to hear the slow-start H.323 one', async () => (sipPeer.toneEnergy(1000, 800) > 0.3 ? true : undefined), 15_000, 250);
@@ -147,14 +175,18 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
       const h323Peer = await RtpPeer.open();
       const h323Video = await RtpPeer.open();
       peers.push(h323Peer, h323Video);
-      const placed = await endpoint.call({ to: to!, dial: '2070', audio: { ip: h323Peer.host, port: h323Peer.port }, video: { ip: h323Video.host, port: h323Video.port } }, ids);
+      const placed = await endpoint.call(
+        { to: to!, dial: '2070', audio: { ip: h323Peer.host, port: h323Peer.port }, video: { ip: h323Video.host, port: h323Video.port } },
+        ids,
+      );
       const connect = await placed.call.waitForBody('connect');
       // The site's line in H.245: the accepted video channels and our capability set (in the Connect).
       const limit = h245VideoMaxBitRate({ packetizationMode: null, bandwidthKbps: 384 });
       const video = connect.fastStart.map((b) => perDecode(h245.OpenLogicalChannel, b)).filter((o) => rates(o).length);
-      assert.deepEqual(video.map(rates), [[limit], [limit]], 'video both ways at the site\'s limit');
+      assert.deepEqual(video.map(rates), [[limit], [limit]], "video both ways at the site's limit");
       assert.deepEqual(connect.h245.filter((x) => isChoice(x.value) && x.value.choice === 'terminalCapabilitySet').map(rates), [[limit]]);
-      const joined = (callId: string) => async () => (bridge.calls.engine.calls.get(callId)?.state === 'joined' ? bridge.calls.engine.calls.get(callId)?.endpoint ?? undefined : undefined);
+      const joined = (callId: string) => async () =>
+        bridge.calls.engine.calls.get(callId)?.state === 'joined' ? (bridge.calls.engine.calls.get(callId)?.endpoint ?? undefined) : undefined;
       const h323Call = await waitFor('the H.323 call in the conference', joined(guidText(ids.callId)), 15_000);
       assert.ok(bridge.calls.engine.live.participants(meetingId).find((p) => p.protocol === 'h323')?.videoCodec, 'video was negotiated');
       // The endpoint asks for a keyframe: FreeSWITCH gets the INFO on that call's channel.
@@ -166,15 +198,24 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
       await sleep(600); // FreeSWITCH sends at most one such INFO per 500 ms and channel
       await bridge.fs.fsCli(`uuid_video_refresh ${h323Call.uuid}`);
       await waitFor('videoFastUpdatePicture to the H.323 endpoint', async () => (asked() > before ? true : undefined), 5000, 50);
-      const vfu = placed.call.allH245().filter((x) => isChoice(x.value) && x.value.choice === 'miscellaneousCommand').at(-1)!;
+      const vfu = placed.call
+        .allH245()
+        .filter((x) => isChoice(x.value) && x.value.choice === 'miscellaneousCommand')
+        .at(-1)!;
       assert.equal(getNumber(body(vfu), 'logicalChannelNumber'), placed.txChannels.video);
 
       // A SIP room system does the same with INFO, both ways.
       const sipPeer = await RtpPeer.open();
       peers.push(sipPeer);
-      const dialog = await caller.srf.createUAC(`sip:2070@${bridge.target}`, { localSdp: withVideo(sipPeer.sdp(), sipPeer.port + 2), headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' } });
+      const dialog = await caller.srf.createUAC(`sip:2070@${bridge.target}`, {
+        localSdp: withVideo(sipPeer.sdp(), sipPeer.port + 2),
+        headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' },
+      });
       const infos: string[] = [];
-      dialog.on('info', (req: { get(h: string): string | undefined; body: string }, res: { send(s: number): void }) => { infos.push(`${req.get('Content-Type')} ${req.body}`); res.send(200); });
+      dialog.on('info', (req: { get(h: string): string | undefined; body: string }, res: { send(s: number): void }) => {
+        infos.push(`${req.get('Content-Type')} ${req.body}`);
+        res.send(200);
+      });
       const sipCall = await waitFor('the SIP call in the conference', joined(dialog.sip.callId), 15_000);
       // drachtio-srf's bundled typings get Dialog#request wrong; ours follow its source.
       await (dialog as unknown as SipDialog).request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE });
@@ -182,7 +223,12 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
       await sleep(600);
       const seen = infos.length;
       await bridge.fs.fsCli(`uuid_video_refresh ${sipCall.uuid}`);
-      await waitFor('INFO picture_fast_update to the SIP room system', async () => (infos.slice(seen).some((i) => /^application\/media_control\+xml .*picture_fast_update/s.test(i)) ? true : undefined), 5000, 50);
+      await waitFor(
+        'INFO picture_fast_update to the SIP room system',
+        async () => (infos.slice(seen).some((i) => /^application\/media_control\+xml .*picture_fast_update/s.test(i)) ? true : undefined),
+        5000,
+        50,
+      );
 
       placed.call.hangup(16);
       await dialog.destroy();
@@ -194,15 +240,21 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
 });
 
 /** Every H.245 maxBitRate in a message. */
-const rates = (v: unknown): number[] => (typeof v !== 'object' || v === null ? [] : Object.entries(v).flatMap(([k, x]) => (k === 'maxBitRate' && typeof x === 'number' ? [x] : rates(x))));
+const rates = (v: unknown): number[] =>
+  typeof v !== 'object' || v === null ? [] : Object.entries(v).flatMap(([k, x]) => (k === 'maxBitRate' && typeof x === 'number' ? [x] : rates(x)));
 
 const body = (m: ChoiceValue): AsnValue | undefined => (isChoice(m.value) ? m.value.value : undefined);
 
 /** The endpoint's OpenLogicalChannel for the μ-law it sends (slow start). */
 function openAudio(channel: number, peer: RtpPeer): ChoiceValue {
-  return m245.openLogicalChannelRequest(m245.openLogicalChannel({
-    channel, sessionId: 1, dataType: { choice: 'audioData', value: m245.audioCapability('g711Ulaw64k') }, mediaControl: { ip: peer.host, port: peer.port + 1 },
-  }));
+  return m245.openLogicalChannelRequest(
+    m245.openLogicalChannel({
+      channel,
+      sessionId: 1,
+      dataType: { choice: 'audioData', value: m245.audioCapability('g711Ulaw64k') },
+      mediaControl: { ip: peer.host, port: peer.port + 1 },
+    }),
+  );
 }
 
 /** A room system's SDP with an H.264 video stream added. */
@@ -215,7 +267,6 @@ function fastStartTarget(olc: Uint8Array): { host: string; port: number } | unde
   const media = readForwardMedia(olc);
   return media ? { host: media.ip, port: media.port } : undefined;
 }
-
 
 function readForwardMedia(bytes: Uint8Array): { ip: string; port: number } | undefined {
   const olc = perDecode(h245.OpenLogicalChannel, bytes);

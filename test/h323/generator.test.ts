@@ -34,13 +34,18 @@ describe('ASN.1 descriptor generator', () => {
       additions: [{ name: 'b', optional: true, type: { t: 'ref', name: 'P', args: [{ t: 'boolean' }] } }],
     });
     assert.deepEqual(m.assignments.find((a) => a.name === 'P')!.type, {
-      t: 'sequence', root: [
+      t: 'sequence',
+      root: [
         { name: 'x', optional: false, type: { t: 'ref', name: 'X' } },
         { name: 'n', optional: false, type: { t: 'integer', range: { lb: 0, ub: 16383, extensible: true } } },
       ],
     });
     assert.deepEqual(m.assignments.find((a) => a.name === 'O')!.type, { t: 'open', of: { t: 'ref', name: 'S' } });
-    assert.deepEqual(m.assignments.find((a) => a.name === 'L')!.type, { t: 'sequenceof', size: { lb: 1, ub: 4 }, of: { t: 'bitstring', size: { lb: 16, ub: 16 } } });
+    assert.deepEqual(m.assignments.find((a) => a.name === 'L')!.type, {
+      t: 'sequenceof',
+      size: { lb: 1, ub: 4 },
+      of: { t: 'bitstring', size: { lb: 16, ub: 16 } },
+    });
   });
 
   it(`committed descriptors equal the generator's output`, function () {

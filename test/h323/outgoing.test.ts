@@ -25,7 +25,11 @@ const settle = (ms = 50) => new Promise((r) => setTimeout(r, ms));
 /** A listener that does `onSocket` with each connection (never answers unless told to). */
 async function rawListener(onSocket: (s: Socket) => void): Promise<{ server: Server; port: number; sockets: Socket[] }> {
   const sockets: Socket[] = [];
-  const server = createServer((s) => { sockets.push(s); s.on('error', () => undefined); onSocket(s); });
+  const server = createServer((s) => {
+    sockets.push(s);
+    s.on('error', () => undefined);
+    onSocket(s);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as { port: number }).port, sockets };
 }
@@ -39,8 +43,14 @@ describe('H.323 outgoing call (placeH323)', () => {
   /** Octets our side sent in the ring-timeout test (Setup with video, Release Complete), for tshark. */
   const rawSent: Buffer[] = [];
   const base = (port: number, over: Partial<OutgoingCallOptions> = {}): OutgoingCallOptions => ({
-    to: { ip: '127.0.0.1', port }, destAlias: '2302', ourAlias: '2071', display: 'Room 2071',
-    audio: { ip: '127.0.0.1', port: 40000, codecs: ['PCMU', 'PCMA', 'G722'] }, ringTimeoutMs: 2000, log: silentLogger, ...over,
+    to: { ip: '127.0.0.1', port },
+    destAlias: '2302',
+    ourAlias: '2071',
+    display: 'Room 2071',
+    audio: { ip: '127.0.0.1', port: 40000, codecs: ['PCMU', 'PCMA', 'G722'] },
+    ringTimeoutMs: 2000,
+    log: silentLogger,
+    ...over,
   });
 
   it('answers: the endpoint gets fast start to our address, we get its; hangup sends Release Complete 16', async () => {
@@ -100,7 +110,10 @@ describe('H.323 outgoing call (placeH323)', () => {
     await new Promise((res) => l.sockets[0]!.once('end', res));
     const reader = new TpktReader();
     const msgs = [...reader.push(Buffer.concat(got))].map((b) => decodeQ931(b));
-    assert.deepEqual(msgs.map((m) => m.messageType), [MessageType.setup, MessageType.releaseComplete]);
+    assert.deepEqual(
+      msgs.map((m) => m.messageType),
+      [MessageType.setup, MessageType.releaseComplete],
+    );
     assert.equal(causeValue(findIe(msgs[1]!, IeId.cause)!), 102);
     rawSent.push(Buffer.concat(got));
     l.sockets[0]!.end();
@@ -126,7 +139,9 @@ describe('H.323 outgoing call (placeH323)', () => {
     const payloads = [...reader.push(Buffer.concat(rawSent))];
     const frames = dissect(payloads.map((q931) => ({ proto: 'tcp' as const, sport: 40000, dport: 1720, payload: tpktFrame(q931) })));
     assert.equal(frames.length, 2);
-    frames.forEach((f, i) => { assertClean(f, `message ${i}`); });
+    frames.forEach((f, i) => {
+      assertClean(f, `message ${i}`);
+    });
     const text = frames.join('\n');
     for (const body of ['setup', 'releaseComplete']) assert.match(text, new RegExp(`h323-message-body: ${body}`), body);
     assert.match(text, /fastStart: 8 items/);
@@ -191,9 +206,25 @@ describe('H.323 dial-out helpers', () => {
   });
 
   it("reads FreeSWITCH's offer: audio formats fast start carries, in its order, and H.264", () => {
-    const sdp = ['v=0', 'o=- 1 1 IN IP4 10.0.0.5', 's=-', 'c=IN IP4 10.0.0.5', 't=0 0',
-      'm=audio 20000 RTP/AVP 102 9 0 8 101', 'a=rtpmap:102 opus/48000/2', 'a=rtpmap:9 G722/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000',
-      'm=video 20002 RTP/AVP 103', 'a=rtpmap:103 H264/90000', ''].join('\r\n');
-    assert.deepEqual(offerAddresses(sdp), { audio: { ip: '10.0.0.5', port: 20000, codecs: ['G722', 'PCMU', 'PCMA'] }, video: { ip: '10.0.0.5', port: 20002, payloadType: 103 } });
+    const sdp = [
+      'v=0',
+      'o=- 1 1 IN IP4 10.0.0.5',
+      's=-',
+      'c=IN IP4 10.0.0.5',
+      't=0 0',
+      'm=audio 20000 RTP/AVP 102 9 0 8 101',
+      'a=rtpmap:102 opus/48000/2',
+      'a=rtpmap:9 G722/8000',
+      'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:8 PCMA/8000',
+      'a=rtpmap:101 telephone-event/8000',
+      'm=video 20002 RTP/AVP 103',
+      'a=rtpmap:103 H264/90000',
+      '',
+    ].join('\r\n');
+    assert.deepEqual(offerAddresses(sdp), {
+      audio: { ip: '10.0.0.5', port: 20000, codecs: ['G722', 'PCMU', 'PCMA'] },
+      video: { ip: '10.0.0.5', port: 20002, payloadType: 103 },
+    });
   });
 });

@@ -2,16 +2,28 @@
 import assert from 'node:assert/strict';
 import { Q931DecodeError } from '../../src/h323/q931/errors';
 import {
-  IeId, MessageType, causeIe, causeValue, decodeQ931, encodeQ931, partyNumberDigits, partyNumberIe, userUserIe, userUserPdu,
+  IeId,
+  MessageType,
+  causeIe,
+  causeValue,
+  decodeQ931,
+  encodeQ931,
+  partyNumberDigits,
+  partyNumberIe,
+  userUserIe,
+  userUserPdu,
 } from '../../src/h323/q931/q931';
 import { TpktReader, tpktFrame } from '../../src/h323/q931/tpkt';
 
 describe('Q.931 and TPKT', () => {
   it('encodes a Setup with a two-octet user-user length and decodes it back', () => {
     const pdu = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
-    const bytes = encodeQ931({ callReference: 0x1234, fromDestination: false, messageType: MessageType.setup, ies: [
-      { id: 0xa1, data: new Uint8Array(0) }, partyNumberIe(IeId.calledPartyNumber, '8123'), userUserIe(pdu),
-    ] });
+    const bytes = encodeQ931({
+      callReference: 0x1234,
+      fromDestination: false,
+      messageType: MessageType.setup,
+      ies: [{ id: 0xa1, data: new Uint8Array(0) }, partyNumberIe(IeId.calledPartyNumber, '8123'), userUserIe(pdu)],
+    });
     assert.deepEqual([...bytes.subarray(0, 6)], [0x08, 0x02, 0x12, 0x34, 0x05, 0xa1]);
     const m = decodeQ931(bytes);
     assert.equal(m.callReference, 0x1234);

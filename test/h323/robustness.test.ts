@@ -22,7 +22,9 @@ const TYPES: readonly [string, AsnType][] = [
 ];
 
 function onlyDecodeErrors(fn: () => unknown, what: string): void {
-  try { fn(); } catch (e) {
+  try {
+    fn();
+  } catch (e) {
     assert.ok(e instanceof PerDecodeError || e instanceof Q931DecodeError, `${what}: ${String(e)}`);
     // perDecode wraps unexpected exceptions as a safety net; none may occur here.
     assert.doesNotMatch(String(e), /internal decoder failure/, what);
@@ -65,11 +67,14 @@ describe('H.323 decoders on hostile input', function () {
     for (let i = 0; i < 5000; i++) {
       const bytes = Uint8Array.from({ length: rng.int(0, 40) }, () => rng.int(0, 255));
       if (i % 2) bytes[0] = 0x08;
-      onlyDecodeErrors(() => {
-        const m = decodeQ931(bytes);
-        const uu = userUserPdu(m);
-        if (uu) perDecode(h225.H323_UserInformation, uu);
-      }, `q931 ${Buffer.from(bytes).toString('hex')}`);
+      onlyDecodeErrors(
+        () => {
+          const m = decodeQ931(bytes);
+          const uu = userUserPdu(m);
+          if (uu) perDecode(h225.H323_UserInformation, uu);
+        },
+        `q931 ${Buffer.from(bytes).toString('hex')}`,
+      );
       onlyDecodeErrors(() => new TpktReader().push(bytes), 'tpkt');
     }
   });

@@ -46,7 +46,9 @@ if (tsharkSuite(TITLE)) {
       writeFileSync(file, writePcap(ras.map((s) => ({ proto: 'udp' as const, sport: 1719, dport: 1719, payload: perEncode(s.type, s.value) }))));
       const out = frames(tshark(file));
       assert.equal(out.length, ras.length);
-      out.forEach((f, i) => { assertClean(f, ras[i]!.name); });
+      out.forEach((f, i) => {
+        assertClean(f, ras[i]!.name);
+      });
       const f = (n: string): string => out[ras.indexOf(byName(n))]!;
       assert.match(f('GRQ'), /RasMessage: gatekeeperRequest/);
       assert.match(f('GRQ'), /dialledDigits: 1001/);
@@ -66,24 +68,38 @@ if (tsharkSuite(TITLE)) {
     });
 
     it('Q.931 over TPKT on TCP 1720 carries Setup (fast start G.711 + H.264), Connect and Release Complete', () => {
-      const setup = encodeQ931({ callReference: 17, fromDestination: false, messageType: MessageType.setup, ies: [
-        bearerCapabilityIe(true), partyNumberIe(IeId.calledPartyNumber, '8123'), userUserIe(perEncode(byName('Setup').type, byName('Setup').value)),
-      ] });
-      const connect = encodeQ931({ callReference: 17, fromDestination: true, messageType: MessageType.connect, ies: [
-        bearerCapabilityIe(true), userUserIe(perEncode(byName('Connect').type, byName('Connect').value)),
-      ] });
-      const release = encodeQ931({ callReference: 17, fromDestination: true, messageType: MessageType.releaseComplete, ies: [
-        causeIe(16), userUserIe(perEncode(byName('ReleaseComplete').type, byName('ReleaseComplete').value)),
-      ] });
+      const setup = encodeQ931({
+        callReference: 17,
+        fromDestination: false,
+        messageType: MessageType.setup,
+        ies: [bearerCapabilityIe(true), partyNumberIe(IeId.calledPartyNumber, '8123'), userUserIe(perEncode(byName('Setup').type, byName('Setup').value))],
+      });
+      const connect = encodeQ931({
+        callReference: 17,
+        fromDestination: true,
+        messageType: MessageType.connect,
+        ies: [bearerCapabilityIe(true), userUserIe(perEncode(byName('Connect').type, byName('Connect').value))],
+      });
+      const release = encodeQ931({
+        callReference: 17,
+        fromDestination: true,
+        messageType: MessageType.releaseComplete,
+        ies: [causeIe(16), userUserIe(perEncode(byName('ReleaseComplete').type, byName('ReleaseComplete').value))],
+      });
       const file = join(dir, 'q931.pcap');
-      writeFileSync(file, writePcap([
-        { proto: 'tcp', sport: 40000, dport: 1720, payload: tpktFrame(setup) },
-        { proto: 'tcp', sport: 1720, dport: 40000, payload: tpktFrame(connect) },
-        { proto: 'tcp', sport: 1720, dport: 40000, payload: tpktFrame(release) },
-      ]));
+      writeFileSync(
+        file,
+        writePcap([
+          { proto: 'tcp', sport: 40000, dport: 1720, payload: tpktFrame(setup) },
+          { proto: 'tcp', sport: 1720, dport: 40000, payload: tpktFrame(connect) },
+          { proto: 'tcp', sport: 1720, dport: 40000, payload: tpktFrame(release) },
+        ]),
+      );
       const out = frames(tshark(file));
       assert.equal(out.length, 3);
-      out.forEach((f, i) => { assertClean(f, ['Setup', 'Connect', 'ReleaseComplete'][i]!); });
+      out.forEach((f, i) => {
+        assertClean(f, ['Setup', 'Connect', 'ReleaseComplete'][i]!);
+      });
       const [s, c, r] = out as [string, string, string];
       assert.match(s, /Message type: SETUP \(0x05\)/);
       assert.match(s, /Called party number digits: 8123/);
@@ -105,10 +121,18 @@ if (tsharkSuite(TITLE)) {
     it('H.245 messages decode cleanly through h245dg', () => {
       const msgs = samples.filter((s) => s.typeName === 'MultimediaSystemControlMessage');
       const file = join(dir, 'h245.pcap');
-      writeFileSync(file, writeRawPcap(USER_DLT, msgs.map((s) => perEncode(s.type, s.value))));
+      writeFileSync(
+        file,
+        writeRawPcap(
+          USER_DLT,
+          msgs.map((s) => perEncode(s.type, s.value)),
+        ),
+      );
       const out = frames(tshark(file, ['-o', 'uat:user_dlts:"User 0 (DLT=147)","h245dg","0","","0",""']));
       assert.equal(out.length, msgs.length);
-      out.forEach((f, i) => { assertClean(f, msgs[i]!.name); });
+      out.forEach((f, i) => {
+        assertClean(f, msgs[i]!.name);
+      });
       const f = (n: string): string => out[msgs.indexOf(byName(n))]!;
       assert.match(f('TerminalCapabilitySet'), /terminalCapabilitySet/);
       assert.match(f('TerminalCapabilitySet'), /g722-64k: 20/);

@@ -5,16 +5,21 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Mrf from 'drachtio-fsmrf';
 import {
-  PROMPT_LANGUAGES, PROMPT_NAMES, PROMPT_RATES, PROMPT_TEXTS, promptPath, promptRatePath, spokenText, type PromptLanguage,
+  PROMPT_LANGUAGES,
+  PROMPT_NAMES,
+  PROMPT_RATES,
+  PROMPT_TEXTS,
+  promptPath,
+  promptRatePath,
+  spokenText,
+  type PromptLanguage,
 } from '../../src/media/prompts/catalog';
 import { generatePrompts, missingPromptTools, PromptToolsMissingError } from '../../src/media/prompts/generate';
 import { collectPin, type CollectPinOptions, type PinPromptEndpoint } from '../../src/calls/steps/collect-pin';
 import { fsmrfEndpoint } from '../../src/media/freeswitch/fsmrf-endpoint';
 import { RtpPeer, sdpAudioTarget, type RtpRemote } from '../support/rtp-peer';
 import { skipFor } from '../support/skip';
-import {
-  requireStack, startMediaStack, waitFor, type MediaStack,
-} from '../support/stack';
+import { requireStack, startMediaStack, waitFor, type MediaStack } from '../support/stack';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -34,7 +39,7 @@ function parseWav(buf: Buffer): Wav {
   assert.equal(buf.readUInt32LE(4), buf.length - 8, 'RIFF size matches the file');
   let fmt: Omit<Wav, 'samples'> | undefined;
   let samples: Int16Array | undefined;
-  for (let off = 12; off + 8 <= buf.length;) {
+  for (let off = 12; off + 8 <= buf.length; ) {
     const id = buf.toString('ascii', off, off + 4);
     const size = buf.readUInt32LE(off + 4);
     const body = buf.subarray(off + 8, off + 8 + size);
@@ -144,8 +149,10 @@ describe('voice prompts', function () {
     });
 
     it('says what to install when a tool is missing', async function () {
-      await assert.rejects(generatePrompts(out, { espeakNg: '/nonexistent/espeak-ng' }), (err: unknown) =>
-        err instanceof PromptToolsMissingError && /espeak-ng/.test(err.message) && /apt-get install espeak-ng sox/.test(err.message));
+      await assert.rejects(
+        generatePrompts(out, { espeakNg: '/nonexistent/espeak-ng' }),
+        (err: unknown) => err instanceof PromptToolsMissingError && /espeak-ng/.test(err.message) && /apt-get install espeak-ng sox/.test(err.message),
+      );
     });
   });
 
@@ -219,8 +226,7 @@ describe('voice prompts', function () {
       if (!stack) return;
       await Promise.allSettled(endpoints.splice(0).map((ep) => ep.destroy()));
       for (const p of peers.splice(0)) p.close();
-      await waitFor('no FreeSWITCH channel left', async () =>
-        /^0 total\./m.test(await stack!.fs.fsCli('show channels count')) ? true : undefined);
+      await waitFor('no FreeSWITCH channel left', async () => (/^0 total\./m.test(await stack!.fs.fsCli('show channels count')) ? true : undefined));
     });
 
     /** RMS of what the peer received in the last windowMs: the prompt is speech, idle is silence. */
@@ -250,13 +256,20 @@ describe('voice prompts', function () {
           const entry = entries[heard.length] ?? '';
           const slot = heard.push(0) - 1;
           const collected = ep.playCollect(o);
-          typing.push((async () => {
-            heard[slot] = await waitFor('the enter-pin prompt to be heard', async () => {
-              const l = loudness(peer, 200);
-              return l > AUDIBLE ? l : undefined;
-            }, 5000, 20);
-            await type(entry);
-          })());
+          typing.push(
+            (async () => {
+              heard[slot] = await waitFor(
+                'the enter-pin prompt to be heard',
+                async () => {
+                  const l = loudness(peer, 200);
+                  return l > AUDIBLE ? l : undefined;
+                },
+                5000,
+                20,
+              );
+              await type(entry);
+            })(),
+          );
           return collected;
         },
         play: (file) => media.play(file),
@@ -265,8 +278,7 @@ describe('voice prompts', function () {
       return { wrapped, heard, typed: () => Promise.all(typing) };
     }
 
-    const base = (language: PromptLanguage): CollectPinOptions =>
-      ({ soundsRoot: sounds!, language, expected: '2468', timeoutMs: 5000, digitTimeoutMs: 3000 });
+    const base = (language: PromptLanguage): CollectPinOptions => ({ soundsRoot: sounds!, language, expected: '2468', timeoutMs: 5000, digitTimeoutMs: 3000 });
 
     it('plays the rate-less path from the folder of the channel rate, else the highest rate there is', async function () {
       // a tone per rate folder tells which file FreeSWITCH opened for this 8 kHz (PCMU) channel
@@ -318,7 +330,9 @@ describe('voice prompts', function () {
       const t = typist(ep, peer, ['13', '2468#'], async (digits) => {
         for (const d of digits) {
           const res = await dialog.request({
-            method: 'INFO', headers: { 'Content-Type': 'application/dtmf-relay' }, body: `Signal=${d}\r\nDuration=160\r\n`,
+            method: 'INFO',
+            headers: { 'Content-Type': 'application/dtmf-relay' },
+            body: `Signal=${d}\r\nDuration=160\r\n`,
           });
           assert.equal(res.status, 200);
         }

@@ -18,7 +18,6 @@ import { chromeOffer, FINGERPRINT, sdp } from '../support/webrtc-sdp';
  * checks and spreading over two daemons.
  */
 
-
 /** Chrome's answer to a FreeSWITCH re-offer (opus + VP8), as it would send it in the 200 OK. */
 const chromeAnswer = () =>
   chromeOffer(3, 'active')
@@ -98,7 +97,14 @@ describe('rtpengine flags (pure)', () => {
     assert.equal(isWebRtcOffer(freeswitchSdp().replace('a=ptime:20', 'a=ice-ufrag:abcd')), true);
     assert.equal(isWebRtcOffer(freeswitchSdp().replace('a=ptime:20', `a=fingerprint:sha-256 ${FINGERPRINT}`)), true);
     // SDES-SRTP from a desk phone is not WebRTC
-    assert.equal(isWebRtcOffer(freeswitchSdp().replace(/RTP\/AVP/g, 'RTP/SAVP').replace('a=ptime:20', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc')), false);
+    assert.equal(
+      isWebRtcOffer(
+        freeswitchSdp()
+          .replace(/RTP\/AVP/g, 'RTP/SAVP')
+          .replace('a=ptime:20', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc'),
+      ),
+      false,
+    );
   });
 
   it('are frozen, and say SDES as a list (a string is ignored by rtpengine)', () => {
@@ -185,11 +191,17 @@ describe('rtpengine (real daemon)', function () {
         assert.ok(m.lines.includes('a=rtcp-mux'), out);
         assert.ok(has(m, 'a=fingerprint:sha-256 '), out);
         assert.ok(has(m, 'a=ice-ufrag:') && has(m, 'a=ice-pwd:'), out);
-        assert.ok(m.lines.some((l) => l.startsWith('a=candidate:') && l.includes(` 127.0.0.1 ${m.port} typ host`)), out);
+        assert.ok(
+          m.lines.some((l) => l.startsWith('a=candidate:') && l.includes(` 127.0.0.1 ${m.port} typ host`)),
+          out,
+        );
         // the browser offered actpass; rtpengine takes the active DTLS role
         assert.ok(m.lines.includes('a=setup:active'), out);
       }
-      assert.deepEqual(ms.map((m) => m.formats), [['111', '110'], ['96']]);
+      assert.deepEqual(
+        ms.map((m) => m.formats),
+        [['111', '110'], ['96']],
+      );
       // rtpengine 10.5 does not bundle its answer: a port per m-line and no a=group. The browser
       // therefore needs bundlePolicy 'balanced' (SIP.js's default), never 'max-bundle'.
       assert.notEqual(ms[0]!.port, ms[1]!.port);
@@ -207,7 +219,10 @@ describe('rtpengine (real daemon)', function () {
       const toBrowser2 = await session.reanswerFromFreeswitch(freeswitchSdp(2));
       assert.deepEqual(ports(toFs2), ports(toFs));
       assert.deepEqual(ports(toBrowser2), ports(toBrowser));
-      assert.deepEqual(mLines(toBrowser2).map((m) => m.proto), ['UDP/TLS/RTP/SAVPF', 'UDP/TLS/RTP/SAVPF']);
+      assert.deepEqual(
+        mLines(toBrowser2).map((m) => m.proto),
+        ['UDP/TLS/RTP/SAVPF', 'UDP/TLS/RTP/SAVPF'],
+      );
       assert.deepEqual(await rtp.list(), [session.callId]);
     });
 
@@ -218,7 +233,11 @@ describe('rtpengine (real daemon)', function () {
 
       const offer = await session.reofferFromFreeswitch(freeswitchSdp(2));
       const ms = mLines(offer);
-      assert.deepEqual(ms.map((m) => m.proto), ['UDP/TLS/RTP/SAVPF', 'UDP/TLS/RTP/SAVPF'], offer);
+      assert.deepEqual(
+        ms.map((m) => m.proto),
+        ['UDP/TLS/RTP/SAVPF', 'UDP/TLS/RTP/SAVPF'],
+        offer,
+      );
       for (const m of ms) {
         assert.ok(m.lines.includes('a=setup:actpass'), offer);
         assert.ok(m.lines.includes('a=rtcp-mux') && has(m, 'a=ice-ufrag:') && has(m, 'a=fingerprint:'), offer);
@@ -228,10 +247,17 @@ describe('rtpengine (real daemon)', function () {
       assert.deepEqual(ports(offer), ports(toBrowser));
 
       const answer = await session.reanswerFromBrowser(chromeAnswer());
-      assert.deepEqual(mLines(answer).map((m) => m.proto), ['RTP/AVP', 'RTP/AVP'], answer);
+      assert.deepEqual(
+        mLines(answer).map((m) => m.proto),
+        ['RTP/AVP', 'RTP/AVP'],
+        answer,
+      );
       assert.doesNotMatch(answer, /^a=(?:ice-|candidate:|fingerprint:|extmap:)/m);
       assert.deepEqual(ports(answer), ports(toFs));
-      assert.deepEqual(mLines(answer).map((m) => m.formats), [['111', '110'], ['96']]);
+      assert.deepEqual(
+        mLines(answer).map((m) => m.formats),
+        [['111', '110'], ['96']],
+      );
       assert.deepEqual(await rtp.list(), [session.callId]);
     });
 
@@ -291,7 +317,10 @@ describe('rtpengine (real daemon)', function () {
 
     it('spreads sessions least-loaded, and moves new ones off a daemon that stops answering', async () => {
       pool = new RtpEnginePool(
-        [{ host: a.host, port: a.port }, { host: b.host, port: b.port }],
+        [
+          { host: a.host, port: a.port },
+          { host: b.host, port: b.port },
+        ],
         // a generous timeout: a loaded CI machine must not mark a live daemon down
         { pingIntervalMs: 250, requestTimeoutMs: 1000 },
       );
@@ -304,7 +333,10 @@ describe('rtpengine (real daemon)', function () {
 
       const first = [0, 1, 2, 3].map(() => pool!.pick(newKeys())!);
       await Promise.all(first.map((s) => s.offerToFreeswitch(chromeOffer())));
-      assert.deepEqual(pool.instances().map((i) => i.activeSessions), [2, 2]);
+      assert.deepEqual(
+        pool.instances().map((i) => i.activeSessions),
+        [2, 2],
+      );
       assert.equal((await a.list()).length, 2);
       assert.equal((await b.list()).length, 2);
 
@@ -333,7 +365,10 @@ describe('rtpengine (real daemon)', function () {
       await Promise.all([...first, ...later].filter((s) => s.instance === `127.0.0.1:${a.port}`).map((s) => s.delete()));
       const stuckOnB = first.filter((s) => s !== onB && s.instance === `127.0.0.1:${b.port}`);
       await Promise.all(stuckOnB.map((s) => s.delete().catch(() => undefined)));
-      assert.deepEqual(pool.instances().map((i) => i.activeSessions), [0, 0]);
+      assert.deepEqual(
+        pool.instances().map((i) => i.activeSessions),
+        [0, 0],
+      );
       assert.deepEqual(await a.list(), []);
 
       pool.close();

@@ -31,7 +31,18 @@ describe('browser calls: join token and rtpengine relay', function () {
     const start = new Date(Date.now() - 60_000);
     meetingId = (
       await new MeetingBook(bridge.ds, bridge.config.roomNumbers).create(
-        { title: 'Họp trực tuyến', roomNumber: 2020, pin: '8642', startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+        {
+          title: 'Họp trực tuyến',
+          roomNumber: 2020,
+          pin: '8642',
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+          invitedSites: [],
+          dialOut: false,
+          allowGuests: true,
+          mode: 'discussion',
+          language: 'vi',
+        },
         cliActor,
       )
     ).meeting.id;
@@ -43,8 +54,7 @@ describe('browser calls: join token and rtpengine relay', function () {
     await rtpengine?.stop();
   });
 
-  const token = (room = 2020, name = 'Chủ tịch xã') =>
-    issueJoinToken(SECRET, { meetingId, room, name, expiresAt: new Date(Date.now() + 60_000) });
+  const token = (room = 2020, name = 'Chủ tịch xã') => issueJoinToken(SECRET, { meetingId, room, name, expiresAt: new Date(Date.now() + 60_000) });
 
   it('relays a WebRTC offer to FreeSWITCH as RTP, answers DTLS-SRTP, and deletes the session on hang-up', async () => {
     const dialog = await caller.srf.createUAC(`sip:2020@${bridge.target}`, {

@@ -56,7 +56,10 @@ describe('device profiles: packetization mode and bandwidth on the wire', functi
     const sites = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
     type Profile = { bandwidthKbps?: number; h264PacketizationMode?: 0 | 1 };
     const site = (code: string, profile: Profile) =>
-      sites.create({ code, name: code, protocol: 'sip', sipUsername: code, sipPassword: `mat-khau-${code}`, allowedNetworks: [], enabled: true, ...profile }, cliActor);
+      sites.create(
+        { code, name: code, protocol: 'sip', sipUsername: code, sipPassword: `mat-khau-${code}`, allowedNetworks: [], enabled: true, ...profile },
+        cliActor,
+      );
     const room = (code: string, profile: Profile) =>
       sites.create({ code, name: code, protocol: 'sip', sipUri: `sip:${code}@${caller.target}`, allowedNetworks: [], enabled: true, ...profile }, cliActor);
     await site('camera', {});
@@ -68,10 +71,21 @@ describe('device profiles: packetization mode and bandwidth on the wire', functi
     await room('room-capped', { bandwidthKbps: CAP_KBPS });
     const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
     const start = new Date(Date.now() - hour);
-    const booking = (title: string, roomNumber: number, invitedSites: string[], dialOut: boolean) => book.create(
-      { title, roomNumber, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3 * hour).toISOString(), invitedSites, dialOut, allowGuests: false, mode: 'discussion', language: 'vi' },
-      cliActor,
-    );
+    const booking = (title: string, roomNumber: number, invitedSites: string[], dialOut: boolean) =>
+      book.create(
+        {
+          title,
+          roomNumber,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3 * hour).toISOString(),
+          invitedSites,
+          dialOut,
+          allowGuests: false,
+          mode: 'discussion',
+          language: 'vi',
+        },
+        cliActor,
+      );
     await booking('Hồ sơ thiết bị', 2101, ['camera', 'plain', 'mode0', 'capped'], false);
     dialOutMeeting = (await booking('Hồ sơ thiết bị, gọi ra', 2102, ['room-camera', 'room-mode0', 'room-capped'], true)).meeting;
   });
@@ -146,12 +160,18 @@ describe('device profiles: packetization mode and bandwidth on the wire', functi
     const windowMs = 10_000;
     await sleep(windowMs);
     const figures = Object.fromEntries(Object.entries(watchers).map(([k, rx]) => [k, rx.stats(windowMs)]));
-    console.log(`      measured over ${windowMs / 1000} s:\n${Object.entries(figures).map(([k, s]) => `        ${k}: ${JSON.stringify(s)}`).join('\n')}`);
+    console.log(
+      `      measured over ${windowMs / 1000} s:\n${Object.entries(figures)
+        .map(([k, s]) => `        ${k}: ${JSON.stringify(s)}`)
+        .join('\n')}`,
+    );
     return figures;
   }
 
   function assertSingleNalUnits(s: H264Stats): void {
-    const other = Object.keys(s.nalTypes).map(Number).filter((t) => t < 1 || t > 23);
+    const other = Object.keys(s.nalTypes)
+      .map(Number)
+      .filter((t) => t < 1 || t > 23);
     assert.ok(s.packets > 100, 'the mode-0 site gets video');
     assert.deepEqual(other, [], `mode 0: only single NAL units, got ${JSON.stringify(s.nalTypes)}`);
     assert.ok(s.maxPacketBytes <= MTU_PAYLOAD, `mode 0: largest packet ${s.maxPacketBytes} bytes`);
@@ -173,7 +193,14 @@ describe('device profiles: packetization mode and bandwidth on the wire', functi
     const capped = await watcher('capped', FMTP_MODE1);
 
     const figures = await measure({ plain: plain.rx, mode0: mode0.rx, capped: capped.rx });
-    console.log(`      answers (video):\n${[['mode0', mode0.answer], ['capped', capped.answer]].map(([k, a]) => `        ${k}: ${videoLines(a!)}`).join('\n')}`);
+    console.log(
+      `      answers (video):\n${[
+        ['mode0', mode0.answer],
+        ['capped', capped.answer],
+      ]
+        .map(([k, a]) => `        ${k}: ${videoLines(a!)}`)
+        .join('\n')}`,
+    );
 
     assertSingleNalUnits(figures['mode0']!);
     assert.match(mode0.answer, /packetization-mode=0/);
@@ -196,7 +223,12 @@ describe('device profiles: packetization mode and bandwidth on the wire', functi
 
     await bridge.calls.lifecycle.live(dialOutMeeting);
     try {
-      await waitFor('the three room systems in the meeting', async () => (bridge.calls.engine.live.participants(dialOutMeeting.id).length === 3 ? true : undefined), 30_000, 250);
+      await waitFor(
+        'the three room systems in the meeting',
+        async () => (bridge.calls.engine.live.participants(dialOutMeeting.id).length === 3 ? true : undefined),
+        30_000,
+        250,
+      );
       const figures = await measure({ mode0, capped });
       console.log(`      offers (video):\n${['room-mode0', 'room-capped'].map((k) => `        ${k}: ${videoLines(offers.get(k)!)}`).join('\n')}`);
 
@@ -220,5 +252,8 @@ function videoBlock(sdp: string): string {
 }
 
 function videoLines(sdp: string): string {
-  return videoBlock(sdp).split(/\r?\n/).filter((l) => /^(m=|b=|a=fmtp)/.test(l)).join(' | ');
+  return videoBlock(sdp)
+    .split(/\r?\n/)
+    .filter((l) => /^(m=|b=|a=fmtp)/.test(l))
+    .join(' | ');
 }

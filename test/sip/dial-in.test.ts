@@ -41,20 +41,44 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     await sites.create({ code: 'chu-se', name: 'Thị trấn Chư Sê', protocol: 'sip', allowedNetworks: [], enabled: true }, cliActor);
     const start = new Date(Date.now() - hour);
     const m = await book.create(
-      { title: 'Giao ban', roomNumber: 2001, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3 * hour).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+      {
+        title: 'Giao ban',
+        roomNumber: 2001,
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 3 * hour).toISOString(),
+        invitedSites: [],
+        dialOut: false,
+        allowGuests: true,
+        mode: 'discussion',
+        language: 'vi',
+      },
       cliActor,
     );
     meetingId = m.meeting.id;
     const booking = (room: number, from: number, to: number, extra: Record<string, unknown> = {}) =>
       book.create(
-        { title: `Phòng ${room}`, roomNumber: room, startsAt: new Date(Date.now() + from * hour).toISOString(), endsAt: new Date(Date.now() + to * hour).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi', ...extra },
+        {
+          title: `Phòng ${room}`,
+          roomNumber: room,
+          startsAt: new Date(Date.now() + from * hour).toISOString(),
+          endsAt: new Date(Date.now() + to * hour).toISOString(),
+          invitedSites: [],
+          dialOut: false,
+          allowGuests: true,
+          mode: 'discussion',
+          language: 'vi',
+          ...extra,
+        },
         cliActor,
       );
     await booking(2002, 3, 4); // opens later
     const cancelled = await booking(2003, -1, 1);
     await book.cancel(cancelled.meeting.id, cliActor);
     await booking(2004, -1, 1, { pin: '4321' });
-    await sites.create({ code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal', allowedNetworks: [], enabled: true }, cliActor);
+    await sites.create(
+      { code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal', allowedNetworks: [], enabled: true },
+      cliActor,
+    );
     await booking(2005, -1, 1, { allowGuests: false, invitedSites: ['ia-pal'], chairSite: 'ia-pal', mode: 'lecture' });
   });
 
@@ -85,15 +109,26 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
 
     a.startTone(sdpAudioTarget(dialogA.remote.sdp), 1000);
     b.startSilence(sdpAudioTarget(dialogB.remote.sdp));
-    const heard = await waitFor('B to hear A\u2019s 1 kHz tone through the mix', async () => {
-      const ratio = b.toneEnergy(1000, 1000);
-      return ratio > 0.3 ? ratio : undefined;
-    }, 15_000, 250);
+    const heard = await waitFor(
+      'B to hear A\u2019s 1 kHz tone through the mix',
+      async () => {
+        const ratio = b.toneEnergy(1000, 1000);
+        return ratio > 0.3 ? ratio : undefined;
+      },
+      15_000,
+      250,
+    );
     assert.ok(heard > 0.3);
     assert.ok(a.toneEnergy(1000, 1000) < 0.2, 'a caller does not hear itself');
 
-    const rows = await bridge.ds.query(`SELECT display_name, audio_codec, protocol, direction, media_server FROM participation WHERE meeting_id = $1 ORDER BY joined_at`, [meetingId]);
-    assert.deepEqual(rows.map((r: { display_name: string }) => r.display_name), ['Xã Ia Pal', 'Xã Ia Ko']);
+    const rows = await bridge.ds.query(
+      `SELECT display_name, audio_codec, protocol, direction, media_server FROM participation WHERE meeting_id = $1 ORDER BY joined_at`,
+      [meetingId],
+    );
+    assert.deepEqual(
+      rows.map((r: { display_name: string }) => r.display_name),
+      ['Xã Ia Pal', 'Xã Ia Ko'],
+    );
     assert.equal(rows[0].audio_codec, 'PCMU');
 
     a.stop();
@@ -102,7 +137,10 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     await dialogB.destroy();
     await waitFor('participations closed', async () => ((await openRows()) === 0 ? true : undefined), 10_000);
     const ends = await bridge.ds.query(`SELECT end_reason FROM participation WHERE meeting_id = $1`, [meetingId]);
-    assert.deepEqual(ends.map((r: { end_reason: string }) => r.end_reason), ['caller-hangup', 'caller-hangup']);
+    assert.deepEqual(
+      ends.map((r: { end_reason: string }) => r.end_reason),
+      ['caller-hangup', 'caller-hangup'],
+    );
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
     assert.equal(bridge.calls.engine.calls.all().length, 0, 'no call left in the registry');
   });
@@ -174,10 +212,16 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     await waitFor('the prompt to be heard', async () => (a.received().packets > 25 ? true : undefined), 10_000);
     assert.equal(bridge.calls.engine.calls.all()[0]?.state, 'answered', 'answered but not yet in the meeting');
     await a.sendDtmf(target, '4321#');
-    const [row] = await waitFor('the guest in the meeting', async () => {
-      const rows = await bridge.ds.query(`SELECT display_name, site_id FROM participation p JOIN meeting m ON m.id = p.meeting_id WHERE m.room_number = 2004 AND p.left_at IS NULL`);
-      return rows.length ? rows : undefined;
-    }, 15_000);
+    const [row] = await waitFor(
+      'the guest in the meeting',
+      async () => {
+        const rows = await bridge.ds.query(
+          `SELECT display_name, site_id FROM participation p JOIN meeting m ON m.id = p.meeting_id WHERE m.room_number = 2004 AND p.left_at IS NULL`,
+        );
+        return rows.length ? rows : undefined;
+      },
+      15_000,
+    );
     assert.deepEqual(row, { display_name: 'Trưởng thôn', site_id: null });
     a.stop();
     await dialog.destroy();
@@ -198,7 +242,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     await waitFor('all gone', async () => (bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 30_000);
   });
 
-  it('asks a caller who gives a directory site\'s username to prove it, even where guests may enter', async () => {
+  it("asks a caller who gives a directory site's username to prove it, even where guests may enter", async () => {
     const a = await RtpPeer.open();
     peers.push(a);
     await assert.rejects(
@@ -211,7 +255,10 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
       auth: { username: 'ia-pal', password: 'mat-khau-ia-pal' },
     });
     const [row] = await waitFor('the site in the meeting', async () => {
-      const rows = await bridge.ds.query(`SELECT p.display_name FROM participation p JOIN site s ON s.id = p.site_id WHERE p.left_at IS NULL AND p.meeting_id = $1`, [meetingId]);
+      const rows = await bridge.ds.query(
+        `SELECT p.display_name FROM participation p JOIN site s ON s.id = p.site_id WHERE p.left_at IS NULL AND p.meeting_id = $1`,
+        [meetingId],
+      );
       return rows.length ? rows : undefined;
     });
     assert.equal(row.display_name, 'Xã Ia Pal', 'recorded as the site, not as a guest');

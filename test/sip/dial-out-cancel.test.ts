@@ -35,7 +35,13 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     // A no-answer would be retried after a second: the test waits past that.
     bridge = await startBridge({ env: { RING_TIMEOUT_SECONDS: '40', REDIAL_DROPPED: 'false' }, retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60) });
     ringing = await startSippUas({ scenario: sippScenario('uas-noanswer') });
-    scheduler = new Scheduler(bridge.ds, bridge.calls.lifecycle, bridge.calls.engine.events, { leadMs: 120_000, readinessBeforeMs: 0, endWarningMs: 0, tickMs: 250 }, bridge.log);
+    scheduler = new Scheduler(
+      bridge.ds,
+      bridge.calls.lifecycle,
+      bridge.calls.engine.events,
+      { leadMs: 120_000, readinessBeforeMs: 0, endWarningMs: 0, tickMs: 250 },
+      bridge.log,
+    );
   });
 
   after(async () => {
@@ -52,13 +58,28 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     );
     const start = new Date(Date.now() + 30_000);
     const { meeting } = await book.create(
-      { title: 'Họp kết thúc sớm', roomNumber: 2062, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: ['ia-ka'], dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' },
+      {
+        title: 'Họp kết thúc sớm',
+        roomNumber: 2062,
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+        invitedSites: ['ia-ka'],
+        dialOut: true,
+        allowGuests: false,
+        mode: 'discussion',
+        language: 'vi',
+      },
       cliActor,
     );
     const outcomes: Extract<MeetingEvent, { type: 'dial.outcome' }>[] = [];
     const unsubscribe = bridge.calls.engine.events.subscribe(meeting.id, (e) => void (e.type === 'dial.outcome' && outcomes.push(e)));
     scheduler.start();
-    await waitFor('the site ringing', async () => (parseSippTrace(ringing.messages()).some((m) => m.direction === 'sent' && m.status === 180) ? true : undefined), 15_000, 100);
+    await waitFor(
+      'the site ringing',
+      async () => (parseSippTrace(ringing.messages()).some((m) => m.direction === 'sent' && m.status === 180) ? true : undefined),
+      15_000,
+      100,
+    );
     // FreeSWITCH lists a new channel a moment after making it.
     await waitFor('FreeSWITCH to hold the endpoint that made the offer', async () => ((await bridge.channels()) > 0 ? true : undefined), 5000, 100);
     assert.equal(bridge.calls.engine.media.leased(), 1);
@@ -66,19 +87,34 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     // As the operator's "end now" does (POST /meetings/{id}/end).
     const endedAt = Date.now();
     await meetingOperations(book, bridge.calls.lifecycle, bridge.calls.engine.events, scheduler).endMeeting(meeting.id, cliActor);
-    const row = await waitFor('the attempt recorded', async () => {
-      const [r] = (await bridge.ds.query(`SELECT outcome, sip_status, detail, ended_at FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [meeting.id])) as {
-        outcome: string; sip_status: number | null; detail: string; ended_at: Date | null;
-      }[];
-      return r;
-    }, 10_000, 100);
+    const row = await waitFor(
+      'the attempt recorded',
+      async () => {
+        const [r] = (await bridge.ds.query(`SELECT outcome, sip_status, detail, ended_at FROM dial_attempt WHERE meeting_id = $1 AND outcome IS NOT NULL`, [
+          meeting.id,
+        ])) as {
+          outcome: string;
+          sip_status: number | null;
+          detail: string;
+          ended_at: Date | null;
+        }[];
+        return r;
+      },
+      10_000,
+      100,
+    );
     assert.deepEqual([row.outcome, row.sip_status, row.detail], ['cancelled', 487, 'the meeting ended: cancelled while ringing']);
     assert.ok(row.ended_at && row.ended_at.getTime() - endedAt < 5000, 'ended at the meeting’s end, not at the ring timeout');
 
-    const trace = await waitFor('the CANCEL transaction and the ACK of the 487', async () => {
-      const t = parseSippTrace(ringing.messages());
-      return t.some((m) => m.direction === 'received' && m.startLine.startsWith('ACK ')) ? t : undefined;
-    }, 5000, 100);
+    const trace = await waitFor(
+      'the CANCEL transaction and the ACK of the 487',
+      async () => {
+        const t = parseSippTrace(ringing.messages());
+        return t.some((m) => m.direction === 'received' && m.startLine.startsWith('ACK ')) ? t : undefined;
+      },
+      5000,
+      100,
+    );
     const flow = trace.map((m) => `${m.direction === 'sent' ? '<-' : '->'} ${m.status ?? m.startLine.split(' ')[0]}`);
     assert.deepEqual(flow, ['-> INVITE', '<- 180', '-> CANCEL', '<- 200', '<- 487', '-> ACK'], flow.join(' '));
 
@@ -86,7 +122,11 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(bridge.calls.dialer.pending(meeting.id), []);
     unsubscribe();
-    assert.deepEqual(outcomes.map((e) => [e.outcome, e.retryInMs]), [['cancelled', null]], 'no retry scheduled');
+    assert.deepEqual(
+      outcomes.map((e) => [e.outcome, e.retryInMs]),
+      [['cancelled', null]],
+      'no retry scheduled',
+    );
     const [{ n }] = (await bridge.ds.query(`SELECT count(*)::int AS n FROM dial_attempt WHERE meeting_id = $1`, [meeting.id])) as { n: number }[];
     assert.equal(n, 1, 'no retry was made');
     assert.equal(parseSippTrace(ringing.messages()).filter((m) => m.startLine.startsWith('INVITE ')).length, 1);
@@ -128,7 +168,8 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
           return undefined;
         },
       }) as unknown as SipDialog;
-      let play: (p: { cbRequest?: (err: unknown, r: SentRequest) => void }, settle: { resolve: (d: SipDialog) => void; reject: (e: Error) => void }) => void = () => undefined;
+      let play: (p: { cbRequest?: (err: unknown, r: SentRequest) => void }, settle: { resolve: (d: SipDialog) => void; reject: (e: Error) => void }) => void =
+        () => undefined;
       const srf = {
         createUAC(_uri: string, opts: UacOptions, progress?: { cbRequest?: (err: unknown, r: SentRequest) => void }) {
           seen.invites.push(opts);
@@ -136,7 +177,10 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
         },
       } as unknown as SrfApp;
       return {
-        srf, req, dialog, seen,
+        srf,
+        req,
+        dialog,
+        seen,
         script(fn: typeof play, cancelled: () => void = () => undefined) {
           play = fn;
           onCancel = cancelled;
@@ -145,11 +189,21 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     }
 
     const deps = (srf: SrfApp): OutboundDeps => ({
-      srf, media: bridge.calls.engine.media, calls: bridge.calls.engine.calls, participations: bridge.calls.engine.participations,
-      conferenceProfile: bridge.config.media.conferenceProfile, sipDomain: BRIDGE_DOMAIN, ringTimeoutMs: 40_000, log: bridge.log,
+      srf,
+      media: bridge.calls.engine.media,
+      calls: bridge.calls.engine.calls,
+      participations: bridge.calls.engine.participations,
+      conferenceProfile: bridge.config.media.conferenceProfile,
+      sipDomain: BRIDGE_DOMAIN,
+      ringTimeoutMs: 40_000,
+      log: bridge.log,
     });
     const place = (srf: SrfApp, signal: AbortSignal): Promise<DialResult> =>
-      placeCall(deps(srf), { meetingId: randomUUID(), siteId: null, name: 'Xã Ia Dom', uri: 'sip:room@192.0.2.1', moderator: false, muted: false, signal }, 2063);
+      placeCall(
+        deps(srf),
+        { meetingId: randomUUID(), siteId: null, name: 'Xã Ia Dom', uri: 'sip:room@192.0.2.1', moderator: false, muted: false, signal },
+        2063,
+      );
     const nothingLeft = async () => {
       await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 10_000);
       assert.equal(bridge.calls.engine.media.leased(), 0, 'the media lease is released');
@@ -159,7 +213,9 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     it('the meeting ends before drachtio hands over the INVITE: it is cancelled as soon as it does', async () => {
       const s = scriptedSrf();
       let sent!: { cbRequest?: (err: unknown, r: SentRequest) => void; settle: { resolve: (d: SipDialog) => void; reject: (e: Error) => void } };
-      s.script((p, settle) => { sent = { ...p, settle }; });
+      s.script((p, settle) => {
+        sent = { ...p, settle };
+      });
       const ac = new AbortController();
       const result = place(s.srf, ac.signal);
       await waitFor('the INVITE handed to drachtio', async () => sent, 10_000, 20);
@@ -177,7 +233,13 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     it('the 200 OK crosses our CANCEL: the call is hung up (BYE), never joins, and nothing is left', async () => {
       const s = scriptedSrf();
       let settle!: { resolve: (d: SipDialog) => void };
-      s.script((p, st) => { settle = st; p.cbRequest?.(null, s.req); }, () => setTimeout(() => settle.resolve(s.dialog), 20));
+      s.script(
+        (p, st) => {
+          settle = st;
+          p.cbRequest?.(null, s.req);
+        },
+        () => setTimeout(() => settle.resolve(s.dialog), 20),
+      );
       const ac = new AbortController();
       const result = place(s.srf, ac.signal);
       await waitFor('the INVITE sent', async () => settle, 10_000, 20);

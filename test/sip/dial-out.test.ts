@@ -46,7 +46,9 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
 
     const directory = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
     const add = async (code: string, name: string, port: number) => {
-      sites[code] = (await directory.create({ code, name, protocol: 'sip', sipUri: `sip:room@127.0.0.1:${port}`, allowedNetworks: [], enabled: true }, cliActor)).id;
+      sites[code] = (
+        await directory.create({ code, name, protocol: 'sip', sipUri: `sip:room@127.0.0.1:${port}`, allowedNetworks: [], enabled: true }, cliActor)
+      ).id;
     };
     await add('chu-se', 'Thị trấn Chư Sê', answering.port);
     await add('ia-pal', 'Xã Ia Pal', busy.port);
@@ -56,7 +58,18 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     const start = new Date(Date.now() + 60_000);
     meetingId = (
       await book.create(
-        { title: 'Giao ban đột xuất', roomNumber: 2010, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: ['chu-se', 'ia-pal', 'ia-ko'], chairSite: 'chu-se', dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' },
+        {
+          title: 'Giao ban đột xuất',
+          roomNumber: 2010,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+          invitedSites: ['chu-se', 'ia-pal', 'ia-ko'],
+          chairSite: 'chu-se',
+          dialOut: true,
+          allowGuests: false,
+          mode: 'discussion',
+          language: 'vi',
+        },
         cliActor,
       )
     ).meeting.id;
@@ -70,12 +83,28 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     const later = new Date(Date.now() + 10 * 60_000);
     readinessMeetingId = (
       await book.create(
-        { title: 'Kiểm tra kết nối', roomNumber: 2011, startsAt: later.toISOString(), endsAt: new Date(later.getTime() + 3600_000).toISOString(), invitedSites: ['ia-tiem', 'dun'], dialOut: false, allowGuests: false, mode: 'discussion', language: 'vi' },
+        {
+          title: 'Kiểm tra kết nối',
+          roomNumber: 2011,
+          startsAt: later.toISOString(),
+          endsAt: new Date(later.getTime() + 3600_000).toISOString(),
+          invitedSites: ['ia-tiem', 'dun'],
+          dialOut: false,
+          allowGuests: false,
+          mode: 'discussion',
+          language: 'vi',
+        },
         cliActor,
       )
     ).meeting.id;
 
-    scheduler = new Scheduler(bridge.ds, bridge.calls.lifecycle, bridge.calls.engine.events, { leadMs: 120_000, readinessBeforeMs: 15 * 60_000, endWarningMs: 60_000, tickMs: 250 }, bridge.log);
+    scheduler = new Scheduler(
+      bridge.ds,
+      bridge.calls.lifecycle,
+      bridge.calls.engine.events,
+      { leadMs: 120_000, readinessBeforeMs: 15 * 60_000, endWarningMs: 60_000, tickMs: 250 },
+      bridge.log,
+    );
     const metrics = new Metrics(bridge.ds, bridge.calls.engine.events);
     metrics.observe(bridge.calls.engine);
     http = await startBridgeApi(bridge, { scheduler, extra: { metrics } });
@@ -124,11 +153,16 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     const stream = await followEvents();
     scheduler.start();
     try {
-      await waitFor('two sites in and the silent one given up', async () => {
-        const roster = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: unknown[] };
-        const silent = await attempts('ia-ko');
-        return roster.items.length === 2 && silent.length === 2 ? true : undefined;
-      }, 60_000, 500);
+      await waitFor(
+        'two sites in and the silent one given up',
+        async () => {
+          const roster = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: unknown[] };
+          const silent = await attempts('ia-ko');
+          return roster.items.length === 2 && silent.length === 2 ? true : undefined;
+        },
+        60_000,
+        500,
+      );
     } finally {
       stream.abort();
     }
@@ -136,7 +170,9 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     assert.deepEqual(await attempts('ia-pal'), ['busy', 'busy', 'answered']);
     assert.deepEqual(await attempts('ia-ko'), ['no-answer', 'no-answer']);
 
-    const roster = (await api('GET', `/meetings/${meetingId}/participants`)).body as { items: { name: string; moderator: boolean; direction: string; audioCodec: string }[] };
+    const roster = (await api('GET', `/meetings/${meetingId}/participants`)).body as {
+      items: { name: string; moderator: boolean; direction: string; audioCodec: string }[];
+    };
     const byName = Object.fromEntries(roster.items.map((p) => [p.name, p]));
     assert.equal(byName['Thị trấn Chư Sê']!.moderator, true);
     assert.equal(byName['Xã Ia Pal']!.direction, 'out');
@@ -146,7 +182,14 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     assert.ok(types.includes('meeting.state'), types.join());
     assert.equal(events.filter((e) => e.type === 'dial.attempt').length, 6);
     const outcomes = events.filter((e): e is Extract<MeetingEvent, { type: 'dial.outcome' }> => e.type === 'dial.outcome');
-    assert.deepEqual(outcomes.filter((e) => e.siteId === sites['ia-pal']).map((e) => [e.outcome, e.retryInMs === null]), [['busy', false], ['busy', false], ['answered', true]]);
+    assert.deepEqual(
+      outcomes.filter((e) => e.siteId === sites['ia-pal']).map((e) => [e.outcome, e.retryInMs === null]),
+      [
+        ['busy', false],
+        ['busy', false],
+        ['answered', true],
+      ],
+    );
     assert.equal(events.filter((e) => e.type === 'participant.joined').length, 2);
     assert.equal((await api('GET', `/meetings/${meetingId}`)).body.status, 'live');
 
@@ -158,14 +201,25 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
   });
 
   it('checks before the start which invited sites answer SIP OPTIONS', async () => {
-    const rows = await waitFor('the readiness sweep', async () => {
-      const r = (await bridge.ds.query(
-        `SELECT s.code, rc.reachable, rc.latency_ms, rc.sip_status, rc.detail FROM readiness_check rc JOIN site s ON s.id = rc.site_id WHERE rc.meeting_id = $1 ORDER BY s.code`,
-        [readinessMeetingId],
-      )) as { code: string; reachable: boolean; latency_ms: number | null }[];
-      return r.length === 2 ? r : undefined;
-    }, 20_000);
-    assert.deepEqual(rows.map((r) => [r.code, r.reachable]), [['dun', false], ['ia-tiem', true]], JSON.stringify(rows));
+    const rows = await waitFor(
+      'the readiness sweep',
+      async () => {
+        const r = (await bridge.ds.query(
+          `SELECT s.code, rc.reachable, rc.latency_ms, rc.sip_status, rc.detail FROM readiness_check rc JOIN site s ON s.id = rc.site_id WHERE rc.meeting_id = $1 ORDER BY s.code`,
+          [readinessMeetingId],
+        )) as { code: string; reachable: boolean; latency_ms: number | null }[];
+        return r.length === 2 ? r : undefined;
+      },
+      20_000,
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.code, r.reachable]),
+      [
+        ['dun', false],
+        ['ia-tiem', true],
+      ],
+      JSON.stringify(rows),
+    );
     assert.ok(rows[1]!.latency_ms !== null && rows[1]!.latency_ms < 1000);
     const [state] = await bridge.ds.query(`SELECT status FROM meeting WHERE id = $1`, [readinessMeetingId]);
     assert.equal(state.status, 'scheduled', 'the sweep does not start the meeting');
@@ -181,7 +235,10 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     });
     const list = await bridge.fs.fsCli(`conference diemcau-${meetingId} list`);
     const line = list.split('\n').find((l) => l.includes('Xã Ia Pal') || l.includes(';')) ?? '';
-    assert.ok(list.split('\n').some((l) => l.includes('hear') && !l.includes('speak')), `a member hears but may not speak:\n${list}\n${line}`);
+    assert.ok(
+      list.split('\n').some((l) => l.includes('hear') && !l.includes('speak')),
+      `a member hears but may not speak:\n${list}\n${line}`,
+    );
 
     assert.equal((await api('POST', `/meetings/${meetingId}/mute-all`, { muted: true })).body.changed, 1, 'everyone but the chair');
     assert.equal((await api('PUT', `/meetings/${meetingId}/layout`, { layout: '2x1' })).status, 204);
@@ -227,7 +284,10 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     const byCode = Object.fromEntries(report.sites.map((s) => [s.site.code, s]));
     assert.equal(byCode['chu-se']!.attended, true);
     assert.equal(byCode['ia-pal']!.attended, true);
-    assert.deepEqual(byCode['ia-pal']!.dialAttempts.map((a) => a.outcome), ['busy', 'busy', 'answered']);
+    assert.deepEqual(
+      byCode['ia-pal']!.dialAttempts.map((a) => a.outcome),
+      ['busy', 'busy', 'answered'],
+    );
     assert.equal(byCode['ia-ko']!.attended, false);
     const csv = await fetch(`${base}/api/v1/meetings/${meetingId}/attendance`, { headers: { authorization: `Bearer ${token}`, accept: 'text/csv' } });
     assert.match(await csv.text(), /Thị trấn Chư Sê/);
@@ -237,7 +297,10 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     const open = await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE left_at IS NULL`);
     assert.equal(open[0].n, 0);
     const reasons = await bridge.ds.query(`SELECT DISTINCT end_reason FROM participation WHERE end_reason <> 'kicked'`);
-    assert.deepEqual(reasons.map((r: { end_reason: string }) => r.end_reason), ['meeting-ended']);
+    assert.deepEqual(
+      reasons.map((r: { end_reason: string }) => r.end_reason),
+      ['meeting-ended'],
+    );
     await waitFor('no FreeSWITCH channel left', async () => ((await bridge.channels()) === 0 ? true : undefined), 15_000);
     assert.deepEqual(bridge.calls.dialer.pending(meetingId), []);
     assert.equal((await api('GET', `/meetings/${meetingId}`)).body.status, 'ended');

@@ -25,11 +25,25 @@ describe('SIP: hostile user parts in the Request-URI, From and To', function () 
     requireSipp(this, 'hostile URI tests');
     bridge = await startBridge();
     const sites = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
-    await sites.create({ code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal', allowedNetworks: [], enabled: true }, cliActor);
+    await sites.create(
+      { code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal', allowedNetworks: [], enabled: true },
+      cliActor,
+    );
     const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
     const start = new Date(Date.now() - hour);
     const m = await book.create(
-      { title: 'Giao ban', roomNumber: 2001, pin: '1234', startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3 * hour).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+      {
+        title: 'Giao ban',
+        roomNumber: 2001,
+        pin: '1234',
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 3 * hour).toISOString(),
+        invitedSites: [],
+        dialOut: false,
+        allowGuests: true,
+        mode: 'discussion',
+        language: 'vi',
+      },
       cliActor,
     );
     meetingId = m.meeting.id;
@@ -49,7 +63,11 @@ describe('SIP: hostile user parts in the Request-URI, From and To', function () 
   }
 
   const nothingLeft = () =>
-    waitFor('no call or channel left', async () => (bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined), 15_000);
+    waitFor(
+      'no call or channel left',
+      async () => (bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 ? true : undefined),
+      15_000,
+    );
 
   it('answers 404 with a Warning to malformed, double-escaped and non-ASCII-digit Request-URIs, never 5xx', async () => {
     const notARoom = /^399 diemcau "dial a room number/;
@@ -86,7 +104,13 @@ describe('SIP: hostile user parts in the Request-URI, From and To', function () 
 
   it('answers 400 with a Warning to an INVITE whose From user is malformed (a NUL used to fail the database lookup: 500)', async () => {
     for (const fromUser of ['gu%FFest', 'gu%00est', '%C0%AE']) {
-      const r = await runSipp({ scenario: sippScenario('invite-reject'), target: bridge.target, service: '2001', keys: { ...keys, from_user: fromUser }, timeoutMs: 15_000 });
+      const r = await runSipp({
+        scenario: sippScenario('invite-reject'),
+        target: bridge.target,
+        service: '2001',
+        keys: { ...keys, from_user: fromUser },
+        timeoutMs: 15_000,
+      });
       const a = answer(r, 'INVITE');
       assert.equal(r.exitCode, 0, `${fromUser}: ${r.errors}`);
       assert.deepEqual(a.statuses, [400], fromUser);
@@ -96,7 +120,11 @@ describe('SIP: hostile user parts in the Request-URI, From and To', function () 
   });
 
   it('answers 400 with a Warning to a REGISTER whose To user is malformed, before any challenge', async () => {
-    const cases: [user: string, status: number][] = [['ia%FFpal', 400], ['ia%00pal', 400], ['ia%2Dpal', 401]];
+    const cases: [user: string, status: number][] = [
+      ['ia%FFpal', 400],
+      ['ia%00pal', 400],
+      ['ia%2Dpal', 401],
+    ];
     for (const [user, status] of cases) {
       const r = await runSipp({ scenario: sippScenario('register-reject'), target: bridge.target, csvRows: [[user]], keys, timeoutMs: 15_000 });
       const a = answer(r, 'REGISTER');
@@ -113,7 +141,10 @@ describe('SIP: hostile user parts in the Request-URI, From and To', function () 
     await waitFor('the room system in the conference', async () => ((await openRows()) === 1 ? true : undefined), 10_000);
     const r = await call;
     assert.equal(r.exitCode, 0, r.errors);
-    assert.deepEqual(receivedStatuses(r.messages, 'INVITE').filter((s) => s >= 200), [200]);
+    assert.deepEqual(
+      receivedStatuses(r.messages, 'INVITE').filter((s) => s >= 200),
+      [200],
+    );
     await nothingLeft();
   });
 });

@@ -27,10 +27,26 @@ describe('dial-out: a site that drops out is redialled', function () {
     );
     const start = new Date(Date.now() + 30_000);
     await new MeetingBook(bridge.ds, bridge.config.roomNumbers).create(
-      { title: 'Họp', roomNumber: 2060, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: ['ia-hlop'], dialOut: true, allowGuests: false, mode: 'discussion', language: 'vi' },
+      {
+        title: 'Họp',
+        roomNumber: 2060,
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+        invitedSites: ['ia-hlop'],
+        dialOut: true,
+        allowGuests: false,
+        mode: 'discussion',
+        language: 'vi',
+      },
       cliActor,
     );
-    scheduler = new Scheduler(bridge.ds, bridge.calls.lifecycle, bridge.calls.engine.events, { leadMs: 120_000, readinessBeforeMs: 0, endWarningMs: 0, tickMs: 250 }, bridge.log);
+    scheduler = new Scheduler(
+      bridge.ds,
+      bridge.calls.lifecycle,
+      bridge.calls.engine.events,
+      { leadMs: 120_000, readinessBeforeMs: 0, endWarningMs: 0, tickMs: 250 },
+      bridge.log,
+    );
   });
 
   after(async () => {
@@ -41,12 +57,19 @@ describe('dial-out: a site that drops out is redialled', function () {
 
   it('calls the site again each time its call drops, and records each end', async () => {
     scheduler.start();
-    const rows = await waitFor('two answered attempts with a drop between', async () => {
-      const r = (await bridge.ds.query(`SELECT outcome FROM dial_attempt WHERE outcome = 'answered'`)) as { outcome: string }[];
-      return r.length >= 2 ? r : undefined;
-    }, 30_000, 250);
+    const rows = await waitFor(
+      'two answered attempts with a drop between',
+      async () => {
+        const r = (await bridge.ds.query(`SELECT outcome FROM dial_attempt WHERE outcome = 'answered'`)) as { outcome: string }[];
+        return r.length >= 2 ? r : undefined;
+      },
+      30_000,
+      250,
+    );
     assert.ok(rows.length >= 2);
-    const ends = (await bridge.ds.query(`SELECT end_reason FROM participation WHERE left_at IS NOT NULL ORDER BY joined_at LIMIT 1`)) as { end_reason: string }[];
+    const ends = (await bridge.ds.query(`SELECT end_reason FROM participation WHERE left_at IS NOT NULL ORDER BY joined_at LIMIT 1`)) as {
+      end_reason: string;
+    }[];
     assert.equal(ends[0]!.end_reason, 'caller-hangup', 'the site hung up; the bridge called back');
   });
 });

@@ -26,8 +26,16 @@ describe('SIP registrar', function () {
     bridge = await startBridge();
     caller = await startCaller();
     const sites = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
-    siteId = (await sites.create({ code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal', allowedNetworks: [], enabled: true }, cliActor)).id;
-    await sites.create({ code: 'dun', name: 'Xã Dun', protocol: 'sip', sipUsername: 'dun', sipPassword: 'mat-khau-dun', allowedNetworks: ['10.99.0.0/16'], enabled: true }, cliActor);
+    siteId = (
+      await sites.create(
+        { code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal', allowedNetworks: [], enabled: true },
+        cliActor,
+      )
+    ).id;
+    await sites.create(
+      { code: 'dun', name: 'Xã Dun', protocol: 'sip', sipUsername: 'dun', sipPassword: 'mat-khau-dun', allowedNetworks: ['10.99.0.0/16'], enabled: true },
+      cliActor,
+    );
   });
 
   after(async () => {
@@ -41,7 +49,10 @@ describe('SIP registrar', function () {
    * first test; the rest compute the response here, because this build of drachtio-server crashes
    * on its second client-side digest retry within one app connection.
    */
-  async function register(user: string, opts: { password?: string; expires?: number; contact?: string; userAgent?: string; srfAuth?: boolean }): Promise<Answer> {
+  async function register(
+    user: string,
+    opts: { password?: string; expires?: number; contact?: string; userAgent?: string; srfAuth?: boolean },
+  ): Promise<Answer> {
     const headers: Record<string, string> = {
       From: `<sip:${user}@${BRIDGE_DOMAIN}>`,
       To: `<sip:${user}@${BRIDGE_DOMAIN}>`,
@@ -120,7 +131,10 @@ describe('SIP registrar', function () {
   }
 
   const bindings = async () =>
-    (await bridge.ds.query(`SELECT contact, user_agent FROM registration WHERE site_id = $1 AND expires_at > now()`, [siteId])) as { contact: string; user_agent: string }[];
+    (await bridge.ds.query(`SELECT contact, user_agent FROM registration WHERE site_id = $1 AND expires_at > now()`, [siteId])) as {
+      contact: string;
+      user_agent: string;
+    }[];
 
   it('challenges, then registers a site with its digest credentials and keeps the binding in Postgres', async () => {
     const challenged = await register('ia-pal', {});
@@ -161,7 +175,10 @@ describe('SIP registrar', function () {
     assert.equal(status.inCall, null);
 
     assert.equal((await register('ia-pal', { password: 'mat-khau-ia-pal', contact: '<sip:ia-pal@127.0.0.1:6002>', expires: 0 })).status, 200);
-    assert.deepEqual((await bindings()).map((b) => b.contact), ['sip:ia-pal@127.0.0.1:5999']);
+    assert.deepEqual(
+      (await bindings()).map((b) => b.contact),
+      ['sip:ia-pal@127.0.0.1:5999'],
+    );
     // drachtio-server as a client crashes on sending `Contact: *`, so the wildcard goes out over a raw socket.
     assert.equal(await rawWildcardUnregister('ia-pal', 'mat-khau-ia-pal'), 200);
     assert.deepEqual(await bindings(), []);
@@ -177,10 +194,14 @@ describe('SIP registrar', function () {
 
   it('answers OPTIONS keepalives', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      (caller.srf.request as unknown as (u: string, o: unknown, cb: (err: Error | null, req: { on(e: string, f: (r: { status: number }) => void): void }) => void) => void)(
-        `sip:${bridge.target}`,
-        { method: 'OPTIONS', headers: { 'User-Agent': 'Poly/HDX 7000' } },
-        (err, req) => (err ? reject(err) : req.on('response', (res) => resolve(res.status))),
+      (
+        caller.srf.request as unknown as (
+          u: string,
+          o: unknown,
+          cb: (err: Error | null, req: { on(e: string, f: (r: { status: number }) => void): void }) => void,
+        ) => void
+      )(`sip:${bridge.target}`, { method: 'OPTIONS', headers: { 'User-Agent': 'Poly/HDX 7000' } }, (err, req) =>
+        err ? reject(err) : req.on('response', (res) => resolve(res.status)),
       );
     });
     assert.equal(status, 200);

@@ -24,7 +24,17 @@ describe('restart with a live meeting', function () {
     const start = new Date(Date.now() - 60_000);
     meetingId = (
       await new MeetingBook(bridge.ds, bridge.config.roomNumbers).create(
-        { title: 'Họp liên tục', roomNumber: 2040, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+        {
+          title: 'Họp liên tục',
+          roomNumber: 2040,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+          invitedSites: [],
+          dialOut: false,
+          allowGuests: true,
+          mode: 'discussion',
+          language: 'vi',
+        },
         cliActor,
       )
     ).meeting.id;
@@ -47,14 +57,21 @@ describe('restart with a live meeting', function () {
     await waitFor('both in', async () => (bridge.calls.engine.live.participants(meetingId).length === 2 ? true : undefined), 15_000);
     a.startTone(sdpAudioTarget(dialogA.remote.sdp), 1000);
     b.startSilence(sdpAudioTarget(dialogB.remote.sdp));
-    const before = bridge.calls.engine.live.participants(meetingId).map((p) => p.id).sort();
+    const before = bridge.calls.engine.live
+      .participants(meetingId)
+      .map((p) => p.id)
+      .sort();
 
     await bridge.restart();
 
-    const roster = await waitFor('the new process to take the calls over', async () => {
-      const r = bridge.calls.engine.live.participants(meetingId);
-      return r.length === 2 ? r : undefined;
-    }, 20_000);
+    const roster = await waitFor(
+      'the new process to take the calls over',
+      async () => {
+        const r = bridge.calls.engine.live.participants(meetingId);
+        return r.length === 2 ? r : undefined;
+      },
+      20_000,
+    );
     assert.deepEqual(roster.map((p) => p.id).sort(), before, 'the same participations, still open');
     const open = await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND left_at IS NULL`, [meetingId]);
     assert.equal(open[0].n, 2);

@@ -82,15 +82,23 @@ describe('diemcau serve: SIGTERM and restart with a live meeting', function () {
     const first = await serve();
     const start = new Date(Date.now() - 60_000);
     const meeting = await api(first.base, 'POST', '/meetings', {
-      title: 'Giao ban', roomNumber: 2050, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), allowGuests: true,
+      title: 'Giao ban',
+      roomNumber: 2050,
+      startsAt: start.toISOString(),
+      endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+      allowGuests: true,
     });
     assert.equal(meeting.status, 201, JSON.stringify(meeting.body));
     const meetingId = meeting.body.id as string;
     const peer = await RtpPeer.open();
     peers.push(peer);
-    const dialog = await callerSrf.createUAC(`sip:2050@127.0.0.1:${drachtio.sipPort}`, { localSdp: peer.sdp(), headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' } });
+    const dialog = await callerSrf.createUAC(`sip:2050@127.0.0.1:${drachtio.sipPort}`, {
+      localSdp: peer.sdp(),
+      headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' },
+    });
     peer.startSilence(sdpAudioTarget(dialog.remote.sdp));
-    const roster = async (base: string) => ((await api(base, 'GET', `/meetings/${meetingId}/participants`)).body as { items: { id: string; name: string }[] }).items;
+    const roster = async (base: string) =>
+      ((await api(base, 'GET', `/meetings/${meetingId}/participants`)).body as { items: { id: string; name: string }[] }).items;
     await waitFor('the caller in the roster', async () => ((await roster(first.base)).length === 1 ? true : undefined), 15_000);
 
     first.proc.kill('SIGTERM');
@@ -104,10 +112,14 @@ describe('diemcau serve: SIGTERM and restart with a live meeting', function () {
 
     const second = await serve();
     try {
-      const [participant] = await waitFor('the new process to take the call over', async () => {
-        const r = await roster(second.base);
-        return r.length === 1 ? r : undefined;
-      }, 20_000);
+      const [participant] = await waitFor(
+        'the new process to take the call over',
+        async () => {
+          const r = await roster(second.base);
+          return r.length === 1 ? r : undefined;
+        },
+        20_000,
+      );
       assert.equal(participant!.name, 'Xã Ia Ko');
       assert.equal((await api(second.base, 'DELETE', `/meetings/${meetingId}/participants/${participant!.id}`)).status, 204);
       await waitFor('the channel gone', async () => ((await fs.fsCli('show channels count')).includes('0 total') ? true : undefined), 15_000);

@@ -20,12 +20,26 @@ describe('a sipp room system against the bridge', function () {
     requireSipp(this, 'sipp room system tests');
     bridge = await startBridge();
     const sites = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN);
-    await sites.create({ code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal', allowedNetworks: [], enabled: true }, cliActor);
+    await sites.create(
+      { code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal', allowedNetworks: [], enabled: true },
+      cliActor,
+    );
     const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
     const booking = async (room: number, from: number, to: number, extra: Record<string, unknown> = {}) =>
       (
         await book.create(
-          { title: `Phòng ${room}`, roomNumber: room, startsAt: new Date(Date.now() + from * hour).toISOString(), endsAt: new Date(Date.now() + to * hour).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi', ...extra },
+          {
+            title: `Phòng ${room}`,
+            roomNumber: room,
+            startsAt: new Date(Date.now() + from * hour).toISOString(),
+            endsAt: new Date(Date.now() + to * hour).toISOString(),
+            invitedSites: [],
+            dialOut: false,
+            allowGuests: true,
+            mode: 'discussion',
+            language: 'vi',
+            ...extra,
+          },
           cliActor,
         )
       ).meeting.id;
@@ -40,17 +54,31 @@ describe('a sipp room system against the bridge', function () {
   const openRows = async () =>
     (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND left_at IS NULL`, [meetingId]))[0].n as number;
   const nothingLeft = () =>
-    waitFor('no call, channel or open participation left', async () =>
-      bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 && (await openRows()) === 0 ? true : undefined,
-    15_000);
+    waitFor(
+      'no call, channel or open participation left',
+      async () => (bridge.calls.engine.calls.all().length === 0 && (await bridge.channels()) === 0 && (await openRows()) === 0 ? true : undefined),
+      15_000,
+    );
 
   it('registers with digest credentials, and is refused with the wrong password', async () => {
-    const ok = await runSipp({ scenario: sippScenario('register-digest'), target: bridge.target, csvRows: [['ia-pal', sippAuthField('ia-pal', 'mat-khau-ia-pal')]], keys, timeoutMs: 15_000 });
+    const ok = await runSipp({
+      scenario: sippScenario('register-digest'),
+      target: bridge.target,
+      csvRows: [['ia-pal', sippAuthField('ia-pal', 'mat-khau-ia-pal')]],
+      keys,
+      timeoutMs: 15_000,
+    });
     assert.equal(ok.exitCode, 0, ok.errors || ok.stdout);
     assert.deepEqual(receivedStatuses(ok.messages, 'REGISTER'), [401, 200]);
     const [binding] = await bridge.ds.query(`SELECT user_agent FROM registration r JOIN site s ON s.id = r.site_id WHERE s.code = 'ia-pal'`);
     assert.equal(binding.user_agent, 'diemcau-sipp');
-    const bad = await runSipp({ scenario: sippScenario('register-bad'), target: bridge.target, csvRows: [['ia-pal', sippAuthField('ia-pal', 'wrong-password')]], keys, timeoutMs: 15_000 });
+    const bad = await runSipp({
+      scenario: sippScenario('register-bad'),
+      target: bridge.target,
+      csvRows: [['ia-pal', sippAuthField('ia-pal', 'wrong-password')]],
+      keys,
+      timeoutMs: 15_000,
+    });
     assert.equal(bad.exitCode, 0, bad.errors);
     assert.deepEqual(receivedStatuses(bad.messages, 'REGISTER'), [401, 403]);
     bridge.calls.sip.auth.failures.succeed('127.0.0.1');
@@ -69,10 +97,19 @@ describe('a sipp room system against the bridge', function () {
   });
 
   it('gets 404, 480 and 403 with a reason for rooms it may not enter', async () => {
-    for (const [room, status] of [['9999', 404], ['2002', 480], ['2003', 480], ['2004*1111', 403]] as const) {
+    for (const [room, status] of [
+      ['9999', 404],
+      ['2002', 480],
+      ['2003', 480],
+      ['2004*1111', 403],
+    ] as const) {
       const r = await runSipp({ scenario: sippScenario('invite-reject'), target: bridge.target, service: room, keys, timeoutMs: 15_000 });
       assert.equal(r.exitCode, 0, `${room}: ${r.errors}`);
-      assert.deepEqual(receivedStatuses(r.messages, 'INVITE').filter((s) => s >= 200), [status], room);
+      assert.deepEqual(
+        receivedStatuses(r.messages, 'INVITE').filter((s) => s >= 200),
+        [status],
+        room,
+      );
       assert.match(r.messages, /Warning: 399 diemcau "/);
     }
     await nothingLeft();
@@ -113,9 +150,16 @@ describe('a sipp room system against the bridge', function () {
 
   it('answers 503 and reports the media server down when FreeSWITCH goes away (last: it stops FreeSWITCH)', async () => {
     await bridge.fs.stop();
-    await waitFor('the media server marked down', async () => (bridge.calls.states()[Object.keys(bridge.calls.engine.media.states())[0]!] === 'down' ? true : undefined), 15_000);
+    await waitFor(
+      'the media server marked down',
+      async () => (bridge.calls.states()[Object.keys(bridge.calls.engine.media.states())[0]!] === 'down' ? true : undefined),
+      15_000,
+    );
     const r = await runSipp({ scenario: sippScenario('invite-reject'), target: bridge.target, service: '2001', keys, timeoutMs: 15_000 });
-    assert.deepEqual(receivedStatuses(r.messages, 'INVITE').filter((s) => s >= 200), [503]);
+    assert.deepEqual(
+      receivedStatuses(r.messages, 'INVITE').filter((s) => s >= 200),
+      [503],
+    );
     assert.match(r.messages, /Retry-After: 10/);
   });
 });

@@ -1,7 +1,5 @@
 import { strict as assert } from 'node:assert';
-import {
-  requireStack, startMediaStack, waitFor, type MediaStack,
-} from '../support/stack';
+import { requireStack, startMediaStack, waitFor, type MediaStack } from '../support/stack';
 
 // drachtio-srf's typings describe request() wrongly: the callback gets the request as sent, and the
 // answer arrives as its 'response' event.
@@ -49,7 +47,10 @@ describe('SIP/media stack: drachtio-server + FreeSWITCH with the project config'
       const t = setTimeout(() => reject(new Error('no response to OPTIONS in 10 s')), 10_000);
       request(`sip:127.0.0.1:${stack!.fs.sipPort}`, { method: 'OPTIONS' }, (err, sent) => {
         if (err) return reject(err);
-        sent.on('response', (r) => { clearTimeout(t); resolve(r); });
+        sent.on('response', (r) => {
+          clearTimeout(t);
+          resolve(r);
+        });
       });
     });
     assert.equal(res.status, 200, `${res.status} ${res.reason}`);
@@ -61,8 +62,7 @@ describe('SIP/media stack: drachtio-server + FreeSWITCH with the project config'
     // uuid_exists asks the core directly; `show channels` reads the lagging core database
     assert.equal((await stack!.fs.fsCli(`uuid_exists ${ep.uuid}`)).trim(), 'true');
     await ep.destroy();
-    await waitFor('no FreeSWITCH channel left', async () =>
-      /^0 total\./m.test(await stack!.fs.fsCli('show channels count')) ? true : undefined);
+    await waitFor('no FreeSWITCH channel left', async () => (/^0 total\./m.test(await stack!.fs.fsCli('show channels count')) ? true : undefined));
     assert.equal((await stack!.fs.fsCli(`uuid_exists ${ep.uuid}`)).trim(), 'false');
   });
 
@@ -81,7 +81,6 @@ describe('SIP/media stack: drachtio-server + FreeSWITCH with the project config'
       await stack!.fs.fsCli('conference stack-probe kick all');
       for (const ep of eps) await ep.destroy();
     }
-    await waitFor('the conference to end', async () =>
-      /No active conferences/.test(await stack!.fs.fsCli('conference list')) ? true : undefined);
+    await waitFor('the conference to end', async () => (/No active conferences/.test(await stack!.fs.fsCli('conference list')) ? true : undefined));
   });
 });

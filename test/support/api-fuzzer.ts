@@ -80,19 +80,77 @@ const DEEP = '\u0001deep\u0001';
 const deepText = (n: number) => (n % 2 ? `${'{"a":'.repeat(n)}1${'}'.repeat(n)}` : '['.repeat(n) + ']'.repeat(n));
 
 /** UTF-8 percent-encoding of everything but unreserved characters; a lone surrogate goes as U+FFFD, as a browser sends it. */
-const enc = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+const enc = (s: string) =>
+  [...Buffer.from(s, 'utf8')]
+    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 
 const hostileTexts = [
-  '\u0000', 'a\u0000b', '\uD800', 'x\uDFFFy', '\uDBFF\uDBFF', '', ' ', '\t\r\n', '\u202Eevil', '😀'.repeat(300), 'e\u0301'.repeat(150),
-  'x'.repeat(3000), '%00', '\\', "'; DROP TABLE site; --", '../../etc/passwd', '<script>alert(1)</script>', 'NaN', 'null', 'true',
+  '\u0000',
+  'a\u0000b',
+  '\uD800',
+  'x\uDFFFy',
+  '\uDBFF\uDBFF',
+  '',
+  ' ',
+  '\t\r\n',
+  '\u202Eevil',
+  '😀'.repeat(300),
+  'e\u0301'.repeat(150),
+  'x'.repeat(3000),
+  '%00',
+  '\\',
+  "'; DROP TABLE site; --",
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  'NaN',
+  'null',
+  'true',
 ];
-const hostileNumberTexts = ['2147483648', '-2147483649', '9007199254740993', '1e21', '1e309', '0.5', '-1', '-0', '1e-7', 'NaN', 'Infinity', '0x10', ' 1', '9'.repeat(400)];
+const hostileNumberTexts = [
+  '2147483648',
+  '-2147483649',
+  '9007199254740993',
+  '1e21',
+  '1e309',
+  '0.5',
+  '-1',
+  '-0',
+  '1e-7',
+  'NaN',
+  'Infinity',
+  '0x10',
+  ' 1',
+  '9'.repeat(400),
+];
 const hostileDates = [
-  '2026-02-30T08:00:00Z', '+300000-01-01T00:00:00Z', '300000-01-01T00:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T24:00:00Z',
-  '2026-01-01T23:59:60Z', '0000-01-01T00:00:00+14:00', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-23:59', '-001000-01-01T00:00:00Z',
-  '1969-12-31T23:59:59.999999999Z', 'infinity', '-infinity', 'epoch', 'now', '2026-01-01', '2026-01-01T08:00:00',
+  '2026-02-30T08:00:00Z',
+  '+300000-01-01T00:00:00Z',
+  '300000-01-01T00:00:00Z',
+  '2026-13-01T00:00:00Z',
+  '2026-01-01T24:00:00Z',
+  '2026-01-01T23:59:60Z',
+  '0000-01-01T00:00:00+14:00',
+  '0001-01-01T00:00:00+01:00',
+  '9999-12-31T23:59:59-23:59',
+  '-001000-01-01T00:00:00Z',
+  '1969-12-31T23:59:59.999999999Z',
+  'infinity',
+  '-infinity',
+  'epoch',
+  'now',
+  '2026-01-01',
+  '2026-01-01T08:00:00',
 ];
-const hostileIds = (uuid: string) => ['not-a-uuid', '00000000-0000-0000-0000-000000000000', uuid.toUpperCase(), `${uuid}x`, `{${uuid}}`, uuid.replace(/-/g, ''), ` ${uuid}`];
+const hostileIds = (uuid: string) => [
+  'not-a-uuid',
+  '00000000-0000-0000-0000-000000000000',
+  uuid.toUpperCase(),
+  `${uuid}x`,
+  `{${uuid}}`,
+  uuid.replace(/-/g, ''),
+  ` ${uuid}`,
+];
 /** Already encoded: what no encoder would produce (invalid UTF-8, overlong NUL, broken escapes), and more than Node takes in a URL. */
 const rawUrlValues = ['%00', '%FF', '%ED%A0%80', '%C0%80', '%F4%90%80%80', '%', '%zz', '%2F', '..', '%2e%2e', '%u0000', 'x'.repeat(20_000)];
 const hostileNumbers = [2 ** 31, 2 ** 31 - 1, -(2 ** 31) - 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 63), 1e308, -1, 0, -0, 0.5, 1e-7, 64.0000001, Number.MIN_VALUE];
@@ -100,13 +158,39 @@ const wrongTypes: Json[] = [true, false, null, {}, [], [1, 2], { a: 1 }, [[[]]],
 const hostileKeys = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'a\u0000', '\uD800', ''];
 const oddMethods = ['PROPFIND', 'PURGE', 'LOCK', 'MKCOL', 'SEARCH', 'OPTIONS', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST', 'GET'];
 const wrongContentTypes = [
-  'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'APPLICATION/JSON',
-  'application/merge-patch+json', 'application/json;;;', 'text/csv', 'application/json', '',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-16',
+  'APPLICATION/JSON',
+  'application/merge-patch+json',
+  'application/json;;;',
+  'text/csv',
+  'application/json',
+  '',
 ];
 const rawBodies: (string | Uint8Array)[] = [
-  '', ' ', '{', '{"a":', "{'a':1}", '[1,]', 'NaN', 'null', '[]', '"text"', '1e999', '\uFEFF{}', '{"a":1,"a":2}', 'nul\u0000l',
-  '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', deepText(20_000), deepText(20_001),
-  'x'.repeat(300 * 1024), Uint8Array.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), Uint8Array.from([0xc0, 0x80]),
+  '',
+  ' ',
+  '{',
+  '{"a":',
+  "{'a':1}",
+  '[1,]',
+  'NaN',
+  'null',
+  '[]',
+  '"text"',
+  '1e999',
+  '\uFEFF{}',
+  '{"a":1,"a":2}',
+  'nul\u0000l',
+  '{"__proto__":{"polluted":true}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+  deepText(20_000),
+  deepText(20_001),
+  'x'.repeat(300 * 1024),
+  Uint8Array.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+  Uint8Array.from([0xc0, 0x80]),
 ];
 
 /** An own enumerable key, even `__proto__`, which an object literal would take as the prototype. */
@@ -176,9 +260,11 @@ export class ApiFuzzer {
           await this.send(d);
         }
       }
-      for (const method of ['PROPFIND', this.rng.pick(oddMethods), this.rng.pick(oddMethods)]) await this.send({ ...this.valid(target), method, notes: [`method=${method}`] });
+      for (const method of ['PROPFIND', this.rng.pick(oddMethods), this.rng.pick(oddMethods)])
+        await this.send({ ...this.valid(target), method, notes: [`method=${method}`] });
       if (target.body) {
-        for (const contentType of this.some(wrongContentTypes, 4)) await this.send({ ...this.valid(target), contentType, notes: [`content-type=${contentType}`] });
+        for (const contentType of this.some(wrongContentTypes, 4))
+          await this.send({ ...this.valid(target), contentType, notes: [`content-type=${contentType}`] });
         for (const raw of this.some(rawBodies, 6)) await this.send({ ...this.valid(target), raw, notes: ['raw body'] });
       }
     }
@@ -187,9 +273,23 @@ export class ApiFuzzer {
       this.mutate(d);
       await this.send(d);
     }
-    for (const path of ['/api/v1/nothing', '/api/v1/sites/a/b/c', `/api/v1/${'%00'.repeat(10)}`, '/api/v1/%ED%A0%80', '/%FF', '/api/v2/sites', '/api/v1/sites%2F..%2Fapi-keys']) {
+    for (const path of [
+      '/api/v1/nothing',
+      '/api/v1/sites/a/b/c',
+      `/api/v1/${'%00'.repeat(10)}`,
+      '/api/v1/%ED%A0%80',
+      '/%FF',
+      '/api/v2/sites',
+      '/api/v1/sites%2F..%2Fapi-keys',
+    ]) {
       for (const method of ['GET', 'POST', 'PROPFIND']) {
-        await this.send({ target: { method, template: path, pathParams: [], query: {}, body: undefined, declared: new Set() }, method, path: {}, query: [], notes: ['unknown path'] });
+        await this.send({
+          target: { method, template: path, pathParams: [], query: {}, body: undefined, declared: new Set() },
+          method,
+          path: {},
+          query: [],
+          notes: ['unknown path'],
+        });
       }
     }
   }
@@ -204,7 +304,11 @@ export class ApiFuzzer {
           template,
           pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
           query: Object.fromEntries((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, p.schema])),
-          body: content['text/csv'] ? { kind: 'csv' as const } : content['application/json'] ? { kind: 'json' as const, schema: content['application/json'].schema } : undefined,
+          body: content['text/csv']
+            ? { kind: 'csv' as const }
+            : content['application/json']
+              ? { kind: 'json' as const, schema: content['application/json'].schema }
+              : undefined,
           declared: new Set(Object.keys(op.responses).map(Number)),
         };
       }),
@@ -244,10 +348,33 @@ export class ApiFuzzer {
   /** At every location NUL and a lone surrogate, whatever the seed, and a few other hostile values the seed picks. */
   private sweepValues(location: string): (string | Json)[] {
     if (location.startsWith('path:') || location.startsWith('query:')) {
-      return [enc('a\u0000b'), '%ED%A0%80', ...this.some(['%FF', '%C0%80', enc('x'.repeat(3000)), enc('2147483648'), enc('-0.5'), enc('+300000-01-01T00:00:00Z'), enc('0000-01-01T00:00:00+14:00'), enc('not-a-uuid')], 4)];
+      return [
+        enc('a\u0000b'),
+        '%ED%A0%80',
+        ...this.some(
+          [
+            '%FF',
+            '%C0%80',
+            enc('x'.repeat(3000)),
+            enc('2147483648'),
+            enc('-0.5'),
+            enc('+300000-01-01T00:00:00Z'),
+            enc('0000-01-01T00:00:00+14:00'),
+            enc('not-a-uuid'),
+          ],
+          4,
+        ),
+      ];
     }
     if (location === 'csv:') return ['a\u0000b', ...this.some(['x'.repeat(100_000), '2147483648', '-0.5', '"', '=cmd|calc'], 3)];
-    return ['a\u0000b', 'x\uD800', ...this.some<Json>(['x'.repeat(100_000), 2 ** 31, -(2 ** 31) - 1, 1e308, 0.5, null, true, {}, ['\u0000'], '+300000-01-01T00:00:00Z', '0000-01-01T00:00:00+14:00', DEEP], 4)];
+    return [
+      'a\u0000b',
+      'x\uD800',
+      ...this.some<Json>(
+        ['x'.repeat(100_000), 2 ** 31, -(2 ** 31) - 1, 1e308, 0.5, null, true, {}, ['\u0000'], '+300000-01-01T00:00:00Z', '0000-01-01T00:00:00+14:00', DEEP],
+        4,
+      ),
+    ];
   }
 
   /** `n` of `xs`, in a seeded order. */
@@ -315,11 +442,16 @@ export class ApiFuzzer {
     const path = d.target.template.replace(/\{(\w+)\}/g, (_, name: string) => d.path[name] ?? '');
     const url = d.query.length ? `${path}?${d.query.map(([k, v]) => `${k}=${v}`).join('&')}` : path;
     const bodyless = d.method === 'GET' || d.method === 'HEAD';
-    const body = bodyless ? undefined : d.raw ?? (d.json === undefined ? undefined : JSON.stringify(d.json).replace(JSON.stringify(DEEP), deepText(this.rng.int(1000, 20_000))));
+    const body = bodyless
+      ? undefined
+      : (d.raw ?? (d.json === undefined ? undefined : JSON.stringify(d.json).replace(JSON.stringify(DEEP), deepText(this.rng.int(1000, 20_000)))));
     this.sent++;
     let res: Reply;
     try {
-      res = await this.api.request(d.method, url, { ...(body !== undefined ? { body } : {}), ...(d.contentType !== undefined && !bodyless ? { contentType: d.contentType } : {}) });
+      res = await this.api.request(d.method, url, {
+        ...(body !== undefined ? { body } : {}),
+        ...(d.contentType !== undefined && !bodyless ? { contentType: d.contentType } : {}),
+      });
     } catch (err) {
       this.fail(d, url, `no answer: ${(err as Error).message}`);
       return;
@@ -328,8 +460,10 @@ export class ApiFuzzer {
     const statusClass = res.status >= 500 ? String(res.status) : `${String(res.status)[0]}xx`;
     this.answered[statusClass] = (this.answered[statusClass] ?? 0) + 1;
     if (res.status >= 500 && !d.target.declared.has(res.status)) this.fail(d, url, `${res.status} ${res.text.slice(0, 200)}`);
-    else if (res.status >= 400 && !type.startsWith('application/problem+json')) this.fail(d, url, `${res.status} as ${type || 'no content type'}: ${res.text.slice(0, 100)}`);
-    else if (res.status >= 400 && d.method !== 'HEAD' && res.body?.status !== res.status) this.fail(d, url, `${res.status} with a problem saying ${res.body?.status}`);
+    else if (res.status >= 400 && !type.startsWith('application/problem+json'))
+      this.fail(d, url, `${res.status} as ${type || 'no content type'}: ${res.text.slice(0, 100)}`);
+    else if (res.status >= 400 && d.method !== 'HEAD' && res.body?.status !== res.status)
+      this.fail(d, url, `${res.status} with a problem saying ${res.body?.status}`);
   }
 
   private fail(d: Draft, url: string, what: string): void {
@@ -380,7 +514,15 @@ export class ApiFuzzer {
   /** A site CSV file, one cell of it `hostile` when given. */
   private csv(hostile?: string): string {
     const columns = ['code', 'name', 'protocol', 'sipUri', 'allowedNetworks', 'bandwidthKbps', 'enabled'];
-    const rows = Array.from({ length: this.rng.int(1, 3) }, (_, i) => [`fz-csv-${i}`, `Xã Số ${i}`, 'sip', 'sip:r@10.0.0.1', '10.1.0.0/16;10.2.0.1', '1024', 'có']);
+    const rows = Array.from({ length: this.rng.int(1, 3) }, (_, i) => [
+      `fz-csv-${i}`,
+      `Xã Số ${i}`,
+      'sip',
+      'sip:r@10.0.0.1',
+      '10.1.0.0/16;10.2.0.1',
+      '1024',
+      'có',
+    ]);
     if (hostile !== undefined) rows[this.rng.int(0, rows.length - 1)]![this.rng.int(0, columns.length - 1)] = `"${hostile.replace(/"/g, '""')}"`;
     return [columns, ...rows].map((r) => r.join(',')).join('\r\n');
   }

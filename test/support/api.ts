@@ -101,7 +101,7 @@ export class TestApi {
       return { status: res.status, headers: res.headers, body: undefined, text: '' };
     }
     const text = await res.text();
-    let parsed: unknown ;
+    let parsed: unknown;
     if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
     return { status: res.status, headers: res.headers, body: parsed, text };
   }

@@ -57,10 +57,14 @@ export async function startBridge(
       collectPin: opts.collectPin ?? (async () => 'failed'),
       ...(opts.retryPolicy && { retryPolicy: opts.retryPolicy }),
     });
-    await waitFor('the bridge to connect to drachtio-server and FreeSWITCH', async () => {
-      const s = service.states();
-      return Object.values(s).every((v) => v === 'up' || v === 'not configured') ? true : undefined;
-    }, 20_000);
+    await waitFor(
+      'the bridge to connect to drachtio-server and FreeSWITCH',
+      async () => {
+        const s = service.states();
+        return Object.values(s).every((v) => v === 'up' || v === 'not configured') ? true : undefined;
+      },
+      20_000,
+    );
     return service;
   };
   let calls = await newService();

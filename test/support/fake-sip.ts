@@ -20,7 +20,11 @@ export class FakeRequest extends EventEmitter implements SipRequest {
     readonly source_address = '192.0.2.10',
   ) {
     super();
-    this.#headers = new Map(Object.entries({ 'Call-ID': `call-${Math.random().toString(36).slice(2)}`, From: '"Xã Ia Ko" <sip:guest@caller.test>;tag=ft1', ...headers }).map(([k, v]) => [k.toLowerCase(), v]));
+    this.#headers = new Map(
+      Object.entries({ 'Call-ID': `call-${Math.random().toString(36).slice(2)}`, From: '"Xã Ia Ko" <sip:guest@caller.test>;tag=ft1', ...headers }).map(
+        ([k, v]) => [k.toLowerCase(), v],
+      ),
+    );
   }
 
   get(header: string): string | undefined {

@@ -40,7 +40,11 @@ const IP_UDP_OVERHEAD = 28;
 export class H264Receiver {
   private readonly packets: VideoPacket[] = [];
 
-  private constructor(private readonly socket: Socket, readonly host: string, readonly port: number) {
+  private constructor(
+    private readonly socket: Socket,
+    readonly host: string,
+    readonly port: number,
+  ) {
     socket.on('message', (msg) => this.onMessage(msg));
     socket.on('error', () => undefined);
   }
@@ -80,7 +84,10 @@ export class H264Receiver {
     const perSecond = new Array<number>(Math.ceil(seconds)).fill(0);
     for (const p of window) perSecond[Math.min(perSecond.length - 1, Math.floor((p.at - since) / 1000))]! += p.bytes + IP_UDP_OVERHEAD;
     return {
-      packets: window.length, nalTypes, maxPacketBytes, seconds,
+      packets: window.length,
+      nalTypes,
+      maxPacketBytes,
+      seconds,
       perSecondIpKbps: perSecond.map((b) => Math.round((b * 8) / 1000)),
       rtpKbps: Math.round((bytes * 8) / seconds / 1000),
       ipKbps: Math.round(((bytes + window.length * IP_UDP_OVERHEAD) * 8) / seconds / 1000),
@@ -113,16 +120,46 @@ export function findFfmpeg(): string | undefined {
  */
 export function sendH264(ffmpeg: string, remote: RtpRemote, opts: { localPort: number; payloadType: number; kbps?: number }): ChildProcess {
   const kbps = opts.kbps ?? 1500;
-  const child = spawn(ffmpeg, [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=15,noise=alls=80:allf=t',
-    '-c:v', 'libx264', '-profile:v', 'baseline', '-preset', 'ultrafast', '-tune', 'zerolatency',
-    '-g', '15', '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`, '-pix_fmt', 'yuv420p',
-    // SPS/PPS before every keyframe: FreeSWITCH may join the stream at any point
-    '-bsf:v', 'dump_extra',
-    '-payload_type', String(opts.payloadType), '-f', 'rtp',
-    `rtp://${remote.host}:${remote.port}?localrtpport=${opts.localPort}&pkt_size=1200`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    ffmpeg,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=640x360:r=15,noise=alls=80:allf=t',
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'baseline',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'zerolatency',
+      '-g',
+      '15',
+      '-b:v',
+      `${kbps}k`,
+      '-maxrate',
+      `${kbps}k`,
+      '-bufsize',
+      `${kbps}k`,
+      '-pix_fmt',
+      'yuv420p',
+      // SPS/PPS before every keyframe: FreeSWITCH may join the stream at any point
+      '-bsf:v',
+      'dump_extra',
+      '-payload_type',
+      String(opts.payloadType),
+      '-f',
+      'rtp',
+      `rtp://${remote.host}:${remote.port}?localrtpport=${opts.localPort}&pkt_size=1200`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   child.stderr?.on('data', () => undefined);
   return child;
 }

@@ -130,8 +130,12 @@ function parseRtp(msg: Buffer): RtpPacket | undefined {
   // RTCP (PT 200-204 with the marker bit) arrives here when rtcp-mux is assumed: not media
   if (payloadType >= 72 && payloadType <= 76) return undefined;
   return {
-    payloadType, marker: (msg[1]! & 0x80) !== 0, sequence: msg.readUInt16BE(2), timestamp: msg.readUInt32BE(4),
-    ssrc: msg.readUInt32BE(8), payload: msg.subarray(offset, end),
+    payloadType,
+    marker: (msg[1]! & 0x80) !== 0,
+    sequence: msg.readUInt16BE(2),
+    timestamp: msg.readUInt32BE(4),
+    ssrc: msg.readUInt32BE(8),
+    payload: msg.subarray(offset, end),
   };
 }
 
@@ -335,11 +339,14 @@ export class RtpPeer {
     const nowTick = Math.floor((performance.now() - this.epoch) / PTIME_MS);
     if (this.nextTick < nowTick) this.nextTick = nowTick; // idle since: start from the present
     const wait = this.epoch + this.nextTick * PTIME_MS - performance.now();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.tick();
-      this.schedule();
-    }, Math.max(0, wait));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.tick();
+        this.schedule();
+      },
+      Math.max(0, wait),
+    );
   }
 
   private tick(): void {

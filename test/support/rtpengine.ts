@@ -106,8 +106,14 @@ export async function startRtpengine(opts: RtpengineOptions = {}): Promise<TestR
   const portMin = RANGE_BASE + block * RANGE_SIZE;
   const portMax = portMin + RANGE_SIZE - 1;
   const args = [
-    '--config-file=none', '--table=-1', `--interface=${HOST}`, `--listen-ng=${HOST}:${port}`,
-    '--foreground', '--log-stderr', `--port-min=${portMin}`, `--port-max=${portMax}`,
+    '--config-file=none',
+    '--table=-1',
+    `--interface=${HOST}`,
+    `--listen-ng=${HOST}:${port}`,
+    '--foreground',
+    '--log-stderr',
+    `--port-min=${portMin}`,
+    `--port-max=${portMax}`,
     // two cores on CI: the default (one per core, and more for media) is more than tests need
     '--num-threads=2',
     ...(opts.extraArgs ?? []),
@@ -137,11 +143,16 @@ export async function startRtpengine(opts: RtpengineOptions = {}): Promise<TestR
   };
 
   try {
-    await waitFor('rtpengine to answer ping', async () => {
-      if (child.exitCode !== null || child.signalCode !== null) throw new GiveUp(`exited (${child.exitCode ?? child.signalCode})`);
-      const res = await client.ping(port, HOST);
-      return res.result === 'pong' ? true : undefined;
-    }, opts.startTimeoutMs ?? 15_000, 100);
+    await waitFor(
+      'rtpengine to answer ping',
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new GiveUp(`exited (${child.exitCode ?? child.signalCode})`);
+        const res = await client.ping(port, HOST);
+        return res.result === 'pong' ? true : undefined;
+      },
+      opts.startTimeoutMs ?? 15_000,
+      100,
+    );
   } catch (err) {
     await kill();
     const log = tail(logFile);

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { freePort } from './stack';
@@ -161,13 +159,24 @@ function removeDir(dir: string): void {
 
 function buildArgs(opts: Omit<SippOptions, 'timeoutMs'>, localPort: number, dir: string): string[] {
   const args = [
-    '-sf', resolve(opts.scenario),
-    '-i', HOST, '-p', String(localPort),
-    '-m', String(opts.calls ?? 1), '-r', String(opts.rate ?? 10),
+    '-sf',
+    resolve(opts.scenario),
+    '-i',
+    HOST,
+    '-p',
+    String(localPort),
+    '-m',
+    String(opts.calls ?? 1),
+    '-r',
+    String(opts.rate ?? 10),
     // no keyboard, no curses screen on a pipe; everything that matters goes into files
     '-nostdin',
-    '-trace_msg', '-message_file', join(dir, 'messages.log'),
-    '-trace_err', '-error_file', join(dir, 'errors.log'),
+    '-trace_msg',
+    '-message_file',
+    join(dir, 'messages.log'),
+    '-trace_err',
+    '-error_file',
+    join(dir, 'errors.log'),
     // answer stray INFO/NOTIFY/OPTIONS/UPDATE (keepalives from the bridge) instead of failing the call
     '-aa',
   ];
@@ -205,8 +214,12 @@ function spawnSipp(opts: Omit<SippOptions, 'timeoutMs'>, localPort: number, time
   running.set(child, dir);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
+  });
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
   const kill = () => {
@@ -214,7 +227,13 @@ function spawnSipp(opts: Omit<SippOptions, 'timeoutMs'>, localPort: number, time
     child.kill('SIGTERM');
     killTimer ??= setTimeout(() => child.kill('SIGKILL'), 2000);
   };
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => { timedOut = true; kill(); }, timeoutMs);
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          kill();
+        }, timeoutMs);
   const result = new Promise<SippResult>((resolvePromise, reject) => {
     child.once('error', (err) => {
       running.delete(child);
@@ -229,8 +248,11 @@ function spawnSipp(opts: Omit<SippOptions, 'timeoutMs'>, localPort: number, time
       clearTimeout(killTimer);
       const res: SippResult = {
         // a signal as the shell reports it: 139 = SIGSEGV (sipp 3.6.1 does crash on some scenarios)
-        exitCode: timedOut ? TIMED_OUT : code ?? 128 + (signal ? constants.signals[signal] : 0),
-        timedOut, stdout, stderr, localPort,
+        exitCode: timedOut ? TIMED_OUT : (code ?? 128 + (signal ? constants.signals[signal] : 0)),
+        timedOut,
+        stdout,
+        stderr,
+        localPort,
         messages: readOr(join(dir, 'messages.log')),
         errors: readOr(join(dir, 'errors.log')),
       };
@@ -272,22 +294,26 @@ export interface SippUas {
 function sippListening(pid: number, port: number): boolean {
   let inodes: Set<string>;
   try {
-    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => {
-      try {
-        return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '';
-      } catch {
-        return '';
-      }
-    }));
+    inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`).map((fd) => {
+        try {
+          return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '';
+        } catch {
+          return '';
+        }
+      }),
+    );
   } catch {
     return !existsSync('/proc/self/fd');
   }
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   // columns: sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode
-  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => {
-    const cols = l.trim().split(/\s+/);
-    return cols[1] === local && inodes.has(cols[9] ?? '-');
-  });
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .some((l) => {
+      const cols = l.trim().split(/\s+/);
+      return cols[1] === local && inodes.has(cols[9] ?? '-');
+    });
 }
 
 /**
@@ -300,7 +326,12 @@ export async function startSippUas(opts: Omit<SippOptions, 'target' | 'timeoutMs
     // a UAS ends after -m calls: a number no test reaches means "until stop()"
     const p = spawnSipp({ ...opts, calls: opts.calls ?? 1_000_000 }, port, opts.timeoutMs);
     let exited: SippResult | undefined;
-    void p.result.then((r) => { exited = r; }, () => undefined);
+    void p.result.then(
+      (r) => {
+        exited = r;
+      },
+      () => undefined,
+    );
     const deadline = Date.now() + 5000;
     const listening = () => p.child.pid !== undefined && sippListening(p.child.pid, port);
     while (!exited && !listening() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -311,7 +342,8 @@ export async function startSippUas(opts: Omit<SippOptions, 'target' | 'timeoutMs
       throw new Error(`sipp UAS did not start on 127.0.0.1:${port} (status ${res.exitCode}):\n${res.errors || res.stderr}`);
     }
     return {
-      host: HOST, port,
+      host: HOST,
+      port,
       messages: () => readOr(join(p.dir, 'messages.log')),
       done: p.result,
       async stop() {

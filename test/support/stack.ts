@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync,
-} from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -133,9 +131,15 @@ function tcpAccepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const c = createConnection({ host: HOST, port });
     c.setTimeout(1000);
-    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
     c.once('error', () => resolve(false));
-    c.once('timeout', () => { c.destroy(); resolve(false); });
+    c.once('timeout', () => {
+      c.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -160,7 +164,11 @@ const daemonPids = new Set<number>();
 function killAll(): void {
   for (const c of children) c.kill('SIGKILL');
   for (const pid of daemonPids) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 process.once('exit', killAll);
@@ -175,7 +183,10 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => { clearTimeout(t); resolve(true); });
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
   });
 }
 
@@ -217,12 +228,23 @@ export async function startDrachtio(opts: DrachtioOptions = {}): Promise<Drachti
     const sipPort = await freePort({ udp: true });
     const wsPort = await freePort();
     const args = [
-      '-f', join(repoRoot(), 'sip', 'drachtio.conf.xml'),
+      '-f',
+      join(repoRoot(), 'sip', 'drachtio.conf.xml'),
       // the command-line contacts replace the file's, so the fixed 5060/8088 are never bound
-      '--contact', `sip:${HOST}:${sipPort};transport=udp,tcp`,
-      '--contact', `sip:${HOST}:${wsPort};transport=ws`,
-      '--address', HOST, '--port', String(adminPort), '--secret', secret,
-      '--loglevel', opts.loglevel ?? 'info', '--sofia-loglevel', String(opts.sofiaLoglevel ?? 3),
+      '--contact',
+      `sip:${HOST}:${sipPort};transport=udp,tcp`,
+      '--contact',
+      `sip:${HOST}:${wsPort};transport=ws`,
+      '--address',
+      HOST,
+      '--port',
+      String(adminPort),
+      '--secret',
+      secret,
+      '--loglevel',
+      opts.loglevel ?? 'info',
+      '--sofia-loglevel',
+      String(opts.sofiaLoglevel ?? 3),
     ];
     const fd = openSync(logFile, 'a');
     const child = spawn(binary, args, { stdio: ['ignore', fd, fd] });
@@ -231,11 +253,16 @@ export async function startDrachtio(opts: DrachtioOptions = {}): Promise<Drachti
     child.once('exit', () => children.delete(child));
     try {
       // The admin port opens before the SIP stack binds: wait for every listener.
-      await waitFor('drachtio-server to listen', async () => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new GiveUp('exited');
-        for (const p of [adminPort, sipPort, wsPort]) if (!(await tcpAccepts(p))) return undefined;
-        return true;
-      }, opts.startTimeoutMs ?? 15_000, 100);
+      await waitFor(
+        'drachtio-server to listen',
+        async () => {
+          if (child.exitCode !== null || child.signalCode !== null) throw new GiveUp('exited');
+          for (const p of [adminPort, sipPort, wsPort]) if (!(await tcpAccepts(p))) return undefined;
+          return true;
+        },
+        opts.startTimeoutMs ?? 15_000,
+        100,
+      );
     } catch (err) {
       child.kill('SIGKILL');
       await exited(child, 5000);
@@ -245,7 +272,12 @@ export async function startDrachtio(opts: DrachtioOptions = {}): Promise<Drachti
       throw new Error(`drachtio-server did not start (${(err as Error).message}); last log lines:\n${log}`);
     }
     return {
-      host: HOST, adminPort, sipPort, wsPort, secret, logFile,
+      host: HOST,
+      adminPort,
+      sipPort,
+      wsPort,
+      secret,
+      logFile,
       logTail: (lines) => tail(logFile, lines),
       async stop() {
         child.kill('SIGTERM');
@@ -339,23 +371,26 @@ export function eslApi(host: string, port: number, password: string, command: st
     sock.setTimeout(timeoutMs, () => finish(new Error(`ESL ${host}:${port}: no reply to "${command}" in ${timeoutMs} ms`)));
     sock.on('error', (err) => finish(err));
     sock.on('close', () => finish(new Error(`ESL ${host}:${port}: connection closed before the reply to "${command}"`)));
-    sock.on('data', eslFrames(({ headers, body }) => {
-      switch (headers.get('content-type')) {
-        case 'auth/request':
-          sock.write(`auth ${password}\n\n`);
-          break;
-        case 'command/reply':
-          if (!headers.get('reply-text')?.startsWith('+OK')) return finish(new Error(`ESL auth failed: ${headers.get('reply-text')}`));
-          sock.write(`api ${command}\n\n`);
-          break;
-        case 'api/response':
-          return finish(null, body);
-        case 'text/rude-rejection':
-          return finish(new Error(`ESL rejected the connection: ${body.trim()}`));
-        default:
-          break; // disconnect notices and events are not ours
-      }
-    }));
+    sock.on(
+      'data',
+      eslFrames(({ headers, body }) => {
+        switch (headers.get('content-type')) {
+          case 'auth/request':
+            sock.write(`auth ${password}\n\n`);
+            break;
+          case 'command/reply':
+            if (!headers.get('reply-text')?.startsWith('+OK')) return finish(new Error(`ESL auth failed: ${headers.get('reply-text')}`));
+            sock.write(`api ${command}\n\n`);
+            break;
+          case 'api/response':
+            return finish(null, body);
+          case 'text/rude-rejection':
+            return finish(new Error(`ESL rejected the connection: ${body.trim()}`));
+          default:
+            break; // disconnect notices and events are not ours
+        }
+      }),
+    );
   });
 }
 
@@ -386,35 +421,51 @@ export function eslEvents(host: string, port: number, password: string, names: r
         const seen = events.find(pred);
         if (seen) return Promise.resolve(seen);
         return new Promise((res, rej) => {
-          const w = { pred, resolve: (e: FsEvent) => { clearTimeout(timer); res(e); } };
-          const timer = setTimeout(() => { waiters.delete(w); rej(new Error(`no matching FreeSWITCH event in ${timeoutMs} ms (${events.length} received)`)); }, timeoutMs);
+          const w = {
+            pred,
+            resolve: (e: FsEvent) => {
+              clearTimeout(timer);
+              res(e);
+            },
+          };
+          const timer = setTimeout(() => {
+            waiters.delete(w);
+            rej(new Error(`no matching FreeSWITCH event in ${timeoutMs} ms (${events.length} received)`));
+          }, timeoutMs);
           waiters.add(w);
         });
       },
       close: () => sock.destroy(),
     };
     sock.on('error', reject);
-    sock.on('data', eslFrames(({ headers, body }) => {
-      switch (headers.get('content-type')) {
-        case 'auth/request':
-          sock.write(`auth ${password}\n\n`);
-          return;
-        case 'command/reply':
-          if (!headers.get('reply-text')?.startsWith('+OK')) return reject(new Error(`ESL: ${headers.get('reply-text')}`));
-          if (subscribing) return resolve(stream); // the reply to `event plain`
-          subscribing = true; // the reply to `auth`
-          return void sock.write(`event plain ${names.join(' ')}\n\n`);
-        case 'text/event-plain': {
-          const split = body.indexOf('\n\n');
-          const event = { headers: parseEslHeaders(split < 0 ? body : body.slice(0, split), true), body: split < 0 ? '' : body.slice(split + 2) };
-          events.push(event);
-          for (const w of [...waiters]) if (w.pred(event)) { waiters.delete(w); w.resolve(event); }
-          return;
+    sock.on(
+      'data',
+      eslFrames(({ headers, body }) => {
+        switch (headers.get('content-type')) {
+          case 'auth/request':
+            sock.write(`auth ${password}\n\n`);
+            return;
+          case 'command/reply':
+            if (!headers.get('reply-text')?.startsWith('+OK')) return reject(new Error(`ESL: ${headers.get('reply-text')}`));
+            if (subscribing) return resolve(stream); // the reply to `event plain`
+            subscribing = true; // the reply to `auth`
+            return void sock.write(`event plain ${names.join(' ')}\n\n`);
+          case 'text/event-plain': {
+            const split = body.indexOf('\n\n');
+            const event = { headers: parseEslHeaders(split < 0 ? body : body.slice(0, split), true), body: split < 0 ? '' : body.slice(split + 2) };
+            events.push(event);
+            for (const w of [...waiters])
+              if (w.pred(event)) {
+                waiters.delete(w);
+                w.resolve(event);
+              }
+            return;
+          }
+          default:
+            return;
         }
-        default:
-          return;
-      }
-    }));
+      }),
+    );
   });
 }
 
@@ -487,11 +538,19 @@ export async function startFreeswitch(opts: FreeswitchOptions = {}): Promise<Fre
     cpSync(opts.configDir ?? join(repoRoot(), 'dialplans', 'freeswitch'), d('conf'), { recursive: true });
     const eslPort = await freePort();
     const sipPort = await freePort({ udp: true });
-    writeFileSync(join(d('conf'), 'vars.local.xml'), varsLocalXml({
-      esl_listen_ip: HOST, esl_listen_port: String(eslPort), esl_password: eslPassword,
-      mrf_ip: HOST, mrf_ext_ip: HOST, mrf_sip_port: String(sipPort), domain: HOST,
-      ...opts.vars,
-    }));
+    writeFileSync(
+      join(d('conf'), 'vars.local.xml'),
+      varsLocalXml({
+        esl_listen_ip: HOST,
+        esl_listen_port: String(eslPort),
+        esl_password: eslPassword,
+        mrf_ip: HOST,
+        mrf_ext_ip: HOST,
+        mrf_sip_port: String(sipPort),
+        domain: HOST,
+        ...opts.vars,
+      }),
+    );
     // Every writable location goes into dir: nothing of the installed prefix is touched.
     const locations = ['log', 'db', 'run', 'temp', 'certs', 'storage', 'recordings', 'cache'];
     for (const l of locations) mkdirSync(d(l), { recursive: true });
@@ -501,8 +560,9 @@ export async function startFreeswitch(opts: FreeswitchOptions = {}): Promise<Fre
 
     // -ncwait: the launcher exits once the forked daemon reports ready (or failed).
     const fd = openSync(launchLog, 'a');
-    const launcher = spawn(binary, ['-nonat', '-nc', '-ncwait', '-conf', d('conf'), ...locations.flatMap((l) => [`-${l}`, d(l)])],
-      { stdio: ['ignore', fd, fd] });
+    const launcher = spawn(binary, ['-nonat', '-nc', '-ncwait', '-conf', d('conf'), ...locations.flatMap((l) => [`-${l}`, d(l)])], {
+      stdio: ['ignore', fd, fd],
+    });
     closeSync(fd);
     children.add(launcher);
     launcher.once('exit', () => children.delete(launcher));
@@ -525,11 +585,16 @@ export async function startFreeswitch(opts: FreeswitchOptions = {}): Promise<Fre
       if (!launched) throw new Error(`not ready after ${timeoutMs} ms`);
       if (launcher.exitCode !== 0 || !(pid > 0)) throw new Error(`launcher exit status ${launcher.exitCode}`);
       // Ready means modules loaded, not that sofia bound its port: wait for the profile.
-      await waitFor('the drachtio_mrf profile', async () => {
-        if (!pidAlive(pid)) throw new GiveUp('FreeSWITCH exited');
-        if (isPortClash(tail(fsLog, 200))) throw new GiveUp('a port was taken');
-        return /^\s*drachtio_mrf\s+profile\s+\S+\s+RUNNING/m.test(await fsCli('sofia status')) ? true : undefined;
-      }, timeoutMs, 250);
+      await waitFor(
+        'the drachtio_mrf profile',
+        async () => {
+          if (!pidAlive(pid)) throw new GiveUp('FreeSWITCH exited');
+          if (isPortClash(tail(fsLog, 200))) throw new GiveUp('a port was taken');
+          return /^\s*drachtio_mrf\s+profile\s+\S+\s+RUNNING/m.test(await fsCli('sofia status')) ? true : undefined;
+        },
+        timeoutMs,
+        250,
+      );
     } catch (err) {
       await kill();
       const log = logs();
@@ -539,7 +604,13 @@ export async function startFreeswitch(opts: FreeswitchOptions = {}): Promise<Fre
     }
 
     return {
-      host: HOST, eslPort, eslPassword, sipPort, pid, dir, fsCli,
+      host: HOST,
+      eslPort,
+      eslPassword,
+      sipPort,
+      pid,
+      dir,
+      fsCli,
       logTail: (lines) => tail(fsLog, lines),
       async stop() {
         if (pidAlive(pid)) {
@@ -594,7 +665,11 @@ export async function startMediaStack(bin: Record<StackServer, string>, opts: { 
     async mediaServer() {
       // explicit addresses: fsmrf would otherwise advertise the first non-loopback IPv4
       ms ??= await new Mrf(srf).connect({
-        address: fs.host, port: fs.eslPort, secret: fs.eslPassword, listenAddress: '127.0.0.1', advertisedAddress: '127.0.0.1',
+        address: fs.host,
+        port: fs.eslPort,
+        secret: fs.eslPassword,
+        listenAddress: '127.0.0.1',
+        advertisedAddress: '127.0.0.1',
       });
       return ms;
     },

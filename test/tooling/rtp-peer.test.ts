@@ -1,11 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type Mrf from 'drachtio-fsmrf';
-import {
-  PCMU, RtpPeer, TELEPHONE_EVENT, goertzel, sdpAudioTarget, toneRatio, ulawDecode, ulawEncode,
-} from '../support/rtp-peer';
-import {
-  requireStack, startMediaStack, waitFor, type MediaStack,
-} from '../support/stack';
+import { PCMU, RtpPeer, TELEPHONE_EVENT, goertzel, sdpAudioTarget, toneRatio, ulawDecode, ulawEncode } from '../support/rtp-peer';
+import { requireStack, startMediaStack, waitFor, type MediaStack } from '../support/stack';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -134,7 +130,7 @@ describe('tooling: RtpPeer', function () {
       await stack?.stop();
     });
 
-    it('carries peer A\'s 1 kHz tone to peer B through the mix, and DTMF to FreeSWITCH', async function () {
+    it("carries peer A's 1 kHz tone to peer B through the mix, and DTMF to FreeSWITCH", async function () {
       const [a, b] = [await RtpPeer.open(), await RtpPeer.open()];
       peers.push(a, b);
       const epA = await ms!.createEndpoint({ remoteSdp: a.sdp() });
@@ -173,8 +169,7 @@ describe('tooling: RtpPeer', function () {
       assert.equal(await Promise.race([digit, sleep(3000).then(() => 'no DTMF event in 3 s')]), '9');
 
       await Promise.all(endpoints.splice(0).map((ep) => ep.destroy()));
-      await waitFor('no FreeSWITCH channel left', async () =>
-        /^0 total\./m.test(await stack!.fs.fsCli('show channels count')) ? true : undefined);
+      await waitFor('no FreeSWITCH channel left', async () => (/^0 total\./m.test(await stack!.fs.fsCli('show channels count')) ? true : undefined));
     });
   });
 });

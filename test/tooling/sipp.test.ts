@@ -4,8 +4,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  findSipp, parseSippTrace, receivedStatuses, requireSipp, runSipp, sippAuthField, sippCsv, sippScenario, startSippUas,
-  type SippResult, type SippUas,
+  findSipp,
+  parseSippTrace,
+  receivedStatuses,
+  requireSipp,
+  runSipp,
+  sippAuthField,
+  sippCsv,
+  sippScenario,
+  startSippUas,
+  type SippResult,
+  type SippUas,
 } from '../support/sipp';
 
 /** sipp UAC scenarios against sipp UAS scenarios on loopback: proves the scenarios and the runner. */
@@ -72,13 +81,18 @@ describe('tooling: sipp runner and scenarios', function () {
     const r = await runSipp({ scenario: sippScenario('invite-call'), target: `127.0.0.1:${callee.port}`, service: '2001', pauseMs: 200, timeoutMs: 10_000 });
     assert.equal(r.exitCode, 0, explain(r));
     const trace = parseSippTrace(r.messages);
-    assert.deepEqual(trace.map((m) => `${m.direction} ${m.startLine.split(' ').slice(0, 2).join(' ')}`), [
-      `sent INVITE sip:2001@127.0.0.1:${callee.port}`,
-      'received SIP/2.0 100', 'received SIP/2.0 180', 'received SIP/2.0 200',
-      `sent ACK sip:127.0.0.1:${callee.port};transport=UDP`,
-      `sent BYE sip:127.0.0.1:${callee.port};transport=UDP`,
-      'received SIP/2.0 200',
-    ]);
+    assert.deepEqual(
+      trace.map((m) => `${m.direction} ${m.startLine.split(' ').slice(0, 2).join(' ')}`),
+      [
+        `sent INVITE sip:2001@127.0.0.1:${callee.port}`,
+        'received SIP/2.0 100',
+        'received SIP/2.0 180',
+        'received SIP/2.0 200',
+        `sent ACK sip:127.0.0.1:${callee.port};transport=UDP`,
+        `sent BYE sip:127.0.0.1:${callee.port};transport=UDP`,
+        'received SIP/2.0 200',
+      ],
+    );
     assert.match(trace[0]!.text, /^From: "SIPp" <sip:sipp@127\.0\.0\.1>;tag=/m);
     assert.match(trace[0]!.text, /^m=audio \d+ RTP\/AVP 0 101\r?$/m);
     assert.deepEqual(receivedStatuses(r.messages, 'INVITE'), [100, 180, 200]);
@@ -91,8 +105,13 @@ describe('tooling: sipp runner and scenarios', function () {
   it('runs several calls and takes keys (From identity) from the caller', async function () {
     const callee = await uas('uas-answer');
     const r = await runSipp({
-      scenario: sippScenario('invite-call'), target: `127.0.0.1:${callee.port}`, service: '2002', calls: 3, rate: 20,
-      keys: { from_user: 'chu-se', display: 'Xa Ia Pal' }, timeoutMs: 10_000,
+      scenario: sippScenario('invite-call'),
+      target: `127.0.0.1:${callee.port}`,
+      service: '2002',
+      calls: 3,
+      rate: 20,
+      keys: { from_user: 'chu-se', display: 'Xa Ia Pal' },
+      timeoutMs: 10_000,
     });
     assert.equal(r.exitCode, 0, explain(r));
     const invites = parseSippTrace(r.messages).filter((m) => m.direction === 'sent' && m.startLine.startsWith('INVITE'));
@@ -139,9 +158,15 @@ describe('tooling: sipp runner and scenarios', function () {
     assert.equal(r.exitCode, 0, explain(r));
     const trace = parseSippTrace(r.messages);
     const invites = trace.filter((m) => m.direction === 'sent' && m.startLine.startsWith('INVITE'));
-    assert.deepEqual(invites.map((m) => /^a=(sendrecv|sendonly)/m.exec(m.text)?.[1]), ['sendrecv', 'sendonly', 'sendrecv']);
+    assert.deepEqual(
+      invites.map((m) => /^a=(sendrecv|sendonly)/m.exec(m.text)?.[1]),
+      ['sendrecv', 'sendonly', 'sendrecv'],
+    );
     const answers = trace.filter((m) => m.status === 200 && /^CSeq: \d+ INVITE/m.test(m.text));
-    assert.deepEqual(answers.map((m) => /^a=(sendrecv|recvonly|inactive)/m.exec(m.text)?.[1]), ['sendrecv', 'recvonly', 'sendrecv']);
+    assert.deepEqual(
+      answers.map((m) => /^a=(sendrecv|recvonly|inactive)/m.exec(m.text)?.[1]),
+      ['sendrecv', 'recvonly', 'sendrecv'],
+    );
   });
 
   it('invite-hold fails when the hold is not acknowledged in the answer', async function () {
@@ -180,8 +205,13 @@ describe('tooling: sipp runner and scenarios', function () {
       const dir = mkdtempSync(join(tmpdir(), 'diemcau-sipp-test-'));
       const csv = join(dir, 'users.csv');
       writeFileSync(csv, sippCsv([['alice', sippAuthField('alice', 's3cret')]]));
-      const r = await runSipp({ scenario: sippScenario('register-digest'), target: `127.0.0.1:${registrar.port}`, csv, keys: { domain: 'diemcau.test' }, timeoutMs: 10_000 })
-        .finally(() => rmSync(dir, { recursive: true, force: true }));
+      const r = await runSipp({
+        scenario: sippScenario('register-digest'),
+        target: `127.0.0.1:${registrar.port}`,
+        csv,
+        keys: { domain: 'diemcau.test' },
+        timeoutMs: 10_000,
+      }).finally(() => rmSync(dir, { recursive: true, force: true }));
       assert.equal(r.exitCode, 0, explain(r));
       assert.deepEqual(receivedStatuses(r.messages, 'REGISTER'), [401, 200]);
       const second = parseSippTrace(r.messages).filter((m) => m.direction === 'sent')[1]!;
@@ -192,7 +222,13 @@ describe('tooling: sipp runner and scenarios', function () {
     it('register-digest with -set unregister: Expires: 0 → 200', async function () {
       const registrar = await uas('uas-registrar', { vars });
       const csvRows = [['alice', sippAuthField('alice', 's3cret')]];
-      const r = await runSipp({ scenario: sippScenario('register-digest'), target: `127.0.0.1:${registrar.port}`, csvRows, vars: { unregister: '1' }, timeoutMs: 10_000 });
+      const r = await runSipp({
+        scenario: sippScenario('register-digest'),
+        target: `127.0.0.1:${registrar.port}`,
+        csvRows,
+        vars: { unregister: '1' },
+        timeoutMs: 10_000,
+      });
       assert.equal(r.exitCode, 0, explain(r));
       assert.deepEqual(receivedStatuses(r.messages, 'REGISTER'), [401, 200, 200]);
       const sent = parseSippTrace(r.messages).filter((m) => m.direction === 'sent');

@@ -10,21 +10,26 @@ import { join } from 'node:path';
  */
 
 const DIST_TEST = join(__dirname, '..');
-const NO_DATABASE_SUITES = [
-  'unit/*.test.js',
-  'h323/per-primitives.test.js',
-  'h323/q931.test.js',
-  'h323/robustness.test.js',
-  'h323/call-units.test.js',
-];
+const NO_DATABASE_SUITES = ['unit/*.test.js', 'h323/per-primitives.test.js', 'h323/q931.test.js', 'h323/robustness.test.js', 'h323/call-units.test.js'];
 
 function mocha(specs: readonly string[], env: Record<string, string | undefined>): { status: number | null; out: string } {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
   const r = spawnSync(
     process.execPath,
-    [require.resolve('mocha/bin/mocha.js'), '--no-package', '--no-config', '--require', join(DIST_TEST, 'support', 'hooks.js'),
-      '--timeout', '20000', '--exit', '--reporter', 'dot', ...specs.map((s) => join(DIST_TEST, s))],
+    [
+      require.resolve('mocha/bin/mocha.js'),
+      '--no-package',
+      '--no-config',
+      '--require',
+      join(DIST_TEST, 'support', 'hooks.js'),
+      '--timeout',
+      '20000',
+      '--exit',
+      '--reporter',
+      'dot',
+      ...specs.map((s) => join(DIST_TEST, s)),
+    ],
     { env: childEnv, encoding: 'utf8', timeout: 120_000 },
   );
   return { status: r.status, out: `${r.stdout}${r.stderr}` };

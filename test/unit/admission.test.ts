@@ -11,14 +11,31 @@ const open = { locked: false, participants: 0 };
 
 function meeting(over: Partial<Meeting> = {}): Meeting {
   return {
-    id: 'm1', title: 'Giao ban', roomNumber: 2001, pin: '1234',
-    startsAt: new Date('2026-12-01T01:00:00Z'), endsAt: new Date('2026-12-01T03:00:00Z'),
-    chairSiteId: 'chair', dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi', status: 'scheduled',
-    wentLiveAt: null, endedAt: null, readinessSweptAt: null,
-    createdAt: now, updatedAt: now, ...over,
+    id: 'm1',
+    title: 'Giao ban',
+    roomNumber: 2001,
+    pin: '1234',
+    startsAt: new Date('2026-12-01T01:00:00Z'),
+    endsAt: new Date('2026-12-01T03:00:00Z'),
+    chairSiteId: 'chair',
+    dialOut: false,
+    allowGuests: true,
+    mode: 'discussion',
+    language: 'vi',
+    status: 'scheduled',
+    wentLiveAt: null,
+    endedAt: null,
+    readinessSweptAt: null,
+    createdAt: now,
+    updatedAt: now,
+    ...over,
   };
 }
-const current = (m: Meeting, invited: string[] = ['chair', 'ia-pal']): RoomBookings => ({ current: { meeting: m, invited: new Set(invited) }, next: null, previous: null });
+const current = (m: Meeting, invited: string[] = ['chair', 'ia-pal']): RoomBookings => ({
+  current: { meeting: m, invited: new Set(invited) },
+  next: null,
+  previous: null,
+});
 
 describe('admission rules', () => {
   it('parses the dialled room and inline PIN', () => {
@@ -41,7 +58,14 @@ describe('admission rules', () => {
   it('answers 404 for a room never booked, 480 for one not open or over', () => {
     const none = decideAdmission(now, { pin: null }, { current: null, next: null, previous: null }, { siteId: null }, open, policy);
     assert.deepEqual([none.kind, 'status' in none && none.status], ['reject', 404]);
-    const later = decideAdmission(now, { pin: null }, { current: null, next: meeting({ startsAt: new Date('2026-12-01T02:00:00Z') }), previous: null }, { siteId: null }, open, policy);
+    const later = decideAdmission(
+      now,
+      { pin: null },
+      { current: null, next: meeting({ startsAt: new Date('2026-12-01T02:00:00Z') }), previous: null },
+      { siteId: null },
+      open,
+      policy,
+    );
     assert.equal(later.kind === 'reject' && later.status, 480);
     assert.match(later.kind === 'reject' ? later.why : '', /opens at 08:50 01\/12\/2026/);
     const over = decideAdmission(now, { pin: null }, { current: null, next: null, previous: meeting({ status: 'cancelled' }) }, { siteId: null }, open, policy);
@@ -86,11 +110,19 @@ describe('admission rules', () => {
 
   it('tells the join page and a dialling room system the same: the open meeting, else the nearer of the next and the last', () => {
     const next = meeting({ id: 'next', startsAt: new Date('2026-12-01T05:00:00Z'), endsAt: new Date('2026-12-01T06:00:00Z') });
-    const past = (over: Partial<Meeting>) => meeting({ id: 'past', startsAt: new Date('2026-11-30T23:00:00Z'), endsAt: new Date('2026-12-01T00:30:00Z'), ...over });
-    assert.deepEqual(roomStatus(current(meeting()), now, policy.openBeforeMs), { meeting: meeting(), status: 'open', opensAt: new Date('2026-12-01T00:50:00Z') });
+    const past = (over: Partial<Meeting>) =>
+      meeting({ id: 'past', startsAt: new Date('2026-11-30T23:00:00Z'), endsAt: new Date('2026-12-01T00:30:00Z'), ...over });
+    assert.deepEqual(roomStatus(current(meeting()), now, policy.openBeforeMs), {
+      meeting: meeting(),
+      status: 'open',
+      opensAt: new Date('2026-12-01T00:50:00Z'),
+    });
     assert.equal(roomStatus({ current: null, next, previous: past({}) }, now, policy.openBeforeMs)?.status, 'ended');
     assert.equal(roomStatus({ current: null, next, previous: past({ status: 'cancelled' }) }, now, policy.openBeforeMs)?.status, 'cancelled');
-    assert.equal(roomStatus({ current: null, next, previous: past({ endsAt: new Date('2026-11-30T20:00:00Z') }) }, now, policy.openBeforeMs)?.status, 'not-open-yet');
+    assert.equal(
+      roomStatus({ current: null, next, previous: past({ endsAt: new Date('2026-11-30T20:00:00Z') }) }, now, policy.openBeforeMs)?.status,
+      'not-open-yet',
+    );
     assert.equal(roomStatus({ current: null, next: null, previous: null }, now, policy.openBeforeMs), null);
     const refused = decideAdmission(now, { pin: null }, { current: null, next, previous: null }, { siteId: null }, open, policy);
     assert.equal(refused.kind === 'reject' && refused.why, refusalText.notOpenYet(next, '11:50 01/12/2026 (Asia/Ho_Chi_Minh)'));

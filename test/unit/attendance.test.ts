@@ -21,7 +21,11 @@ describe('attendance maths', () => {
     });
     it('falls back to the booked start, and runs to now while the meeting is not over', () => {
       assert.deepEqual(attendanceWindow({ ...live, wentLiveAt: null }, t(30)), { from: t(0), to: t(30) });
-      assert.deepEqual(attendanceWindow({ ...live, wentLiveAt: t(3) }, t(30)), { from: t(0), to: t(30) }, 'live late (a restart) still counts from the booked start');
+      assert.deepEqual(
+        attendanceWindow({ ...live, wentLiveAt: t(3) }, t(30)),
+        { from: t(0), to: t(30) },
+        'live late (a restart) still counts from the booked start',
+      );
       assert.deepEqual(attendanceWindow({ ...live, status: 'live' }, t(150)), { from: t(0), to: t(150) }, 'a live meeting running late');
     });
     it('closes at the booked end for a meeting over without an end time', () => {
@@ -37,8 +41,15 @@ describe('attendance maths', () => {
     it('with no participation has not attended', () => {
       const p = presence([], window, later);
       assert.deepEqual(p, {
-        attended: false, firstJoinedAt: null, lastLeftAt: null, connectedNow: false,
-        connectedMs: 0, connectedSeconds: 0, connectedMinutes: 0, reconnects: 0, spans: [],
+        attended: false,
+        firstJoinedAt: null,
+        lastLeftAt: null,
+        connectedNow: false,
+        connectedMs: 0,
+        connectedSeconds: 0,
+        connectedMinutes: 0,
+        reconnects: 0,
+        spans: [],
       });
     });
 
@@ -130,10 +141,13 @@ describe('attendance maths', () => {
       );
       assert.equal(a.sites.get('s1')!.connectedSeconds, 60 * 60);
       assert.equal(a.sites.get('s2')!.attended, false, 'outside the window');
-      assert.deepEqual(a.guests.map((g) => [g.name, g.presence.connectedSeconds, g.presence.reconnects]), [
-        ['Nguyễn Văn An', 1200, 1],
-        ['Trần Thị Bình', 300, 0],
-      ]);
+      assert.deepEqual(
+        a.guests.map((g) => [g.name, g.presence.connectedSeconds, g.presence.reconnects]),
+        [
+          ['Nguyễn Văn An', 1200, 1],
+          ['Trần Thị Bình', 300, 0],
+        ],
+      );
       assert.equal(guestKey('Nguye\u0302\u0303n'), 'Nguyễn');
     });
   });

@@ -4,7 +4,16 @@ import { silentLogger } from '../../src/log';
 import type { Participations } from '../../src/meetings/participations';
 
 describe('a call that ends while it is being set up', () => {
-  const info = { callId: 'c1', meetingId: 'm1', siteId: null, displayName: 'x', source: '127.0.0.1:5060', moderator: false, protocol: 'sip' as const, direction: 'in' as const };
+  const info = {
+    callId: 'c1',
+    meetingId: 'm1',
+    siteId: null,
+    displayName: 'x',
+    source: '127.0.0.1:5060',
+    moderator: false,
+    protocol: 'sip' as const,
+    direction: 'in' as const,
+  };
   const seen: string[] = [];
   const hooks: CallHooks = {
     joined: () => void seen.push('joined'),

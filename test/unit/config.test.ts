@@ -23,7 +23,10 @@ describe('configuration', () => {
     assert.deepEqual(c.database, { url: 'postgres://u:p@db/diemcau' });
     assert.deepEqual(c.sip.drachtio, { host: '127.0.0.1', port: 9022, secret: 'cymru' });
     assert.deepEqual(c.freeswitch[1], { host: '10.0.0.6', port: 8021, password: 's3cret:with:colons' });
-    assert.deepEqual(c.rtpengine, [{ host: '127.0.0.1', port: 22222 }, { host: '::1', port: 22223 }]);
+    assert.deepEqual(c.rtpengine, [
+      { host: '127.0.0.1', port: 22222 },
+      { host: '::1', port: 22223 },
+    ]);
     assert.deepEqual(c.roomNumbers, { min: 3000, max: 3999 });
   });
 
@@ -45,6 +48,9 @@ describe('configuration', () => {
 
   it('documents every variable in the README', () => {
     const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-    assert.deepEqual(knownVariables.filter((v) => !readme.includes(`\`${v}\``)), []);
+    assert.deepEqual(
+      knownVariables.filter((v) => !readme.includes(`\`${v}\``)),
+      [],
+    );
   });
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import {
-  applyProfile, deviceProfile, freeswitchVariables, freeswitchVideoKbps, h245VideoMaxBitRate, videoKbps, videoTiasBps,
+  applyProfile,
+  deviceProfile,
+  freeswitchVariables,
+  freeswitchVideoKbps,
+  h245VideoMaxBitRate,
+  videoKbps,
+  videoTiasBps,
 } from '../../src/calls/device-profile';
 
 /** FreeSWITCH's 3PCC offer (dial-out), as drachtio-fsmrf gets it. */
@@ -40,7 +46,10 @@ describe('device profiles (pure rules)', () => {
     assert.ok(out.includes('a=fmtp:102 profile-level-id=42e01f;packetization-mode=0'));
     assert.ok(!out.some((l) => l.includes('packetization-mode=1')));
     assert.ok(out.includes('b=AS:1024'), 'bandwidth untouched without a cap');
-    assert.deepEqual(out.filter((l) => l.includes('103')), ['m=video 16402 RTP/AVP 102 103', 'a=rtpmap:103 VP8/90000']);
+    assert.deepEqual(
+      out.filter((l) => l.includes('103')),
+      ['m=video 16402 RTP/AVP 102 103', 'a=rtpmap:103 VP8/90000'],
+    );
     assert.equal(out.length, lines(FS_OFFER).length);
   });
 
@@ -69,11 +78,30 @@ describe('device profiles (pure rules)', () => {
   });
 
   it('places video b= after a media-level c= and leaves a refused video line alone', () => {
-    const sdp = ['v=0', 'o=- 1 1 IN IP4 10.0.0.5', 's=-', 't=0 0', 'm=audio 5004 RTP/AVP 9', 'c=IN IP4 10.0.0.5', 'm=video 5006 RTP/AVP 96', 'c=IN IP4 10.0.0.5', 'a=rtpmap:96 H264/90000', 'm=video 0 RTP/AVP 96', 'a=rtpmap:96 H264/90000', ''].join('\r\n');
+    const sdp = [
+      'v=0',
+      'o=- 1 1 IN IP4 10.0.0.5',
+      's=-',
+      't=0 0',
+      'm=audio 5004 RTP/AVP 9',
+      'c=IN IP4 10.0.0.5',
+      'm=video 5006 RTP/AVP 96',
+      'c=IN IP4 10.0.0.5',
+      'a=rtpmap:96 H264/90000',
+      'm=video 0 RTP/AVP 96',
+      'a=rtpmap:96 H264/90000',
+      '',
+    ].join('\r\n');
     const out = lines(applyProfile(sdp, { packetizationMode: 0, bandwidthKbps: 768 }));
     assert.deepEqual(out.slice(3, 5), ['b=AS:768', 't=0 0'], 'no session c=: right before t=');
     const v = out.indexOf('m=video 5006 RTP/AVP 96');
-    assert.deepEqual(out.slice(v, v + 5), ['m=video 5006 RTP/AVP 96', 'c=IN IP4 10.0.0.5', 'b=AS:688', `b=TIAS:${videoTiasBps(688)}`, 'a=rtpmap:96 H264/90000']);
+    assert.deepEqual(out.slice(v, v + 5), [
+      'm=video 5006 RTP/AVP 96',
+      'c=IN IP4 10.0.0.5',
+      'b=AS:688',
+      `b=TIAS:${videoTiasBps(688)}`,
+      'a=rtpmap:96 H264/90000',
+    ]);
     assert.equal(out[v + 5], 'a=fmtp:96 packetization-mode=0');
     assert.deepEqual(out.slice(-3), ['m=video 0 RTP/AVP 96', 'a=rtpmap:96 H264/90000', '']);
   });

@@ -19,9 +19,21 @@ function dialler(ringTimeoutMs = 5_000) {
   const srf = new FakeSrf(media.log);
   const { calls, participations } = fakeRegistry(media.log);
   const deps: OutboundDeps = { srf, media, calls, participations, conferenceProfile: 'diemcau', sipDomain: 'bridge.test', ringTimeoutMs, log: silentLogger };
-  const target = (over: Partial<DialTarget> = {}): DialTarget => ({ meetingId: 'm1', siteId: 's1', name: 'Xã Ia Ko', uri: 'sip:room@192.0.2.20', moderator: false, muted: false, ...over });
+  const target = (over: Partial<DialTarget> = {}): DialTarget => ({
+    meetingId: 'm1',
+    siteId: 's1',
+    name: 'Xã Ia Ko',
+    uri: 'sip:room@192.0.2.20',
+    moderator: false,
+    muted: false,
+    ...over,
+  });
   const assertNothingHeld = () => {
-    assert.deepEqual(media.liveEndpoints().map((e) => e.uuid), [], 'endpoints still up');
+    assert.deepEqual(
+      media.liveEndpoints().map((e) => e.uuid),
+      [],
+      'endpoints still up',
+    );
     assert.equal(media.leased(), 0, 'media leases not released');
     assert.equal(calls.all().length, 0, 'calls left in the registry');
     assert.deepEqual(participations.open_(), [], 'participations left open');
@@ -30,7 +42,7 @@ function dialler(ringTimeoutMs = 5_000) {
 }
 
 describe('SIP dial-out path (fakes)', () => {
-  it('offers FreeSWITCH\'s SDP, gives FreeSWITCH the answer, joins, and tears down when the site hangs up', async () => {
+  it("offers FreeSWITCH's SDP, gives FreeSWITCH the answer, joins, and tears down when the site hangs up", async () => {
     const d = dialler();
     d.srf.onInvite = (r) => void r.answer(fakeSdp('site'));
     const result = await placeCall(d.deps, d.target({ moderator: true }), 2001);
@@ -39,14 +51,19 @@ describe('SIP dial-out path (fakes)', () => {
     assert.equal(ep.remoteSdp, undefined, 'a 3PCC endpoint: FreeSWITCH makes the offer');
     assert.equal(d.srf.ringing[0]!.request.opts.localSdp, ep.localSdp);
     assert.match(d.srf.ringing[0]!.request.opts.headers!['From']!, /sip:2001@bridge\.test/);
-    assert.match(ep.modified[0]!, /o=site/, 'the site\'s answer went to FreeSWITCH');
+    assert.match(ep.modified[0]!, /o=site/, "the site's answer went to FreeSWITCH");
     assert.deepEqual(ep.joinedAs?.opts, { profile: 'diemcau', moderator: true, muted: false });
     assert.equal(d.calls.get('out-1')!.state, 'joined');
 
     d.srf.dialogs[0]!.byeFromFarEnd();
     await d.calls.get('out-1')?.close('kicked');
     await tick();
-    assert.deepEqual(d.log.slice(d.log.indexOf('bye-received out-1')), ['bye-received out-1', `hangup ${ep.uuid}`, 'release fs1', 'participation closed caller-hangup']);
+    assert.deepEqual(d.log.slice(d.log.indexOf('bye-received out-1')), [
+      'bye-received out-1',
+      `hangup ${ep.uuid}`,
+      'release fs1',
+      'participation closed caller-hangup',
+    ]);
     d.assertNothingHeld();
   });
 

@@ -62,6 +62,9 @@ describe('directory rules', () => {
     assert.match(errors[0]!.message, /unknown column/);
     const multi = parseSiteCsv('code,name\n"ia-pal","Xã Ia\nPal"\nBAD,Xã X\n');
     assert.equal(multi.rows[0]!.line, 3, 'a quoted line break moves the next record down');
-    assert.deepEqual(multi.errors.map((e) => [e.line, e.field]), [[4, 'code']]);
+    assert.deepEqual(
+      multi.errors.map((e) => [e.line, e.field]),
+      [[4, 'code']],
+    );
   });
 });

@@ -48,8 +48,11 @@ describe('drachtio-fsmrf adapter', () => {
     assert.equal(destroys, 0);
   });
 
-  it('turns a conference\'s -ERR into InvalidStateError and reads an absent conference as no members', async () => {
-    const replies: Record<string, string> = { 'conference diemcau-m1 list': '-ERR Conference diemcau-m1 not found\n', 'conference diemcau-m1 mute 3': '-ERR Non-Existant ID 3\n' };
+  it("turns a conference's -ERR into InvalidStateError and reads an absent conference as no members", async () => {
+    const replies: Record<string, string> = {
+      'conference diemcau-m1 list': '-ERR Conference diemcau-m1 not found\n',
+      'conference diemcau-m1 mute 3': '-ERR Non-Existant ID 3\n',
+    };
     const control = fsmrfConferenceControl({ api: async (cmd: string) => replies[cmd] ?? '+OK' } as unknown as Mrf.MediaServer);
     assert.equal((await control.members('m1')).size, 0);
     await assert.rejects(control.mute('m1', 3, true), (err: unknown) => err instanceof InvalidStateError && /Non-Existant ID 3/.test(err.message));

@@ -84,24 +84,54 @@ describe('source layout: the import graph', () => {
   });
 
   it('has no import circles, type imports included', () => {
-    const named = circles(graph).map((c) => c.map((f) => relative(SRC, f)).sort().join(' → '));
+    const named = circles(graph).map((c) =>
+      c
+        .map((f) => relative(SRC, f))
+        .sort()
+        .join(' → '),
+    );
     assert.deepEqual(named, []);
   });
 
   it('leaves drachtio-fsmrf to src/media/freeswitch: src/calls speaks to media through its interfaces', () => {
     const importers = [...graph.keys()].filter((f) => PACKAGE_IMPORT('drachtio-fsmrf').test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
     const fsmrf = PACKAGE_IMPORT('drachtio-fsmrf');
-    for (const line of [`import type Mrf from 'drachtio-fsmrf';`, `const { x } = require("drachtio-fsmrf/lib/utils")`, `await import('drachtio-fsmrf')`]) assert.ok(fsmrf.test(line), line);
+    for (const line of [`import type Mrf from 'drachtio-fsmrf';`, `const { x } = require("drachtio-fsmrf/lib/utils")`, `await import('drachtio-fsmrf')`])
+      assert.ok(fsmrf.test(line), line);
     assert.ok(!fsmrf.test(`// drachtio-fsmrf joins arguments with spaces`));
     assert.ok(importers.length, 'the adapter imports drachtio-fsmrf: the check reads imports');
-    assert.deepEqual(importers.filter((f) => f.startsWith(`calls${sep}`)), [], 'src/calls imports drachtio-fsmrf');
-    assert.deepEqual(importers.filter((f) => !f.startsWith(join('media', 'freeswitch') + sep)), [], 'only src/media/freeswitch imports drachtio-fsmrf');
+    assert.deepEqual(
+      importers.filter((f) => f.startsWith(`calls${sep}`)),
+      [],
+      'src/calls imports drachtio-fsmrf',
+    );
+    assert.deepEqual(
+      importers.filter((f) => !f.startsWith(join('media', 'freeswitch') + sep)),
+      [],
+      'only src/media/freeswitch imports drachtio-fsmrf',
+    );
   });
 
   it('finds a circle when there is one', () => {
     const a = join(SRC, 'a.ts');
     const b = join(SRC, 'b.ts');
-    assert.equal(circles(new Map([[a, [b]], [b, [a]]])).length, 1);
-    assert.equal(circles(new Map([[a, [b]], [b, []]])).length, 0);
+    assert.equal(
+      circles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ).length,
+      1,
+    );
+    assert.equal(
+      circles(
+        new Map([
+          [a, [b]],
+          [b, []],
+        ]),
+      ).length,
+      0,
+    );
   });
 });

@@ -59,9 +59,17 @@ function bridge(opts: { meeting?: Meeting | null; previous?: Meeting; collectPin
   };
   /** Nothing held: every endpoint over, every lease and relay given back, no call in the registry, no row open. */
   const assertNothingHeld = () => {
-    assert.deepEqual(media.liveEndpoints().map((e) => e.uuid), [], 'endpoints still up');
+    assert.deepEqual(
+      media.liveEndpoints().map((e) => e.uuid),
+      [],
+      'endpoints still up',
+    );
     assert.equal(media.leased(), 0, 'media leases not released');
-    assert.deepEqual(relays.live().map((r) => r.callId), [], 'relay sessions not deleted');
+    assert.deepEqual(
+      relays.live().map((r) => r.callId),
+      [],
+      'relay sessions not deleted',
+    );
     assert.equal(calls.all().length, 0, 'calls left in the registry');
     assert.deepEqual(participations.open_(), [], 'participations left open');
   };
@@ -69,20 +77,23 @@ function bridge(opts: { meeting?: Meeting | null; previous?: Meeting; collectPin
 }
 
 describe('SIP INVITE path (fakes)', () => {
-  it('answers with FreeSWITCH\'s SDP, joins the conference, and tears down in order when the caller hangs up', async () => {
+  it("answers with FreeSWITCH's SDP, joins the conference, and tears down in order when the caller hangs up", async () => {
     const b = bridge();
     const { res, done, callId } = await b.invite('2001');
     await done;
     assert.equal(res.status, 200);
     const [ep] = b.media.endpoints;
     assert.ok(ep);
-    assert.equal(res.sent.at(-1)!.body, ep.localSdp, 'the caller gets FreeSWITCH\'s answer');
-    assert.match(ep.remoteSdp!, /o=caller/, 'FreeSWITCH gets the caller\'s offer');
+    assert.equal(res.sent.at(-1)!.body, ep.localSdp, "the caller gets FreeSWITCH's answer");
+    assert.match(ep.remoteSdp!, /o=caller/, "FreeSWITCH gets the caller's offer");
     assert.deepEqual(ep.joinedAs, { meetingId: 'm1', opts: { profile: 'diemcau', moderator: false, muted: false }, memberId: 1 });
     const call = b.calls.get(callId)!;
     assert.equal(call.state, 'joined');
     assert.equal(call.codecs.audio, 'PCMU');
-    assert.deepEqual(b.events.map((e) => e.type), ['participant.joined']);
+    assert.deepEqual(
+      b.events.map((e) => e.type),
+      ['participant.joined'],
+    );
 
     // Talking and mute changes of its member reach the roster.
     ep.memberChange({ talking: true });
@@ -102,7 +113,10 @@ describe('SIP INVITE path (fakes)', () => {
       'participation closed caller-hangup',
     ]);
     assert.equal(b.srf.dialogs[0]!.byes, 0, 'no BYE to a caller who hung up');
-    assert.deepEqual(b.events.map((e) => e.type), ['participant.joined', 'participant.talking', 'participant.left']);
+    assert.deepEqual(
+      b.events.map((e) => e.type),
+      ['participant.joined', 'participant.talking', 'participant.left'],
+    );
     b.assertNothingHeld();
   });
 
@@ -141,13 +155,34 @@ describe('SIP INVITE path (fakes)', () => {
     const cases: [string, string, () => ReturnType<typeof bridge>, number, RegExp][] = [
       ['no meeting in the room', '9999', () => bridge(), 404, /no meeting is booked/],
       ['not a room number', 'conference', () => bridge(), 404, /dial a room number/],
-      ['the meeting has ended', '2002', () => bridge({ previous: liveMeeting({ id: 'm0', roomNumber: 2002, status: 'ended', startsAt: new Date(Date.now() - 7_200_000), endsAt: new Date(Date.now() - 3_600_000) }) }), 480, /has ended/],
+      [
+        'the meeting has ended',
+        '2002',
+        () =>
+          bridge({
+            previous: liveMeeting({
+              id: 'm0',
+              roomNumber: 2002,
+              status: 'ended',
+              startsAt: new Date(Date.now() - 7_200_000),
+              endsAt: new Date(Date.now() - 3_600_000),
+            }),
+          }),
+        480,
+        /has ended/,
+      ],
       ['a wrong PIN in the URI', '2001*9999', () => bridge({ meeting: liveMeeting({ pin: '1234' }) }), 403, /not the meeting PIN/],
-      ['a locked room', '2001', () => {
-        const b = bridge();
-        b.calls.setLocked('m1', true);
-        return b;
-      }, 486, /locked/],
+      [
+        'a locked room',
+        '2001',
+        () => {
+          const b = bridge();
+          b.calls.setLocked('m1', true);
+          return b;
+        },
+        486,
+        /locked/,
+      ],
     ];
     for (const [what, user, make, status, why] of cases) {
       it(`${status} for ${what}`, async () => {
@@ -265,11 +300,17 @@ describe('SIP INVITE path (fakes)', () => {
     await b.calls.get(callId)?.close('kicked');
     await tick();
     const tail = b.log.slice(b.log.indexOf(`bye-received ${callId}`));
-    assert.deepEqual(tail, [`bye-received ${callId}`, `hangup ${b.media.endpoints[0]!.uuid}`, 'release fs1', `relay deleted ${callId}`, 'participation closed caller-hangup']);
+    assert.deepEqual(tail, [
+      `bye-received ${callId}`,
+      `hangup ${b.media.endpoints[0]!.uuid}`,
+      'release fs1',
+      `relay deleted ${callId}`,
+      'participation closed caller-hangup',
+    ]);
     b.assertNothingHeld();
   });
 
-  it('passes FreeSWITCH\'s re-INVITE and keyframe INFO on to the room system', async () => {
+  it("passes FreeSWITCH's re-INVITE and keyframe INFO on to the room system", async () => {
     const b = bridge();
     const { done } = await b.invite('2001');
     await done;
@@ -277,7 +318,13 @@ describe('SIP INVITE path (fakes)', () => {
     const dialog = b.srf.dialogs[0]!;
     assert.equal(await ep.reinviteFromFreeswitch(fakeSdp('fs-reneg')), dialog.remote.sdp);
     assert.match(dialog.requests[0]!.body!, /o=fs-reneg/);
-    assert.equal(ep.infoFromFreeswitch('application/media_control+xml', '<media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>'), 200);
+    assert.equal(
+      ep.infoFromFreeswitch(
+        'application/media_control+xml',
+        '<media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>',
+      ),
+      200,
+    );
     assert.equal(dialog.requests[1]!.method, 'INFO');
     assert.equal(ep.infoFromFreeswitch('text/plain', 'hello'), 415);
     assert.equal(ep.vars['sofia_send_info_vid_refresh'], 'true');

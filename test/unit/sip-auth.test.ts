@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { skipFor } from '../support/skip';
-import {
-  challengeHeader,
-  digestHa1,
-  digestResponse,
-  DigestVerifier,
-  NonceIssuer,
-  parseAuthorization,
-  type DigestCredentials,
-} from '../../src/sip-auth';
+import { challengeHeader, digestHa1, digestResponse, DigestVerifier, NonceIssuer, parseAuthorization, type DigestCredentials } from '../../src/sip-auth';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 const REALM = 'diemcau.test';
@@ -376,10 +368,7 @@ describe('sip-auth', () => {
   describe('challengeHeader', () => {
     it('formats a challenge, with stale=true on request', () => {
       assert.equal(challengeHeader('diemcau.test', 'abc_-1'), 'Digest realm="diemcau.test", nonce="abc_-1", qop="auth", algorithm=MD5');
-      assert.equal(
-        challengeHeader('diemcau.test', 'abc', { stale: true }),
-        'Digest realm="diemcau.test", nonce="abc", qop="auth", algorithm=MD5, stale=true',
-      );
+      assert.equal(challengeHeader('diemcau.test', 'abc', { stale: true }), 'Digest realm="diemcau.test", nonce="abc", qop="auth", algorithm=MD5, stale=true');
       assert.equal(challengeHeader('diemcau.test', 'abc', { stale: false }).includes('stale'), false);
     });
 

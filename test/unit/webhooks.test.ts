@@ -23,12 +23,19 @@ describe('webhooks', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const events = new MeetingEvents();
-    const sender = new WebhookSender(events, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, secret: 'a-secret-of-16-chars', retryDelaysMs: [50, 50] }, silentLogger);
+    const sender = new WebhookSender(
+      events,
+      { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, secret: 'a-secret-of-16-chars', retryDelaysMs: [50, 50] },
+      silentLogger,
+    );
     try {
       events.publish('m1', { type: 'meeting.state', status: 'live' });
       events.publish('m1', { type: 'participant.muted', participantId: 'p1', muted: true });
       for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.deepEqual(received.map((r) => JSON.parse(r.body).type), ['meeting.state', 'participant.muted']);
+      assert.deepEqual(
+        received.map((r) => JSON.parse(r.body).type),
+        ['meeting.state', 'participant.muted'],
+      );
       const first = received[0]!;
       assert.equal(first.headers['x-diemcau-signature'], signWebhook('a-secret-of-16-chars', first.body));
       assert.equal(first.headers['x-diemcau-event'], 'meeting.state');

@@ -48,7 +48,18 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
     const start = new Date(Date.now() - 60_000);
     meetingId = (
       await book.create(
-        { title: 'Giao ban trực tuyến UBND huyện Chư Sê', roomNumber: 2001, pin: '2468', startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString(), invitedSites: [], dialOut: false, allowGuests: true, mode: 'discussion', language: 'vi' },
+        {
+          title: 'Giao ban trực tuyến UBND huyện Chư Sê',
+          roomNumber: 2001,
+          pin: '2468',
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+          invitedSites: [],
+          dialOut: false,
+          allowGuests: true,
+          mode: 'discussion',
+          language: 'vi',
+        },
         cliActor,
       )
     ).meeting.id;
@@ -72,7 +83,10 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
     // A commune's room system is already in the meeting, dialled in with the PIN inline.
     const room = await RtpPeer.open();
     peers.push(room);
-    const roomDialog = await caller.srf.createUAC(`sip:2001*2468@${bridge.target}`, { localSdp: room.sdp(), headers: { From: '"Xã Ia Pal" <sip:ia-pal@caller.test>' } });
+    const roomDialog = await caller.srf.createUAC(`sip:2001*2468@${bridge.target}`, {
+      localSdp: room.sdp(),
+      headers: { From: '"Xã Ia Pal" <sip:ia-pal@caller.test>' },
+    });
     room.startTone(sdpAudioTarget(roomDialog.remote.sdp), 800);
 
     const context = await browser.newContext({ locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', viewport: { width: 1280, height: 860 } });
@@ -87,16 +101,28 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
     await page.click('#join');
 
     const poll = async <T>(what: string, expr: string, ok: (v: T) => boolean, ms = 30_000): Promise<T> =>
-      waitFor(what, async () => {
-        const v = (await page.evaluate(expr)) as T;
-        return ok(v) ? v : undefined;
-      }, ms, 250);
+      waitFor(
+        what,
+        async () => {
+          const v = (await page.evaluate(expr)) as T;
+          return ok(v) ? v : undefined;
+        },
+        ms,
+        250,
+      );
     await poll<string>('the page to be in the call', 'window.__diemcau.state', (s) => s === 'in-call');
-    const roster = await waitFor('both participants', async () => {
-      const r = bridge.calls.engine.live.participants(meetingId);
-      return r.length === 2 ? r : undefined;
-    }, 15_000);
-    assert.deepEqual(roster.map((p) => [p.name, p.protocol]).sort(), [['Nguyễn Văn An', 'webrtc'], ['Xã Ia Pal', 'sip']]);
+    const roster = await waitFor(
+      'both participants',
+      async () => {
+        const r = bridge.calls.engine.live.participants(meetingId);
+        return r.length === 2 ? r : undefined;
+      },
+      15_000,
+    );
+    assert.deepEqual(roster.map((p) => [p.name, p.protocol]).sort(), [
+      ['Nguyễn Văn An', 'webrtc'],
+      ['Xã Ia Pal', 'sip'],
+    ]);
     const stats = await poll<{ inbound: { audio: number; video: number } }>(
       'audio and video packets at the browser',
       'window.__diemcau.stats()',

@@ -46,7 +46,10 @@ export class FakeSipWebSocket {
   readonly #socketOf = new WeakMap<SipRequest, Socket>();
   #waiters: (() => void)[] = [];
 
-  private constructor(readonly server: Server, readonly url: string) {}
+  private constructor(
+    readonly server: Server,
+    readonly url: string,
+  ) {}
 
   static async start(): Promise<FakeSipWebSocket> {
     const server = createServer((_req, res) => res.writeHead(426).end());
@@ -77,7 +80,12 @@ export class FakeSipWebSocket {
     const key = req.headers['sec-websocket-key'];
     if (typeof key !== 'string') return void socket.destroy();
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    const protocol = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).includes('sip') ? 'Sec-WebSocket-Protocol: sip\r\n' : '';
+    const protocol = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('sip')
+      ? 'Sec-WebSocket-Protocol: sip\r\n'
+      : '';
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${protocol}\r\n`);
     this.#sockets.add(socket);
     socket.on('close', () => this.#sockets.delete(socket));
@@ -127,7 +135,9 @@ export class FakeSipWebSocket {
       const nonce = randomBytes(16).toString('hex');
       this.#nonces.add(nonce);
       const challenge = `Proxy-Authenticate: Digest realm="${FAKE_REALM}", nonce="${nonce}", qop="auth", algorithm=MD5`;
-      return void socket.write(frameOf(0x1, Buffer.from(response(request, 407, 'Proxy Authentication Required', `${request.headers['to']};tag=fake${index}`, [challenge]))));
+      return void socket.write(
+        frameOf(0x1, Buffer.from(response(request, 407, 'Proxy Authentication Required', `${request.headers['to']};tag=fake${index}`, [challenge]))),
+      );
     }
     const to = `${request.headers['to']};tag=fake${index}`;
     const extra = action.sdp ? [`Contact: <sip:bridge@${this.url.slice('ws://'.length)};transport=ws>`, 'Content-Type: application/sdp'] : [];

@@ -40,7 +40,12 @@ describe('join API and page routes', () => {
   before(async function () {
     this.timeout(60_000);
     web = await buildWebPage({ outDir: await mkdtemp(join(tmpdir(), 'diemcau-web-')) });
-    server = await JoinServer.start({ webDir: web.outDir, wsServers: ['ws://127.0.0.1:8088', 'ws://10.0.0.2:8088'], iceServers: [{ urls: 'turn:10.0.0.3:3478', username: 'u', credential: 'p' }], pinFailures });
+    server = await JoinServer.start({
+      webDir: web.outDir,
+      wsServers: ['ws://127.0.0.1:8088', 'ws://10.0.0.2:8088'],
+      iceServers: [{ urls: 'turn:10.0.0.3:3478', username: 'u', credential: 'p' }],
+      pinFailures,
+    });
     openId = await server.book({ room: 2001, title: 'Giao ban trực tuyến tháng 12', startsIn: -10, lasts: 120, pin: '2468' });
     await server.book({ room: 2002, title: 'Họp Ban Chỉ đạo', startsIn: 180, lasts: 60, pin: '1357' });
     await server.book({ room: 2003, title: 'Không có PIN', startsIn: -5, lasts: 60 });
@@ -194,7 +199,13 @@ describe('join API and page routes', () => {
   });
 
   it('documents every join route in OpenAPI as public', () => {
-    const doc = openApiDocument([{ prefix: '', routes: server.routes.root }, { prefix: '/api/v1', routes: server.routes.api }], 'test') as {
+    const doc = openApiDocument(
+      [
+        { prefix: '', routes: server.routes.root },
+        { prefix: '/api/v1', routes: server.routes.api },
+      ],
+      'test',
+    ) as {
       paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
       components: { schemas: Record<string, unknown> };
     };

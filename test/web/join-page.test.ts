@@ -51,9 +51,21 @@ describe('join page in Chromium', function () {
     sip = await FakeSipWebSocket.start();
     server = await JoinServer.start({ webDir: web.outDir, wsServers: [sip.url] });
     openStartsAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
-    await server.book({ room: 2001, title: 'Giao ban trực tuyến tháng 12 – UBND huyện Chư Sê', startsIn: (openStartsAt.getTime() - Date.now()) / 60_000, lasts: 120, pin: '2468' });
+    await server.book({
+      room: 2001,
+      title: 'Giao ban trực tuyến tháng 12 – UBND huyện Chư Sê',
+      startsIn: (openStartsAt.getTime() - Date.now()) / 60_000,
+      lasts: 120,
+      pin: '2468',
+    });
     const laterStart = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 180 * 60_000);
-    await server.book({ room: 2002, title: 'Họp Ban Chỉ đạo phòng chống thiên tai', startsIn: (laterStart.getTime() - Date.now()) / 60_000, lasts: 60, pin: '1357' });
+    await server.book({
+      room: 2002,
+      title: 'Họp Ban Chỉ đạo phòng chống thiên tai',
+      startsIn: (laterStart.getTime() - Date.now()) / 60_000,
+      lasts: 60,
+      pin: '1357',
+    });
     later = { startsAt: laterStart, opensAt: new Date(laterStart.getTime() - 15 * 60_000) };
     await server.book({ room: 2003, title: 'Tập huấn chuyển đổi số cấp xã', startsIn: -5, lasts: 60 });
     await server.book({ room: 2004, title: 'Họp trực tuyến các xã được mời', startsIn: -5, lasts: 60, pin: '8642', allowGuests: false });
@@ -79,7 +91,10 @@ describe('join page in Chromium', function () {
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   });
 
-  async function open(path: string, options: { locale?: string; viewport?: { width: number; height: number }; on?: Browser; init?: string } = {}): Promise<Page> {
+  async function open(
+    path: string,
+    options: { locale?: string; viewport?: { width: number; height: number }; on?: Browser; init?: string } = {},
+  ): Promise<Page> {
     const phone = options.viewport && options.viewport.width < 600;
     const context = await (options.on ?? browser).newContext({
       locale: options.locale ?? 'vi-VN',
@@ -109,11 +124,16 @@ describe('join page in Chromium', function () {
     }
   }
   const waitForText = (page: Page, selector: string, fragment: string, timeout = 10_000) =>
-    until(page, `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '').includes(${JSON.stringify(fragment)})`, timeout).catch(async (err: Error) => {
-      throw new Error(`${err.message}; ${selector} says "${await text(page, selector)}"`);
-    });
+    until(page, `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '').includes(${JSON.stringify(fragment)})`, timeout).catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}; ${selector} says "${await text(page, selector)}"`);
+      },
+    );
   const waitForSelfView = (page: Page) =>
-    until(page, `(() => { const v = document.getElementById('self-view'); return v.videoWidth > 0 && v.srcObject && v.srcObject.getVideoTracks().length > 0; })()`);
+    until(
+      page,
+      `(() => { const v = document.getElementById('self-view'); return v.videoWidth > 0 && v.srcObject && v.srcObject.getVideoTracks().length > 0; })()`,
+    );
   const shot = (page: Page, name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
 
   it('renders in Vietnamese for a Vietnamese browser, with the meeting title and local times', async () => {
@@ -260,7 +280,7 @@ describe('join page in Chromium', function () {
     assert.equal(await text(page, '#join'), 'Vào phòng họp');
   });
 
-  it('explains a 480 with the room\'s state', async () => {
+  it("explains a 480 with the room's state", async () => {
     sip.onInvite = () => ({ status: 480, phrase: 'Meeting Ended' });
     const page = await open('/join/2003');
     await page.locator('#meeting-title').waitFor();
@@ -273,11 +293,13 @@ describe('join page in Chromium', function () {
   describe('signing in as a site', () => {
     const PASSWORD = 'mat-khau-ia-pal';
     /** The bridge's way with a site: challenge an INVITE without credentials, then check them. */
-    const asBridge = (then: (index: number) => InviteAction) => (invite: SipRequest, index: number): InviteAction => {
-      const digest = sip.digest(invite, PASSWORD);
-      if (!digest) return 'challenge';
-      return digest.ok && digest.username === 'ia-pal' ? then(index) : { status: 403, phrase: 'Forbidden' };
-    };
+    const asBridge =
+      (then: (index: number) => InviteAction) =>
+      (invite: SipRequest, index: number): InviteAction => {
+        const digest = sip.digest(invite, PASSWORD);
+        if (!digest) return 'challenge';
+        return digest.ok && digest.username === 'ia-pal' ? then(index) : { status: 403, phrase: 'Forbidden' };
+      };
     async function signIn(page: Page, username: string, password: string): Promise<void> {
       await page.check('#mode-site');
       await page.fill('#username', username);
@@ -335,11 +357,11 @@ describe('join page in Chromium', function () {
       const phone = await open('/join/2004', { viewport: { width: 360, height: 740 } });
       await phone.check('#mode-site');
       await waitForSelfView(phone);
-      assert.ok((await phone.evaluate('document.documentElement.scrollWidth')) as number <= 360);
+      assert.ok(((await phone.evaluate('document.documentElement.scrollWidth')) as number) <= 360);
       await shot(phone, 'phone-360-site-login');
     });
 
-    it('calls without a token, answers the 407 with the site\'s digest, and signs in again after a lost connection', async () => {
+    it("calls without a token, answers the 407 with the site's digest, and signs in again after a lost connection", async () => {
       sip.onInvite = asBridge((index) => (index === 1 ? 'drop' : { status: 486, phrase: 'Busy Here' }));
       const page = await open('/join/2004');
       await page.locator('#meeting-title').waitFor();
@@ -408,7 +430,7 @@ describe('join page in Chromium', function () {
     await page.click('#join');
     await waitForText(page, '#banner-text', 'Mất kết nối. Tự động kết nối lại sau 2 giây (lần 2).', 15_000);
     assert.equal(await state(page), 'reconnecting');
-    assert.ok(await page.locator('#banner-now').isVisible() && (await page.locator('#banner-cancel').isVisible()));
+    assert.ok((await page.locator('#banner-now').isVisible()) && (await page.locator('#banner-cancel').isVisible()));
     await shot(page, 'desktop-reconnecting');
     await sip.waitForInvites(3);
     await waitForText(page, '#banner-text', 'Phòng họp đã đầy');
@@ -416,7 +438,10 @@ describe('join page in Chromium', function () {
     assert.equal(tokens.size, 3, 'each attempt asks for a new token');
   });
 
-  for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+  for (const [label, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
     it(`joins, shows the meeting, mutes, counts inbound RTP and ${label === 'desktop' ? 'leaves' : 'is hung up on'} (${label})`, async () => {
       const page = await open('/join/2001', { viewport });
       const bridge = await contexts[0]!.newPage();
@@ -425,7 +450,7 @@ describe('join page in Chromium', function () {
       await page.locator('#meeting-title').waitFor();
       await waitForSelfView(page);
       if (label === 'phone') {
-        assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= viewport.width, 'nothing wider than the phone');
+        assert.ok(((await page.evaluate('document.documentElement.scrollWidth')) as number) <= viewport.width, 'nothing wider than the phone');
         await shot(page, 'phone-lobby');
       }
       await page.fill('#name', 'Phạm Minh Đức');
@@ -442,7 +467,7 @@ describe('join page in Chromium', function () {
       const atBridge = await bridgeInbound(bridge);
       assert.ok(atBridge.audio > 0 && atBridge.video > 0, `the bridge receives the page's media: ${JSON.stringify(atBridge)}`);
       assert.ok(await page.locator('#remote-waiting').isHidden());
-      if (label === 'phone') assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= viewport.width);
+      if (label === 'phone') assert.ok(((await page.evaluate('document.documentElement.scrollWidth')) as number) <= viewport.width);
       // Frames painted, not just decoded, before the screenshot.
       await until(page, `document.getElementById('remote').currentTime > 0.5 && document.getElementById('call-self').currentTime > 0.5`);
       await shot(page, `${label}-in-call`);
@@ -476,7 +501,7 @@ describe('join page in Chromium', function () {
     const page = await open('/join/2002', { viewport: { width: 360, height: 740 } });
     await waitForText(page, '#banner-text', 'Cuộc họp chưa mở');
     await waitForSelfView(page);
-    assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= 360);
+    assert.ok(((await page.evaluate('document.documentElement.scrollWidth')) as number) <= 360);
     await shot(page, 'phone-360-not-open-yet');
   });
 });

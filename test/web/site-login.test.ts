@@ -82,11 +82,17 @@ describe('site sign-in on the join page end to end (Chromium, drachtio-server, r
     await page.goto(`${http.base}/join/2001`);
     await page.locator('#meeting-title').waitFor();
     const poll = <T>(what: string, expr: string, ok: (v: T) => boolean, ms = 30_000): Promise<T> =>
-      waitFor(what, async () => {
-        const v = (await page.evaluate(expr)) as T;
-        return ok(v) ? v : undefined;
-      }, ms, 250);
-    const bannerSays = (fragment: string) => poll<string>(`the banner to say "${fragment}"`, `document.getElementById('banner-text').textContent`, (t) => t.includes(fragment), 15_000);
+      waitFor(
+        what,
+        async () => {
+          const v = (await page.evaluate(expr)) as T;
+          return ok(v) ? v : undefined;
+        },
+        ms,
+        250,
+      );
+    const bannerSays = (fragment: string) =>
+      poll<string>(`the banner to say "${fragment}"`, `document.getElementById('banner-text').textContent`, (t) => t.includes(fragment), 15_000);
 
     // Guests are not admitted, so the page points the site to its own way in.
     await bannerSays('Điểm cầu được mời hãy chọn “Tài khoản điểm cầu” để đăng nhập.');
@@ -102,11 +108,18 @@ describe('site sign-in on the join page end to end (Chromium, drachtio-server, r
     await page.fill('#password', SITE.sipPassword);
     await page.click('#join');
     await poll<string>('the page to be in the call', 'window.__diemcau.state', (s) => s === 'in-call');
-    const roster = await waitFor('the site on the roster', async () => {
-      const r = bridge.calls.engine.live.participants(meetingId);
-      return r.length === 1 ? r : undefined;
-    }, 15_000);
-    assert.deepEqual(roster.map((p) => ({ name: p.name, siteId: p.siteId, protocol: p.protocol })), [{ name: SITE.name, siteId, protocol: 'webrtc' }]);
+    const roster = await waitFor(
+      'the site on the roster',
+      async () => {
+        const r = bridge.calls.engine.live.participants(meetingId);
+        return r.length === 1 ? r : undefined;
+      },
+      15_000,
+    );
+    assert.deepEqual(
+      roster.map((p) => ({ name: p.name, siteId: p.siteId, protocol: p.protocol })),
+      [{ name: SITE.name, siteId, protocol: 'webrtc' }],
+    );
     assert.deepEqual(tokenRequests, [], 'a site never asks the join API for a token');
     const stats = await poll<{ inbound: { audio: number } }>('audio at the browser', 'window.__diemcau.stats()', (s) => s.inbound.audio > 50);
     assert.ok(stats.inbound.audio > 50, JSON.stringify(stats));

@@ -113,7 +113,9 @@ export function joinRoutes(deps: JoinDeps) {
         if (meeting.pin !== null) {
           const pin = body.pin ?? '';
           if (!pin) {
-            throw refusal(422, 'Validation Failed', 'pin-required', 'the meeting has a PIN', { errors: [{ field: 'pin', message: 'the meeting needs its PIN' }] });
+            throw refusal(422, 'Validation Failed', 'pin-required', 'the meeting has a PIN', {
+              errors: [{ field: 'pin', message: 'the meeting needs its PIN' }],
+            });
           }
           if (!pinMatches(pin, meeting.pin)) {
             deps.pinFailures.fail(source);
@@ -139,12 +141,25 @@ export function joinRoutes(deps: JoinDeps) {
   ];
 }
 
-function refusal(status: number, title: string, reason: JoinRefusal, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpProblem {
+function refusal(
+  status: number,
+  title: string,
+  reason: JoinRefusal,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): HttpProblem {
   return new HttpProblem(status, title, detail, { reason, ...extra }, headers);
 }
 
 function tooManyAttempts(waitMs: number): HttpProblem {
   const seconds = Math.ceil(waitMs / 1000);
-  return refusal(429, 'Too Many Requests', 'too-many-attempts', `too many wrong PINs from this address; try again in ${seconds} s`, {}, { 'Retry-After': String(seconds) });
+  return refusal(
+    429,
+    'Too Many Requests',
+    'too-many-attempts',
+    `too many wrong PINs from this address; try again in ${seconds} s`,
+    {},
+    { 'Retry-After': String(seconds) },
+  );
 }
-

@@ -142,8 +142,17 @@ export function attendanceRoute({ ds, timeZone, now = () => new Date() }: Attend
 /* ---------- CSV ---------- */
 
 const CSV_COLUMNS = [
-  'kind', 'site_code', 'site_name', 'invited', 'attended', 'first_joined', 'last_left',
-  'connected_minutes', 'reconnects', 'dial_attempts', 'readiness',
+  'kind',
+  'site_code',
+  'site_name',
+  'invited',
+  'attended',
+  'first_joined',
+  'last_left',
+  'connected_minutes',
+  'reconnects',
+  'dial_attempts',
+  'readiness',
 ] as const;
 
 /**

@@ -27,8 +27,14 @@ const participantOut = z
 const participantParams = z.object({ id: z.string(), participantId: z.string() });
 const muteBody = z.object({ muted: z.boolean() }).strict().meta({ id: 'MuteChange' });
 const lockBody = z.object({ locked: z.boolean() }).strict().meta({ id: 'LockChange' });
-const layoutBody = z.object({ layout: z.enum(conferenceLayouts) }).strict().meta({ id: 'LayoutChange' });
-const extendBody = z.object({ minutes: z.number().int().min(1).max(240) }).strict().meta({ id: 'Extension' });
+const layoutBody = z
+  .object({ layout: z.enum(conferenceLayouts) })
+  .strict()
+  .meta({ id: 'LayoutChange' });
+const extendBody = z
+  .object({ minutes: z.number().int().min(1).max(240) })
+  .strict()
+  .meta({ id: 'Extension' });
 const dialBody = z
   .union([
     z.object({ site: z.string().min(1).describe('Site id or code') }).strict(),
@@ -62,7 +68,11 @@ export function liveRoutes(deps: ApiDeps) {
       summary: 'Who is in the meeting now',
       permission: 'read',
       params: uuidParams,
-      responses: { 200: { description: 'The roster', schema: z.object({ items: z.array(participantOut), locked: z.boolean() }) }, ...authProblems, 404: problems[404] },
+      responses: {
+        200: { description: 'The roster', schema: z.object({ items: z.array(participantOut), locked: z.boolean() }) },
+        ...authProblems,
+        404: problems[404],
+      },
       async handler(ctx, { params }) {
         const { meeting } = await deps.meetings.get(params.id);
         const l = deps.live;
@@ -205,7 +215,11 @@ export function liveRoutes(deps: ApiDeps) {
       summary: 'Server-Sent Events: joins, leaves, talking, mutes, dial attempts, readiness, meeting state',
       permission: 'read',
       params: uuidParams,
-      responses: { 200: { description: 'text/event-stream, one JSON event per message', contentType: 'text/event-stream' }, ...authProblems, 404: problems[404] },
+      responses: {
+        200: { description: 'text/event-stream, one JSON event per message', contentType: 'text/event-stream' },
+        ...authProblems,
+        404: problems[404],
+      },
       async handler(ctx, { params }) {
         const { meeting } = await deps.meetings.get(params.id);
         const stream = new PassThrough();

@@ -8,8 +8,7 @@ import { route, uuidParams } from '../route';
 import { meetingOut, presentMeeting } from './meeting.presenter';
 
 export function meetingRoutes({ meetings, sipDomain }: ApiDeps) {
-  const present = (view: MeetingView, caller: Caller | null) =>
-    presentMeeting(view, sipDomain, !!caller && allows(caller.role, 'meetings:secrets'));
+  const present = (view: MeetingView, caller: Caller | null) => presentMeeting(view, sipDomain, !!caller && allows(caller.role, 'meetings:secrets'));
 
   return [
     route({

@@ -24,7 +24,13 @@ export async function authorize(ctx: Context, auth: Authenticator, permission: P
   const wait = auth.failures.blockedFor(source);
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);
-    throw new HttpProblem(429, 'Too Many Requests', `too many failed authentications from ${source}; try again in ${seconds} s`, {}, { 'Retry-After': String(seconds) });
+    throw new HttpProblem(
+      429,
+      'Too Many Requests',
+      `too many failed authentications from ${source}; try again in ${seconds} s`,
+      {},
+      { 'Retry-After': String(seconds) },
+    );
   }
   const header = ctx.get('authorization');
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);

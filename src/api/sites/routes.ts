@@ -8,9 +8,7 @@ import type { Caller } from '../middleware/auth';
 import { route, uuidParams } from '../route';
 import { presentSite, siteOut } from './site.presenter';
 
-const importReport = z
-  .object({ created: z.number().int(), updated: z.number().int(), dryRun: z.boolean() })
-  .meta({ id: 'SiteImportReport' });
+const importReport = z.object({ created: z.number().int(), updated: z.number().int(), dryRun: z.boolean() }).meta({ id: 'SiteImportReport' });
 
 const siteStatusOut = z
   .object({
@@ -68,7 +66,14 @@ export function siteRoutes({ ds, sites }: ApiDeps) {
       permission: 'sites:write',
       body: z.string().describe('CSV with a header row; columns as in SiteCreate, allowedNetworks separated by ";"'),
       bodyFormat: 'csv',
-      query: z.object({ dryRun: z.enum(['true', 'false']).transform((v) => v === 'true').default(false) }).strict(),
+      query: z
+        .object({
+          dryRun: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .default(false),
+        })
+        .strict(),
       responses: { 200: { description: 'Imported', schema: importReport }, ...writeProblems },
       async handler(ctx, { body, query, caller }) {
         ctx.body = await importSites(ds, sites, body, actorOf(caller), { dryRun: query.dryRun });

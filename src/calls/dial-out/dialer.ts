@@ -89,7 +89,9 @@ export class Dialer {
   async dialUri(meeting: Meeting, uri: string, name: string): Promise<DialResult> {
     const { signal } = this.#campaign(meeting, false).abort;
     if (signal.aborted) return cancelledResult(signal, { note: 'not dialled' });
-    return this.#limited(() => this.placers.sip({ meetingId: meeting.id, siteId: null, name, uri, moderator: false, muted: meeting.mode === 'lecture', signal }, meeting.roomNumber));
+    return this.#limited(() =>
+      this.placers.sip({ meetingId: meeting.id, siteId: null, name, uri, moderator: false, muted: meeting.mode === 'lecture', signal }, meeting.roomNumber),
+    );
   }
 
   /** A call ended: if it was an invited site dropping out of a live meeting, dial it again. */
@@ -167,20 +169,33 @@ export class Dialer {
     }
     const h323 = site.protocol === 'h323' ? this.placers.h323 : undefined;
     // An H.323 site's address is the gateway's to resolve (registration or directory); this names it for the record.
-    const uri = h323 ? `h323:${site.h323Alias ?? ''}${site.h323Address ? `@${site.h323Address}` : ''}` : binding?.contact ?? (site.protocol === 'sip' ? site.sipUri : null);
+    const uri = h323
+      ? `h323:${site.h323Alias ?? ''}${site.h323Address ? `@${site.h323Address}` : ''}`
+      : (binding?.contact ?? (site.protocol === 'sip' ? site.sipUri : null));
     const attemptId = await this.#attempts.open({ meetingId: meeting.id, siteId, target: uri ?? '(none)', attempt });
     this.deps.events.publish(meeting.id, { type: 'dial.attempt', siteId, attempt, target: uri ?? '' });
 
     let result: DialResult;
     if (!uri) {
-      result = { outcome: 'failed', status: null, callId: null, detail: site.protocol === 'h323' ? 'H.323 dial-out is not available yet' : 'the site has no SIP address and is not registered' };
+      result = {
+        outcome: 'failed',
+        status: null,
+        callId: null,
+        detail: site.protocol === 'h323' ? 'H.323 dial-out is not available yet' : 'the site has no SIP address and is not registered',
+      };
     } else {
       log.info({ target: uri }, 'dialling site');
       result = await this.#limited(() =>
         (h323 ?? this.placers.sip)(
           {
-            meetingId: meeting.id, siteId, name: site.name, uri, moderator: meeting.chairSiteId === siteId, muted: meeting.mode === 'lecture' && meeting.chairSiteId !== siteId,
-            device: deviceProfile(site), signal: campaign.abort.signal,
+            meetingId: meeting.id,
+            siteId,
+            name: site.name,
+            uri,
+            moderator: meeting.chairSiteId === siteId,
+            muted: meeting.mode === 'lecture' && meeting.chairSiteId !== siteId,
+            device: deviceProfile(site),
+            signal: campaign.abort.signal,
           },
           meeting.roomNumber,
         ),
@@ -190,7 +205,15 @@ export class Dialer {
     // The placer knows where it really dialled (an H.323 registration beats the directory address).
     const target = result.target ?? uri;
     await this.#attempts.finish(attemptId, { ...result, target });
-    this.deps.events.publish(meeting.id, { type: 'dial.outcome', siteId, attempt, outcome: result.outcome, sipStatus: result.status, retryInMs: retryIn, target: target ?? '' });
+    this.deps.events.publish(meeting.id, {
+      type: 'dial.outcome',
+      siteId,
+      attempt,
+      outcome: result.outcome,
+      sipStatus: result.status,
+      retryInMs: retryIn,
+      target: target ?? '',
+    });
     log.info({ outcome: result.outcome, status: result.status, retryInMs: retryIn, ...(target !== uri && { target }) }, 'dial attempt over');
     if (retryIn === null) {
       campaign.active.delete(siteId);

@@ -63,7 +63,5 @@ export function nextDelay(policy: RetryPolicy, outcome: DialOutcome, attempt: nu
 
 /** Scales every delay, e.g. for tests that cannot wait a minute between attempts. */
 export function scalePolicy(policy: RetryPolicy, scale: number): RetryPolicy {
-  return Object.fromEntries(
-    Object.entries(policy).map(([k, r]) => [k, { ...r, delayMs: r.delayMs * scale, maxDelayMs: r.maxDelayMs * scale }]),
-  ) as RetryPolicy;
+  return Object.fromEntries(Object.entries(policy).map(([k, r]) => [k, { ...r, delayMs: r.delayMs * scale, maxDelayMs: r.maxDelayMs * scale }])) as RetryPolicy;
 }

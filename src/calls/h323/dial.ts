@@ -78,15 +78,32 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
   const keyframes = relayKeyframes(endpoint, () => void answered?.requestKeyframe(), log);
   // Aborted while ringing, placeH323 releases the Setup (cause 16) and fails with 487.
   const result = await placeH323({
-    to, destAlias, ourAlias: String(room), display: `Room ${room}`, audio: ours.audio,
+    to,
+    destAlias,
+    ourAlias: String(room),
+    display: `Room ${room}`,
+    audio: ours.audio,
     ...(ours.video ? { video: { ...ours.video, ...(maxBitRate100bps !== undefined && { maxBitRate100bps }) } } : {}),
-    ringTimeoutMs: deps.ringTimeoutMs, ...(signal && { signal }), onKeyframeRequest: () => keyframes.toFreeswitch(), log,
+    ringTimeoutMs: deps.ringTimeoutMs,
+    ...(signal && { signal }),
+    onKeyframeRequest: () => keyframes.toFreeswitch(),
+    log,
   });
   if (result.kind === 'failed') {
     await dropMedia();
     const status = result.sipStatus;
-    const outcome = classify({ ...(status !== undefined ? { status } : {}), timedOut: result.timedOut, cancelled: signal?.aborted === true, transportError: status === undefined && !result.timedOut });
-    if (outcome === 'cancelled' && signal) return cancelledResult(signal, { status: status ?? null, target: dialled, note: result.reason === 'cancelled' ? 'cancelled while ringing' : result.reason });
+    const outcome = classify({
+      ...(status !== undefined ? { status } : {}),
+      timedOut: result.timedOut,
+      cancelled: signal?.aborted === true,
+      transportError: status === undefined && !result.timedOut,
+    });
+    if (outcome === 'cancelled' && signal)
+      return cancelledResult(signal, {
+        status: status ?? null,
+        target: dialled,
+        note: result.reason === 'cancelled' ? 'cancelled while ringing' : result.reason,
+      });
     return { outcome, status: status ?? null, callId: null, detail: result.reason, target: dialled };
   }
 
@@ -94,7 +111,16 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
   const { callId } = result;
   log = log.child({ callId });
   const call = deps.calls.start(
-    { callId, meetingId: target.meetingId, siteId: target.siteId, displayName: target.name, source: `${to.ip}:${to.port}`, moderator: target.moderator, protocol: 'h323', direction: 'out' },
+    {
+      callId,
+      meetingId: target.meetingId,
+      siteId: target.siteId,
+      displayName: target.name,
+      source: `${to.ip}:${to.port}`,
+      moderator: target.moderator,
+      protocol: 'h323',
+      direction: 'out',
+    },
     log,
   );
   call.attachMedia(lease, endpoint);
@@ -106,6 +132,12 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
     void call.close('caller-hangup');
   });
   // Connected just as the meeting ended: joinAnswered closes the call, whose abort above sends Release Complete.
-  const joined = await joinAnswered(call, endpoint, applyProfile(sdpFor(result.media), device), { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, device, ...(signal && { signal }) }, deps.participations);
+  const joined = await joinAnswered(
+    call,
+    endpoint,
+    applyProfile(sdpFor(result.media), device),
+    { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, device, ...(signal && { signal }) },
+    deps.participations,
+  );
   return { ...joined, target: dialled };
 }

@@ -45,7 +45,10 @@ export function answerMedia(sdp: string, offered: H323Media): H323Media {
   const video = find('video');
   return {
     ...(audio && offered.audio && { audio: { ...audio, codec: offered.audio.codec } }),
-    ...(video && offered.video && { video: { ...video, payloadType: offered.video.payloadType, ...(offered.video.profileLevelId && { profileLevelId: offered.video.profileLevelId }) } }),
+    ...(video &&
+      offered.video && {
+        video: { ...video, payloadType: offered.video.payloadType, ...(offered.video.profileLevelId && { profileLevelId: offered.video.profileLevelId }) },
+      }),
   };
 }
 
@@ -75,4 +78,3 @@ export function offerAddresses(sdp: string): Partial<ReceiveOffer> {
   if (vAt && h264) out.video = { ...vAt, payloadType: Number(h264) };
   return out;
 }
-

@@ -90,13 +90,21 @@ export class H323Sink implements H323CallSink {
     const endpoint = await openEndpoint(started, offered ? { remoteSdp: applyProfile(sdpFor(offered), device) } : {});
     if ('kind' in endpoint) return reject(endpoint.status, endpoint.why);
     // However the bridge ends the call, the endpoint hears a Release Complete.
-    call.signal.addEventListener('abort', () => {
-      this.#calls.delete(offer.callId);
-      deps.release(offer.callId, { sipStatus: 200 });
-    }, { once: true });
+    call.signal.addEventListener(
+      'abort',
+      () => {
+        this.#calls.delete(offer.callId);
+        deps.release(offer.callId, { sipStatus: 200 });
+      },
+      { once: true },
+    );
     if (call.isClosed()) return reject(480, 'the media server hung up at once');
     const entry: SinkCall = {
-      call, endpoint, join: { muted: decision.muted, mediaServer: lease.serverId, device }, joining: offered !== null, updates: Promise.resolve(),
+      call,
+      endpoint,
+      join: { muted: decision.muted, mediaServer: lease.serverId, device },
+      joining: offered !== null,
+      updates: Promise.resolve(),
       keyframes: relayKeyframes(endpoint, () => deps.requestKeyframe(offer.callId), call.log),
     };
     this.#calls.set(offer.callId, entry);

@@ -76,7 +76,8 @@ export function inviteHandler(deps: InviteDeps) {
       }
       if (deps.auth.blocked(source)) return refuse(403, 'Forbidden', 'too many failed authentications from this address');
       const target = uriUser(req.uri);
-      if (target.kind === 'malformed') return refuse(404, 'Not Found', `the dialled user part is malformed (${target.why}): dial a room number, e.g. sip:2001@bridge`);
+      if (target.kind === 'malformed')
+        return refuse(404, 'Not Found', `the dialled user part is malformed (${target.why}): dial a room number, e.g. sip:2001@bridge`);
       // Read before it is needed so that a bad From is refused the same way whatever the meeting's state.
       const from = addressUser(req.get('From'));
       if (from.kind === 'malformed') return refuse(400, 'Bad Request', `the From user part is malformed (${from.why})`);
@@ -189,7 +190,12 @@ export function inviteHandler(deps: InviteDeps) {
         }
         if (current.isClosed()) return;
       }
-      await joinMeeting(current, endpoint, { profile: deps.conferenceProfile, muted: decision.muted, mediaServer: started.lease.serverId, device }, deps.participations);
+      await joinMeeting(
+        current,
+        endpoint,
+        { profile: deps.conferenceProfile, muted: decision.muted, mediaServer: started.lease.serverId, device },
+        deps.participations,
+      );
       log.info({ memberId: current.memberId, site: site?.name, moderator: decision.moderator, codecs: current.codecs }, 'caller joined');
     } catch (err) {
       log.error({ err }, 'call setup failed');

@@ -83,7 +83,12 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
     await endpoint.hangUp().catch(() => undefined);
     lease.release();
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : undefined;
-    const outcome = classify({ ...(status !== undefined && !timedOut ? { status } : {}), timedOut, cancelled, transportError: status === undefined && !timedOut });
+    const outcome = classify({
+      ...(status !== undefined && !timedOut ? { status } : {}),
+      timedOut,
+      cancelled,
+      transportError: status === undefined && !timedOut,
+    });
     const callId = sent?.get('Call-ID') ?? null;
     if (outcome === 'cancelled' && signal) return cancelledResult(signal, { status: status ?? null, callId, note: 'cancelled while ringing' });
     return { outcome, status: status ?? null, callId, detail: timedOut ? `no answer within ${deps.ringTimeoutMs / 1000} s` : (err as Error).message };
@@ -110,5 +115,11 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   call.attachDialog(dialog);
   relaySipKeyframes(endpoint, dialog, log);
   // Answered across our CANCEL, or just as the meeting ended: joinAnswered hangs it up (BYE) rather than joining.
-  return joinAnswered(call, endpoint, applyProfile(dialog.remote.sdp, device), { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, device, ...(signal && { signal }) }, deps.participations);
+  return joinAnswered(
+    call,
+    endpoint,
+    applyProfile(dialog.remote.sdp, device),
+    { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, device, ...(signal && { signal }) },
+    deps.participations,
+  );
 }

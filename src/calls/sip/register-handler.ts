@@ -73,9 +73,7 @@ export function registerHandler(deps: { auth: SipAuthenticator; registrations: R
       }
       const bindings = changes === 'remove-all' || changes.length ? await registrations.apply(site.id, changes, ctx) : await registrations.current(site.id);
       const now = Date.now();
-      const contactHeader = bindings
-        .map((b) => `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt.getTime() - now) / 1000))}`)
-        .join(', ');
+      const contactHeader = bindings.map((b) => `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt.getTime() - now) / 1000))}`).join(', ');
       log.info({ site: site.code, bindings: bindings.length }, changes === 'remove-all' ? 'unregistered' : 'registered');
       res.send(200, 'OK', { headers: { ...(contactHeader ? { Contact: contactHeader } : {}), Date: new Date(now).toUTCString() } });
     } catch (err) {

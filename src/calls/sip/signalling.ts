@@ -18,7 +18,10 @@ export class Signalling {
   #state: DependencyState = 'connecting';
   #closed = false;
 
-  constructor(private readonly target: DrachtioTarget, private readonly log: Logger) {
+  constructor(
+    private readonly target: DrachtioTarget,
+    private readonly log: Logger,
+  ) {
     this.srf = new Srf() as unknown as SrfApp;
     this.srf.on('connect', (err: Error | null, hostport: string) => {
       if (err) {

@@ -83,18 +83,20 @@ export async function collectPin(ep: PinPromptEndpoint, opts: CollectPinOptions)
   try {
     for (let attempt = 1; attempt <= tries; attempt++) {
       // one FreeSWITCH try per call: its own retry would replay enter-pin without saying why
-      const result = await unlessGone(ep.playCollect({
-        file: file('enter-pin'),
-        min: 1,
-        max: MAX_DIGITS,
-        tries: 1,
-        timeout: opts.timeoutMs ?? 10_000,
-        terminators: '#',
-        digitTimeout: opts.digitTimeoutMs ?? 5_000,
-        // an entry with '*' or letters is collected too (then rejected below) instead of
-        // FreeSWITCH playing its own "invalid" file
-        regexp: '.+',
-      }));
+      const result = await unlessGone(
+        ep.playCollect({
+          file: file('enter-pin'),
+          min: 1,
+          max: MAX_DIGITS,
+          tries: 1,
+          timeout: opts.timeoutMs ?? 10_000,
+          terminators: '#',
+          digitTimeout: opts.digitTimeoutMs ?? 5_000,
+          // an entry with '*' or letters is collected too (then rejected below) instead of
+          // FreeSWITCH playing its own "invalid" file
+          regexp: '.+',
+        }),
+      );
       if (result === 'gone') return 'failed';
       if (samePin(result.digits ?? '', opts.expected)) return 'ok';
       // the last failure also says goodbye, in the same playback (no gap between the two)

@@ -6,7 +6,11 @@ import type { DialResult } from '../dial-out/dial';
  * The start of every dial-out: a lease on the meeting's media server and a FreeSWITCH endpoint
  * with no remote SDP, whose local SDP is the offer to send the site. On failure, nothing is held.
  */
-export async function dialMedia(media: Pick<MediaPool, 'pick'>, calls: CallRegistry, meetingId: string): Promise<{ lease: MediaLease; endpoint: MediaEndpoint } | DialResult> {
+export async function dialMedia(
+  media: Pick<MediaPool, 'pick'>,
+  calls: CallRegistry,
+  meetingId: string,
+): Promise<{ lease: MediaLease; endpoint: MediaEndpoint } | DialResult> {
   const lease = media.pick(calls.mediaServerOf(meetingId));
   if (!lease) return { outcome: 'unreachable', status: null, callId: null, detail: 'no media server is available' };
   try {

@@ -14,8 +14,12 @@ export interface Bounds {
   readonly extensible?: boolean;
 }
 
-export interface BooleanType { readonly kind: 'boolean' }
-export interface NullType { readonly kind: 'null' }
+export interface BooleanType {
+  readonly kind: 'boolean';
+}
+export interface NullType {
+  readonly kind: 'null';
+}
 export interface IntegerType {
   readonly kind: 'integer';
   /** Absent: unconstrained. `lb` only: semi-constrained. Both: constrained. */
@@ -28,8 +32,14 @@ export interface EnumeratedType {
   /** Present (possibly empty) when the type has an extension marker. */
   readonly additions?: readonly string[];
 }
-export interface BitStringType { readonly kind: 'bitstring'; readonly size?: Bounds }
-export interface OctetStringType { readonly kind: 'octetstring'; readonly size?: Bounds }
+export interface BitStringType {
+  readonly kind: 'bitstring';
+  readonly size?: Bounds;
+}
+export interface OctetStringType {
+  readonly kind: 'octetstring';
+  readonly size?: Bounds;
+}
 
 /** Known-multiplier character strings (X.691 clause 30), plus GeneralString (octets). */
 export type CharStringKind = 'IA5String' | 'NumericString' | 'PrintableString' | 'VisibleString' | 'BMPString' | 'GeneralString';
@@ -40,7 +50,9 @@ export interface CharStringType {
   /** Permitted alphabet (FROM constraint), as the set of characters. */
   readonly alphabet?: string;
 }
-export interface ObjectIdentifierType { readonly kind: 'oid' }
+export interface ObjectIdentifierType {
+  readonly kind: 'oid';
+}
 
 export interface Component {
   readonly name: string;
@@ -60,30 +72,58 @@ export interface SequenceOfType {
   readonly of: AsnType;
   readonly size?: Bounds;
 }
-export interface Alternative { readonly name: string; readonly type: AsnType }
+export interface Alternative {
+  readonly name: string;
+  readonly type: AsnType;
+}
 export interface ChoiceType {
   readonly kind: 'choice';
   readonly root: readonly Alternative[];
   readonly additions?: readonly Alternative[];
 }
 /** TYPE-IDENTIFIER.&Type(X): an open type whose contents are known to be of type X. */
-export interface OpenType { readonly kind: 'open'; readonly of: AsnType }
+export interface OpenType {
+  readonly kind: 'open';
+  readonly of: AsnType;
+}
 /** A reference to a named type, resolved lazily so that recursive definitions work. */
-export interface TypeRef { readonly kind: 'ref'; readonly name: string; readonly resolve: () => AsnType }
+export interface TypeRef {
+  readonly kind: 'ref';
+  readonly name: string;
+  readonly resolve: () => AsnType;
+}
 
 export type AsnType =
-  | BooleanType | NullType | IntegerType | EnumeratedType | BitStringType | OctetStringType
-  | CharStringType | ObjectIdentifierType | SequenceType | SequenceOfType | ChoiceType | OpenType | TypeRef;
+  | BooleanType
+  | NullType
+  | IntegerType
+  | EnumeratedType
+  | BitStringType
+  | OctetStringType
+  | CharStringType
+  | ObjectIdentifierType
+  | SequenceType
+  | SequenceOfType
+  | ChoiceType
+  | OpenType
+  | TypeRef;
 
 /** A BIT STRING value: `length` bits, most significant bit of data[0] first. */
 export class BitString {
-  constructor(readonly data: Uint8Array, readonly length: number) {}
+  constructor(
+    readonly data: Uint8Array,
+    readonly length: number,
+  ) {}
   static fromBits(bits: readonly (0 | 1)[]): BitString {
     const data = new Uint8Array(Math.ceil(bits.length / 8));
-    bits.forEach((b, i) => { if (b) data[i >> 3]! |= 0x80 >> (i & 7); });
+    bits.forEach((b, i) => {
+      if (b) data[i >> 3]! |= 0x80 >> (i & 7);
+    });
     return new BitString(data, bits.length);
   }
-  bit(i: number): 0 | 1 { return ((this.data[i >> 3]! >> (7 - (i & 7))) & 1) as 0 | 1; }
+  bit(i: number): 0 | 1 {
+    return ((this.data[i >> 3]! >> (7 - (i & 7))) & 1) as 0 | 1;
+  }
 }
 
 /** Key under which a decoded SEQUENCE keeps the extension additions this version does not know. */
@@ -111,7 +151,10 @@ export interface SequenceValue {
  * A CHOICE value. An alternative added after this version is named `$ext<index>` and its
  * value is the raw open-type contents (Uint8Array), re-emitted untouched.
  */
-export interface ChoiceValue { readonly choice: string; readonly value: AsnValue }
+export interface ChoiceValue {
+  readonly choice: string;
+  readonly value: AsnValue;
+}
 
 /**
  * Values: BOOLEAN boolean; NULL null; INTEGER number (safe-integer range); ENUMERATED string
@@ -119,9 +162,7 @@ export interface ChoiceValue { readonly choice: string; readonly value: AsnValue
  * character strings string; OBJECT IDENTIFIER dotted string "0.0.8.2250.0.7"; SEQUENCE
  * SequenceValue; SEQUENCE OF array; CHOICE ChoiceValue; open type: the value of its contents.
  */
-export type AsnValue =
-  | boolean | number | string | null | Uint8Array | BitString
-  | readonly AsnValue[] | SequenceValue | ChoiceValue;
+export type AsnValue = boolean | number | string | null | Uint8Array | BitString | readonly AsnValue[] | SequenceValue | ChoiceValue;
 
 /** Follows references until a concrete descriptor is reached. */
 export function resolveType(t: AsnType): Exclude<AsnType, TypeRef> {
@@ -144,7 +185,10 @@ export const T = {
   bits: (size?: Bounds): BitStringType => (size ? { kind: 'bitstring', size } : { kind: 'bitstring' }),
   octets: (size?: Bounds): OctetStringType => (size ? { kind: 'octetstring', size } : { kind: 'octetstring' }),
   str: (stringType: CharStringKind, size?: Bounds, alphabet?: string): CharStringType => ({
-    kind: 'charstring', stringType, ...(size ? { size } : {}), ...(alphabet !== undefined ? { alphabet } : {}),
+    kind: 'charstring',
+    stringType,
+    ...(size ? { size } : {}),
+    ...(alphabet !== undefined ? { alphabet } : {}),
   }),
   oid: (): ObjectIdentifierType => ({ kind: 'oid' }),
   seq: (root: readonly Component[], additions?: readonly Component[]): SequenceType =>
@@ -158,6 +202,5 @@ export const T = {
   f: (name: string, type: AsnType): Component => ({ name, type }),
   opt: (name: string, type: AsnType): Component => ({ name, type, optional: true }),
   alt: (name: string, type: AsnType): Alternative => ({ name, type }),
-  size: (lb: number, ub?: number, extensible?: boolean): Bounds =>
-    ({ lb, ...(ub === undefined ? {} : { ub }), ...(extensible ? { extensible } : {}) }),
+  size: (lb: number, ub?: number, extensible?: boolean): Bounds => ({ lb, ...(ub === undefined ? {} : { ub }), ...(extensible ? { extensible } : {}) }),
 };

@@ -31,7 +31,12 @@ export class H323CallServer {
   private readonly calls = new Map<string, CallConnection>();
   private closing = false;
 
-  private constructor(private readonly server: Server, private readonly bound: IpPort, private readonly o: CallServerOptions, private readonly log: Logger) {
+  private constructor(
+    private readonly server: Server,
+    private readonly bound: IpPort,
+    private readonly o: CallServerOptions,
+    private readonly log: Logger,
+  ) {
     server.on('connection', (socket) => this.accept(socket));
     server.on('error', (err) => log.error({ err }, 'H.225: server error'));
   }
@@ -42,7 +47,10 @@ export class H323CallServer {
     server.maxConnections = o.maxConnections ?? 500;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(o.port ?? 1720, o.host ?? '127.0.0.1', () => { server.removeListener('error', reject); resolve(); });
+      server.listen(o.port ?? 1720, o.host ?? '127.0.0.1', () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
     });
     const a = server.address();
     if (a === null || typeof a === 'string') throw new Error('H.225: server has no TCP address');
@@ -50,13 +58,19 @@ export class H323CallServer {
     return new H323CallServer(server, { ip: a.address, port: a.port }, o, log);
   }
 
-  address(): IpPort { return { ...this.bound }; }
+  address(): IpPort {
+    return { ...this.bound };
+  }
 
   /** Call identifiers of calls being offered or connected. */
-  activeCalls(): string[] { return [...this.calls.keys()]; }
+  activeCalls(): string[] {
+    return [...this.calls.keys()];
+  }
 
   /** Open signalling connections (calls and connections still waiting for a Setup). */
-  get connectionCount(): number { return this.connections.size; }
+  get connectionCount(): number {
+    return this.connections.size;
+  }
 
   /** Ends a call from the SIP side: Release Complete with the mapped cause. False if unknown. */
   release(callId: string, why: ReleaseWhy = { cause: 16 }): boolean {
@@ -78,7 +92,10 @@ export class H323CallServer {
   }
 
   private accept(socket: Socket): void {
-    if (this.closing) { socket.destroy(); return; }
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const conn = new CallConnection(socket, {
@@ -91,7 +108,9 @@ export class H323CallServer {
         this.calls.set(c.callId, c);
         return true;
       },
-      ended: (c) => { if (c.callId && this.calls.get(c.callId) === c) this.calls.delete(c.callId); },
+      ended: (c) => {
+        if (c.callId && this.calls.get(c.callId) === c) this.calls.delete(c.callId);
+      },
       gone: (c) => {
         this.connections.delete(c);
         if (c.callId && this.calls.get(c.callId) === c) this.calls.delete(c.callId);

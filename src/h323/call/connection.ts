@@ -22,7 +22,18 @@ import * as uu from '../messages/uuie';
 import { PerDecodeError, perDecode, perEncode } from '../per';
 import { Q931DecodeError } from '../q931/errors';
 import {
-  IeId, MessageType, callStateIe, causeIe, causeValue, decodeQ931, encodeQ931, findIe, userUserIe, userUserPdu, type Q931Ie, type Q931Message,
+  IeId,
+  MessageType,
+  callStateIe,
+  causeIe,
+  causeValue,
+  decodeQ931,
+  encodeQ931,
+  findIe,
+  userUserIe,
+  userUserPdu,
+  type Q931Ie,
+  type Q931Message,
 } from '../q931/q931';
 import { TpktReader, tpktFrame } from '../q931/tpkt';
 import { Q850, sipStatusToQ850 } from './cause';
@@ -66,7 +77,10 @@ export class CallConnection {
   private videoFromCaller: number | undefined;
   private isGone = false;
 
-  constructor(private readonly socket: Socket, private readonly deps: ConnectionDeps) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: ConnectionDeps,
+  ) {
     this.log = deps.log.child({ peer: `${socket.remoteAddress}:${socket.remotePort}` });
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
@@ -78,7 +92,8 @@ export class CallConnection {
       log: () => this.log,
       keyframeRequest: () => this.toSink((sink, id) => sink.keyframeRequest(id), 'keyframe request'),
       sendFacility: (control) => {
-        if (this.state === 'offering' || this.state === 'connected') this.send(MessageType.facility, uu.empty({ h245Tunnelling: this.tunnelling, h245Control: control }));
+        if (this.state === 'offering' || this.state === 'connected')
+          this.send(MessageType.facility, uu.empty({ h245Tunnelling: this.tunnelling, h245Control: control }));
       },
     });
   }
@@ -119,7 +134,10 @@ export class CallConnection {
       }
     } catch (e) {
       if (e instanceof Q931DecodeError || e instanceof PerDecodeError) this.abort(`malformed input: ${e.message}`);
-      else { this.log.error({ err: e }, 'H.225: handling failed'); this.abort('internal error'); }
+      else {
+        this.log.error({ err: e }, 'H.225: handling failed');
+        this.abort('internal error');
+      }
     }
   }
 
@@ -134,19 +152,27 @@ export class CallConnection {
     switch (msg.messageType) {
       case MessageType.setup:
         if (this.state === 'awaiting-setup') {
-          this.onSetup(msg, pdu).catch((err: unknown) => { this.log.error({ err }, 'H.225: call setup failed'); this.abort('internal error'); });
+          this.onSetup(msg, pdu).catch((err: unknown) => {
+            this.log.error({ err }, 'H.225: call setup failed');
+            this.abort('internal error');
+          });
           return;
         }
         this.log.info('H.225: second Setup on one connection ignored');
         return;
-      case MessageType.releaseComplete: return this.onRemoteRelease(msg);
-      case MessageType.statusEnquiry: this.sendStatus(); break;
+      case MessageType.releaseComplete:
+        return this.onRemoteRelease(msg);
+      case MessageType.statusEnquiry:
+        this.sendStatus();
+        break;
       case MessageType.facility: {
         const facility = alt(get(pdu, 'h323-message-body'), 'facility');
-        if (!this.tunnelling && choicePath(get(facility, 'reason'), 1)[0] === 'startH245') this.h245.openChannel(h225IpPort(get(facility, 'h245Address')), this.source.ip);
+        if (!this.tunnelling && choicePath(get(facility, 'reason'), 1)[0] === 'startH245')
+          this.h245.openChannel(h225IpPort(get(facility, 'h245Address')), this.source.ip);
         break;
       }
-      default: break;
+      default:
+        break;
     }
     this.tunnelIn(pdu);
   }
@@ -192,7 +218,13 @@ export class CallConnection {
     let answer: H323CallAnswer;
     try {
       answer = await this.deps.sink.offer({
-        callId: this.callId, room: room.room, pin: room.pin, callerAlias, callerName, source: this.source, media: slowStart ? null : offeredMedia(sel),
+        callId: this.callId,
+        room: room.room,
+        pin: room.pin,
+        callerAlias,
+        callerName,
+        source: this.source,
+        media: slowStart ? null : offeredMedia(sel),
       });
     } catch (err) {
       if (this.state !== 'offering') return;
@@ -249,7 +281,11 @@ export class CallConnection {
     }
     const used = new Set(this.proposals.map((p) => p.channel));
     let next = 100;
-    const ours = (): number => { while (used.has(++next)); used.add(next); return next; };
+    const ours = (): number => {
+      while (used.has(++next));
+      used.add(next);
+      return next;
+    };
     const fastStart = [acceptToUs(sel.audio.toUs, answerAudio), acceptFromUs(sel.audio.fromUs, ours(), answerAudio)];
     if (sel.video && media.video) {
       fastStart.push(
@@ -266,7 +302,7 @@ export class CallConnection {
 
   private onRemoteRelease(msg: Q931Message): void {
     const ie = findIe(msg, IeId.cause);
-    const cause = ie ? causeValue(ie) ?? null : null;
+    const cause = ie ? (causeValue(ie) ?? null) : null;
     this.log.info({ cause }, 'H.225: released by the endpoint');
     this.owedHangup(cause, 'released by the endpoint');
     this.finish();
@@ -291,7 +327,9 @@ export class CallConnection {
   private send(type: number, uuValue: SequenceValue, ies: readonly Q931Ie[] = []): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     const q931 = encodeQ931({
-      callReference: this.crv, fromDestination: true, messageType: type,
+      callReference: this.crv,
+      fromDestination: true,
+      messageType: type,
       ies: [...ies, userUserIe(perEncode(h225.H323_UserInformation, uuValue))],
     });
     this.socket.write(tpktFrame(q931));
@@ -356,5 +394,4 @@ export class CallConnection {
   }
 }
 
-const tunnelled = (pdu: SequenceValue | undefined): Uint8Array[] =>
-  getArray(pdu, 'h245Control').filter((b): b is Uint8Array => b instanceof Uint8Array);
+const tunnelled = (pdu: SequenceValue | undefined): Uint8Array[] => getArray(pdu, 'h245Control').filter((b): b is Uint8Array => b instanceof Uint8Array);

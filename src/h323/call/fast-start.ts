@@ -90,8 +90,14 @@ export function parseFastStart(encoded: readonly Uint8Array[]): Proposal[] {
     const payloadType = getNumber(params, 'dynamicRTPPayloadType');
     const direction = fwdFormat ? 'toUs' : 'fromUs';
     out.push({
-      olc, channel, direction, sessionId: getNumber(params, 'sessionID') ?? 0, format,
-      ...(rtp ? { rtp } : {}), ...(rtcp ? { rtcp } : {}), ...(payloadType !== undefined ? { payloadType } : {}),
+      olc,
+      channel,
+      direction,
+      sessionId: getNumber(params, 'sessionID') ?? 0,
+      format,
+      ...(rtp ? { rtp } : {}),
+      ...(rtcp ? { rtcp } : {}),
+      ...(payloadType !== undefined ? { payloadType } : {}),
     });
   }
   return out;
@@ -102,8 +108,7 @@ export interface Selection {
   readonly video?: { readonly toUs: Proposal; readonly fromUs: Proposal; readonly payloadType: number; readonly profileLevelId?: string };
 }
 
-const sameFormat = (a: ProposalFormat, b: ProposalFormat): boolean =>
-  a.kind === 'audio' && b.kind === 'audio' ? a.codec === b.codec : a.kind === b.kind;
+const sameFormat = (a: ProposalFormat, b: ProposalFormat): boolean => (a.kind === 'audio' && b.kind === 'audio' ? a.codec === b.codec : a.kind === b.kind);
 
 function pair(proposals: readonly Proposal[], kind: 'audio' | 'video', accept: (f: ProposalFormat) => boolean): [Proposal, Proposal] | undefined {
   for (const fromUs of proposals) {
@@ -134,7 +139,12 @@ export function selectFastStart(proposals: readonly Proposal[], accept: (f: Prop
 export function offeredMedia(sel: Selection): H323Media {
   const media: { audio?: H323Media['audio']; video?: H323Media['video'] } = {};
   if (sel.audio) media.audio = { ...sel.audio.fromUs.rtp!, codec: sel.audio.codec };
-  if (sel.video) media.video = { ...sel.video.fromUs.rtp!, payloadType: sel.video.payloadType, ...(sel.video.profileLevelId ? { profileLevelId: sel.video.profileLevelId } : {}) };
+  if (sel.video)
+    media.video = {
+      ...sel.video.fromUs.rtp!,
+      payloadType: sel.video.payloadType,
+      ...(sel.video.profileLevelId ? { profileLevelId: sel.video.profileLevelId } : {}),
+    };
   return media;
 }
 
@@ -180,7 +190,8 @@ export function acceptToUs(p: Proposal, to: RtpAddress, maxBitRate100bps?: numbe
       ...fwd,
       ...capped(get(fwd, 'dataType'), maxBitRate100bps),
       multiplexParameters: withH2250(get(fwd, 'multiplexParameters'), {
-        mediaChannel: h245Address(to), mediaControlChannel: h245Address(rtcpAddress(to)),
+        mediaChannel: h245Address(to),
+        mediaControlChannel: h245Address(rtcpAddress(to)),
       }),
     },
   };
@@ -200,7 +211,8 @@ export function acceptFromUs(p: Proposal, ourChannel: number, from: RtpAddress, 
       ...rev,
       ...capped(get(rev, 'dataType'), maxBitRate100bps),
       multiplexParameters: withH2250(get(rev, 'multiplexParameters'), {
-        mediaChannel: undefined, mediaControlChannel: h245Address(rtcpAddress(from)),
+        mediaChannel: undefined,
+        mediaControlChannel: h245Address(rtcpAddress(from)),
         ...(payloadType !== undefined ? { dynamicRTPPayloadType: payloadType } : {}),
       }),
     },
@@ -209,10 +221,30 @@ export function acceptFromUs(p: Proposal, ourChannel: number, from: RtpAddress, 
 }
 
 /** H.241 profile bit (64 Baseline, 32 Main, 16 Extended, 8 High) → profile_idc and constraint flags. */
-const PROFILES: readonly [bit: number, idcAndFlags: string][] = [[64, '42e0'], [32, '4d40'], [16, '5800'], [8, '6400']];
+const PROFILES: readonly [bit: number, idcAndFlags: string][] = [
+  [64, '42e0'],
+  [32, '4d40'],
+  [16, '5800'],
+  [8, '6400'],
+];
 /** H.241 level values → level_idc (1b, value 19, is level_idc 11 with constraint_set3 in Baseline: use 1.1). */
 const LEVELS: Readonly<Record<number, number>> = {
-  15: 10, 19: 11, 22: 11, 29: 12, 36: 13, 43: 20, 50: 21, 57: 22, 64: 30, 71: 31, 78: 32, 85: 40, 92: 41, 99: 42, 106: 50, 113: 51,
+  15: 10,
+  19: 11,
+  22: 11,
+  29: 12,
+  36: 13,
+  43: 20,
+  50: 21,
+  57: 22,
+  64: 30,
+  71: 31,
+  78: 32,
+  85: 40,
+  92: 41,
+  99: 42,
+  106: 50,
+  113: 51,
 };
 
 /**

@@ -21,7 +21,11 @@ export class H245Channel {
   private connected = false;
   private closed = false;
 
-  constructor(to: IpPort, private readonly onPdu: (pdu: Uint8Array) => void, private readonly log: Logger) {
+  constructor(
+    to: IpPort,
+    private readonly onPdu: (pdu: Uint8Array) => void,
+    private readonly log: Logger,
+  ) {
     this.socket = connect({ host: to.ip, port: to.port, timeout: CONNECT_TIMEOUT_MS });
     this.socket.setNoDelay(true);
     this.socket.once('connect', () => {
@@ -30,15 +34,23 @@ export class H245Channel {
       for (const p of this.queued.splice(0)) this.socket.write(tpktFrame(p));
       log.info({ h245: `${to.ip}:${to.port}` }, 'H.245: separate channel connected');
     });
-    this.socket.on('timeout', () => { log.info('H.245: the endpoint did not accept the H.245 connection'); this.close(); });
+    this.socket.on('timeout', () => {
+      log.info('H.245: the endpoint did not accept the H.245 connection');
+      this.close();
+    });
     this.socket.on('data', (chunk) => this.onData(chunk));
     this.socket.on('error', (err) => log.info({ err: err.message }, 'H.245: channel error'));
-    this.socket.on('close', () => { this.closed = true; });
+    this.socket.on('close', () => {
+      this.closed = true;
+    });
   }
 
   send(pdus: readonly Uint8Array[]): void {
     if (this.closed) return;
-    if (!this.connected) { this.queued.push(...pdus); return; }
+    if (!this.connected) {
+      this.queued.push(...pdus);
+      return;
+    }
     for (const p of pdus) this.socket.write(tpktFrame(p));
   }
 

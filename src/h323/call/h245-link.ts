@@ -29,7 +29,9 @@ export class H245Link {
 
   constructor(private readonly hooks: H245LinkHooks) {}
 
-  get active(): boolean { return this.session !== undefined; }
+  get active(): boolean {
+    return this.session !== undefined;
+  }
 
   /**
    * Tunnelling: handles the PDUs the Setup carried, then opens our side (TCS + MSD; an incoming
@@ -71,7 +73,9 @@ export class H245Link {
   }
 
   /** Slow start: the channel the endpoint sends video on. */
-  get videoFromEndpoint(): number | undefined { return this.session?.videoFromEndpoint; }
+  get videoFromEndpoint(): number | undefined {
+    return this.session?.videoFromEndpoint;
+  }
 
   receiveTunnelled(pdus: readonly Uint8Array[]): void {
     if (this.channel) return;
@@ -79,7 +83,9 @@ export class H245Link {
   }
 
   /** The PDUs waiting for a ride in the message about to be sent. */
-  takeTunnelled(): Uint8Array[] { return this.queue.splice(0); }
+  takeTunnelled(): Uint8Array[] {
+    return this.queue.splice(0);
+  }
 
   /** CallProceeding is out: queued PDUs may now travel in a Facility of their own. */
   allowFacility(): void {
@@ -110,10 +116,14 @@ export class H245Link {
   }
 
   private newSession(send: (pdus: readonly Uint8Array[]) => void): H245Session {
-    return new H245Session(send, {
-      keyframeRequest: () => this.hooks.keyframeRequest(),
-      endSession: () => this.session?.endSession(),
-    }, this.hooks.log());
+    return new H245Session(
+      send,
+      {
+        keyframeRequest: () => this.hooks.keyframeRequest(),
+        endSession: () => this.session?.endSession(),
+      },
+      this.hooks.log(),
+    );
   }
 
   private enqueue(pdus: readonly Uint8Array[]): void {

@@ -83,18 +83,30 @@ export class H245Session {
     this.emit(this.ourCapabilities());
   }
 
-  get masterSlave(): MsdResult | undefined { return this.result; }
-  get capabilitiesReceived(): boolean { return this.remoteTcs !== undefined; }
+  get masterSlave(): MsdResult | undefined {
+    return this.result;
+  }
+  get capabilitiesReceived(): boolean {
+    return this.remoteTcs !== undefined;
+  }
   /** Slow start: the channel the endpoint sends video on. */
-  get videoFromEndpoint(): number | undefined { return this.channels?.videoFromEndpoint; }
+  get videoFromEndpoint(): number | undefined {
+    return this.channels?.videoFromEndpoint;
+  }
 
   /** The call is over: pending channel timers off. */
-  close(): void { this.channels?.end(); }
+  close(): void {
+    this.channels?.end();
+  }
 
   /** Asks the endpoint for a keyframe on its video channel (the SIP side got a FIR/PLI/INFO). */
-  requestKeyframe(channel: number): void { this.emit(m.videoFastUpdatePicture(channel)); }
+  requestKeyframe(channel: number): void {
+    this.emit(m.videoFastUpdatePicture(channel));
+  }
 
-  endSession(): void { this.emit(m.endSessionCommand()); }
+  endSession(): void {
+    this.emit(m.endSessionCommand());
+  }
 
   /** One received PDU (MultimediaSystemControlMessage). */
   receive(bytes: Uint8Array): void {
@@ -115,26 +127,39 @@ export class H245Session {
         this.remoteTcs = body;
         this.emit(m.terminalCapabilitySetAck(getNumber(body, 'sequenceNumber') ?? 0));
         return this.channels?.onCapabilities(body);
-      case 'request.masterSlaveDetermination': return this.onMsd(body);
-      case 'response.masterSlaveDeterminationAck': return this.onMsdAck(body);
-      case 'response.masterSlaveDeterminationReject': return this.onMsdReject();
-      case 'request.roundTripDelayRequest': return this.emit(m.roundTripDelayResponse(getNumber(body, 'sequenceNumber') ?? 0));
+      case 'request.masterSlaveDetermination':
+        return this.onMsd(body);
+      case 'response.masterSlaveDeterminationAck':
+        return this.onMsdAck(body);
+      case 'response.masterSlaveDeterminationReject':
+        return this.onMsdReject();
+      case 'request.roundTripDelayRequest':
+        return this.emit(m.roundTripDelayResponse(getNumber(body, 'sequenceNumber') ?? 0));
       case 'request.closeLogicalChannel': {
         const channel = getNumber(body, 'forwardLogicalChannelNumber') ?? 1;
         this.channels?.onClose(channel);
         return this.emit(m.closeLogicalChannelAck(channel));
       }
       case 'request.openLogicalChannel':
-        return this.emit(this.channels?.onOpen(body) ?? m.openLogicalChannelReject(getNumber(body, 'forwardLogicalChannelNumber') ?? 1, 'dataTypeNotSupported'));
-      case 'response.openLogicalChannelAck': return this.channels?.onAck(body);
-      case 'response.openLogicalChannelReject': return this.channels?.onReject(body);
+        return this.emit(
+          this.channels?.onOpen(body) ?? m.openLogicalChannelReject(getNumber(body, 'forwardLogicalChannelNumber') ?? 1, 'dataTypeNotSupported'),
+        );
+      case 'response.openLogicalChannelAck':
+        return this.channels?.onAck(body);
+      case 'response.openLogicalChannelReject':
+        return this.channels?.onReject(body);
       case 'request.requestChannelClose':
-        return this.emit({ choice: 'response', value: { choice: 'requestChannelCloseAck', value: { forwardLogicalChannelNumber: getNumber(body, 'forwardLogicalChannelNumber') ?? 1 } } });
+        return this.emit({
+          choice: 'response',
+          value: { choice: 'requestChannelCloseAck', value: { forwardLogicalChannelNumber: getNumber(body, 'forwardLogicalChannelNumber') ?? 1 } },
+        });
       case 'command.miscellaneousCommand':
         if (choicePath(get(body, 'type'), 1)[0] === 'videoFastUpdatePicture') this.events.keyframeRequest(getNumber(body, 'logicalChannelNumber') ?? 0);
         return;
-      case 'command.endSessionCommand': return this.events.endSession();
-      case 'command.sendTerminalCapabilitySet': return this.emit(this.ourCapabilities());
+      case 'command.endSessionCommand':
+        return this.events.endSession();
+      case 'command.sendTerminalCapabilitySet':
+        return this.emit(this.ourCapabilities());
       default:
         // Requests we cannot serve get functionNotUnderstood (H.245 8.1), so the peer stops waiting.
         if (kind === 'request') this.emit(m.functionNotUnderstood(msg));
@@ -185,7 +210,10 @@ export class H245Session {
   }
 
   private onMsdReject(): void {
-    if (this.msdRetries++ >= 3) { this.msdState = 'idle'; return; }
+    if (this.msdRetries++ >= 3) {
+      this.msdState = 'idle';
+      return;
+    }
     this.msdNumber = randomInt(0, MOD24);
     this.emit(m.masterSlaveDetermination(this.terminalType, this.msdNumber));
     this.msdState = 'outgoing';

@@ -56,8 +56,10 @@ export interface LogicalChannelHooks {
 }
 
 const RECEIVE_CAPABILITY: Readonly<Record<string, Kind>> = {
-  receiveAudioCapability: 'audio', receiveAndTransmitAudioCapability: 'audio',
-  receiveVideoCapability: 'video', receiveAndTransmitVideoCapability: 'video',
+  receiveAudioCapability: 'audio',
+  receiveAndTransmitAudioCapability: 'audio',
+  receiveVideoCapability: 'video',
+  receiveAndTransmitVideoCapability: 'video',
 };
 
 /** What the endpoint can receive, in its capability table's order (its preference, by convention). */
@@ -84,7 +86,11 @@ export class LogicalChannels {
   private readonly deadline: NodeJS.Timeout;
   private over = false;
 
-  constructor(private readonly receive: ReceiveOffer, private readonly hooks: LogicalChannelHooks, remoteCapabilities?: AsnValue) {
+  constructor(
+    private readonly receive: ReceiveOffer,
+    private readonly hooks: LogicalChannelHooks,
+    remoteCapabilities?: AsnValue,
+  ) {
     this.deadline = setTimeout(() => this.fail('audio channels did not open in time'), OPEN_TIMEOUT_MS);
     if (remoteCapabilities) this.onCapabilities(remoteCapabilities);
   }
@@ -97,7 +103,9 @@ export class LogicalChannels {
   }
 
   /** The channel the endpoint sends video on, for keyframe requests. */
-  get videoFromEndpoint(): number | undefined { return this.theirs.get('video')?.channel; }
+  get videoFromEndpoint(): number | undefined {
+    return this.theirs.get('video')?.channel;
+  }
 
   onCapabilities(tcs: AsnValue): void {
     if (this.over) return;
@@ -184,12 +192,20 @@ export class LogicalChannels {
 
   private open(kind: Kind, cap: Capability, payloadType: number | undefined): void {
     const channel = this.nextChannel++;
-    const pt = kind === 'video' ? payloadType ?? this.receive.video?.payloadType : undefined;
+    const pt = kind === 'video' ? (payloadType ?? this.receive.video?.payloadType) : undefined;
     this.ours.set(kind, { channel, format: cap.format, state: 'opening', ...(pt !== undefined ? { payloadType: pt } : {}) });
     const from = kind === 'audio' ? this.receive.audio : this.receive.video!;
-    this.hooks.send(m.openLogicalChannelRequest(m.openLogicalChannel({
-      channel, sessionId: SESSION[kind], dataType: cap.dataType, mediaControl: rtcpAddress(from), ...(pt !== undefined ? { dynamicPayloadType: pt } : {}),
-    })));
+    this.hooks.send(
+      m.openLogicalChannelRequest(
+        m.openLogicalChannel({
+          channel,
+          sessionId: SESSION[kind],
+          dataType: cap.dataType,
+          mediaControl: rtcpAddress(from),
+          ...(pt !== undefined ? { dynamicPayloadType: pt } : {}),
+        }),
+      ),
+    );
   }
 
   private find(channel: number | undefined): OurChannel | undefined {

@@ -23,7 +23,20 @@ import { alt, get, getArray, getSeq, guidText, isChoice } from '../messages/read
 import * as uu from '../messages/uuie';
 import { PerDecodeError, perDecode, perEncode } from '../per';
 import { Q931DecodeError } from '../q931/errors';
-import { IeId, MessageType, callStateIe, causeIe, causeValue, decodeQ931, displayIe, encodeQ931, findIe, userUserIe, userUserPdu, type Q931Ie } from '../q931/q931';
+import {
+  IeId,
+  MessageType,
+  callStateIe,
+  causeIe,
+  causeValue,
+  decodeQ931,
+  displayIe,
+  encodeQ931,
+  findIe,
+  userUserIe,
+  userUserPdu,
+  type Q931Ie,
+} from '../q931/q931';
 import { TpktReader, tpktFrame } from '../q931/tpkt';
 import { Q850, q850ToSipStatus } from './cause';
 import { AUDIO_CAPABILITY, parseFastStart } from './fast-start';
@@ -81,12 +94,25 @@ function proposals(o: OutgoingCallOptions): Uint8Array[] {
   let channel = 0;
   const add = (sessionId: 1 | 2, dt: ChoiceValue, at: RtpAddress, pt?: number): void => {
     const extra = pt !== undefined ? { dynamicPayloadType: pt } : {};
-    out.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel: ++channel, sessionId, dataType: dt, mediaControl: rtcpAddress(at), ...extra })));
-    out.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId, dataType: dt, media: at, mediaControl: rtcpAddress(at), ...extra })));
+    out.push(
+      perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel: ++channel, sessionId, dataType: dt, mediaControl: rtcpAddress(at), ...extra })),
+    );
+    out.push(
+      perEncode(
+        h245.OpenLogicalChannel,
+        m245.openReverseLogicalChannel({ channel: ++channel, sessionId, dataType: dt, media: at, mediaControl: rtcpAddress(at), ...extra }),
+      ),
+    );
   };
   for (const codec of o.audio.codecs) add(1, { choice: 'audioData', value: m245.audioCapability(AUDIO_CAPABILITY[codec]) }, o.audio);
   // 1.024 Mbit/s each way unless the site's line takes less.
-  if (o.video) add(2, { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: Math.min(10240, o.video.maxBitRate100bps ?? 10240) }) }, o.video, o.video.payloadType);
+  if (o.video)
+    add(
+      2,
+      { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: Math.min(10240, o.video.maxBitRate100bps ?? 10240) }) },
+      o.video,
+      o.video.payloadType,
+    );
   return out;
 }
 
@@ -128,12 +154,19 @@ class OutgoingCall {
   private readonly h245: H245Link;
   private readonly onAbort = (): void => this.fail(Q850.normalClearing, 487, 'cancelled', true);
 
-  constructor(private readonly o: OutgoingCallOptions, private readonly resolve: (r: OutgoingResult) => void) {
+  constructor(
+    private readonly o: OutgoingCallOptions,
+    private readonly resolve: (r: OutgoingResult) => void,
+  ) {
     this.log = o.log.child({ callId: this.callId, to: `${o.to.ip}:${o.to.port}` });
     this.h245 = new H245Link({
       log: () => this.log,
-      keyframeRequest: () => { if (this.state === 'connected') o.onKeyframeRequest?.(); },
-      sendFacility: (control) => { if (this.state === 'ringing' || this.state === 'connected') this.send(MessageType.facility, uu.empty({ h245Tunnelling: true, h245Control: control })); },
+      keyframeRequest: () => {
+        if (this.state === 'connected') o.onKeyframeRequest?.();
+      },
+      sendFacility: (control) => {
+        if (this.state === 'ringing' || this.state === 'connected') this.send(MessageType.facility, uu.empty({ h245Tunnelling: true, h245Control: control }));
+      },
     });
   }
 
@@ -141,7 +174,10 @@ class OutgoingCall {
     if (this.o.signal?.aborted) return this.settle({ kind: 'failed', sipStatus: 487, cause: null, timedOut: false, reason: 'cancelled before dialling' });
     this.o.signal?.addEventListener('abort', this.onAbort, { once: true });
     // One timer covers connecting and ringing: the site has this long to answer, however it fails to.
-    this.ringTimer = setTimeout(() => this.fail(Q850.recoveryOnTimerExpiry, undefined, `no answer within ${this.o.ringTimeoutMs} ms`, true, true), this.o.ringTimeoutMs);
+    this.ringTimer = setTimeout(
+      () => this.fail(Q850.recoveryOnTimerExpiry, undefined, `no answer within ${this.o.ringTimeoutMs} ms`, true, true),
+      this.o.ringTimeoutMs,
+    );
     const socket = tcpConnect(this.o.to.port, this.o.to.ip);
     this.socket = socket;
     socket.setNoDelay(true);
@@ -156,10 +192,20 @@ class OutgoingCall {
     this.state = 'ringing';
     this.h245.startTunnel([], { capabilities: true, videoMaxBitRate100bps: this.o.video?.maxBitRate100bps }); // queues our TCS + MSD for the Setup
     const ies: Q931Ie[] = this.o.display ? [displayIe(this.o.display)] : [];
-    this.send(MessageType.setup, uu.setup({
-      callId: this.guid, conferenceId: this.conferenceId, sourceAliases: [this.o.ourAlias], destAliases: [this.o.destAlias],
-      destCallSignalAddress: this.o.to, fastStart: proposals(this.o), h245Tunnelling: true, h245Control: this.h245.takeTunnelled(),
-    }), ies);
+    this.send(
+      MessageType.setup,
+      uu.setup({
+        callId: this.guid,
+        conferenceId: this.conferenceId,
+        sourceAliases: [this.o.ourAlias],
+        destAliases: [this.o.destAlias],
+        destCallSignalAddress: this.o.to,
+        fastStart: proposals(this.o),
+        h245Tunnelling: true,
+        h245Control: this.h245.takeTunnelled(),
+      }),
+      ies,
+    );
     this.h245.allowFacility();
     this.log.info({ dest: this.o.destAlias }, 'H.225 out: Setup sent');
   }
@@ -189,11 +235,14 @@ class OutgoingCall {
     if (fs.length) this.fastStart = fs;
     if (msg.messageType === MessageType.releaseComplete) {
       const ie = findIe(msg, IeId.cause);
-      return this.onRemoteRelease(ie ? causeValue(ie) ?? null : null);
+      return this.onRemoteRelease(ie ? (causeValue(ie) ?? null) : null);
     }
     if (msg.messageType === MessageType.statusEnquiry) {
       // Cause 30 "response to STATUS ENQUIRY"; call state 3 outgoing call proceeding / 10 active.
-      this.send(MessageType.status, uu.status({ callId: this.guid, h245Tunnelling: this.tunnelling }), [causeIe(30), callStateIe(this.state === 'connected' ? 10 : 3)]);
+      this.send(MessageType.status, uu.status({ callId: this.guid, h245Tunnelling: this.tunnelling }), [
+        causeIe(30),
+        callStateIe(this.state === 'connected' ? 10 : 3),
+      ]);
     }
     if (this.tunnelling) this.h245.receiveTunnelled(getArray(pdu, 'h245Control').filter((b): b is Uint8Array => b instanceof Uint8Array));
     if (msg.messageType === MessageType.connect && this.state === 'ringing') this.onConnect();
@@ -205,12 +254,18 @@ class OutgoingCall {
     clearTimeout(this.ringTimer);
     this.o.signal?.removeEventListener('abort', this.onAbort);
     this.state = 'connected';
-    const ended = new Promise<{ cause: number | null }>((r) => { this.endedResolve = r; });
+    const ended = new Promise<{ cause: number | null }>((r) => {
+      this.endedResolve = r;
+    });
     this.log.info({ audio: media.audio, video: media.video ?? null }, 'H.225 out: connected');
     // The endpoint sends video on the reverse proposal it accepted, under the channel number it gave it (H.323 8.1.7.1).
     const video = parseFastStart(this.fastStart).find((p) => p.direction === 'fromUs' && p.format.kind === 'video')?.channel;
     this.resolve({
-      kind: 'answered', callId: this.callId, media, ended, hangup: (cause = Q850.normalClearing) => this.release(cause),
+      kind: 'answered',
+      callId: this.callId,
+      media,
+      ended,
+      hangup: (cause = Q850.normalClearing) => this.release(cause),
       requestKeyframe: () => this.state === 'connected' && video !== undefined && this.h245.requestKeyframe(video),
     });
   }
@@ -252,7 +307,13 @@ class OutgoingCall {
     if (this.state === 'connected') return this.end(null);
     if (this.state !== 'ended') {
       // Refused or cut before any answer: nothing reached the endpoint, or it went away.
-      this.settle({ kind: 'failed', sipStatus: this.state === 'connecting' ? undefined : 500, cause: null, timedOut: false, reason: 'connection closed before an answer' });
+      this.settle({
+        kind: 'failed',
+        sipStatus: this.state === 'connecting' ? undefined : 500,
+        cause: null,
+        timedOut: false,
+        reason: 'connection closed before an answer',
+      });
     }
   }
 
@@ -277,7 +338,10 @@ class OutgoingCall {
     this.h245.end();
     const s = this.socket;
     if (!s || s.destroyed) return;
-    if (s.connecting) { s.destroy(); return; }
+    if (s.connecting) {
+      s.destroy();
+      return;
+    }
     s.end();
     this.lingerTimer = setTimeout(() => s.destroy(), LINGER_MS);
   }
@@ -289,7 +353,12 @@ class OutgoingCall {
   private send(type: number, value: SequenceValue, ies: readonly Q931Ie[] = []): void {
     const s = this.socket;
     if (!s || s.destroyed || !s.writable || s.connecting) return;
-    const q931 = encodeQ931({ callReference: this.crv, fromDestination: false, messageType: type, ies: [...ies, userUserIe(perEncode(h225.H323_UserInformation, value))] });
+    const q931 = encodeQ931({
+      callReference: this.crv,
+      fromDestination: false,
+      messageType: type,
+      ies: [...ies, userUserIe(perEncode(h225.H323_UserInformation, value))],
+    });
     s.write(tpktFrame(q931));
   }
 }

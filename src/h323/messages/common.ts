@@ -20,7 +20,10 @@ export function ipv4(addr: string): Uint8Array {
   return Uint8Array.from(parts);
 }
 
-export interface IpPort { readonly ip: string; readonly port: number }
+export interface IpPort {
+  readonly ip: string;
+  readonly port: number;
+}
 
 /** H.225.0 TransportAddress (ipAddress alternative). */
 export const h225Address = (a: IpPort): ChoiceValue => choice('ipAddress', { ip: ipv4(a.ip), port: a.port });
@@ -29,8 +32,7 @@ export const h225Address = (a: IpPort): ChoiceValue => choice('ipAddress', { ip:
 export const rtcpAddress = (rtp: IpPort): IpPort => ({ ip: rtp.ip, port: rtp.port + 1 });
 
 /** H.245 TransportAddress (unicastAddress / iPAddress). */
-export const h245Address = (a: IpPort): ChoiceValue =>
-  choice('unicastAddress', choice('iPAddress', { network: ipv4(a.ip), tsapIdentifier: a.port }));
+export const h245Address = (a: IpPort): ChoiceValue => choice('unicastAddress', choice('iPAddress', { network: ipv4(a.ip), tsapIdentifier: a.port }));
 
 /** AliasAddress: digits become dialledDigits, anything else h323-ID (BMPString). */
 export function alias(a: string): ChoiceValue {

@@ -48,18 +48,37 @@ export function receiveVideo(number: number, video: ChoiceValue): CapabilityEntr
 export function terminalCapabilitySet(o: { seq: number; audio: readonly CapabilityEntry[]; video: readonly CapabilityEntry[] }): ChoiceValue {
   const all = [...o.audio, ...o.video];
   const simultaneous = [o.audio.map((e) => e.number), o.video.map((e) => e.number)].filter((s) => s.length > 0);
-  return choice('request', choice('terminalCapabilitySet', seq({
-    sequenceNumber: o.seq,
-    protocolIdentifier: H245_PROTOCOL_ID,
-    multiplexCapability: choice('h2250Capability', h2250Capability()),
-    capabilityTable: all.map((e) => ({ capabilityTableEntryNumber: e.number, capability: e.capability })),
-    capabilityDescriptors: [{ capabilityDescriptorNumber: 0, simultaneousCapabilities: simultaneous }],
-  })));
+  return choice(
+    'request',
+    choice(
+      'terminalCapabilitySet',
+      seq({
+        sequenceNumber: o.seq,
+        protocolIdentifier: H245_PROTOCOL_ID,
+        multiplexCapability: choice('h2250Capability', h2250Capability()),
+        capabilityTable: all.map((e) => ({ capabilityTableEntryNumber: e.number, capability: e.capability })),
+        capabilityDescriptors: [{ capabilityDescriptorNumber: 0, simultaneousCapabilities: simultaneous }],
+      }),
+    ),
+  );
 }
 
 /** Minimal H2250Capability for an RTP endpoint with no multipoint abilities. */
 function h2250Capability(): SequenceValue {
-  const mp = { multicastCapability: false, multiUniCastConference: false, mediaDistributionCapability: [{ centralizedControl: false, distributedControl: false, centralizedAudio: false, distributedAudio: false, centralizedVideo: false, distributedVideo: false }] };
+  const mp = {
+    multicastCapability: false,
+    multiUniCastConference: false,
+    mediaDistributionCapability: [
+      {
+        centralizedControl: false,
+        distributedControl: false,
+        centralizedAudio: false,
+        distributedAudio: false,
+        centralizedVideo: false,
+        distributedVideo: false,
+      },
+    ],
+  };
   return {
     maximumAudioDelayJitter: 250,
     receiveMultipointCapability: mp,
@@ -71,8 +90,7 @@ function h2250Capability(): SequenceValue {
   };
 }
 
-export const terminalCapabilitySetAck = (seqNo: number): ChoiceValue =>
-  choice('response', choice('terminalCapabilitySetAck', { sequenceNumber: seqNo }));
+export const terminalCapabilitySetAck = (seqNo: number): ChoiceValue => choice('response', choice('terminalCapabilitySetAck', { sequenceNumber: seqNo }));
 
 export const masterSlaveDetermination = (terminalType: number, statusDeterminationNumber: number): ChoiceValue =>
   choice('request', choice('masterSlaveDetermination', { terminalType, statusDeterminationNumber }));
@@ -93,12 +111,15 @@ export interface OlcOptions {
 
 /** Where a logical channel's RTP and RTCP go, and its session and payload type. */
 function h2250Parameters(o: OlcOptions): ChoiceValue {
-  return choice('h2250LogicalChannelParameters', seq({
-    sessionID: o.sessionId,
-    mediaChannel: o.media && h245Address(o.media),
-    mediaControlChannel: h245Address(o.mediaControl),
-    dynamicRTPPayloadType: o.dynamicPayloadType,
-  }));
+  return choice(
+    'h2250LogicalChannelParameters',
+    seq({
+      sessionID: o.sessionId,
+      mediaChannel: o.media && h245Address(o.media),
+      mediaControlChannel: h245Address(o.mediaControl),
+      dynamicRTPPayloadType: o.dynamicPayloadType,
+    }),
+  );
 }
 
 /**
@@ -130,12 +151,17 @@ export function openReverseLogicalChannel(o: OlcOptions): SequenceValue {
 export const openLogicalChannelRequest = (olc: SequenceValue): ChoiceValue => choice('request', choice('openLogicalChannel', olc));
 
 export function openLogicalChannelAck(o: { channel: number; sessionId: number; media: IpPort; mediaControl: IpPort }): ChoiceValue {
-  return choice('response', choice('openLogicalChannelAck', {
-    forwardLogicalChannelNumber: o.channel,
-    forwardMultiplexAckParameters: choice('h2250LogicalChannelAckParameters', {
-      sessionID: o.sessionId, mediaChannel: h245Address(o.media), mediaControlChannel: h245Address(o.mediaControl),
+  return choice(
+    'response',
+    choice('openLogicalChannelAck', {
+      forwardLogicalChannelNumber: o.channel,
+      forwardMultiplexAckParameters: choice('h2250LogicalChannelAckParameters', {
+        sessionID: o.sessionId,
+        mediaChannel: h245Address(o.media),
+        mediaControlChannel: h245Address(o.mediaControl),
+      }),
     }),
-  }));
+  );
 }
 
 export const closeLogicalChannel = (channel: number): ChoiceValue =>

@@ -9,17 +9,29 @@ import { H225_PROTOCOL_ID, VENDOR, alias, choice, h225Address, seq, type IpPort 
 const terminal = (): Record<string, ChoiceValue | boolean | Record<string, never>> => ({ terminal: {}, mc: false, undefinedNode: false });
 
 export function gatekeeperRequest(o: { seq: number; rasAddress: IpPort; aliases?: readonly string[] }): ChoiceValue {
-  return choice('gatekeeperRequest', seq({
-    requestSeqNum: o.seq, protocolIdentifier: H225_PROTOCOL_ID, rasAddress: h225Address(o.rasAddress),
-    endpointType: terminal(), endpointAlias: o.aliases?.map(alias), supportsAssignedGK: false,
-  }));
+  return choice(
+    'gatekeeperRequest',
+    seq({
+      requestSeqNum: o.seq,
+      protocolIdentifier: H225_PROTOCOL_ID,
+      rasAddress: h225Address(o.rasAddress),
+      endpointType: terminal(),
+      endpointAlias: o.aliases?.map(alias),
+      supportsAssignedGK: false,
+    }),
+  );
 }
 
 export function gatekeeperConfirm(o: { seq: number; gatekeeperId: string; rasAddress: IpPort }): ChoiceValue {
-  return choice('gatekeeperConfirm', seq({
-    requestSeqNum: o.seq, protocolIdentifier: H225_PROTOCOL_ID, gatekeeperIdentifier: o.gatekeeperId,
-    rasAddress: h225Address(o.rasAddress),
-  }));
+  return choice(
+    'gatekeeperConfirm',
+    seq({
+      requestSeqNum: o.seq,
+      protocolIdentifier: H225_PROTOCOL_ID,
+      gatekeeperIdentifier: o.gatekeeperId,
+      rasAddress: h225Address(o.rasAddress),
+    }),
+  );
 }
 
 export function gatekeeperReject(o: { seq: number; reason: string }): ChoiceValue {
@@ -37,22 +49,50 @@ export interface RrqOptions {
 }
 
 export function registrationRequest(o: RrqOptions): ChoiceValue {
-  return choice('registrationRequest', seq({
-    requestSeqNum: o.seq, protocolIdentifier: H225_PROTOCOL_ID, discoveryComplete: false,
-    callSignalAddress: [h225Address(o.callSignalAddress)], rasAddress: [h225Address(o.rasAddress)],
-    terminalType: terminal(), terminalAlias: o.keepAlive ? undefined : o.aliases.map(alias),
-    gatekeeperIdentifier: o.keepAlive?.gatekeeperId, endpointVendor: VENDOR, timeToLive: o.timeToLive,
-    keepAlive: o.keepAlive !== undefined, endpointIdentifier: o.keepAlive?.endpointId,
-    willSupplyUUIEs: false, maintainConnection: false, supportsAssignedGK: false,
-  }));
+  return choice(
+    'registrationRequest',
+    seq({
+      requestSeqNum: o.seq,
+      protocolIdentifier: H225_PROTOCOL_ID,
+      discoveryComplete: false,
+      callSignalAddress: [h225Address(o.callSignalAddress)],
+      rasAddress: [h225Address(o.rasAddress)],
+      terminalType: terminal(),
+      terminalAlias: o.keepAlive ? undefined : o.aliases.map(alias),
+      gatekeeperIdentifier: o.keepAlive?.gatekeeperId,
+      endpointVendor: VENDOR,
+      timeToLive: o.timeToLive,
+      keepAlive: o.keepAlive !== undefined,
+      endpointIdentifier: o.keepAlive?.endpointId,
+      willSupplyUUIEs: false,
+      maintainConnection: false,
+      supportsAssignedGK: false,
+    }),
+  );
 }
 
-export function registrationConfirm(o: { seq: number; callSignalAddress: IpPort; aliases: readonly string[]; gatekeeperId: string; endpointId: string; timeToLive?: number }): ChoiceValue {
-  return choice('registrationConfirm', seq({
-    requestSeqNum: o.seq, protocolIdentifier: H225_PROTOCOL_ID, callSignalAddress: [h225Address(o.callSignalAddress)],
-    terminalAlias: o.aliases.map(alias), gatekeeperIdentifier: o.gatekeeperId, endpointIdentifier: o.endpointId,
-    timeToLive: o.timeToLive, willRespondToIRR: false, maintainConnection: false,
-  }));
+export function registrationConfirm(o: {
+  seq: number;
+  callSignalAddress: IpPort;
+  aliases: readonly string[];
+  gatekeeperId: string;
+  endpointId: string;
+  timeToLive?: number;
+}): ChoiceValue {
+  return choice(
+    'registrationConfirm',
+    seq({
+      requestSeqNum: o.seq,
+      protocolIdentifier: H225_PROTOCOL_ID,
+      callSignalAddress: [h225Address(o.callSignalAddress)],
+      terminalAlias: o.aliases.map(alias),
+      gatekeeperIdentifier: o.gatekeeperId,
+      endpointIdentifier: o.endpointId,
+      timeToLive: o.timeToLive,
+      willRespondToIRR: false,
+      maintainConnection: false,
+    }),
+  );
 }
 
 /** RRJ; `duplicateAlias` carries the aliases already registered elsewhere. */
@@ -62,7 +102,10 @@ export function registrationReject(o: { seq: number; reason: string; duplicates?
 }
 
 export function unregistrationRequest(o: { seq: number; callSignalAddress: IpPort; endpointId?: string }): ChoiceValue {
-  return choice('unregistrationRequest', seq({ requestSeqNum: o.seq, callSignalAddress: [h225Address(o.callSignalAddress)], endpointIdentifier: o.endpointId }));
+  return choice(
+    'unregistrationRequest',
+    seq({ requestSeqNum: o.seq, callSignalAddress: [h225Address(o.callSignalAddress)], endpointIdentifier: o.endpointId }),
+  );
 }
 
 export function unregistrationConfirm(o: { seq: number }): ChoiceValue {
@@ -83,26 +126,60 @@ export interface ArqOptions {
 }
 
 export function admissionRequest(o: ArqOptions): ChoiceValue {
-  return choice('admissionRequest', seq({
-    requestSeqNum: o.seq, callType: choice('pointToPoint'), callModel: choice('direct'), endpointIdentifier: o.endpointId,
-    destinationInfo: o.destAliases?.map(alias), destCallSignalAddress: o.destCallSignalAddress && h225Address(o.destCallSignalAddress),
-    srcInfo: o.srcAliases.map(alias), bandWidth: o.bandwidth, callReferenceValue: o.callReference,
-    conferenceID: o.conferenceId, activeMC: false, answerCall: o.answerCall, canMapAlias: false,
-    callIdentifier: { guid: o.callId }, willSupplyUUIEs: false, canMapSrcAlias: false,
-  }));
+  return choice(
+    'admissionRequest',
+    seq({
+      requestSeqNum: o.seq,
+      callType: choice('pointToPoint'),
+      callModel: choice('direct'),
+      endpointIdentifier: o.endpointId,
+      destinationInfo: o.destAliases?.map(alias),
+      destCallSignalAddress: o.destCallSignalAddress && h225Address(o.destCallSignalAddress),
+      srcInfo: o.srcAliases.map(alias),
+      bandWidth: o.bandwidth,
+      callReferenceValue: o.callReference,
+      conferenceID: o.conferenceId,
+      activeMC: false,
+      answerCall: o.answerCall,
+      canMapAlias: false,
+      callIdentifier: { guid: o.callId },
+      willSupplyUUIEs: false,
+      canMapSrcAlias: false,
+    }),
+  );
 }
 
 export function admissionConfirm(o: { seq: number; bandwidth: number; destCallSignalAddress: IpPort }): ChoiceValue {
-  return choice('admissionConfirm', seq({
-    requestSeqNum: o.seq, bandWidth: o.bandwidth, callModel: choice('direct'),
-    destCallSignalAddress: h225Address(o.destCallSignalAddress), willRespondToIRR: false, uuiesRequested: uuiesNone(),
-  }));
+  return choice(
+    'admissionConfirm',
+    seq({
+      requestSeqNum: o.seq,
+      bandWidth: o.bandwidth,
+      callModel: choice('direct'),
+      destCallSignalAddress: h225Address(o.destCallSignalAddress),
+      willRespondToIRR: false,
+      uuiesRequested: uuiesNone(),
+    }),
+  );
 }
 
 /** UUIEsRequested with every flag false (a mandatory component of ACF). */
 function uuiesNone(): Record<string, boolean> {
-  const flags = ['setup', 'callProceeding', 'connect', 'alerting', 'information', 'releaseComplete', 'facility', 'progress', 'empty',
-    'status', 'statusInquiry', 'setupAcknowledge', 'notify'];
+  const flags = [
+    'setup',
+    'callProceeding',
+    'connect',
+    'alerting',
+    'information',
+    'releaseComplete',
+    'facility',
+    'progress',
+    'empty',
+    'status',
+    'statusInquiry',
+    'setupAcknowledge',
+    'notify',
+  ];
   return Object.fromEntries(flags.map((f) => [f, false]));
 }
 
@@ -110,11 +187,27 @@ export function admissionReject(o: { seq: number; reason: string }): ChoiceValue
   return choice('admissionReject', seq({ requestSeqNum: o.seq, rejectReason: choice(o.reason) }));
 }
 
-export function disengageRequest(o: { seq: number; endpointId: string; conferenceId: Uint8Array; callReference: number; callId: Uint8Array; reason?: string; answeredCall: boolean }): ChoiceValue {
-  return choice('disengageRequest', seq({
-    requestSeqNum: o.seq, endpointIdentifier: o.endpointId, conferenceID: o.conferenceId, callReferenceValue: o.callReference,
-    disengageReason: choice(o.reason ?? 'normalDrop'), callIdentifier: { guid: o.callId }, answeredCall: o.answeredCall,
-  }));
+export function disengageRequest(o: {
+  seq: number;
+  endpointId: string;
+  conferenceId: Uint8Array;
+  callReference: number;
+  callId: Uint8Array;
+  reason?: string;
+  answeredCall: boolean;
+}): ChoiceValue {
+  return choice(
+    'disengageRequest',
+    seq({
+      requestSeqNum: o.seq,
+      endpointIdentifier: o.endpointId,
+      conferenceID: o.conferenceId,
+      callReferenceValue: o.callReference,
+      disengageReason: choice(o.reason ?? 'normalDrop'),
+      callIdentifier: { guid: o.callId },
+      answeredCall: o.answeredCall,
+    }),
+  );
 }
 
 export function disengageConfirm(o: { seq: number }): ChoiceValue {

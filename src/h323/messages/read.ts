@@ -12,8 +12,16 @@ export function isSeq(v: AsnValue | undefined): v is SequenceValue {
 }
 
 export function isChoice(v: AsnValue | undefined): v is ChoiceValue {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof BitString)
-    && typeof (v as { choice?: unknown }).choice === 'string' && 'value' in v && Object.keys(v).length === 2;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Uint8Array) &&
+    !(v instanceof BitString) &&
+    typeof (v as { choice?: unknown }).choice === 'string' &&
+    'value' in v &&
+    Object.keys(v).length === 2
+  );
 }
 
 /** A component of a SEQUENCE value, or undefined. */
@@ -59,7 +67,10 @@ export function alt(v: AsnValue | undefined, name: string): AsnValue | undefined
 export function choicePath(v: AsnValue | undefined, depth: number): string[] {
   const out: string[] = [];
   let cur = v;
-  for (let i = 0; i < depth && isChoice(cur); i++) { out.push(cur.choice); cur = cur.value; }
+  for (let i = 0; i < depth && isChoice(cur); i++) {
+    out.push(cur.choice);
+    cur = cur.value;
+  }
   return out;
 }
 

@@ -37,53 +37,98 @@ export interface SetupOptions extends UuOptions {
 }
 
 export function setup(o: SetupOptions): SequenceValue {
-  return userInformation(choice('setup', seq({
-    protocolIdentifier: H225_PROTOCOL_ID,
-    h245Address: o.h245Address && h225Address(o.h245Address),
-    sourceAddress: o.sourceAliases.map(alias),
-    sourceInfo: endpoint('terminal'),
-    destinationAddress: o.destAliases.map(alias),
-    destCallSignalAddress: o.destCallSignalAddress && h225Address(o.destCallSignalAddress),
-    activeMC: false,
-    conferenceID: o.conferenceId,
-    conferenceGoal: choice('create'),
-    callType: choice('pointToPoint'),
-    sourceCallSignalAddress: o.sourceCallSignalAddress && h225Address(o.sourceCallSignalAddress),
-    callIdentifier: { guid: o.callId },
-    fastStart: o.fastStart && [...o.fastStart],
-    mediaWaitForConnect: false,
-    canOverlapSend: false,
-    multipleCalls: false,
-    maintainConnection: false,
-  })), o);
+  return userInformation(
+    choice(
+      'setup',
+      seq({
+        protocolIdentifier: H225_PROTOCOL_ID,
+        h245Address: o.h245Address && h225Address(o.h245Address),
+        sourceAddress: o.sourceAliases.map(alias),
+        sourceInfo: endpoint('terminal'),
+        destinationAddress: o.destAliases.map(alias),
+        destCallSignalAddress: o.destCallSignalAddress && h225Address(o.destCallSignalAddress),
+        activeMC: false,
+        conferenceID: o.conferenceId,
+        conferenceGoal: choice('create'),
+        callType: choice('pointToPoint'),
+        sourceCallSignalAddress: o.sourceCallSignalAddress && h225Address(o.sourceCallSignalAddress),
+        callIdentifier: { guid: o.callId },
+        fastStart: o.fastStart && [...o.fastStart],
+        mediaWaitForConnect: false,
+        canOverlapSend: false,
+        multipleCalls: false,
+        maintainConnection: false,
+      }),
+    ),
+    o,
+  );
 }
 
 export function callProceeding(o: UuOptions & { callId: Uint8Array }): SequenceValue {
-  return userInformation(choice('callProceeding', seq({
-    protocolIdentifier: H225_PROTOCOL_ID, destinationInfo: endpoint('gateway'), callIdentifier: { guid: o.callId },
-    fastStart: o.fastStart && [...o.fastStart], multipleCalls: false, maintainConnection: false,
-  })), o);
+  return userInformation(
+    choice(
+      'callProceeding',
+      seq({
+        protocolIdentifier: H225_PROTOCOL_ID,
+        destinationInfo: endpoint('gateway'),
+        callIdentifier: { guid: o.callId },
+        fastStart: o.fastStart && [...o.fastStart],
+        multipleCalls: false,
+        maintainConnection: false,
+      }),
+    ),
+    o,
+  );
 }
 
 export function alerting(o: UuOptions & { callId: Uint8Array }): SequenceValue {
-  return userInformation(choice('alerting', seq({
-    protocolIdentifier: H225_PROTOCOL_ID, destinationInfo: endpoint('gateway'), callIdentifier: { guid: o.callId },
-    fastStart: o.fastStart && [...o.fastStart], multipleCalls: false, maintainConnection: false,
-  })), o);
+  return userInformation(
+    choice(
+      'alerting',
+      seq({
+        protocolIdentifier: H225_PROTOCOL_ID,
+        destinationInfo: endpoint('gateway'),
+        callIdentifier: { guid: o.callId },
+        fastStart: o.fastStart && [...o.fastStart],
+        multipleCalls: false,
+        maintainConnection: false,
+      }),
+    ),
+    o,
+  );
 }
 
 export function connect(o: UuOptions & { callId: Uint8Array; conferenceId: Uint8Array; h245Address?: IpPort }): SequenceValue {
-  return userInformation(choice('connect', seq({
-    protocolIdentifier: H225_PROTOCOL_ID, h245Address: o.h245Address && h225Address(o.h245Address),
-    destinationInfo: endpoint('gateway'), conferenceID: o.conferenceId, callIdentifier: { guid: o.callId },
-    fastStart: o.fastStart && [...o.fastStart], multipleCalls: false, maintainConnection: false,
-  })), o);
+  return userInformation(
+    choice(
+      'connect',
+      seq({
+        protocolIdentifier: H225_PROTOCOL_ID,
+        h245Address: o.h245Address && h225Address(o.h245Address),
+        destinationInfo: endpoint('gateway'),
+        conferenceID: o.conferenceId,
+        callIdentifier: { guid: o.callId },
+        fastStart: o.fastStart && [...o.fastStart],
+        multipleCalls: false,
+        maintainConnection: false,
+      }),
+    ),
+    o,
+  );
 }
 
 export function releaseComplete(o: { callId: Uint8Array; reason?: string; h245Tunnelling?: boolean }): SequenceValue {
-  return userInformation(choice('releaseComplete', seq({
-    protocolIdentifier: H225_PROTOCOL_ID, reason: o.reason === undefined ? undefined : choice(o.reason), callIdentifier: { guid: o.callId },
-  })), { h245Tunnelling: o.h245Tunnelling ?? false });
+  return userInformation(
+    choice(
+      'releaseComplete',
+      seq({
+        protocolIdentifier: H225_PROTOCOL_ID,
+        reason: o.reason === undefined ? undefined : choice(o.reason),
+        callIdentifier: { guid: o.callId },
+      }),
+    ),
+    { h245Tunnelling: o.h245Tunnelling ?? false },
+  );
 }
 
 /**
@@ -102,9 +147,14 @@ export function status(o: UuOptions & { callId: Uint8Array }): SequenceValue {
 /** Facility: `reason` e.g. 'startH245' (with h245Address) or 'undefinedReason' to carry tunnelled H.245. */
 export function facility(o: UuOptions & { callId: Uint8Array; conferenceId: Uint8Array; reason: string; h245Address?: IpPort }): SequenceValue {
   const body: Record<string, AsnValue | undefined> = {
-    protocolIdentifier: H225_PROTOCOL_ID, conferenceID: o.conferenceId, reason: choice(o.reason),
-    callIdentifier: { guid: o.callId }, h245Address: o.h245Address && h225Address(o.h245Address),
-    fastStart: o.fastStart && [...o.fastStart], multipleCalls: false, maintainConnection: false,
+    protocolIdentifier: H225_PROTOCOL_ID,
+    conferenceID: o.conferenceId,
+    reason: choice(o.reason),
+    callIdentifier: { guid: o.callId },
+    h245Address: o.h245Address && h225Address(o.h245Address),
+    fastStart: o.fastStart && [...o.fastStart],
+    multipleCalls: false,
+    maintainConnection: false,
   };
   return userInformation(choice('facility', seq(body)), o);
 }

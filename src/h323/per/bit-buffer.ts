@@ -10,7 +10,9 @@ export class BitWriter {
   private buf = new Uint8Array(64);
   private bitLen = 0;
 
-  get length(): number { return this.bitLen; }
+  get length(): number {
+    return this.bitLen;
+  }
 
   private ensure(extraBits: number): void {
     const needBytes = Math.ceil((this.bitLen + extraBits) / 8);
@@ -33,7 +35,9 @@ export class BitWriter {
     }
   }
 
-  writeBit(b: boolean | 0 | 1): void { this.writeBits(b ? 1 : 0, 1); }
+  writeBit(b: boolean | 0 | 1): void {
+    this.writeBits(b ? 1 : 0, 1);
+  }
 
   align(): void {
     const pad = (8 - (this.bitLen & 7)) & 7;
@@ -70,13 +74,20 @@ export class BitReader {
   private pos: number;
   private readonly end: number;
 
-  constructor(private readonly buf: Uint8Array, startBit = 0) {
+  constructor(
+    private readonly buf: Uint8Array,
+    startBit = 0,
+  ) {
     this.pos = startBit;
     this.end = buf.length * 8;
   }
 
-  get position(): number { return this.pos; }
-  get remaining(): number { return this.end - this.pos; }
+  get position(): number {
+    return this.pos;
+  }
+  get remaining(): number {
+    return this.end - this.pos;
+  }
 
   private need(n: number, what: string): void {
     if (n > this.end - this.pos) throw new PerDecodeError(`truncated input reading ${what}: need ${n} bits, ${this.end - this.pos} left`, this.pos);
@@ -95,9 +106,13 @@ export class BitReader {
     return v;
   }
 
-  readBit(what = 'bit'): boolean { return this.readBits(1, what) === 1; }
+  readBit(what = 'bit'): boolean {
+    return this.readBits(1, what) === 1;
+  }
 
-  align(): void { this.pos = Math.min(this.end, (this.pos + 7) & ~7); }
+  align(): void {
+    this.pos = Math.min(this.end, (this.pos + 7) & ~7);
+  }
 
   readBytes(n: number, what = 'octets'): Uint8Array {
     this.need(n * 8, what);

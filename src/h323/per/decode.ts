@@ -8,14 +8,31 @@
  * reproduces the sender's bytes.
  */
 import {
-  BitString, EXTENSION_BITMAP_LENGTH, UNKNOWN_EXTENSIONS, resolveType, type AsnType, type AsnValue, type Bounds,
-  type CharStringType, type ChoiceType, type SequenceType, type SequenceValue, type UnknownExtension,
+  BitString,
+  EXTENSION_BITMAP_LENGTH,
+  UNKNOWN_EXTENSIONS,
+  resolveType,
+  type AsnType,
+  type AsnValue,
+  type Bounds,
+  type CharStringType,
+  type ChoiceType,
+  type SequenceType,
+  type SequenceValue,
+  type UnknownExtension,
 } from '../asn1/types';
 import { BitReader } from './bit-buffer';
 import { PerDecodeError } from './errors';
 import {
-  K64, concat, readConstrained, readLengthAndItems, readNormallySmall, readNormallySmallLength,
-  readOctetsWithLength, readSemiConstrained, readUnconstrained,
+  K64,
+  concat,
+  readConstrained,
+  readLengthAndItems,
+  readNormallySmall,
+  readNormallySmallLength,
+  readOctetsWithLength,
+  readSemiConstrained,
+  readUnconstrained,
 } from './numbers';
 import { bytesToOid, charCoding } from './strings';
 
@@ -43,9 +60,12 @@ export function decodeFrom(r: BitReader, type: AsnType, depth: number): AsnValue
   if (depth > MAX_DEPTH) throw new PerDecodeError('nesting too deep', r.position);
   const t = resolveType(type);
   switch (t.kind) {
-    case 'boolean': return r.readBit('BOOLEAN');
-    case 'null': return null;
-    case 'integer': return decodeInteger(r, t.range);
+    case 'boolean':
+      return r.readBit('BOOLEAN');
+    case 'null':
+      return null;
+    case 'integer':
+      return decodeInteger(r, t.range);
     case 'enumerated': {
       if (t.additions && r.readBit('enumerated extension bit')) {
         const j = readNormallySmall(r, 'enumerated');
@@ -56,7 +76,10 @@ export function decodeFrom(r: BitReader, type: AsnType, depth: number): AsnValue
     case 'bitstring': {
       let parts: Uint8Array[] = [];
       let total = 0;
-      readSized(r, t.size, 1, (count) => { parts.push(r.readBitsTo(count)); total += count; });
+      readSized(r, t.size, 1, (count) => {
+        parts.push(r.readBitsTo(count));
+        total += count;
+      });
       if (parts.length > 1) parts = [packBits(parts, total)];
       return new BitString(parts[0] ?? new Uint8Array(0), total);
     }
@@ -65,16 +88,20 @@ export function decodeFrom(r: BitReader, type: AsnType, depth: number): AsnValue
       readSized(r, t.size, 8, (count) => parts.push(r.readBytes(count, 'OCTET STRING')));
       return parts.length ? concat(parts) : new Uint8Array(0);
     }
-    case 'charstring': return decodeCharString(r, t);
+    case 'charstring':
+      return decodeCharString(r, t);
     case 'oid': {
       const oid = bytesToOid(readOctetsWithLength(r, 'OBJECT IDENTIFIER'));
       if (oid === undefined) throw new PerDecodeError('malformed OBJECT IDENTIFIER', r.position);
       return oid;
     }
-    case 'sequence': return decodeSequence(r, t, depth);
+    case 'sequence':
+      return decodeSequence(r, t, depth);
     case 'sequenceof': {
       const items: AsnValue[] = [];
-      const readItems = (count: number): void => { for (let i = 0; i < count; i++) items.push(decodeFrom(r, t.of, depth + 1)); };
+      const readItems = (count: number): void => {
+        for (let i = 0; i < count; i++) items.push(decodeFrom(r, t.of, depth + 1));
+      };
       const size = t.size;
       const ext = size?.extensible ? r.readBit('SEQUENCE OF extension bit') : false;
       if (!ext && size && size.lb === size.ub && size.ub < K64) readItems(size.ub);
@@ -82,8 +109,10 @@ export function decodeFrom(r: BitReader, type: AsnType, depth: number): AsnValue
       else readLengthAndItems(r, 0, undefined, 'SEQUENCE OF', readItems);
       return items;
     }
-    case 'choice': return decodeChoice(r, t, depth);
-    case 'open': return decodeOpen(readOctetsWithLength(r, 'open type'), t.of, depth, r.position);
+    case 'choice':
+      return decodeChoice(r, t, depth);
+    case 'open':
+      return decodeOpen(readOctetsWithLength(r, 'open type'), t.of, depth, r.position);
   }
 }
 
@@ -110,10 +139,20 @@ function readSized(r: BitReader, size: Bounds | undefined, unit: number, items: 
   const eff = ext ? undefined : size;
   if (eff && eff.lb === eff.ub) {
     if (eff.ub === 0) return;
-    if (eff.ub * unit <= 16) { items(eff.ub); return; }
-    if (eff.ub < K64) { r.align(); items(eff.ub); return; }
+    if (eff.ub * unit <= 16) {
+      items(eff.ub);
+      return;
+    }
+    if (eff.ub < K64) {
+      r.align();
+      items(eff.ub);
+      return;
+    }
   }
-  readLengthAndItems(r, eff?.lb ?? 0, eff?.ub, 'string', (count) => { r.align(); items(count); });
+  readLengthAndItems(r, eff?.lb ?? 0, eff?.ub, 'string', (count) => {
+    r.align();
+    items(count);
+  });
 }
 
 function decodeCharString(r: BitReader, t: CharStringType): string {
@@ -142,7 +181,10 @@ function decodeCharString(r: BitReader, t: CharStringType): string {
     readChars(eff.ub);
     return out;
   }
-  readLengthAndItems(r, eff?.lb ?? 0, eff?.ub, t.stringType, (count) => { r.align(); readChars(count); });
+  readLengthAndItems(r, eff?.lb ?? 0, eff?.ub, t.stringType, (count) => {
+    r.align();
+    readChars(count);
+  });
   return out;
 }
 

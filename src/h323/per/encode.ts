@@ -9,14 +9,27 @@
  * covers its present additions (EXTENSION_BITMAP_LENGTH), so that re-encoding is byte-faithful.
  */
 import {
-  EXTENSION_BITMAP_LENGTH, UNKNOWN_EXTENSIONS, resolveType, type AsnType, type AsnValue, type Bounds,
-  type CharStringType, type ChoiceType, type SequenceType,
+  EXTENSION_BITMAP_LENGTH,
+  UNKNOWN_EXTENSIONS,
+  resolveType,
+  type AsnType,
+  type AsnValue,
+  type Bounds,
+  type CharStringType,
+  type ChoiceType,
+  type SequenceType,
 } from '../asn1/types';
 import { BitWriter } from './bit-buffer';
 import { PerEncodeError } from './errors';
 import {
-  K64, writeConstrained, writeLengthAndItems, writeNormallySmall, writeNormallySmallLength,
-  writeOctetsWithLength, writeSemiConstrained, writeUnconstrained,
+  K64,
+  writeConstrained,
+  writeLengthAndItems,
+  writeNormallySmall,
+  writeNormallySmallLength,
+  writeOctetsWithLength,
+  writeSemiConstrained,
+  writeUnconstrained,
 } from './numbers';
 import { charCoding, oidToBytes } from './strings';
 import { asArray, asBits, asBoolean, asBytes, asChoice, asNumber, asSequence, asString, valuesEqual } from './value-guards';
@@ -33,12 +46,16 @@ export function perEncode(type: AsnType, value: AsnValue): Uint8Array {
 export function encodeInto(w: BitWriter, type: AsnType, value: AsnValue, path: string): void {
   const t = resolveType(type);
   switch (t.kind) {
-    case 'boolean': w.writeBit(asBoolean(value, path)); return;
+    case 'boolean':
+      w.writeBit(asBoolean(value, path));
+      return;
     case 'null':
       if (value !== null) throw new PerEncodeError(`${path}: expected null`);
       return;
-    case 'integer': return encodeInteger(w, t.range, asNumber(value, path));
-    case 'enumerated': return encodeEnumerated(w, t.root, t.additions, asString(value, path), path);
+    case 'integer':
+      return encodeInteger(w, t.range, asNumber(value, path));
+    case 'enumerated':
+      return encodeEnumerated(w, t.root, t.additions, asString(value, path), path);
     case 'bitstring': {
       const b = asBits(value, path);
       return encodeSized(w, b.length, t.size, 1, (from, count) => {
@@ -50,13 +67,15 @@ export function encodeInto(w: BitWriter, type: AsnType, value: AsnValue, path: s
       const o = asBytes(value, path);
       return encodeSized(w, o.length, t.size, 8, (from, count) => w.writeBytes(o.subarray(from, from + count)));
     }
-    case 'charstring': return encodeCharString(w, t, asString(value, path), path);
+    case 'charstring':
+      return encodeCharString(w, t, asString(value, path), path);
     case 'oid': {
       const bytes = oidToBytes(asString(value, path));
       if (!bytes) throw new PerEncodeError(`${path}: bad OBJECT IDENTIFIER ${String(value)}`);
       return writeOctetsWithLength(w, bytes);
     }
-    case 'sequence': return encodeSequence(w, t, value, path);
+    case 'sequence':
+      return encodeSequence(w, t, value, path);
     case 'sequenceof': {
       const items = asArray(value, path);
       const writeItems = (from: number, count: number): void => {
@@ -66,13 +85,18 @@ export function encodeInto(w: BitWriter, type: AsnType, value: AsnValue, path: s
       const inRoot = !size || (items.length >= size.lb && (size.ub === undefined || items.length <= size.ub));
       if (size?.extensible) w.writeBit(!inRoot);
       else if (!inRoot) throw new PerEncodeError(`${path}: ${items.length} items outside SIZE(${size?.lb}..${size?.ub})`);
-      if (inRoot && size && size.lb === size.ub && size.ub < K64) { writeItems(0, items.length); return; }
+      if (inRoot && size && size.lb === size.ub && size.ub < K64) {
+        writeItems(0, items.length);
+        return;
+      }
       if (inRoot && size) writeLengthAndItems(w, items.length, size.lb, size.ub, writeItems);
       else writeLengthAndItems(w, items.length, 0, undefined, writeItems);
       return;
     }
-    case 'choice': return encodeChoice(w, t, value, path);
-    case 'open': return writeOpen(w, t.of, value, path);
+    case 'choice':
+      return encodeChoice(w, t, value, path);
+    case 'open':
+      return writeOpen(w, t.of, value, path);
   }
 }
 
@@ -130,10 +154,20 @@ function encodeSized(w: BitWriter, n: number, size: Bounds | undefined, unit: nu
   const eff = inRoot ? size : undefined;
   if (eff && eff.lb === eff.ub) {
     if (eff.ub === 0) return;
-    if (eff.ub * unit <= 16) { items(0, n); return; }
-    if (eff.ub < K64) { w.align(); items(0, n); return; }
+    if (eff.ub * unit <= 16) {
+      items(0, n);
+      return;
+    }
+    if (eff.ub < K64) {
+      w.align();
+      items(0, n);
+      return;
+    }
   }
-  writeLengthAndItems(w, n, eff?.lb ?? 0, eff?.ub, (from, count) => { w.align(); items(from, count); });
+  writeLengthAndItems(w, n, eff?.lb ?? 0, eff?.ub, (from, count) => {
+    w.align();
+    items(from, count);
+  });
 }
 
 function encodeCharString(w: BitWriter, t: CharStringType, s: string, path: string): void {
@@ -161,7 +195,10 @@ function encodeCharString(w: BitWriter, t: CharStringType, s: string, path: stri
     if (eff.ub * coding.bits > 16) w.align();
     return writeChars(0, n);
   }
-  writeLengthAndItems(w, n, eff?.lb ?? 0, eff?.ub, (from, count) => { w.align(); writeChars(from, count); });
+  writeLengthAndItems(w, n, eff?.lb ?? 0, eff?.ub, (from, count) => {
+    w.align();
+    writeChars(from, count);
+  });
 }
 
 function encodeSequence(w: BitWriter, t: SequenceType, value: AsnValue, path: string): void {
@@ -180,7 +217,9 @@ function encodeSequence(w: BitWriter, t: SequenceType, value: AsnValue, path: st
     if (c.optional || c.defaultValue !== undefined) w.writeBit(sends[i]!);
     else if (!sends[i]) throw new PerEncodeError(`${path}.${c.name}: mandatory component missing`);
   });
-  t.root.forEach((c, i) => { if (sends[i]) encodeInto(w, c.type, v[c.name]!, `${path}.${c.name}`); });
+  t.root.forEach((c, i) => {
+    if (sends[i]) encodeInto(w, c.type, v[c.name]!, `${path}.${c.name}`);
+  });
   if (!hasExt) return;
   // Any length reaching `needed` is valid PER: a decoded value keeps its sender's (older senders
   // know fewer additions); otherwise span every known addition, as Erlang does.

@@ -29,7 +29,10 @@ export function octetsFor(v: number): number {
 
 function uintBytes(v: number, n: number): Uint8Array {
   const out = new Uint8Array(n);
-  for (let i = n - 1; i >= 0; i--) { out[i] = v % 256; v = Math.floor(v / 256); }
+  for (let i = n - 1; i >= 0; i--) {
+    out[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
   return out;
 }
 
@@ -46,9 +49,20 @@ export function writeConstrained(w: BitWriter, v: number, lb: number, ub: number
   const range = ub - lb + 1;
   const off = v - lb;
   if (range === 1) return;
-  if (range <= 255) { w.writeBits(off, bitsForRange(range)); return; }
-  if (range === 256) { w.align(); w.writeBits(off, 8); return; }
-  if (range <= K64) { w.align(); w.writeBits(off, 16); return; }
+  if (range <= 255) {
+    w.writeBits(off, bitsForRange(range));
+    return;
+  }
+  if (range === 256) {
+    w.align();
+    w.writeBits(off, 8);
+    return;
+  }
+  if (range <= K64) {
+    w.align();
+    w.writeBits(off, 16);
+    return;
+  }
   // Range over 64K: the octet count is itself a constrained number (1..max octets).
   const n = octetsFor(off);
   writeConstrained(w, n, 1, octetsFor(range - 1));
@@ -61,9 +75,13 @@ export function readConstrained(r: BitReader, lb: number, ub: number, what: stri
   if (range === 1) return lb;
   let off: number;
   if (range <= 255) off = r.readBits(bitsForRange(range), what);
-  else if (range === 256) { r.align(); off = r.readBits(8, what); }
-  else if (range <= K64) { r.align(); off = r.readBits(16, what); }
-  else {
+  else if (range === 256) {
+    r.align();
+    off = r.readBits(8, what);
+  } else if (range <= K64) {
+    r.align();
+    off = r.readBits(16, what);
+  } else {
     const n = readConstrained(r, 1, octetsFor(range - 1), `${what} length`);
     r.align();
     off = bytesToUint(r.readBytes(n, what), r);
@@ -117,7 +135,10 @@ export function readLengthAndItems(r: BitReader, lb: number, ub: number | undefi
   for (;;) {
     r.align();
     const first = r.readBits(8, `${what} length`);
-    if ((first & 0x80) === 0) { items(first); return total + first; }
+    if ((first & 0x80) === 0) {
+      items(first);
+      return total + first;
+    }
     if ((first & 0x40) === 0) {
       const n = ((first & 0x3f) << 8) | r.readBits(8, `${what} length`);
       items(n);
@@ -132,7 +153,10 @@ export function readLengthAndItems(r: BitReader, lb: number, ub: number | undefi
 
 /** Normally small non-negative whole number (X.691 11.6): choice/enum extension indices. */
 export function writeNormallySmall(w: BitWriter, n: number): void {
-  if (n < 64) { w.writeBits(n, 7); return; }
+  if (n < 64) {
+    w.writeBits(n, 7);
+    return;
+  }
   w.writeBit(1);
   writeSemiConstrained(w, n, 0);
 }
@@ -144,7 +168,10 @@ export function readNormallySmall(r: BitReader, what: string): number {
 
 /** Normally small length (X.691 11.9.3.4): the extension-addition bitmap length. */
 export function writeNormallySmallLength(w: BitWriter, n: number): void {
-  if (n <= 64) { w.writeBits(n - 1, 7); return; }
+  if (n <= 64) {
+    w.writeBits(n - 1, 7);
+    return;
+  }
   w.writeBit(1);
   writeShortLength(w, n);
 }
@@ -152,7 +179,9 @@ export function writeNormallySmallLength(w: BitWriter, n: number): void {
 export function readNormallySmallLength(r: BitReader, what: string): number {
   if (!r.readBit(what)) return r.readBits(6, what) + 1;
   let n = 0;
-  readLengthAndItems(r, 0, undefined, what, (c) => { n += c; });
+  readLengthAndItems(r, 0, undefined, what, (c) => {
+    n += c;
+  });
   return n;
 }
 
@@ -197,7 +226,9 @@ export function writeOctetsWithLength(w: BitWriter, bytes: Uint8Array): void {
 
 export function readOctetsWithLength(r: BitReader, what: string): Uint8Array {
   const parts: Uint8Array[] = [];
-  readLengthAndItems(r, 0, undefined, what, (count) => { parts.push(r.readBytes(count, what)); });
+  readLengthAndItems(r, 0, undefined, what, (count) => {
+    parts.push(r.readBytes(count, what));
+  });
   return concat(parts);
 }
 
@@ -205,6 +236,9 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }

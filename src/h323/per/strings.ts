@@ -26,12 +26,18 @@ function range(lo: number, hi: number): number[] {
 
 function defaultAlphabet(t: CharStringType): number[] | undefined {
   switch (t.stringType) {
-    case 'IA5String': return range(0, 127);
-    case 'NumericString': return [...' 0123456789'].map((c) => c.charCodeAt(0));
-    case 'PrintableString': return [...PRINTABLE].map((c) => c.charCodeAt(0)).sort((a, b) => a - b);
-    case 'VisibleString': return range(32, 126);
-    case 'BMPString': return undefined; // 0..65535: 16 bits, codes
-    case 'GeneralString': return undefined;
+    case 'IA5String':
+      return range(0, 127);
+    case 'NumericString':
+      return [...' 0123456789'].map((c) => c.charCodeAt(0));
+    case 'PrintableString':
+      return [...PRINTABLE].map((c) => c.charCodeAt(0)).sort((a, b) => a - b);
+    case 'VisibleString':
+      return range(32, 126);
+    case 'BMPString':
+      return undefined; // 0..65535: 16 bits, codes
+    case 'GeneralString':
+      return undefined;
   }
 }
 
@@ -41,9 +47,7 @@ export function charCoding(t: CharStringType): CharCoding {
   const hit = cache.get(t);
   if (hit) return hit;
   let coding: CharCoding;
-  const base = t.alphabet !== undefined
-    ? [...new Set([...t.alphabet].map((c) => c.charCodeAt(0)))].sort((a, b) => a - b)
-    : defaultAlphabet(t);
+  const base = t.alphabet !== undefined ? [...new Set([...t.alphabet].map((c) => c.charCodeAt(0)))].sort((a, b) => a - b) : defaultAlphabet(t);
   if (!base) coding = { bits: 16 };
   else {
     const raw = bitsForRange(base.length);
@@ -67,7 +71,10 @@ export function oidToBytes(oid: string): Uint8Array | undefined {
   for (const s of subids) {
     const chunk: number[] = [];
     let v = s;
-    do { chunk.unshift(v % 128); v = Math.floor(v / 128); } while (v > 0);
+    do {
+      chunk.unshift(v % 128);
+      v = Math.floor(v / 128);
+    } while (v > 0);
     for (let i = 0; i < chunk.length - 1; i++) chunk[i]! |= 0x80;
     out.push(...chunk);
   }
@@ -83,7 +90,10 @@ export function bytesToOid(b: Uint8Array): string | undefined {
     v = v * 128 + (x & 0x7f);
     if (v > Number.MAX_SAFE_INTEGER) return undefined;
     open = (x & 0x80) !== 0;
-    if (!open) { subids.push(v); v = 0; }
+    if (!open) {
+      subids.push(v);
+      v = 0;
+    }
   }
   if (open || subids.length === 0) return undefined;
   const first = subids[0]!;

@@ -67,8 +67,12 @@ export function valuesEqual(a: AsnValue | undefined, b: AsnValue | undefined): b
     return a.every((x: AsnValue, i: number) => valuesEqual(x, (b as readonly AsnValue[])[i]));
   }
   if (typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a).filter((k) => (a as SequenceValue)[k] !== undefined).sort();
-    const kb = Object.keys(b).filter((k) => (b as SequenceValue)[k] !== undefined).sort();
+    const ka = Object.keys(a)
+      .filter((k) => (a as SequenceValue)[k] !== undefined)
+      .sort();
+    const kb = Object.keys(b)
+      .filter((k) => (b as SequenceValue)[k] !== undefined)
+      .sort();
     if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return false;
     return ka.every((k) => valuesEqual((a as SequenceValue)[k], (b as SequenceValue)[k]));
   }

@@ -58,7 +58,10 @@ export interface Q931Message {
 export function encodeQ931(m: Q931Message): Uint8Array {
   const out: number[] = [0x08, 2, (m.fromDestination ? 0x80 : 0) | ((m.callReference >> 8) & 0x7f), m.callReference & 0xff, m.messageType];
   for (const ie of m.ies) {
-    if (ie.id & 0x80) { out.push(ie.id); continue; }
+    if (ie.id & 0x80) {
+      out.push(ie.id);
+      continue;
+    }
     if (ie.id === IeId.userUser) out.push(ie.id, ie.data.length >> 8, ie.data.length & 0xff);
     else {
       if (ie.data.length > 255) throw new RangeError(`IE 0x${ie.id.toString(16)} longer than 255 octets`);
@@ -87,7 +90,10 @@ export function decodeQ931(b: Uint8Array): Q931Message {
   const ies: Q931Ie[] = [];
   while (p < b.length) {
     const id = b[p++]!;
-    if (id & 0x80) { ies.push({ id, data: new Uint8Array(0) }); continue; }
+    if (id & 0x80) {
+      ies.push({ id, data: new Uint8Array(0) });
+      continue;
+    }
     let len: number;
     if (id === IeId.userUser) {
       if (p + 2 > b.length) throw new Q931DecodeError('truncated user-user IE length');
@@ -174,5 +180,8 @@ export function callStateIe(state: number): Q931Ie {
  */
 export function displayText(data: Uint8Array): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
-  return new TextDecoder().decode(data).replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return new TextDecoder()
+    .decode(data)
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim();
 }

@@ -42,5 +42,7 @@ export class TpktReader {
   }
 
   /** Octets of an incomplete packet still waiting for more data. */
-  get buffered(): number { return this.pending.length; }
+  get buffered(): number {
+    return this.pending.length;
+  }
 }

@@ -46,8 +46,15 @@ export class Gatekeeper {
   private readonly ctx: RasContext;
   private closed = false;
 
-  private constructor(private readonly socket: Socket, private readonly bound: IpPort, o: GatekeeperOptions, private readonly log: Logger) {
-    const table = new RegistrationTable(o.expiryGraceMs ?? 5000, (reg) => log.info({ endpointId: reg.endpointId, siteId: reg.siteId }, 'RAS: registration expired'));
+  private constructor(
+    private readonly socket: Socket,
+    private readonly bound: IpPort,
+    o: GatekeeperOptions,
+    private readonly log: Logger,
+  ) {
+    const table = new RegistrationTable(o.expiryGraceMs ?? 5000, (reg) =>
+      log.info({ endpointId: reg.endpointId, siteId: reg.siteId }, 'RAS: registration expired'),
+    );
     const max = o.timeToLive ?? 300;
     this.ctx = {
       gatekeeperId: o.gatekeeperId ?? 'diemcau',
@@ -70,7 +77,10 @@ export class Gatekeeper {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(o.port ?? 1719, o.host ?? '127.0.0.1', () => { socket.removeListener('error', reject); resolve(); });
+      socket.bind(o.port ?? 1719, o.host ?? '127.0.0.1', () => {
+        socket.removeListener('error', reject);
+        resolve();
+      });
     });
     const a = socket.address();
     const gk = new Gatekeeper(socket, { ip: a.address, port: a.port }, o, log);
@@ -79,18 +89,28 @@ export class Gatekeeper {
   }
 
   /** The bound RAS address. */
-  address(): IpPort { return { ...this.bound }; }
+  address(): IpPort {
+    return { ...this.bound };
+  }
 
-  get gatekeeperId(): string { return this.ctx.gatekeeperId; }
+  get gatekeeperId(): string {
+    return this.ctx.gatekeeperId;
+  }
 
   /** Current registrations (copies). */
-  registrations(): Registration[] { return this.ctx.table.list(); }
+  registrations(): Registration[] {
+    return this.ctx.table.list();
+  }
 
   /** The registered endpoint holding `alias` (case-insensitive): where to place a call to it. */
-  findEndpoint(alias: string): Registration | undefined { return this.ctx.table.findByAlias(alias); }
+  findEndpoint(alias: string): Registration | undefined {
+    return this.ctx.table.findByAlias(alias);
+  }
 
   /** The registered endpoint of a directory site, if any. */
-  findSite(siteId: string): Registration | undefined { return this.ctx.table.list().find((r) => r.siteId === siteId); }
+  findSite(siteId: string): Registration | undefined {
+    return this.ctx.table.list().find((r) => r.siteId === siteId);
+  }
 
   /**
    * The registration an incoming call comes from, for the SIP side to know the caller's site:
@@ -144,12 +164,18 @@ export class Gatekeeper {
 function failureReply(msg: ChoiceValue): ChoiceValue | undefined {
   const seq = getNumber(msg.value, 'requestSeqNum') ?? 1;
   switch (msg.choice) {
-    case 'gatekeeperRequest': return ras.gatekeeperReject({ seq, reason: 'resourceUnavailable' });
-    case 'registrationRequest': return ras.registrationReject({ seq, reason: 'resourceUnavailable' });
-    case 'unregistrationRequest': return ras.unregistrationReject({ seq, reason: 'undefinedReason' });
-    case 'admissionRequest': return ras.admissionReject({ seq, reason: 'resourceUnavailable' });
-    case 'locationRequest': return ras.locationReject({ seq, reason: 'resourceUnavailable' });
-    default: return undefined;
+    case 'gatekeeperRequest':
+      return ras.gatekeeperReject({ seq, reason: 'resourceUnavailable' });
+    case 'registrationRequest':
+      return ras.registrationReject({ seq, reason: 'resourceUnavailable' });
+    case 'unregistrationRequest':
+      return ras.unregistrationReject({ seq, reason: 'undefinedReason' });
+    case 'admissionRequest':
+      return ras.admissionReject({ seq, reason: 'resourceUnavailable' });
+    case 'locationRequest':
+      return ras.locationReject({ seq, reason: 'resourceUnavailable' });
+    default:
+      return undefined;
   }
 }
 

@@ -45,17 +45,26 @@ export async function handleRas(ctx: RasContext, msg: ChoiceValue, source: IpPor
   const body = msg.value;
   const seq = getNumber(body, 'requestSeqNum') ?? 1;
   switch (msg.choice) {
-    case 'gatekeeperRequest': return gatekeeperRequest(ctx, body, seq);
-    case 'registrationRequest': return registrationRequest(ctx, body, seq, source);
-    case 'unregistrationRequest': return unregistrationRequest(ctx, body, seq, source);
-    case 'admissionRequest': return admissionRequest(ctx, body, seq, source);
-    case 'disengageRequest': return disengageRequest(ctx, body, seq, source);
-    case 'locationRequest': return locationRequest(ctx, body, seq);
+    case 'gatekeeperRequest':
+      return gatekeeperRequest(ctx, body, seq);
+    case 'registrationRequest':
+      return registrationRequest(ctx, body, seq, source);
+    case 'unregistrationRequest':
+      return unregistrationRequest(ctx, body, seq, source);
+    case 'admissionRequest':
+      return admissionRequest(ctx, body, seq, source);
+    case 'disengageRequest':
+      return disengageRequest(ctx, body, seq, source);
+    case 'locationRequest':
+      return locationRequest(ctx, body, seq);
     case 'bandwidthRequest':
       return ras.bandwidthConfirm({ seq, bandwidth: Math.min(getNumber(body, 'bandWidth') ?? 0, ctx.maxBandwidth) });
     case 'infoRequestResponse':
       return getBool(body, 'needResponse') ? ras.infoRequestAck({ seq }) : undefined;
-    case 'infoRequest': case 'nonStandardMessage': case 'resourcesAvailableIndicate': case 'serviceControlIndication':
+    case 'infoRequest':
+    case 'nonStandardMessage':
+    case 'resourcesAvailableIndicate':
+    case 'serviceControlIndication':
       // Requests we do not implement: XRS tells the sender not to wait for an answer.
       return ras.unknownMessageResponse({ seq, message: raw });
     default:
@@ -78,8 +87,12 @@ function grantTtl(ctx: RasContext, requested: number | undefined): number {
 
 function confirm(ctx: RasContext, seq: number, reg: Registration): ChoiceValue {
   return ras.registrationConfirm({
-    seq, callSignalAddress: ctx.callSignalAddress, aliases: reg.aliases, gatekeeperId: ctx.gatekeeperId,
-    endpointId: reg.endpointId, timeToLive: reg.timeToLive,
+    seq,
+    callSignalAddress: ctx.callSignalAddress,
+    aliases: reg.aliases,
+    gatekeeperId: ctx.gatekeeperId,
+    endpointId: reg.endpointId,
+    timeToLive: reg.timeToLive,
   });
 }
 
@@ -92,9 +105,13 @@ async function registrationRequest(ctx: RasContext, body: AsnValue, seq: number,
     if (!reg || !sameIp(reg.source, source)) return ras.registrationReject({ seq, reason: 'fullRegistrationRequired' });
     return confirm(ctx, seq, ctx.table.refresh(reg.endpointId, ttl)!);
   }
-  const callSignalAddress = getArray(body, 'callSignalAddress').map(h225IpPort).find((a) => a !== undefined);
+  const callSignalAddress = getArray(body, 'callSignalAddress')
+    .map(h225IpPort)
+    .find((a) => a !== undefined);
   if (!callSignalAddress) return ras.registrationReject({ seq, reason: 'invalidCallSignalAddress' });
-  const rasAddress = getArray(body, 'rasAddress').map(h225IpPort).find((a) => a !== undefined);
+  const rasAddress = getArray(body, 'rasAddress')
+    .map(h225IpPort)
+    .find((a) => a !== undefined);
   if (!rasAddress) return ras.registrationReject({ seq, reason: 'invalidRASAddress' });
   const aliases = [...new Set(aliasTexts(getArray(body, 'terminalAlias')))];
   const { site, conflict } = await siteOfAliases(ctx, aliases);
@@ -108,15 +125,24 @@ async function registrationRequest(ctx: RasContext, body: AsnValue, seq: number,
   }
   // An alias held by another site's endpoint is a clash; held by this site's, a restart: replace it.
   const taken = aliases.map((a) => ctx.table.findByAlias(a)).filter((r): r is Registration => r !== undefined);
-  const clashes = aliases.filter((a) => { const r = ctx.table.findByAlias(a); return r !== undefined && r.siteId !== site.siteId; });
+  const clashes = aliases.filter((a) => {
+    const r = ctx.table.findByAlias(a);
+    return r !== undefined && r.siteId !== site.siteId;
+  });
   if (clashes.length > 0) return ras.registrationReject({ seq, reason: 'duplicateAlias', duplicates: clashes });
   // A full re-registration from the same place keeps its identifier (and its admitted calls).
   const previous = ctx.table.findBySignalAddress(callSignalAddress);
   const reuse = previous?.siteId === site.siteId ? previous.endpointId : undefined;
   for (const r of [...taken, ...(previous ? [previous] : [])]) if (r.endpointId !== reuse) ctx.table.remove(r.endpointId);
   const reg = ctx.table.put({
-    endpointId: reuse ?? `ep-${randomBytes(6).toString('hex')}`, siteId: site.siteId, siteName: site.name, aliases,
-    callSignalAddress, rasAddress, source, timeToLive: ttl,
+    endpointId: reuse ?? `ep-${randomBytes(6).toString('hex')}`,
+    siteId: site.siteId,
+    siteName: site.name,
+    aliases,
+    callSignalAddress,
+    rasAddress,
+    source,
+    timeToLive: ttl,
   });
   ctx.log.info({ endpointId: reg.endpointId, siteId: site.siteId, aliases, callSignalAddress, ttl }, 'RAS: endpoint registered');
   return confirm(ctx, seq, reg);
@@ -139,8 +165,11 @@ function registered(ctx: RasContext, body: AsnValue, source: IpPort): Registrati
 function unregistrationRequest(ctx: RasContext, body: AsnValue, seq: number, source: IpPort): RasReply {
   let reg = registered(ctx, body, source);
   if (!reg && getString(body, 'endpointIdentifier') === undefined) {
-    const byAddress = getArray(body, 'callSignalAddress').map(h225IpPort).filter((a): a is IpPort => a !== undefined)
-      .map((a) => ctx.table.findBySignalAddress(a)).find((r) => r !== undefined);
+    const byAddress = getArray(body, 'callSignalAddress')
+      .map(h225IpPort)
+      .filter((a): a is IpPort => a !== undefined)
+      .map((a) => ctx.table.findBySignalAddress(a))
+      .find((r) => r !== undefined);
     reg = byAddress && sameIp(byAddress.source, source) ? byAddress : undefined;
   }
   if (!reg) return ras.unregistrationReject({ seq, reason: 'notCurrentlyRegistered' });
@@ -167,8 +196,9 @@ function admissionRequest(ctx: RasContext, body: AsnValue, seq: number, source: 
   } else {
     const aliases = aliasTexts(getArray(body, 'destinationInfo'));
     const direct = h225IpPort(get(body, 'destCallSignalAddress'));
-    const toGateway = aliases.some(isRoom)
-      || (aliases.length === 0 && direct !== undefined && direct.ip === ctx.callSignalAddress.ip && direct.port === ctx.callSignalAddress.port);
+    const toGateway =
+      aliases.some(isRoom) ||
+      (aliases.length === 0 && direct !== undefined && direct.ip === ctx.callSignalAddress.ip && direct.port === ctx.callSignalAddress.port);
     if (!toGateway) return ras.admissionReject({ seq, reason: 'calledPartyNotRegistered' });
     dest = ctx.callSignalAddress;
   }

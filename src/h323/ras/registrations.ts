@@ -44,9 +44,13 @@ export class RegistrationTable {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get size(): number { return this.byId.size; }
+  get size(): number {
+    return this.byId.size;
+  }
 
-  list(): Registration[] { return [...this.byId.values()].map((e) => this.view(e)); }
+  list(): Registration[] {
+    return [...this.byId.values()].map((e) => this.view(e));
+  }
 
   get(endpointId: string): Registration | undefined {
     const e = this.byId.get(endpointId);
@@ -94,9 +98,15 @@ export class RegistrationTable {
     return this.view(e);
   }
 
-  addCall(endpointId: string, callId: string): void { this.byId.get(endpointId)?.calls.add(callId); }
-  removeCall(endpointId: string, callId: string): boolean { return this.byId.get(endpointId)?.calls.delete(callId) ?? false; }
-  callCount(endpointId: string): number { return this.byId.get(endpointId)?.calls.size ?? 0; }
+  addCall(endpointId: string, callId: string): void {
+    this.byId.get(endpointId)?.calls.add(callId);
+  }
+  removeCall(endpointId: string, callId: string): boolean {
+    return this.byId.get(endpointId)?.calls.delete(callId) ?? false;
+  }
+  callCount(endpointId: string): number {
+    return this.byId.get(endpointId)?.calls.size ?? 0;
+  }
 
   clear(): void {
     for (const id of [...this.byId.keys()]) this.drop(id);
@@ -111,12 +121,15 @@ export class RegistrationTable {
   }
 
   private arm(endpointId: string, timeToLive: number): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      const e = this.byId.get(endpointId);
-      if (!e) return;
-      this.drop(endpointId);
-      this.onExpired(this.view(e));
-    }, timeToLive * 1000 + this.graceMs);
+    const t = setTimeout(
+      () => {
+        const e = this.byId.get(endpointId);
+        if (!e) return;
+        this.drop(endpointId);
+        this.onExpired(this.view(e));
+      },
+      timeToLive * 1000 + this.graceMs,
+    );
     // A registration must never keep the process alive on its own.
     t.unref();
     return t;

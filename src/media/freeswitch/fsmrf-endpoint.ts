@@ -119,7 +119,13 @@ class FsmrfEndpoint implements MediaEndpoint {
       timer = setTimeout(() => resolve('late'), HANGUP_GRACE_MS);
     });
     try {
-      const outcome = await Promise.race([this.ep.destroy().then(() => 'done' as const, () => 'failed' as const), graceOver]);
+      const outcome = await Promise.race([
+        this.ep.destroy().then(
+          () => 'done' as const,
+          () => 'failed' as const,
+        ),
+        graceOver,
+      ]);
       if (outcome !== 'done') await this.ms.api(channelCommands.kill(this.ep.uuid));
     } finally {
       clearTimeout(timer);
@@ -150,7 +156,8 @@ export function fsmrfConferenceControl(ms: Mrf.MediaServer): ConferenceControl {
   };
   return {
     members: async (meetingId: string): Promise<Map<number, ConferenceMember>> => parseMemberList(await ms.api(conferenceCommands.list(meetingId))),
-    mute: (meetingId: string, memberId: number, muted: boolean) => command(muted ? conferenceCommands.mute(meetingId, memberId) : conferenceCommands.unmute(meetingId, memberId)),
+    mute: (meetingId: string, memberId: number, muted: boolean) =>
+      command(muted ? conferenceCommands.mute(meetingId, memberId) : conferenceCommands.unmute(meetingId, memberId)),
     layout: (meetingId: string, layout: ConferenceLayout) => command(conferenceCommands.layout(meetingId, layout)),
     floor: (meetingId: string, memberId: number) => command(conferenceCommands.floor(meetingId, memberId)),
     play: (meetingId: string, file: string) => command(conferenceCommands.play(meetingId, file)),

@@ -38,7 +38,11 @@ export class MediaServerPool extends EventEmitter implements MediaPool {
   readonly #mrf: Mrf;
   #closed = false;
 
-  constructor(srf: unknown, servers: readonly FreeswitchServer[], private readonly options: MediaServerPoolOptions) {
+  constructor(
+    srf: unknown,
+    servers: readonly FreeswitchServer[],
+    private readonly options: MediaServerPoolOptions,
+  ) {
     super();
     this.#mrf = new Mrf(srf);
     this.#slots = servers.map((server) => ({

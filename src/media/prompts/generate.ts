@@ -5,8 +5,15 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
-  PROMPT_LANGUAGES, PROMPT_NAMES, PROMPT_NAMESPACE, PROMPT_RATES, promptRatePath, spokenText,
-  type PromptLanguage, type PromptName, type PromptRate,
+  PROMPT_LANGUAGES,
+  PROMPT_NAMES,
+  PROMPT_NAMESPACE,
+  PROMPT_RATES,
+  promptRatePath,
+  spokenText,
+  type PromptLanguage,
+  type PromptName,
+  type PromptRate,
 } from './catalog';
 
 /**
@@ -52,8 +59,7 @@ export interface GenerateOptions {
 /** espeak-ng or sox is not installed: the message says what to install. */
 export class PromptToolsMissingError extends Error {
   constructor(readonly missing: string[]) {
-    super(`cannot generate the voice prompts: ${missing.join(' and ')} not found ` +
-      '(Debian: apt-get install espeak-ng sox)');
+    super(`cannot generate the voice prompts: ${missing.join(' and ')} not found ` + '(Debian: apt-get install espeak-ng sox)');
     this.name = 'PromptToolsMissingError';
   }
 }
@@ -72,7 +78,14 @@ function run(file: string, args: string[]): Promise<string> {
 /** The tools that cannot be run (not installed, or not executable). */
 export async function missingPromptTools(opts: GenerateOptions = {}): Promise<string[]> {
   const tools = [opts.espeakNg ?? 'espeak-ng', opts.sox ?? 'sox'];
-  const ok = await Promise.all(tools.map((t) => run(t, ['--version']).then(() => true, () => false)));
+  const ok = await Promise.all(
+    tools.map((t) =>
+      run(t, ['--version']).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   return tools.filter((_, i) => !ok[i]);
 }
 
@@ -147,14 +160,16 @@ export async function generatePrompts(outDir: string, opts: GenerateOptions = {}
         const spoken = join(work, `${lang}-${name}.wav`);
         await run(espeak, ['-v', v.voice, '-s', String(v.speed), '-p', String(v.pitch), '-w', spoken, '--', spokenText(lang, name)]);
         // the rates are independent: render them side by side
-        await Promise.all(stale.map(async (t) => {
-          await mkdir(dirname(t.path), { recursive: true });
-          const partial = `${t.path}.partial-${process.pid}.wav`;
-          await run(sox, [spoken, '-b', '16', '-e', 'signed-integer', '-c', '1', partial, ...SOX_EFFECTS, 'rate', '-v', String(t.rate)]);
-          await rename(partial, t.path);
-          files[t.key] = t.hash;
-          written++;
-        }));
+        await Promise.all(
+          stale.map(async (t) => {
+            await mkdir(dirname(t.path), { recursive: true });
+            const partial = `${t.path}.partial-${process.pid}.wav`;
+            await run(sox, [spoken, '-b', '16', '-e', 'signed-integer', '-c', '1', partial, ...SOX_EFFECTS, 'rate', '-v', String(t.rate)]);
+            await rename(partial, t.path);
+            files[t.key] = t.hash;
+            written++;
+          }),
+        );
       }
     }
   } finally {
@@ -191,5 +206,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -66,7 +66,11 @@ export class RelaySession implements MediaRelay {
   #toTag: string | undefined;
   #deleting: Promise<void> | undefined;
 
-  constructor(keys: RelayKeys, private readonly channel: NgChannel, private readonly options: RelaySessionOptions) {
+  constructor(
+    keys: RelayKeys,
+    private readonly channel: NgChannel,
+    private readonly options: RelaySessionOptions,
+  ) {
     this.callId = keys.callId;
     this.fromTag = keys.fromTag;
     this.#toTag = keys.toTag;

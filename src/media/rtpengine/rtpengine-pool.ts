@@ -68,7 +68,10 @@ export class RtpEnginePool extends EventEmitter {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(servers: readonly RtpEngineServer[], private readonly options: RtpEnginePoolOptions = {}) {
+  constructor(
+    servers: readonly RtpEngineServer[],
+    private readonly options: RtpEnginePoolOptions = {},
+  ) {
     super();
     this.#log = options.log ?? silentLogger;
     this.#pingIntervalMs = options.pingIntervalMs ?? 5000;

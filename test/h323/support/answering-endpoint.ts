@@ -23,7 +23,10 @@ import { TpktReader, tpktFrame } from '../../../src/h323/q931/tpkt';
 /** The channel number an answering endpoint sends video on (its fast-start answer). */
 export const ANSWERED_VIDEO_CHANNEL = 202;
 
-export type AnswerMode = { readonly kind: 'answer'; readonly audio: IpPort; readonly video?: IpPort } | { readonly kind: 'release'; readonly cause: number } | { readonly kind: 'ring' };
+export type AnswerMode =
+  | { readonly kind: 'answer'; readonly audio: IpPort; readonly video?: IpPort }
+  | { readonly kind: 'release'; readonly cause: number }
+  | { readonly kind: 'ring' };
 
 export interface AnsweredIncoming {
   readonly setup: SetupInfo;
@@ -45,7 +48,10 @@ export class AnsweringEndpoint {
   readonly calls: AnsweredIncoming[] = [];
   private readonly sockets = new Set<Socket>();
 
-  private constructor(private readonly server: Server, public mode: AnswerMode) {}
+  private constructor(
+    private readonly server: Server,
+    public mode: AnswerMode,
+  ) {}
 
   static async listen(mode: AnswerMode): Promise<AnsweringEndpoint> {
     const server = createServer();
@@ -69,11 +75,25 @@ export class AnsweringEndpoint {
   private onConnection(socket: Socket): void {
     this.sockets.add(socket);
     socket.on('error', () => undefined);
-    const closed = new Promise<void>((resolve) => socket.once('close', () => { this.sockets.delete(socket); resolve(); }));
+    const closed = new Promise<void>((resolve) =>
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        resolve();
+      }),
+    );
     const reader = new TpktReader();
     let call: AnsweredIncoming | undefined;
     const send = (setup: SetupInfo, type: number, value: ReturnType<typeof uu.connect>, ies: readonly Q931Ie[] = []): void => {
-      socket.write(tpktFrame(encodeQ931({ callReference: setup.callReference, fromDestination: true, messageType: type, ies: [...ies, userUserIe(perEncode(h225.H323_UserInformation, value))] })));
+      socket.write(
+        tpktFrame(
+          encodeQ931({
+            callReference: setup.callReference,
+            fromDestination: true,
+            messageType: type,
+            ies: [...ies, userUserIe(perEncode(h225.H323_UserInformation, value))],
+          }),
+        ),
+      );
     };
     socket.on('data', (chunk) => {
       for (const payload of reader.push(chunk)) {
@@ -83,11 +103,27 @@ export class AnsweringEndpoint {
         const body = get(pdu, 'h323-message-body');
         if (!call) {
           const setup = readSetup(msg, pdu);
-          if (!setup) { socket.destroy(); return; }
+          if (!setup) {
+            socket.destroy();
+            return;
+          }
           call = {
-            setup, bodies: [], releaseCause: undefined, sendTo: undefined, closed, h245: [],
-            hangup: (cause = 16) => { send(setup, MessageType.releaseComplete, uu.releaseComplete({ callId: setup.guid, h245Tunnelling: setup.tunnelling }), [causeIe(cause)]); socket.end(); },
-            sendH245: (msgs) => send(setup, MessageType.facility, uu.empty({ h245Tunnelling: true, h245Control: msgs.map((x) => perEncode(h245.MultimediaSystemControlMessage, x)) })),
+            setup,
+            bodies: [],
+            releaseCause: undefined,
+            sendTo: undefined,
+            closed,
+            h245: [],
+            hangup: (cause = 16) => {
+              send(setup, MessageType.releaseComplete, uu.releaseComplete({ callId: setup.guid, h245Tunnelling: setup.tunnelling }), [causeIe(cause)]);
+              socket.end();
+            },
+            sendH245: (msgs) =>
+              send(
+                setup,
+                MessageType.facility,
+                uu.empty({ h245Tunnelling: true, h245Control: msgs.map((x) => perEncode(h245.MultimediaSystemControlMessage, x)) }),
+              ),
           };
           this.calls.push(call);
           call.h245.push(...tunnelled(pdu));
@@ -130,14 +166,18 @@ export class AnsweringEndpoint {
     call.sendTo = sel.audio.fromUs.rtp;
     const fastStart = [acceptToUs(sel.audio.toUs, audio), acceptFromUs(sel.audio.fromUs, 201, audio)];
     const video = this.mode.video;
-    if (video && sel.video) fastStart.push(acceptToUs(sel.video.toUs, video), acceptFromUs(sel.video.fromUs, ANSWERED_VIDEO_CHANNEL, video, sel.video.payloadType));
+    if (video && sel.video)
+      fastStart.push(acceptToUs(sel.video.toUs, video), acceptFromUs(sel.video.fromUs, ANSWERED_VIDEO_CHANNEL, video, sel.video.payloadType));
     // A moment of ringing, as a real codec has, so the caller's wait is exercised.
     setTimeout(() => {
-      if (!socket.destroyed) send(MessageType.connect, uu.connect({ callId: setup.guid, conferenceId: setup.conferenceId, fastStart, h245Tunnelling: setup.tunnelling }));
+      if (!socket.destroyed)
+        send(MessageType.connect, uu.connect({ callId: setup.guid, conferenceId: setup.conferenceId, fastStart, h245Tunnelling: setup.tunnelling }));
     }, 200);
   }
 }
 
 const tunnelled = (pdu: SequenceValue | undefined): ChoiceValue[] =>
-  getArray(pdu, 'h245Control').filter((b): b is Uint8Array => b instanceof Uint8Array)
-    .map((b) => perDecode(h245.MultimediaSystemControlMessage, b)).filter(isChoice);
+  getArray(pdu, 'h245Control')
+    .filter((b): b is Uint8Array => b instanceof Uint8Array)
+    .map((b) => perDecode(h245.MultimediaSystemControlMessage, b))
+    .filter(isChoice);

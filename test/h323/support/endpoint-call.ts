@@ -13,8 +13,19 @@ import { alt, get, getArray, getSeq, isChoice } from '../../../src/h323/messages
 import * as uu from '../../../src/h323/messages/uuie';
 import { perDecode, perEncode } from '../../../src/h323/per';
 import {
-  IeId, MessageType, causeIe, causeValue, decodeQ931, displayIe, encodeQ931, findIe, partyNumberIe, userUserIe, userUserPdu,
-  type Q931Ie, type Q931Message,
+  IeId,
+  MessageType,
+  causeIe,
+  causeValue,
+  decodeQ931,
+  displayIe,
+  encodeQ931,
+  findIe,
+  partyNumberIe,
+  userUserIe,
+  userUserPdu,
+  type Q931Ie,
+  type Q931Message,
 } from '../../../src/h323/q931/q931';
 import { TpktReader, tpktFrame } from '../../../src/h323/q931/tpkt';
 
@@ -50,7 +61,10 @@ export class EndpointCall {
   private readonly reader = new TpktReader();
   private readonly waiters: { pred: (m: ReceivedMessage) => boolean; resolve: (m: ReceivedMessage) => void }[] = [];
 
-  private constructor(private readonly socket: Socket, private readonly o: DialOptions) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly o: DialOptions,
+  ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk) => {
       for (const payload of this.reader.push(chunk)) this.onMessage(payload);
@@ -61,18 +75,31 @@ export class EndpointCall {
   /** Connects and sends Setup. */
   static async dial(o: DialOptions): Promise<EndpointCall> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect(o.to.port, o.to.ip, () => { s.removeListener('error', reject); resolve(s); });
+      const s = connect(o.to.port, o.to.ip, () => {
+        s.removeListener('error', reject);
+        resolve(s);
+      });
       s.once('error', reject);
     });
     const call = new EndpointCall(socket, o);
     const ies: Q931Ie[] = [];
     if (o.display) ies.push(displayIe(o.display));
     if (o.calledNumber) ies.push(partyNumberIe(IeId.calledPartyNumber, o.calledNumber));
-    call.send(MessageType.setup, uu.setup({
-      callId: o.callId, conferenceId: o.conferenceId, sourceAliases: o.sourceAliases, destAliases: o.destAliases, destCallSignalAddress: o.to,
-      ...(o.fastStart ? { fastStart: o.fastStart } : {}), h245Tunnelling: o.tunnelling ?? true, ...(o.h245Control ? { h245Control: o.h245Control } : {}),
-      ...(o.h245Address ? { h245Address: o.h245Address } : {}),
-    }), ies);
+    call.send(
+      MessageType.setup,
+      uu.setup({
+        callId: o.callId,
+        conferenceId: o.conferenceId,
+        sourceAliases: o.sourceAliases,
+        destAliases: o.destAliases,
+        destCallSignalAddress: o.to,
+        ...(o.fastStart ? { fastStart: o.fastStart } : {}),
+        h245Tunnelling: o.tunnelling ?? true,
+        ...(o.h245Control ? { h245Control: o.h245Control } : {}),
+        ...(o.h245Address ? { h245Address: o.h245Address } : {}),
+      }),
+      ies,
+    );
     return call;
   }
 
@@ -82,11 +109,19 @@ export class EndpointCall {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching message; got ${this.messages.map((m) => m.body).join(', ')}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+      this.waiters.push({
+        pred,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
 
-  waitForBody(body: string, timeoutMs?: number): Promise<ReceivedMessage> { return this.waitFor((m) => m.body === body, timeoutMs); }
+  waitForBody(body: string, timeoutMs?: number): Promise<ReceivedMessage> {
+    return this.waitFor((m) => m.body === body, timeoutMs);
+  }
 
   /** The first tunnelled H.245 message whose `kind.name` (e.g. response.terminalCapabilitySetAck) matches. */
   async waitForH245(name: string, pred: (m: ChoiceValue) => boolean = () => true): Promise<ChoiceValue> {
@@ -95,7 +130,9 @@ export class EndpointCall {
     return m.h245.find(match)!;
   }
 
-  allH245(): ChoiceValue[] { return this.messages.flatMap((m) => [...m.h245]); }
+  allH245(): ChoiceValue[] {
+    return this.messages.flatMap((m) => [...m.h245]);
+  }
 
   /** Tunnelled H.245 in a Facility (body `empty`). */
   sendH245(msgs: readonly ChoiceValue[]): void {
@@ -112,15 +149,21 @@ export class EndpointCall {
   }
 
   /** Octets as they are, straight onto the TCP stream (no TPKT added). */
-  sendRaw(bytes: Uint8Array): void { this.socket.write(bytes); }
+  sendRaw(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
 
-  destroy(): void { this.socket.destroy(); }
+  destroy(): void {
+    this.socket.destroy();
+  }
 
   private send(type: number, value: SequenceValue, ies: readonly Q931Ie[] = []): void {
     this.sendQ931(type, [...ies, userUserIe(perEncode(h225.H323_UserInformation, value))]);
   }
 
-  private write(q931: Uint8Array): void { this.socket.write(tpktFrame(q931)); }
+  private write(q931: Uint8Array): void {
+    this.socket.write(tpktFrame(q931));
+  }
 
   private onMessage(payload: Uint8Array): void {
     this.frames.push(payload);
@@ -130,17 +173,25 @@ export class EndpointCall {
     const bodyChoice = get(pdu, 'h323-message-body');
     const body = isChoice(bodyChoice) ? bodyChoice.choice : undefined;
     const bodyValue = body ? alt(bodyChoice, body) : undefined;
-    const h245Msgs = getArray(pdu, 'h245Control').filter((b): b is Uint8Array => b instanceof Uint8Array)
-      .map((b) => perDecode(h245.MultimediaSystemControlMessage, b)).filter(isChoice);
+    const h245Msgs = getArray(pdu, 'h245Control')
+      .filter((b): b is Uint8Array => b instanceof Uint8Array)
+      .map((b) => perDecode(h245.MultimediaSystemControlMessage, b))
+      .filter(isChoice);
     const causeData = findIe(q931, IeId.cause);
     const msg: ReceivedMessage = {
-      q931, body, uu: pdu, h245: h245Msgs,
+      q931,
+      body,
+      uu: pdu,
+      h245: h245Msgs,
       fastStart: getArray(bodyValue, 'fastStart').filter((b): b is Uint8Array => b instanceof Uint8Array),
       cause: causeData ? causeValue(causeData) : undefined,
     };
     this.messages.push(msg);
     for (const w of [...this.waiters]) {
-      if (w.pred(msg)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(msg); }
+      if (w.pred(msg)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(msg);
+      }
     }
   }
 }

@@ -53,7 +53,11 @@ export class ScriptedEndpoint {
   gatekeeperId: string | undefined;
   private crv = 100;
 
-  private constructor(readonly ras: RasClient, readonly aliases: readonly string[], readonly callSignalAddress: IpPort) {}
+  private constructor(
+    readonly ras: RasClient,
+    readonly aliases: readonly string[],
+    readonly callSignalAddress: IpPort,
+  ) {}
 
   static async open(o: { gatekeeper: IpPort; aliases: readonly string[]; callSignalAddress?: IpPort }): Promise<ScriptedEndpoint> {
     const client = await RasClient.open(o.gatekeeper);
@@ -65,7 +69,9 @@ export class ScriptedEndpoint {
   }
 
   async register(timeToLive = 300): Promise<ChoiceValue> {
-    const rcf = await this.ras.request((seq) => ras.registrationRequest({ seq, callSignalAddress: this.callSignalAddress, rasAddress: this.ras.address, aliases: this.aliases, timeToLive }));
+    const rcf = await this.ras.request((seq) =>
+      ras.registrationRequest({ seq, callSignalAddress: this.callSignalAddress, rasAddress: this.ras.address, aliases: this.aliases, timeToLive }),
+    );
     if (rcf.choice === 'registrationConfirm') {
       this.endpointId = getString(rcf.value, 'endpointIdentifier');
       this.gatekeeperId = getString(rcf.value, 'gatekeeperIdentifier');
@@ -74,23 +80,47 @@ export class ScriptedEndpoint {
   }
 
   keepAlive(timeToLive = 300): Promise<ChoiceValue> {
-    return this.ras.request((seq) => ras.registrationRequest({
-      seq, callSignalAddress: this.callSignalAddress, rasAddress: this.ras.address, aliases: [], timeToLive,
-      keepAlive: { endpointId: this.endpointId ?? '', gatekeeperId: this.gatekeeperId ?? '' },
-    }));
+    return this.ras.request((seq) =>
+      ras.registrationRequest({
+        seq,
+        callSignalAddress: this.callSignalAddress,
+        rasAddress: this.ras.address,
+        aliases: [],
+        timeToLive,
+        keepAlive: { endpointId: this.endpointId ?? '', gatekeeperId: this.gatekeeperId ?? '' },
+      }),
+    );
   }
 
   /** ARQ for a call to `dial`; returns the ACF/ARJ and, on ACF, where to call. */
   async admit(dial: string, callId: Uint8Array, conferenceId: Uint8Array): Promise<{ reply: ChoiceValue; to: IpPort | undefined }> {
-    const reply = await this.ras.request((seq) => ras.admissionRequest({
-      seq, endpointId: this.endpointId ?? '', srcAliases: this.aliases, destAliases: [dial], bandwidth: 7680, callReference: this.crv + 1,
-      conferenceId, callId, answerCall: false,
-    }));
+    const reply = await this.ras.request((seq) =>
+      ras.admissionRequest({
+        seq,
+        endpointId: this.endpointId ?? '',
+        srcAliases: this.aliases,
+        destAliases: [dial],
+        bandwidth: 7680,
+        callReference: this.crv + 1,
+        conferenceId,
+        callId,
+        answerCall: false,
+      }),
+    );
     return { reply, to: h225IpPort(get(reply.value, 'destCallSignalAddress')) };
   }
 
   disengage(p: PlacedCall): Promise<ChoiceValue> {
-    return this.ras.request((seq) => ras.disengageRequest({ seq, endpointId: this.endpointId ?? '', conferenceId: p.conferenceId, callReference: p.callReference, callId: p.callId, answeredCall: false }));
+    return this.ras.request((seq) =>
+      ras.disengageRequest({
+        seq,
+        endpointId: this.endpointId ?? '',
+        conferenceId: p.conferenceId,
+        callReference: p.callReference,
+        callId: p.callId,
+        answeredCall: false,
+      }),
+    );
   }
 
   unregister(): Promise<ChoiceValue> {
@@ -111,27 +141,57 @@ export class ScriptedEndpoint {
       const dataType = { choice: 'audioData', value: m245.audioCapability(codec) };
       audioTx.push(++channel);
       proposals.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel, sessionId: 1, dataType, mediaControl: rtcpAddress(plan.audio) })));
-      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId: 1, dataType, media: plan.audio, mediaControl: rtcpAddress(plan.audio) })));
+      proposals.push(
+        perEncode(
+          h245.OpenLogicalChannel,
+          m245.openReverseLogicalChannel({ channel: ++channel, sessionId: 1, dataType, media: plan.audio, mediaControl: rtcpAddress(plan.audio) }),
+        ),
+      );
     }
     let videoTx: number | undefined;
     if (plan.video) {
       const dataType = { choice: 'videoData', value: m245.h264Capability({ maxBitRate100bps: 10240 }) };
       videoTx = ++channel;
-      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openLogicalChannel({ channel, sessionId: 2, dataType, mediaControl: rtcpAddress(plan.video), dynamicPayloadType: H264_PT })));
-      proposals.push(perEncode(h245.OpenLogicalChannel, m245.openReverseLogicalChannel({ channel: ++channel, sessionId: 2, dataType, media: plan.video, mediaControl: rtcpAddress(plan.video), dynamicPayloadType: H264_PT })));
+      proposals.push(
+        perEncode(
+          h245.OpenLogicalChannel,
+          m245.openLogicalChannel({ channel, sessionId: 2, dataType, mediaControl: rtcpAddress(plan.video), dynamicPayloadType: H264_PT }),
+        ),
+      );
+      proposals.push(
+        perEncode(
+          h245.OpenLogicalChannel,
+          m245.openReverseLogicalChannel({
+            channel: ++channel,
+            sessionId: 2,
+            dataType,
+            media: plan.video,
+            mediaControl: rtcpAddress(plan.video),
+            dynamicPayloadType: H264_PT,
+          }),
+        ),
+      );
     }
     const tunnelling = plan.tunnelling ?? true;
     const tcs = m245.terminalCapabilitySet({ seq: 1, audio: [m245.receiveAudio(1, 'g711Ulaw64k')], video: [] });
     const msd = m245.masterSlaveDetermination(ENDPOINT_TERMINAL_TYPE, 4242);
     const call = await EndpointCall.dial({
-      to: plan.to, callReference, ...ids, sourceAliases: this.aliases, destAliases: [plan.dial],
-      ...(plan.noFastStart ? {} : { fastStart: proposals }), tunnelling,
+      to: plan.to,
+      callReference,
+      ...ids,
+      sourceAliases: this.aliases,
+      destAliases: [plan.dial],
+      ...(plan.noFastStart ? {} : { fastStart: proposals }),
+      tunnelling,
       ...(tunnelling ? { h245Control: [tcs, msd].map((x) => perEncode(h245.MultimediaSystemControlMessage, x)) } : {}),
-      ...(plan.display ? { display: plan.display } : {}), ...(plan.calledNumber ? { calledNumber: plan.calledNumber } : {}),
+      ...(plan.display ? { display: plan.display } : {}),
+      ...(plan.calledNumber ? { calledNumber: plan.calledNumber } : {}),
       ...(plan.h245Address ? { h245Address: plan.h245Address } : {}),
     });
     return { call, ...ids, callReference, txChannels: { audio: audioTx, video: videoTx } };
   }
 
-  close(): Promise<void> { return this.ras.close(); }
+  close(): Promise<void> {
+    return this.ras.close();
+  }
 }

@@ -53,14 +53,19 @@ export function runErlang(dir: string, cases: readonly { module: string; type: s
   const text = readFileSync(output, 'utf8');
   rmSync(input, { force: true });
   rmSync(output, { force: true });
-  return text.trimEnd().split('\n').map((line) => {
-    const [hex, self, dec, ...rest] = line.split(' ');
-    if (hex === 'ERROR') return { decodesOurs: false, selfConsistent: false, error: [self, dec, ...rest].join(' ') };
-    return {
-      hex: hex!.toLowerCase(), selfConsistent: self === 'self-ok', decodesOurs: dec === 'same',
-      ...(dec === 'same' ? {} : { error: [dec, ...rest].join(' ') }),
-    };
-  });
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => {
+      const [hex, self, dec, ...rest] = line.split(' ');
+      if (hex === 'ERROR') return { decodesOurs: false, selfConsistent: false, error: [self, dec, ...rest].join(' ') };
+      return {
+        hex: hex!.toLowerCase(),
+        selfConsistent: self === 'self-ok',
+        decodesOurs: dec === 'same',
+        ...(dec === 'same' ? {} : { error: [dec, ...rest].join(' ') }),
+      };
+    });
 }
 
 const XCHECK = `-module(xcheck).

@@ -18,9 +18,14 @@ export class H245Listener {
   private socket: Socket | undefined;
   private readonly waiters: (() => void)[] = [];
 
-  private constructor(private readonly server: Server, readonly address: IpPort) {
+  private constructor(
+    private readonly server: Server,
+    readonly address: IpPort,
+  ) {
     let onClosed: () => void = () => undefined;
-    this.closed = new Promise((r) => { onClosed = r; });
+    this.closed = new Promise((r) => {
+      onClosed = r;
+    });
     this.connected = new Promise((resolve) => {
       server.once('connection', (s) => {
         this.socket = s;
@@ -54,7 +59,13 @@ export class H245Listener {
       const hit = this.received.find((v) => isChoice(v.value) && `${v.choice}.${v.value.choice}` === name);
       if (hit) return hit;
       if (Date.now() > deadline) throw new Error(`no ${name} on the H.245 channel`);
-      await new Promise<void>((r) => { const t = setTimeout(r, 100); this.waiters.push(() => { clearTimeout(t); r(); }); });
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 100);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
     }
   }
 

@@ -38,7 +38,10 @@ export function readPcap(file: Uint8Array): Datagram[] {
 function parseEthernet(frame: number, b: Uint8Array): Datagram | undefined {
   let p = 12;
   let type = (b[p]! << 8) | b[p + 1]!;
-  if (type === 0x8100) { p += 4; type = (b[p]! << 8) | b[p + 1]!; }
+  if (type === 0x8100) {
+    p += 4;
+    type = (b[p]! << 8) | b[p + 1]!;
+  }
   if (type !== 0x0800) return undefined;
   const ip = b.subarray(p + 2);
   const ihl = (ip[0]! & 0x0f) * 4;
@@ -99,7 +102,10 @@ export function reassembleTcp(datagrams: readonly Datagram[]): TcpStream[] {
     }
     const data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let o = 0;
-    for (const p of parts) { data.set(p, o); o += p.length; }
+    for (const p of parts) {
+      data.set(p, o);
+      o += p.length;
+    }
     const frameAt = (offset: number): number => {
       let f = starts[0]!.frame;
       for (const s of starts) if (s.offset <= offset) f = s.frame;
@@ -153,7 +159,10 @@ export function writePcap(packets: readonly { proto: 'udp' | 'tcp'; sport: numbe
   const total = chunks.reduce((n, c) => n + c.length, 0);
   const out = new Uint8Array(total);
   let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
   return out;
 }
 
@@ -182,6 +191,9 @@ export function writeRawPcap(linktype: number, payloads: readonly Uint8Array[]):
   });
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
   return out;
 }

@@ -22,11 +22,20 @@ function cost(type: AsnType): number {
   inProgress.add(t);
   let c = 1;
   switch (t.kind) {
-    case 'sequence': c = 1 + t.root.filter((x) => !x.optional).reduce((s, x) => s + cost(x.type), 0); break;
-    case 'choice': c = 1 + Math.min(...t.root.map((a) => cost(a.type))); break;
-    case 'sequenceof': c = 1 + (t.size?.lb ?? 0) * cost(t.of); break;
-    case 'open': c = 1 + cost(t.of); break;
-    default: c = 1;
+    case 'sequence':
+      c = 1 + t.root.filter((x) => !x.optional).reduce((s, x) => s + cost(x.type), 0);
+      break;
+    case 'choice':
+      c = 1 + Math.min(...t.root.map((a) => cost(a.type)));
+      break;
+    case 'sequenceof':
+      c = 1 + (t.size?.lb ?? 0) * cost(t.of);
+      break;
+    case 'open':
+      c = 1 + cost(t.of);
+      break;
+    default:
+      c = 1;
   }
   inProgress.delete(t);
   if (Number.isFinite(c)) costMemo.set(t, c);
@@ -52,8 +61,10 @@ export function randomValue(type: AsnType, rng: Rng, opts: GenOptions = { maxDep
     return rng.int(lb, Math.max(lb, hi));
   };
   switch (t.kind) {
-    case 'boolean': return rng.chance(0.5);
-    case 'null': return null;
+    case 'boolean':
+      return rng.chance(0.5);
+    case 'null':
+      return null;
     case 'integer': {
       const r = t.range;
       if (!r) return rng.chance(0.3) ? rng.int(-200, 200) : rng.int(-(2 ** 31), 2 ** 31 - 1);
@@ -64,14 +75,18 @@ export function randomValue(type: AsnType, rng: Rng, opts: GenOptions = { maxDep
       if (x < 0.2) return r.ub;
       return rng.int(r.lb, r.ub);
     }
-    case 'enumerated': return t.additions?.length && rng.chance(0.3) ? rng.pick(t.additions) : rng.pick(t.root);
+    case 'enumerated':
+      return t.additions?.length && rng.chance(0.3) ? rng.pick(t.additions) : rng.pick(t.root);
     case 'bitstring': {
       const n = len(t.size?.lb ?? 0, t.size?.ub, 40);
-      return new BitString(Uint8Array.from({ length: Math.ceil(n / 8) }, (_, i) => {
-        const b = rng.int(0, 255);
-        const rest = n - i * 8;
-        return rest >= 8 ? b : b & (0xff << (8 - rest)) & 0xff;
-      }), n);
+      return new BitString(
+        Uint8Array.from({ length: Math.ceil(n / 8) }, (_, i) => {
+          const b = rng.int(0, 255);
+          const rest = n - i * 8;
+          return rest >= 8 ? b : b & (0xff << (8 - rest)) & 0xff;
+        }),
+        n,
+      );
     }
     case 'octetstring': {
       const n = rng.chance(0.05) && (t.size?.ub ?? 1000) >= 200 && (t.size?.lb ?? 0) <= 200 ? 200 : len(t.size?.lb ?? 0, t.size?.ub, 12);
@@ -112,6 +127,7 @@ export function randomValue(type: AsnType, rng: Rng, opts: GenOptions = { maxDep
       else alt = t.additions?.length && rng.chance(0.3) ? rng.pick(t.additions) : rng.pick(t.root);
       return { choice: alt.name, value: randomValue(alt.type, rng, opts, depth + 1) };
     }
-    case 'open': return randomValue(t.of, rng, opts, depth + 1);
+    case 'open':
+      return randomValue(t.of, rng, opts, depth + 1);
   }
 }

@@ -15,14 +15,21 @@ export class RasClient {
   private seq = 0;
   private readonly waiting = new Map<number, (m: ChoiceValue) => void>();
 
-  private constructor(private readonly socket: Socket, readonly address: IpPort, private readonly gatekeeper: IpPort) {
+  private constructor(
+    private readonly socket: Socket,
+    readonly address: IpPort,
+    private readonly gatekeeper: IpPort,
+  ) {
     socket.on('message', (msg) => {
       this.received.push(Uint8Array.from(msg));
       const v = perDecode(h225.RasMessage, msg);
       if (!isChoice(v)) return;
       const seq = getNumber(v.value, 'requestSeqNum');
       const done = seq === undefined ? undefined : this.waiting.get(seq);
-      if (done) { this.waiting.delete(seq!); done(v); }
+      if (done) {
+        this.waiting.delete(seq!);
+        done(v);
+      }
     });
     socket.on('error', () => undefined);
   }
@@ -42,8 +49,14 @@ export class RasClient {
   request(build: (seq: number) => ChoiceValue, timeoutMs = 3000): Promise<ChoiceValue> {
     const seq = this.nextSeq();
     return new Promise<ChoiceValue>((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiting.delete(seq); reject(new Error(`no RAS reply to seq ${seq}`)); }, timeoutMs);
-      this.waiting.set(seq, (m) => { clearTimeout(timer); resolve(m); });
+      const timer = setTimeout(() => {
+        this.waiting.delete(seq);
+        reject(new Error(`no RAS reply to seq ${seq}`));
+      }, timeoutMs);
+      this.waiting.set(seq, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
       this.sendRaw(perEncode(h225.RasMessage, build(seq)));
     });
   }
@@ -51,8 +64,14 @@ export class RasClient {
   /** Sends an already encoded request (e.g. from a capture) and waits for the reply with its seq. */
   requestRaw(bytes: Uint8Array, seq: number, timeoutMs = 3000): Promise<ChoiceValue> {
     return new Promise<ChoiceValue>((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiting.delete(seq); reject(new Error(`no RAS reply to seq ${seq}`)); }, timeoutMs);
-      this.waiting.set(seq, (m) => { clearTimeout(timer); resolve(m); });
+      const timer = setTimeout(() => {
+        this.waiting.delete(seq);
+        reject(new Error(`no RAS reply to seq ${seq}`));
+      }, timeoutMs);
+      this.waiting.set(seq, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
       this.sendRaw(bytes);
     });
   }

@@ -34,7 +34,9 @@ export class TestSink implements H323CallSink {
     this.keyframes.push(callId);
   }
 
-  nextOffer(): Promise<H323CallOffer> { return new Promise((r) => this.offerWaiters.push(r)); }
+  nextOffer(): Promise<H323CallOffer> {
+    return new Promise((r) => this.offerWaiters.push(r));
+  }
 
   async hangupOf(callId: string, timeoutMs = 5000): Promise<H323HangupInfo> {
     const deadline = Date.now() + timeoutMs;
@@ -42,7 +44,13 @@ export class TestSink implements H323CallSink {
       const h = this.hangups.find((x) => x.callId === callId);
       if (h) return h.info;
       if (Date.now() > deadline) throw new Error(`no hangup for ${callId}`);
-      await new Promise<void>((r) => { const t = setTimeout(r, 50); this.hangupWaiters.push(() => { clearTimeout(t); r(); }); });
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50);
+        this.hangupWaiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
     }
   }
 }

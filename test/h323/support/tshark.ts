@@ -26,7 +26,12 @@ export function tsharkSuite(title: string): boolean {
   return false;
 }
 
-export interface WirePacket { readonly proto: 'udp' | 'tcp'; readonly sport: number; readonly dport: number; readonly payload: Uint8Array }
+export interface WirePacket {
+  readonly proto: 'udp' | 'tcp';
+  readonly sport: number;
+  readonly dport: number;
+  readonly payload: Uint8Array;
+}
 
 /** `tshark -V` of the packets, one text per frame. */
 export function dissect(packets: readonly WirePacket[], extra: readonly string[] = []): string[] {
@@ -48,7 +53,10 @@ export function dissectH245(pdus: readonly Uint8Array[]): string[] {
   try {
     const file = join(dir, 'h245.pcap');
     writeFileSync(file, writeRawPcap(147, pdus));
-    const r = spawnSync('tshark', ['-n', '-r', file, '-V', '-o', 'uat:user_dlts:"User 0 (DLT=147)","h245dg","0","","0",""'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('tshark', ['-n', '-r', file, '-V', '-o', 'uat:user_dlts:"User 0 (DLT=147)","h245dg","0","","0",""'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
     return r.stdout.split(/^Frame \d+:/m).slice(1);
   } finally {

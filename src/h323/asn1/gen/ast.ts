@@ -1,5 +1,9 @@
 /** Syntax tree of the ASN.1 subset the generator understands (PER-visible parts only). */
-export interface AstBounds { lb: number; ub?: number; extensible?: boolean }
+export interface AstBounds {
+  lb: number;
+  ub?: number;
+  extensible?: boolean;
+}
 
 /** The PER-visible part of a constraint: value range, size, permitted alphabet, contained type. */
 export interface AstConstraint {
@@ -12,8 +16,15 @@ export interface AstConstraint {
 
 export type StringKind = 'IA5String' | 'NumericString' | 'PrintableString' | 'VisibleString' | 'BMPString' | 'GeneralString';
 
-export interface AstComponent { name: string; type: AstType; optional: boolean }
-export interface AstAlternative { name: string; type: AstType }
+export interface AstComponent {
+  name: string;
+  type: AstType;
+  optional: boolean;
+}
+export interface AstAlternative {
+  name: string;
+  type: AstType;
+}
 
 export type AstType =
   | { t: 'boolean' }
@@ -30,7 +41,12 @@ export type AstType =
   | { t: 'open'; of?: AstType }
   | { t: 'ref'; name: string; args?: AstType[]; constraint?: AstConstraint };
 
-export interface AstAssignment { name: string; params?: string[]; type: AstType; line: number }
+export interface AstAssignment {
+  name: string;
+  params?: string[];
+  type: AstType;
+  line: number;
+}
 
 export interface AstModule {
   name: string;

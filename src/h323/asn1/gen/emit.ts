@@ -18,8 +18,7 @@ export const tsName = (asn: string): string => asn.replace(/-/g, '_');
 export function emitModule(target: EmitTarget, all: readonly EmitTarget[], header: string): string {
   const { module } = target;
   const usedImports = new Set<string>();
-  const templates = (mod: AstModule): Map<string, AstAssignment> =>
-    new Map(mod.assignments.filter((a) => a.params).map((a) => [a.name, a]));
+  const templates = (mod: AstModule): Map<string, AstAssignment> => new Map(mod.assignments.filter((a) => a.params).map((a) => [a.name, a]));
   const byName = (modName: string): EmitTarget => {
     const t = all.find((x) => x.module.name === modName);
     if (!t) throw new Error(`module ${modName} (imported by ${module.name}) was not given to the generator`);
@@ -27,28 +26,35 @@ export function emitModule(target: EmitTarget, all: readonly EmitTarget[], heade
   };
   const localNames = new Set(module.assignments.filter((a) => !a.params).map((a) => a.name));
 
-  const bounds = (b: AstBounds): string => `$.size(${b.lb}${b.ub !== undefined || b.extensible ? `, ${b.ub ?? 'undefined'}` : ''}${b.extensible ? ', true' : ''})`;
+  const bounds = (b: AstBounds): string =>
+    `$.size(${b.lb}${b.ub !== undefined || b.extensible ? `, ${b.ub ?? 'undefined'}` : ''}${b.extensible ? ', true' : ''})`;
 
   const expr = (t: AstType, ind: string, subst: ReadonlyMap<string, AstType>): string => {
     const inner = `${ind}  `;
     switch (t.t) {
-      case 'boolean': return '$.bool()';
-      case 'null': return '$.nul()';
-      case 'oid': return '$.oid()';
+      case 'boolean':
+        return '$.bool()';
+      case 'null':
+        return '$.nul()';
+      case 'oid':
+        return '$.oid()';
       case 'integer':
         if (!t.range) return '$.int()';
         return `$.int(${t.range.lb}${t.range.ub !== undefined || t.range.extensible ? `, ${t.range.ub ?? 'undefined'}` : ''}${t.range.extensible ? ', true' : ''})`;
       case 'enumerated':
         return `$.enumerated(${JSON.stringify(t.root)}${t.additions ? `, ${JSON.stringify(t.additions)}` : ''})`;
-      case 'bitstring': return t.size ? `$.bits(${bounds(t.size)})` : '$.bits()';
-      case 'octetstring': return t.size ? `$.octets(${bounds(t.size)})` : '$.octets()';
+      case 'bitstring':
+        return t.size ? `$.bits(${bounds(t.size)})` : '$.bits()';
+      case 'octetstring':
+        return t.size ? `$.octets(${bounds(t.size)})` : '$.octets()';
       case 'string': {
         const args = [JSON.stringify(t.kind)];
         if (t.size || t.alphabet !== undefined) args.push(t.size ? bounds(t.size) : 'undefined');
         if (t.alphabet !== undefined) args.push(JSON.stringify(t.alphabet));
         return `$.str(${args.join(', ')})`;
       }
-      case 'sequenceof': return `$.seqOf(${expr(t.of, ind, subst)}${t.size ? `, ${bounds(t.size)}` : ''})`;
+      case 'sequenceof':
+        return `$.seqOf(${expr(t.of, ind, subst)}${t.size ? `, ${bounds(t.size)}` : ''})`;
       case 'sequence': {
         const comp = (c: { name: string; type: AstType; optional: boolean }): string =>
           `${inner}$.${c.optional ? 'opt' : 'f'}(${JSON.stringify(c.name)}, ${expr(c.type, inner, subst)}),\n`;
@@ -114,11 +120,24 @@ export function emitModule(target: EmitTarget, all: readonly EmitTarget[], heade
           if (bound) return bound;
           return { t: 'ref', name: `${owner.stem}::${t.name}` };
         }
-        case 'sequence': return { ...t, root: t.root.map((c) => ({ ...c, type: qualify(c.type) })), ...(t.additions ? { additions: t.additions.map((c) => ({ ...c, type: qualify(c.type) })) } : {}) };
-        case 'choice': return { ...t, root: t.root.map((a) => ({ ...a, type: qualify(a.type) })), ...(t.additions ? { additions: t.additions.map((a) => ({ ...a, type: qualify(a.type) })) } : {}) };
-        case 'sequenceof': return { ...t, of: qualify(t.of) };
-        case 'open': return t.of ? { t: 'open', of: qualify(t.of) } : t;
-        default: return t;
+        case 'sequence':
+          return {
+            ...t,
+            root: t.root.map((c) => ({ ...c, type: qualify(c.type) })),
+            ...(t.additions ? { additions: t.additions.map((c) => ({ ...c, type: qualify(c.type) })) } : {}),
+          };
+        case 'choice':
+          return {
+            ...t,
+            root: t.root.map((a) => ({ ...a, type: qualify(a.type) })),
+            ...(t.additions ? { additions: t.additions.map((a) => ({ ...a, type: qualify(a.type) })) } : {}),
+          };
+        case 'sequenceof':
+          return { ...t, of: qualify(t.of) };
+        case 'open':
+          return t.of ? { t: 'open', of: qualify(t.of) } : t;
+        default:
+          return t;
       }
     };
     return expr(qualify(body), ind, new Map());
@@ -129,8 +148,13 @@ export function emitModule(target: EmitTarget, all: readonly EmitTarget[], heade
     if (a.params) continue;
     body.push(`/** ${a.name} (line ${a.line} of the module) */\nexport const ${tsName(a.name)}: AsnType = ${expr(a.type, '', new Map())};\n`);
   }
-  const registry = module.assignments.filter((a) => !a.params)
-    .map((a) => `  ${JSON.stringify(a.name)}: ${tsName(a.name)},\n`).join('');
-  const imports = [...usedImports].sort().map((s) => `import * as ${s} from './${s}';\n`).join('');
+  const registry = module.assignments
+    .filter((a) => !a.params)
+    .map((a) => `  ${JSON.stringify(a.name)}: ${tsName(a.name)},\n`)
+    .join('');
+  const imports = [...usedImports]
+    .sort()
+    .map((s) => `import * as ${s} from './${s}';\n`)
+    .join('');
   return `${header}\n/* eslint-disable */\nimport { T as $, type AsnType } from '../types';\n${imports}\n${body.join('\n')}\n/** Every type of ${module.name}, by its ASN.1 name. */\nexport const types: Readonly<Record<string, AsnType>> = {\n${registry}};\n`;
 }

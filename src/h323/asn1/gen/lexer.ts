@@ -4,7 +4,11 @@
  * on the first form, e.g. "SEQUENCE-- comment --{"), and `/* ... *\/` blocks are skipped.
  */
 export type TokenKind = 'word' | 'number' | 'string' | 'punct';
-export interface Token { readonly kind: TokenKind; readonly text: string; readonly line: number }
+export interface Token {
+  readonly kind: TokenKind;
+  readonly text: string;
+  readonly line: number;
+}
 
 const PUNCT = ['::=', '...', '..', '[[', ']]', '{', '}', '(', ')', ',', '^', '|', '&', '.', ';', '[', ']', '<', '>', '@', '!', ':'];
 
@@ -15,8 +19,15 @@ export function tokenize(src: string): Token[] {
   const n = src.length;
   while (i < n) {
     const c = src[i]!;
-    if (c === '\n') { line++; i++; continue; }
-    if (/\s/.test(c)) { i++; continue; }
+    if (c === '\n') {
+      line++;
+      i++;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === '-' && src[i + 1] === '-') {
       i += 2;
       while (i < n && src[i] !== '\n' && !(src[i] === '-' && src[i + 1] === '-')) i++;
@@ -36,7 +47,11 @@ export function tokenize(src: string): Token[] {
       for (;;) {
         if (j >= n) throw new Error(`line ${line}: unterminated string`);
         if (src[j] === '"') {
-          if (src[j + 1] === '"') { text += '"'; j += 2; continue; }
+          if (src[j + 1] === '"') {
+            text += '"';
+            j += 2;
+            continue;
+          }
           break;
         }
         text += src[j];

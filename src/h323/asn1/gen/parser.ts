@@ -20,8 +20,12 @@ class Parser {
   private i = 0;
   constructor(private readonly toks: Token[]) {}
 
-  private peek(k = 0): Token | undefined { return this.toks[this.i + k]; }
-  private is(text: string, k = 0): boolean { return this.peek(k)?.text === text; }
+  private peek(k = 0): Token | undefined {
+    return this.toks[this.i + k];
+  }
+  private is(text: string, k = 0): boolean {
+    return this.peek(k)?.text === text;
+  }
   private fail(msg: string): never {
     const t = this.peek();
     throw new Error(`ASN.1 parse error at line ${t?.line ?? 'EOF'} near ${JSON.stringify(t?.text)}: ${msg}`);
@@ -82,7 +86,10 @@ class Parser {
         continue;
       }
       const sym = this.word();
-      if (this.is('{')) { this.expect('{'); this.expect('}'); }
+      if (this.is('{')) {
+        this.expect('{');
+        this.expect('}');
+      }
       pending.push(sym);
       this.accept(',');
     }
@@ -94,7 +101,8 @@ class Parser {
     let params: string[] | undefined;
     if (this.accept('{')) {
       params = [];
-      do params.push(this.word()); while (this.accept(','));
+      do params.push(this.word());
+      while (this.accept(','));
       this.expect('}');
     }
     if (!this.is('::=')) this.fail('only type assignments are supported');
@@ -112,22 +120,34 @@ class Parser {
   private baseType(): AstType {
     const w = this.word();
     switch (w) {
-      case 'BOOLEAN': return { t: 'boolean' };
-      case 'NULL': return { t: 'null' };
+      case 'BOOLEAN':
+        return { t: 'boolean' };
+      case 'NULL':
+        return { t: 'null' };
       case 'INTEGER':
         if (this.is('{')) this.skipBraces(); // named numbers: PER-invisible
         return { t: 'integer' };
-      case 'ENUMERATED': return this.enumerated();
+      case 'ENUMERATED':
+        return this.enumerated();
       case 'BIT':
         this.expect('STRING');
         if (this.is('{')) this.skipBraces(); // named bits (none with trailing-zero rules here)
         return { t: 'bitstring' };
-      case 'OCTET': this.expect('STRING'); return { t: 'octetstring' };
-      case 'OBJECT': this.expect('IDENTIFIER'); return { t: 'oid' };
-      case 'SEQUENCE': case 'SET': return this.sequenceOrOf();
-      case 'CHOICE': return this.choice();
+      case 'OCTET':
+        this.expect('STRING');
+        return { t: 'octetstring' };
+      case 'OBJECT':
+        this.expect('IDENTIFIER');
+        return { t: 'oid' };
+      case 'SEQUENCE':
+      case 'SET':
+        return this.sequenceOrOf();
+      case 'CHOICE':
+        return this.choice();
       case 'TYPE-IDENTIFIER':
-        this.expect('.'); this.expect('&'); this.expect('Type');
+        this.expect('.');
+        this.expect('&');
+        this.expect('Type');
         return { t: 'open' };
     }
     if ((STRING_KINDS as readonly string[]).includes(w)) return { t: 'string', kind: w as StringKind };
@@ -136,7 +156,8 @@ class Parser {
     if (this.is('{')) {
       this.expect('{');
       const args: AstType[] = [];
-      do args.push(this.type()); while (this.accept(','));
+      do args.push(this.type());
+      while (this.accept(','));
       this.expect('}');
       return { t: 'ref', name: w, args };
     }
@@ -153,7 +174,10 @@ class Parser {
       else {
         const name = this.word();
         let value: number | undefined;
-        if (this.accept('(')) { value = Number(this.next().text); this.expect(')'); }
+        if (this.accept('(')) {
+          value = Number(this.next().text);
+          this.expect(')');
+        }
         if (ext) additions.push(name);
         else items.push(value === undefined ? { name } : { name, value });
       }
@@ -269,7 +293,11 @@ class Parser {
       this.skipBraces();
       return {};
     }
-    if (this.accept('CONSTRAINED')) { this.expect('BY'); this.skipBraces(); return {}; }
+    if (this.accept('CONSTRAINED')) {
+      this.expect('BY');
+      this.skipBraces();
+      return {};
+    }
     if (this.is('(')) return this.constraint();
     const t = this.peek();
     if (t?.kind === 'number' || t?.text === 'MIN') {
@@ -295,14 +323,21 @@ class Parser {
 /** Applies a PER-visible constraint to a type (serial constraints intersect). */
 export function applyConstraint(t: AstType, c: AstConstraint): AstType {
   switch (t.t) {
-    case 'integer': return c.range ? { ...t, range: c.range } : t;
-    case 'bitstring': case 'octetstring': case 'sequenceof': return c.size ? { ...t, size: c.size } : t;
-    case 'string': return { ...t, ...(c.size ? { size: c.size } : {}), ...(c.alphabet !== undefined ? { alphabet: c.alphabet } : {}) };
-    case 'open': return c.containedType ? { t: 'open', of: c.containedType } : t;
+    case 'integer':
+      return c.range ? { ...t, range: c.range } : t;
+    case 'bitstring':
+    case 'octetstring':
+    case 'sequenceof':
+      return c.size ? { ...t, size: c.size } : t;
+    case 'string':
+      return { ...t, ...(c.size ? { size: c.size } : {}), ...(c.alphabet !== undefined ? { alphabet: c.alphabet } : {}) };
+    case 'open':
+      return c.containedType ? { t: 'open', of: c.containedType } : t;
     case 'ref':
       // Kept on the reference; the emitter applies it to the referenced type's definition.
       if (c.range || c.size || c.alphabet !== undefined) return { ...t, constraint: { ...t.constraint, ...c } };
       return t;
-    default: return t;
+    default:
+      return t;
   }
 }
