@@ -7,9 +7,7 @@ import { join } from 'node:path';
  */
 export class EmbeddedDatabaseBusyError extends Error {
   constructor(dir: string, pid: number) {
-    super(
-      `the embedded database in ${dir} is in use by process ${pid}; stop it first ` + `(or set DATABASE_URL to share a PostgreSQL server between processes)`,
-    );
+    super(`the embedded database in ${dir} is in use by process ${pid}; stop it first (or set DATABASE_URL to share a PostgreSQL server between processes)`);
     this.name = 'EmbeddedDatabaseBusyError';
   }
 }

@@ -174,14 +174,13 @@ export function callStateIe(state: number): Q931Ie {
   return { id: IeId.callState, data: Uint8Array.of(state & 0x3f) };
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /**
  * Display IE text, e.g. the caller's name. Q.931 says IA5, but endpoints configured with local
  * names send UTF-8: decode leniently and drop control characters.
  */
 export function displayText(data: Uint8Array): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
-  return new TextDecoder()
-    .decode(data)
-    .replace(/[\u0000-\u001f\u007f]/g, '')
-    .trim();
+  return new TextDecoder().decode(data).replace(CONTROL_CHARACTERS, '').trim();
 }

@@ -59,7 +59,7 @@ export interface GenerateOptions {
 /** espeak-ng or sox is not installed: the message says what to install. */
 export class PromptToolsMissingError extends Error {
   constructor(readonly missing: string[]) {
-    super(`cannot generate the voice prompts: ${missing.join(' and ')} not found ` + '(Debian: apt-get install espeak-ng sox)');
+    super(`cannot generate the voice prompts: ${missing.join(' and ')} not found (Debian: apt-get install espeak-ng sox)`);
     this.name = 'PromptToolsMissingError';
   }
 }
