@@ -4,6 +4,7 @@ import { Registrations } from '../directory/registrations';
 import type { Logger } from '../log';
 import { MediaServerPool } from '../media/freeswitch/media-servers';
 import { RtpEnginePool } from '../media/rtpengine';
+import { DialAttempts } from '../meetings/dial-attempts';
 import { Invitations } from '../meetings/invitations';
 import type { MeetingEvents } from '../meetings/meeting-events';
 import { ReadinessChecks } from '../meetings/readiness-checks';
@@ -91,8 +92,9 @@ export async function startCalls(
   await engine.start();
   sip.start();
   const h323 = config.h323 ? await startH323Gateway(ds, config.h323, engine, { ringTimeoutMs: config.dialOut.ringTimeoutMs }, log) : null;
+  const invitations = new Invitations(ds);
   const dialer = new Dialer(
-    { ds, calls: engine.calls, registrations, events, log },
+    { calls: engine.calls, registrations, sites: engine.lookups, invitations, attempts: new DialAttempts(ds), events, log },
     { sip: sip.place, ...(h323 && { h323: h323.place }) },
     { policy: options.retryPolicy ?? defaultRetryPolicy, concurrency: config.dialOut.concurrency, redialDropped: config.dialOut.redialDropped },
   );
@@ -103,7 +105,7 @@ export async function startCalls(
     engine,
     dialer,
     registrations,
-    invitations: new Invitations(ds),
+    invitations,
     readiness: new ReadinessChecks(ds),
     ping: (uri) => sip.ping(uri),
     soundsDir: config.media.soundsDir,

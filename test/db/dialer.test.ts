@@ -6,10 +6,13 @@ import { cancelledResult } from '../../src/calls/dial-out/cancel';
 import { Dialer } from '../../src/calls/dial-out/dialer';
 import { defaultRetryPolicy, scalePolicy } from '../../src/calls/dial-out/retry-policy';
 import type { DialResult, DialTarget } from '../../src/calls/dial-out/dial';
+import { callLookups } from '../../src/calls/lookups';
 import { Registrations } from '../../src/directory/registrations';
 import { SiteDirectory } from '../../src/directory/sites';
 import { silentLogger } from '../../src/log';
 import { MeetingBook } from '../../src/meetings/meeting-book';
+import { DialAttempts } from '../../src/meetings/dial-attempts';
+import { Invitations } from '../../src/meetings/invitations';
 import type { Meeting } from '../../src/meetings/meeting.entity';
 import { MeetingEvents, type MeetingEvent } from '../../src/meetings/meeting-events';
 import { Participations } from '../../src/meetings/participations';
@@ -48,7 +51,15 @@ describe('dial-out: the dialer calls attempts off and records their real target 
     const seen: MeetingEvent[] = [];
     events.subscribe('*', (e) => seen.push(e));
     const d = new Dialer(
-      { ds, calls: new CallRegistry(new Participations(ds), events), registrations: new Registrations(ds), events, log: silentLogger },
+      {
+        calls: new CallRegistry(new Participations(ds), events),
+        registrations: new Registrations(ds),
+        sites: callLookups(ds),
+        invitations: new Invitations(ds),
+        attempts: new DialAttempts(ds),
+        events,
+        log: silentLogger,
+      },
       { sip: (t) => place(t), ...(placeH323 && { h323: (t: DialTarget) => placeH323(t) }) },
       { policy: scalePolicy(defaultRetryPolicy, 1 / 60), concurrency: 4, redialDropped: true },
     );

@@ -1,13 +1,12 @@
-import type { DataSource } from 'typeorm';
 import type { Registrations } from '../../directory/registrations';
-import { SiteEntity } from '../../directory/site.entity';
 import { deviceProfile } from '../device-profile';
 import type { Logger } from '../../log';
 import type { Meeting } from '../../meetings/meeting.entity';
-import { DialAttempts } from '../../meetings/dial-attempts';
-import { Invitations } from '../../meetings/invitations';
+import type { DialAttempts } from '../../meetings/dial-attempts';
+import type { Invitations } from '../../meetings/invitations';
 import type { MeetingEvents } from '../../meetings/meeting-events';
 import type { CallRegistry } from '../call-registry';
+import type { CallLookups } from '../lookups';
 import type { DialResult, Placer } from './dial';
 import { cancelledResult, type DialCancelReason } from './cancel';
 import { nextDelay, type RetryPolicy } from './retry-policy';
@@ -21,9 +20,13 @@ export interface DialerOptions {
 }
 
 export interface DialerDeps {
-  ds: DataSource;
   calls: CallRegistry;
-  registrations: Registrations;
+  /** Where a site takes calls now (its SIP registration). */
+  registrations: Pick<Registrations, 'current'>;
+  sites: Pick<CallLookups, 'siteById'>;
+  invitations: Pick<Invitations, 'siteIds'>;
+  /** The record of every attempt. */
+  attempts: Pick<DialAttempts, 'open' | 'finish'>;
   events: MeetingEvents;
   log: Logger;
 }
@@ -59,22 +62,16 @@ export class Dialer {
   readonly #waiting: (() => void)[] = [];
   #closed = false;
 
-  readonly #attempts: DialAttempts;
-  readonly #invitations: Invitations;
-
   constructor(
     private readonly deps: DialerDeps,
     private readonly placers: Placers,
     private readonly options: DialerOptions,
-  ) {
-    this.#attempts = new DialAttempts(deps.ds);
-    this.#invitations = new Invitations(deps.ds);
-  }
+  ) {}
 
   /** Starts dialling every invited site of a live meeting that is not already in it. */
   async start(meeting: Meeting): Promise<void> {
     const campaign = this.#campaign(meeting, true);
-    for (const siteId of await this.#invitations.siteIds(meeting.id)) this.#dialSite(campaign, siteId, 1);
+    for (const siteId of await this.deps.invitations.siteIds(meeting.id)) this.#dialSite(campaign, siteId, 1);
   }
 
   /** Dials one site now, outside any campaign schedule (an operator's request). */
@@ -156,7 +153,7 @@ export class Dialer {
       campaign.active.delete(siteId);
       return;
     }
-    const site = await this.deps.ds.manager.findOneBy(SiteEntity, { id: siteId });
+    const site = await this.deps.sites.siteById(siteId);
     if (!site?.enabled) {
       campaign.active.delete(siteId);
       return;
@@ -172,7 +169,7 @@ export class Dialer {
     const uri = h323
       ? `h323:${site.h323Alias ?? ''}${site.h323Address ? `@${site.h323Address}` : ''}`
       : (binding?.contact ?? (site.protocol === 'sip' ? site.sipUri : null));
-    const attemptId = await this.#attempts.open({ meetingId: meeting.id, siteId, target: uri ?? '(none)', attempt });
+    const attemptId = await this.deps.attempts.open({ meetingId: meeting.id, siteId, target: uri ?? '(none)', attempt });
     this.deps.events.publish(meeting.id, { type: 'dial.attempt', siteId, attempt, target: uri ?? '' });
 
     let result: DialResult;
@@ -204,7 +201,7 @@ export class Dialer {
     const retryIn = uri && !gone() && !this.deps.calls.siteCall(meeting.id, siteId) ? nextDelay(this.options.policy, result.outcome, attempt) : null;
     // The placer knows where it really dialled (an H.323 registration beats the directory address).
     const target = result.target ?? uri;
-    await this.#attempts.finish(attemptId, { ...result, target });
+    await this.deps.attempts.finish(attemptId, { ...result, target });
     this.deps.events.publish(meeting.id, {
       type: 'dial.outcome',
       siteId,
