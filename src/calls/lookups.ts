@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { siteForSource } from '../directory/site-lookup';
-import { SiteEntity, type Site } from '../directory/site.entity';
+import { isSiteUsername, siteById, siteForSource } from '../directory/site-lookup';
+import type { Site } from '../directory/site.entity';
 import { findRoomBookings, type RoomBookings } from '../meetings/room-bookings';
 
 /**
@@ -21,10 +21,7 @@ export function callLookups(ds: DataSource): CallLookups {
   return {
     roomBookings: (room, at, openBeforeMs) => findRoomBookings(ds, room, at, openBeforeMs),
     siteForSource: (ip) => siteForSource(ds, ip),
-    siteById: (id) => ds.manager.findOneBy(SiteEntity, { id }),
-    isSiteUsername: async (user) => {
-      const rows: unknown[] = await ds.query(`SELECT 1 FROM site WHERE sip_username = $1 AND enabled LIMIT 1`, [user]);
-      return rows.length > 0;
-    },
+    siteById: (id) => siteById(ds, id),
+    isSiteUsername: (user) => isSiteUsername(ds, user),
   };
 }

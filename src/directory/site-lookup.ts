@@ -16,3 +16,19 @@ export async function siteForSource(ds: DataSource, ip: string): Promise<Site | 
   const id = rows[0]?.id;
   return id ? ds.manager.findOneBy(SiteEntity, { id }) : null;
 }
+
+/** The site with this id, enabled or not. */
+export function siteById(ds: DataSource, id: string): Promise<Site | null> {
+  return ds.manager.findOneBy(SiteEntity, { id });
+}
+
+/** The site that signs in with this SIP username, enabled or not (the caller decides what a disabled one gets). */
+export function siteBySipUsername(ds: DataSource, username: string): Promise<Site | null> {
+  return ds.manager.findOneBy(SiteEntity, { sipUsername: username });
+}
+
+/** Whether an enabled site signs in with this SIP username. */
+export async function isSiteUsername(ds: DataSource, user: string): Promise<boolean> {
+  const rows: unknown[] = await ds.query(`SELECT 1 FROM site WHERE sip_username = $1 AND enabled LIMIT 1`, [user]);
+  return rows.length > 0;
+}

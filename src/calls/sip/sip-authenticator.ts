@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { FailureLimiter } from '../../access/failure-limiter';
 import { ipInNetworks } from '../../directory/networks';
-import { SiteEntity, type Site } from '../../directory/site.entity';
+import { siteBySipUsername } from '../../directory/site-lookup';
+import type { Site } from '../../directory/site.entity';
 import { challengeHeader, DigestVerifier, NonceIssuer, parseAuthorization } from '../../sip-auth';
 
 export type AuthOutcome =
@@ -51,7 +52,7 @@ export class SipAuthenticator {
     if (!header) return { kind: 'none' };
     const creds = parseAuthorization(header);
     if (!creds) return this.#fail(source, 'unreadable credentials');
-    const site = await this.ds.manager.findOneBy(SiteEntity, { sipUsername: creds.username });
+    const site = await siteBySipUsername(this.ds, creds.username);
     const usable = site?.enabled && site.sipHa1 && site.sipRealm === this.realm ? site : null;
     const result = this.#verifier.verify(method, creds, usable?.sipHa1 ?? this.#decoyHa1);
     if (!result.ok) {
