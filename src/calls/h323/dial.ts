@@ -11,7 +11,7 @@ import { relayKeyframes } from '../keyframes';
 import type { CallLookups } from '../lookups';
 import type { DialResult, DialTarget } from '../dial-out/dial';
 import { dialMedia } from '../steps/dial-media';
-import { joinAnswered } from '../steps/join-answered';
+import { joinAnswered, startAnswered } from '../steps/join-answered';
 
 export interface H323DialDeps {
   lookups: Pick<CallLookups, 'siteById'>;
@@ -110,20 +110,7 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
   answered = result;
   const { callId } = result;
   log = log.child({ callId });
-  const call = deps.calls.start(
-    {
-      callId,
-      meetingId: target.meetingId,
-      siteId: target.siteId,
-      displayName: target.name,
-      source: `${to.ip}:${to.port}`,
-      moderator: target.moderator,
-      protocol: 'h323',
-      direction: 'out',
-    },
-    log,
-  );
-  call.attachMedia(lease, endpoint);
+  const call = startAnswered(deps.calls, target, { callId, protocol: 'h323', source: `${to.ip}:${to.port}` }, { lease, endpoint }, log);
   // However the bridge ends the call, the endpoint hears Release Complete; however the endpoint ends it, the call closes.
   call.signal.addEventListener('abort', () => result.hangup(), { once: true });
   void result.ended.then(({ cause }) => {

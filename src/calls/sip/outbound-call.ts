@@ -8,7 +8,7 @@ import { classify } from '../dial-out/retry-policy';
 import { applyProfile } from '../device-profile';
 import { dialMedia } from '../steps/dial-media';
 import { relaySipKeyframes } from '../keyframes';
-import { joinAnswered } from '../steps/join-answered';
+import { joinAnswered, startAnswered } from '../steps/join-answered';
 import type { SentRequest, SipDialog, SrfApp } from './srf-types';
 
 export interface OutboundDeps {
@@ -98,20 +98,7 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
 
   const callId = dialog.sip.callId;
   log = log.child({ callId });
-  const call = deps.calls.start(
-    {
-      callId,
-      meetingId: target.meetingId,
-      siteId: target.siteId,
-      displayName: target.name,
-      source: target.uri,
-      moderator: target.moderator,
-      protocol: 'sip',
-      direction: 'out',
-    },
-    log,
-  );
-  call.attachMedia(lease, endpoint);
+  const call = startAnswered(deps.calls, target, { callId, protocol: 'sip', source: target.uri }, { lease, endpoint }, log);
   call.attachDialog(dialog);
   relaySipKeyframes(endpoint, dialog, log);
   // Answered across our CANCEL, or just as the meeting ended: joinAnswered hangs it up (BYE) rather than joining.

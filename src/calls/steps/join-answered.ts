@@ -1,10 +1,37 @@
-import type { MediaEndpoint } from '../../media/freeswitch/media-endpoint';
+import type { Logger } from '../../log';
+import type { MediaEndpoint, MediaLease } from '../../media/freeswitch/media-endpoint';
 import type { Participations } from '../../meetings/participations';
-import type { Call } from '../call';
+import type { Call, CallInfo } from '../call';
+import type { CallRegistry } from '../call-registry';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
-import type { DialResult } from '../dial-out/dial';
+import type { DialResult, DialTarget } from '../dial-out/dial';
 import type { DeviceProfile } from '../device-profile';
 import { joinMeeting } from './join-meeting';
+
+/** An answered dial-out becomes a Call that owns its media: the same record for SIP and H.323. */
+export function startAnswered(
+  calls: CallRegistry,
+  target: DialTarget,
+  answered: { callId: string; protocol: CallInfo['protocol']; source: string },
+  media: { lease: MediaLease; endpoint: MediaEndpoint },
+  log: Logger,
+): Call {
+  const call = calls.start(
+    {
+      callId: answered.callId,
+      meetingId: target.meetingId,
+      siteId: target.siteId,
+      displayName: target.name,
+      source: answered.source,
+      moderator: target.moderator,
+      protocol: answered.protocol,
+      direction: 'out',
+    },
+    log,
+  );
+  call.attachMedia(media.lease, media.endpoint);
+  return call;
+}
 
 /**
  * The end of every dial-out, SIP or H.323: the site answered, so FreeSWITCH gets its answer (the
