@@ -5,6 +5,7 @@ import { apiKeyRoutes } from './api-keys/routes';
 import { auditRoutes } from './audit/routes';
 import type { ApiDeps } from './deps';
 import { healthRoutes } from './health';
+import { consolePageRoutes } from './console/page-routes';
 import { browserJoin } from './join';
 import { attendanceRoute } from './meetings/attendance';
 import { liveRoutes } from './meetings/live';
@@ -20,7 +21,7 @@ export const API_PREFIX = '/api/v1';
 export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] } {
   const join = deps.join ? browserJoin(deps.join, deps.joinPageDir) : { root: [], api: [] };
   return {
-    root: [...healthRoutes(deps), ...join.root],
+    root: [...healthRoutes(deps), ...join.root, ...consolePageRoutes(deps.consolePageDir)],
     api: [...siteRoutes(deps), ...meetingRoutes(deps), attendanceRoute(deps), ...liveRoutes(deps), ...apiKeyRoutes(deps), ...auditRoutes(deps), ...join.api],
   };
 }

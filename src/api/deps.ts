@@ -35,6 +35,8 @@ export interface ApiDeps {
   join?: JoinDeps;
   /** Where the built join page is (default dist/web). */
   joinPageDir?: string;
+  /** Where the built operator console is (default dist/console). */
+  consolePageDir?: string;
   /** Each dependency's state for /readyz; the app is ready when none is `down` or `connecting`. */
   readiness: () => Promise<Record<string, DependencyState>>;
 }

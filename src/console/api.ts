@@ -1,0 +1,107 @@
+/**
+ * The console's only way to the server: the same public REST API scripts use, with the session
+ * cookie (sent by the browser, never readable here) and the CSRF token the sign-in returned on
+ * every request that changes something.
+ */
+
+export type Role = 'admin' | 'operator' | 'viewer';
+
+export interface Operator {
+  id: string;
+  username: string;
+  name: string;
+  role: Role;
+}
+
+export interface Session {
+  operator: Operator;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export interface SiteRef {
+  id: string;
+  code: string;
+  name: string;
+}
+
+export interface Meeting {
+  id: string;
+  title: string;
+  roomNumber: number;
+  sipUri: string;
+  startsAt: string;
+  endsAt: string;
+  status: 'scheduled' | 'live' | 'ended' | 'cancelled';
+  dialOut: boolean;
+  invitedSites: SiteRef[];
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** An RFC 7807 problem the server answered with; `status` 0 when the server could not be reached. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(detail || title);
+    this.name = 'ApiError';
+  }
+}
+
+const BASE = '/api/v1';
+let csrfToken: string | null = null;
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(`${BASE}${path}`, { method, headers, credentials: 'same-origin', ...(body !== undefined && { body: JSON.stringify(body) }) });
+  } catch {
+    throw new ApiError(0, 'Network error', '');
+  }
+  if (res.status === 204) return undefined as T;
+  const data: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const problem = (data ?? {}) as { title?: string; detail?: string };
+    const retry = Number(res.headers.get('Retry-After'));
+    throw new ApiError(res.status, problem.title ?? res.statusText, problem.detail ?? '', Number.isFinite(retry) && retry > 0 ? retry : null);
+  }
+  return data as T;
+}
+
+function remember(session: Session): Session {
+  csrfToken = session.csrfToken;
+  return session;
+}
+
+export const api = {
+  /** The session this browser holds, or null when it is signed out. */
+  async session(): Promise<Session | null> {
+    try {
+      return remember(await request<Session>('GET', '/session'));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return null;
+      throw err;
+    }
+  },
+  async signIn(username: string, password: string): Promise<Session> {
+    return remember(await request<Session>('POST', '/session', { username, password }));
+  },
+  async signOut(): Promise<void> {
+    await request<void>('DELETE', '/session');
+    csrfToken = null;
+  },
+  meetings(from: Date, to: Date): Promise<Page<Meeting>> {
+    const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), limit: '100' });
+    return request<Page<Meeting>>('GET', `/meetings?${q}`);
+  },
+};

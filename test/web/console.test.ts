@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type Browser, chromium } from 'playwright-core';
+import { buildConsole, type WebBuildResult } from '../../src/web-build/build';
+import { TestApi } from '../support/api';
+import { CHROMIUM, OUT, requireChromium } from './chromium';
+
+/** What axe-core's run() resolves with, as far as these tests read it. */
+interface AxeResults {
+  violations: { id: string; impact: 'minor' | 'moderate' | 'serious' | 'critical' | null; nodes: { target: string[] }[] }[];
+}
+
+/** Bundled JavaScript the whole console may weigh, gzipped (offline commune links are slow). */
+const MAX_CONSOLE_JS_GZIP = 150 * 1024;
+
+/**
+ * The operator console as built and served: its bundle and headers, then the page in Chromium.
+ * Sign-in itself is the session API's (test/api); here, what a clerk sees.
+ */
+describe('operator console', function () {
+  this.timeout(60_000);
+  let built: WebBuildResult;
+  let api: TestApi;
+
+  before(async () => {
+    built = await buildConsole({ outDir: await mkdtemp(join(tmpdir(), 'diemcau-console-')) });
+    api = await TestApi.start({ deps: () => ({ consolePageDir: built.outDir }) });
+  });
+
+  after(async () => {
+    await api?.close();
+    if (built) await rm(built.outDir, { recursive: true, force: true });
+  });
+
+  it(`weighs under ${MAX_CONSOLE_JS_GZIP / 1024} KB of JavaScript gzipped, everything bundled (no CDN, no outside fonts)`, async () => {
+    const js = await readFile(join(built.outDir, 'assets', built.js));
+    assert.ok(gzipSync(js).length < MAX_CONSOLE_JS_GZIP, `${gzipSync(js).length} bytes gzipped`);
+    const html = await readFile(join(built.outDir, 'index.html'), 'utf8');
+    assert.doesNotMatch(html, /https?:\/\//, 'the page loads nothing from elsewhere');
+    assert.doesNotMatch(await readFile(join(built.outDir, 'assets', built.css), 'utf8'), /@import|url\(\s*["']?https?:/);
+  });
+
+  it('is served at /console with a policy that allows this origin only, its assets cached for good', async () => {
+    const page = await api.request('GET', '/console', { key: null });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /connect-src 'self'(;|$)/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(page.text, new RegExp(built.js.replace(/[.-]/g, '\\$&')));
+    const asset = await api.request('GET', `/console/assets/${built.js}`, { key: null, headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+    assert.equal((await api.request('GET', '/console/assets/..%2Fpackage.json', { key: null })).status, 404);
+  });
+
+  describe('in Chromium', () => {
+    let browser: Browser;
+
+    before(async function () {
+      requireChromium(this, 'operator console in Chromium');
+      await mkdir(OUT, { recursive: true });
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
+    });
+
+    after(async () => {
+      await browser?.close();
+    });
+
+    it('asks a signed-out clerk to sign in, in Vietnamese first and in English, with labelled fields', async () => {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${api.base}/console`);
+      await page.getByRole('heading', { name: 'Đăng nhập' }).waitFor();
+      assert.equal(await page.locator('html').getAttribute('lang'), 'vi');
+      // Every field is reachable by its label, and the keyboard goes username → password → button.
+      await page.getByLabel('Tên đăng nhập').focus();
+      await page.keyboard.type('van-thu');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate<string>('document.activeElement?.id'), 'password');
+      await page.screenshot({ path: join(OUT, 'console-sign-in-vi.png') });
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+      await page.screenshot({ path: join(OUT, 'console-sign-in-en.png') });
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+
+    it('has no serious or critical accessibility violations (axe-core), in both languages', async () => {
+      // axe is injected as a script of the test's own: the page's policy rightly refuses it otherwise.
+      const context = await browser.newContext({ bypassCSP: true });
+      const page = await context.newPage();
+      await page.goto(`${api.base}/console`);
+      await page.getByRole('heading', { name: /Đăng nhập|Sign in/ }).waitFor();
+      await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+      for (const language of ['vi', 'en']) {
+        const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as AxeResults;
+        const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        assert.deepEqual(
+          bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+          [],
+          `${language}: accessibility violations`,
+        );
+        if (language === 'vi') await page.getByRole('button', { name: 'English' }).click();
+      }
+      await context.close();
+    });
+
+    it('fits a 390 px phone with nothing wider than the screen', async () => {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      const page = await context.newPage();
+      await page.goto(`${api.base}/console`);
+      await page.getByRole('heading', { name: /Đăng nhập|Sign in/ }).waitFor();
+      assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= 390);
+      await page.screenshot({ path: join(OUT, 'console-sign-in-phone.png') });
+      await context.close();
+    });
+  });
+});
