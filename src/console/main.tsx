@@ -1,7 +1,8 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Session } from './api';
-import { translate, type Language } from './i18n';
+import { translate, type Language, type MessageKey } from './i18n';
+import { href, useRoute, type Route, type TopPage } from './router';
 import { SignIn } from './sign-in';
 import { Today } from './today';
 
@@ -11,6 +12,7 @@ const LANG_KEY = 'diemcau.console.lang';
 function App() {
   const [lang, setLang] = useState<Language>(localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'vi');
   const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const route = useRoute();
 
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -46,9 +48,11 @@ function App() {
       <header class="bar">
         <span class="brand">Điểm Cầu</span>
         <nav aria-label={translate(lang, 'app.title')}>
-          <a href="#today" aria-current="page">
-            {translate(lang, 'nav.today')}
-          </a>
+          {NAV.map(([page, key]) => (
+            <a key={page} href={href({ page })} aria-current={route.page === page ? 'page' : undefined}>
+              {translate(lang, key)}
+            </a>
+          ))}
         </nav>
         <span class="who">
           {session.operator.name} ({session.operator.role})
@@ -59,10 +63,21 @@ function App() {
         </button>
       </header>
       <main>
-        <Today lang={lang} onSignedOut={() => setSession(null)} />
+        <Page route={route} lang={lang} session={session} onSignedOut={() => setSession(null)} />
       </main>
     </>
   );
+}
+
+/** The pages of the navigation bar, in its order (pages that need a meeting are reached from others). */
+const NAV: readonly (readonly [TopPage, MessageKey])[] = [['today', 'nav.today']];
+
+/** The page a route shows. */
+function Page({ route, lang, onSignedOut }: { route: Route; lang: Language; session: Session; onSignedOut: () => void }) {
+  switch (route.page) {
+    default:
+      return <Today lang={lang} onSignedOut={onSignedOut} />;
+  }
 }
 
 const root = document.getElementById('app');

@@ -1,0 +1,49 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/** Where the console is: the page and its argument, read from the location hash (`#meetings/<id>/live`). */
+export type Route =
+  | { page: 'today' }
+  | { page: 'sites' }
+  | { page: 'meetings' }
+  | { page: 'live'; meetingId: string }
+  | { page: 'attendance'; meetingId: string }
+  | { page: 'admin' };
+
+/** A page that needs no argument: what the navigation bar links to. */
+export type TopPage = Exclude<Route['page'], 'live' | 'attendance'>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function parseRoute(hash: string): Route {
+  const [page, id, sub] = hash.replace(/^#\/?/, '').split('/');
+  if (page === 'sites') return { page: 'sites' };
+  if (page === 'admin') return { page: 'admin' };
+  if (page === 'meetings') {
+    if (id && UUID.test(id) && sub === 'live') return { page: 'live', meetingId: id };
+    if (id && UUID.test(id) && sub === 'attendance') return { page: 'attendance', meetingId: id };
+    return { page: 'meetings' };
+  }
+  return { page: 'today' };
+}
+
+export function href(route: Route): string {
+  switch (route.page) {
+    case 'live':
+      return `#meetings/${route.meetingId}/live`;
+    case 'attendance':
+      return `#meetings/${route.meetingId}/attendance`;
+    default:
+      return `#${route.page}`;
+  }
+}
+
+/** The current route, following the hash. */
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(location.hash));
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
