@@ -37,6 +37,17 @@ export interface Meeting {
   invitedSites: SiteRef[];
 }
 
+/** One person in a meeting, as `GET /meetings/{id}/participants` lists them. */
+export interface Participant {
+  id: string;
+  name: string;
+  siteId: string | null;
+  protocol: string;
+  muted: boolean;
+  talking: boolean;
+  moderator: boolean;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -99,6 +110,32 @@ export const api = {
   async signOut(): Promise<void> {
     await request<void>('DELETE', '/session');
     csrfToken = null;
+  },
+  meeting(id: string): Promise<Meeting> {
+    return request<Meeting>('GET', `/meetings/${encodeURIComponent(id)}`);
+  },
+  /** The roster and whether the room is locked. */
+  participants(id: string): Promise<{ items: Participant[]; locked: boolean }> {
+    return request<{ items: Participant[]; locked: boolean }>('GET', `/meetings/${encodeURIComponent(id)}/participants`);
+  },
+  /** Live control (operators): every call answers 204 or a problem. */
+  live(id: string) {
+    const base = `/meetings/${encodeURIComponent(id)}`;
+    const participant = (pid: string) => `${base}/participants/${encodeURIComponent(pid)}`;
+    return {
+      mute: (pid: string, muted: boolean) => request<void>('POST', `${participant(pid)}/mute`, { muted }),
+      muteAll: (muted: boolean) => request<void>('POST', `${base}/mute-all`, { muted }),
+      kick: (pid: string) => request<void>('DELETE', participant(pid)),
+      floor: (pid: string) => request<void>('POST', `${participant(pid)}/floor`),
+      lock: (locked: boolean) => request<void>('POST', `${base}/lock`, { locked }),
+      layout: (layout: string) => request<void>('PUT', `${base}/layout`, { layout }),
+      dialSite: (site: string) => request<unknown>('POST', `${base}/dial`, { site }),
+      dialUri: (uri: string) => request<unknown>('POST', `${base}/dial`, { uri }),
+      extend: (minutes: number) => request<{ endsAt: string }>('POST', `${base}/extend`, { minutes }),
+      end: () => request<void>('POST', `${base}/end`),
+      /** The meeting's event stream; the browser reconnects by itself (the cookie goes with it). */
+      events: () => new EventSource(`${BASE}${base}/events`, { withCredentials: true }),
+    };
   },
   meetings(from: Date, to: Date): Promise<Page<Meeting>> {
     const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), limit: '100' });

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Session } from './api';
 import { translate, type Language, type MessageKey } from './i18n';
+import { Live } from './live';
 import { href, useRoute, type Route, type TopPage } from './router';
 import { SignIn } from './sign-in';
 import { Today } from './today';
@@ -73,8 +74,10 @@ function App() {
 const NAV: readonly (readonly [TopPage, MessageKey])[] = [['today', 'nav.today']];
 
 /** The page a route shows. */
-function Page({ route, lang, onSignedOut }: { route: Route; lang: Language; session: Session; onSignedOut: () => void }) {
+function Page({ route, lang, session, onSignedOut }: { route: Route; lang: Language; session: Session; onSignedOut: () => void }) {
   switch (route.page) {
+    case 'live':
+      return <Live meetingId={route.meetingId} lang={lang} session={session} onSignedOut={onSignedOut} />;
     default:
       return <Today lang={lang} onSignedOut={onSignedOut} />;
   }

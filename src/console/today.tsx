@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Meeting } from './api';
 import { formatWhen, translate, type Language } from './i18n';
+import { href } from './router';
 
 const WEEK_MS = 7 * 24 * 3600_000;
 
@@ -68,6 +69,12 @@ function MeetingList({ meetings, lang }: { meetings: Meeting[]; lang: Language }
           </span>
           <span class="room">{translate(lang, 'meeting.room', { room: m.roomNumber })}</span>
           <span class="sites">{translate(lang, 'meeting.sites', { count: m.invitedSites.length })}</span>
+          {m.status === 'live' && (
+            <a class="open-live" href={href({ page: 'live', meetingId: m.id })}>
+              {translate(lang, 'live.open')}
+              <span class="visually-hidden">: {m.title}</span>
+            </a>
+          )}
         </li>
       ))}
     </ul>
