@@ -48,6 +48,26 @@ export interface Participant {
   moderator: boolean;
 }
 
+export interface AttendanceRow {
+  attended: boolean;
+  firstJoinedAt: string | null;
+  lastLeftAt: string | null;
+  connectedMinutes: number;
+  reconnects: number;
+}
+
+/** `GET /meetings/{id}/attendance`, as far as the console shows it. */
+export interface Attendance {
+  meeting: { id: string; title: string; roomNumber: number; startsAt: string; endsAt: string; status: string };
+  sites: (AttendanceRow & {
+    site: SiteRef;
+    invited: boolean;
+    dialAttempts: { attempt: number; target: string; startedAt: string; outcome: string | null; sipStatus: number | null }[];
+  })[];
+  guests: (AttendanceRow & { name: string })[];
+  summary: { invited: number; attended: number; absent: number };
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -136,6 +156,13 @@ export const api = {
       /** The meeting's event stream; the browser reconnects by itself (the cookie goes with it). */
       events: () => new EventSource(`${BASE}${base}/events`, { withCredentials: true }),
     };
+  },
+  attendance(id: string): Promise<Attendance> {
+    return request<Attendance>('GET', `/meetings/${encodeURIComponent(id)}/attendance`);
+  },
+  /** Where the browser downloads the attendance as a spreadsheet (the cookie signs the request). */
+  attendanceCsvUrl(id: string): string {
+    return `${BASE}/meetings/${encodeURIComponent(id)}/attendance?format=csv`;
   },
   meetings(from: Date, to: Date): Promise<Page<Meeting>> {
     const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), limit: '100' });

@@ -2,7 +2,9 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Session } from './api';
 import { translate, type Language, type MessageKey } from './i18n';
+import { Attendance } from './attendance';
 import { Live } from './live';
+import { Meetings } from './meetings';
 import { href, useRoute, type Route, type TopPage } from './router';
 import { SignIn } from './sign-in';
 import { Today } from './today';
@@ -71,11 +73,18 @@ function App() {
 }
 
 /** The pages of the navigation bar, in its order (pages that need a meeting are reached from others). */
-const NAV: readonly (readonly [TopPage, MessageKey])[] = [['today', 'nav.today']];
+const NAV: readonly (readonly [TopPage, MessageKey])[] = [
+  ['today', 'nav.today'],
+  ['meetings', 'nav.meetings'],
+];
 
 /** The page a route shows. */
 function Page({ route, lang, session, onSignedOut }: { route: Route; lang: Language; session: Session; onSignedOut: () => void }) {
   switch (route.page) {
+    case 'meetings':
+      return <Meetings lang={lang} onSignedOut={onSignedOut} />;
+    case 'attendance':
+      return <Attendance meetingId={route.meetingId} lang={lang} onSignedOut={onSignedOut} />;
     case 'live':
       return <Live meetingId={route.meetingId} lang={lang} session={session} onSignedOut={onSignedOut} />;
     default:
