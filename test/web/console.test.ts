@@ -113,6 +113,45 @@ describe('operator console', function () {
       await context.close();
     });
 
+    it("signs a clerk in (a wrong password says so and keeps nothing), shows today's meetings, and signs out", async () => {
+      const created = await api.request('POST', '/api/v1/operators', {
+        json: { username: 'van-thu', name: 'Nguyễn Thị Văn Thư', role: 'operator', password: 'mat-khau-van-thu-2026' },
+      });
+      assert.equal(created.status, 201, created.text);
+      const start = new Date(Date.now() - 10 * 60_000);
+      const booked = await api.request('POST', '/api/v1/meetings', {
+        json: {
+          title: 'Giao ban trực tuyến tháng 12',
+          roomNumber: 2010,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+        },
+      });
+      assert.equal(booked.status, 201, booked.text);
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+      const page = await context.newPage();
+      await page.goto(`${api.base}/console`);
+      await page.getByLabel('Tên đăng nhập').fill('van-thu');
+      await page.getByLabel('Mật khẩu').fill('sai-mat-khau');
+      await page.getByRole('button', { name: 'Đăng nhập' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Tên đăng nhập hoặc mật khẩu không đúng.' }).waitFor();
+      assert.equal(await page.getByLabel('Mật khẩu').inputValue(), '', 'the wrong password is cleared');
+      await page.getByLabel('Mật khẩu').fill('mat-khau-van-thu-2026');
+      await page.getByRole('button', { name: 'Đăng nhập' }).click();
+      await page.getByText('Nguyễn Thị Văn Thư (operator)').waitFor();
+      await page.getByRole('heading', { name: 'Sắp diễn ra' }).waitFor();
+      await page.getByText('Giao ban trực tuyến tháng 12').waitFor();
+      // The session cookie is the browser's alone: the page's script cannot read it.
+      assert.equal(await page.evaluate<string>('document.cookie'), '');
+      await page.screenshot({ path: join(OUT, 'console-today.png') });
+      // A reload keeps the session (the cookie), and the CSRF token comes back with it: sign-out, a write, works.
+      await page.reload();
+      await page.getByRole('button', { name: 'Đăng xuất' }).click();
+      await page.getByRole('heading', { name: 'Đăng nhập' }).waitFor();
+      assert.equal((await context.request.get(`${api.base}/api/v1/session`)).status(), 401);
+      await context.close();
+    });
+
     it('fits a 390 px phone with nothing wider than the screen', async () => {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
       const page = await context.newPage();
