@@ -13,6 +13,7 @@ import { meetingRoutes } from './meetings/routes';
 import { errors } from './middleware/errors';
 import { openApiDocument } from './openapi';
 import { mount, route, type AnyRoute } from './route';
+import { siteGroupRoutes } from './site-groups/routes';
 import { siteRoutes } from './sites/routes';
 
 export const API_PREFIX = '/api/v1';
@@ -22,7 +23,16 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
   const join = deps.join ? browserJoin(deps.join, deps.joinPageDir) : { root: [], api: [] };
   return {
     root: [...healthRoutes(deps), ...join.root, ...consolePageRoutes(deps.consolePageDir)],
-    api: [...siteRoutes(deps), ...meetingRoutes(deps), attendanceRoute(deps), ...liveRoutes(deps), ...apiKeyRoutes(deps), ...auditRoutes(deps), ...join.api],
+    api: [
+      ...siteRoutes(deps),
+      ...siteGroupRoutes(deps),
+      ...meetingRoutes(deps),
+      attendanceRoute(deps),
+      ...liveRoutes(deps),
+      ...apiKeyRoutes(deps),
+      ...auditRoutes(deps),
+      ...join.api,
+    ],
   };
 }
 

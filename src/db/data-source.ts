@@ -7,11 +7,12 @@ import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { migrations } from '../../migrations';
 import type { Config } from '../config/env';
 import { SiteEntity } from '../directory/site.entity';
+import { SiteGroupEntity } from '../directory/site-group.entity';
 import { MeetingEntity } from '../meetings/meeting.entity';
 import { ApiKeyEntity } from '../access/api-key.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 
-export const entities = [SiteEntity, MeetingEntity, ApiKeyEntity, AuditEventEntity];
+export const entities = [SiteEntity, SiteGroupEntity, MeetingEntity, ApiKeyEntity, AuditEventEntity];
 
 const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
 

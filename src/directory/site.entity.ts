@@ -29,6 +29,13 @@ export interface Site {
   updatedAt: Date;
 }
 
+/** How a site is named to clients that only need to recognise it. */
+export interface SiteRef {
+  id: string;
+  code: string;
+  name: string;
+}
+
 const nullableText = { type: 'text', nullable: true } as const;
 
 export const SiteEntity = new EntitySchema<Site>({

@@ -6,7 +6,8 @@ import { parseCidr } from './networks';
  * generate the OpenAPI document.
  */
 
-const text = (max: number) =>
+/** Free text as stored: NFC (Vietnamese typed on any system compares equal), trimmed, not empty. */
+export const text = (max: number) =>
   z
     .string()
     .transform((s) => s.normalize('NFC').trim())
@@ -104,6 +105,7 @@ export const siteListQuerySchema = z
   .object({
     q: z.string().max(100).optional().describe('Matches name or code, with or without diacritics'),
     protocol: siteFields.protocol.optional(),
+    group: z.string().max(64).optional().describe('Only the sites of this group (id or code)'),
     enabled: z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')

@@ -45,6 +45,12 @@ export class SiteDirectory {
     }
     if (query.protocol) qb.andWhere('s.protocol = :protocol', { protocol: query.protocol });
     if (query.enabled !== undefined) qb.andWhere('s.enabled = :enabled', { enabled: query.enabled });
+    if (query.group !== undefined) {
+      // An unknown group is a mistake to name, not an empty group.
+      const [group]: { id: string }[] = await this.ds.query(`SELECT id FROM site_group WHERE id::text = $1 OR code = $1`, [query.group.toLowerCase()]);
+      if (!group) throw new ValidationError([{ field: 'query.group', message: `no site group with id or code "${query.group}"` }]);
+      qb.andWhere('s.id IN (SELECT site_id FROM site_group_member WHERE group_id = :group)', { group: group.id });
+    }
     const [items, total] = await qb.orderBy('s.search_text').addOrderBy('s.code').take(query.limit).skip(query.offset).getManyAndCount();
     return { items, total, limit: query.limit, offset: query.offset };
   }

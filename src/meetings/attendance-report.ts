@@ -4,7 +4,7 @@ import { NotFoundError } from '../errors';
 import type { DialOutcome } from './dial-attempts';
 import { computeAttendance, presence, type Presence, type TimeWindow } from './attendance';
 import { MeetingEntity, type Meeting, type MeetingStatus } from './meeting.entity';
-import type { SiteRef } from './meeting-book';
+import type { SiteRef } from '../directory/site.entity';
 import { HEARTBEAT_MS } from './participations';
 
 /**

@@ -2,21 +2,29 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { recordAudit, type Actor } from '../audit/audit';
 import { isSqlState, SqlState } from '../db/errors';
 import { unstorableInstant } from '../db/values';
+import type { SiteRef } from '../directory/site.entity';
+import { expandGroups } from '../directory/site-groups';
 import { isUuid, type Page } from '../directory/sites';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError, type FieldError } from '../errors';
 import { MeetingEntity, type Meeting } from './meeting.entity';
 import type { MeetingCreate, MeetingListQuery, MeetingUpdate } from './meeting.schema';
 
-export interface SiteRef {
-  id: string;
-  code: string;
-  name: string;
-}
-
-/** A meeting with the sites invited to it. */
+/** A meeting with the sites invited to it and the groups it was booked with. */
 export interface MeetingView {
   meeting: Meeting;
   invited: SiteRef[];
+  /** As they were when the booking was made or its invitation last changed. */
+  groups: SiteRef[];
+  /** Only in the answer to a booking or change: the groups' disabled members, left out. */
+  skipped?: SiteRef[];
+}
+
+/** What a booking invites, resolved against the directory. */
+interface Invitation {
+  invited: SiteRef[];
+  chair: SiteRef | null;
+  groups: SiteRef[];
+  skipped: SiteRef[];
 }
 
 interface ConflictingMeeting {
@@ -73,7 +81,12 @@ export class MeetingBook {
     if (endsAt <= this.now()) {
       throw new ValidationError([{ field: 'endsAt', message: 'the meeting would already be over' }]);
     }
-    const { invited, chair } = await this.resolveSites(this.ds.manager, input.invitedSites, input.chairSite ?? null);
+    const { invited, chair, groups, skipped } = await this.resolveInvitation(
+      this.ds.manager,
+      input.invitedSites,
+      input.invitedGroups ?? [],
+      input.chairSite ?? null,
+    );
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.ds.transaction(async (em) => {
@@ -99,13 +112,14 @@ export class MeetingBook {
             meeting.id,
             invited.map((s) => s.id),
           );
+          await this.recordGroups(em, meeting.id, groups);
           await recordAudit(em, actor, {
             action: 'meeting.create',
             resourceType: 'meeting',
             resourceId: meeting.id,
-            detail: { title: meeting.title, roomNumber, sites: invited.length },
+            detail: { title: meeting.title, roomNumber, sites: invited.length, ...groupDetail(groups, skipped) },
           });
-          return { meeting, invited };
+          return { meeting, invited, groups, skipped };
         });
       } catch (err) {
         const retry = input.roomNumber === undefined && attempt < ALLOCATION_ATTEMPTS;
@@ -132,9 +146,15 @@ export class MeetingBook {
         if (input.endsAt && endsAt <= this.now()) {
           throw new ValidationError([{ field: 'endsAt', message: 'the meeting would already be over' }]);
         }
-        const current = (await this.withInvitations(em, [meeting]))[0]!.invited;
+        const { invited: current, groups: currentGroups } = (await this.withInvitations(em, [meeting]))[0]!;
         const chairRef = input.chairSite === undefined ? meeting.chairSiteId : input.chairSite;
-        const { invited, chair } = await this.resolveSites(em, input.invitedSites ?? current.map((s) => s.id), chairRef);
+        // invitedSites and invitedGroups describe the invitation together: sending either replaces it
+        // (the other counting as empty), and the groups are expanded again as they are now.
+        const reinvite = input.invitedSites !== undefined || input.invitedGroups !== undefined;
+        const [siteRefs, groupRefs] = reinvite ? [input.invitedSites ?? [], input.invitedGroups ?? []] : [current.map((s) => s.id), []];
+        const resolved = await this.resolveInvitation(em, siteRefs, groupRefs, chairRef);
+        const { invited, chair, skipped } = resolved;
+        const groups = reinvite ? resolved.groups : currentGroups;
         proposed = { roomNumber: input.roomNumber ?? meeting.roomNumber, startsAt, endsAt, invited };
 
         Object.assign(meeting, {
@@ -160,13 +180,14 @@ export class MeetingBook {
           id,
           invited.map((s) => s.id),
         );
+        if (reinvite) await this.recordGroups(em, id, groups);
         await recordAudit(em, actor, {
           action: 'meeting.update',
           resourceType: 'meeting',
           resourceId: id,
-          detail: { fields: Object.keys(input) },
+          detail: { fields: Object.keys(input), ...(reinvite ? groupDetail(groups, skipped) : {}) },
         });
-        return { meeting: saved, invited };
+        return { meeting: saved, invited, groups, ...(reinvite ? { skipped } : {}) };
       });
     } catch (err) {
       if (!proposed) throw err;
@@ -243,13 +264,17 @@ export class MeetingBook {
     ]);
   }
 
-  /** Resolves ids or codes to sites, all enabled; the chair is invited too. */
-  private async resolveSites(em: EntityManager, refs: readonly string[], chairRef: string | null): Promise<{ invited: SiteRef[]; chair: SiteRef | null }> {
+  /**
+   * The sites a booking invites, each once: those named (ids or codes), the chair, and the enabled
+   * members of the groups named. A named site must exist and be enabled; a group's disabled members
+   * are left out and reported instead, so that disabling one commune does not make every booking of
+   * "all communes" fail.
+   */
+  private async resolveInvitation(em: EntityManager, refs: readonly string[], groupRefs: readonly string[], chairRef: string | null): Promise<Invitation> {
     const all = chairRef && !refs.includes(chairRef) ? [...refs, chairRef] : [...refs];
-    if (!all.length) return { invited: [], chair: null };
-    const rows: (SiteRef & { enabled: boolean })[] = await em.query(`SELECT id, code, name, enabled FROM site WHERE id::text = ANY($1) OR code = ANY($1)`, [
-      all,
-    ]);
+    const rows: (SiteRef & { enabled: boolean })[] = all.length
+      ? await em.query(`SELECT id, code, name, enabled FROM site WHERE id::text = ANY($1) OR code = ANY($1)`, [all])
+      : [];
     const find = (ref: string) => rows.find((r) => r.id === ref.toLowerCase() || r.code === ref);
     const errors: FieldError[] = [];
     const invited = new Map<string, SiteRef>();
@@ -260,9 +285,35 @@ export class MeetingBook {
       else if (!site.enabled) errors.push({ field, message: `site ${site.code} is disabled` });
       else invited.set(site.id, { id: site.id, code: site.code, name: site.name });
     });
+    const groups = new Map<string, SiteRef>();
+    const skipped = new Map<string, SiteRef>();
+    (await expandGroups(em, groupRefs)).forEach((expanded, i) => {
+      if (!expanded) {
+        errors.push({ field: `invitedGroups[${i}]`, message: `no site group with id or code "${groupRefs[i]}"` });
+        return;
+      }
+      groups.set(expanded.group.id, expanded.group);
+      for (const { enabled, ...site } of expanded.members) {
+        if (invited.has(site.id)) continue;
+        if (enabled) invited.set(site.id, site);
+        else skipped.set(site.id, site);
+      }
+    });
     if (errors.length) throw new ValidationError(errors);
     const chair = chairRef ? invited.get(find(chairRef)!.id)! : null;
-    return { invited: [...invited.values()], chair };
+    return { invited: [...invited.values()], chair, groups: [...groups.values()], skipped: [...skipped.values()] };
+  }
+
+  /** What the meeting was booked with, as the groups are now: a later change to a group leaves it alone. */
+  private async recordGroups(em: EntityManager, meetingId: string, groups: readonly SiteRef[]): Promise<void> {
+    await em.query(`DELETE FROM meeting_group WHERE meeting_id = $1`, [meetingId]);
+    if (!groups.length) return;
+    await em.query(`INSERT INTO meeting_group (meeting_id, group_id, code, name) SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[])`, [
+      meetingId,
+      groups.map((g) => g.id),
+      groups.map((g) => g.code),
+      groups.map((g) => g.name),
+    ]);
   }
 
   private async withInvitations(em: EntityManager, meetings: Meeting[]): Promise<MeetingView[]> {
@@ -272,10 +323,13 @@ export class MeetingBook {
         WHERE ms.meeting_id = ANY($1::uuid[]) ORDER BY s.search_text, s.code`,
       [meetings.map((m) => m.id)],
     );
-    return meetings.map((meeting) => ({
-      meeting,
-      invited: rows.filter((r) => r.meeting_id === meeting.id).map(({ id, code, name }) => ({ id, code, name })),
-    }));
+    const groupRows: (SiteRef & { meeting_id: string })[] = await em.query(
+      `SELECT meeting_id, group_id AS id, code, name FROM meeting_group WHERE meeting_id = ANY($1::uuid[]) ORDER BY code`,
+      [meetings.map((m) => m.id)],
+    );
+    const refs = (list: (SiteRef & { meeting_id: string })[], meetingId: string) =>
+      list.filter((r) => r.meeting_id === meetingId).map(({ id, code, name }) => ({ id, code, name }));
+    return meetings.map((meeting) => ({ meeting, invited: refs(rows, meeting.id), groups: refs(groupRows, meeting.id) }));
   }
 
   /** Turns an overlap violation into a ConflictError naming what is in the way; other errors pass through. */
@@ -321,4 +375,12 @@ export class MeetingBook {
     }
     return err;
   }
+}
+
+/** The audit trail's note of a booking's groups and of the members it left out. */
+function groupDetail(groups: readonly SiteRef[], skipped: readonly SiteRef[]): Record<string, string[]> {
+  return {
+    ...(groups.length ? { groups: groups.map((g) => g.code) } : {}),
+    ...(skipped.length ? { skipped: skipped.map((s) => s.code) } : {}),
+  };
 }

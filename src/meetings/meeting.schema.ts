@@ -12,6 +12,7 @@ const dateTime = z.iso
   });
 
 const siteRef = z.string().min(1).max(64).describe('A site id or code');
+const groupRef = z.string().min(1).max(64).describe('A site group id or code');
 
 export const maxMeetingHours = 24;
 
@@ -28,6 +29,10 @@ const meetingFields = {
   startsAt: dateTime,
   endsAt: dateTime,
   invitedSites: z.array(siteRef).max(1000),
+  invitedGroups: z
+    .array(groupRef)
+    .max(100)
+    .describe('Their enabled members are invited, as the groups are at booking time; a PATCH with this or invitedSites replaces the invitation'),
   chairSite: siteRef.nullable().describe('Joins as moderator; invited automatically'),
   dialOut: z.boolean().describe('The bridge calls every invited site when the meeting starts'),
   allowGuests: z.boolean().describe('Callers not in the directory may join (with the PIN)'),
@@ -50,6 +55,7 @@ export const meetingCreateSchema = z
     roomNumber: meetingFields.roomNumber.optional().describe('Allocated from ROOM_NUMBERS when omitted'),
     pin: meetingFields.pin.optional(),
     invitedSites: meetingFields.invitedSites.default([]),
+    invitedGroups: meetingFields.invitedGroups.optional(),
     chairSite: meetingFields.chairSite.optional(),
     dialOut: meetingFields.dialOut.default(false),
     allowGuests: meetingFields.allowGuests.default(false),

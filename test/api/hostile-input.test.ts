@@ -24,9 +24,9 @@ function rawExchange(host: string, port: number, request: string): Promise<strin
 }
 
 /**
- * Sites, meetings and a key for the fuzzer's valid requests to find. The sites it may invite are
- * invited already, so a DELETE cannot take them away; the meeting open in room 2001, for the join
- * API, is not among the ids, so nothing cancels or moves it.
+ * Sites, a group of them, meetings and a key for the fuzzer's valid requests to find. The sites it
+ * may invite are invited already, so a DELETE cannot take them away; the meeting open in room 2001,
+ * for the join API, is not among the ids, so nothing cancels or moves it.
  */
 async function seedData(api: TestApi): Promise<Known> {
   const created = async (path: string, json: unknown): Promise<string> => {
@@ -45,6 +45,7 @@ async function seedData(api: TestApi): Promise<Known> {
   });
   const hBong = await created('/sites', { code: 'fz-h-bong', name: 'Xã H Bông', protocol: 'h323', h323Alias: '8401' });
   const spare = await created('/sites', { code: 'fz-spare', name: 'Xã Dự Phòng' });
+  const cluster = await created('/site-groups', { code: 'fz-cum', name: 'Cụm xã', sites: ['fz-ia-pal', hBong] });
   await created('/meetings', {
     title: 'Giao ban',
     roomNumber: 2001,
@@ -57,8 +58,9 @@ async function seedData(api: TestApi): Promise<Known> {
   const later = await created('/meetings', { title: 'Họp sau', roomNumber: 2002, invitedSites: ['fz-h-bong'], startsAt: at(1440), endsAt: at(1500) });
   const key = await created('/api-keys', { name: 'fuzz victim', role: 'viewer' });
   return {
-    ids: { sites: [iaPal, hBong, spare], meetings: [later], 'api-keys': [key] },
+    ids: { sites: [iaPal, hBong, spare], 'site-groups': [cluster], meetings: [later], 'api-keys': [key] },
     siteRefs: ['fz-ia-pal', 'fz-h-bong', iaPal, hBong],
+    groupRefs: ['fz-cum', cluster],
     rooms: ['2001', '2002'],
     pins: ['2468'],
     assets: ['join-abc123.js', 'missing-000.js', 'index.html'],

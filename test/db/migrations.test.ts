@@ -19,11 +19,14 @@ describe('migrations', () => {
         'audit_event',
         'dial_attempt',
         'meeting',
+        'meeting_group',
         'meeting_site',
         'participation',
         'readiness_check',
         'registration',
         'site',
+        'site_group',
+        'site_group_member',
       ]);
       for (let i = 0; i < ran.length; i++) await ds.undoLastMigration({ transaction: 'each' });
       assert.deepEqual(await tables(), []);

@@ -25,10 +25,12 @@ interface JsonSchema {
 
 /** What the fuzzer's valid requests refer to: the test seeds these. */
 export interface Known {
-  /** Ids for `{id}` by resource ("sites", "meetings", "api-keys"). */
+  /** Ids for `{id}` by resource ("sites", "site-groups", "meetings", "api-keys"). */
   ids: Record<string, string[]>;
   /** Ids and codes of sites that meetings invite. */
   siteRefs: string[];
+  /** Ids and codes of site groups whose members meetings invite. */
+  groupRefs: string[];
   /** Room numbers with meetings, for the join API. */
   rooms: string[];
   /** The PINs of those meetings. */
@@ -236,6 +238,9 @@ export class ApiFuzzer {
       to: () => iso(Date.now() + r.int(-100, 100) * 86_400_000),
       invitedSites: () => (r.chance(0.5) ? [] : [r.pick(known.siteRefs)]),
       chairSite: () => r.pick([null, ...known.siteRefs]),
+      invitedGroups: () => (r.chance(0.5) ? [] : [r.pick(known.groupRefs)]),
+      sites: () => (r.chance(0.3) ? [] : [r.pick(known.siteRefs)]),
+      group: () => r.pick(known.groupRefs),
       site: () => r.pick(known.siteRefs),
       uri: () => 'sip:someone@10.0.0.9',
       id: () => (r.chance(0.9) ? r.pick(known.ids[this.resource] ?? [MISSING]) : MISSING),

@@ -42,5 +42,7 @@ export async function migratedEmbeddedDataSource(): Promise<DataSource> {
 
 /** Empties the directory and the bookings; API keys stay, so a suite's keys keep working. */
 export async function truncateBookings(ds: DataSource): Promise<void> {
-  await ds.query('TRUNCATE dial_attempt, readiness_check, participation, registration, meeting_site, meeting, site, audit_event CASCADE');
+  await ds.query(
+    'TRUNCATE dial_attempt, readiness_check, participation, registration, meeting_group, meeting_site, meeting, site_group, site, audit_event CASCADE',
+  );
 }

@@ -4,6 +4,7 @@ import type { MeetingView } from '../../meetings/meeting-book';
 import { iso } from '../common';
 
 const siteRefOut = z.object({ id: z.uuid(), code: z.string(), name: z.string() }).meta({ id: 'SiteRef' });
+const groupRefOut = z.object({ id: z.uuid(), code: z.string(), name: z.string() }).meta({ id: 'SiteGroupRef' });
 
 export const meetingOut = z
   .object({
@@ -22,6 +23,8 @@ export const meetingOut = z
     language: z.enum(['vi', 'en']),
     chairSite: siteRefOut.nullable(),
     invitedSites: z.array(siteRefOut),
+    invitedGroups: z.array(groupRefOut).describe('The groups the invitation was made with, as they were then; their sites are in invitedSites'),
+    skippedSites: z.array(siteRefOut).optional().describe('Only in the answer to a booking or change: disabled members of invitedGroups, not invited'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -29,7 +32,7 @@ export const meetingOut = z
 
 export type MeetingOut = z.infer<typeof meetingOut>;
 
-export function presentMeeting({ meeting: m, invited }: MeetingView, sipDomain: string, showPin: boolean): MeetingOut {
+export function presentMeeting({ meeting: m, invited, groups, skipped }: MeetingView, sipDomain: string, showPin: boolean): MeetingOut {
   return {
     id: m.id,
     title: m.title,
@@ -46,6 +49,8 @@ export function presentMeeting({ meeting: m, invited }: MeetingView, sipDomain: 
     language: m.language,
     chairSite: invited.find((s) => s.id === m.chairSiteId) ?? null,
     invitedSites: invited,
+    invitedGroups: groups,
+    ...(skipped && { skippedSites: skipped }),
     createdAt: iso(m.createdAt),
     updatedAt: iso(m.updatedAt),
   };
