@@ -2,6 +2,7 @@ import { DirectoryAndBookings1764230400000 } from './1764230400000-directory-and
 import { RegistrationsAndParticipations1764316800000 } from './1764316800000-registrations-and-participations';
 import { DialAttemptsAndReadiness1764403200000 } from './1764403200000-dial-attempts-and-readiness';
 import { SiteH323Alias1764489600000 } from './1764489600000-site-h323-alias';
+import { OperatorAccounts1764576000000 } from './1764576000000-operator-accounts';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   RegistrationsAndParticipations1764316800000,
   DialAttemptsAndReadiness1764403200000,
   SiteH323Alias1764489600000,
+  OperatorAccounts1764576000000,
 ];

@@ -20,6 +20,8 @@ describe('migrations', () => {
         'dial_attempt',
         'meeting',
         'meeting_site',
+        'operator',
+        'operator_session',
         'participation',
         'readiness_check',
         'registration',
