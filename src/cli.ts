@@ -5,7 +5,7 @@ import { openContext, version } from './app-context';
 import { cliActor } from './audit/audit';
 import { ConfigError, loadConfig } from './config/env';
 import { migrate } from './db/data-source';
-import { ValidationError } from './errors';
+import { ConflictError, ValidationError } from './errors';
 import { PasswordInputError, readPassword } from './password-input';
 import { EmbeddedDatabaseBusyError } from './db/embedded-lock';
 import { seedDemo } from './directory/demo-seed';
@@ -153,7 +153,13 @@ main(process.argv.slice(2)).then(
     if (err instanceof ValidationError) {
       process.stderr.write(`diemcau: ${err.errors.map((e) => `${e.field} ${e.message}`).join('; ')}\n`);
       process.exitCode = 2;
-    } else if (err instanceof ConfigError || err instanceof UsageError || err instanceof EmbeddedDatabaseBusyError || err instanceof PasswordInputError) {
+    } else if (
+      err instanceof ConfigError ||
+      err instanceof UsageError ||
+      err instanceof EmbeddedDatabaseBusyError ||
+      err instanceof PasswordInputError ||
+      err instanceof ConflictError
+    ) {
       process.stderr.write(`diemcau: ${err.message}\n`);
       if (err instanceof UsageError) process.stderr.write(`\n${usage}\n`);
       process.exitCode = 2;
