@@ -2,6 +2,7 @@ import { DirectoryAndBookings1764230400000 } from './1764230400000-directory-and
 import { RegistrationsAndParticipations1764316800000 } from './1764316800000-registrations-and-participations';
 import { DialAttemptsAndReadiness1764403200000 } from './1764403200000-dial-attempts-and-readiness';
 import { SiteH323Alias1764489600000 } from './1764489600000-site-h323-alias';
+import { OperatorAccounts1764576000000 } from './1764576000000-operator-accounts';
 import { SiteGroups1796601600000 } from './1796601600000-site-groups';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
@@ -10,5 +11,6 @@ export const migrations = [
   RegistrationsAndParticipations1764316800000,
   DialAttemptsAndReadiness1764403200000,
   SiteH323Alias1764489600000,
+  OperatorAccounts1764576000000,
   SiteGroups1796601600000,
 ];

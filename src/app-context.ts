@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { accounts, type Accounts } from './access/accounts';
 import { ApiKeys } from './access/api-keys';
 import { FailureLimiter } from './access/failure-limiter';
 import type { Config } from './config/env';
@@ -19,6 +20,7 @@ export interface AppContext {
   sites: SiteDirectory;
   meetings: MeetingBook;
   keys: ApiKeys;
+  accounts: Accounts;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function openContext(config: Config, log: Logger, options: { migrat
     sites: new SiteDirectory(ds, config.sip.domain),
     meetings: new MeetingBook(ds, config.roomNumbers),
     keys: new ApiKeys(ds),
+    accounts: accounts(ds, { policy: config.sessions }),
     async close() {
       if (closed) return;
       closed = true;

@@ -5,6 +5,8 @@ import { openContext, version } from './app-context';
 import { cliActor } from './audit/audit';
 import { ConfigError, loadConfig } from './config/env';
 import { migrate } from './db/data-source';
+import { ConflictError, ValidationError } from './errors';
+import { PasswordInputError, readPassword } from './password-input';
 import { EmbeddedDatabaseBusyError } from './db/embedded-lock';
 import { seedDemo } from './directory/demo-seed';
 import { createLogger } from './log';
@@ -16,6 +18,10 @@ Usage:
   diemcau serve                                  run the bridge (migrates the database first)
   diemcau migrate                                apply pending database migrations
   diemcau apikey create --name N --role R        issue an API key (role: ${roles.join(', ')}); prints it once
+  diemcau user create --username U --name "Full Name" --role R
+                                                 create a console account; the password is asked for
+                                                 (or read from standard input when it is not a terminal)
+  diemcau user passwd --username U               set an account's password; its sessions end
   diemcau seed --demo                            load the demo district (15 sites, one meeting)
 
 Configuration comes from environment variables; see README.md.`;
@@ -68,6 +74,42 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'user': {
+      const [sub, ...args] = rest;
+      const { values } = parseArgs({
+        args,
+        options: { username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
+        strict: true,
+      });
+      if (sub === 'create') {
+        if (!values.username || !values.name || !values.role) throw new UsageError('user create --username U --name "Full Name" --role R');
+        if (!(roles as readonly string[]).includes(values.role)) throw new UsageError(`--role must be one of ${roles.join(', ')}`);
+        const password = await readPassword(`Password for ${values.username}`);
+        const ctx = await openContext(config, log, { migrate: true });
+        try {
+          const op = await ctx.accounts.operators.create({ username: values.username, name: values.name, role: values.role as Role, password }, cliActor);
+          process.stdout.write(`operator ${op.username} (${op.role}) created, id ${op.id}\n`);
+        } finally {
+          await ctx.close();
+        }
+        return 0;
+      }
+      if (sub === 'passwd') {
+        if (!values.username || values.name || values.role) throw new UsageError('user passwd --username U');
+        const ctx = await openContext(config, log, { migrate: true });
+        try {
+          const op = await ctx.accounts.operators.byUsername(values.username);
+          if (!op) throw new UsageError(`no operator "${values.username}"`);
+          const password = await readPassword(`New password for ${op.username}`);
+          await ctx.accounts.operators.setPassword(op.id, password, cliActor);
+          process.stdout.write(`password of ${op.username} changed; their sessions have ended\n`);
+        } finally {
+          await ctx.close();
+        }
+        return 0;
+      }
+      throw new UsageError('user create … | user passwd --username U');
+    }
     case 'seed': {
       const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } }, strict: true });
       if (!values.demo) throw new UsageError('seed --demo');
@@ -108,7 +150,16 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof EmbeddedDatabaseBusyError) {
+    if (err instanceof ValidationError) {
+      process.stderr.write(`diemcau: ${err.errors.map((e) => `${e.field} ${e.message}`).join('; ')}\n`);
+      process.exitCode = 2;
+    } else if (
+      err instanceof ConfigError ||
+      err instanceof UsageError ||
+      err instanceof EmbeddedDatabaseBusyError ||
+      err instanceof PasswordInputError ||
+      err instanceof ConflictError
+    ) {
       process.stderr.write(`diemcau: ${err.message}\n`);
       if (err instanceof UsageError) process.stderr.write(`\n${usage}\n`);
       process.exitCode = 2;

@@ -15,6 +15,7 @@ import { WebhookSender } from './meetings/webhooks';
 import { Metrics } from './observability/metrics';
 
 const SIP_DRAIN_MS = 1500;
+const SESSION_SWEEP_MS = 10 * 60_000;
 
 /**
  * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
@@ -57,6 +58,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       meetings: ctx.meetings,
       keys: ctx.keys,
       authFailures: apiAuthLimiter(),
+      accounts: ctx.accounts,
+      trustProxy: config.http.trustProxy,
       sipDomain: config.sip.domain,
       timeZone: config.timeZone,
       log,
@@ -77,6 +80,11 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     },
     version,
   );
+  // Ended sessions are deleted as their tokens are presented; this takes those never presented again.
+  const sweep = setInterval(() => {
+    ctx.accounts.sessions.sweep().catch((err: unknown) => log.warn({ err }, 'session sweep failed'));
+  }, SESSION_SWEEP_MS);
+  sweep.unref();
   const server = createHttpServer(app);
   await listen(server, config.http.host, config.http.port);
   const address = server.address();
@@ -101,6 +109,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   });
   // INVITEs already on their way still reach us and get their 503 before drachtio loses us.
   if (calls) await new Promise((r) => setTimeout(r, SIP_DRAIN_MS));
+  clearInterval(sweep);
   await scheduler.stop();
   webhooks?.close();
   await calls?.stop('leave-running');

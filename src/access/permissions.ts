@@ -7,6 +7,7 @@ export const permissions = {
   'meetings:secrets': ['operator', 'admin'],
   'sites:write': ['admin'],
   'keys:manage': ['admin'],
+  'operators:manage': ['admin'],
   'audit:read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -12,8 +12,10 @@ import { liveRoutes } from './meetings/live';
 import { meetingRoutes } from './meetings/routes';
 import { errors } from './middleware/errors';
 import { openApiDocument } from './openapi';
+import { operatorRoutes } from './operators/routes';
 import { mount, route, type AnyRoute } from './route';
 import { siteGroupRoutes } from './site-groups/routes';
+import { sessionRoutes } from './session/routes';
 import { siteRoutes } from './sites/routes';
 
 export const API_PREFIX = '/api/v1';
@@ -31,6 +33,8 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
       ...liveRoutes(deps),
       ...apiKeyRoutes(deps),
       ...auditRoutes(deps),
+      ...sessionRoutes(deps),
+      ...operatorRoutes(deps),
       ...join.api,
     ],
   };
@@ -38,7 +42,9 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
 
 /** The Koa application: health probes at the root, the REST API under /api/v1. */
 export function createApp(deps: ApiDeps, version: string): Koa {
-  const app = new Koa({ proxy: false });
+  // Behind a trusted proxy, the client is the last X-Forwarded-For entry (the one the proxy added;
+  // earlier ones are whatever the client sent), and X-Forwarded-Proto says whether it used HTTPS.
+  const app = new Koa({ proxy: deps.trustProxy ?? false, maxIpsCount: 1 });
   const { root, api } = routeTable(deps);
   let document: Record<string, unknown> | undefined;
   const openapi = route({
@@ -61,7 +67,7 @@ export function createApp(deps: ApiDeps, version: string): Koa {
     version,
   );
 
-  const auth = { keys: deps.keys, failures: deps.authFailures };
+  const auth = { keys: deps.keys, failures: deps.authFailures, sessions: deps.accounts.sessions };
   const rootRouter = router();
   mount(rootRouter, root, auth);
   const apiRouter = router(API_PREFIX);

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Accounts } from '../access/accounts';
 import type { ApiKeys } from '../access/api-keys';
 import type { FailureLimiter } from '../access/failure-limiter';
 import type { SiteDirectory } from '../directory/sites';
@@ -19,6 +20,10 @@ export interface ApiDeps {
   meetings: MeetingBook;
   keys: ApiKeys;
   authFailures: FailureLimiter;
+  /** Operator accounts and console sessions. */
+  accounts: Accounts;
+  /** TRUST_PROXY: X-Forwarded-For/-Proto/-Host come from our reverse proxy and are believed. */
+  trustProxy?: boolean;
   sipDomain: string;
   /** TIME_ZONE: local times in reports. */
   timeZone: string;

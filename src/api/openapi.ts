@@ -59,10 +59,19 @@ export function openApiDocument(groups: { prefix: string; routes: readonly AnyRo
       description: 'Directory of room systems, meeting bookings and live control of the diemcau conference bridge.',
     },
     servers: [{ url: '/' }],
-    security: [{ bearer: [] }],
+    // Either will do: a key for programs, the session cookie (with X-CSRF-Token on changes) for the console.
+    security: [{ bearer: [] }, { session: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key from `diemcau apikey create`' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'API key from `diemcau apikey create`' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'diemcau_session',
+          description: 'Set by POST /api/v1/session; a request that changes anything also sends the session\u2019s csrfToken as X-CSRF-Token',
+        },
+      },
       schemas: components,
     },
   };

@@ -6,6 +6,7 @@ export interface AuditEvent {
   at: Date;
   actor: string;
   apiKeyId: string | null;
+  operatorId: string | null;
   action: string;
   resourceType: string;
   resourceId: string | null;
@@ -20,6 +21,7 @@ export const AuditEventEntity = new EntitySchema<AuditEvent>({
     at: { type: 'timestamptz', createDate: true },
     actor: { type: 'text' },
     apiKeyId: { type: 'uuid', nullable: true, name: 'api_key_id' },
+    operatorId: { type: 'uuid', nullable: true, name: 'operator_id' },
     action: { type: 'text' },
     resourceType: { type: 'text', name: 'resource_type' },
     resourceId: { type: 'text', nullable: true, name: 'resource_id' },

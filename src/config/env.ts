@@ -129,6 +129,16 @@ export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data').describe('Where the embedded database lives'),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: int(0, 65535).default(3000),
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .describe('A reverse proxy in front sets X-Forwarded-For/-Proto/-Host, and they are believed (client address, HTTPS)'),
+  SESSION_IDLE_MINUTES: int(5, 7 * 24 * 60)
+    .default(480)
+    .describe('A console session ends after this long without a request'),
+  SESSION_MAX_HOURS: int(1, 366 * 24)
+    .default(168)
+    .describe('A console session ends this long after sign-in, however busy'),
   SIP_DOMAIN: z
     .string()
     .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')
@@ -188,7 +198,9 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   database: { url: string } | { embedded: { dataDir: string } };
-  http: { host: string; port: number };
+  http: { host: string; port: number; trustProxy: boolean };
+  /** Console sessions: idle timeout and absolute lifetime. */
+  sessions: { idleMs: number; maxMs: number };
   sip: {
     domain: string;
     drachtio?: { host: string; port: number; secret: string };
@@ -239,7 +251,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) throw new ConfigError(['WEBHOOK_SECRET: required with WEBHOOK_URL (receivers verify the signature)']);
   return {
     database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { embedded: { dataDir: e.DATA_DIR } },
-    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT, trustProxy: e.TRUST_PROXY === 'true' },
+    sessions: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 3_600_000 },
     sip: {
       domain: e.SIP_DOMAIN,
       ...(e.DRACHTIO_HOST ? { drachtio: { host: e.DRACHTIO_HOST, port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET } } : {}),

@@ -11,8 +11,9 @@ import { SiteGroupEntity } from '../directory/site-group.entity';
 import { MeetingEntity } from '../meetings/meeting.entity';
 import { ApiKeyEntity } from '../access/api-key.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
+import { OperatorEntity, OperatorSessionEntity } from '../access/operator.entity';
 
-export const entities = [SiteEntity, SiteGroupEntity, MeetingEntity, ApiKeyEntity, AuditEventEntity];
+export const entities = [SiteEntity, SiteGroupEntity, MeetingEntity, ApiKeyEntity, AuditEventEntity, OperatorEntity, OperatorSessionEntity];
 
 const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
 

@@ -57,8 +57,9 @@ async function seedData(api: TestApi): Promise<Known> {
   });
   const later = await created('/meetings', { title: 'Họp sau', roomNumber: 2002, invitedSites: ['fz-h-bong'], startsAt: at(1440), endsAt: at(1500) });
   const key = await created('/api-keys', { name: 'fuzz victim', role: 'viewer' });
+  const operator = await created('/operators', { username: 'fz-op', name: 'Người Thử', role: 'operator', password: 'fuzz-password-long' });
   return {
-    ids: { sites: [iaPal, hBong, spare], 'site-groups': [cluster], meetings: [later], 'api-keys': [key] },
+    ids: { sites: [iaPal, hBong, spare], 'site-groups': [cluster], meetings: [later], 'api-keys': [key], operators: [operator] },
     siteRefs: ['fz-ia-pal', 'fz-h-bong', iaPal, hBong],
     groupRefs: ['fz-cum', cluster],
     rooms: ['2001', '2002'],

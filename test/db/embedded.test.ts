@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ describe('embedded database (PGlite), through the command line', function () {
     const again = await run('node', [cli, 'seed', '--demo'], { env: env() });
     assert.match(again.stdout, /sites: 0 created, 15 already present/);
     const token = (await run('node', [cli, 'apikey', 'create', '--name', 'smoke', '--role', 'viewer'], { env: env() })).stdout.trim();
+    const user = ['user', 'create', '--username', 'lan', '--name', 'Nguyễn Thị Lan', '--role', 'operator'];
+    assert.match(execFileSync('node', [cli, ...user], { env: env(), input: 'mật khẩu đủ dài\n' }).toString(), /operator lan \(operator\) created/);
 
     const server = spawn('node', [cli, 'serve'], { env: { ...env(), HTTP_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -61,6 +63,20 @@ describe('embedded database (PGlite), through the command line', function () {
       assert.equal(meetings.items.length, 1);
       assert.equal(meetings.items[0]!.roomNumber, 2001);
       assert.equal(meetings.items[0]!.invitedSites.length, 15);
+
+      // The console's way in, on PGlite too: sign in, use the cookie, sign out.
+      const signIn = await fetch(`http://127.0.0.1:${port}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'lan', password: 'mật khẩu đủ dài' }),
+      });
+      assert.equal(signIn.status, 201);
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const { csrfToken } = (await signIn.json()) as { csrfToken: string };
+      assert.equal((await fetch(`http://127.0.0.1:${port}/api/v1/sites`, { headers: { cookie } })).status, 200);
+      const signOut = await fetch(`http://127.0.0.1:${port}/api/v1/session`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrfToken } });
+      assert.equal(signOut.status, 204);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/api/v1/sites`, { headers: { cookie } })).status, 401);
 
       await assert.rejects(run('node', [cli, 'migrate'], { env: env() }), /in use by process/, 'a second process is refused');
     } finally {

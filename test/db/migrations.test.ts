@@ -21,6 +21,8 @@ describe('migrations', () => {
         'meeting',
         'meeting_group',
         'meeting_site',
+        'operator',
+        'operator_session',
         'participation',
         'readiness_check',
         'registration',

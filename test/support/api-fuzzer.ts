@@ -25,7 +25,7 @@ interface JsonSchema {
 
 /** What the fuzzer's valid requests refer to: the test seeds these. */
 export interface Known {
-  /** Ids for `{id}` by resource ("sites", "site-groups", "meetings", "api-keys"). */
+  /** Ids for `{id}` by resource ("sites", "site-groups", "meetings", "api-keys", "operators"). */
   ids: Record<string, string[]>;
   /** Ids and codes of sites that meetings invite. */
   siteRefs: string[];
@@ -247,6 +247,11 @@ export class ApiFuzzer {
       participantId: () => this.uuid(),
       file: () => r.pick(known.assets),
       status: () => r.pick(['scheduled', 'live,ended', 'cancelled']),
+      username: () => r.pick(['fz-op', `fz-op-${r.int(1, 999)}`]),
+      password: () => 'fuzz-password-long',
+      currentPassword: () => 'fuzz-password-long',
+      newPassword: () => 'fuzz-password-longer',
+      operatorId: () => r.pick(known.ids['operators'] ?? [MISSING]),
     };
   }
 

@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { accounts, type Accounts } from '../../src/access/accounts';
 import { ApiKeys } from '../../src/access/api-keys';
 import { FailureLimiter } from '../../src/access/failure-limiter';
+import type { SessionPolicy } from '../../src/access/sessions';
 import { createApp } from '../../src/api/app';
 import { createHttpServer } from '../../src/api/http-server';
 import type { ApiDeps } from '../../src/api/deps';
@@ -38,6 +40,11 @@ export interface TestApiOptions {
   now?: () => Date;
   /** A migrated database to serve (the API closes it); by default a new one on the test PostgreSQL server. */
   ds?: DataSource;
+  /** The clock of console sessions (expiry); the real one by default. */
+  sessionClock?: () => Date;
+  sessionPolicy?: SessionPolicy;
+  /** TRUST_PROXY. */
+  trustProxy?: boolean;
   /** Dependencies to add or replace, such as the join API's. */
   deps?: (ds: DataSource) => Partial<ApiDeps>;
 }
@@ -50,6 +57,7 @@ export class TestApi {
     readonly base: string,
     readonly tokens: { admin: string; operator: string; viewer: string },
     readonly authFailures: FailureLimiter,
+    readonly accounts: Accounts,
   ) {}
 
   static async start(options: TestApiOptions = {}): Promise<TestApi> {
@@ -58,6 +66,12 @@ export class TestApi {
     const meetings = new MeetingBook(ds, { min: 2000, max: 2099 }, options.now);
     const events = new MeetingEvents();
     const authFailures = new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
+    const limiter = () => new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
+    const accountServices = accounts(ds, {
+      limiters: { bySource: limiter(), byUsername: limiter() },
+      ...(options.sessionPolicy ? { policy: options.sessionPolicy } : {}),
+      ...(options.sessionClock ? { now: options.sessionClock } : {}),
+    });
     const app = createApp(
       {
         ds,
@@ -65,6 +79,8 @@ export class TestApi {
         meetings,
         keys,
         authFailures,
+        accounts: accountServices,
+        trustProxy: options.trustProxy ?? false,
         sipDomain: TEST_REALM,
         timeZone: 'Asia/Ho_Chi_Minh',
         log: process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger,
@@ -82,7 +98,7 @@ export class TestApi {
     const { port } = server.address() as AddressInfo;
     const issue = async (role: 'admin' | 'operator' | 'viewer') => (await keys.issue(`test-${role}`, role, cliActor)).token;
     const tokens = { admin: await issue('admin'), operator: await issue('operator'), viewer: await issue('viewer') };
-    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures);
+    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices);
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {

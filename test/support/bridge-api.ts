@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accounts } from '../../src/access/accounts';
 import { ApiKeys } from '../../src/access/api-keys';
 import { FailureLimiter } from '../../src/access/failure-limiter';
 import type { Role } from '../../src/access/api-key.entity';
@@ -66,6 +67,7 @@ export async function startBridgeApi(
       meetings: book,
       keys,
       authFailures: new FailureLimiter({ maxFailures: 100, windowMs: 1000, blockMs: 1000 }),
+      accounts: accounts(bridge.ds),
       sipDomain: BRIDGE_DOMAIN,
       timeZone: 'Asia/Ho_Chi_Minh',
       log: bridge.log,

@@ -7,7 +7,8 @@ describe('configuration', () => {
   it('has safe defaults: embedded database, loopback HTTP, no SIP', () => {
     const c = loadConfig({});
     assert.deepEqual(c.database, { embedded: { dataDir: './data' } });
-    assert.deepEqual(c.http, { host: '127.0.0.1', port: 3000 });
+    assert.deepEqual(c.http, { host: '127.0.0.1', port: 3000, trustProxy: false }, 'X-Forwarded-* believed only when asked');
+    assert.deepEqual(c.sessions, { idleMs: 8 * 3_600_000, maxMs: 7 * 24 * 3_600_000 });
     assert.equal(c.sip.drachtio, undefined);
     assert.deepEqual(c.freeswitch, []);
   });

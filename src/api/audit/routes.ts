@@ -9,6 +9,7 @@ const auditOut = z
     id: z.string(),
     at: z.iso.datetime(),
     actor: z.string(),
+    operatorId: z.uuid().nullable().describe('The signed-in operator who acted, if it was one'),
     action: z.string(),
     resourceType: z.string(),
     resourceId: z.string().nullable(),
@@ -20,6 +21,8 @@ const auditQuery = z
   .object({
     resourceType: z.string().max(40).optional(),
     resourceId: z.string().max(64).optional(),
+    actor: z.string().max(200).optional().describe('Exactly as shown in `actor`, e.g. apikey:ops or cli'),
+    operatorId: z.uuid().optional().describe('Everything one operator did'),
     limit: z.coerce.number().int().min(1).max(500).default(100),
     offset: z.coerce.number().int().min(0).default(0),
   })
@@ -39,6 +42,8 @@ export function auditRoutes({ ds }: ApiDeps) {
         const where = {
           ...(query.resourceType && { resourceType: query.resourceType }),
           ...(query.resourceId && { resourceId: query.resourceId }),
+          ...(query.actor && { actor: query.actor }),
+          ...(query.operatorId && { operatorId: query.operatorId }),
         };
         const [rows, total] = await ds.manager.findAndCount(AuditEventEntity, {
           where,
