@@ -104,38 +104,47 @@ describe('operator console: live control on the real stack (drachtio-server, Fre
 
   it('follows sites joining and leaving, mutes one in FreeSWITCH, and ends the meeting', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    page.setDefaultTimeout(15_000);
+    // On a failure, a picture of the page says more than a timeout.
+    const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (err) {
+        await page.screenshot({ path: join(OUT, 'console-live-failed.png') }).catch(() => undefined);
+        throw new Error(`${what}: ${(err as Error).message}`);
+      }
+    };
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${http.base}/console#meetings/${meetingId}/live`);
     await page.getByLabel('Tên đăng nhập').fill('dieu-hanh');
     await page.getByLabel('Mật khẩu').fill('mat-khau-dieu-hanh');
     await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await tile(page, 'Thị trấn Chư Sê').filter({ hasText: 'Chưa vào' }).waitFor();
-    await page.getByText('0/2 điểm cầu đã vào').waitFor();
+    await step('the live page after sign-in', () => tile(page, 'Thị trấn Chư Sê').filter({ hasText: 'Chưa vào' }).waitFor());
+    await step('the counts', () => page.getByText('0/2 điểm cầu đã vào').waitFor());
 
-    const chuSe = await dialIn('chu-se');
-    const iaPal = await dialIn('ia-pal');
-    await tile(page, 'Thị trấn Chư Sê').filter({ hasText: 'Đã vào' }).waitFor();
-    await tile(page, 'Xã Ia Pal').filter({ hasText: 'Đã vào' }).waitFor();
-    await page.getByText('2/2 điểm cầu đã vào').waitFor();
+    const chuSe = await step('Chư Sê dialling in', () => dialIn('chu-se'));
+    const iaPal = await step('Ia Pal dialling in', () => dialIn('ia-pal'));
+    await step('Chư Sê shown in', () => tile(page, 'Thị trấn Chư Sê').filter({ hasText: 'Đã vào' }).waitFor());
+    await step('Ia Pal shown in', () => tile(page, 'Xã Ia Pal').filter({ hasText: 'Đã vào' }).waitFor());
+    await step('both counted', () => page.getByText('2/2 điểm cầu đã vào').waitFor());
     await page.screenshot({ path: join(OUT, 'console-live.png') });
 
     // The mute goes to FreeSWITCH, and the page shows it when the conference reports it back.
-    await page.getByRole('button', { name: 'Tắt tiếng Xã Ia Pal' }).click();
-    await tile(page, 'Xã Ia Pal').filter({ hasText: 'đang tắt tiếng' }).waitFor();
+    await step('mute clicked', () => page.getByRole('button', { name: 'Tắt tiếng Xã Ia Pal' }).click());
+    await step('Ia Pal shown muted', () => tile(page, 'Xã Ia Pal').filter({ hasText: 'đang tắt tiếng' }).waitFor());
     const roster = await http.api('GET', `/meetings/${meetingId}/participants`);
     assert.equal(roster.body.items.find((p: { name: string }) => p.name === 'Xã Ia Pal')?.muted, true);
 
-    const left = new Promise<void>((resolve) => iaPal.once('destroy', () => resolve()));
-    await iaPal.destroy();
-    await left;
-    await tile(page, 'Xã Ia Pal').filter({ hasText: 'Đã rời' }).waitFor();
+    await iaPal.destroy(); // our BYE: the dialog emits no 'destroy' for it
+    await step('Ia Pal shown gone', () => tile(page, 'Xã Ia Pal').filter({ hasText: 'Đã rời' }).waitFor());
 
     const hungUp = new Promise<void>((resolve) => chuSe.once('destroy', () => resolve()));
     page.once('dialog', (d) => void d.accept());
-    await page.getByRole('button', { name: 'Kết thúc họp' }).click();
-    await hungUp;
-    await page.getByText('Đã kết thúc').waitFor();
+    await step('end clicked', () => page.getByRole('button', { name: 'Kết thúc họp' }).click());
+    await step('Chư Sê hung up', () => Promise.race([hungUp, new Promise((_, reject) => setTimeout(() => reject(new Error('no BYE within 15 s')), 15_000))]));
+    await step('the meeting shown ended', () => page.getByText('Đã kết thúc').waitFor());
+    await step('Chư Sê shown gone', () => tile(page, 'Thị trấn Chư Sê').filter({ hasText: 'Đã rời' }).waitFor());
     await page.screenshot({ path: join(OUT, 'console-live-ended.png') });
     await waitFor('no call left', async () => (bridge.calls.engine.calls.all().length === 0 ? true : undefined), 15_000);
     assert.deepEqual(errors, []);
