@@ -8,10 +8,12 @@ import { healthRoutes } from './health';
 import { consolePageRoutes } from './console/page-routes';
 import { browserJoin } from './join';
 import { attendanceRoute } from './meetings/attendance';
+import { invitationRoutes } from './meetings/invitation';
 import { liveRoutes } from './meetings/live';
 import { meetingRoutes } from './meetings/routes';
 import { errors } from './middleware/errors';
 import { openApiDocument } from './openapi';
+import { overviewRoutes } from './overview/routes';
 import { mount, route, type AnyRoute } from './route';
 import { siteRoutes } from './sites/routes';
 
@@ -22,7 +24,17 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
   const join = deps.join ? browserJoin(deps.join, deps.joinPageDir) : { root: [], api: [] };
   return {
     root: [...healthRoutes(deps), ...join.root, ...consolePageRoutes(deps.consolePageDir)],
-    api: [...siteRoutes(deps), ...meetingRoutes(deps), attendanceRoute(deps), ...liveRoutes(deps), ...apiKeyRoutes(deps), ...auditRoutes(deps), ...join.api],
+    api: [
+      ...siteRoutes(deps),
+      ...meetingRoutes(deps),
+      attendanceRoute(deps),
+      ...liveRoutes(deps),
+      ...apiKeyRoutes(deps),
+      ...auditRoutes(deps),
+      ...join.api,
+      ...overviewRoutes(deps),
+      ...invitationRoutes(deps),
+    ],
   };
 }
 
