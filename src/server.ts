@@ -62,6 +62,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       trustProxy: config.http.trustProxy,
       sipDomain: config.sip.domain,
       timeZone: config.timeZone,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      h323Enabled: !!config.h323,
       log,
       readiness,
       join: {

@@ -8,11 +8,13 @@ import { healthRoutes } from './health';
 import { consolePageRoutes } from './console/page-routes';
 import { browserJoin } from './join';
 import { attendanceRoute } from './meetings/attendance';
+import { invitationRoutes } from './meetings/invitation';
 import { liveRoutes } from './meetings/live';
 import { meetingRoutes } from './meetings/routes';
 import { errors } from './middleware/errors';
 import { openApiDocument } from './openapi';
 import { operatorRoutes } from './operators/routes';
+import { overviewRoutes } from './overview/routes';
 import { mount, route, type AnyRoute } from './route';
 import { siteGroupRoutes } from './site-groups/routes';
 import { sessionRoutes } from './session/routes';
@@ -36,6 +38,8 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
       ...sessionRoutes(deps),
       ...operatorRoutes(deps),
       ...join.api,
+      ...overviewRoutes(deps),
+      ...invitationRoutes(deps),
     ],
   };
 }

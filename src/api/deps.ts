@@ -42,6 +42,10 @@ export interface ApiDeps {
   joinPageDir?: string;
   /** Where the built operator console is (default dist/console). */
   consolePageDir?: string;
+  /** PUBLIC_URL: invitations link to `<publicUrl>/join/<room>`; absent = no link. */
+  publicUrl?: string;
+  /** H.323 room systems can dial in (H323_HOST is set): invitations say how. */
+  h323Enabled?: boolean;
   /** Each dependency's state for /readyz; the app is ready when none is `down` or `connecting`. */
   readiness: () => Promise<Record<string, DependencyState>>;
 }

@@ -84,6 +84,25 @@ export interface IceServerConfig {
   credential?: string;
 }
 
+/**
+ * The bridge's public base URL as people reach it (`https://cau.example.gov.vn`): invitations link
+ * to its join page. Scheme and host, optionally a path prefix; no query or fragment; no trailing slash.
+ */
+const publicUrl = z.string().transform((raw, ctx) => {
+  const text = raw.trim().replace(/\/+$/, '');
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password || /[\s"'<>]/.test(text)) {
+    ctx.addIssue({ code: 'custom', message: `"${raw}" is not an http:// or https:// base URL (no query, fragment or credentials)` });
+    return z.NEVER;
+  }
+  return text;
+});
+
 const iceUrl = z.string().regex(/^(stun|stuns|turn|turns):[^\s,]+$/, 'must be a stun:, stuns:, turn: or turns: URL');
 
 /**
@@ -188,6 +207,7 @@ export const envSchema = z.object({
   ICE_SERVERS: iceServerList
     .default([])
     .describe('STUN/TURN servers for browsers: comma-separated stun:/turn: URLs, or a JSON array of RTCIceServer; default none'),
+  PUBLIC_URL: publicUrl.optional().describe('Public base URL of the bridge (https://cau.example.gov.vn); invitations link to its join page; unset = no link'),
   ROOM_NUMBERS: range.default({ min: 2000, max: 2999 }).describe('Range room numbers are allocated from'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
@@ -217,6 +237,8 @@ export interface Config {
   webhook?: { url: string; secret: string };
   h323?: { host: string; port: number; rasPort: number; advertised: string };
   roomNumbers: { min: number; max: number };
+  /** PUBLIC_URL without a trailing slash: invitations link to `<publicUrl>/join/<room>`. */
+  publicUrl?: string;
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
   timeZone: string;
 }
@@ -268,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } } : {}),
     ...(e.H323_HOST ? { h323: { host: e.H323_HOST, port: e.H323_PORT, rasPort: e.RAS_PORT, advertised: e.H323_ADVERTISED_ADDRESS ?? e.H323_HOST } } : {}),
     roomNumbers: e.ROOM_NUMBERS,
+    ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL } : {}),
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     timeZone: e.TIME_ZONE,
   };

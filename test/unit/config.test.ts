@@ -47,6 +47,22 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ WEBHOOK_URL: 'http://127.0.0.1:9/hook' }), /WEBHOOK_SECRET/);
   });
 
+  it('takes PUBLIC_URL as an http(s) base URL without its trailing slash', () => {
+    assert.equal(loadConfig({}).publicUrl, undefined);
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://cau.example.gov.vn/' }).publicUrl, 'https://cau.example.gov.vn');
+    assert.equal(loadConfig({ PUBLIC_URL: 'http://10.20.0.5:3000/cau' }).publicUrl, 'http://10.20.0.5:3000/cau');
+    for (const bad of [
+      'cau.example.gov.vn',
+      'ftp://cau.example',
+      'https://cau.example/?x=1',
+      'https://cau.example/#top',
+      'https://u:p@cau.example',
+      'https://cau.example/a b',
+    ]) {
+      assert.throws(() => loadConfig({ PUBLIC_URL: bad }), /PUBLIC_URL: /, bad);
+    }
+  });
+
   it('documents every variable in the README', () => {
     const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
     assert.deepEqual(

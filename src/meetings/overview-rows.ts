@@ -1,0 +1,114 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { STALE_AFTER_MS } from './attendance-report';
+import type { ConnectedRow, DialRow, InvitationRow, OverviewMeetingRow, OverviewRows, ReadinessRow, SiteTotals } from './overview';
+
+/** The rows the overview (./overview.ts) is built from, read in one snapshot. */
+
+export interface OverviewQuery {
+  now: Date;
+  /** Scheduled meetings starting before this are "coming". */
+  until: Date;
+  /** How many of each site's latest dial-out attempts to read (K). */
+  failedAttempts: number;
+  /** Dial-out attempts started before this are not read. */
+  dialSince: Date;
+}
+
+const date = (v: Date | string) => new Date(v);
+
+export async function loadOverviewRows(ds: DataSource, q: OverviewQuery): Promise<OverviewRows> {
+  return ds.transaction('REPEATABLE READ', async (em) => {
+    const meetings = await loadMeetings(em, q);
+    const ids = meetings.map((m) => m.id);
+    return {
+      meetings,
+      invitations: await loadInvitations(em, ids),
+      connected: await loadConnected(em, q.now),
+      readiness: await loadReadiness(em, ids),
+      dials: await loadDials(em, q),
+      sites: await loadSiteTotals(em, q.now),
+    };
+  });
+}
+
+async function loadMeetings(em: EntityManager, q: OverviewQuery): Promise<OverviewMeetingRow[]> {
+  const rows = (await em.query(
+    `SELECT id, title, room_number AS "roomNumber", starts_at AS "startsAt", ends_at AS "endsAt", status
+       FROM meeting
+      WHERE status = 'live' OR (status = 'scheduled' AND starts_at < $2::timestamptz AND ends_at > $1::timestamptz)
+      ORDER BY starts_at, room_number`,
+    [q.now.toISOString(), q.until.toISOString()],
+  )) as (Omit<OverviewMeetingRow, 'startsAt' | 'endsAt'> & { startsAt: Date | string; endsAt: Date | string })[];
+  return rows.map((r) => ({ ...r, startsAt: date(r.startsAt), endsAt: date(r.endsAt) }));
+}
+
+async function loadInvitations(em: EntityManager, meetingIds: string[]): Promise<InvitationRow[]> {
+  if (!meetingIds.length) return [];
+  return em.query(
+    `SELECT ms.meeting_id AS "meetingId", s.id, s.code, s.name, s.enabled
+       FROM meeting_site ms JOIN site s ON s.id = ms.site_id
+      WHERE ms.meeting_id = ANY($1::uuid[])`,
+    [meetingIds],
+  );
+}
+
+/** Open participations whose heartbeat is fresh (a stale one belongs to a process that died). */
+async function loadConnected(em: EntityManager, now: Date): Promise<ConnectedRow[]> {
+  return em.query(`SELECT meeting_id AS "meetingId", site_id AS "siteId" FROM participation WHERE left_at IS NULL AND last_seen_at >= $1::timestamptz`, [
+    new Date(now.getTime() - STALE_AFTER_MS).toISOString(),
+  ]);
+}
+
+/** The latest check per meeting and site (ties on checked_at go to the later row). */
+async function loadReadiness(em: EntityManager, meetingIds: string[]): Promise<ReadinessRow[]> {
+  if (!meetingIds.length) return [];
+  const rows = (await em.query(
+    `SELECT DISTINCT ON (meeting_id, site_id) meeting_id AS "meetingId", site_id AS "siteId", reachable, checked_at AS "checkedAt"
+       FROM readiness_check WHERE meeting_id = ANY($1::uuid[])
+      ORDER BY meeting_id, site_id, checked_at DESC, id DESC`,
+    [meetingIds],
+  )) as (Omit<ReadinessRow, 'checkedAt'> & { checkedAt: Date | string })[];
+  return rows.map((r) => ({ ...r, checkedAt: date(r.checkedAt) }));
+}
+
+/** Each site's K latest finished attempts since `dialSince`, cancelled ones left out (they say nothing about the site). */
+async function loadDials(em: EntityManager, q: OverviewQuery): Promise<DialRow[]> {
+  const rows = (await em.query(
+    `SELECT s.id, s.code, s.name, d.meeting_id AS "meetingId", d.outcome, d.sip_status AS "sipStatus",
+            d.started_at AS "startedAt", d.ended_at AS "endedAt"
+       FROM (SELECT *, row_number() OVER (PARTITION BY site_id ORDER BY started_at DESC, attempt DESC, id DESC) AS n
+               FROM dial_attempt
+              WHERE site_id IS NOT NULL AND outcome IS NOT NULL AND outcome <> 'cancelled' AND started_at >= $1::timestamptz AND started_at <= $2::timestamptz) d
+       JOIN site s ON s.id = d.site_id
+      WHERE d.n <= $3
+      ORDER BY s.id, d.n`,
+    [q.dialSince.toISOString(), q.now.toISOString(), q.failedAttempts],
+  )) as {
+    id: string;
+    code: string;
+    name: string;
+    meetingId: string;
+    outcome: DialRow['outcome'];
+    sipStatus: number | null;
+    startedAt: Date | string;
+    endedAt: Date | string | null;
+  }[];
+  return rows.map((r) => ({
+    site: { id: r.id, code: r.code, name: r.name },
+    meetingId: r.meetingId,
+    outcome: r.outcome,
+    sipStatus: r.sipStatus,
+    startedAt: date(r.startedAt),
+    endedAt: r.endedAt === null ? null : date(r.endedAt),
+  }));
+}
+
+async function loadSiteTotals(em: EntityManager, now: Date): Promise<SiteTotals> {
+  const [row] = (await em.query(
+    `SELECT count(*)::int AS total, (count(*) FILTER (WHERE NOT enabled))::int AS disabled,
+            (SELECT count(DISTINCT site_id)::int FROM registration WHERE expires_at > $1::timestamptz) AS registered
+       FROM site`,
+    [now.toISOString()],
+  )) as SiteTotals[];
+  return row!;
+}
