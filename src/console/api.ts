@@ -68,6 +68,23 @@ export interface Attendance {
   summary: { invited: number; attended: number; absent: number };
 }
 
+export type OverviewProblem =
+  | { kind: 'dependency-down'; dependency: string; state: string }
+  | { kind: 'sites-missing'; meeting: { id: string; title: string; roomNumber: number; startsAt: string }; sites: SiteRef[] }
+  | { kind: 'dial-failures'; site: SiteRef; attempts: number; lastOutcome: string; lastSipStatus: number | null; meetingId: string };
+
+/** `GET /overview`: what the Today page shows. */
+export interface Overview {
+  meetings: (Pick<Meeting, 'id' | 'title' | 'roomNumber' | 'startsAt' | 'endsAt' | 'status'> & {
+    invited: number;
+    joined: number;
+    participants: number;
+    unreachable: number;
+  })[];
+  sites: { total: number; enabled: number; disabled: number; registered: number; inCall: number; unreachable: number };
+  problems: OverviewProblem[];
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -163,6 +180,9 @@ export const api = {
   /** Where the browser downloads the attendance as a spreadsheet (the cookie signs the request). */
   attendanceCsvUrl(id: string): string {
     return `${BASE}/meetings/${encodeURIComponent(id)}/attendance?format=csv`;
+  },
+  overview(hours: number): Promise<Overview> {
+    return request<Overview>('GET', `/overview?hours=${hours}`);
   },
   meetings(from: Date, to: Date): Promise<Page<Meeting>> {
     const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), limit: '100' });
