@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Meeting } from '../meetings/meeting.entity';
 import type { RoomBookings } from '../meetings/room-bookings';
+import { pad, zonedTime } from '../time-zone';
 
 /**
  * Who gets into which room, decided without I/O, for every way in: SIP and H.323 callers
@@ -142,15 +143,6 @@ function reject(status: RejectStatus, phrase: string, why: string): Rejection {
 }
 
 function localTime(d: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).formatToParts(d);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('hour')}:${get('minute')} ${get('day')}/${get('month')}/${get('year')} (${timeZone})`;
+  const z = zonedTime(d, timeZone);
+  return `${pad(z.hour)}:${pad(z.minute)} ${pad(z.day)}/${pad(z.month)}/${z.year} (${timeZone})`;
 }

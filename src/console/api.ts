@@ -4,6 +4,8 @@
  * every request that changes something.
  */
 
+import type { RosterEntry as Participant } from './live-state';
+
 export type Role = 'admin' | 'operator' | 'viewer';
 
 export interface Operator {
@@ -35,17 +37,6 @@ export interface Meeting {
   status: 'scheduled' | 'live' | 'ended' | 'cancelled';
   dialOut: boolean;
   invitedSites: SiteRef[];
-}
-
-/** One person in a meeting, as `GET /meetings/{id}/participants` lists them. */
-export interface Participant {
-  id: string;
-  name: string;
-  siteId: string | null;
-  protocol: string;
-  muted: boolean;
-  talking: boolean;
-  moderator: boolean;
 }
 
 export interface AttendanceRow {

@@ -38,6 +38,7 @@ export interface LiveView {
   guests: Guest[];
 }
 
+/** One person in a meeting, as `GET /meetings/{id}/participants` lists them. */
 export interface RosterEntry {
   id: string;
   name: string;

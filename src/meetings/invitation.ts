@@ -1,4 +1,5 @@
 import type { MeetingStatus } from './meeting.entity';
+import { pad, zonedTime, type ZonedTime } from '../time-zone';
 
 /**
  * Invitation material for one meeting: the short text an operator pastes into a message to the
@@ -105,7 +106,7 @@ export function meetingCalendar(m: InvitationMeeting, c: InvitationContext, stam
 
 /** `meeting-2001-2026-12-01.ics`: the room and the meeting's local start date. */
 export function calendarFilename(m: Pick<InvitationMeeting, 'roomNumber' | 'startsAt'>, timeZone: string): string {
-  const p = localParts(m.startsAt, timeZone);
+  const p = zonedTime(m.startsAt, timeZone);
   return `meeting-${m.roomNumber}-${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}.ics`;
 }
 
@@ -159,44 +160,6 @@ export function icsUtc(d: Date): string {
 
 /* ---------- local times ---------- */
 
-interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  /** 0 = Sunday. */
-  weekday: number;
-  /** Minutes east of UTC. */
-  offset: number;
-}
-
-const pad = (v: number, w = 2) => String(v).padStart(w, '0');
-
-function localParts(d: Date, timeZone: string): LocalParts {
-  const t = Math.floor(d.getTime() / 60_000) * 60_000;
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(t);
-  const n = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const local = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'));
-  return {
-    year: n('year'),
-    month: n('month'),
-    day: n('day'),
-    hour: n('hour'),
-    minute: n('minute'),
-    weekday: new Date(Date.UTC(n('year'), n('month') - 1, n('day'))).getUTCDay(),
-    offset: Math.round((local - t) / 60_000),
-  };
-}
-
 const WEEKDAYS = {
   vi: ['Chủ nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy'],
   en: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'],
@@ -215,10 +178,10 @@ function offsetLabel(minutes: number): string {
  * meeting that ends on another local day names both days.
  */
 export function when(startsAt: Date, endsAt: Date, timeZone: string, language: 'vi' | 'en'): string {
-  const s = localParts(startsAt, timeZone);
-  const e = localParts(endsAt, timeZone);
-  const time = (p: LocalParts) => `${pad(p.hour)}:${pad(p.minute)}`;
-  const day = (p: LocalParts) =>
+  const s = zonedTime(startsAt, timeZone);
+  const e = zonedTime(endsAt, timeZone);
+  const time = (p: ZonedTime) => `${pad(p.hour)}:${pad(p.minute)}`;
+  const day = (p: ZonedTime) =>
     language === 'vi'
       ? `${WEEKDAYS.vi[p.weekday]} ${pad(p.day)}/${pad(p.month)}/${p.year}`
       : `${WEEKDAYS.en[p.weekday]} ${p.day} ${MONTHS[p.month - 1]} ${p.year}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { attendanceWindow, computeAttendance, guestKey, presence, type Interval, type MeetingTimes } from '../../src/meetings/attendance';
 import { presumedLeftAt, STALE_AFTER_MS } from '../../src/meetings/attendance-report';
-import { localIso } from '../../src/api/meetings/attendance';
+import { localIso } from '../../src/time-zone';
 
 // All times are minutes after 08:00 Hà Nội (01:00Z) on the meeting day.
 const T0 = Date.parse('2026-12-01T01:00:00Z');

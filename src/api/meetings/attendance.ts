@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { meetingStatuses } from '../../meetings/meeting.entity';
 import { DIAL_OUTCOMES } from '../../meetings/dial-attempts';
+import { localIso } from '../../time-zone';
 import { attendanceReport, type AttendanceReport, type Attendee, type SiteAttendance } from '../../meetings/attendance-report';
 import { authProblems, iso, problems } from '../common';
 import type { ApiDeps } from '../deps';
@@ -200,25 +201,4 @@ function quote(field: string): string {
  */
 function text(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-/** ISO 8601 in the district's zone, to the second, with its offset: 2026-12-01T08:00:00+07:00. */
-export function localIso(d: Date, timeZone: string): string {
-  const t = Math.floor(d.getTime() / 1000) * 1000;
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(t);
-  const n = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const local = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
-  const offset = Math.round((local - t) / 60_000);
-  const pad = (v: number, w = 2) => String(v).padStart(w, '0');
-  const zone = `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-  return `${pad(n('year'), 4)}-${pad(n('month'))}-${pad(n('day'))}T${pad(n('hour'))}:${pad(n('minute'))}:${pad(n('second'))}${zone}`;
 }
