@@ -91,6 +91,13 @@ export function createApp(deps: ApiDeps, version: string): Koa {
     });
   }
   app.use(errors(deps.log));
+  // What Koa reports after the answer went out (a stream the client left) goes to our log, not to
+  // stderr: a browser closing a meeting's event stream is routine, anything else is an error.
+  app.on('error', (err: NodeJS.ErrnoException, ctx?: Koa.Context) => {
+    const where = { method: ctx?.method, path: ctx?.path };
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE') deps.log.debug(where, 'client left before the response ended');
+    else deps.log.error({ err, ...where }, 'response failed after it started');
+  });
   app.use(rootRouter.routes()).use(rootRouter.allowedMethods());
   app.use(apiRouter.routes()).use(apiRouter.allowedMethods());
   return app;
