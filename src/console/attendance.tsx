@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Attendance as Report } from './api';
-import { formatWhen, translate, type Language, type MessageKey } from './i18n';
+import { errorText, formatWhen, translate, type Language, type MessageKey } from './i18n';
 
 /** Who attended a meeting and for how long, each site's dial-out history, and the spreadsheet. */
 export function Attendance({ meetingId, lang, onSignedOut }: { meetingId: string; lang: Language; onSignedOut: () => void }) {
@@ -12,7 +12,7 @@ export function Attendance({ meetingId, lang, onSignedOut }: { meetingId: string
     api.attendance(meetingId).then(setReport, (err: unknown) => {
       if (!(err instanceof ApiError)) return;
       if (err.status === 401) onSignedOut();
-      else setError(err.status === 0 ? t('error.network') : t('error.generic', { detail: err.detail || err.title }));
+      else setError(errorText(lang, err));
     });
   }, [meetingId]);
 

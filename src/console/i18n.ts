@@ -184,6 +184,11 @@ export function translate(lang: Language, key: MessageKey, params: Record<string
   return messages[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
 
+/** What a page says when the API refused or could not be reached (a 401 is the caller's to handle: sign-in again). */
+export function errorText(lang: Language, err: { status: number; title: string; detail: string }): string {
+  return err.status === 0 ? translate(lang, 'error.network') : translate(lang, 'error.generic', { detail: err.detail || err.title });
+}
+
 /** Local date and time as a district office reads them. */
 export function formatWhen(iso: string, lang: Language): string {
   return new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));

@@ -1,6 +1,6 @@
 import { useEffect, useReducer, useState } from 'preact/hooks';
 import { ApiError, api, type Session } from './api';
-import { translate, type Language, type MessageKey } from './i18n';
+import { errorText, translate, type Language, type MessageKey } from './i18n';
 import { applyEvent, initialView, tally, type LiveEvent, type LiveView, type SiteTile, type TileState } from './live-state';
 
 const EVENT_TYPES = ['meeting.state', 'participant.joined', 'participant.left', 'participant.talking', 'participant.muted', 'dial.attempt', 'dial.outcome'];
@@ -30,7 +30,7 @@ export function Live({ meetingId, lang, session, onSignedOut }: { meetingId: str
   const fail = (err: unknown) => {
     if (!(err instanceof ApiError)) throw err;
     if (err.status === 401) onSignedOut();
-    else setMessage(err.status === 0 ? t('error.network') : t('error.generic', { detail: err.detail || err.title }));
+    else setMessage(errorText(lang, err));
   };
 
   useEffect(() => {

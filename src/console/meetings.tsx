@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Meeting } from './api';
-import { formatWhen, translate, type Language, type MessageKey } from './i18n';
+import { errorText, formatWhen, translate, type Language, type MessageKey } from './i18n';
 import { href } from './router';
 
 const DAY_MS = 24 * 3600_000;
@@ -32,7 +32,7 @@ export function Meetings({ lang, onSignedOut }: { lang: Language; onSignedOut: (
       (err: unknown) => {
         if (stopped || !(err instanceof ApiError)) return;
         if (err.status === 401) onSignedOut();
-        else setError(err.status === 0 ? t('error.network') : t('error.generic', { detail: err.detail || err.title }));
+        else setError(errorText(lang, err));
       },
     );
     return () => {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Session } from './api';
-import { translate, type Language } from './i18n';
+import { errorText, translate, type Language } from './i18n';
 
 /** The sign-in form; a failure says why without telling an unknown user from a wrong password. */
 export function SignIn({ lang, onSignedIn }: { lang: Language; onSignedIn: (s: Session) => void }) {
@@ -19,10 +19,9 @@ export function SignIn({ lang, onSignedIn }: { lang: Language; onSignedIn: (s: S
     } catch (err) {
       setPassword('');
       if (!(err instanceof ApiError)) throw err;
-      if (err.status === 0) setError(t('error.network'));
-      else if (err.status === 429) setError(t('signin.throttled', { seconds: err.retryAfterSeconds ?? 60 }));
+      if (err.status === 429) setError(t('signin.throttled', { seconds: err.retryAfterSeconds ?? 60 }));
       else if (err.status === 401 || err.status === 403) setError(t('signin.failed'));
-      else setError(t('error.generic', { detail: err.detail || err.title }));
+      else setError(errorText(lang, err));
     } finally {
       setBusy(false);
     }

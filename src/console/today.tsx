@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Overview, type OverviewProblem } from './api';
-import { formatWhen, translate, type Language, type MessageKey } from './i18n';
+import { errorText, formatWhen, translate, type Language, type MessageKey } from './i18n';
 import { href } from './router';
 
 /** The next day's worth of meetings is what an office plans its morning around. */
@@ -24,7 +24,7 @@ export function Today({ lang, onSignedOut }: { lang: Language; onSignedOut: () =
       } catch (err) {
         if (stopped || !(err instanceof ApiError)) return;
         if (err.status === 401) onSignedOut();
-        else setError(err.status === 0 ? t('error.network') : t('error.generic', { detail: err.detail || err.title }));
+        else setError(errorText(lang, err));
       }
     };
     void load();

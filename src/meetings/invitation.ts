@@ -1,4 +1,4 @@
-import type { MeetingStatus } from './meeting.entity';
+import type { Meeting } from './meeting.entity';
 import { pad, zonedTime, type ZonedTime } from '../time-zone';
 
 /**
@@ -7,16 +7,7 @@ import { pad, zonedTime, type ZonedTime } from '../time-zone';
  * no I/O, the clock an argument.
  */
 
-export interface InvitationMeeting {
-  id: string;
-  title: string;
-  roomNumber: number;
-  pin: string | null;
-  startsAt: Date;
-  endsAt: Date;
-  status: MeetingStatus;
-  updatedAt: Date;
-}
+export type InvitationMeeting = Pick<Meeting, 'id' | 'title' | 'roomNumber' | 'pin' | 'startsAt' | 'endsAt' | 'status' | 'updatedAt'>;
 
 export interface InvitationContext {
   /** SIP_DOMAIN: `sip:<room>@<sipDomain>`, and the calendar UID's right-hand side. */

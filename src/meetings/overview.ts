@@ -1,6 +1,6 @@
 import type { DependencyState } from '../observability/dependency-state';
 import type { DialOutcome } from './dial-attempts';
-import type { MeetingStatus } from './meeting.entity';
+import type { Meeting } from './meeting.entity';
 import type { SiteRef } from '../directory/site.entity';
 
 /**
@@ -27,14 +27,7 @@ import type { SiteRef } from '../directory/site.entity';
  */
 
 /** A meeting that is live, or scheduled inside the horizon. */
-export interface OverviewMeetingRow {
-  id: string;
-  title: string;
-  roomNumber: number;
-  startsAt: Date;
-  endsAt: Date;
-  status: MeetingStatus;
-}
+export type OverviewMeetingRow = Pick<Meeting, 'id' | 'title' | 'roomNumber' | 'startsAt' | 'endsAt' | 'status'>;
 
 /** One invited site of a listed meeting. */
 export interface InvitationRow extends SiteRef {
