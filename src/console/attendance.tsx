@@ -30,7 +30,8 @@ export function Attendance({ meetingId, lang, onSignedOut }: { meetingId: string
       <p>
         {t('attendance.summary', report.summary)} · <a href={api.attendanceCsvUrl(meetingId)}>{t('attendance.csv')}</a>
       </p>
-      <div class="table-scroll">
+      {/* On a phone the table scrolls sideways: the region takes focus so a keyboard can scroll it too. */}
+      <div class="table-scroll" role="region" aria-label={t('attendance.open')} tabIndex={0}>
         <table>
           <caption class="visually-hidden">{t('attendance.open')}</caption>
           <thead>
