@@ -29,10 +29,20 @@ export class ConsoleFixture {
   private accounts = 0;
 
   async setup(ctx: Mocha.Context, what: string): Promise<void> {
-    requireChromium(ctx, what);
-    await mkdir(OUT, { recursive: true });
+    await this.serve();
+    await this.launch(ctx, what);
+  }
+
+  /** The console built and served, without a browser (for what the server says about it). */
+  async serve(): Promise<void> {
     this.built = await buildConsole({ outDir: await mkdtemp(join(tmpdir(), 'diemcau-console-')) });
     this.api = await TestApi.start({ deps: () => ({ consolePageDir: this.built.outDir }) });
+  }
+
+  /** Chromium, or the suite skipped with one line. */
+  async launch(ctx: Mocha.Context, what: string): Promise<void> {
+    requireChromium(ctx, what);
+    await mkdir(OUT, { recursive: true });
     this.browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
   }
 

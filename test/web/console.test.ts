@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type Browser, chromium } from 'playwright-core';
-import { buildConsole, type WebBuildResult } from '../../src/web-build/build';
-import { TestApi } from '../support/api';
-import { CHROMIUM, OUT, requireChromium } from './chromium';
-
-/** What axe-core's run() resolves with, as far as these tests read it. */
-interface AxeResults {
-  violations: { id: string; impact: 'minor' | 'moderate' | 'serious' | 'critical' | null; nodes: { target: string[] }[] }[];
-}
+import { axeViolations, ConsoleFixture, LAPTOP, overflow, PHONE, screenshot } from './console-fixture';
 
 /** Bundled JavaScript the whole console may weigh, gzipped (offline commune links are slow). */
 const MAX_CONSOLE_JS_GZIP = 150 * 1024;
@@ -22,20 +13,13 @@ const MAX_CONSOLE_JS_GZIP = 150 * 1024;
  */
 describe('operator console', function () {
   this.timeout(60_000);
-  let built: WebBuildResult;
-  let api: TestApi;
+  const fixture = new ConsoleFixture();
 
-  before(async () => {
-    built = await buildConsole({ outDir: await mkdtemp(join(tmpdir(), 'diemcau-console-')) });
-    api = await TestApi.start({ deps: () => ({ consolePageDir: built.outDir }) });
-  });
-
-  after(async () => {
-    await api?.close();
-    if (built) await rm(built.outDir, { recursive: true, force: true });
-  });
+  before(() => fixture.serve());
+  after(() => fixture.teardown());
 
   it(`weighs under ${MAX_CONSOLE_JS_GZIP / 1024} KB of JavaScript gzipped, everything bundled (no CDN, no outside fonts)`, async () => {
+    const { built } = fixture;
     const js = await readFile(join(built.outDir, 'assets', built.js));
     assert.ok(gzipSync(js).length < MAX_CONSOLE_JS_GZIP, `${gzipSync(js).length} bytes gzipped`);
     const html = await readFile(join(built.outDir, 'index.html'), 'utf8');
@@ -44,6 +28,7 @@ describe('operator console', function () {
   });
 
   it('is served at /console with a policy that allows this origin only, its assets cached for good', async () => {
+    const { api, built } = fixture;
     const page = await api.request('GET', '/console', { key: null });
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
@@ -59,24 +44,16 @@ describe('operator console', function () {
   });
 
   describe('in Chromium', () => {
-    let browser: Browser;
-
     before(async function () {
-      requireChromium(this, 'operator console in Chromium');
-      await mkdir(OUT, { recursive: true });
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
-    });
-
-    after(async () => {
-      await browser?.close();
+      await fixture.launch(this, 'operator console in Chromium');
     });
 
     it('asks a signed-out clerk to sign in, in Vietnamese first and in English, with labelled fields', async () => {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+      const context = await fixture.browser.newContext({ viewport: LAPTOP });
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${api.base}/console`);
+      await page.goto(`${fixture.api.base}/console`);
       await page.getByRole('heading', { name: 'Đăng nhập' }).waitFor();
       assert.equal(await page.locator('html').getAttribute('lang'), 'vi');
       // Every field is reachable by its label, and the keyboard goes username → password → button.
@@ -84,36 +61,34 @@ describe('operator console', function () {
       await page.keyboard.type('van-thu');
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate<string>('document.activeElement?.id'), 'password');
-      await page.screenshot({ path: join(OUT, 'console-sign-in-vi.png') });
+      await screenshot(page, 'console-sign-in-vi');
       await page.getByRole('button', { name: 'English' }).click();
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
       assert.equal(await page.locator('html').getAttribute('lang'), 'en');
-      await page.screenshot({ path: join(OUT, 'console-sign-in-en.png') });
+      await screenshot(page, 'console-sign-in-en');
       assert.deepEqual(errors, []);
       await context.close();
     });
 
-    it('has no serious or critical accessibility violations (axe-core), in both languages', async () => {
-      // axe is injected as a script of the test's own: the page's policy rightly refuses it otherwise.
-      const context = await browser.newContext({ bypassCSP: true });
-      const page = await context.newPage();
-      await page.goto(`${api.base}/console`);
-      await page.getByRole('heading', { name: /Đăng nhập|Sign in/ }).waitFor();
-      await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-      for (const language of ['vi', 'en']) {
-        const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as AxeResults;
-        const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-        assert.deepEqual(
-          bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-          [],
-          `${language}: accessibility violations`,
-        );
-        if (language === 'vi') await page.getByRole('button', { name: 'English' }).click();
-      }
-      await context.close();
-    });
+    for (const viewport of [LAPTOP, PHONE]) {
+      it(`the sign-in page on a ${viewport.width} px screen: no serious or critical axe-core violation, nothing wider than the screen`, async () => {
+        // axe is injected as a script of the test's own: the page's policy rightly refuses it otherwise.
+        const context = await fixture.browser.newContext({ viewport, bypassCSP: true });
+        const page = await context.newPage();
+        await page.goto(`${fixture.api.base}/console`);
+        for (const language of ['vi', 'en']) {
+          await page.getByRole('heading', { name: language === 'vi' ? 'Đăng nhập' : 'Sign in' }).waitFor();
+          assert.deepEqual(await axeViolations(page), [], `${language}: accessibility violations`);
+          assert.equal(await overflow(page), 0, `${language}: wider than the screen`);
+          await screenshot(page, `console-sign-in-${viewport.width}-${language}`);
+          if (language === 'vi') await page.getByRole('button', { name: 'English' }).click();
+        }
+        await context.close();
+      });
+    }
 
     it("signs a clerk in (a wrong password says so and keeps nothing), shows today's meetings, and signs out", async () => {
+      const { api, browser } = fixture;
       const created = await api.request('POST', '/api/v1/operators', {
         json: { username: 'van-thu', name: 'Nguyễn Thị Văn Thư', role: 'operator', password: 'mat-khau-van-thu-2026' },
       });
@@ -128,7 +103,7 @@ describe('operator console', function () {
         },
       });
       assert.equal(booked.status, 201, booked.text);
-      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+      const context = await browser.newContext({ viewport: LAPTOP });
       const page = await context.newPage();
       await page.goto(`${api.base}/console`);
       await page.getByLabel('Tên đăng nhập').fill('van-thu');
@@ -143,22 +118,12 @@ describe('operator console', function () {
       await page.getByText('Giao ban trực tuyến tháng 12').waitFor();
       // The session cookie is the browser's alone: the page's script cannot read it.
       assert.equal(await page.evaluate<string>('document.cookie'), '');
-      await page.screenshot({ path: join(OUT, 'console-today.png') });
+      await screenshot(page, 'console-today');
       // A reload keeps the session (the cookie), and the CSRF token comes back with it: sign-out, a write, works.
       await page.reload();
       await page.getByRole('button', { name: 'Đăng xuất' }).click();
       await page.getByRole('heading', { name: 'Đăng nhập' }).waitFor();
       assert.equal((await context.request.get(`${api.base}/api/v1/session`)).status(), 401);
-      await context.close();
-    });
-
-    it('fits a 390 px phone with nothing wider than the screen', async () => {
-      const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-      const page = await context.newPage();
-      await page.goto(`${api.base}/console`);
-      await page.getByRole('heading', { name: /Đăng nhập|Sign in/ }).waitFor();
-      assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= 390);
-      await page.screenshot({ path: join(OUT, 'console-sign-in-phone.png') });
       await context.close();
     });
   });
