@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { axeViolations, ConsoleFixture, LAPTOP, overflow, PHONE, screenshot } from './console-fixture';
 
+/** Every letter of the Vietnamese alphabet with its tones, lower and upper case. */
+const VIETNAMESE_LETTERS = (() => {
+  const lower = 'aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ';
+  return lower + lower.toUpperCase();
+})();
+
 /** Bundled JavaScript the whole console may weigh, gzipped (offline commune links are slow). */
 const MAX_CONSOLE_JS_GZIP = 150 * 1024;
 
@@ -67,6 +73,29 @@ describe('operator console', function () {
       assert.equal(await page.locator('html').getAttribute('lang'), 'en');
       await screenshot(page, 'console-sign-in-en');
       assert.deepEqual(errors, []);
+      await context.close();
+    });
+
+    it('draws every Vietnamese letter with a local font (no empty boxes), in the font the page uses', async () => {
+      const context = await fixture.browser.newContext({ viewport: LAPTOP });
+      const page = await context.newPage();
+      await page.goto(`${fixture.api.base}/console`);
+      await page.getByRole('heading', { name: 'Đăng nhập' }).waitFor();
+      // A letter no font has is drawn as the "missing glyph" box: compare each letter's pixels with that box's.
+      const missing = await page.evaluate<string[]>(`(() => {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 48;
+        const g = canvas.getContext('2d');
+        g.font = '32px ' + getComputedStyle(document.body).fontFamily;
+        const draw = (text) => {
+          g.clearRect(0, 0, 48, 48);
+          g.fillText(text, 4, 36);
+          return Array.from(g.getImageData(0, 0, 48, 48).data).join();
+        };
+        const box = draw('\\u{10FFFD}');
+        return [...${JSON.stringify(VIETNAMESE_LETTERS)}].filter((c) => draw(c) === box);
+      })()`);
+      assert.deepEqual(missing, []);
       await context.close();
     });
 
