@@ -7,7 +7,7 @@ import { expandGroups } from '../directory/site-groups';
 import { isUuid, type Page } from '../directory/sites';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError, type FieldError } from '../errors';
 import { MeetingEntity, type Meeting } from './meeting.entity';
-import type { MeetingCreate, MeetingListQuery, MeetingUpdate } from './meeting.schema';
+import { maxMeetingHours, type MeetingCreate, type MeetingListQuery, type MeetingUpdate } from './meeting.schema';
 
 /** A meeting with the sites invited to it and the groups it was booked with. */
 export interface MeetingView {
@@ -140,6 +140,10 @@ export class MeetingBook {
         const startsAt = input.startsAt ? new Date(input.startsAt) : meeting.startsAt;
         const endsAt = input.endsAt ? new Date(input.endsAt) : meeting.endsAt;
         if (endsAt <= startsAt) throw new ValidationError([{ field: 'endsAt', message: 'must be after startsAt' }]);
+        // The schema sees only the fields sent: moving one end alone (or extending) is measured here.
+        if (endsAt.getTime() - startsAt.getTime() > maxMeetingHours * 3600_000) {
+          throw new ValidationError([{ field: 'endsAt', message: `a meeting lasts at most ${maxMeetingHours} hours` }]);
+        }
         // The schema bounds what a client writes; an extension computes its end.
         const unstorable = unstorableInstant(endsAt.getTime());
         if (unstorable) throw new ValidationError([{ field: 'endsAt', message: unstorable }]);

@@ -150,6 +150,12 @@ describe('API: meetings', () => {
     );
     const nowFree = await api.request('PATCH', `/api/v1/meetings/${b.body.id}`, { key: api.tokens.operator, json: { invitedSites: ['ia-ko', 'ia-pal'] } });
     assert.equal(nowFree.status, 200, 'ia-pal left meeting a, so it may join b');
+    // Moving one end alone is held to the same 24-hour limit as a booking.
+    for (const json of [{ endsAt: at(40) }, { startsAt: at(-30) }]) {
+      const tooLong = await api.request('PATCH', `/api/v1/meetings/${a.body.id}`, { key: api.tokens.operator, json });
+      assert.equal(tooLong.status, 422, JSON.stringify(json));
+      assert.deepEqual(tooLong.body.errors, [{ field: 'endsAt', message: 'a meeting lasts at most 24 hours' }]);
+    }
   });
 
   it('cancels on DELETE, keeps the record, frees the room, and refuses changes afterwards', async () => {
