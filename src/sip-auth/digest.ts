@@ -177,6 +177,28 @@ export function digestResponse(ha1: string, method: string, uri: string, c: { no
   return md5(`${h1}:${c.nonce}:${c.nc}:${c.cnonce}:${c.qop}:${ha2}`);
 }
 
+/** scheme, optional user, then host (a bracketed IPv6 reference or a name/IPv4) and optional port. */
+const SIP_URI = /^(sips?):(?:([^@;?]*)@)?(\[[0-9a-f:.]+\]|[^:;?]+)(?::(\d{1,5}))?(?:[;?].*)?$/i;
+
+/**
+ * Whether a digest-uri names the same target as the Request-URI (RFC 2617 §3.2.2.5), so that a
+ * response computed for one request cannot be spent on another: scheme, user and host must match
+ * (host case-insensitively) and the port, where both give one. Parameters are ignored: UAs differ in
+ * whether they copy `;transport=` into the digest. A proxy that rewrites the Request-URI's user or
+ * host between the UA and the bridge breaks this, as it would for any registrar.
+ */
+export function digestUriMatches(digestUri: string, requestUri: string): boolean {
+  const a = SIP_URI.exec(digestUri.trim());
+  const b = SIP_URI.exec(requestUri.trim());
+  if (!a || !b) return false;
+  return (
+    a[1]!.toLowerCase() === b[1]!.toLowerCase() &&
+    (a[2] ?? '') === (b[2] ?? '') &&
+    a[3]!.toLowerCase() === b[3]!.toLowerCase() &&
+    (a[4] === undefined || b[4] === undefined || Number(a[4]) === Number(b[4]))
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Verification
 
@@ -210,7 +232,7 @@ export class DigestVerifier {
    * Checks credentials against the user's HA1 (look it up by creds.username; if the user is unknown
    * pass a random HA1 so the failure looks like a wrong password). On nonce-stale, re-challenge with
    * stale=true so the UA retries with the same password without prompting; on anything else send a
-   * plain fresh challenge. Checking creds.uri against the Request-URI is left to the caller.
+   * plain fresh challenge. Checking creds.uri against the Request-URI is the caller's (digestUriMatches).
    */
   verify(method: string, creds: DigestCredentials, ha1: string): DigestResult {
     if (creds.realm !== this.realm) return fail('realm');

@@ -3,6 +3,7 @@ export {
   challengeHeader,
   digestHa1,
   digestResponse,
+  digestUriMatches,
   DigestVerifier,
   parseAuthorization,
   type DigestCredentials,

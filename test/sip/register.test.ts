@@ -51,7 +51,7 @@ describe('SIP registrar', function () {
    */
   async function register(
     user: string,
-    opts: { password?: string; expires?: number; contact?: string; userAgent?: string; srfAuth?: boolean },
+    opts: { password?: string; expires?: number; contact?: string; userAgent?: string; srfAuth?: boolean; digestUri?: string },
   ): Promise<Answer> {
     const headers: Record<string, string> = {
       From: `<sip:${user}@${BRIDGE_DOMAIN}>`,
@@ -81,9 +81,10 @@ describe('SIP registrar', function () {
     const nonce = /nonce="([^"]+)"/.exec(challenge)?.[1] ?? '';
     const ha1 = digestHa1(user, BRIDGE_DOMAIN, opts.password);
     const cnonce = randomBytes(8).toString('hex');
-    const response = digestResponse(ha1, 'REGISTER', uri, { nonce, qop: 'auth', nc: '00000001', cnonce });
+    const digestUri = opts.digestUri ?? uri;
+    const response = digestResponse(ha1, 'REGISTER', digestUri, { nonce, qop: 'auth', nc: '00000001', cnonce });
     return send({
-      Authorization: `Digest username="${user}", realm="${BRIDGE_DOMAIN}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"`,
+      Authorization: `Digest username="${user}", realm="${BRIDGE_DOMAIN}", nonce="${nonce}", uri="${digestUri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"`,
     });
   }
 
@@ -151,6 +152,9 @@ describe('SIP registrar', function () {
     assert.equal(bad.status, 403);
     const unknown = await register('nobody', { password: 'whatever-pass' });
     assert.equal(unknown.status, 403, 'an unknown user looks the same as a wrong password');
+    // The right password, but a response computed for another target cannot be spent on this one.
+    const elsewhere = await register('ia-pal', { password: 'mat-khau-ia-pal', digestUri: 'sip:other.example', contact: '<sip:ia-pal@127.0.0.1:6001>' });
+    assert.equal(elsewhere.status, 403);
     assert.ok(!(await bindings()).some((b) => b.contact.endsWith(':6001')));
     bridge.calls.sip.auth.failures.succeed('127.0.0.1');
   });

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { skipFor } from '../support/skip';
-import { challengeHeader, digestHa1, digestResponse, DigestVerifier, NonceIssuer, parseAuthorization, type DigestCredentials } from '../../src/sip-auth';
+import {
+  challengeHeader,
+  digestHa1,
+  digestResponse,
+  DigestVerifier,
+  digestUriMatches,
+  NonceIssuer,
+  parseAuthorization,
+  type DigestCredentials,
+} from '../../src/sip-auth';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 const REALM = 'diemcau.test';
@@ -269,6 +278,36 @@ describe('sip-auth', () => {
       const nonces = new NonceIssuer({ secret: SECRET, realm: REALM, ttlMs: TTL });
       assert.throws(() => new DigestVerifier({ realm: 'other', nonces }));
       assert.throws(() => new DigestVerifier({ realm: REALM, nonces, maxTrackedNonces: 0 }));
+    });
+  });
+
+  describe('digestUriMatches', () => {
+    it('accepts the Request-URI as UAs copy it: same scheme, user, host and port, parameters aside', () => {
+      for (const [digest, request] of [
+        ['sip:2001@bridge.example', 'sip:2001@bridge.example'],
+        ['sip:2001@Bridge.Example', 'sip:2001@bridge.example;transport=tcp'],
+        ['SIP:2001@bridge.example:5060', 'sip:2001@bridge.example'],
+        ['sip:bridge.example', 'sip:bridge.example'],
+        ['sips:2001@[2001:db8::1]:5061', 'sips:2001@[2001:DB8::1]:5061;transport=tls'],
+        ['sip:2001@10.0.0.1;transport=ws', 'sip:2001@10.0.0.1:5080'],
+      ]) {
+        assert.ok(digestUriMatches(digest!, request!), `${digest} ~ ${request}`);
+      }
+    });
+
+    it('refuses a response computed for another target: another room, host, port or scheme, or garbage', () => {
+      for (const [digest, request] of [
+        ['sip:2002@bridge.example', 'sip:2001@bridge.example'],
+        ['sip:2001@other.example', 'sip:2001@bridge.example'],
+        ['sip:2001@bridge.example:5070', 'sip:2001@bridge.example:5060'],
+        ['sips:2001@bridge.example', 'sip:2001@bridge.example'],
+        ['sip:bridge.example', 'sip:2001@bridge.example'],
+        ['*', 'sip:2001@bridge.example'],
+        ['', 'sip:2001@bridge.example'],
+        ['http://bridge.example/', 'sip:2001@bridge.example'],
+      ]) {
+        assert.equal(digestUriMatches(digest!, request!), false, `${digest} vs ${request}`);
+      }
     });
   });
 

@@ -100,7 +100,7 @@ export function inviteHandler(deps: InviteDeps) {
         }
         tokenName = verified.claims.name;
       } else if (meeting) {
-        const outcome = await deps.auth.authenticate('INVITE', req.get('Proxy-Authorization'), source);
+        const outcome = await deps.auth.authenticate('INVITE', req.get('Proxy-Authorization'), source, req.uri);
         if (outcome.kind === 'forbidden') return refuse(403, 'Forbidden', outcome.why);
         if (outcome.kind === 'challenge') {
           deps.countSetup?.(407);

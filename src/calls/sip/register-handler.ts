@@ -29,7 +29,7 @@ export function registerHandler(deps: { auth: SipAuthenticator; registrations: R
       // Syntax before credentials: no nonce is spent on a request that could never succeed.
       const aor = addressUser(req.get('To'));
       if (aor.kind === 'malformed') return reject(400, 'Bad Request', `the To user part is malformed (${aor.why})`);
-      const outcome = await auth.authenticate('REGISTER', req.get('Authorization'), req.source_address);
+      const outcome = await auth.authenticate('REGISTER', req.get('Authorization'), req.source_address, req.uri);
       if (outcome.kind === 'none' || outcome.kind === 'challenge') {
         const header = outcome.kind === 'challenge' ? outcome.header : auth.challenge();
         res.send(401, 'Unauthorized', { headers: { 'WWW-Authenticate': header } });

@@ -4,7 +4,7 @@ import type { FailureLimiter } from '../../access/failure-limiter';
 import { ipInNetworks } from '../../directory/networks';
 import { siteBySipUsername } from '../../directory/site-lookup';
 import type { Site } from '../../directory/site.entity';
-import { challengeHeader, DigestVerifier, NonceIssuer, parseAuthorization } from '../../sip-auth';
+import { challengeHeader, DigestVerifier, digestUriMatches, NonceIssuer, parseAuthorization } from '../../sip-auth';
 
 export type AuthOutcome =
   /** Credentials proved who the caller is. */
@@ -47,11 +47,13 @@ export class SipAuthenticator {
     return this.failures.blockedFor(source) > 0;
   }
 
-  async authenticate(method: string, header: string | undefined, source: string): Promise<AuthOutcome> {
+  /** `requestUri`: the request's Request-URI, which the credentials' digest-uri must name. */
+  async authenticate(method: string, header: string | undefined, source: string, requestUri: string): Promise<AuthOutcome> {
     if (this.blocked(source)) return { kind: 'forbidden', why: 'too many failed authentications from this address' };
     if (!header) return { kind: 'none' };
     const creds = parseAuthorization(header);
     if (!creds) return this.#fail(source, 'unreadable credentials');
+    if (!digestUriMatches(creds.uri, requestUri)) return this.#fail(source, 'the digest uri is not the Request-URI');
     const site = await siteBySipUsername(this.ds, creds.username);
     const usable = site?.enabled && site.sipHa1 && site.sipRealm === this.realm ? site : null;
     const result = this.#verifier.verify(method, creds, usable?.sipHa1 ?? this.#decoyHa1);
