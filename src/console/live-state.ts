@@ -94,7 +94,7 @@ export class LiveView {
   readonly meetingId: string;
   status: string;
   endsAt: string;
-  /** Invited site ids, in the order of the booking. */
+  /** Invited site ids, in the order the meeting lists them. */
   readonly order: readonly string[];
   readonly #tiles = new Map<string, SiteTile>();
   readonly #keys = new Map<string, string>();

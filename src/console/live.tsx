@@ -88,11 +88,21 @@ export function Live({ meetingId, lang, session, onSignedOut }: { meetingId: str
     let current: LiveView | null = null;
     // Events that come while the roster is read are applied to it once it is in.
     let pending: LiveEvent[] | null = null;
+    // The page (counts, filtered list, guests) is drawn at most once a frame: 300 sites joining within
+    // a second would otherwise draw it 300 times. A tile is drawn as soon as its event comes.
+    let frame = 0;
+    const redrawPage = () => {
+      if (!frame)
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          redraw();
+        });
+    };
     const apply = (e: LiveEvent) => {
       if (!current) return;
       const change = current.apply(e, Date.now());
       if (change.site) signals.notify(change.site);
-      if (change.kind || change.guests || change.meeting) redraw();
+      if (change.kind || change.guests || change.meeting) redrawPage();
     };
     const load = async () => {
       pending = [];
@@ -137,6 +147,7 @@ export function Live({ meetingId, lang, session, onSignedOut }: { meetingId: str
     return () => {
       stopped = true;
       clearTimeout(retry);
+      cancelAnimationFrame(frame);
       source.close();
     };
   }, [meetingId]);
