@@ -29,6 +29,9 @@ export class LiveControl {
     private readonly media: Pick<MediaPool, 'control'>,
   ) {}
 
+  /** Each live meeting's layout, once an operator has chosen one (FreeSWITCH cannot be asked). */
+  readonly #layouts = new Map<string, ConferenceLayout>();
+
   participants(meetingId: string): ParticipantView[] {
     return this.calls
       .inMeeting(meetingId)
@@ -76,6 +79,12 @@ export class LiveControl {
 
   async layout(meetingId: string, layout: ConferenceLayout): Promise<void> {
     await this.#conference(meetingId).layout(meetingId, layout);
+    this.#layouts.set(meetingId, layout);
+  }
+
+  /** The layout an operator last chose, or null: then it is the conference profile's default. */
+  currentLayout(meetingId: string): ConferenceLayout | null {
+    return this.#layouts.get(meetingId) ?? null;
   }
 
   /** Pins a participant to the main tile. */
@@ -91,6 +100,7 @@ export class LiveControl {
 
   /** Hangs up every call of the meeting. */
   async endCalls(meetingId: string): Promise<void> {
+    this.#layouts.delete(meetingId);
     await Promise.all(this.calls.inMeeting(meetingId).map((c) => c.close('meeting-ended')));
   }
 

@@ -76,6 +76,13 @@ export interface Overview {
   problems: OverviewProblem[];
 }
 
+export interface Roster {
+  items: Participant[];
+  locked: boolean;
+  layouts: string[];
+  layout: string | null;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -88,6 +95,8 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly retryAfterSeconds: number | null = null,
+    /** The fields a 400 named, as `field: message`. */
+    readonly fields: string[] = [],
   ) {
     super(detail || title);
     this.name = 'ApiError';
@@ -110,9 +119,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
-    const problem = (data ?? {}) as { title?: string; detail?: string };
+    const problem = (data ?? {}) as { title?: string; detail?: string; errors?: { field: string; message: string }[] };
     const retry = Number(res.headers.get('Retry-After'));
-    throw new ApiError(res.status, problem.title ?? res.statusText, problem.detail ?? '', Number.isFinite(retry) && retry > 0 ? retry : null);
+    const fields = (problem.errors ?? []).map((e) => `${e.field}: ${e.message}`);
+    throw new ApiError(res.status, problem.title ?? res.statusText, problem.detail ?? '', Number.isFinite(retry) && retry > 0 ? retry : null, fields);
   }
   return data as T;
 }
@@ -142,9 +152,9 @@ export const api = {
   meeting(id: string): Promise<Meeting> {
     return request<Meeting>('GET', `/meetings/${encodeURIComponent(id)}`);
   },
-  /** The roster and whether the room is locked. */
-  participants(id: string): Promise<{ items: Participant[]; locked: boolean }> {
-    return request<{ items: Participant[]; locked: boolean }>('GET', `/meetings/${encodeURIComponent(id)}/participants`);
+  /** The roster, whether the room is locked, and its video layouts (`layout` null: the default). */
+  participants(id: string): Promise<Roster> {
+    return request<Roster>('GET', `/meetings/${encodeURIComponent(id)}/participants`);
   },
   /** Live control (operators): every call answers 204 or a problem. */
   live(id: string) {

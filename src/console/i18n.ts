@@ -19,6 +19,11 @@ const en: Record<MessageKey, string> = { ...common.en, ...today.en, ...meetings.
 
 const messages: Record<Language, Record<MessageKey, string>> = { vi, en };
 
+/** For texts keyed by what the server sends (layout names): whether the console has words for it. */
+export function isMessageKey(key: string): key is MessageKey {
+  return key in vi;
+}
+
 export function translate(lang: Language, key: MessageKey, params: Record<string, string | number> = {}): string {
   return messages[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }

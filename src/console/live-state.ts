@@ -1,7 +1,13 @@
 /**
- * What the live page shows of a meeting, folded from the roster and the event stream — pure, so it
+ * What the live page shows of a meeting, folded from the roster and the event stream — no DOM, so it
  * is unit-tested and the page only renders it. One tile per invited site, whatever state its call is
  * in, and guests (browsers, unknown callers) beside them.
+ *
+ * A 300-site meeting sends a talking change every few hundred milliseconds, so an event costs O(1):
+ * tiles are kept by site id and joined participants indexed to their site, the counts per state are
+ * kept up to date rather than recounted, and `apply` says which tile changed so the page redraws that
+ * one alone. Tiles themselves are immutable: a changed tile is a new object, an unchanged one is the
+ * same object, which is what the page's memoised tiles compare.
  */
 
 export type TileState =
@@ -9,11 +15,14 @@ export type TileState =
   | { kind: 'waiting' }
   | { kind: 'ringing'; attempt: number }
   | { kind: 'joined'; participantId: string; muted: boolean; talking: boolean; moderator: boolean }
-  /** Busy, no answer or unreachable, with a retry planned at `retryAt` (epoch ms), or none. */
+  /** Busy, no answer or unreachable, with a retry planned at `retryAt` (epoch ms). */
   | { kind: 'retrying'; outcome: string; retryAt: number }
   | { kind: 'unreachable'; outcome: string }
   | { kind: 'declined'; sipStatus: number | null }
   | { kind: 'left'; reason: string };
+
+export type TileKind = TileState['kind'];
+export const TILE_KINDS: readonly TileKind[] = ['joined', 'ringing', 'retrying', 'unreachable', 'declined', 'left', 'waiting'];
 
 export interface SiteTile {
   siteId: string;
@@ -27,15 +36,6 @@ export interface Guest {
   protocol: string;
   muted: boolean;
   talking: boolean;
-}
-
-export interface LiveView {
-  meetingId: string;
-  status: string;
-  endsAt: string;
-  /** Invited sites, in the order of the booking. */
-  sites: SiteTile[];
-  guests: Guest[];
 }
 
 /** One person in a meeting, as `GET /meetings/{id}/participants` lists them. */
@@ -59,83 +59,152 @@ export type LiveEvent =
   | { type: 'dial.attempt'; siteId: string; attempt: number }
   | { type: 'dial.outcome'; siteId: string; outcome: string; sipStatus: number | null; retryInMs: number | null };
 
-/** The view as the meeting and its current roster give it. */
-export function initialView(
-  meeting: { id: string; status: string; endsAt: string; invitedSites: { id: string; name: string }[] },
-  roster: readonly RosterEntry[],
-): LiveView {
-  const view: LiveView = {
-    meetingId: meeting.id,
-    status: meeting.status,
-    endsAt: meeting.endsAt,
-    sites: meeting.invitedSites.map((s) => ({ siteId: s.id, name: s.name, state: { kind: 'waiting' } })),
-    guests: [],
-  };
-  return roster.reduce((v, p) => join(v, p), view);
+/** What an event changed: the page redraws that tile, the guests, or the page (list, counts, clock). */
+export interface Change {
+  /** The tile whose state changed. */
+  site?: string;
+  /** The tile moved from one state to another: the counts and a filtered list change with it. */
+  kind?: true;
+  guests?: true;
+  meeting?: true;
 }
 
-function join(view: LiveView, p: RosterEntry): LiveView {
-  const joined: TileState = { kind: 'joined', participantId: p.id, muted: p.muted, talking: p.talking, moderator: p.moderator };
-  if (p.siteId && view.sites.some((s) => s.siteId === p.siteId)) return withSite(view, p.siteId, () => joined);
-  const guest: Guest = { participantId: p.id, name: p.name, protocol: p.protocol, muted: p.muted, talking: p.talking };
-  return { ...view, guests: [...view.guests.filter((g) => g.participantId !== p.id), guest] };
-}
+/** The filters of the page: everyone, the sites in, the sites not in, and those that need a person. */
+export type TileFilter = 'all' | 'in' | 'out' | 'problems';
 
-function withSite(view: LiveView, siteId: string, next: (s: TileState) => TileState | null): LiveView {
-  let changed = false;
-  const sites = view.sites.map((tile) => {
-    if (tile.siteId !== siteId) return tile;
-    const state = next(tile.state);
-    if (!state) return tile;
-    changed = true;
-    return { ...tile, state };
-  });
-  return changed ? { ...view, sites } : view;
-}
-
-/** Applies a change to whichever tile or guest carries `participantId`. */
-function withParticipant(view: LiveView, participantId: string, change: { muted?: boolean; talking?: boolean }): LiveView {
-  const sites = view.sites.map((tile) =>
-    tile.state.kind === 'joined' && tile.state.participantId === participantId ? { ...tile, state: { ...tile.state, ...change } } : tile,
-  );
-  const guests = view.guests.map((g) => (g.participantId === participantId ? { ...g, ...change } : g));
-  return { ...view, sites, guests };
-}
-
-export function applyEvent(view: LiveView, e: LiveEvent, now: number): LiveView {
-  switch (e.type) {
-    case 'meeting.state':
-      return { ...view, status: e.status, ...(e.endsAt && { endsAt: e.endsAt }) };
-    case 'participant.joined':
-      return join(view, { ...e.participant, muted: false, talking: false });
-    case 'participant.left': {
-      const guests = view.guests.filter((g) => g.participantId !== e.participantId);
-      const sites = view.sites.map((tile) =>
-        tile.state.kind === 'joined' && tile.state.participantId === e.participantId
-          ? { ...tile, state: { kind: 'left', reason: e.reason } as TileState }
-          : tile,
-      );
-      return { ...view, sites, guests };
-    }
-    case 'participant.talking':
-      return withParticipant(view, e.participantId, { talking: e.talking });
-    case 'participant.muted':
-      return withParticipant(view, e.participantId, { muted: e.muted });
-    case 'dial.attempt':
-      // A site already in stays in: an operator's redial of a joined site changes nothing on screen.
-      return withSite(view, e.siteId, (s) => (s.kind === 'joined' ? null : { kind: 'ringing', attempt: e.attempt }));
-    case 'dial.outcome':
-      return withSite(view, e.siteId, (s) => {
-        if (s.kind === 'joined' || e.outcome === 'answered' || e.outcome === 'cancelled') return null;
-        if (e.retryInMs !== null) return { kind: 'retrying', outcome: e.outcome, retryAt: now + e.retryInMs };
-        // The site said no (403, 603…): a person there has to act, unlike a site that cannot be reached.
-        if (e.outcome === 'rejected') return { kind: 'declined', sipStatus: e.sipStatus };
-        return { kind: 'unreachable', outcome: e.outcome };
-      });
+export function matchesFilter(kind: TileKind, filter: TileFilter): boolean {
+  switch (filter) {
+    case 'all':
+      return true;
+    case 'in':
+      return kind === 'joined';
+    case 'out':
+      return kind !== 'joined';
+    case 'problems':
+      return kind === 'retrying' || kind === 'unreachable' || kind === 'declined' || kind === 'left';
   }
 }
 
-/** Counts for the header: how many invited sites are in, and how many are not. */
-export function tally(view: LiveView): { joined: number; invited: number; guests: number } {
-  return { joined: view.sites.filter((s) => s.state.kind === 'joined').length, invited: view.sites.length, guests: view.guests.length };
+/** Lower case without diacritics: "ia grai" finds "Xã Ia Grải", "dak" finds "Đak Đoa". */
+export function searchKey(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+}
+
+export class LiveView {
+  readonly meetingId: string;
+  status: string;
+  endsAt: string;
+  /** Invited site ids, in the order the meeting lists them. */
+  readonly order: readonly string[];
+  readonly #tiles = new Map<string, SiteTile>();
+  readonly #keys = new Map<string, string>();
+  /** participant id → site id, for the joined tiles. */
+  readonly #siteOf = new Map<string, string>();
+  readonly #guests = new Map<string, Guest>();
+  readonly #counts = Object.fromEntries(TILE_KINDS.map((k) => [k, 0])) as Record<TileKind, number>;
+
+  /** The view as the meeting and its current roster give it. */
+  constructor(meeting: { id: string; status: string; endsAt: string; invitedSites: readonly { id: string; name: string }[] }, roster: readonly RosterEntry[]) {
+    this.meetingId = meeting.id;
+    this.status = meeting.status;
+    this.endsAt = meeting.endsAt;
+    this.order = meeting.invitedSites.map((s) => s.id);
+    for (const s of meeting.invitedSites) {
+      this.#tiles.set(s.id, { siteId: s.id, name: s.name, state: { kind: 'waiting' } });
+      this.#keys.set(s.id, searchKey(s.name));
+      this.#counts.waiting++;
+    }
+    for (const p of roster) this.#join(p);
+  }
+
+  tile(siteId: string): SiteTile {
+    const tile = this.#tiles.get(siteId);
+    if (!tile) throw new Error(`no tile for site ${siteId}`);
+    return tile;
+  }
+
+  /** Every tile, in booking order. */
+  get sites(): SiteTile[] {
+    return this.order.map((id) => this.tile(id));
+  }
+
+  get guests(): Guest[] {
+    return [...this.#guests.values()];
+  }
+
+  /** How many invited sites are in each state. */
+  get counts(): Readonly<Record<TileKind, number>> {
+    return this.#counts;
+  }
+
+  /** The site ids the filter and the search (any part of the name, diacritics ignored) let through. */
+  visible(filter: TileFilter, search: string): string[] {
+    const needle = searchKey(search.trim());
+    return this.order.filter((id) => matchesFilter(this.tile(id).state.kind, filter) && (!needle || this.#keys.get(id)!.includes(needle)));
+  }
+
+  apply(e: LiveEvent, now: number): Change {
+    switch (e.type) {
+      case 'meeting.state':
+        this.status = e.status;
+        if (e.endsAt) this.endsAt = e.endsAt;
+        return { meeting: true };
+      case 'participant.joined':
+        return this.#join({ ...e.participant, muted: false, talking: false });
+      case 'participant.left': {
+        if (this.#guests.delete(e.participantId)) return { guests: true };
+        const siteId = this.#siteOf.get(e.participantId);
+        return siteId ? this.#set(siteId, { kind: 'left', reason: e.reason }) : {};
+      }
+      case 'participant.talking':
+        return this.#participant(e.participantId, { talking: e.talking });
+      case 'participant.muted':
+        return this.#participant(e.participantId, { muted: e.muted });
+      case 'dial.attempt': {
+        // A site already in stays in: an operator's redial of a joined site changes nothing on screen.
+        const tile = this.#tiles.get(e.siteId);
+        if (!tile || tile.state.kind === 'joined') return {};
+        return this.#set(e.siteId, { kind: 'ringing', attempt: e.attempt });
+      }
+      case 'dial.outcome': {
+        const tile = this.#tiles.get(e.siteId);
+        if (!tile || tile.state.kind === 'joined' || e.outcome === 'answered' || e.outcome === 'cancelled') return {};
+        if (e.retryInMs !== null) return this.#set(e.siteId, { kind: 'retrying', outcome: e.outcome, retryAt: now + e.retryInMs });
+        // The site said no (403, 603…): a person there has to act, unlike a site that cannot be reached.
+        if (e.outcome === 'rejected') return this.#set(e.siteId, { kind: 'declined', sipStatus: e.sipStatus });
+        return this.#set(e.siteId, { kind: 'unreachable', outcome: e.outcome });
+      }
+    }
+  }
+
+  #join(p: RosterEntry): Change {
+    if (p.siteId && this.#tiles.has(p.siteId)) {
+      return this.#set(p.siteId, { kind: 'joined', participantId: p.id, muted: p.muted, talking: p.talking, moderator: p.moderator });
+    }
+    this.#guests.set(p.id, { participantId: p.id, name: p.name, protocol: p.protocol, muted: p.muted, talking: p.talking });
+    return { guests: true };
+  }
+
+  #set(siteId: string, state: TileState): Change {
+    const tile = this.tile(siteId);
+    const was = tile.state;
+    if (was.kind === 'joined' && this.#siteOf.get(was.participantId) === siteId) this.#siteOf.delete(was.participantId);
+    if (state.kind === 'joined') this.#siteOf.set(state.participantId, siteId);
+    this.#tiles.set(siteId, { ...tile, state });
+    this.#counts[was.kind]--;
+    this.#counts[state.kind]++;
+    return was.kind === state.kind ? { site: siteId } : { site: siteId, kind: true };
+  }
+
+  /** Applies a change to whichever tile or guest carries `participantId`. */
+  #participant(participantId: string, change: { muted?: boolean; talking?: boolean }): Change {
+    const guest = this.#guests.get(participantId);
+    if (guest) {
+      this.#guests.set(participantId, { ...guest, ...change });
+      return { guests: true };
+    }
+    const siteId = this.#siteOf.get(participantId);
+    const state = siteId && this.tile(siteId).state;
+    return state && state.kind === 'joined' ? this.#set(siteId, { ...state, ...change }) : {};
+  }
 }

@@ -183,6 +183,29 @@ describe('API: meetings', () => {
     assert.equal((await api.request('DELETE', `/api/v1/meetings/${a.body.id}`)).status, 409);
   });
 
+  it('lists the video layouts with the roster, names the field a dial gets wrong, and answers 503 for control without a SIP side', async () => {
+    const a = await book({ roomNumber: 2001 });
+    await api.ds.query(`UPDATE meeting SET status = 'live' WHERE id = $1`, [a.body.id]);
+    const roster = await api.request('GET', `/api/v1/meetings/${a.body.id}/participants`, { key: api.tokens.viewer });
+    assert.equal(roster.status, 200);
+    assert.deepEqual(
+      { items: roster.body.items, locked: roster.body.locked, layout: roster.body.layout, first: roster.body.layouts[0] },
+      { items: [], locked: false, layout: null, first: 'group:grid' },
+    );
+    assert.ok(roster.body.layouts.includes('2x2'));
+    const dial = (json: unknown) => api.request('POST', `/api/v1/meetings/${a.body.id}/dial`, { key: api.tokens.operator, json });
+    const bad = await dial({ uri: 'phong-hop' });
+    assert.equal(bad.status, 422);
+    assert.deepEqual(bad.body.errors, [{ field: 'uri', message: 'must be a SIP URI' }]);
+    assert.equal((await dial({})).status, 422, 'neither site nor uri');
+    assert.equal((await dial({ site: 'ia-pal', uri: 'sip:a@b' })).status, 422, 'both');
+    assert.equal((await dial({ site: 'ia-pal', name: 'x' })).status, 422, 'a site keeps its own name');
+    assert.equal((await dial({ uri: 'sip:phong-hop@10.0.0.5' })).status, 503);
+    const layout = await api.request('PUT', `/api/v1/meetings/${a.body.id}/layout`, { key: api.tokens.operator, json: { layout: '2x2' } });
+    assert.equal(layout.status, 503);
+    assert.equal((await api.request('PUT', `/api/v1/meetings/${a.body.id}/layout`, { key: api.tokens.operator, json: { layout: '7x7' } })).status, 422);
+  });
+
   it('lets viewers read but not book', async () => {
     assert.equal((await book({}, api.tokens.viewer)).status, 403);
     assert.equal((await api.request('GET', '/api/v1/meetings', { key: api.tokens.viewer })).status, 200);

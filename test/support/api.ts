@@ -58,6 +58,8 @@ export class TestApi {
     readonly tokens: { admin: string; operator: string; viewer: string },
     readonly authFailures: FailureLimiter,
     readonly accounts: Accounts,
+    /** The meetings' event fan-out the API streams from: a test publishes here what the call side would. */
+    readonly events: MeetingEvents,
   ) {}
 
   static async start(options: TestApiOptions = {}): Promise<TestApi> {
@@ -98,7 +100,7 @@ export class TestApi {
     const { port } = server.address() as AddressInfo;
     const issue = async (role: 'admin' | 'operator' | 'viewer') => (await keys.issue(`test-${role}`, role, cliActor)).token;
     const tokens = { admin: await issue('admin'), operator: await issue('operator'), viewer: await issue('viewer') };
-    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices);
+    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices, events);
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {

@@ -18,12 +18,13 @@ import { CHROMIUM, OUT, requireChromium } from './chromium';
 /**
  * The console's live view on the real stack: room systems (drachtio-srf UACs with RTP) join a live
  * meeting and leave it, the page follows through the event stream, a mute clicked in the page
- * reaches the FreeSWITCH conference, and ending the meeting from the page hangs everyone up.
+ * reaches the FreeSWITCH conference, a layout chosen in the page is the conference's, a SIP address
+ * dialled from the page comes in as a guest, and ending the meeting from the page hangs everyone up.
  */
 describe('operator console: live control on the real stack (drachtio-server, FreeSWITCH, Chromium)', function () {
   this.timeout(120_000);
   let bridge: TestBridge;
-  let caller: { srf: Srf; stop(): Promise<void> };
+  let caller: Awaited<ReturnType<typeof startCaller>>;
   let http: Awaited<ReturnType<typeof startBridgeApi>>;
   let scheduler: Scheduler;
   let built: WebBuildResult;
@@ -135,6 +136,31 @@ describe('operator console: live control on the real stack (drachtio-server, Fre
     await step('Ia Pal shown muted', () => tile(page, 'Xã Ia Pal').filter({ hasText: 'đang tắt tiếng' }).waitFor());
     const roster = await http.api('GET', `/meetings/${meetingId}/participants`);
     assert.equal(roster.body.items.find((p: { name: string }) => p.name === 'Xã Ia Pal')?.muted, true);
+
+    await step('layout applied', async () => {
+      await page.getByLabel('Bố cục hình').selectOption('2x2');
+      await page.getByRole('button', { name: 'Áp dụng bố cục' }).click();
+      await page.getByText('Đã đổi bố cục: Lưới 2×2').waitFor();
+    });
+    assert.equal((await http.api('GET', `/meetings/${meetingId}/participants`)).body.layout, '2x2');
+
+    // A room system that is in no directory, answering at a SIP address typed into the page.
+    caller.srf.invite((req, res) => {
+      void RtpPeer.open()
+        .then((peer) => {
+          peers.push(peer);
+          return caller.srf.createUAS(req, res, { localSdp: peer.sdp() });
+        })
+        .catch(() => undefined);
+    });
+    const clinic = `sip:tram-y-te@${caller.target}`;
+    await step('ad-hoc dial sent', async () => {
+      await page.getByLabel('Gọi địa chỉ SIP').fill(clinic);
+      await page.getByRole('button', { name: 'Gọi', exact: true }).click();
+      await page.getByText(`Đang gọi ${clinic}…`).waitFor();
+    });
+    await step('the clinic shown as a guest', () => page.getByRole('region', { name: 'Khách' }).getByText(clinic).waitFor());
+    await step('guest counted', () => page.getByText('2/2 điểm cầu đã vào · 1 khách').waitFor());
 
     await iaPal.destroy(); // our BYE: the dialog emits no 'destroy' for it
     await step('Ia Pal shown gone', () => tile(page, 'Xã Ia Pal').filter({ hasText: 'Đã rời' }).waitFor());

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { seedLiveMeeting } from '../support/live-meeting';
 import { axeViolations, ConsoleFixture, LAPTOP, overflow, PHONE, screenshot } from './console-fixture';
 
 /** One console page: where it is, and what shows it has loaded. */
@@ -18,11 +19,12 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
   this.timeout(120_000);
   const fixture = new ConsoleFixture();
   let meetingId = '';
+  let liveMeetingId = '';
 
   const PAGES: ConsolePage[] = [
     { name: 'today', hash: () => 'today', ready: (p) => p.getByRole('heading', { name: /Sắp diễn ra|Coming up/ }).waitFor() },
     { name: 'meetings', hash: () => 'meetings', ready: (p) => p.getByText('Họp giao ban tuần').first().waitFor() },
-    { name: 'live', hash: () => `meetings/${meetingId}/live`, ready: (p) => p.getByText('Xã Ia Grai').first().waitFor() },
+    { name: 'live', hash: () => `meetings/${liveMeetingId}/live`, ready: (p) => p.getByText('Xã Ia Grai').first().waitFor() },
     { name: 'attendance', hash: () => `meetings/${meetingId}/attendance`, ready: (p) => p.getByRole('table').first().waitFor() },
   ];
 
@@ -48,6 +50,8 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
     });
     assert.equal(booked.status, 201, booked.text);
     meetingId = booked.body.id;
+    // The live page as a big meeting shows it: 300 tiles, and the controls of a live meeting.
+    liveMeetingId = (await seedLiveMeeting(api, 300)).meetingId;
   });
 
   after(() => fixture.teardown());

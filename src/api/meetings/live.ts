@@ -35,11 +35,21 @@ const extendBody = z
   .object({ minutes: z.number().int().min(1).max(240) })
   .strict()
   .meta({ id: 'Extension' });
+// One object rather than a union of two, so that a bad URI is answered "uri: must be a SIP URI",
+// which the console shows as it is, not a union's "invalid input".
 const dialBody = z
-  .union([
-    z.object({ site: z.string().min(1).describe('Site id or code') }).strict(),
-    z.object({ uri: z.string().regex(/^sips?:[^\s]+$/i, 'must be a SIP URI'), name: z.string().trim().min(1).max(100).optional() }).strict(),
-  ])
+  .object({
+    site: z.string().min(1).optional().describe('Site id or code: dialled with retries'),
+    uri: z
+      .string()
+      .regex(/^sips?:[^\s]+$/i, 'must be a SIP URI')
+      .optional()
+      .describe('Any SIP URI: dialled once'),
+    name: z.string().trim().min(1).max(100).optional().describe('How the URI is named in the roster'),
+  })
+  .strict()
+  .refine((b) => (b.site === undefined) !== (b.uri === undefined), 'give either site or uri')
+  .refine((b) => b.site === undefined || b.name === undefined, { message: 'a site has its own name', path: ['name'] })
   .meta({ id: 'DialRequest' });
 
 /**
@@ -69,14 +79,27 @@ export function liveRoutes(deps: ApiDeps) {
       permission: 'read',
       params: uuidParams,
       responses: {
-        200: { description: 'The roster', schema: z.object({ items: z.array(participantOut), locked: z.boolean() }) },
+        200: {
+          description: 'The roster, the lock, the layouts an operator may choose and the one chosen (null: the default, group:grid)',
+          schema: z.object({
+            items: z.array(participantOut),
+            locked: z.boolean(),
+            layouts: z.array(z.enum(conferenceLayouts)),
+            layout: z.enum(conferenceLayouts).nullable(),
+          }),
+        },
         ...authProblems,
         404: problems[404],
       },
       async handler(ctx, { params }) {
         const { meeting } = await deps.meetings.get(params.id);
         const l = deps.live;
-        ctx.body = { items: l ? l.control.participants(meeting.id) : [], locked: l ? l.control.isLocked(meeting.id) : false };
+        ctx.body = {
+          items: l ? l.control.participants(meeting.id) : [],
+          locked: l ? l.control.isLocked(meeting.id) : false,
+          layouts: conferenceLayouts,
+          layout: l ? l.control.currentLayout(meeting.id) : null,
+        };
       },
     }),
     route({
@@ -172,11 +195,12 @@ export function liveRoutes(deps: ApiDeps) {
       async handler(ctx, { params, body, caller }) {
         const meeting = await liveMeeting(params.id);
         const l = live();
-        if ('site' in body) {
+        if (body.site !== undefined) {
           const site = await deps.sites.byRef(body.site);
           void l.dialer.dialSite(meeting, site.id);
         } else {
-          void l.dialer.dialUri(meeting, body.uri, body.name ?? body.uri);
+          const uri = body.uri!;
+          void l.dialer.dialUri(meeting, uri, body.name ?? uri);
         }
         deps.log.info({ meetingId: meeting.id, actor: caller?.actor.name, dial: body }, 'operator dial-out');
         ctx.status = 202;
