@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Alert, ScrollingTable, RoleOptions, translator, useFailure, useLoaded, type AdminProps } from './admin-common';
+import { Alert, RowButton, ScrollingTable, RoleOptions, translator, useFailure, useLoaded, type AdminProps } from './admin-common';
 import { api, type Account, type Role } from './api';
 import { formatWhen } from './i18n';
 
@@ -57,22 +57,15 @@ export function Accounts({ lang, onSignedOut, self }: AdminProps & { self: strin
                   <td>{a.enabled ? t('accounts.enabled') : t('accounts.disabled')}</td>
                   <td>{a.lastSignInAt ? formatWhen(a.lastSignInAt, lang) : t('admin.never')}</td>
                   <td class="row">
-                    <button type="button" onClick={() => setEditing(a)}>
-                      {t('accounts.edit')}
-                      <span class="visually-hidden">: {a.username}</span>
-                    </button>
+                    <RowButton label={t('accounts.edit')} subject={a.username} onClick={() => setEditing(a)} />
                     {a.id !== self && (
-                      <button type="button" onClick={() => change(() => api.admin.updateAccount(a.id, { enabled: !a.enabled }))}>
-                        {a.enabled ? t('accounts.disable') : t('accounts.enable')}
-                        <span class="visually-hidden">: {a.username}</span>
-                      </button>
+                      <RowButton
+                        label={a.enabled ? t('accounts.disable') : t('accounts.enable')}
+                        subject={a.username}
+                        onClick={() => change(() => api.admin.updateAccount(a.id, { enabled: !a.enabled }))}
+                      />
                     )}
-                    {a.id !== self && (
-                      <button type="button" class="danger" onClick={() => remove(a)}>
-                        {t('accounts.delete')}
-                        <span class="visually-hidden">: {a.username}</span>
-                      </button>
-                    )}
+                    {a.id !== self && <RowButton danger label={t('accounts.delete')} subject={a.username} onClick={() => remove(a)} />}
                   </td>
                 </tr>
               ))}

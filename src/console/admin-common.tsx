@@ -80,3 +80,12 @@ export function ScrollingTable({ labelledBy, children }: { labelledBy: string; c
     </section>
   );
 }
+
+/** A button in a table row: it shows `label`, and tells a screen reader which row it acts on. */
+export function RowButton({ label, subject, danger, onClick }: { label: string; subject: string; danger?: boolean; onClick: () => void }) {
+  return (
+    <button type="button" class={danger ? 'danger' : undefined} aria-label={`${label}: ${subject}`} onClick={onClick}>
+      {label}
+    </button>
+  );
+}

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Alert, ScrollingTable, RoleOptions, translator, useFailure, useLoaded, type AdminProps } from './admin-common';
+import { Alert, RowButton, ScrollingTable, RoleOptions, translator, useFailure, useLoaded, type AdminProps } from './admin-common';
 import { api, type ApiKey, type Role } from './api';
 import { formatWhen } from './i18n';
 
@@ -79,14 +79,7 @@ export function ApiKeys({ lang, onSignedOut }: AdminProps) {
                   <td>{formatWhen(k.createdAt, lang)}</td>
                   <td>{k.lastUsedAt ? formatWhen(k.lastUsedAt, lang) : t('admin.never')}</td>
                   <td>{k.revokedAt ? t('keys.revoked', { when: formatWhen(k.revokedAt, lang) }) : t('keys.active')}</td>
-                  <td>
-                    {!k.revokedAt && (
-                      <button type="button" class="danger" onClick={() => revoke(k)}>
-                        {t('keys.revoke')}
-                        <span class="visually-hidden">: {k.name}</span>
-                      </button>
-                    )}
-                  </td>
+                  <td>{!k.revokedAt && <RowButton danger label={t('keys.revoke')} subject={k.name} onClick={() => revoke(k)} />}</td>
                 </tr>
               ))}
             </tbody>
