@@ -58,7 +58,7 @@ export function Account({ lang, session, onSignedOut }: { lang: Language; sessio
         onInput={(e) => set(e.currentTarget.value)}
       />
       {fieldErrors[id] && (
-        <p id={`password-${id}-error`} class="error field-error">
+        <p id={`password-${id}-error`} class="error field-error" role="alert">
           {fieldErrors[id]}
         </p>
       )}

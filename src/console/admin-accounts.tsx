@@ -56,16 +56,18 @@ export function Accounts({ lang, onSignedOut, self }: AdminProps & { self: strin
                   <td>{t(`role.${a.role}`)}</td>
                   <td>{a.enabled ? t('accounts.enabled') : t('accounts.disabled')}</td>
                   <td>{a.lastSignInAt ? formatWhen(a.lastSignInAt, lang) : t('admin.never')}</td>
-                  <td class="row">
-                    <RowButton label={t('accounts.edit')} subject={a.username} onClick={() => setEditing(a)} />
-                    {a.id !== self && (
-                      <RowButton
-                        label={a.enabled ? t('accounts.disable') : t('accounts.enable')}
-                        subject={a.username}
-                        onClick={() => change(() => api.admin.updateAccount(a.id, { enabled: !a.enabled }))}
-                      />
-                    )}
-                    {a.id !== self && <RowButton danger label={t('accounts.delete')} subject={a.username} onClick={() => remove(a)} />}
+                  <td>
+                    <div class="row">
+                      <RowButton label={t('accounts.edit')} subject={a.username} onClick={() => setEditing(a)} />
+                      {a.id !== self && (
+                        <RowButton
+                          label={a.enabled ? t('accounts.disable') : t('accounts.enable')}
+                          subject={a.username}
+                          onClick={() => change(() => api.admin.updateAccount(a.id, { enabled: !a.enabled }))}
+                        />
+                      )}
+                      {a.id !== self && <RowButton danger label={t('accounts.delete')} subject={a.username} onClick={() => remove(a)} />}
+                    </div>
                   </td>
                 </tr>
               ))}
@@ -113,16 +115,24 @@ function CreateAccount({
   return (
     <form class="panel inline" onSubmit={submit} aria-labelledby="create-heading">
       <h3 id="create-heading">{t('accounts.create')}</h3>
-      <label for="new-username">{t('accounts.username')}</label>
-      <input id="new-username" required autocomplete="off" maxLength={64} value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
-      <label for="new-name">{t('admin.name')}</label>
-      <input id="new-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-      <label for="new-role">{t('admin.role')}</label>
-      <select id="new-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-        <RoleOptions lang={lang} />
-      </select>
-      <label for="new-password">{t('accounts.password')}</label>
-      <input id="new-password" type="password" required autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+      <span class="field">
+        <label for="new-username">{t('accounts.username')}</label>
+        <input id="new-username" required autocomplete="off" maxLength={64} value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
+      </span>
+      <span class="field">
+        <label for="new-name">{t('admin.name')}</label>
+        <input id="new-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </span>
+      <span class="field">
+        <label for="new-role">{t('admin.role')}</label>
+        <select id="new-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+          <RoleOptions lang={lang} />
+        </select>
+      </span>
+      <span class="field">
+        <label for="new-password">{t('accounts.password')}</label>
+        <input id="new-password" type="password" required autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+      </span>
       <button type="submit" disabled={!username.trim() || !name.trim() || !password}>
         {t('accounts.createSubmit')}
       </button>
@@ -157,14 +167,20 @@ function EditAccount({
   return (
     <form class="panel inline" onSubmit={submit} aria-labelledby="edit-heading">
       <h3 id="edit-heading">{t('accounts.editing', { username: account.username })}</h3>
-      <label for="edit-name">{t('admin.name')}</label>
-      <input id="edit-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-      <label for="edit-role">{t('admin.role')}</label>
-      <select id="edit-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-        <RoleOptions lang={lang} />
-      </select>
-      <label for="edit-password">{t('accounts.newPassword')}</label>
-      <input id="edit-password" type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+      <span class="field">
+        <label for="edit-name">{t('admin.name')}</label>
+        <input id="edit-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </span>
+      <span class="field">
+        <label for="edit-role">{t('admin.role')}</label>
+        <select id="edit-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+          <RoleOptions lang={lang} />
+        </select>
+      </span>
+      <span class="field">
+        <label for="edit-password">{t('accounts.newPassword')}</label>
+        <input id="edit-password" type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+      </span>
       <button type="submit" disabled={!name.trim()}>
         {t('accounts.save')}
       </button>

@@ -88,12 +88,16 @@ export function ApiKeys({ lang, onSignedOut }: AdminProps) {
       )}
       <form class="panel inline" onSubmit={issue} aria-labelledby="issue-heading">
         <h3 id="issue-heading">{t('keys.issue')}</h3>
-        <label for="key-name">{t('admin.name')}</label>
-        <input id="key-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        <label for="key-role">{t('admin.role')}</label>
-        <select id="key-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-          <RoleOptions lang={lang} />
-        </select>
+        <span class="field">
+          <label for="key-name">{t('admin.name')}</label>
+          <input id="key-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </span>
+        <span class="field">
+          <label for="key-role">{t('admin.role')}</label>
+          <select id="key-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+            <RoleOptions lang={lang} />
+          </select>
+        </span>
         <button type="submit" disabled={!name.trim()}>
           {t('keys.issueSubmit')}
         </button>

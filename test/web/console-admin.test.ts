@@ -120,7 +120,7 @@ describe('operator console: the admin page and account security, in Chromium', f
     await binh.getByRole('heading', { name: 'Đăng nhập' }).waitFor();
     await binh.context().close();
 
-    // A non-admin change the API refuses is shown: nobody may delete an account that acted.
+    // A change the API refuses is shown with its reason: an account that acted cannot be deleted.
     page.once('dialog', (d) => void d.accept());
     await row.getByRole('button', { name: 'Xóa: tran-binh' }).click();
     await page
