@@ -91,8 +91,10 @@ export class Operators {
   async update(id: string, input: OperatorUpdate, actor: Actor, keepSessionId?: string): Promise<Operator> {
     const passwordHash = input.password === undefined ? undefined : await this.hash(input.password, 'password');
     return this.ds.transaction(async (em) => {
+      const admins = input.role !== undefined || input.enabled !== undefined ? await lockEnabledAdmins(em) : [];
       const op = isUuid(id) ? await em.findOne(OperatorEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!op) throw new NotFoundError('operator', id);
+      if ((input.role ?? op.role) !== 'admin' || (input.enabled ?? op.enabled) === false) refuseLastAdmin(op, admins);
       if (input.name !== undefined) op.name = input.name;
       if (input.role !== undefined) op.role = input.role;
       if (input.enabled !== undefined) op.enabled = input.enabled;
@@ -110,7 +112,10 @@ export class Operators {
   /** Deletes an account that never acted; one the audit log names is disabled instead, as sites are. */
   async delete(id: string, actor: Actor): Promise<void> {
     await this.ds.transaction(async (em) => {
-      const op = await this.get(id);
+      const admins = await lockEnabledAdmins(em);
+      const op = isUuid(id) ? await em.findOneBy(OperatorEntity, { id }) : null;
+      if (!op) throw new NotFoundError('operator', id);
+      refuseLastAdmin(op, admins);
       try {
         await em.delete(OperatorEntity, { id });
       } catch (err) {
@@ -167,7 +172,7 @@ export class Operators {
   }
 
   /** A failed sign-in, for admins to see; the account it named, if there is one. */
-  async recordFailedSignIn(username: string, source: string): Promise<void> {
+  async recordFailedSignIn(username: string, source: string, extra: Record<string, unknown> = {}): Promise<void> {
     const op = await this.byUsername(username);
     await this.ds.transaction((em) =>
       recordAudit(
@@ -177,7 +182,7 @@ export class Operators {
           action: 'session.fail',
           resourceType: 'operator',
           resourceId: op?.id ?? null,
-          detail: { username: normalizeUsername(username), source },
+          detail: { username: normalizeUsername(username), source, ...extra },
         },
       ),
     );
@@ -187,6 +192,23 @@ export class Operators {
     const problem = passwordProblem(password);
     if (problem) throw new ValidationError([{ field, message: problem }]);
     return hashPassword(password, this.#scrypt);
+  }
+}
+
+/**
+ * The ids of the enabled admin accounts, locked until the transaction ends: two admins demoting
+ * each other at once are then taken one after the other (always in the same order, so they cannot
+ * deadlock), and the second sees the first's change.
+ */
+async function lockEnabledAdmins(em: EntityManager): Promise<string[]> {
+  const rows: { id: string }[] = await em.query(`SELECT id FROM operator WHERE role = 'admin' AND enabled ORDER BY id FOR UPDATE`);
+  return rows.map((r) => r.id);
+}
+
+/** Refuses to take away the last enabled admin account: nobody could then manage accounts from the console. */
+function refuseLastAdmin(op: Operator, enabledAdmins: string[]): void {
+  if (enabledAdmins.includes(op.id) && enabledAdmins.length === 1) {
+    throw new ConflictError(`${op.username} is the last enabled admin account; make another account admin first`);
   }
 }
 

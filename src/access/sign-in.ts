@@ -4,18 +4,42 @@ import { normalizeUsername, type Operators } from './operators';
 import type { ActiveSession, Sessions } from './sessions';
 
 /**
- * Failed sign-ins are counted per source address (one machine trying many accounts) and per
- * username (many machines trying one account), each shut out for a while once over the limit.
+ * Failed sign-ins are counted per source (one machine trying many accounts) and per account from
+ * that source. Not per account alone: then anyone anywhere could keep an admin shut out for good by
+ * typing wrong passwords for their name. Guessing one account from many machines is left to the
+ * password rules and scrypt's cost, and every failure is in the audit log.
  */
 export interface SignInLimiters {
   bySource: FailureLimiter;
-  byUsername: FailureLimiter;
+  byAccountFromSource: FailureLimiter;
 }
 
-/** The API key policy, for sign-ins too: 10 failures within 5 minutes block for 15. */
+/**
+ * The API key policy for one account from one place (10 failures within 5 minutes block for 15);
+ * a source gets three times that, as a whole district office may sit behind one address.
+ */
 export function signInLimiters(): SignInLimiters {
   const policy = { maxFailures: 10, windowMs: 5 * 60_000, blockMs: 15 * 60_000 };
-  return { bySource: new FailureLimiter(policy), byUsername: new FailureLimiter(policy) };
+  return { bySource: new FailureLimiter({ ...policy, maxFailures: 30 }), byAccountFromSource: new FailureLimiter(policy) };
+}
+
+/**
+ * Where a sign-in comes from, as the limits count it: an IPv4 address, or an IPv6 /64 — one
+ * machine is commonly handed a whole /64, and counting its addresses singly would count nothing.
+ */
+export function sourceKey(address: string): string {
+  const ip = address.replace(/%.*$/, '').toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 export type SignInResult =
@@ -24,8 +48,17 @@ export type SignInResult =
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'blocked'; retryAfterMs: number };
 
+/** Sources whose refused attempts are remembered at most; the oldest are forgotten first. */
+const MAX_REFUSED_SOURCES = 10_000;
+
 /** The console's door: limits checked before any hashing, failures counted and audited. */
 export class SignIn {
+  /**
+   * Attempts refused while a source was shut out, per source: counted here, not written one row
+   * each, so a flood cannot grow the audit log; the count goes into that source's next row.
+   */
+  readonly #refused = new Map<string, number>();
+
   constructor(
     private readonly operators: Operators,
     private readonly sessions: Sessions,
@@ -35,7 +68,10 @@ export class SignIn {
   async attempt(username: string, password: string, source: string): Promise<SignInResult> {
     const user = normalizeUsername(username);
     const blocked = this.blockedFor(user, source);
-    if (blocked > 0) return { ok: false, reason: 'blocked', retryAfterMs: blocked };
+    if (blocked > 0) {
+      this.refused(source);
+      return { ok: false, reason: 'blocked', retryAfterMs: blocked };
+    }
     const operator = await this.operators.authenticate(user, password);
     if (!operator) {
       await this.failed(user, source);
@@ -47,18 +83,41 @@ export class SignIn {
 
   /** Milliseconds until `username` may be tried from `source`; 0 when neither is blocked. */
   blockedFor(username: string, source: string): number {
-    return Math.max(this.limiters.bySource.blockedFor(source), this.limiters.byUsername.blockedFor(normalizeUsername(username)));
+    const from = sourceKey(source);
+    return Math.max(this.limiters.bySource.blockedFor(from), this.limiters.byAccountFromSource.blockedFor(accountKey(username, from)));
   }
 
-  /** A wrong password counts wherever it is typed: at sign-in, or as the current one when changing it. */
+  /** An attempt turned away unheard because its source or account is shut out. */
+  refused(source: string): void {
+    const from = sourceKey(source);
+    const count = (this.#refused.get(from) ?? 0) + 1;
+    this.#refused.delete(from);
+    this.#refused.set(from, count);
+    if (this.#refused.size > MAX_REFUSED_SOURCES) this.#refused.delete(this.#refused.keys().next().value!);
+  }
+
+  /**
+   * A wrong password counts wherever it is typed: at sign-in, or as the current one when changing it.
+   * Each is one audit row; the limits bound how many a source can cause.
+   */
   async failed(username: string, source: string): Promise<void> {
-    this.limiters.bySource.fail(source);
-    this.limiters.byUsername.fail(normalizeUsername(username));
-    await this.operators.recordFailedSignIn(username, source);
+    const from = sourceKey(source);
+    const blocks = [this.limiters.bySource.fail(from), this.limiters.byAccountFromSource.fail(accountKey(username, from))];
+    const refused = this.#refused.get(from) ?? 0;
+    this.#refused.delete(from);
+    await this.operators.recordFailedSignIn(username, source, {
+      ...(blocks.some(Boolean) && { blocked: true }),
+      ...(refused > 0 && { refusedWhileBlocked: refused }),
+    });
   }
 
   succeeded(operator: Operator, source: string): void {
-    this.limiters.bySource.succeed(source);
-    this.limiters.byUsername.succeed(operator.username);
+    const from = sourceKey(source);
+    this.limiters.bySource.succeed(from);
+    this.limiters.byAccountFromSource.succeed(accountKey(operator.username, from));
   }
+}
+
+function accountKey(username: string, from: string): string {
+  return `${normalizeUsername(username)} ${from}`;
 }

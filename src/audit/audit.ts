@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /** Whoever asked for a change: an API key, a signed-in operator, or the command line on the server itself. */
 export interface Actor {
@@ -23,4 +23,9 @@ export async function recordAudit(em: EntityManager, actor: Actor, entry: AuditE
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
     [actor.name, actor.apiKeyId, actor.operatorId, entry.action, entry.resourceType, entry.resourceId, JSON.stringify(entry.detail ?? {})],
   );
+}
+
+/** For a change made outside the database (a call muted, a room locked): recorded on its own, once it is done. */
+export async function recordAuditAfter(ds: DataSource, actor: Actor, entry: AuditEntry): Promise<void> {
+  await ds.transaction((em) => recordAudit(em, actor, entry));
 }

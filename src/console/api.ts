@@ -83,6 +83,41 @@ export interface Roster {
   layout: string | null;
 }
 
+/** An API key as the admin page lists it (its secret is never shown again after issuing). */
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** An operator account as `GET /operators` shows it. */
+export interface Account extends Operator {
+  enabled: boolean;
+  createdAt: string;
+  lastSignInAt: string | null;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string;
+  operatorId: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** What the audit log may be narrowed to. */
+export interface AuditFilter {
+  operatorId?: string;
+  siteId?: string;
+  meetingId?: string;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -95,8 +130,8 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly retryAfterSeconds: number | null = null,
-    /** The fields a 400 named, as `field: message`. */
-    readonly fields: string[] = [],
+    /** A 422's fields and what is wrong with each. */
+    readonly fields: { field: string; message: string }[] = [],
   ) {
     super(detail || title);
     this.name = 'ApiError';
@@ -121,8 +156,13 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (!res.ok) {
     const problem = (data ?? {}) as { title?: string; detail?: string; errors?: { field: string; message: string }[] };
     const retry = Number(res.headers.get('Retry-After'));
-    const fields = (problem.errors ?? []).map((e) => `${e.field}: ${e.message}`);
-    throw new ApiError(res.status, problem.title ?? res.statusText, problem.detail ?? '', Number.isFinite(retry) && retry > 0 ? retry : null, fields);
+    throw new ApiError(
+      res.status,
+      problem.title ?? res.statusText,
+      problem.detail ?? '',
+      Number.isFinite(retry) && retry > 0 ? retry : null,
+      problem.errors ?? [],
+    );
   }
   return data as T;
 }
@@ -148,6 +188,26 @@ export const api = {
   async signOut(): Promise<void> {
     await request<void>('DELETE', '/session');
     csrfToken = null;
+  },
+  /** Your own password; the server ends your other sessions. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    return request<void>('POST', '/session/password', { currentPassword, newPassword });
+  },
+  /** What only admins may do: keys, accounts, the audit log. */
+  admin: {
+    keys: () => request<{ items: ApiKey[] }>('GET', '/api-keys'),
+    issueKey: (name: string, role: Role) => request<ApiKey & { token: string }>('POST', '/api-keys', { name, role }),
+    revokeKey: (id: string) => request<void>('DELETE', `/api-keys/${encodeURIComponent(id)}`),
+    accounts: () => request<{ items: Account[] }>('GET', '/operators'),
+    createAccount: (account: { username: string; name: string; role: Role; password: string }) => request<Account>('POST', '/operators', account),
+    updateAccount: (id: string, change: { name?: string; role?: Role; enabled?: boolean; password?: string }) =>
+      request<Account>('PATCH', `/operators/${encodeURIComponent(id)}`, change),
+    deleteAccount: (id: string) => request<void>('DELETE', `/operators/${encodeURIComponent(id)}`),
+    audit: (filter: AuditFilter, offset: number, limit: number) => {
+      const q = new URLSearchParams({ ...filter, offset: String(offset), limit: String(limit) });
+      return request<Page<AuditEvent>>('GET', `/audit-events?${q}`);
+    },
+    sites: () => request<Page<SiteRef>>('GET', '/sites?limit=500'),
   },
   meeting(id: string): Promise<Meeting> {
     return request<Meeting>('GET', `/meetings/${encodeURIComponent(id)}`);

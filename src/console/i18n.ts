@@ -3,6 +3,7 @@
  * in `messages/<page>.ts`; this joins them, and the compiler checks both languages have every key.
  */
 
+import * as admin from './messages/admin';
 import * as attendance from './messages/attendance';
 import * as common from './messages/common';
 import * as live from './messages/live';
@@ -11,11 +12,11 @@ import * as today from './messages/today';
 
 export type Language = 'vi' | 'en';
 
-const vi = { ...common.vi, ...today.vi, ...meetings.vi, ...attendance.vi, ...live.vi };
+const vi = { ...common.vi, ...today.vi, ...meetings.vi, ...attendance.vi, ...live.vi, ...admin.vi };
 
 export type MessageKey = keyof typeof vi;
 
-const en: Record<MessageKey, string> = { ...common.en, ...today.en, ...meetings.en, ...attendance.en, ...live.en };
+const en: Record<MessageKey, string> = { ...common.en, ...today.en, ...meetings.en, ...attendance.en, ...live.en, ...admin.en };
 
 const messages: Record<Language, Record<MessageKey, string>> = { vi, en };
 

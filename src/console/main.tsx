@@ -1,5 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Account } from './account';
+import { Admin } from './admin';
 import { api, type Session } from './api';
 import { translate, type Language, type MessageKey } from './i18n';
 import { Attendance } from './attendance';
@@ -51,15 +53,15 @@ function App() {
       <header class="bar">
         <span class="brand">Điểm Cầu</span>
         <nav aria-label={translate(lang, 'app.title')}>
-          {NAV.map(([page, key]) => (
+          {NAV.filter(([page]) => page !== 'admin' || session.operator.role === 'admin').map(([page, key]) => (
             <a key={page} href={href({ page })} aria-current={route.page === page ? 'page' : undefined}>
               {translate(lang, key)}
             </a>
           ))}
         </nav>
-        <span class="who">
-          {session.operator.name} ({session.operator.role})
-        </span>
+        <a class="who" href={href({ page: 'account' })} aria-current={route.page === 'account' ? 'page' : undefined}>
+          {session.operator.name} ({translate(lang, `role.${session.operator.role}`)})<span class="visually-hidden"> — {translate(lang, 'account.open')}</span>
+        </a>
         {switchLanguage}
         <button type="button" onClick={signOut}>
           {translate(lang, 'signout')}
@@ -72,10 +74,11 @@ function App() {
   );
 }
 
-/** The pages of the navigation bar, in its order (pages that need a meeting are reached from others). */
+/** The pages of the navigation bar, in its order (pages that need a meeting are reached from others); Admin is shown to admins only. */
 const NAV: readonly (readonly [TopPage, MessageKey])[] = [
   ['today', 'nav.today'],
   ['meetings', 'nav.meetings'],
+  ['admin', 'nav.admin'],
 ];
 
 /** The page a route shows. */
@@ -87,6 +90,10 @@ function Page({ route, lang, session, onSignedOut }: { route: Route; lang: Langu
       return <Attendance meetingId={route.meetingId} lang={lang} onSignedOut={onSignedOut} />;
     case 'live':
       return <Live meetingId={route.meetingId} lang={lang} session={session} onSignedOut={onSignedOut} />;
+    case 'admin':
+      return <Admin tab={route.tab ?? 'keys'} lang={lang} session={session} onSignedOut={onSignedOut} />;
+    case 'account':
+      return <Account lang={lang} session={session} onSignedOut={onSignedOut} />;
     default:
       return <Today lang={lang} onSignedOut={onSignedOut} />;
   }

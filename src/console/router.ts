@@ -7,17 +7,23 @@ export type Route =
   | { page: 'meetings' }
   | { page: 'live'; meetingId: string }
   | { page: 'attendance'; meetingId: string }
-  | { page: 'admin' };
+  | { page: 'admin'; tab?: AdminTab }
+  | { page: 'account' };
+
+/** The parts of the admin page, each at its own address (`#admin/audit`). */
+export const ADMIN_TABS = ['keys', 'operators', 'audit'] as const;
+export type AdminTab = (typeof ADMIN_TABS)[number];
 
 /** A page that needs no argument: what the navigation bar links to. */
-export type TopPage = Exclude<Route['page'], 'live' | 'attendance'>;
+export type TopPage = Exclude<Route['page'], 'live' | 'attendance' | 'account'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseRoute(hash: string): Route {
   const [page, id, sub] = hash.replace(/^#\/?/, '').split('/');
   if (page === 'sites') return { page: 'sites' };
-  if (page === 'admin') return { page: 'admin' };
+  if (page === 'admin') return { page: 'admin', tab: ADMIN_TABS.find((t) => t === id) ?? 'keys' };
+  if (page === 'account') return { page: 'account' };
   if (page === 'meetings') {
     if (id && UUID.test(id) && sub === 'live') return { page: 'live', meetingId: id };
     if (id && UUID.test(id) && sub === 'attendance') return { page: 'attendance', meetingId: id };
@@ -32,6 +38,8 @@ export function href(route: Route): string {
       return `#meetings/${route.meetingId}/live`;
     case 'attendance':
       return `#meetings/${route.meetingId}/attendance`;
+    case 'admin':
+      return route.tab ? `#admin/${route.tab}` : '#admin';
     default:
       return `#${route.page}`;
   }

@@ -193,6 +193,16 @@ describe('API: operator accounts and console sessions', function () {
     assert.equal((await api.request('GET', `/api/v1/operators/${unused}`)).status, 404);
   });
 
+  it('ends every session of an account whose password an admin resets', async () => {
+    const id = await createOperator(api, 'quen-mk', 'viewer');
+    const one = await signIn(api, 'quen-mk');
+    const two = await signIn(api, 'quen-mk');
+    const reset = await api.request('PATCH', `/api/v1/operators/${id}`, { json: { password: 'mật khẩu cấp lại' } });
+    assert.equal(reset.status, 200, reset.text);
+    for (const b of [one, two]) assert.equal((await asBrowser(api, b, 'GET', '/api/v1/session')).status, 401);
+    assert.equal((await signIn(api, 'quen-mk', 'mật khẩu cấp lại')).reply.status, 201);
+  });
+
   it('changes a password: the old one stops working, and other sessions end', async () => {
     await createOperator(api, 'doi-mk', 'operator');
     const here = await signIn(api, 'doi-mk');
@@ -239,32 +249,129 @@ describe('API: operator accounts and console sessions', function () {
     );
     assert.equal((await api.request('GET', '/api/v1/audit-events?operatorId=not-a-uuid')).status, 422);
   });
+
+  it('filters the audit log by site and by meeting, and by person together with either', async () => {
+    const site = await api.request('POST', '/api/v1/sites', {
+      json: { code: 'ia-ka', name: 'Xã Ia Ka', protocol: 'sip', sipUsername: 'ia-ka', sipPassword: 'mat-khau-ia-ka' },
+    });
+    assert.equal(site.status, 201, site.text);
+    assert.equal((await api.request('PATCH', `/api/v1/sites/${site.body.id}`, { json: { name: 'Xã Ia Ka (mới)' } })).status, 200);
+    const b = await signIn(api, 'hoa');
+    const booked = await asBrowser(api, b, 'POST', '/api/v1/meetings', { json: { ...meeting(6), invitedSites: ['ia-ka'] } });
+    assert.equal(booked.status, 201, booked.text);
+    assert.equal((await api.request('DELETE', `/api/v1/meetings/${booked.body.id}`)).status, 204);
+
+    const bySite = await api.request('GET', `/api/v1/audit-events?siteId=${site.body.id}`);
+    assert.equal(bySite.status, 200, bySite.text);
+    assert.deepEqual(
+      bySite.body.items.map((e: { action: string }) => e.action),
+      ['site.update', 'site.create'],
+    );
+    const byMeeting = await api.request('GET', `/api/v1/audit-events?meetingId=${booked.body.id}`);
+    assert.deepEqual(
+      byMeeting.body.items.map((e: { action: string }) => e.action),
+      ['meeting.cancel', 'meeting.create'],
+    );
+    const hoa = byMeeting.body.items[1].operatorId;
+    const hers = await api.request('GET', `/api/v1/audit-events?meetingId=${booked.body.id}&operatorId=${hoa}`);
+    assert.deepEqual(
+      hers.body.items.map((e: { action: string }) => e.action),
+      ['meeting.create'],
+      'the cancel was an API key’s',
+    );
+    const both = await api.request('GET', `/api/v1/audit-events?meetingId=${booked.body.id}&siteId=${site.body.id}`);
+    assert.equal(both.status, 422);
+    assert.match(both.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  });
 });
 
 describe('API: sign-in limits, proxies and session expiry', function () {
   this.timeout(60_000);
 
-  it('shuts out a username, and a source address, after repeated failures (429 with Retry-After)', async () => {
+  it('shuts out an account from one address, and an address, after repeated failures (429 with Retry-After)', async () => {
     const api = await TestApi.start({ trustProxy: true });
     try {
-      await createOperator(api, 'bi-do', 'viewer');
+      await createOperator(api, 'bi-do', 'admin');
       await createOperator(api, 'khac', 'viewer');
-      // Each failure from another address: only the username's count grows.
+      // A stranger guessing the admin's password from one address…
       for (let i = 0; i < 5; i++) {
-        assert.equal((await signIn(api, 'bi-do', 'wrong password!', { 'x-forwarded-for': `10.0.0.${i}` })).reply.status, 401);
+        assert.equal((await signIn(api, 'bi-do', 'wrong password!', { 'x-forwarded-for': '203.0.113.5' })).reply.status, 401);
       }
-      const blocked = await signIn(api, 'bi-do', PASSWORD, { 'x-forwarded-for': '10.0.0.99' });
-      assert.equal(blocked.reply.status, 429, 'even the right password waits');
+      const blocked = await signIn(api, 'bi-do', PASSWORD, { 'x-forwarded-for': '203.0.113.5' });
+      assert.equal(blocked.reply.status, 429, 'even the right password waits, there');
       assert.ok(Number(blocked.reply.headers.get('retry-after')) > 0);
       assert.match(blocked.reply.headers.get('content-type') ?? '', /^application\/problem\+json/);
-      assert.equal((await signIn(api, 'khac', PASSWORD, { 'x-forwarded-for': '10.0.0.99' })).reply.status, 201, 'other accounts are not');
+      // …does not lock the admin out from the office.
+      assert.equal((await signIn(api, 'bi-do', PASSWORD, { 'x-forwarded-for': '10.0.0.20' })).reply.status, 201, 'the admin elsewhere is not');
+      assert.equal((await signIn(api, 'khac', PASSWORD, { 'x-forwarded-for': '203.0.113.5' })).reply.status, 201, 'other accounts from there are not');
 
-      // One address trying many names, unknown ones included.
-      for (let i = 0; i < 5; i++) await signIn(api, `guess-${i}`, 'wrong password!', { 'x-forwarded-for': '192.0.2.7' });
+      // One address trying many names, unknown ones included: the address is shut out.
+      for (let i = 0; i < 8; i++) await signIn(api, `guess-${i}`, 'wrong password!', { 'x-forwarded-for': '192.0.2.7' });
       assert.equal((await signIn(api, 'khac', PASSWORD, { 'x-forwarded-for': '192.0.2.7' })).reply.status, 429);
       // The client's own X-Forwarded-For entries are not believed: the proxy's (last) one is.
       assert.equal((await signIn(api, 'khac', PASSWORD, { 'x-forwarded-for': '192.0.2.7, 198.51.100.1' })).reply.status, 201);
       assert.equal((await signIn(api, 'khac', PASSWORD, { 'x-forwarded-for': '198.51.100.1, 192.0.2.7' })).reply.status, 429);
+
+      // An IPv6 machine holds a whole /64: its addresses count as one.
+      for (let i = 1; i <= 8; i++) await signIn(api, `v6-${i}`, 'wrong password!', { 'x-forwarded-for': `2001:db8:1:2::${i.toString(16)}` });
+      assert.equal((await signIn(api, 'khac', PASSWORD, { 'x-forwarded-for': '2001:db8:1:2:ffff::9' })).reply.status, 429);
+      assert.equal((await signIn(api, 'khac', PASSWORD, { 'x-forwarded-for': '2001:db8:1:3::1' })).reply.status, 201, 'the next /64 is another place');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('counts sign-ins refused while shut out instead of writing a row for each', async () => {
+    const api = await TestApi.start({ trustProxy: true });
+    try {
+      await createOperator(api, 'lan', 'operator');
+      const rows = async () => (await api.ds.query(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'session.fail'`))[0].n as number;
+      const from = { 'x-forwarded-for': '198.51.100.40' };
+      for (let i = 0; i < 5; i++) assert.equal((await signIn(api, 'lan', 'wrong password!', from)).reply.status, 401);
+      assert.equal(await rows(), 5);
+      for (let i = 0; i < 50; i++) assert.equal((await signIn(api, 'lan', 'wrong password!', from)).reply.status, 429);
+      assert.equal(await rows(), 5, 'fifty refusals, no new rows');
+      // The next failure that is heard (here: from the same address, at another account) carries the count.
+      assert.equal((await signIn(api, 'khong-co', 'wrong password!', from)).reply.status, 401);
+      const [last] = (await api.request('GET', '/api/v1/audit-events?resourceType=operator&limit=1')).body.items;
+      assert.equal(last.action, 'session.fail');
+      assert.equal(last.detail.refusedWhileBlocked, 50);
+      const blocking = (await api.request('GET', '/api/v1/audit-events?resourceType=operator&limit=500')).body.items.filter(
+        (e: { detail: { blocked?: boolean } }) => e.detail.blocked,
+      );
+      assert.equal(blocking.length, 1, 'the failure that shut the account out says so');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('never leaves the district without an enabled admin account (409), even when two admins race', async () => {
+    const api = await TestApi.start();
+    try {
+      const a = await createOperator(api, 'admin-a', 'admin');
+      const patch = (id: string, json: unknown) => api.request('PATCH', `/api/v1/operators/${id}`, { json });
+      for (const change of [{ enabled: false }, { role: 'operator' }, { role: 'viewer', name: 'Đổi tên' }]) {
+        const refused = await patch(a, change);
+        assert.equal(refused.status, 409, JSON.stringify(change));
+        assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
+        assert.match(refused.body.detail, /last enabled admin/);
+      }
+      assert.equal((await api.request('DELETE', `/api/v1/operators/${a}`)).status, 409);
+      assert.equal((await patch(a, { name: 'Quản trị A', role: 'admin', enabled: true })).status, 200, 'what keeps it an admin is allowed');
+      assert.equal((await api.request('GET', `/api/v1/operators/${a}`)).body.name, 'Quản trị A');
+
+      const b = await createOperator(api, 'admin-b', 'admin');
+      assert.equal((await patch(a, { enabled: false })).status, 200, 'another admin remains');
+      assert.equal((await patch(b, { role: 'operator' })).status, 409, 'a disabled admin does not count');
+      assert.equal((await patch(a, { enabled: true })).status, 200);
+
+      // Two admins demoting each other at the same moment: one wins, the other is told no.
+      const [ab, ba] = await Promise.all([patch(b, { role: 'viewer' }), patch(a, { role: 'viewer' })]);
+      assert.deepEqual([ab.status, ba.status].sort(), [200, 409], `${ab.text} ${ba.text}`);
+      const admins = (await api.request('GET', '/api/v1/operators')).body.items.filter(
+        (o: { role: string; enabled: boolean }) => o.role === 'admin' && o.enabled,
+      );
+      assert.equal(admins.length, 1);
     } finally {
       await api.close();
     }

@@ -68,9 +68,9 @@ export class TestApi {
     const meetings = new MeetingBook(ds, { min: 2000, max: 2099 }, options.now);
     const events = new MeetingEvents();
     const authFailures = new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
-    const limiter = () => new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
+    const limiter = (maxFailures: number) => new FailureLimiter({ maxFailures, windowMs: 60_000, blockMs: 60_000 });
     const accountServices = accounts(ds, {
-      limiters: { bySource: limiter(), byUsername: limiter() },
+      limiters: { bySource: limiter(8), byAccountFromSource: limiter(5) },
       ...(options.sessionPolicy ? { policy: options.sessionPolicy } : {}),
       ...(options.sessionClock ? { now: options.sessionClock } : {}),
     });

@@ -26,6 +26,14 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
     { name: 'meetings', hash: () => 'meetings', ready: (p) => p.getByText('Họp giao ban tuần').first().waitFor() },
     { name: 'live', hash: () => `meetings/${liveMeetingId}/live`, ready: (p) => p.getByText('Xã Ia Grai').first().waitFor() },
     { name: 'attendance', hash: () => `meetings/${meetingId}/attendance`, ready: (p) => p.getByRole('table').first().waitFor() },
+    { name: 'admin-keys', hash: () => 'admin/keys', ready: (p) => p.getByRole('columnheader', { name: /Dùng lần cuối|Last used/ }).waitFor() },
+    {
+      name: 'admin-operators',
+      hash: () => 'admin/operators',
+      ready: (p) => p.getByRole('columnheader', { name: /Đăng nhập lần cuối|Last sign-in/ }).waitFor(),
+    },
+    { name: 'admin-audit', hash: () => 'admin/audit', ready: (p) => p.getByRole('cell', { name: 'meeting.create' }).first().waitFor() },
+    { name: 'account', hash: () => 'account', ready: (p) => p.getByRole('heading', { name: /Đổi mật khẩu|Change password/ }).waitFor() },
   ];
 
   before(async function () {

@@ -142,7 +142,7 @@ describe('operator console', function () {
       assert.equal(await page.getByLabel('Mật khẩu').inputValue(), '', 'the wrong password is cleared');
       await page.getByLabel('Mật khẩu').fill('mat-khau-van-thu-2026');
       await page.getByRole('button', { name: 'Đăng nhập' }).click();
-      await page.getByText('Nguyễn Thị Văn Thư (operator)').waitFor();
+      await page.getByText('Nguyễn Thị Văn Thư (Điều hành viên)').waitFor();
       await page.getByRole('heading', { name: 'Sắp diễn ra' }).waitFor();
       await page.getByText('Giao ban trực tuyến tháng 12').waitFor();
       // The session cookie is the browser's alone: the page's script cannot read it.

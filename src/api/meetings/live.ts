@@ -1,10 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
+import { recordAuditAfter } from '../../audit/audit';
 import { conferenceLayouts } from '../../media/freeswitch/conference';
 import type { MeetingEvent } from '../../meetings/meeting-events';
 import { authProblems, problems, problemSchema, writeProblems } from '../common';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
+import type { Caller } from '../middleware/auth';
 import { route, uuidParams } from '../route';
 
 const participantOut = z
@@ -66,6 +68,14 @@ export function liveRoutes(deps: ApiDeps) {
     if (meeting.status !== 'live') throw new HttpProblem(409, 'Invalid State', `meeting is ${meeting.status}, not live`);
     return meeting;
   };
+  /** What an operator did to a live meeting, in the audit log under their name (the meeting filter finds it). */
+  const audited = (caller: Caller | null, action: string, meetingId: string, detail: Record<string, unknown>) =>
+    recordAuditAfter(deps.ds, caller!.actor, { action: `meeting.${action}`, resourceType: 'meeting', resourceId: meetingId, detail });
+  /** A participant's name while they are still in (a kicked one is gone after). */
+  const participantName = (meetingId: string, participantId: string) =>
+    live()
+      .control.participants(meetingId)
+      .find((p) => p.id === participantId)?.name ?? null;
   const ok = { 204: { description: 'Done' } };
   const notFound = { 404: problems[404], 409: problems[409] };
   const needsSip = { 503: { description: 'SIP is not configured on this bridge', schema: problemSchema, contentType: 'application/problem+json' } };
@@ -111,8 +121,13 @@ export function liveRoutes(deps: ApiDeps) {
       params: participantParams,
       body: muteBody,
       responses: { ...ok, ...writeProblems, ...notFound, ...needsSip },
-      async handler(ctx, { params, body }) {
+      async handler(ctx, { params, body, caller }) {
         await live().control.mute(params.id, params.participantId, body.muted);
+        await audited(caller, 'mute', params.id, {
+          participantId: params.participantId,
+          name: participantName(params.id, params.participantId),
+          muted: body.muted,
+        });
         ctx.status = 204;
       },
     }),
@@ -125,8 +140,11 @@ export function liveRoutes(deps: ApiDeps) {
       params: uuidParams,
       body: muteBody,
       responses: { 200: { description: 'How many changed', schema: z.object({ changed: z.number().int() }) }, ...writeProblems, ...notFound, ...needsSip },
-      async handler(ctx, { params, body }) {
-        ctx.body = { changed: await live().control.muteAll((await liveMeeting(params.id)).id, body.muted) };
+      async handler(ctx, { params, body, caller }) {
+        const meeting = await liveMeeting(params.id);
+        const changed = await live().control.muteAll(meeting.id, body.muted);
+        await audited(caller, 'mute-all', meeting.id, { title: meeting.title, muted: body.muted, changed });
+        ctx.body = { changed };
       },
     }),
     route({
@@ -137,8 +155,10 @@ export function liveRoutes(deps: ApiDeps) {
       permission: 'meetings:write',
       params: participantParams,
       responses: { ...ok, ...authProblems, ...notFound, ...needsSip },
-      async handler(ctx, { params }) {
+      async handler(ctx, { params, caller }) {
+        const name = participantName(params.id, params.participantId);
         await live().control.kick(params.id, params.participantId);
+        await audited(caller, 'kick', params.id, { participantId: params.participantId, name });
         ctx.status = 204;
       },
     }),
@@ -150,8 +170,9 @@ export function liveRoutes(deps: ApiDeps) {
       permission: 'meetings:write',
       params: participantParams,
       responses: { ...ok, ...authProblems, ...notFound, ...needsSip },
-      async handler(ctx, { params }) {
+      async handler(ctx, { params, caller }) {
         await live().control.floor(params.id, params.participantId);
+        await audited(caller, 'floor', params.id, { participantId: params.participantId, name: participantName(params.id, params.participantId) });
         ctx.status = 204;
       },
     }),
@@ -164,8 +185,10 @@ export function liveRoutes(deps: ApiDeps) {
       params: uuidParams,
       body: lockBody,
       responses: { ...ok, ...writeProblems, ...notFound, ...needsSip },
-      async handler(ctx, { params, body }) {
-        live().control.lock((await liveMeeting(params.id)).id, body.locked);
+      async handler(ctx, { params, body, caller }) {
+        const meeting = await liveMeeting(params.id);
+        live().control.lock(meeting.id, body.locked);
+        await audited(caller, 'lock', meeting.id, { title: meeting.title, locked: body.locked });
         ctx.status = 204;
       },
     }),
@@ -178,8 +201,10 @@ export function liveRoutes(deps: ApiDeps) {
       params: uuidParams,
       body: layoutBody,
       responses: { ...ok, ...writeProblems, ...notFound, ...needsSip },
-      async handler(ctx, { params, body }) {
-        await live().control.layout((await liveMeeting(params.id)).id, body.layout);
+      async handler(ctx, { params, body, caller }) {
+        const meeting = await liveMeeting(params.id);
+        await live().control.layout(meeting.id, body.layout);
+        await audited(caller, 'layout', meeting.id, { title: meeting.title, layout: body.layout });
         ctx.status = 204;
       },
     }),
@@ -198,11 +223,12 @@ export function liveRoutes(deps: ApiDeps) {
         if (body.site !== undefined) {
           const site = await deps.sites.byRef(body.site);
           void l.dialer.dialSite(meeting, site.id);
+          await audited(caller, 'dial', meeting.id, { title: meeting.title, siteId: site.id, code: site.code });
         } else {
           const uri = body.uri!;
           void l.dialer.dialUri(meeting, uri, body.name ?? uri);
+          await audited(caller, 'dial', meeting.id, { title: meeting.title, uri });
         }
-        deps.log.info({ meetingId: meeting.id, actor: caller?.actor.name, dial: body }, 'operator dial-out');
         ctx.status = 202;
       },
     }),

@@ -106,7 +106,12 @@ export function operatorRoutes({ accounts: { operators } }: ApiDeps) {
       permission: 'operators:manage',
       params: uuidParams,
       body: operatorUpdate,
-      responses: { 200: { description: 'Changed', schema: operatorOut }, ...writeProblems, 404: problems[404] },
+      responses: {
+        200: { description: 'Changed', schema: operatorOut },
+        ...writeProblems,
+        404: problems[404],
+        409: { ...problems[409], description: 'It would leave no enabled admin account' },
+      },
       async handler(ctx, { params, body, caller }) {
         ctx.body = presentOperator(await operators.update(params.id, body, caller!.actor, caller!.session?.id));
       },
@@ -115,7 +120,7 @@ export function operatorRoutes({ accounts: { operators } }: ApiDeps) {
       method: 'delete',
       path: '/operators/{id}',
       tag: 'operators',
-      summary: 'Delete an account that never acted (otherwise disable it)',
+      summary: 'Delete an account that never acted (otherwise disable it), unless it is the last enabled admin',
       permission: 'operators:manage',
       params: uuidParams,
       responses: { 204: { description: 'Deleted' }, ...authProblems, 404: problems[404], 409: problems[409] },
