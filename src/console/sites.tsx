@@ -1,0 +1,236 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api, type Site, type SiteGroupSummary, type SiteState } from './api';
+import { formatWhen, translate, type MessageKey } from './i18n';
+import { SiteFormPanel } from './site-form';
+import { SiteGroups } from './site-groups';
+import { SiteImport } from './site-import';
+import { failureHandler, type SitesPageProps } from './site-page';
+import { relativeTime, siteCondition } from './site-view';
+
+/** A district has ~300 sites: the table grows by this many at a time. */
+const PAGE_SIZE = 50;
+const STATE_REFRESH_MS = 30_000;
+
+type Tab = 'list' | 'groups' | 'import';
+
+/** The directory of room systems: the table with live state, the groups, and the CSV import. */
+export function Sites(props: SitesPageProps) {
+  const t = (key: MessageKey) => translate(props.lang, key);
+  const [tab, setTab] = useState<Tab>('list');
+  return (
+    <div class="sites">
+      <div class="toolbar">
+        {(['list', 'groups', ...(props.canWrite ? (['import'] as const) : [])] as const).map((name) => (
+          <button key={name} type="button" aria-pressed={tab === name} onClick={() => setTab(name)}>
+            {t(`sites.tab.${name}`)}
+          </button>
+        ))}
+      </div>
+      {!props.canWrite && <p class="note">{t('readonly.note')}</p>}
+      {tab === 'list' && <SiteList {...props} />}
+      {tab === 'groups' && <SiteGroups {...props} />}
+      {tab === 'import' && <SiteImport {...props} />}
+    </div>
+  );
+}
+
+function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
+  const t = (key: MessageKey, params?: Record<string, string | number>) => translate(lang, key, params);
+  const locale = lang === 'vi' ? 'vi-VN' : 'en-GB';
+  const [q, setQ] = useState('');
+  const [group, setGroup] = useState('');
+  const [groups, setGroups] = useState<SiteGroupSummary[]>([]);
+  const [sites, setSites] = useState<Site[] | null>(null);
+  const [total, setTotal] = useState(0);
+  const [states, setStates] = useState<Map<string, SiteState>>(new Map());
+  const [editing, setEditing] = useState<Site | 'new' | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [reload, setReload] = useState(0);
+  const fail = failureHandler(lang, onSignedOut, setError);
+
+  useEffect(() => {
+    api.siteGroups().then((page) => setGroups(page.items), fail);
+  }, []);
+
+  // The first page again whenever the search, the group or the directory changes.
+  useEffect(() => {
+    let stopped = false;
+    const timer = setTimeout(() => {
+      api.sites({ q: q.trim(), group, limit: PAGE_SIZE, offset: 0 }).then((page) => {
+        if (stopped) return;
+        setSites(page.items);
+        setTotal(page.total);
+        setError(null);
+      }, fail);
+    }, 250);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [q, group, reload]);
+
+  // The live columns of the rows shown, in one request, now and every half minute.
+  const shownIds = (sites ?? []).map((s) => s.id).join(',');
+  useEffect(() => {
+    if (!shownIds) return;
+    let stopped = false;
+    const load = () =>
+      api.siteStates(shownIds.split(',')).then((r) => {
+        if (!stopped) setStates(new Map(r.items.map((s) => [s.siteId, s])));
+      }, fail);
+    void load();
+    const timer = setInterval(load, STATE_REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [shownIds]);
+
+  const more = () =>
+    api.sites({ q: q.trim(), group, limit: PAGE_SIZE, offset: sites?.length ?? 0 }).then((page) => {
+      setSites([...(sites ?? []), ...page.items]);
+      setTotal(page.total);
+    }, fail);
+
+  const done = (message: string) => {
+    setEditing(null);
+    setNotice(message);
+    setReload(reload + 1);
+  };
+  const setEnabled = (site: Site, enabled: boolean) => api.updateSite(site.id, { enabled }).then(() => done(t('sites.saved', { name: site.name })), fail);
+  const remove = async (site: Site) => {
+    if (!confirm(t('sites.delete.confirm', { name: site.name }))) return;
+    try {
+      await api.deleteSite(site.id);
+      done(t('sites.deleted', { name: site.name }));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) setError(t('sites.delete.refused', { name: site.name, detail: `${err.detail}.` }));
+      else fail(err);
+    }
+  };
+
+  if (editing)
+    return (
+      <SiteFormPanel
+        lang={lang}
+        site={editing === 'new' ? null : editing}
+        onSaved={(site) => done(t('sites.saved', { name: site.name }))}
+        onCancel={() => setEditing(null)}
+        onSignedOut={onSignedOut}
+      />
+    );
+  const now = Date.now();
+  return (
+    <section aria-labelledby="sites-heading">
+      <h2 id="sites-heading">{t('nav.sites')}</h2>
+      <div class="filters">
+        <label>
+          {t('sites.search')}
+          <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('sites.group')}
+          <select value={group} onChange={(e) => setGroup(e.currentTarget.value)}>
+            <option value="">{t('sites.group.all')}</option>
+            {groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {canWrite && (
+          <button type="button" class="primary" onClick={() => setEditing('new')}>
+            {t('sites.add')}
+          </button>
+        )}
+      </div>
+      <p aria-live="polite" class="notice">
+        {notice}
+      </p>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {!sites && !error && <p aria-busy="true">{t('loading')}</p>}
+      {sites && sites.length === 0 && <p class="empty">{t('sites.none')}</p>}
+      {sites && sites.length > 0 && (
+        <>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: on a phone the table scrolls sideways, and a keyboard can only scroll what takes focus (WCAG 2.1.1) */}
+          <section class="table-scroll" aria-label={t('nav.sites')} tabIndex={0}>
+            <table class="site-table">
+              <caption class="visually-hidden">{t('nav.sites')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('sites.col.code')}</th>
+                  <th scope="col">{t('sites.col.name')}</th>
+                  <th scope="col">{t('sites.col.protocol')}</th>
+                  <th scope="col">{t('sites.col.state')}</th>
+                  <th scope="col">{t('sites.col.lastSeen')}</th>
+                  <th scope="col">{t('sites.col.device')}</th>
+                  {canWrite && <th scope="col">{t('sites.col.actions')}</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {sites.map((site) => {
+                  const state = states.get(site.id);
+                  const condition = siteCondition(site, state);
+                  return (
+                    <tr key={site.id} data-code={site.code}>
+                      <td>{site.code}</td>
+                      <th scope="row">{site.name}</th>
+                      <td>{site.protocol === 'sip' ? 'SIP' : 'H.323'}</td>
+                      <td>
+                        <span class={`state ${condition}`}>{t(`state.${condition}`)}</span>
+                      </td>
+                      <td>
+                        {state?.lastSeenAt ? (
+                          <time dateTime={state.lastSeenAt} title={formatWhen(state.lastSeenAt, lang)}>
+                            {relativeTime(state.lastSeenAt, now, locale)}
+                            <span class="absolute">{formatWhen(state.lastSeenAt, lang)}</span>
+                          </time>
+                        ) : (
+                          t('sites.never')
+                        )}
+                      </td>
+                      <td>
+                        {site.deviceModel ?? '—'}
+                        {state?.userAgent && <span class="absolute">{t('sites.userAgent', { ua: state.userAgent })}</span>}
+                      </td>
+                      {canWrite && (
+                        <td class="actions">
+                          <button type="button" onClick={() => setEditing(site)}>
+                            {t('sites.edit')}
+                            <span class="visually-hidden"> {site.name}</span>
+                          </button>
+                          <button type="button" onClick={() => setEnabled(site, !site.enabled)}>
+                            {t(site.enabled ? 'sites.disable' : 'sites.enable')}
+                            <span class="visually-hidden"> {site.name}</span>
+                          </button>
+                          <button type="button" class="danger" onClick={() => remove(site)}>
+                            {t('sites.delete')}
+                            <span class="visually-hidden"> {site.name}</span>
+                          </button>
+                        </td>
+                      )}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </section>
+          <p class="paging">
+            {t('sites.count', { shown: sites.length, total })}
+            {sites.length < total && (
+              <button type="button" onClick={more}>
+                {t('sites.more')}
+              </button>
+            )}
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
