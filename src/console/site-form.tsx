@@ -1,44 +1,27 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, api, type Site } from './api';
-import { errorText, translate, type Language, type MessageKey } from './i18n';
-import { emptySiteForm, errorsByField, formOf, inputOf, type SiteForm } from './site-view';
+import { api, type Site } from './api';
+import { translate, type MessageKey } from './i18n';
+import { type EditorProps, FormActions, formFailure } from './site-page';
+import { emptySiteForm, formOf, inputOf, type SiteForm } from './site-view';
 
 const FIELDS = Object.keys(emptySiteForm);
 
 /** Add a site, or change one: every field of the directory, each refusal shown beside its input. */
-export function SiteFormPanel({
-  lang,
-  site,
-  onSaved,
-  onCancel,
-  onSignedOut,
-}: {
-  lang: Language;
-  site: Site | null;
-  onSaved: (site: Site) => void;
-  onCancel: () => void;
-  onSignedOut: () => void;
-}) {
+export function SiteFormPanel({ lang, value: site, onSaved, onCancel, onSignedOut }: EditorProps<Site>) {
   const t = (key: MessageKey, params?: Record<string, string | number>) => translate(lang, key, params);
   const [form, setForm] = useState<SiteForm>(site ? formOf(site) : emptySiteForm);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [busy, setBusy] = useState(false);
   const set = (patch: Partial<SiteForm>) => setForm({ ...form, ...patch });
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     setBusy(true);
-    try {
-      const input = inputOf(form);
-      onSaved(site ? await api.updateSite(site.id, input) : await api.createSite(input));
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (err.status === 401) return onSignedOut();
-      setErrors(err.errors.length ? errorsByField(err.errors, FIELDS) : { '': [errorText(lang, err)] });
-    } finally {
-      setBusy(false);
-    }
+    const input = inputOf(form);
+    (site ? api.updateSite(site.id, input) : api.createSite(input))
+      .then(onSaved, formFailure(lang, onSignedOut, FIELDS, setErrors))
+      .finally(() => setBusy(false));
   };
 
   /** One labelled input with its hint and the API's refusals, tied to it for screen readers. */
@@ -135,14 +118,7 @@ export function SiteFormPanel({
         {text('contactName', 'form.contactName')}
         {text('contactPhone', 'form.contactPhone', { type: 'tel' })}
       </fieldset>
-      <div class="form-actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {t('form.save')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t('form.cancel')}
-        </button>
-      </div>
+      <FormActions lang={lang} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

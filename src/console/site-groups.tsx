@@ -1,28 +1,18 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, type SiteGroup, type SiteGroupSummary, type SiteRef } from './api';
-import { errorText, translate, type Language, type MessageKey } from './i18n';
-import { failureHandler, type SitesPageProps } from './site-page';
-import { errorsByField } from './site-view';
+import { api, type SiteGroup, type SiteGroupSummary, type SiteRef } from './api';
+import { translate, type MessageKey } from './i18n';
+import { type EditorProps, FormActions, formFailure, ListStatus, RowAction, type SitesPageProps, useDebounced, useListEditing } from './site-page';
 
 /** Site groups ("all communes", a cluster) that a booking invites at once: list, add, rename, members, delete. */
 export function SiteGroups({ lang, canWrite, onSignedOut }: SitesPageProps) {
   const t = (key: MessageKey, params?: Record<string, string | number>) => translate(lang, key, params);
   const [groups, setGroups] = useState<SiteGroupSummary[] | null>(null);
-  const [editing, setEditing] = useState<SiteGroup | 'new' | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
-  const fail = failureHandler(lang, onSignedOut, setError);
+  const { editing, setEditing, notice, error, reload, fail, done } = useListEditing<SiteGroup>(lang, onSignedOut);
 
   useEffect(() => {
     api.siteGroups().then((page) => setGroups(page.items), fail);
   }, [reload]);
 
-  const done = (message: string) => {
-    setEditing(null);
-    setNotice(message);
-    setReload(reload + 1);
-  };
   const remove = (g: SiteGroupSummary) => {
     if (confirm(t('groups.delete.confirm', { name: g.name }))) api.deleteSiteGroup(g.id).then(() => done(t('sites.deleted', { name: g.name })), fail);
   };
@@ -31,7 +21,7 @@ export function SiteGroups({ lang, canWrite, onSignedOut }: SitesPageProps) {
     return (
       <GroupEditor
         lang={lang}
-        group={editing === 'new' ? null : editing}
+        value={editing === 'new' ? null : editing}
         onSaved={(g) => done(t('groups.saved', { name: g.name }))}
         onCancel={() => setEditing(null)}
         onSignedOut={onSignedOut}
@@ -45,15 +35,7 @@ export function SiteGroups({ lang, canWrite, onSignedOut }: SitesPageProps) {
           {t('groups.add')}
         </button>
       )}
-      <p aria-live="polite" class="notice">
-        {notice}
-      </p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      {!groups && !error && <p aria-busy="true">{t('loading')}</p>}
+      <ListStatus notice={notice} error={error} loading={!groups && t('loading')} />
       {groups?.length === 0 && <p class="empty">{t('groups.none')}</p>}
       {groups && groups.length > 0 && (
         <ul class="groups">
@@ -65,14 +47,8 @@ export function SiteGroups({ lang, canWrite, onSignedOut }: SitesPageProps) {
               {g.description && <span class="description">{g.description}</span>}
               {canWrite && (
                 <span class="actions">
-                  <button type="button" onClick={() => api.siteGroup(g.id).then(setEditing, fail)}>
-                    {t('groups.edit')}
-                    <span class="visually-hidden"> {g.name}</span>
-                  </button>
-                  <button type="button" class="danger" onClick={() => remove(g)}>
-                    {t('groups.delete')}
-                    <span class="visually-hidden"> {g.name}</span>
-                  </button>
+                  <RowAction label={t('groups.edit')} name={g.name} onClick={() => api.siteGroup(g.id).then(setEditing, fail)} />
+                  <RowAction label={t('groups.delete')} name={g.name} onClick={() => remove(g)} danger />
                 </span>
               )}
             </li>
@@ -83,19 +59,7 @@ export function SiteGroups({ lang, canWrite, onSignedOut }: SitesPageProps) {
   );
 }
 
-function GroupEditor({
-  lang,
-  group,
-  onSaved,
-  onCancel,
-  onSignedOut,
-}: {
-  lang: Language;
-  group: SiteGroup | null;
-  onSaved: (g: SiteGroup) => void;
-  onCancel: () => void;
-  onSignedOut: () => void;
-}) {
+function GroupEditor({ lang, value: group, onSaved, onCancel, onSignedOut }: EditorProps<SiteGroup>) {
   const t = (key: MessageKey, params?: Record<string, string | number>) => translate(lang, key, params);
   const [code, setCode] = useState(group?.code ?? '');
   const [name, setName] = useState(group?.name ?? '');
@@ -104,32 +68,26 @@ function GroupEditor({
   const [q, setQ] = useState('');
   const [found, setFound] = useState<SiteRef[]>([]);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
-  const fail = failureHandler(lang, onSignedOut, (text) => setErrors({ '': [text] }));
+  const fail = formFailure(lang, onSignedOut, ['code', 'name', 'description', 'sites'], setErrors);
+  const search = useDebounced(q.trim());
 
   useEffect(() => {
-    if (!q.trim()) return setFound([]);
+    if (!search) return setFound([]);
     let stopped = false;
-    const timer = setTimeout(() => {
-      api.sites({ q: q.trim(), limit: 20, offset: 0 }).then((page) => {
-        if (!stopped) setFound(page.items);
-      }, fail);
-    }, 250);
+    api.sites({ q: search, limit: 20, offset: 0 }).then((page) => {
+      if (!stopped) setFound(page.items);
+    }, fail);
     return () => {
       stopped = true;
-      clearTimeout(timer);
     };
-  }, [q]);
+  }, [search]);
 
-  const submit = async (e: Event) => {
+  const [busy, setBusy] = useState(false);
+  const submit = (e: Event) => {
     e.preventDefault();
+    setBusy(true);
     const input = { code: code.trim(), name, description: description.trim() || null, sites: members.map((m) => m.id) };
-    try {
-      onSaved(group ? await api.updateSiteGroup(group.id, input) : await api.createSiteGroup(input));
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (err.status === 401) return onSignedOut();
-      setErrors(err.errors.length ? errorsByField(err.errors, ['code', 'name', 'description', 'sites']) : { '': [errorText(lang, err)] });
-    }
+    (group ? api.updateSiteGroup(group.id, input) : api.createSiteGroup(input)).then(onSaved, fail).finally(() => setBusy(false));
   };
   const chosen = new Set(members.map((m) => m.id));
   const input = (field: 'code' | 'name' | 'description', label: MessageKey, value: string, onValue: (v: string) => void) => {
@@ -194,14 +152,7 @@ function GroupEditor({
             ))}
         </ul>
       </fieldset>
-      <div class="form-actions">
-        <button type="submit" class="primary">
-          {t('form.save')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t('form.cancel')}
-        </button>
-      </div>
+      <FormActions lang={lang} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -1,27 +1,9 @@
 import { useState } from 'preact/hooks';
+import { siteCsvColumns } from '../directory/site-csv-columns';
 import { ApiError, api, type ImportReport } from './api';
 import { errorText, translate, type MessageKey } from './i18n';
 import type { SitesPageProps } from './site-page';
 import { importLineErrors, type ImportLineError } from './site-view';
-
-/** The columns the importer reads (src/directory/site.schema.ts, siteCsvColumns), in its order. */
-const COLUMNS = [
-  'code',
-  'name',
-  'protocol',
-  'sipUri',
-  'h323Address',
-  'h323Alias',
-  'sipUsername',
-  'sipPassword',
-  'allowedNetworks',
-  'deviceModel',
-  'bandwidthKbps',
-  'h264PacketizationMode',
-  'contactName',
-  'contactPhone',
-  'enabled',
-] as const;
 
 type Outcome =
   | { kind: 'errors'; lines: ImportLineError[] }
@@ -63,7 +45,7 @@ export function SiteImport({ lang, onSignedOut }: SitesPageProps) {
       <details>
         <summary>{t('import.columns')}</summary>
         <dl class="columns">
-          {COLUMNS.map((c) => (
+          {siteCsvColumns.map((c) => (
             <div key={c}>
               <dt>
                 <code>{c}</code>

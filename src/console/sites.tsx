@@ -4,7 +4,7 @@ import { formatWhen, translate, type MessageKey } from './i18n';
 import { SiteFormPanel } from './site-form';
 import { SiteGroups } from './site-groups';
 import { SiteImport } from './site-import';
-import { failureHandler, type SitesPageProps } from './site-page';
+import { ListStatus, RowAction, type SitesPageProps, useDebounced, useListEditing } from './site-page';
 import { relativeTime, siteCondition } from './site-view';
 
 /** A district has ~300 sites: the table grows by this many at a time. */
@@ -43,32 +43,27 @@ function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
   const [sites, setSites] = useState<Site[] | null>(null);
   const [total, setTotal] = useState(0);
   const [states, setStates] = useState<Map<string, SiteState>>(new Map());
-  const [editing, setEditing] = useState<Site | 'new' | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
-  const fail = failureHandler(lang, onSignedOut, setError);
+  const { editing, setEditing, notice, error, setError, reload, fail, done } = useListEditing<Site>(lang, onSignedOut);
 
   useEffect(() => {
     api.siteGroups().then((page) => setGroups(page.items), fail);
   }, []);
 
+  const search = useDebounced(q.trim());
+
   // The first page again whenever the search, the group or the directory changes.
   useEffect(() => {
     let stopped = false;
-    const timer = setTimeout(() => {
-      api.sites({ q: q.trim(), group, limit: PAGE_SIZE, offset: 0 }).then((page) => {
-        if (stopped) return;
-        setSites(page.items);
-        setTotal(page.total);
-        setError(null);
-      }, fail);
-    }, 250);
+    api.sites({ q: search, group, limit: PAGE_SIZE, offset: 0 }).then((page) => {
+      if (stopped) return;
+      setSites(page.items);
+      setTotal(page.total);
+      setError(null);
+    }, fail);
     return () => {
       stopped = true;
-      clearTimeout(timer);
     };
-  }, [q, group, reload]);
+  }, [search, group, reload]);
 
   // The live columns of the rows shown, in one request, now and every half minute.
   const shownIds = (sites ?? []).map((s) => s.id).join(',');
@@ -88,16 +83,11 @@ function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
   }, [shownIds]);
 
   const more = () =>
-    api.sites({ q: q.trim(), group, limit: PAGE_SIZE, offset: sites?.length ?? 0 }).then((page) => {
+    api.sites({ q: search, group, limit: PAGE_SIZE, offset: sites?.length ?? 0 }).then((page) => {
       setSites([...(sites ?? []), ...page.items]);
       setTotal(page.total);
     }, fail);
 
-  const done = (message: string) => {
-    setEditing(null);
-    setNotice(message);
-    setReload(reload + 1);
-  };
   const setEnabled = (site: Site, enabled: boolean) => api.updateSite(site.id, { enabled }).then(() => done(t('sites.saved', { name: site.name })), fail);
   const remove = async (site: Site) => {
     if (!confirm(t('sites.delete.confirm', { name: site.name }))) return;
@@ -114,7 +104,7 @@ function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
     return (
       <SiteFormPanel
         lang={lang}
-        site={editing === 'new' ? null : editing}
+        value={editing === 'new' ? null : editing}
         onSaved={(site) => done(t('sites.saved', { name: site.name }))}
         onCancel={() => setEditing(null)}
         onSignedOut={onSignedOut}
@@ -146,15 +136,7 @@ function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
           </button>
         )}
       </div>
-      <p aria-live="polite" class="notice">
-        {notice}
-      </p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      {!sites && !error && <p aria-busy="true">{t('loading')}</p>}
+      <ListStatus notice={notice} error={error} loading={!sites && t('loading')} />
       {sites && sites.length === 0 && <p class="empty">{t('sites.none')}</p>}
       {sites && sites.length > 0 && (
         <>
@@ -201,18 +183,13 @@ function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
                       </td>
                       {canWrite && (
                         <td class="actions">
-                          <button type="button" onClick={() => setEditing(site)}>
-                            {t('sites.edit')}
-                            <span class="visually-hidden"> {site.name}</span>
-                          </button>
-                          <button type="button" onClick={() => setEnabled(site, !site.enabled)}>
-                            {t(site.enabled ? 'sites.disable' : 'sites.enable')}
-                            <span class="visually-hidden"> {site.name}</span>
-                          </button>
-                          <button type="button" class="danger" onClick={() => remove(site)}>
-                            {t('sites.delete')}
-                            <span class="visually-hidden"> {site.name}</span>
-                          </button>
+                          <RowAction label={t('sites.edit')} name={site.name} onClick={() => setEditing(site)} />
+                          <RowAction
+                            label={t(site.enabled ? 'sites.disable' : 'sites.enable')}
+                            name={site.name}
+                            onClick={() => setEnabled(site, !site.enabled)}
+                          />
+                          <RowAction label={t('sites.delete')} name={site.name} onClick={() => remove(site)} danger />
                         </td>
                       )}
                     </tr>
