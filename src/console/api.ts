@@ -223,9 +223,9 @@ export const api = {
   deleteSite(id: string): Promise<void> {
     return request<void>('DELETE', `/sites/${encodeURIComponent(id)}`);
   },
-  /** The live state of these sites, in one request. */
-  siteStates(ids: readonly string[]): Promise<{ items: SiteState[] }> {
-    return request<{ items: SiteState[] }>('GET', `/site-states?${query({ ids: ids.join(',') })}`);
+  /** The live state of every site of a group (all sites when ''), in one request. */
+  siteStates(group: string): Promise<{ items: SiteState[] }> {
+    return request<{ items: SiteState[] }>('GET', `/site-states?${query({ group })}`);
   },
   /** All or nothing; a 422 names every bad line ("line 3.sipUri"). */
   importSites(csv: string, dryRun: boolean): Promise<ImportReport> {

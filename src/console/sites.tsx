@@ -65,13 +65,12 @@ function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
     };
   }, [search, group, reload]);
 
-  // The live columns of the rows shown, in one request, now and every half minute.
-  const shownIds = (sites ?? []).map((s) => s.id).join(',');
+  // The live columns of every site of the group (or of the directory: a district's few hundred are
+  // one small answer), in one request whatever the search and however many rows are shown.
   useEffect(() => {
-    if (!shownIds) return;
     let stopped = false;
     const load = () =>
-      api.siteStates(shownIds.split(',')).then((r) => {
+      api.siteStates(group).then((r) => {
         if (!stopped) setStates(new Map(r.items.map((s) => [s.siteId, s])));
       }, fail);
     void load();
@@ -80,7 +79,7 @@ function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
       stopped = true;
       clearInterval(timer);
     };
-  }, [shownIds]);
+  }, [group, reload]);
 
   const more = () =>
     api.sites({ q: search, group, limit: PAGE_SIZE, offset: sites?.length ?? 0 }).then((page) => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DataSource } from 'typeorm';
+import type { Dialer } from '../../src/calls/dial-out/dialer';
+import type { LiveControl, ParticipantView } from '../../src/calls/live-control';
 import { TestApi } from '../support/api';
 import { truncateBookings } from '../support/db';
 
@@ -161,12 +163,33 @@ describe('API: GET /site-states', () => {
   });
 
   it('refuses an unknown group, ids that are not ids and unknown parameters (422); callers without a key (401)', async () => {
-    for (const query of ['group=nowhere', 'ids=ia-pal', 'ids=1,2', 'bogus=1']) {
+    const tooMany = Array.from({ length: 201 }, () => '7d444840-9dc0-41d1-b245-5ffdce74fad2').join(',');
+    for (const query of ['group=nowhere', 'ids=ia-pal', 'ids=1,2', `ids=${tooMany}`, 'bogus=1']) {
       const res = await api.request('GET', `/api/v1/site-states?${query}`);
-      assert.equal(res.status, 422, `${query}: ${res.text}`);
+      assert.equal(res.status, 422, `${query.slice(0, 40)}: ${res.text}`);
       assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
       assert.ok(res.body.errors.length > 0, query);
     }
     assert.equal((await api.request('GET', '/api/v1/site-states', { key: null })).status, 401);
+  });
+});
+
+describe('API: GET /site-states with SIP configured', () => {
+  let api: TestApi;
+  let s: Awaited<ReturnType<typeof seed>>;
+  const rosters = new Map<string, Partial<ParticipantView>[]>();
+  before(async () => {
+    const control = { participants: (id: string) => rosters.get(id) ?? [] } as unknown as LiveControl;
+    api = await TestApi.start({ deps: () => ({ live: { control, dialer: {} as Dialer } }) });
+    s = await seed(api.ds);
+  });
+  after(async () => api?.close());
+
+  it('takes "in a call" from the live meeting’s roster, not the records, as the overview does', async () => {
+    rosters.set(s.live, [{ siteId: s.site['ia-ko']! }, { siteId: null }]);
+    const items = (await api.request('GET', '/api/v1/site-states')).body.items as SiteStateBody[];
+    const inCall = items.filter((i) => i.inCall).map((i) => [i.siteId, i.inCall?.meetingId]);
+    assert.deepEqual(inCall, [[s.site['ia-ko'], s.live]]);
+    assert.equal((await api.request('GET', '/api/v1/overview')).body.sites.inCall, 1);
   });
 });

@@ -10,8 +10,8 @@ export interface SiteStatesDeps extends Pick<ApiDeps, 'ds' | 'sites' | 'live'> {
   now?: () => Date;
 }
 
-/** A district has a few hundred sites; a page asks for its own. */
-const MAX_IDS = 500;
+/** Enough for a page of a table, and short enough for a URL (Node reads at most 16 KiB of headers). */
+const MAX_IDS = 200;
 
 const siteStatesQuery = z
   .object({
