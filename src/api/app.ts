@@ -17,6 +17,7 @@ import { operatorRoutes } from './operators/routes';
 import { overviewRoutes } from './overview/routes';
 import { mount, route, type AnyRoute } from './route';
 import { siteGroupRoutes } from './site-groups/routes';
+import { siteStateRoutes } from './site-states/routes';
 import { sessionRoutes } from './session/routes';
 import { siteRoutes } from './sites/routes';
 
@@ -30,6 +31,7 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
     api: [
       ...siteRoutes(deps),
       ...siteGroupRoutes(deps),
+      ...siteStateRoutes(deps),
       ...meetingRoutes(deps),
       attendanceRoute(deps),
       ...liveRoutes(deps),

@@ -34,8 +34,8 @@ export function Account({ lang, session, onSignedOut }: { lang: Language; sessio
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.status === 401) return onSignedOut();
-      const wrong = err.fields.find((f) => f.field === 'currentPassword');
-      const weak = err.fields.find((f) => f.field === 'newPassword');
+      const wrong = err.errors.find((f) => f.field === 'currentPassword');
+      const weak = err.errors.find((f) => f.field === 'newPassword');
       if (wrong || weak) setFieldErrors({ ...(wrong && { current: t('password.wrongCurrent') }), ...(weak && { next: weak.message }) });
       else if (err.status === 429) setError(t('signin.throttled', { seconds: err.retryAfterSeconds ?? 60 }));
       else setError(errorText(lang, err));

@@ -5,6 +5,9 @@
  */
 
 import type { RosterEntry as Participant } from './live-state';
+import type { FieldError, Site, SiteInput, SiteState } from './site-view';
+
+export type { FieldError, Site, SiteInput, SiteState };
 
 export type Role = 'admin' | 'operator' | 'viewer';
 
@@ -123,6 +126,22 @@ export interface Page<T> {
   total: number;
 }
 
+export interface SiteGroupSummary extends SiteRef {
+  description: string | null;
+  siteCount: number;
+}
+
+export interface SiteGroup extends SiteRef {
+  description: string | null;
+  sites: (SiteRef & { enabled: boolean })[];
+}
+
+export interface ImportReport {
+  created: number;
+  updated: number;
+  dryRun: boolean;
+}
+
 /** An RFC 7807 problem the server answered with; `status` 0 when the server could not be reached. */
 export class ApiError extends Error {
   constructor(
@@ -130,8 +149,7 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly retryAfterSeconds: number | null = null,
-    /** A 422's fields and what is wrong with each. */
-    readonly fields: { field: string; message: string }[] = [],
+    readonly errors: readonly FieldError[] = [],
   ) {
     super(detail || title);
     this.name = 'ApiError';
@@ -141,31 +159,41 @@ export class ApiError extends Error {
 const BASE = '/api/v1';
 let csrfToken: string | null = null;
 
+/** A JSON body, or a CsvBody sent as text/csv. */
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const csv = body instanceof CsvBody ? body.text : undefined;
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = csv === undefined ? 'application/json' : 'text/csv';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res: Response;
   try {
-    res = await fetch(`${BASE}${path}`, { method, headers, credentials: 'same-origin', ...(body !== undefined && { body: JSON.stringify(body) }) });
+    res = await fetch(`${BASE}${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined && { body: csv ?? JSON.stringify(body) }),
+    });
   } catch {
     throw new ApiError(0, 'Network error', '');
   }
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
-    const problem = (data ?? {}) as { title?: string; detail?: string; errors?: { field: string; message: string }[] };
+    const problem = (data ?? {}) as { title?: string; detail?: string; errors?: FieldError[]; field?: string };
     const retry = Number(res.headers.get('Retry-After'));
-    throw new ApiError(
-      res.status,
-      problem.title ?? res.statusText,
-      problem.detail ?? '',
-      Number.isFinite(retry) && retry > 0 ? retry : null,
-      problem.errors ?? [],
-    );
+    // A conflict about one field (a duplicate code) names it beside the detail.
+    const errors = problem.errors ?? (problem.field ? [{ field: problem.field, message: problem.detail ?? '' }] : []);
+    throw new ApiError(res.status, problem.title ?? res.statusText, problem.detail ?? '', Number.isFinite(retry) && retry > 0 ? retry : null, errors);
   }
   return data as T;
 }
+
+class CsvBody {
+  constructor(readonly text: string) {}
+}
+
+const query = (params: Record<string, string | number | undefined>) =>
+  new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (v === undefined || v === '' ? [] : [[k, String(v)]]))).toString();
 
 function remember(session: Session): Session {
   csrfToken = session.csrfToken;
@@ -244,6 +272,41 @@ export const api = {
   },
   overview(hours: number): Promise<Overview> {
     return request<Overview>('GET', `/overview?hours=${hours}`);
+  },
+  sites(params: { q?: string; group?: string; limit: number; offset: number }): Promise<Page<Site>> {
+    return request<Page<Site>>('GET', `/sites?${query(params)}`);
+  },
+  createSite(input: SiteInput): Promise<Site> {
+    return request<Site>('POST', '/sites', input);
+  },
+  updateSite(id: string, input: Partial<SiteInput>): Promise<Site> {
+    return request<Site>('PATCH', `/sites/${encodeURIComponent(id)}`, input);
+  },
+  deleteSite(id: string): Promise<void> {
+    return request<void>('DELETE', `/sites/${encodeURIComponent(id)}`);
+  },
+  /** The live state of every site of a group (all sites when ''), in one request. */
+  siteStates(group: string): Promise<{ items: SiteState[] }> {
+    return request<{ items: SiteState[] }>('GET', `/site-states?${query({ group })}`);
+  },
+  /** All or nothing; a 422 names every bad line ("line 3.sipUri"). */
+  importSites(csv: string, dryRun: boolean): Promise<ImportReport> {
+    return request<ImportReport>('POST', `/sites/import?dryRun=${dryRun}`, new CsvBody(csv));
+  },
+  siteGroups(): Promise<Page<SiteGroupSummary>> {
+    return request<Page<SiteGroupSummary>>('GET', '/site-groups?limit=500');
+  },
+  siteGroup(id: string): Promise<SiteGroup> {
+    return request<SiteGroup>('GET', `/site-groups/${encodeURIComponent(id)}`);
+  },
+  createSiteGroup(input: { code: string; name: string; description: string | null; sites: string[] }): Promise<SiteGroup> {
+    return request<SiteGroup>('POST', '/site-groups', input);
+  },
+  updateSiteGroup(id: string, input: { code?: string; name?: string; description?: string | null; sites?: string[] }): Promise<SiteGroup> {
+    return request<SiteGroup>('PATCH', `/site-groups/${encodeURIComponent(id)}`, input);
+  },
+  deleteSiteGroup(id: string): Promise<void> {
+    return request<void>('DELETE', `/site-groups/${encodeURIComponent(id)}`);
   },
   meetings(from: Date, to: Date): Promise<Page<Meeting>> {
     const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), limit: '100' });

@@ -8,15 +8,16 @@ import * as attendance from './messages/attendance';
 import * as common from './messages/common';
 import * as live from './messages/live';
 import * as meetings from './messages/meetings';
+import * as sites from './messages/sites';
 import * as today from './messages/today';
 
 export type Language = 'vi' | 'en';
 
-const vi = { ...common.vi, ...today.vi, ...meetings.vi, ...attendance.vi, ...live.vi, ...admin.vi };
+const vi = { ...common.vi, ...today.vi, ...meetings.vi, ...attendance.vi, ...live.vi, ...admin.vi, ...sites.vi };
 
 export type MessageKey = keyof typeof vi;
 
-const en: Record<MessageKey, string> = { ...common.en, ...today.en, ...meetings.en, ...attendance.en, ...live.en, ...admin.en };
+const en: Record<MessageKey, string> = { ...common.en, ...today.en, ...meetings.en, ...attendance.en, ...live.en, ...admin.en, ...sites.en };
 
 const messages: Record<Language, Record<MessageKey, string>> = { vi, en };
 

@@ -324,7 +324,7 @@ function DialForm({ control, t, lang, onSignedOut }: { control: Control; t: Tran
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.status === 401) onSignedOut();
-      else setResult({ ok: false, text: [errorText(lang, err), ...err.fields.map((f) => `${f.field}: ${f.message}`)].join(' — ') });
+      else setResult({ ok: false, text: [errorText(lang, err), ...err.errors.map((f) => `${f.field}: ${f.message}`)].join(' — ') });
     }
   };
   return (

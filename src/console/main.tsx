@@ -9,6 +9,7 @@ import { Live } from './live';
 import { Meetings } from './meetings';
 import { href, useRoute, type Route, type TopPage } from './router';
 import { SignIn } from './sign-in';
+import { Sites } from './sites';
 import { Today } from './today';
 
 const LANG_KEY = 'diemcau.console.lang';
@@ -78,6 +79,7 @@ function App() {
 const NAV: readonly (readonly [TopPage, MessageKey])[] = [
   ['today', 'nav.today'],
   ['meetings', 'nav.meetings'],
+  ['sites', 'nav.sites'],
   ['admin', 'nav.admin'],
 ];
 
@@ -86,6 +88,8 @@ function Page({ route, lang, session, onSignedOut }: { route: Route; lang: Langu
   switch (route.page) {
     case 'meetings':
       return <Meetings lang={lang} onSignedOut={onSignedOut} />;
+    case 'sites':
+      return <Sites lang={lang} canWrite={session.operator.role === 'admin'} onSignedOut={onSignedOut} />;
     case 'attendance':
       return <Attendance meetingId={route.meetingId} lang={lang} onSignedOut={onSignedOut} />;
     case 'live':

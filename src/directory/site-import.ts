@@ -5,7 +5,8 @@ import { recordAudit, type Actor } from '../audit/audit';
 import { unstorableText } from '../db/values';
 import { ConflictError, ValidationError } from '../errors';
 import { SiteEntity } from './site.entity';
-import { siteCreateSchema, siteCsvColumns, siteUpdateSchema, type SiteCreate } from './site.schema';
+import { siteCsvColumns } from './site-csv-columns';
+import { siteCreateSchema, siteUpdateSchema, type SiteCreate } from './site.schema';
 import type { SiteDirectory } from './sites';
 
 /**

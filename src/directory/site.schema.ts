@@ -116,22 +116,3 @@ export const siteListQuerySchema = z
   .strict();
 
 export type SiteListQuery = z.infer<typeof siteListQuerySchema>;
-
-/** The columns of a site CSV file, in the order `GET /sites` exports them. */
-export const siteCsvColumns = [
-  'code',
-  'name',
-  'protocol',
-  'sipUri',
-  'h323Address',
-  'h323Alias',
-  'sipUsername',
-  'sipPassword',
-  'allowedNetworks',
-  'deviceModel',
-  'bandwidthKbps',
-  'h264PacketizationMode',
-  'contactName',
-  'contactPhone',
-  'enabled',
-] as const;

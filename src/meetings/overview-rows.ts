@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { STALE_AFTER_MS } from './attendance-report';
-import type { ConnectedRow, DialRow, InvitationRow, OverviewMeetingRow, OverviewRows, ReadinessRow, SiteTotals } from './overview';
+import type { DialRow, InvitationRow, OverviewMeetingRow, OverviewRows, SiteTotals } from './overview';
+import { latestReadiness, openParticipations, registeredSites } from './site-presence';
 
 /** The rows the overview (./overview.ts) is built from, read in one snapshot. */
 
@@ -23,8 +23,8 @@ export async function loadOverviewRows(ds: DataSource, q: OverviewQuery): Promis
     return {
       meetings,
       invitations: await loadInvitations(em, ids),
-      connected: await loadConnected(em, q.now),
-      readiness: await loadReadiness(em, ids),
+      connected: await openParticipations(em, q.now),
+      readiness: await latestReadiness(em, { meetings: ids }),
       dials: await loadDials(em, q),
       sites: await loadSiteTotals(em, q.now),
     };
@@ -50,25 +50,6 @@ async function loadInvitations(em: EntityManager, meetingIds: string[]): Promise
       WHERE ms.meeting_id = ANY($1::uuid[])`,
     [meetingIds],
   );
-}
-
-/** Open participations whose heartbeat is fresh (a stale one belongs to a process that died). */
-async function loadConnected(em: EntityManager, now: Date): Promise<ConnectedRow[]> {
-  return em.query(`SELECT meeting_id AS "meetingId", site_id AS "siteId" FROM participation WHERE left_at IS NULL AND last_seen_at >= $1::timestamptz`, [
-    new Date(now.getTime() - STALE_AFTER_MS).toISOString(),
-  ]);
-}
-
-/** The latest check per meeting and site (ties on checked_at go to the later row). */
-async function loadReadiness(em: EntityManager, meetingIds: string[]): Promise<ReadinessRow[]> {
-  if (!meetingIds.length) return [];
-  const rows = (await em.query(
-    `SELECT DISTINCT ON (meeting_id, site_id) meeting_id AS "meetingId", site_id AS "siteId", reachable, checked_at AS "checkedAt"
-       FROM readiness_check WHERE meeting_id = ANY($1::uuid[])
-      ORDER BY meeting_id, site_id, checked_at DESC, id DESC`,
-    [meetingIds],
-  )) as (Omit<ReadinessRow, 'checkedAt'> & { checkedAt: Date | string })[];
-  return rows.map((r) => ({ ...r, checkedAt: date(r.checkedAt) }));
 }
 
 /** Each site's K latest finished attempts since `dialSince`, cancelled ones left out (they say nothing about the site). */
@@ -104,11 +85,9 @@ async function loadDials(em: EntityManager, q: OverviewQuery): Promise<DialRow[]
 }
 
 async function loadSiteTotals(em: EntityManager, now: Date): Promise<SiteTotals> {
-  const [row] = (await em.query(
-    `SELECT count(*)::int AS total, (count(*) FILTER (WHERE NOT enabled))::int AS disabled,
-            (SELECT count(DISTINCT site_id)::int FROM registration WHERE expires_at > $1::timestamptz) AS registered
-       FROM site`,
-    [now.toISOString()],
-  )) as SiteTotals[];
-  return row!;
+  const [row] = (await em.query(`SELECT count(*)::int AS total, (count(*) FILTER (WHERE NOT enabled))::int AS disabled FROM site`)) as Omit<
+    SiteTotals,
+    'registered'
+  >[];
+  return { ...row!, registered: (await registeredSites(em, now)).length };
 }

@@ -26,6 +26,18 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
     { name: 'meetings', hash: () => 'meetings', ready: (p) => p.getByText('Họp giao ban tuần').first().waitFor() },
     { name: 'live', hash: () => `meetings/${liveMeetingId}/live`, ready: (p) => p.getByText('Xã Ia Grai').first().waitFor() },
     { name: 'attendance', hash: () => `meetings/${meetingId}/attendance`, ready: (p) => p.getByRole('table').first().waitFor() },
+    {
+      name: 'sites',
+      hash: () => 'sites',
+      ready: (p) =>
+        p
+          .locator('tr[data-code="ia-grai"]')
+          .getByText(/Đã đăng ký|Registered/)
+          .waitFor(),
+    },
+    { name: 'sites-form', hash: () => 'sites', ready: (p) => openTab(p, /^(Thêm điểm cầu|Add a site)$/, /Kết nối|Connection/) },
+    { name: 'sites-groups', hash: () => 'sites', ready: (p) => openTab(p, /^(Nhóm điểm cầu|Site groups)$/, /Cụm phía Bắc/) },
+    { name: 'sites-import', hash: () => 'sites', ready: (p) => openTab(p, /^(Nhập từ tệp CSV|Import from CSV)$/, /code/) },
     { name: 'admin-keys', hash: () => 'admin/keys', ready: (p) => p.getByRole('columnheader', { name: /Dùng lần cuối|Last used/ }).waitFor() },
     {
       name: 'admin-operators',
@@ -35,6 +47,14 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
     { name: 'admin-audit', hash: () => 'admin/audit', ready: (p) => p.getByRole('cell', { name: 'meeting.create' }).first().waitFor() },
     { name: 'account', hash: () => 'account', ready: (p) => p.getByRole('heading', { name: /Đổi mật khẩu|Change password/ }).waitFor() },
   ];
+
+  /** A view of the Sites page behind a button. The address does not change with it: reload to start from the table. */
+  const openTab = async (page: Page, button: RegExp, shows: RegExp) => {
+    await page.reload();
+    await page.locator('tr[data-code="ia-grai"]').waitFor();
+    await page.getByRole('button', { name: button }).click();
+    await page.getByText(shows).first().waitFor();
+  };
 
   before(async function () {
     await fixture.setup(this, 'console pages in Chromium');
@@ -46,6 +66,25 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
       const site = await api.request('POST', '/api/v1/sites', { json: { code, name, protocol: 'sip', sipUsername: code, sipPassword: `mat-khau-${code}` } });
       assert.equal(site.status, 201, site.text);
     }
+    // A district's worth of sites for the Sites page: communes in clusters, some registered.
+    const communes = Array.from(
+      { length: 58 },
+      (_, i) => `xa-${i + 1},Xã số ${i + 1},sip:xa-${i + 1}@10.20.${i + 1}.5,Polycom Group 500,${i % 2 ? 1024 : 768}`,
+    );
+    const imported = await api.request('POST', '/api/v1/sites/import', {
+      body: ['code,name,sipUri,deviceModel,bandwidthKbps', ...communes].join('\n'),
+      contentType: 'text/csv',
+    });
+    assert.equal(imported.status, 200, imported.text);
+    const group = await api.request('POST', '/api/v1/site-groups', {
+      json: { code: 'cum-bac', name: 'Cụm phía Bắc', description: 'Các xã phía Bắc huyện', sites: ['ia-grai', 'xa-1', 'xa-2'] },
+    });
+    assert.equal(group.status, 201, group.text);
+    await api.ds.query(
+      `INSERT INTO registration (site_id, contact, call_id, cseq, user_agent, source_address, source_port, transport, expires_at)
+       SELECT id, 'sip:' || code || '@192.0.2.9', code, 1, 'Polycom RealPresence Group 500/6.2.2', '192.0.2.9', 5060, 'udp', now() + interval '1 hour'
+         FROM site WHERE code IN ('ia-grai', 'xa-1', 'xa-3', 'xa-5')`,
+    );
     const start = new Date(Date.now() - 10 * 60_000);
     const booked = await api.request('POST', '/api/v1/meetings', {
       json: {
