@@ -4,13 +4,16 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { page: 'today' }
   | { page: 'sites' }
-  | { page: 'meetings' }
+  | { page: 'meetings'; view?: 'list' }
+  | { page: 'meeting'; meetingId: string }
+  /** A new booking (meetingId null) or a change to one. */
+  | { page: 'booking'; meetingId: string | null }
   | { page: 'live'; meetingId: string }
   | { page: 'attendance'; meetingId: string }
   | { page: 'admin' };
 
 /** A page that needs no argument: what the navigation bar links to. */
-export type TopPage = Exclude<Route['page'], 'live' | 'attendance'>;
+export type TopPage = Exclude<Route['page'], 'meeting' | 'booking' | 'live' | 'attendance'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -19,8 +22,14 @@ export function parseRoute(hash: string): Route {
   if (page === 'sites') return { page: 'sites' };
   if (page === 'admin') return { page: 'admin' };
   if (page === 'meetings') {
-    if (id && UUID.test(id) && sub === 'live') return { page: 'live', meetingId: id };
-    if (id && UUID.test(id) && sub === 'attendance') return { page: 'attendance', meetingId: id };
+    if (id === 'list') return { page: 'meetings', view: 'list' };
+    if (id === 'new') return { page: 'booking', meetingId: null };
+    if (id && UUID.test(id)) {
+      if (sub === 'live') return { page: 'live', meetingId: id };
+      if (sub === 'attendance') return { page: 'attendance', meetingId: id };
+      if (sub === 'edit') return { page: 'booking', meetingId: id };
+      return { page: 'meeting', meetingId: id };
+    }
     return { page: 'meetings' };
   }
   return { page: 'today' };
@@ -32,6 +41,12 @@ export function href(route: Route): string {
       return `#meetings/${route.meetingId}/live`;
     case 'attendance':
       return `#meetings/${route.meetingId}/attendance`;
+    case 'meeting':
+      return `#meetings/${route.meetingId}`;
+    case 'booking':
+      return route.meetingId ? `#meetings/${route.meetingId}/edit` : '#meetings/new';
+    case 'meetings':
+      return route.view ? `#meetings/${route.view}` : '#meetings';
     default:
       return `#${route.page}`;
   }
