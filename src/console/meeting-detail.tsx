@@ -24,7 +24,7 @@ export function MeetingDetail({ meetingId, lang, session, onSignedOut }: { meeti
   if (!data) return <Loading lang={lang} error={error} done={false} />;
   const { meeting: m, invitation } = data;
   const zone = session.timeZone;
-  const yesNo = (v: boolean) => t(v ? 'attendance.yes' : 'attendance.no');
+  const yesNo = (v: boolean) => t(v ? 'detail.yes' : 'detail.no');
   return (
     <div class="meeting-detail">
       <h2>{m.title}</h2>
