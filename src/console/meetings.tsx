@@ -90,7 +90,8 @@ function Week({ lang, session, onSignedOut }: PageProps) {
 
 /** The meetings not over yet, soonest first. */
 function Upcoming({ lang, session, onSignedOut }: PageProps) {
-  const { data, error } = useApi(async () => (await api.meetings(new Date())).items, [], lang, onSignedOut);
+  const { data: page, error } = useApi(() => api.meetings(new Date()), [], lang, onSignedOut);
+  const data = page?.items;
   return (
     <section class="upcoming" aria-labelledby="upcoming-heading">
       <h2 id="upcoming-heading">{translate(lang, 'meetings.upcoming')}</h2>
@@ -105,6 +106,7 @@ function Upcoming({ lang, session, onSignedOut }: PageProps) {
             ))}
           </ul>
         ))}
+      {page && page.total > page.items.length && <p class="hint">{translate(lang, 'meetings.more', { shown: page.items.length, total: page.total })}</p>}
     </section>
   );
 }

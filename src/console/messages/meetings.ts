@@ -12,6 +12,7 @@ export const vi = {
   'meetings.book': 'Đặt lịch họp',
   'meetings.upcoming': 'Các cuộc họp sắp tới',
   'meetings.none': 'Chưa có cuộc họp nào sắp tới.',
+  'meetings.more': 'Đang hiện {shown} cuộc họp đầu tiên trong {total}; xem theo tuần để thấy các cuộc họp sau.',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -26,4 +27,5 @@ export const en: Record<keyof typeof vi, string> = {
   'meetings.book': 'Book a meeting',
   'meetings.upcoming': 'Upcoming meetings',
   'meetings.none': 'No upcoming meeting.',
+  'meetings.more': 'The first {shown} of {total} meetings; the week view shows the later ones.',
 };
