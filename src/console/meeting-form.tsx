@@ -88,8 +88,8 @@ function fieldsOf(m: Meeting, zone: string): Fields {
  * The booking the fields describe, or what is wrong with them. An end time before the start is on
  * the next day (a meeting through midnight).
  */
-function inputOf(f: Fields, zone: string, editing: boolean): { input: MeetingInput } | { errors: FieldErrors } {
-  const errors: FieldErrors = {};
+function inputOf(f: Fields, zone: string, editing: boolean): { input: MeetingInput } | { errors: Partial<Record<Field, MessageKey>> } {
+  const errors: Partial<Record<Field, MessageKey>> = {};
   if (!f.title.trim()) errors.title = 'booking.required';
   if (editing ? !/^\d+$/.test(f.room) : !/^\d*$/.test(f.room)) errors.roomNumber = 'booking.roomDigits';
   if (!f.date || !f.start) errors.startsAt = 'booking.required';
@@ -239,7 +239,7 @@ function Form({
     setConflict(null);
     const made = inputOf(fields, zone, !!meeting);
     if ('errors' in made) {
-      showErrors(Object.fromEntries(Object.entries(made.errors).map(([k, key]) => [k, t(key as MessageKey)])));
+      showErrors(Object.fromEntries(Object.entries(made.errors).map(([field, key]) => [field, t(key)])));
       return;
     }
     setErrors({});
