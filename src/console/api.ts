@@ -22,6 +22,8 @@ export interface Session {
   operator: Operator;
   csrfToken: string;
   expiresAt: string;
+  /** The district's IANA zone (TIME_ZONE): meeting times are shown and entered in it. */
+  timeZone: string;
 }
 
 export interface SiteRef {
@@ -35,11 +37,54 @@ export interface Meeting {
   title: string;
   roomNumber: number;
   sipUri: string;
+  /** Operators and admins only. */
+  pin?: string | null;
+  hasPin: boolean;
   startsAt: string;
   endsAt: string;
   status: 'scheduled' | 'live' | 'ended' | 'cancelled';
   dialOut: boolean;
+  allowGuests: boolean;
+  mode: 'discussion' | 'lecture';
+  language: 'vi' | 'en';
+  chairSite: SiteRef | null;
   invitedSites: SiteRef[];
+  invitedGroups: SiteRef[];
+}
+
+/** What a booking sends (`MeetingCreate`); a change sends the fields that changed. */
+export interface MeetingInput {
+  title: string;
+  /** Omitted: the server allocates a free one. */
+  roomNumber?: number;
+  pin: string | null;
+  startsAt: string;
+  endsAt: string;
+  invitedSites: string[];
+  invitedGroups: string[];
+  chairSite: string | null;
+  dialOut: boolean;
+  allowGuests: boolean;
+  mode: Meeting['mode'];
+  language: Meeting['language'];
+}
+
+/** `GET /meetings/{id}/invitation`: what an operator sends to the communes. */
+export interface Invitation {
+  text: { vi: string; en: string };
+  joinUrl: string | null;
+  sipUri: string;
+  dialString: string;
+  h323Dial: string | null;
+}
+
+export type ConflictingMeeting = Pick<Meeting, 'id' | 'title' | 'roomNumber' | 'startsAt' | 'endsAt'>;
+
+/** The members of a problem the console reads: 422 field errors, and a refused booking's `MeetingConflict`. */
+export interface Problem {
+  errors?: { field: string; message: string }[];
+  conflictingMeeting?: ConflictingMeeting | null;
+  conflicts?: { site: SiteRef; meeting: ConflictingMeeting }[];
 }
 
 export interface AttendanceRow {
@@ -150,6 +195,8 @@ export class ApiError extends Error {
     readonly detail: string,
     readonly retryAfterSeconds: number | null = null,
     readonly errors: readonly FieldError[] = [],
+    /** The problem as sent, for what a page reads beyond the fields (a booking's conflicts). */
+    readonly problem: Problem = {},
   ) {
     super(detail || title);
     this.name = 'ApiError';
@@ -179,11 +226,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
-    const problem = (data ?? {}) as { title?: string; detail?: string; errors?: FieldError[]; field?: string };
+    const problem = (data ?? {}) as Problem & { title?: string; detail?: string; field?: string };
     const retry = Number(res.headers.get('Retry-After'));
     // A conflict about one field (a duplicate code) names it beside the detail.
     const errors = problem.errors ?? (problem.field ? [{ field: problem.field, message: problem.detail ?? '' }] : []);
-    throw new ApiError(res.status, problem.title ?? res.statusText, problem.detail ?? '', Number.isFinite(retry) && retry > 0 ? retry : null, errors);
+    throw new ApiError(res.status, problem.title ?? res.statusText, problem.detail ?? '', Number.isFinite(retry) && retry > 0 ? retry : null, errors, problem);
   }
   return data as T;
 }
@@ -308,8 +355,34 @@ export const api = {
   deleteSiteGroup(id: string): Promise<void> {
     return request<void>('DELETE', `/site-groups/${encodeURIComponent(id)}`);
   },
-  meetings(from: Date, to: Date): Promise<Page<Meeting>> {
-    const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), limit: '100' });
+  /** Meetings that end after `from` (and start before `to`, when given), in order of their start. */
+  meetings(from: Date, to?: Date): Promise<Page<Meeting>> {
+    const q = new URLSearchParams({ from: from.toISOString(), ...(to && { to: to.toISOString() }), limit: '100' });
     return request<Page<Meeting>>('GET', `/meetings?${q}`);
+  },
+  book(input: MeetingInput): Promise<Meeting> {
+    return request<Meeting>('POST', '/meetings', input);
+  },
+  changeMeeting(id: string, change: Partial<MeetingInput>): Promise<Meeting> {
+    return request<Meeting>('PATCH', `/meetings/${encodeURIComponent(id)}`, change);
+  },
+  cancelMeeting(id: string): Promise<void> {
+    return request<void>('DELETE', `/meetings/${encodeURIComponent(id)}`);
+  },
+  invitation(id: string): Promise<Invitation> {
+    return request<Invitation>('GET', `/meetings/${encodeURIComponent(id)}/invitation`);
+  },
+  /** Where the browser downloads the meeting as an iCalendar file. */
+  calendarUrl(id: string): string {
+    return `${BASE}/meetings/${encodeURIComponent(id)}/calendar.ics`;
+  },
+  /** Every enabled site, for pickers: page after page of the largest page the API gives. */
+  async enabledSites(): Promise<SiteRef[]> {
+    const all: SiteRef[] = [];
+    for (;;) {
+      const page = await request<Page<SiteRef>>('GET', `/sites?enabled=true&limit=500&offset=${all.length}`);
+      all.push(...page.items.map(({ id, code, name }) => ({ id, code, name })));
+      if (!page.items.length || all.length >= page.total) return all;
+    }
   },
 };

@@ -5,19 +5,31 @@
 
 import * as admin from './messages/admin';
 import * as attendance from './messages/attendance';
+import * as booking from './messages/booking';
 import * as common from './messages/common';
 import * as live from './messages/live';
+import * as meetingDetail from './messages/meeting-detail';
 import * as meetings from './messages/meetings';
 import * as sites from './messages/sites';
 import * as today from './messages/today';
 
 export type Language = 'vi' | 'en';
 
-const vi = { ...common.vi, ...today.vi, ...meetings.vi, ...attendance.vi, ...live.vi, ...admin.vi, ...sites.vi };
+const vi = { ...common.vi, ...today.vi, ...meetings.vi, ...booking.vi, ...meetingDetail.vi, ...attendance.vi, ...live.vi, ...admin.vi, ...sites.vi };
 
 export type MessageKey = keyof typeof vi;
 
-const en: Record<MessageKey, string> = { ...common.en, ...today.en, ...meetings.en, ...attendance.en, ...live.en, ...admin.en, ...sites.en };
+const en: Record<MessageKey, string> = {
+  ...common.en,
+  ...today.en,
+  ...meetings.en,
+  ...booking.en,
+  ...meetingDetail.en,
+  ...attendance.en,
+  ...live.en,
+  ...admin.en,
+  ...sites.en,
+};
 
 const messages: Record<Language, Record<MessageKey, string>> = { vi, en };
 

@@ -6,6 +6,8 @@ import { api, type Session } from './api';
 import { translate, type Language, type MessageKey } from './i18n';
 import { Attendance } from './attendance';
 import { Live } from './live';
+import { MeetingDetail } from './meeting-detail';
+import { MeetingForm } from './meeting-form';
 import { Meetings } from './meetings';
 import { href, useRoute, type Route, type TopPage } from './router';
 import { SignIn } from './sign-in';
@@ -87,7 +89,11 @@ const NAV: readonly (readonly [TopPage, MessageKey])[] = [
 function Page({ route, lang, session, onSignedOut }: { route: Route; lang: Language; session: Session; onSignedOut: () => void }) {
   switch (route.page) {
     case 'meetings':
-      return <Meetings lang={lang} onSignedOut={onSignedOut} />;
+      return <Meetings view={route.view ?? 'week'} lang={lang} session={session} onSignedOut={onSignedOut} />;
+    case 'meeting':
+      return <MeetingDetail meetingId={route.meetingId} lang={lang} session={session} onSignedOut={onSignedOut} />;
+    case 'booking':
+      return <MeetingForm meetingId={route.meetingId} lang={lang} session={session} onSignedOut={onSignedOut} />;
     case 'sites':
       return <Sites lang={lang} canWrite={session.operator.role === 'admin'} onSignedOut={onSignedOut} />;
     case 'attendance':

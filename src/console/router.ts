@@ -4,7 +4,10 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { page: 'today' }
   | { page: 'sites' }
-  | { page: 'meetings' }
+  | { page: 'meetings'; view?: 'list' }
+  | { page: 'meeting'; meetingId: string }
+  /** A new booking (meetingId null) or a change to one. */
+  | { page: 'booking'; meetingId: string | null }
   | { page: 'live'; meetingId: string }
   | { page: 'attendance'; meetingId: string }
   | { page: 'admin'; tab?: AdminTab }
@@ -15,7 +18,7 @@ export const ADMIN_TABS = ['keys', 'operators', 'audit'] as const;
 export type AdminTab = (typeof ADMIN_TABS)[number];
 
 /** A page that needs no argument: what the navigation bar links to. */
-export type TopPage = Exclude<Route['page'], 'live' | 'attendance' | 'account'>;
+export type TopPage = Exclude<Route['page'], 'meeting' | 'booking' | 'live' | 'attendance' | 'account'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -25,8 +28,14 @@ export function parseRoute(hash: string): Route {
   if (page === 'admin') return { page: 'admin', tab: ADMIN_TABS.find((t) => t === id) ?? 'keys' };
   if (page === 'account') return { page: 'account' };
   if (page === 'meetings') {
-    if (id && UUID.test(id) && sub === 'live') return { page: 'live', meetingId: id };
-    if (id && UUID.test(id) && sub === 'attendance') return { page: 'attendance', meetingId: id };
+    if (id === 'list') return { page: 'meetings', view: 'list' };
+    if (id === 'new') return { page: 'booking', meetingId: null };
+    if (id && UUID.test(id)) {
+      if (sub === 'live') return { page: 'live', meetingId: id };
+      if (sub === 'attendance') return { page: 'attendance', meetingId: id };
+      if (sub === 'edit') return { page: 'booking', meetingId: id };
+      return { page: 'meeting', meetingId: id };
+    }
     return { page: 'meetings' };
   }
   return { page: 'today' };
@@ -40,6 +49,12 @@ export function href(route: Route): string {
       return `#meetings/${route.meetingId}/attendance`;
     case 'admin':
       return route.tab ? `#admin/${route.tab}` : '#admin';
+    case 'meeting':
+      return `#meetings/${route.meetingId}`;
+    case 'booking':
+      return route.meetingId ? `#meetings/${route.meetingId}/edit` : '#meetings/new';
+    case 'meetings':
+      return route.view ? `#meetings/${route.view}` : '#meetings';
     default:
       return `#${route.page}`;
   }

@@ -35,6 +35,16 @@ interface ConflictingMeeting {
   endsAt: Date;
 }
 
+/** What a refused booking's 409 carries besides its text, for a client to show what is in the way. */
+export interface BookingConflict {
+  /** The field to change: the room is taken, or an invited site is in another meeting then. */
+  field: 'roomNumber' | 'invitedSites';
+  /** The booking in the way (for sites, the first one); null when it ended meanwhile. */
+  conflictingMeeting: ConflictingMeeting | null;
+  /** For sites: every invited site that is busy then, each with the meeting it is in. */
+  conflicts?: { site: SiteRef; meeting: ConflictingMeeting }[];
+}
+
 const ROOM_CONSTRAINT = 'meeting_room_no_overlap';
 const SITE_CONSTRAINT = 'meeting_site_no_overlap';
 /** Advisory lock key serialising room-number allocation ("dcroom" in ASCII). */
@@ -351,13 +361,13 @@ export class MeetingBook {
         other
           ? `room ${roomNumber} is already booked from ${other.startsAt.toISOString()} to ${other.endsAt.toISOString()} by meeting "${other.title}" (${other.id})`
           : `room ${roomNumber} is already booked at that time`,
-        { field: 'roomNumber', conflictingMeeting: other ?? null },
+        { field: 'roomNumber', conflictingMeeting: other ?? null } satisfies BookingConflict,
       );
     }
     if (isSqlState(err, SqlState.exclusionViolation, SITE_CONSTRAINT)) {
-      const rows: (ConflictingMeeting & { siteCode: string; siteName: string })[] = await this.ds.query(
+      const rows: (ConflictingMeeting & { siteId: string; siteCode: string; siteName: string })[] = await this.ds.query(
         `SELECT m.id, m.title, m.room_number AS "roomNumber", m.starts_at AS "startsAt", m.ends_at AS "endsAt",
-                s.code AS "siteCode", s.name AS "siteName"
+                s.id AS "siteId", s.code AS "siteCode", s.name AS "siteName"
            FROM meeting_site ms JOIN meeting m ON m.id = ms.meeting_id JOIN site s ON s.id = ms.site_id
           WHERE ms.site_id = ANY($1::uuid[]) AND ms.active AND ms.meeting_id IS DISTINCT FROM $4
             AND ms.during && tstzrange($2, $3)
@@ -372,9 +382,9 @@ export class MeetingBook {
           : 'an invited site is already in another meeting at that time',
         {
           field: 'invitedSites',
-          conflicts: rows.map(({ siteCode, siteName, ...m }) => ({ site: { code: siteCode, name: siteName }, meeting: m })),
+          conflicts: rows.map(({ siteId, siteCode, siteName, ...m }) => ({ site: { id: siteId, code: siteCode, name: siteName }, meeting: m })),
           conflictingMeeting: first ? { id: first.id, title: first.title, roomNumber: first.roomNumber, startsAt: first.startsAt, endsAt: first.endsAt } : null,
-        },
+        } satisfies BookingConflict,
       );
     }
     return err;

@@ -88,6 +88,7 @@ describe('API: operator accounts and console sessions', function () {
     assert.equal(b.reply.body.operator.name, 'Nguyễn Thị Lan');
     assert.equal(b.reply.body.operator.role, 'operator');
     assert.ok(Date.parse(b.reply.body.expiresAt) > Date.now());
+    assert.equal(b.reply.body.timeZone, 'Asia/Ho_Chi_Minh', 'the console enters and shows times in the district\u2019s zone');
     const setCookie = b.reply.headers.get('set-cookie') ?? '';
     assert.match(setCookie, /^diemcau_session=[A-Za-z0-9_-]{43}; /);
     const attributes = setCookie.split('; ').slice(1);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { meetingConflictOut } from '../../src/api/meetings/meeting.presenter';
 import { TestApi } from '../support/api';
 import { truncateBookings } from '../support/db';
 
@@ -61,6 +62,38 @@ describe('API: meetings', () => {
     assert.match(clash.body.detail, /Xã Ia Pal \(ia-pal\) is already invited to meeting "Giao ban tuần"/);
     const list = await api.request('GET', '/api/v1/meetings');
     assert.equal(list.body.total, 1, 'the refused booking left nothing behind');
+  });
+
+  it('documents its 409 as MeetingConflict, and both kinds of conflict answer in that shape', async () => {
+    const first = await book({ roomNumber: 2007, invitedSites: ['ia-pal'] });
+    const room = await book({ roomNumber: 2007, startsAt: at(2), endsAt: at(4) });
+    const site = await book({ roomNumber: 2008, invitedSites: ['ia-pal', 'dun'], startsAt: at(2), endsAt: at(4) });
+    for (const clash of [room, site]) {
+      assert.equal(clash.status, 409, clash.text);
+      const parsed = meetingConflictOut.safeParse(clash.body);
+      assert.ok(parsed.success, parsed.error?.message);
+      assert.deepEqual(clash.body.conflictingMeeting, {
+        id: first.body.id,
+        title: 'Giao ban tuần',
+        roomNumber: 2007,
+        startsAt: first.body.startsAt,
+        endsAt: first.body.endsAt,
+      });
+    }
+    assert.equal(room.body.field, 'roomNumber');
+    assert.equal(site.body.field, 'invitedSites');
+    const pal = first.body.invitedSites[0];
+    assert.deepEqual(
+      site.body.conflicts.map((c: { site: unknown; meeting: { id: string } }) => [c.site, c.meeting.id]),
+      [[pal, first.body.id]],
+    );
+
+    const doc = (await api.request('GET', '/api/v1/openapi.json', { key: null })).body;
+    for (const op of [doc.paths['/api/v1/meetings'].post, doc.paths['/api/v1/meetings/{id}'].patch]) {
+      assert.deepEqual(op.responses['409'].content['application/problem+json'].schema, { $ref: '#/components/schemas/MeetingConflict' });
+    }
+    const schema = doc.components.schemas.MeetingConflict;
+    assert.ok(['type', 'title', 'status', 'detail', 'instance', 'field', 'conflictingMeeting', 'conflicts'].every((k) => k in schema.properties));
   });
 
   it('gives exactly one 201 when many clients book the same room at once', async () => {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { ApiDeps } from '../../src/api/deps';
 import { buildConsole, type WebBuildResult } from '../../src/web-build/build';
 import { TestApi } from '../support/api';
 import { CHROMIUM, OUT, requireChromium } from './chromium';
@@ -28,15 +29,16 @@ export class ConsoleFixture {
   browser!: Browser;
   private accounts = 0;
 
-  async setup(ctx: Mocha.Context, what: string): Promise<void> {
-    await this.serve();
+  /** `deps`: settings of the API to add, such as PUBLIC_URL (`publicUrl`). */
+  async setup(ctx: Mocha.Context, what: string, deps: Partial<ApiDeps> = {}): Promise<void> {
+    await this.serve(deps);
     await this.launch(ctx, what);
   }
 
   /** The console built and served, without a browser (for what the server says about it). */
-  async serve(): Promise<void> {
+  async serve(deps: Partial<ApiDeps> = {}): Promise<void> {
     this.built = await buildConsole({ outDir: await mkdtemp(join(tmpdir(), 'diemcau-console-')) });
-    this.api = await TestApi.start({ deps: () => ({ consolePageDir: this.built.outDir }) });
+    this.api = await TestApi.start({ deps: () => ({ ...deps, consolePageDir: this.built.outDir }) });
   }
 
   /** Chromium, or the suite skipped with one line. */
@@ -56,14 +58,18 @@ export class ConsoleFixture {
   async signedIn(
     role: Role,
     hash = '',
-    options: { viewport?: { width: number; height: number }; bypassCSP?: boolean } = {},
+    options: { viewport?: { width: number; height: number }; bypassCSP?: boolean; locale?: string } = {},
   ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
     const n = ++this.accounts;
     const username = `${role}-${n}`;
     const password = `mat-khau-${role}-${n}-2026`;
     const created = await this.api.request('POST', '/api/v1/operators', { json: { username, name: `Cán bộ ${role} ${n}`, role, password } });
     assert.equal(created.status, 201, created.text);
-    const context = await this.browser.newContext({ viewport: options.viewport ?? LAPTOP, bypassCSP: options.bypassCSP ?? false });
+    const context = await this.browser.newContext({
+      viewport: options.viewport ?? LAPTOP,
+      bypassCSP: options.bypassCSP ?? false,
+      ...(options.locale && { locale: options.locale }),
+    });
     const signIn = await context.request.post(`${this.api.base}/api/v1/session`, { data: { username, password } });
     assert.equal(signIn.status(), 201, await signIn.text());
     const page = await context.newPage();

@@ -24,6 +24,10 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
   const PAGES: ConsolePage[] = [
     { name: 'today', hash: () => 'today', ready: (p) => p.getByRole('heading', { name: /Sắp diễn ra|Coming up/ }).waitFor() },
     { name: 'meetings', hash: () => 'meetings', ready: (p) => p.getByText('Họp giao ban tuần').first().waitFor() },
+    { name: 'meetings-list', hash: () => 'meetings/list', ready: (p) => p.getByText('Họp giao ban tuần').first().waitFor() },
+    { name: 'meeting', hash: () => `meetings/${meetingId}`, ready: (p) => p.getByRole('textbox', { name: /Thư mời|Invitation/ }).waitFor() },
+    { name: 'booking', hash: () => 'meetings/new', ready: (p) => p.getByRole('checkbox', { name: /Xã Ia Grai/ }).waitFor() },
+    { name: 'booking-edit', hash: () => `meetings/${meetingId}/edit`, ready: (p) => p.getByRole('checkbox', { name: /Xã Ia Grai/ }).waitFor() },
     { name: 'live', hash: () => `meetings/${liveMeetingId}/live`, ready: (p) => p.getByText('Xã Ia Grai').first().waitFor() },
     { name: 'attendance', hash: () => `meetings/${meetingId}/attendance`, ready: (p) => p.getByRole('table').first().waitFor() },
     {

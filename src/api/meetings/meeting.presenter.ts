@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { meetingStatuses } from '../../meetings/meeting.entity';
 import type { MeetingView } from '../../meetings/meeting-book';
-import { iso } from '../common';
+import { iso, problemSchema } from '../common';
 
 const siteRefOut = z.object({ id: z.uuid(), code: z.string(), name: z.string() }).meta({ id: 'SiteRef' });
 const groupRefOut = z.object({ id: z.uuid(), code: z.string(), name: z.string() }).meta({ id: 'SiteGroupRef' });
@@ -55,3 +55,22 @@ export function presentMeeting({ meeting: m, invited, groups, skipped }: Meeting
     updatedAt: iso(m.updatedAt),
   };
 }
+
+const conflictingMeetingOut = z
+  .object({ id: z.uuid(), title: z.string(), roomNumber: z.number().int(), startsAt: z.iso.datetime(), endsAt: z.iso.datetime() })
+  .meta({ id: 'ConflictingMeeting' });
+
+/** The 409 of a booking or change: the problem, and the meeting(s) in the way (`BookingConflict`). */
+export const meetingConflictOut = problemSchema
+  .extend({
+    field: z.enum(['roomNumber', 'invitedSites']).optional().describe('The field to change: the room is taken, or an invited site is busy then'),
+    conflictingMeeting: conflictingMeetingOut
+      .nullable()
+      .optional()
+      .describe('The booking in the way (for sites, the first one); absent when the refusal is not an overlap'),
+    conflicts: z
+      .array(z.object({ site: siteRefOut, meeting: conflictingMeetingOut }))
+      .optional()
+      .describe('For invitedSites: every invited site already in another meeting at that time, with that meeting'),
+  })
+  .meta({ id: 'MeetingConflict', description: 'RFC 7807 problem details of a refused booking, naming what is in the way' });

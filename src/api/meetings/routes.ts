@@ -5,7 +5,14 @@ import { authProblems, pageOf, problems, writeProblems } from '../common';
 import type { ApiDeps } from '../deps';
 import type { Caller } from '../middleware/auth';
 import { route, uuidParams } from '../route';
-import { meetingOut, presentMeeting } from './meeting.presenter';
+import { meetingConflictOut, meetingOut, presentMeeting } from './meeting.presenter';
+
+/** A booking refused: the room or a site is taken then (named), or the meeting can no longer change. */
+const conflict = {
+  ...problems[409],
+  description: 'The room or an invited site is booked then (the meeting in the way is named), or the meeting can no longer change',
+  schema: meetingConflictOut,
+};
 
 export function meetingRoutes({ meetings, sipDomain }: ApiDeps) {
   const present = (view: MeetingView, caller: Caller | null) => presentMeeting(view, sipDomain, !!caller && allows(caller.role, 'meetings:secrets'));
@@ -31,7 +38,7 @@ export function meetingRoutes({ meetings, sipDomain }: ApiDeps) {
       summary: 'Book a meeting',
       permission: 'meetings:write',
       body: meetingCreateSchema,
-      responses: { 201: { description: 'Booked', schema: meetingOut }, ...writeProblems, 409: problems[409] },
+      responses: { 201: { description: 'Booked', schema: meetingOut }, ...writeProblems, 409: conflict },
       async handler(ctx, { body, caller }) {
         const view = await meetings.create(body, caller!.actor);
         ctx.status = 201;
@@ -59,7 +66,7 @@ export function meetingRoutes({ meetings, sipDomain }: ApiDeps) {
       permission: 'meetings:write',
       params: uuidParams,
       body: meetingUpdateSchema,
-      responses: { 200: { description: 'Updated', schema: meetingOut }, ...writeProblems, 404: problems[404], 409: problems[409] },
+      responses: { 200: { description: 'Updated', schema: meetingOut }, ...writeProblems, 404: problems[404], 409: conflict },
       async handler(ctx, { params, body, caller }) {
         ctx.body = present(await meetings.update(params.id, body, caller!.actor), caller);
       },

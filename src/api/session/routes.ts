@@ -16,6 +16,7 @@ const sessionOut = z
     operator: z.object({ id: z.uuid(), username: z.string(), name: z.string(), role: z.enum(roles) }),
     csrfToken: z.string().describe('Send it as X-CSRF-Token with every request that changes something'),
     expiresAt: z.iso.datetime().describe('When the session ends unless used again'),
+    timeZone: z.string().describe('TIME_ZONE, the district\u2019s IANA time zone: the console shows and takes meeting times in it'),
   })
   .meta({ id: 'Session' });
 
@@ -47,9 +48,9 @@ const passwordChange = z
 /** The same words for an unknown user, a wrong password and a disabled account. */
 const WRONG = 'the username or password is wrong';
 
-function presentSession(s: ActiveSession): z.infer<typeof sessionOut> {
+function presentSession(s: ActiveSession, timeZone: string): z.infer<typeof sessionOut> {
   const { id, username, name, role } = s.operator;
-  return { operator: { id, username, name, role }, csrfToken: s.csrfToken, expiresAt: iso(s.expiresAt) };
+  return { operator: { id, username, name, role }, csrfToken: s.csrfToken, expiresAt: iso(s.expiresAt), timeZone };
 }
 
 /** The session of a request authenticated by cookie; an API key has none. */
@@ -73,7 +74,7 @@ function tooMany(ms: number, what: string): HttpProblem {
   return new HttpProblem(429, 'Too Many Requests', `too many failed sign-ins ${what}; try again in ${seconds} s`, {}, { 'Retry-After': String(seconds) });
 }
 
-export function sessionRoutes({ accounts: { operators, sessions, signIn } }: ApiDeps) {
+export function sessionRoutes({ accounts: { operators, sessions, signIn }, timeZone }: ApiDeps) {
   const maxAgeSeconds = sessions.policy.maxMs / 1000;
   const unauthorized = { 401: problems[401] };
   return [
@@ -100,7 +101,7 @@ export function sessionRoutes({ accounts: { operators, sessions, signIn } }: Api
         ctx.set('Set-Cookie', sessionCookie(result.token, maxAgeSeconds, ctx.secure));
         ctx.set('Cache-Control', 'no-store');
         ctx.status = 201;
-        ctx.body = presentSession(result.session);
+        ctx.body = presentSession(result.session, timeZone);
       },
     }),
     route({
@@ -112,7 +113,7 @@ export function sessionRoutes({ accounts: { operators, sessions, signIn } }: Api
       responses: { 200: { description: 'The session', schema: sessionOut }, ...authProblems },
       handler(ctx, { caller }) {
         ctx.set('Cache-Control', 'no-store');
-        ctx.body = presentSession(sessionOf(caller));
+        ctx.body = presentSession(sessionOf(caller), timeZone);
       },
     }),
     route({
