@@ -14,7 +14,7 @@ export function siteName(n: number): string {
 
 export interface LiveMeeting {
   meetingId: string;
-  /** Site ids in booking order; site n (1-based) is siteIds[n - 1], named siteName(n), code `xa-<n>`. */
+  /** Site ids in booking order; site n (1-based) is siteIds[n - 1], named siteName(n), code `<codePrefix>-<n>`. */
   siteIds: string[];
   /** Publishes on the API's event stream as the call side would. */
   publish(body: MeetingEventBody): void;
@@ -23,9 +23,9 @@ export interface LiveMeeting {
 /**
  * A live meeting inviting `count` directory sites, on the test API (no SIP side: the call side's
  * events are published by the caller). The meeting is made live in the database, as the scheduler
- * would at its start.
+ * would at its start. `codePrefix` keeps the sites apart from others the test made.
  */
-export async function seedLiveMeeting(api: TestApi, count: number, roomNumber = 2050): Promise<LiveMeeting> {
+export async function seedLiveMeeting(api: TestApi, count: number, roomNumber = 2050, codePrefix = 'xa'): Promise<LiveMeeting> {
   const dir = new SiteDirectory(api.ds, TEST_REALM);
   const siteIds: string[] = [];
   for (let n = 1; n <= count; n += 20) {
@@ -33,7 +33,15 @@ export async function seedLiveMeeting(api: TestApi, count: number, roomNumber = 
     const made = await Promise.all(
       batch.map((i) =>
         dir.create(
-          { code: `xa-${i}`, name: siteName(i), protocol: 'sip', sipUsername: `xa-${i}`, sipPassword: `mat-khau-xa-${i}`, allowedNetworks: [], enabled: true },
+          {
+            code: `${codePrefix}-${i}`,
+            name: siteName(i),
+            protocol: 'sip',
+            sipUsername: `${codePrefix}-${i}`,
+            sipPassword: `mat-khau-${codePrefix}-${i}`,
+            allowedNetworks: [],
+            enabled: true,
+          },
           cliActor,
         ),
       ),

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { skipFor } from '../support/skip';
 
 /** Debian's Chromium; never a downloaded browser. */
@@ -21,4 +22,17 @@ export const OUT = join(process.cwd(), 'test-output', 'web');
 /** In a before() hook: skips the suite with one line when Chromium is missing. */
 export function requireChromium(ctx: Mocha.Context, what: string): void {
   if (!existsSync(CHROMIUM)) skipFor(ctx, what, `no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
+}
+
+/**
+ * Polls a JavaScript expression from Node until it is truthy. Not `page.waitForFunction`: with a
+ * string it evaluates through eval() in the page, which the pages' Content-Security-Policy rightly
+ * forbids (and only when the first check is false, so such a test fails by timing).
+ */
+export async function until(page: Page, expression: string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

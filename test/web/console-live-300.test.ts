@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { type LiveMeeting, seedLiveMeeting, siteName } from '../support/live-meeting';
+import { until } from './chromium';
 import { ConsoleFixture, overflow, PHONE, screenshot } from './console-fixture';
 
 const SITES = 300;
@@ -86,7 +87,7 @@ describe('operator console: the live page of a 300-site meeting', function () {
       type: 'participant.joined',
       participant: { id: 'p-101', name: siteName(101), siteId: meeting.siteIds[100]!, protocol: 'sip', direction: 'out', moderator: false },
     });
-    await page.waitForFunction('document.querySelectorAll(\'[aria-label="Các điểm cầu"] > li\').length === 2');
+    await until(page, 'document.querySelectorAll(\'[aria-label="Các điểm cầu"] > li\').length === 2');
     await show('all');
     await page.getByLabel('Tìm điểm cầu theo tên').fill('dak doa 3');
     assert.deepEqual(await tiles().locator('.name').allTextContents(), ['Xã Đak Đoa 3']);

@@ -7,7 +7,7 @@ import { verifyJoinToken } from '../../src/access/join-tokens';
 import { buildWebPage, type WebBuildResult } from '../../src/web-build/build';
 import { answerOffer, bridgeInbound } from './bridge-peer';
 import { FakeSipWebSocket, type InviteAction, type SipRequest } from './fake-sip-ws';
-import { CHROMIUM, MEDIA_FLAGS, OUT, requireChromium } from './chromium';
+import { CHROMIUM, MEDIA_FLAGS, OUT, requireChromium, until } from './chromium';
 import { JOIN_SECRET, JoinServer } from './join-server';
 
 /**
@@ -112,17 +112,6 @@ describe('join page in Chromium', function () {
 
   const text = async (page: Page, selector: string) => ((await page.locator(selector).textContent()) ?? '').trim();
   const state = (page: Page) => page.evaluate('window.__diemcau.state') as Promise<string>;
-  /**
-   * Polls a JavaScript expression from Node until it is truthy. Not `page.waitForFunction`: with a
-   * string it evaluates through eval(), which the page's Content-Security-Policy rightly forbids.
-   */
-  async function until(page: Page, expression: string, timeout = 10_000): Promise<void> {
-    const deadline = Date.now() + timeout;
-    while (!(await page.evaluate(expression))) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${expression}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
   const waitForText = (page: Page, selector: string, fragment: string, timeout = 10_000) =>
     until(page, `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '').includes(${JSON.stringify(fragment)})`, timeout).catch(
       async (err: Error) => {
