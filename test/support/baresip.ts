@@ -27,6 +27,8 @@ export interface BaresipOptions {
   audioIn: string;
   /** baresip's names, e.g. 'PCMU' or 'G722' */
   audioCodecs: readonly string[];
+  /** Also send video (module fakevideo: colour bars, 352x288) in VP8, and allow `snapshot()`. */
+  video?: boolean;
 }
 
 /** One message from ctrl_tcp: an event (`type` set) or the response to a command (`token` set). */
@@ -81,6 +83,18 @@ export class Baresip {
         'module alsa.so',
         'module sndfile.so',
         `snd_path ${dir}`,
+        ...(opts.video
+          ? [
+              'video_source fakevideo,nil',
+              'video_display fakevideo,nil',
+              'video_size 352x288',
+              'video_fps 10',
+              'video_bitrate 300000',
+              'module vp8.so',
+              'module fakevideo.so',
+              'module snapshot.so',
+            ]
+          : []),
         'module_app account.so',
         'module_app menu.so',
         'module_app ctrl_tcp.so',
@@ -90,12 +104,13 @@ export class Baresip {
     );
     writeFileSync(
       join(dir, 'accounts'),
-      `<sip:${opts.user}@${opts.domain}>;auth_pass=${opts.password};outbound="sip:${opts.proxy};transport=udp";regint=300;audio_codecs=${opts.audioCodecs.join(',')}\n`,
+      `<sip:${opts.user}@${opts.domain}>;auth_pass=${opts.password};outbound="sip:${opts.proxy};transport=udp";regint=300;audio_codecs=${opts.audioCodecs.join(',')}${opts.video ? ';video_codecs=VP8' : ''}\n`,
     );
     writeFileSync(join(dir, 'contacts'), '');
     const logFile = join(dir, 'baresip.log');
     const fd = openSync(logFile, 'a');
-    const child = spawn(binary, ['-4', '-f', dir], { stdio: ['ignore', fd, fd] });
+    // the snapshot module writes into the working directory
+    const child = spawn(binary, ['-4', '-f', dir], { cwd: dir, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     killOnExit(child);
     try {
@@ -144,6 +159,19 @@ export class Baresip {
       .sort();
     if (!dumps.length) throw new Error(`baresip recorded nothing in ${this.dir}; log:\n${this.logTail()}`);
     return join(this.dir, dumps[dumps.length - 1]!);
+  }
+
+  /** A PNG of the next video frame it decodes (the snapshot module's `snapshot-recv-<time>.png`). */
+  async snapshot(): Promise<string> {
+    const before = new Set(readdirSync(this.dir));
+    await this.command('snapshot');
+    const file = await waitFor(
+      'baresip to write the snapshot of the video it receives',
+      async () => readdirSync(this.dir).find((f) => /^snapshot-recv-.*\.png$/.test(f) && !before.has(f)),
+      10_000,
+      100,
+    );
+    return join(this.dir, file);
   }
 
   logTail(lines = 25): string {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable } from './executables';
@@ -33,6 +33,8 @@ export interface LinphonecOptions {
   proxy: string;
   /** WAV played as the microphone */
   audioIn: string;
+  /** Also send video (its static picture; it has VP8 here, no H.264 encoder) and allow `snapshot()`. */
+  video?: boolean;
 }
 
 export class Linphonec {
@@ -78,6 +80,10 @@ export class Linphonec {
         'ipv6=0',
         '[sound]',
         'echocancellation=0',
+        '[video]',
+        // no window for the received video (no X server in a test): the app would draw it itself
+        'displaytype=MSExtDisplay',
+        'device=StaticImage: Static picture',
         '[proxy_0]',
         `reg_proxy=${route}`,
         `reg_route=${route}`,
@@ -94,7 +100,10 @@ export class Linphonec {
     );
     const logFile = join(dir, 'linphonec.log');
     // HOME: it keeps a database, a ZRTP cache and its history there
-    const child = spawn(binary, ['-c', rc, '-d', '5', '-l', logFile], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } });
+    const child = spawn(binary, [...(opts.video ? ['-V'] : []), '-c', rc, '-d', '5', '-l', logFile], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, HOME: dir },
+    });
     killOnExit(child);
     const l = new Linphonec(child, dir, logFile);
     try {
@@ -113,6 +122,14 @@ export class Linphonec {
   /** Calls uri and resolves once the call is connected and its media flows. */
   async call(uri: string, timeoutMs = 15_000): Promise<void> {
     await this.type(`call ${uri}`, /Media streams established with .* for call \d+/, timeoutMs);
+  }
+
+  /** A JPEG of the video it receives, in the call. */
+  async snapshot(): Promise<string> {
+    const file = join(this.dir, `snapshot-${Date.now()}.jpg`);
+    await this.type(`snapshot ${file}`, /Taking video snapshot/);
+    await waitFor('linphonec to write the snapshot', async () => (existsSync(file) && statSync(file).size > 0 ? true : undefined), 10_000, 100);
+    return file;
   }
 
   async terminate(): Promise<void> {
