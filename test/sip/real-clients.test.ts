@@ -117,7 +117,7 @@ describe('real softphones (baresip, linphonec) in a meeting', function () {
   it('dials the room, and each hears the other through the mix', async () => {
     const room = `sip:2001@${BRIDGE_DOMAIN}`;
     const hangups = await eslEvents(bridge.fs.host, bridge.fs.eslPort, bridge.fs.eslPassword, ['CHANNEL_HANGUP_COMPLETE']);
-    await Promise.all([baresip!.command('dial', room).then(() => baresip!.event('CALL_ESTABLISHED')), linphonec!.call(room)]);
+    await Promise.all([baresip!.command('dial', room).then(() => baresip!.event('CALL_ESTABLISHED', 20_000)), linphonec!.call(room, 20_000)]);
     await waitFor('both sites in the meeting', async () => ((await openRows()) === 2 ? true : undefined), 15_000);
     const rows = await bridge.ds.query(
       `SELECT s.code, p.display_name, p.audio_codec, p.video_codec, p.protocol, p.direction FROM participation p JOIN site s ON s.id = p.site_id

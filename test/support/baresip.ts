@@ -4,7 +4,7 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable } from './executables';
-import { exited, freePort, killOnExit, removeDir, tail, waitFor } from './stack';
+import { exited, freePort, GiveUp, killOnExit, removeDir, tail, waitFor } from './stack';
 
 /**
  * baresip 1.0 (Debian `baresip-core`) as a room system: its own config directory, no sound card,
@@ -118,7 +118,7 @@ export class Baresip {
         'baresip to open its control socket',
         () =>
           new Promise<Socket | undefined>((resolve) => {
-            if (child.exitCode !== null) return resolve(undefined);
+            if (child.exitCode !== null) throw new GiveUp(`baresip exited with status ${child.exitCode}`);
             const s = createConnection({ host: '127.0.0.1', port: ctrlPort });
             s.once('connect', () => resolve(s));
             s.once('error', () => resolve(undefined));
