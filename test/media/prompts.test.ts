@@ -19,54 +19,10 @@ import { collectPin, type CollectPinOptions, type PinPromptEndpoint } from '../.
 import { fsmrfEndpoint } from '../../src/media/freeswitch/fsmrf-endpoint';
 import { RtpPeer, sdpAudioTarget, type RtpRemote } from '../support/rtp-peer';
 import { skipFor } from '../support/skip';
+import { parseWav, rms, type Wav } from '../support/wav';
 import { requireStack, startMediaStack, waitFor, type MediaStack } from '../support/stack';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------
-// A WAV reader of our own, so the test does not trust sox to check sox's output
-
-interface Wav {
-  channels: number;
-  sampleRate: number;
-  bitsPerSample: number;
-  samples: Int16Array;
-}
-
-function parseWav(buf: Buffer): Wav {
-  assert.equal(buf.toString('ascii', 0, 4), 'RIFF');
-  assert.equal(buf.toString('ascii', 8, 12), 'WAVE');
-  assert.equal(buf.readUInt32LE(4), buf.length - 8, 'RIFF size matches the file');
-  let fmt: Omit<Wav, 'samples'> | undefined;
-  let samples: Int16Array | undefined;
-  for (let off = 12; off + 8 <= buf.length; ) {
-    const id = buf.toString('ascii', off, off + 4);
-    const size = buf.readUInt32LE(off + 4);
-    const body = buf.subarray(off + 8, off + 8 + size);
-    assert.equal(body.length, size, `chunk ${id} is complete`);
-    if (id === 'fmt ') {
-      const format = body.readUInt16LE(0);
-      // 1 = PCM; 0xFFFE = WAVE_FORMAT_EXTENSIBLE, whose sub-format GUID starts with the format code
-      assert.ok(format === 1 || (format === 0xfffe && body.readUInt16LE(24) === 1), `PCM, not format ${format}`);
-      fmt = { channels: body.readUInt16LE(2), sampleRate: body.readUInt32LE(4), bitsPerSample: body.readUInt16LE(14) };
-      assert.equal(body.readUInt32LE(8), fmt.sampleRate * fmt.channels * (fmt.bitsPerSample / 8), 'byte rate');
-      assert.equal(body.readUInt16LE(12), fmt.channels * (fmt.bitsPerSample / 8), 'block align');
-    } else if (id === 'data') {
-      const copy = Buffer.from(body); // aligned copy for the typed array
-      samples = new Int16Array(copy.buffer, copy.byteOffset, copy.length >> 1);
-    }
-    off += 8 + size + (size & 1);
-  }
-  assert.ok(fmt, 'has a fmt chunk');
-  assert.ok(samples, 'has a data chunk');
-  return { ...fmt, samples };
-}
-
-function rms(samples: ArrayLike<number>, start = 0, end = samples.length): number {
-  let sum = 0;
-  for (let i = start; i < end; i++) sum += samples[i]! * samples[i]!;
-  return end > start ? Math.sqrt(sum / (end - start)) : 0;
-}
 
 /** Seconds of 20 ms frames louder than -40 dBFS: speech, not padding or dither. */
 function voicedSeconds(w: Wav): number {

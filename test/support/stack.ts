@@ -143,7 +143,7 @@ function tcpAccepts(port: number): Promise<boolean> {
   });
 }
 
-function tail(file: string, lines = 25): string {
+export function tail(file: string, lines = 25): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
@@ -151,7 +151,8 @@ function tail(file: string, lines = 25): string {
   }
 }
 
-function removeDir(dir: string): void {
+/** Removes a test's throw-away directory, unless DIEMCAU_KEEP_STACK_DIRS=1 keeps it for a post-mortem. */
+export function removeDir(dir: string): void {
   if (process.env['DIEMCAU_KEEP_STACK_DIRS'] === '1') console.log(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 }
@@ -172,6 +173,7 @@ function killAll(): void {
   }
 }
 process.once('exit', killAll);
+
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(sig, () => {
     killAll();
@@ -179,7 +181,14 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+/** Kills the child with the rest when the test process ends or is interrupted. */
+export function killOnExit(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** Resolves true once the child has exited, false after timeoutMs. */
+export function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(false), timeoutMs);
@@ -249,8 +258,7 @@ export async function startDrachtio(opts: DrachtioOptions = {}): Promise<Drachti
     const fd = openSync(logFile, 'a');
     const child = spawn(binary, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
-    children.add(child);
-    child.once('exit', () => children.delete(child));
+    killOnExit(child);
     try {
       // The admin port opens before the SIP stack binds: wait for every listener.
       await waitFor(
@@ -564,8 +572,7 @@ export async function startFreeswitch(opts: FreeswitchOptions = {}): Promise<Fre
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
-    children.add(launcher);
-    launcher.once('exit', () => children.delete(launcher));
+    killOnExit(launcher);
     const launched = await exited(launcher, timeoutMs);
     const pidText = existsSync(join(d('run'), 'freeswitch.pid')) ? readFileSync(join(d('run'), 'freeswitch.pid'), 'utf8') : '';
     const pid = Number(/System Ready pid:(\d+)/.exec(tail(launchLog, 50))?.[1] ?? pidText.trim());
