@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { Alert, RowButton, ScrollingTable, RoleOptions, translator, useFailure, useLoaded, type AdminProps } from './admin-common';
+import { Alert, RowButton, RoleOptions, translator, useFailure, useLoaded, type AdminProps } from './admin-common';
+import { ScrollingTable } from './scrolling-table';
 import { api, type Account, type Role } from './api';
 import { formatWhen } from './i18n';
 

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { Alert, ScrollingTable, translator, useFailure, useLoaded, type AdminProps } from './admin-common';
+import { Alert, translator, useFailure, useLoaded, type AdminProps } from './admin-common';
+import { ScrollingTable } from './scrolling-table';
 import { api, type AuditEvent, type AuditFilter } from './api';
 import { formatWhen } from './i18n';
 

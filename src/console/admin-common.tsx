@@ -1,4 +1,3 @@
-import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api';
 import { errorText, translate, type Language, type MessageKey } from './i18n';
@@ -69,16 +68,6 @@ export function Alert({ text }: { text: string | null }) {
       {text}
     </p>
   ) : null;
-}
-
-/** A table that scrolls sideways on a phone, inside a region named by `labelledBy`. */
-export function ScrollingTable({ labelledBy, children }: { labelledBy: string; children: ComponentChildren }) {
-  return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a keyboard can only scroll what takes focus (WCAG 2.1.1)
-    <section class="table-scroll" aria-labelledby={labelledBy} tabIndex={0}>
-      {children}
-    </section>
-  );
 }
 
 /** A button in a table row: it shows `label`, and tells a screen reader which row it acts on. */

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Attendance as Report } from './api';
 import { errorText, formatWhen, translate, type Language, type MessageKey } from './i18n';
+import { ScrollingTable } from './scrolling-table';
 
 /** Who attended a meeting and for how long, each site's dial-out history, and the spreadsheet. */
 export function Attendance({ meetingId, lang, onSignedOut }: { meetingId: string; lang: Language; onSignedOut: () => void }) {
@@ -30,8 +31,7 @@ export function Attendance({ meetingId, lang, onSignedOut }: { meetingId: string
       <p>
         {t('attendance.summary', report.summary)} · <a href={api.attendanceCsvUrl(meetingId)}>{t('attendance.csv')}</a>
       </p>
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: on a phone the table scrolls sideways, and a keyboard can only scroll what takes focus (WCAG 2.1.1) */}
-      <section class="table-scroll" aria-label={t('attendance.open')} tabIndex={0}>
+      <ScrollingTable label={t('attendance.open')}>
         <table>
           <caption class="visually-hidden">{t('attendance.open')}</caption>
           <thead>
@@ -76,7 +76,7 @@ export function Attendance({ meetingId, lang, onSignedOut }: { meetingId: string
             ))}
           </tbody>
         </table>
-      </section>
+      </ScrollingTable>
     </div>
   );
 }

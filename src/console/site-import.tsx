@@ -4,6 +4,7 @@ import { ApiError, api, type ImportReport } from './api';
 import { errorText, translate, type MessageKey } from './i18n';
 import type { SitesPageProps } from './site-page';
 import { importLineErrors, type ImportLineError } from './site-view';
+import { ScrollingTable } from './scrolling-table';
 
 type Outcome =
   | { kind: 'errors'; lines: ImportLineError[] }
@@ -95,8 +96,7 @@ export function SiteImport({ lang, onSignedOut }: SitesPageProps) {
           <p class="error" role="alert">
             {t('import.errors', { count: outcome.lines.length })}
           </p>
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: on a phone the table scrolls sideways, and a keyboard can only scroll what takes focus (WCAG 2.1.1) */}
-          <section class="table-scroll" aria-label={t('import.message')} tabIndex={0}>
+          <ScrollingTable label={t('import.message')}>
             <table class="import-errors">
               <caption class="visually-hidden">{t('import.errors', { count: outcome.lines.length })}</caption>
               <thead>
@@ -116,7 +116,7 @@ export function SiteImport({ lang, onSignedOut }: SitesPageProps) {
                 ))}
               </tbody>
             </table>
-          </section>
+          </ScrollingTable>
         </>
       )}
     </section>

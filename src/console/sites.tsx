@@ -6,6 +6,7 @@ import { SiteGroups } from './site-groups';
 import { SiteImport } from './site-import';
 import { ListStatus, RowAction, type SitesPageProps, useDebounced, useListEditing } from './site-page';
 import { relativeTime, siteCondition } from './site-view';
+import { ScrollingTable } from './scrolling-table';
 
 /** A district has ~300 sites: the table grows by this many at a time. */
 const PAGE_SIZE = 50;
@@ -139,8 +140,7 @@ function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
       {sites && sites.length === 0 && <p class="empty">{t('sites.none')}</p>}
       {sites && sites.length > 0 && (
         <>
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: on a phone the table scrolls sideways, and a keyboard can only scroll what takes focus (WCAG 2.1.1) */}
-          <section class="table-scroll" aria-label={t('nav.sites')} tabIndex={0}>
+          <ScrollingTable label={t('nav.sites')}>
             <table class="site-table">
               <caption class="visually-hidden">{t('nav.sites')}</caption>
               <thead>
@@ -196,7 +196,7 @@ function SiteList({ lang, canWrite, onSignedOut }: SitesPageProps) {
                 })}
               </tbody>
             </table>
-          </section>
+          </ScrollingTable>
           <p class="paging">
             {t('sites.count', { shown: sites.length, total })}
             {sites.length < total && (
