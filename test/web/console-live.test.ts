@@ -131,8 +131,11 @@ describe('operator console: live control on the real stack (drachtio-server, Fre
     await step('both counted', () => page.getByText('2/2 điểm cầu đã vào').waitFor());
     await page.screenshot({ path: join(OUT, 'console-live.png') });
 
-    // The mute goes to FreeSWITCH, and the page shows it when the conference reports it back.
-    await step('mute clicked', () => page.getByRole('button', { name: 'Tắt tiếng Xã Ia Pal' }).click());
+    // The mute, given from the keyboard, goes to FreeSWITCH, and the page shows it when the conference reports it back.
+    await step('mute pressed', async () => {
+      await page.getByRole('button', { name: 'Tắt tiếng Xã Ia Pal' }).focus();
+      await page.keyboard.press('Enter');
+    });
     await step('Ia Pal shown muted', () => tile(page, 'Xã Ia Pal').filter({ hasText: 'đang tắt tiếng' }).waitFor());
     const roster = await http.api('GET', `/meetings/${meetingId}/participants`);
     assert.equal(roster.body.items.find((p: { name: string }) => p.name === 'Xã Ia Pal')?.muted, true);
