@@ -9,7 +9,7 @@ import { Live } from './live';
 import { MeetingDetail } from './meeting-detail';
 import { MeetingForm } from './meeting-form';
 import { Meetings } from './meetings';
-import { href, useRoute, type Route, type TopPage } from './router';
+import { href, section, useRoute, type Route, type TopPage } from './router';
 import { SignIn } from './sign-in';
 import { Sites } from './sites';
 import { Today } from './today';
@@ -57,7 +57,7 @@ function App() {
         <span class="brand">Điểm Cầu</span>
         <nav aria-label={translate(lang, 'app.title')}>
           {NAV.filter(([page]) => page !== 'admin' || session.operator.role === 'admin').map(([page, key]) => (
-            <a key={page} href={href({ page })} aria-current={route.page === page ? 'page' : undefined}>
+            <a key={page} href={href({ page })} aria-current={section(route) === page ? (route.page === page ? 'page' : 'true') : undefined}>
               {translate(lang, key)}
             </a>
           ))}

@@ -13,6 +13,21 @@ export type Route =
   | { page: 'admin'; tab?: AdminTab }
   | { page: 'account' };
 
+/** The navigation bar's page a route belongs to: a meeting's pages are under Meetings. */
+export function section(route: Route): TopPage | null {
+  switch (route.page) {
+    case 'meeting':
+    case 'booking':
+    case 'live':
+    case 'attendance':
+      return 'meetings';
+    case 'account':
+      return null;
+    default:
+      return route.page;
+  }
+}
+
 /** The parts of the admin page, each at its own address (`#admin/audit`). */
 export const ADMIN_TABS = ['keys', 'operators', 'audit'] as const;
 export type AdminTab = (typeof ADMIN_TABS)[number];

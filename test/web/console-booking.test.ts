@@ -212,6 +212,8 @@ describe('operator console: booking meetings', function () {
     const { context, page, errors } = await fixture.signedIn('operator', `meetings/${meetingId}`, { locale: 'vi-VN' });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fixture.api.base });
     await page.getByRole('heading', { name: 'Cách tham gia' }).waitFor();
+    // The navigation bar says which section this page is in.
+    assert.equal(await page.getByRole('navigation').getByRole('link', { name: 'Lịch họp' }).getAttribute('aria-current'), 'true');
     await page.getByRole('link', { name: `${PUBLIC_URL}/join/2050` }).waitFor();
     await page.getByText('sip:2050*2468@bridge.test').waitFor();
     await page.getByText('2050*2468', { exact: true }).waitFor();
