@@ -142,6 +142,16 @@ describe('API: GET /site-states', () => {
     near(res.body.generatedAt, 0);
   });
 
+  it('agrees with GET /sites/{id}/status about who is in a call (a stale heartbeat is not)', async () => {
+    const states = (await api.request('GET', '/api/v1/site-states', { key: api.tokens.viewer })).body.items as SiteStateBody[];
+    for (const state of states) {
+      const status = await api.request('GET', `/api/v1/sites/${state.siteId}/status`, { key: api.tokens.viewer });
+      assert.equal(status.status, 200, status.text);
+      assert.equal(status.body.inCall?.meetingId ?? null, state.inCall?.meetingId ?? null, state.siteId);
+      assert.equal(status.body.registered, state.registered, state.siteId);
+    }
+  });
+
   it('agrees with the overview on how many are registered and in a call', async () => {
     const items = (await api.request('GET', '/api/v1/site-states')).body.items as SiteStateBody[];
     const overview = (await api.request('GET', '/api/v1/overview')).body;
