@@ -52,9 +52,12 @@ async function typedFormats(context: BrowserContext): Promise<{ date: (d: string
   await probe.focus('#d');
   await probe.keyboard.type('01022026');
   const dayFirst = (await probe.inputValue('#d')) === '2026-02-01';
+  // An hour past 12 would not tell: a 12-hour field takes "13" as 1 PM. "0130" without a period is
+  // a whole time only in a 24-hour field; a 12-hour one keeps the period it had (a form's default
+  // end at 12:00 would turn a typed 10:30 into 22:30), so the period is always typed there.
   await probe.focus('#t');
-  await probe.keyboard.type('1330');
-  const h24 = (await probe.inputValue('#t')) === '13:30';
+  await probe.keyboard.type('0130');
+  const h24 = (await probe.inputValue('#t')) === '01:30';
   await probe.close();
   const [y, m, d] = [(s: string) => s.slice(0, 4), (s: string) => s.slice(5, 7), (s: string) => s.slice(8, 10)];
   return {
