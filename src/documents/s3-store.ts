@@ -16,6 +16,10 @@ export class S3DocumentStore implements DocumentStore {
       new S3Client({
         region: config.region,
         forcePathStyle: config.pathStyle,
+        // Checksums only where S3 requires them: the SDK's default (a CRC trailer on every upload)
+        // is not understood by many S3-compatible stores.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
         ...(config.endpoint ? { endpoint: config.endpoint } : {}),
         ...(config.credentials ? { credentials: config.credentials } : {}),
       });
