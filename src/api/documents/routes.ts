@@ -1,6 +1,6 @@
 import { UnsupportedDocumentError, type MeetingDocuments } from '../../documents/documents';
 import { authProblems, problems, writeProblems } from '../common';
-import type { ApiDeps } from '../deps';
+import type { MeetingBook } from '../../meetings/meeting-book';
 import { FILE_FIELD, readFileUpload } from '../multipart';
 import { HttpProblem } from '../problem';
 import { route, uuidParams } from '../route';
@@ -16,7 +16,7 @@ export interface DocumentDeps {
 const TAG = 'documents';
 
 /** A meeting's documents for operators, admins and viewers (read), operators and admins (write). */
-export function documentRoutes(deps: Pick<ApiDeps, 'meetings'> & { documents: DocumentDeps }) {
+export function documentRoutes(deps: { meetings: MeetingBook; documents: DocumentDeps }) {
   const { book, maxBytes } = deps.documents;
   const notFound = { 404: problems[404] };
   return [
