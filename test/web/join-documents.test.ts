@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -17,6 +17,8 @@ import { JoinServer } from './join-server';
  * guest is in, and a document uploaded during the meeting appears on every page already open,
  * pushed over the join page's event stream.
  */
+const REPORT = 'Báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế – xã hội quý IV năm 2026 của UBND huyện Chư Sê.pdf';
+
 describe('join page: meeting documents in Chromium', function () {
   this.timeout(60_000);
   let browser: Browser;
@@ -92,11 +94,11 @@ describe('join page: meeting documents in Chromium', function () {
     const [download] = await Promise.all([first.waitForEvent('download'), first.click('#documents-list a')]);
     assert.equal(download.suggestedFilename(), 'Chương trình họp.docx');
 
-    const added = await upload(pdfFile(), 'Báo cáo tình hình quý IV.pdf');
+    const added = await upload(pdfFile(), REPORT);
     for (const page of [first, second]) {
       await until(page, `document.querySelectorAll('#documents-list a').length === 2`, 5000);
-      assert.deepEqual(await names(page), ['Chương trình họp.docx', 'Báo cáo tình hình quý IV.pdf']);
-      assert.equal(await page.locator('#documents-news').textContent(), 'Tài liệu mới: Báo cáo tình hình quý IV.pdf');
+      assert.deepEqual(await names(page), ['Chương trình họp.docx', REPORT]);
+      assert.equal(await page.locator('#documents-news').textContent(), `Tài liệu mới: ${REPORT}`);
     }
     const href = await second.locator('#documents-list a').nth(1).getAttribute('href');
     const fetched = (await second.evaluate(
@@ -104,6 +106,15 @@ describe('join page: meeting documents in Chromium', function () {
     )) as { status: number; type: string; size: number };
     assert.deepEqual(fetched, { status: 200, type: 'application/pdf', size: added.size });
     await first.screenshot({ path: join(OUT, 'join-documents-in-call.png'), fullPage: true });
+    // axe-core, evaluated over the DevTools protocol: the page's CSP forbids injecting a script tag.
+    await first.evaluate(await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const axe = (await first.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as { violations: { id: string; impact: string }[] };
+    assert.deepEqual(
+      axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+      [],
+    );
+    await second.setViewportSize({ width: 360, height: 740 });
+    assert.ok(((await second.evaluate('document.documentElement.scrollWidth')) as number) <= 360, 'a long Vietnamese name wraps on a phone');
 
     // English redraws the panel too.
     await first.click('button[data-lang="en"]');
