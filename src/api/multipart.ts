@@ -49,6 +49,7 @@ export async function readFileUpload(ctx: Context, maxBytes: number): Promise<Sp
   try {
     const file = await new Promise<SpooledFile>((resolve, reject) => {
       let written: Promise<SpooledFile> | null = null;
+      let fileStream: Readable | null = null;
       let failure: HttpProblem | null = null;
       const fail = (problem: HttpProblem) => (failure ??= problem);
       parser.on('file', (field: string, stream: Readable, info: busboy.FileInfo) => {
@@ -56,6 +57,7 @@ export async function readFileUpload(ctx: Context, maxBytes: number): Promise<Sp
           stream.resume();
           return;
         }
+        fileStream = stream;
         stream.once('limit', () => fail(tooLarge(maxBytes)));
         written = spool(stream, path, info.filename ?? '');
         written.catch(() => undefined);
@@ -72,7 +74,13 @@ export async function readFileUpload(ctx: Context, maxBytes: number): Promise<Sp
           reject(failure ?? err);
         }
       });
-      ctx.req.once('error', (err) => fail(new HttpProblem(400, 'Bad Request', `the upload was interrupted: ${err.message}`)));
+      // A client gone mid-upload ends no form: stop here rather than wait for a part that never ends.
+      ctx.req.once('close', () => {
+        if (ctx.req.complete) return;
+        fail(new HttpProblem(400, 'Bad Request', 'the upload was interrupted'));
+        fileStream?.destroy();
+        parser.destroy();
+      });
       ctx.req.pipe(parser);
     });
     return { ...file, discard };

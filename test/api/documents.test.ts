@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { FailureLimiter } from '../../src/access/failure-limiter';
 import { TEST_REALM, TestApi } from '../support/api';
 import { docxFile, exeFile, jpegFile, pdfFile, pngFile, xlsxFile, zipFile } from '../support/document-files';
@@ -191,6 +193,28 @@ describe('API: meeting documents', () => {
       assert.equal(res.status, 400);
       const missing = await upload('00000000-0000-4000-8000-000000000000', pdfFile(), 'a.pdf');
       assert.equal(missing.status, 404, missing.text);
+    });
+
+    it('lets go of an upload whose client leaves halfway: no spool file, nothing stored', async () => {
+      const spools = async () => (await readdir(tmpdir())).filter((n) => n.startsWith('diemcau-upload-')).length;
+      const before = { spools: await spools(), stored: await stored() };
+      const boundary = 'ranh-gioi-123';
+      const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="Dở dang.pdf"\r\nContent-Type: application/pdf\r\n\r\n`;
+      const url = new URL(api.base);
+      const socket = connect(Number(url.port), url.hostname);
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write(
+        `POST /api/v1/meetings/${meetingA}/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${api.tokens.operator}\r\n` +
+          `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 50000\r\n\r\n${head}`,
+      );
+      socket.write(pdfFile().subarray(0, 200));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await spools(), before.spools + 1, 'the upload is being spooled');
+      socket.destroy();
+      for (let i = 0; i < 50 && (await spools()) > before.spools; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await spools(), before.spools);
+      assert.equal(await stored(), before.stored);
+      assert.equal((await api.request('GET', `/api/v1/meetings/${meetingA}/documents`)).status, 200);
     });
 
     it('lets operators delete (row, bytes, audit) and viewers only read', async () => {
