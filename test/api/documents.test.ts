@@ -195,6 +195,53 @@ describe('API: meeting documents', () => {
       assert.equal(missing.status, 404, missing.text);
     });
 
+    it('answers broken multipart bodies with a 4xx problem, never a 500', async () => {
+      const b = 'ranh-gioi';
+      const part = (headers: string, body: string | Buffer) =>
+        Buffer.concat([Buffer.from(`--${b}\r\n${headers}\r\n\r\n`), Buffer.from(body), Buffer.from('\r\n')]);
+      const cases: [string, string, Buffer][] = [
+        ['no boundary', 'multipart/form-data', Buffer.from('xyz')],
+        ['boundary never seen', `multipart/form-data; boundary=${b}`, Buffer.from('just text')],
+        ['empty body', `multipart/form-data; boundary=${b}`, Buffer.alloc(0)],
+        ['form cut before its end', `multipart/form-data; boundary=${b}`, part('Content-Disposition: form-data; name="file"; filename="a.pdf"', pdfFile())],
+        [
+          'part without a disposition',
+          `multipart/form-data; boundary=${b}`,
+          Buffer.concat([part('Content-Type: application/pdf', pdfFile()), Buffer.from(`--${b}--\r\n`)]),
+        ],
+        [
+          'empty file',
+          `multipart/form-data; boundary=${b}`,
+          Buffer.concat([part('Content-Disposition: form-data; name="file"; filename="a.pdf"', ''), Buffer.from(`--${b}--\r\n`)]),
+        ],
+        [
+          'header flood',
+          `multipart/form-data; boundary=${b}`,
+          Buffer.concat([part(Array.from({ length: 200 }, (_, i) => `X-${i}: y`).join('\r\n'), 'x'), Buffer.from(`--${b}--\r\n`)]),
+        ],
+        ['mixed, not form-data', `multipart/mixed; boundary=${b}`, Buffer.from(`--${b}--\r\n`)],
+      ];
+      const before = await stored();
+      for (const [what, contentType, body] of cases) {
+        const res = await api.request('POST', `/api/v1/meetings/${meetingA}/documents`, { key: api.tokens.operator, contentType, body });
+        assert.ok(res.status >= 400 && res.status < 500, `${what}: ${res.status} ${res.text}`);
+        assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/, what);
+      }
+      // A name in RFC 5987 form (filename*) is read as well as a raw UTF-8 one.
+      const star = Buffer.concat([
+        part(`Content-Disposition: form-data; name="file"; filename*=UTF-8''${encodeURIComponent('Tờ trình số 12.pdf')}`, pdfFile()),
+        Buffer.from(`--${b}--\r\n`),
+      ]);
+      const res = await api.request('POST', `/api/v1/meetings/${meetingA}/documents`, {
+        key: api.tokens.operator,
+        contentType: `multipart/form-data; boundary=${b}`,
+        body: star,
+      });
+      assert.equal(res.status, 201, res.text);
+      assert.equal(res.body.name, 'Tờ trình số 12.pdf');
+      assert.equal(await stored(), before + 1);
+    });
+
     it('lets go of an upload whose client leaves halfway: no spool file, nothing stored', async () => {
       const spools = async () => (await readdir(tmpdir())).filter((n) => n.startsWith('diemcau-upload-')).length;
       const before = { spools: await spools(), stored: await stored() };
