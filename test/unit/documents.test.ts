@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { DOCUMENT_PASS_GRACE_MS, issueDocumentPass, verifyDocumentPass } from '../../src/access/document-pass';
+import { issueJoinToken, verifyJoinToken } from '../../src/access/join-tokens';
 import { bufferSource, detectDocumentType } from '../../src/documents/content-type';
 import { contentDisposition, documentFileName } from '../../src/documents/file-name';
 import { docxFile, exeFile, jpegFile, pdfFile, pngFile, xlsxFile, zipFile } from '../support/document-files';
@@ -88,5 +90,31 @@ describe('documents: file names stay Vietnamese and safe', () => {
       contentDisposition('Báo cáo "quý" 3 (đợt 1).pdf'),
       `attachment; filename="Bao cao _quy_ 3 (dot 1).pdf"; filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20%22qu%C3%BD%22%203%20%28%C4%91%E1%BB%A3t%201%29.pdf`,
     );
+  });
+});
+
+describe('documents: the pass the join page reads them with', () => {
+  const secret = 'join-secret-for-the-unit-tests-0123';
+  const endsAt = new Date('2026-12-08T04:00:00Z');
+  const claims = { meetingId: 'a1b2c3d4-0000-4000-8000-000000000001', room: 2001, holder: 'Xã Ia Pal', meetingEndsAt: endsAt };
+
+  it('opens one meeting in one room until an hour after its end', () => {
+    const pass = issueDocumentPass(secret, claims);
+    const during = verifyDocumentPass(secret, pass, { room: 2001, now: new Date(endsAt.getTime() - 1000) });
+    assert.ok(during.ok && during.claims.meetingId === claims.meetingId && during.claims.name === 'Xã Ia Pal');
+    assert.ok(verifyDocumentPass(secret, pass, { room: 2001, now: new Date(endsAt.getTime() + DOCUMENT_PASS_GRACE_MS - 1) }).ok);
+    assert.deepEqual(verifyDocumentPass(secret, pass, { room: 2001, now: new Date(endsAt.getTime() + DOCUMENT_PASS_GRACE_MS) }), {
+      ok: false,
+      reason: 'expired',
+    });
+    assert.deepEqual(verifyDocumentPass(secret, pass, { room: 2002, now: endsAt }), { ok: false, reason: 'room' });
+    assert.deepEqual(verifyDocumentPass('another-secret-0123456789', pass, { room: 2001, now: endsAt }), { ok: false, reason: 'signature' });
+  });
+
+  it('is no join token, and a join token is no pass', () => {
+    const pass = issueDocumentPass(secret, claims);
+    assert.deepEqual(verifyJoinToken(secret, pass, { room: 2001, now: endsAt }), { ok: false, reason: 'signature' });
+    const token = issueJoinToken(secret, { meetingId: claims.meetingId, room: 2001, name: 'Khách', expiresAt: endsAt });
+    assert.deepEqual(verifyDocumentPass(secret, token, { room: 2001, now: new Date(endsAt.getTime() - 1000) }), { ok: false, reason: 'signature' });
   });
 });
