@@ -8,6 +8,8 @@ import type { DependencyState } from './observability/dependency-state';
 import type { Logger } from './log';
 import { startCalls } from './calls/start-calls';
 import { collectPin } from './calls/steps/collect-pin';
+import { MeetingDocuments } from './documents/documents';
+import { openDocumentStore } from './documents/open-store';
 import { MeetingEvents } from './meetings/meeting-events';
 import { meetingOperations, noMediaLifecycle } from './meetings/operations';
 import { Scheduler } from './meetings/scheduler';
@@ -75,6 +77,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
         iceServers: config.browserJoin.iceServers,
         pinFailures: joinPinLimiter(),
       },
+      documents: { book: new MeetingDocuments(ctx.ds, openDocumentStore(config.documents.store), events), maxBytes: config.documents.maxBytes },
       events,
       metrics,
       live: calls ? { control: calls.engine.live, dialer: calls.dialer } : null,

@@ -4,6 +4,8 @@ import Router from '@koa/router';
 import { apiKeyRoutes } from './api-keys/routes';
 import { auditRoutes } from './audit/routes';
 import type { ApiDeps } from './deps';
+import { documentRoutes } from './documents/routes';
+import { joinDocumentRoutes } from './documents/join-routes';
 import { healthRoutes } from './health';
 import { consolePageRoutes } from './console/page-routes';
 import { browserJoin } from './join';
@@ -26,6 +28,13 @@ export const API_PREFIX = '/api/v1';
 /** Every route the app serves, at the root and under /api/v1 — the one list both mounting and the OpenAPI document read. */
 export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] } {
   const join = deps.join ? browserJoin(deps.join, deps.joinPageDir) : { root: [], api: [] };
+  const documents = deps.documents;
+  const documentApi = documents
+    ? [
+        ...documentRoutes({ meetings: deps.meetings, documents }),
+        ...(deps.join ? joinDocumentRoutes({ join: deps.join, documents: documents.book, events: deps.events }) : []),
+      ]
+    : [];
   return {
     root: [...healthRoutes(deps), ...join.root, ...consolePageRoutes(deps.consolePageDir)],
     api: [
@@ -42,6 +51,7 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
       ...join.api,
       ...overviewRoutes(deps),
       ...invitationRoutes(deps),
+      ...documentApi,
     ],
   };
 }

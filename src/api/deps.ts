@@ -9,6 +9,7 @@ import type { Dialer } from '../calls/dial-out/dialer';
 import type { LiveControl } from '../calls/live-control';
 import type { MeetingBook } from '../meetings/meeting-book';
 import type { MeetingEvents } from '../meetings/meeting-events';
+import type { DocumentDeps } from './documents/routes';
 import type { JoinDeps } from './join/routes';
 import type { DependencyState } from '../observability/dependency-state';
 import type { Metrics } from '../observability/metrics';
@@ -36,6 +37,8 @@ export interface ApiDeps {
   endMeeting(id: string, actor: Actor): Promise<void>;
   /** Returns the new end. */
   extendMeeting(id: string, minutes: number, actor: Actor): Promise<Date>;
+  /** Meeting documents; absent = no document routes. */
+  documents?: DocumentDeps;
   /** Browser join: the public join API and the page; absent = neither is served. */
   join?: JoinDeps;
   /** Where the built join page is (default dist/web). */

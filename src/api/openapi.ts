@@ -36,6 +36,22 @@ export function openApiDocument(groups: { prefix: string; routes: readonly AnyRo
               },
             }
           : {}),
+        ...(r.upload
+          ? {
+              requestBody: {
+                required: true,
+                content: {
+                  'multipart/form-data': {
+                    schema: {
+                      type: 'object',
+                      required: [r.upload.field],
+                      properties: { [r.upload.field]: { type: 'string', format: 'binary', description: r.upload.description } },
+                    },
+                  },
+                },
+              },
+            }
+          : {}),
         responses: Object.fromEntries(
           Object.entries(r.responses).map(([status, spec]) => [
             status,

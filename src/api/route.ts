@@ -46,6 +46,8 @@ export interface RouteSpec<
   query?: Q;
   body?: B;
   bodyFormat?: BodyFormat;
+  /** A multipart/form-data file upload the handler reads itself (see multipart.ts); documents the file part. */
+  upload?: { field: string; description: string };
   responses: Record<number, ResponseSpec>;
   handler: (ctx: Context, input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<void> | void;
 }
@@ -61,6 +63,7 @@ export interface AnyRoute {
   query?: z.ZodType;
   body?: z.ZodType;
   bodyFormat?: BodyFormat;
+  upload?: { field: string; description: string };
   responses: Record<number, ResponseSpec>;
   handler: (ctx: Context, input: RouteInput<unknown, unknown, unknown>) => Promise<void> | void;
 }

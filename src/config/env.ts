@@ -208,6 +208,17 @@ export const envSchema = z.object({
     .default([])
     .describe('STUN/TURN servers for browsers: comma-separated stun:/turn: URLs, or a JSON array of RTCIceServer; default none'),
   PUBLIC_URL: publicUrl.optional().describe('Public base URL of the bridge (https://cau.example.gov.vn); invitations link to its join page; unset = no link'),
+  DOCUMENTS_DIR: z.string().min(1).default('./data/documents').describe('Where meeting documents are kept (local store)'),
+  DOCUMENT_MAX_MB: int(1, 2048).default(50).describe('Largest document an upload may be, in MiB (413 beyond)'),
+  DOCUMENTS_S3_BUCKET: z.string().min(3).max(63).optional().describe('Keep documents in this S3-compatible bucket instead of DOCUMENTS_DIR'),
+  DOCUMENTS_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('S3-compatible endpoint (MinIO: http://minio:9000); unset = AWS'),
+  DOCUMENTS_S3_REGION: z.string().min(1).default('us-east-1'),
+  DOCUMENTS_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  DOCUMENTS_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  DOCUMENTS_S3_PATH_STYLE: z.enum(['true', 'false']).default('true').describe('Path-style URLs (bucket in the path), as MinIO needs'),
   ROOM_NUMBERS: range.default({ min: 2000, max: 2999 }).describe('Range room numbers are allocated from'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
@@ -241,6 +252,15 @@ export interface Config {
   publicUrl?: string;
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
   timeZone: string;
+  documents: { maxBytes: number; store: { dir: string } | { s3: S3StoreConfig } };
+}
+
+export interface S3StoreConfig {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  pathStyle: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export class ConfigError extends Error {
@@ -270,6 +290,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.H323_HOST === '0.0.0.0' && !e.H323_ADVERTISED_ADDRESS) {
     throw new ConfigError(['H323_ADVERTISED_ADDRESS: required when H323_HOST is 0.0.0.0 (endpoints are told where to call)']);
   }
+  if (Boolean(e.DOCUMENTS_S3_ACCESS_KEY_ID) !== Boolean(e.DOCUMENTS_S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError(['DOCUMENTS_S3_ACCESS_KEY_ID, DOCUMENTS_S3_SECRET_ACCESS_KEY: set both or neither']);
+  }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) throw new ConfigError(['WEBHOOK_SECRET: required with WEBHOOK_URL (receivers verify the signature)']);
   return {
     database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { embedded: { dataDir: e.DATA_DIR } },
@@ -293,6 +316,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL } : {}),
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     timeZone: e.TIME_ZONE,
+    documents: { maxBytes: e.DOCUMENT_MAX_MB * 1024 * 1024, store: documentStore(e) },
+  };
+}
+
+function documentStore(e: Env): Config['documents']['store'] {
+  if (!e.DOCUMENTS_S3_BUCKET) return { dir: resolve(e.DOCUMENTS_DIR) };
+  return {
+    s3: {
+      bucket: e.DOCUMENTS_S3_BUCKET,
+      region: e.DOCUMENTS_S3_REGION,
+      pathStyle: e.DOCUMENTS_S3_PATH_STYLE === 'true',
+      ...(e.DOCUMENTS_S3_ENDPOINT ? { endpoint: e.DOCUMENTS_S3_ENDPOINT } : {}),
+      ...(e.DOCUMENTS_S3_ACCESS_KEY_ID && e.DOCUMENTS_S3_SECRET_ACCESS_KEY
+        ? { credentials: { accessKeyId: e.DOCUMENTS_S3_ACCESS_KEY_ID, secretAccessKey: e.DOCUMENTS_S3_SECRET_ACCESS_KEY } }
+        : {}),
+    },
   };
 }
 

@@ -12,6 +12,8 @@ export type MeetingEventBody =
   // `target` on dial.attempt is where the dialer meant to call; on dial.outcome, where the call really went
   // (an H.323 site is dialled at its gatekeeper registration when it has one).
   | { type: 'dial.outcome'; siteId: string; attempt: number; outcome: string; sipStatus: number | null; retryInMs: number | null; target: string }
+  | { type: 'document.added'; document: { id: string; name: string; mediaType: string; size: number; uploadedAt: string } }
+  | { type: 'document.removed'; documentId: string }
   | { type: 'readiness'; siteId: string; reachable: boolean; latencyMs: number | null; sipStatus: number | null };
 
 export type MeetingEvent = MeetingEventBody & { meetingId: string; at: string; seq: number };

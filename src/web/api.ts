@@ -1,4 +1,4 @@
-import type { JoinInfo, JoinRefusal, JoinTicket, JoinTokenRequest } from '../api/join/contract';
+import type { DocumentPass, JoinDocument, JoinInfo, JoinRefusal, JoinTicket, JoinTokenRequest, SitePassRequest } from '../api/join/contract';
 
 /** The page's side of the public join API: typed answers, and refusals with their `reason`. */
 
@@ -29,6 +29,28 @@ export function requestJoinTicket(room: string, request: JoinTokenRequest): Prom
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(request),
   });
+}
+
+/** An invited site's pass to its meeting's documents, for the SIP credentials it signs in with. */
+export function requestSitePass(room: string, request: SitePassRequest): Promise<DocumentPass> {
+  return call<DocumentPass>(`${BASE}/${encodeURIComponent(room)}/site-pass`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+}
+
+export async function fetchDocuments(room: string, pass: string): Promise<JoinDocument[]> {
+  return (await call<{ items: JoinDocument[] }>(documentsUrl(room, pass), { method: 'GET' })).items;
+}
+
+export function documentsUrl(room: string, pass: string, documentId?: string): string {
+  return `${BASE}/${encodeURIComponent(room)}/documents${documentId ? `/${encodeURIComponent(documentId)}` : ''}?pass=${encodeURIComponent(pass)}`;
+}
+
+/** The meeting's document events (added, removed), for the pass holder. */
+export function documentEvents(room: string, pass: string): EventSource {
+  return new EventSource(`${BASE}/${encodeURIComponent(room)}/events?pass=${encodeURIComponent(pass)}`);
 }
 
 async function call<T>(url: string, init: RequestInit): Promise<T> {

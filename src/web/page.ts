@@ -1,7 +1,8 @@
 import type { JoinInfo, JoinTokenRequest } from '../api/join/contract';
-import { fetchJoinInfo, JoinApiError, requestJoinTicket } from './api';
+import { fetchJoinInfo, JoinApiError, requestJoinTicket, requestSitePass } from './api';
 import { bannerForInfo, bannerForRefusal, bannerForSipStatus, mediaProblemKey } from './banners';
 import { LocalMedia, type DeviceChoice } from './devices';
+import { DocumentsPanel } from './documents';
 import type { Language, MessageKey } from './i18n';
 import { backoffSeconds, Countdown } from './reconnect';
 import { SipCall, type CallEnd, type CallPlan, type PacketCounts } from './sip-call';
@@ -61,9 +62,11 @@ export class JoinPage {
   #countdown: Countdown | null = null;
   #micOn = true;
   #camOn = true;
+  readonly #documents: DocumentsPanel;
 
   constructor(lang: Language) {
     this.#lang = lang;
+    this.#documents = new DocumentsPanel(lang);
   }
 
   get hook(): TestHook {
@@ -160,6 +163,7 @@ export class JoinPage {
     v.renderJoining(this.#state === 'joining' || this.#state === 'reconnecting', this.#mode, lang);
     v.renderToggles({ micOn: this.#micOn, camOn: this.#camOn, hasAudio: this.#media.hasAudio, hasVideo: this.#media.hasVideo }, lang);
     v.renderEnded(this.#ended, lang);
+    this.#documents.render(lang);
   }
 
   // --- lobby -----------------------------------------------------------------------------------
@@ -175,6 +179,7 @@ export class JoinPage {
     }
     try {
       this.#info = await fetchJoinInfo(room);
+      if (this.#documents.room !== null && this.#documents.room !== room) this.#documents.close();
       history.replaceState(null, '', `/join/${room}${location.search}`);
       this.#banner = bannerForInfo(this.#info, this.#mode) ?? fallback;
     } catch (err) {
@@ -259,9 +264,11 @@ export class JoinPage {
     try {
       if (request.mode === 'guest') {
         const ticket = await requestJoinTicket(request.room, request.body);
+        void this.#documents.open(request.room, ticket.documentsPass);
         const caller = { kind: 'guest', token: ticket.token, displayName: ticket.displayName } as const;
         return { sipUri: ticket.sipUri, wsServers: ticket.wsServers, iceServers: ticket.iceServers, caller };
       }
+      this.#openSiteDocuments(request);
       // No token for a site: the bridge challenges the INVITE and SIP.js answers with the credentials.
       // The room is looked up again so a meeting that closed meanwhile is said, not dialled.
       const info = await fetchJoinInfo(request.room);
@@ -291,6 +298,14 @@ export class JoinPage {
       if (this.#errors.pin) this.#view.pin.focus();
       return null;
     }
+  }
+
+  /** A site signs in for its meeting's documents beside the call; without them the call goes on all the same. */
+  #openSiteDocuments(request: { room: string; username: string; password: string }): void {
+    if (this.#documents.room === request.room) return;
+    requestSitePass(request.room, { username: request.username, password: request.password })
+      .then((granted) => this.#documents.open(request.room, granted.pass))
+      .catch(() => undefined);
   }
 
   #place(plan: CallPlan): void {

@@ -20,7 +20,7 @@ export interface BannerModel {
   actions?: { now?: boolean; cancel?: boolean };
 }
 
-function byId<T extends HTMLElement>(id: string, type: new () => T): T {
+export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const el = document.getElementById(id);
   if (!(el instanceof type)) throw new Error(`the page has no <${type.name}> #${id}`);
   return el;

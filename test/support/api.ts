@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { accounts, type Accounts } from '../../src/access/accounts';
@@ -10,6 +13,8 @@ import { createHttpServer } from '../../src/api/http-server';
 import type { ApiDeps } from '../../src/api/deps';
 import { cliActor } from '../../src/audit/audit';
 import { SiteDirectory } from '../../src/directory/sites';
+import { MeetingDocuments } from '../../src/documents/documents';
+import { LocalDocumentStore } from '../../src/documents/local-store';
 import { createLogger, silentLogger } from '../../src/log';
 import { MeetingBook } from '../../src/meetings/meeting-book';
 import { MeetingEvents } from '../../src/meetings/meeting-events';
@@ -45,6 +50,8 @@ export interface TestApiOptions {
   sessionPolicy?: SessionPolicy;
   /** TRUST_PROXY. */
   trustProxy?: boolean;
+  /** DOCUMENT_MAX_MB in bytes; 1 MiB by default. Documents go to a new temporary directory. */
+  documentMaxBytes?: number;
   /** Dependencies to add or replace, such as the join API's. */
   deps?: (ds: DataSource) => Partial<ApiDeps>;
 }
@@ -60,6 +67,8 @@ export class TestApi {
     readonly accounts: Accounts,
     /** The meetings' event fan-out the API streams from: a test publishes here what the call side would. */
     readonly events: MeetingEvents,
+    /** Where the API keeps uploaded documents (removed on close). */
+    readonly documentsDir: string,
   ) {}
 
   static async start(options: TestApiOptions = {}): Promise<TestApi> {
@@ -67,6 +76,7 @@ export class TestApi {
     const keys = new ApiKeys(ds);
     const meetings = new MeetingBook(ds, { min: 2000, max: 2099 }, options.now);
     const events = new MeetingEvents();
+    const documentsDir = await mkdtemp(join(tmpdir(), 'diemcau-documents-'));
     const authFailures = new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
     const limiter = (maxFailures: number) => new FailureLimiter({ maxFailures, windowMs: 60_000, blockMs: 60_000 });
     const accountServices = accounts(ds, {
@@ -91,6 +101,7 @@ export class TestApi {
         metrics: new Metrics(ds, events),
         live: null,
         ...meetingOperations(meetings, noMediaLifecycle, events, null),
+        documents: { book: new MeetingDocuments(ds, new LocalDocumentStore(documentsDir), events), maxBytes: options.documentMaxBytes ?? 1024 * 1024 },
         ...options.deps?.(ds),
       },
       'test',
@@ -100,7 +111,7 @@ export class TestApi {
     const { port } = server.address() as AddressInfo;
     const issue = async (role: 'admin' | 'operator' | 'viewer') => (await keys.issue(`test-${role}`, role, cliActor)).token;
     const tokens = { admin: await issue('admin'), operator: await issue('operator'), viewer: await issue('viewer') };
-    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices, events);
+    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices, events, documentsDir);
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
@@ -127,5 +138,6 @@ export class TestApi {
   async close(): Promise<void> {
     await new Promise<void>((r) => this.server.close(() => r()));
     await this.ds.destroy();
+    await rm(this.documentsDir, { recursive: true, force: true });
   }
 }

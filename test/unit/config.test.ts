@@ -70,4 +70,31 @@ describe('configuration', () => {
       [],
     );
   });
+
+  it('keeps documents in DOCUMENTS_DIR by default, in an S3 bucket when one is named', () => {
+    const local = loadConfig({});
+    assert.equal(local.documents.maxBytes, 50 * 1024 * 1024);
+    assert.ok('dir' in local.documents.store && local.documents.store.dir.endsWith('/data/documents'));
+    const s3 = loadConfig({
+      DOCUMENTS_S3_BUCKET: 'tai-lieu',
+      DOCUMENTS_S3_ENDPOINT: 'http://minio:9000',
+      DOCUMENTS_S3_ACCESS_KEY_ID: 'diemcau',
+      DOCUMENTS_S3_SECRET_ACCESS_KEY: 'bí-mật',
+      DOCUMENT_MAX_MB: '20',
+    });
+    assert.equal(s3.documents.maxBytes, 20 * 1024 * 1024);
+    assert.deepEqual(s3.documents.store, {
+      s3: {
+        bucket: 'tai-lieu',
+        region: 'us-east-1',
+        endpoint: 'http://minio:9000',
+        pathStyle: true,
+        credentials: { accessKeyId: 'diemcau', secretAccessKey: 'bí-mật' },
+      },
+    });
+    assert.throws(() => loadConfig({ DOCUMENT_MAX_MB: '0' }), /DOCUMENT_MAX_MB/);
+    assert.throws(() => loadConfig({ DOCUMENTS_S3_ENDPOINT: 'ftp://minio' }), /DOCUMENTS_S3_ENDPOINT/);
+    assert.throws(() => loadConfig({ DOCUMENTS_S3_BUCKET: 'b', DOCUMENTS_S3_ACCESS_KEY_ID: 'k' }), /DOCUMENTS_S3_BUCKET|set both or neither/);
+    assert.throws(() => loadConfig({ DOCUMENTS_S3_BUCKET: 'tai-lieu', DOCUMENTS_S3_ACCESS_KEY_ID: 'k' }), /set both or neither/);
+  });
 });

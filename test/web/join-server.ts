@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -7,7 +10,11 @@ import { ApiKeys } from '../../src/access/api-keys';
 import { FailureLimiter } from '../../src/access/failure-limiter';
 import type { IceServer } from '../../src/api/join/contract';
 import { joinPageRoutes } from '../../src/api/join/page-routes';
-import { joinPinLimiter, joinRoutes } from '../../src/api/join/routes';
+import { joinPinLimiter, joinRoutes, type JoinDeps } from '../../src/api/join/routes';
+import { joinDocumentRoutes } from '../../src/api/documents/join-routes';
+import { MeetingDocuments } from '../../src/documents/documents';
+import { LocalDocumentStore } from '../../src/documents/local-store';
+import { MeetingEvents } from '../../src/meetings/meeting-events';
 import { errors } from '../../src/api/middleware/errors';
 import { mount, type AnyRoute } from '../../src/api/route';
 import { cliActor } from '../../src/audit/audit';
@@ -40,6 +47,9 @@ export class JoinServer {
     readonly server: Server,
     readonly port: number,
     readonly routes: { api: AnyRoute[]; root: AnyRoute[] },
+    /** The meetings' documents: a test adds one here as an operator's upload would, and the page hears of it. */
+    readonly documents: MeetingDocuments,
+    readonly documentsDir: string,
   ) {}
 
   get base(): string {
@@ -49,7 +59,7 @@ export class JoinServer {
   static async start(options: JoinServerOptions): Promise<JoinServer> {
     const { ds } = await migratedDataSource();
     const wsServers = options.wsServers ?? ['ws://127.0.0.1:9'];
-    const api = joinRoutes({
+    const joinDeps: JoinDeps = {
       ds,
       sipDomain: SIP_DOMAIN,
       openBeforeMs: 15 * 60_000,
@@ -58,7 +68,12 @@ export class JoinServer {
       iceServers: options.iceServers ?? [],
       pinFailures: options.pinFailures ?? joinPinLimiter(),
       ...(options.now ? { now: options.now } : {}),
-    });
+    };
+    const api = joinRoutes(joinDeps);
+    const events = new MeetingEvents();
+    const documentsDir = await mkdtemp(join(tmpdir(), 'diemcau-join-documents-'));
+    const documents = new MeetingDocuments(ds, new LocalDocumentStore(documentsDir), events);
+    api.push(...joinDocumentRoutes({ join: joinDeps, documents, events }));
     const root = joinPageRoutes({ webDir: options.webDir, wsServers });
     const auth = { keys: new ApiKeys(ds), failures: new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 }) };
     const rootRouter = new Router();
@@ -67,13 +82,17 @@ export class JoinServer {
     mount(apiRouter, api, auth);
     const app = new Koa({ proxy: false });
     app.use(errors(silentLogger));
+    // A page closing its event stream is routine, as in createApp.
+    app.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error(err);
+    });
     app.use(rootRouter.routes()).use(rootRouter.allowedMethods());
     app.use(apiRouter.routes()).use(apiRouter.allowedMethods());
     const server = createServer(app.callback());
     // Both loopback families: Chromium may try ::1 first for "localhost".
     await new Promise<void>((r) => server.listen(0, 'localhost', r));
     const { port } = server.address() as AddressInfo;
-    return new JoinServer(ds, new MeetingBook(ds, { min: 2000, max: 2099 }), server, port, { api, root });
+    return new JoinServer(ds, new MeetingBook(ds, { min: 2000, max: 2099 }), server, port, { api, root }, documents, documentsDir);
   }
 
   /** Books a meeting; times are offsets in minutes from now. */
@@ -98,5 +117,6 @@ export class JoinServer {
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
     await this.ds.destroy();
+    await rm(this.documentsDir, { recursive: true, force: true });
   }
 }

@@ -48,6 +48,31 @@ export interface JoinTicket {
   iceServers: IceServer[];
   /** The name as the bridge will show it (NFC, trimmed). */
   displayName: string;
+  /** Reads the meeting's documents (`?pass=`) until an hour after its end; see `DocumentPass`. */
+  documentsPass: string;
+}
+
+/** `POST /api/v1/join/{room}/site-pass` body: a site's SIP credentials from the directory. */
+export interface SitePassRequest {
+  username: string;
+  password: string;
+}
+
+/** A pass to read a meeting's documents from the join page: with a guest's ticket, or for a signed-in site. */
+export interface DocumentPass {
+  pass: string;
+  expiresAt: string;
+  /** Who it was issued to: the guest's name, or the site's. */
+  holder: string;
+}
+
+/** One of the meeting's documents, as the join page lists it. */
+export interface JoinDocument {
+  id: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  uploadedAt: string;
 }
 
 /**
@@ -63,7 +88,9 @@ export type JoinRefusal =
   | 'pin-required'
   | 'wrong-pin'
   | 'too-many-attempts'
-  | 'not-configured';
+  | 'not-configured'
+  | 'wrong-credentials'
+  | 'not-invited';
 
 /** The INVITE header that carries the token: the contract with the SIP side. */
 export const JOIN_TOKEN_HEADER = 'X-Join-Token';

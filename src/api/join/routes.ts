@@ -1,6 +1,7 @@
 import { pinMatches, refusalText, roomStatus, type RoomView } from '../../calls/admission';
 import type { DataSource } from 'typeorm';
 import { FailureLimiter } from '../../access/failure-limiter';
+import { issueDocumentPass } from '../../access/document-pass';
 import { issueJoinToken, JOIN_TOKEN_TTL_MS } from '../../access/join-tokens';
 import { findRoomBookings } from '../../meetings/room-bookings';
 import { iso, problems } from '../common';
@@ -40,12 +41,7 @@ export function joinRoutes(deps: JoinDeps) {
   const now = deps.now ?? (() => new Date());
   const configured = Boolean(deps.tokenSecret && deps.tokenSecret.length > 0 && deps.wsServers.length > 0);
 
-  /** The meeting of the room the page talks about, or 404. */
-  const stateOf = async (room: number, at: Date): Promise<RoomView> => {
-    const state = roomStatus(await findRoomBookings(deps.ds, room, at, deps.openBeforeMs), at, deps.openBeforeMs);
-    if (!state) throw refusal(404, 'Not Found', 'no-meeting', refusalText.noMeeting);
-    return state;
-  };
+  const stateOf = (room: number, at: Date) => roomMeeting(deps, room, at);
 
   return [
     route({
@@ -132,6 +128,12 @@ export function joinRoutes(deps: JoinDeps) {
           wsServers: [...deps.wsServers],
           iceServers: deps.iceServers.map((s) => ({ ...s })),
           displayName: body.name,
+          documentsPass: issueDocumentPass(deps.tokenSecret!, {
+            meetingId: meeting.id,
+            room: meeting.roomNumber,
+            holder: body.name,
+            meetingEndsAt: meeting.endsAt,
+          }),
         };
         ctx.status = 201;
         ctx.set('Cache-Control', 'no-store');
@@ -141,7 +143,14 @@ export function joinRoutes(deps: JoinDeps) {
   ];
 }
 
-function refusal(
+/** The meeting of the room the page talks about (open now, else the next or the last), or 404. */
+export async function roomMeeting(deps: Pick<JoinDeps, 'ds' | 'openBeforeMs'>, room: number, at: Date): Promise<RoomView> {
+  const state = roomStatus(await findRoomBookings(deps.ds, room, at, deps.openBeforeMs), at, deps.openBeforeMs);
+  if (!state) throw refusal(404, 'Not Found', 'no-meeting', refusalText.noMeeting);
+  return state;
+}
+
+export function refusal(
   status: number,
   title: string,
   reason: JoinRefusal,
@@ -152,7 +161,7 @@ function refusal(
   return new HttpProblem(status, title, detail, { reason, ...extra }, headers);
 }
 
-function tooManyAttempts(waitMs: number): HttpProblem {
+export function tooManyAttempts(waitMs: number): HttpProblem {
   const seconds = Math.ceil(waitMs / 1000);
   return refusal(
     429,

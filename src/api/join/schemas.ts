@@ -72,13 +72,26 @@ export const joinTicketOut = z
     wsServers: z.array(z.string()),
     iceServers: z.array(iceServerOut),
     displayName: z.string(),
+    documentsPass: z.string().describe("Reads the meeting's documents (?pass=) until an hour after its end"),
   })
   .meta({ id: 'JoinTicket' }) satisfies z.ZodType<JoinTicket>;
 
 export const joinProblemSchema = problemSchema
   .extend({
     reason: z
-      .enum(['no-meeting', 'not-open-yet', 'ended', 'cancelled', 'guests-not-allowed', 'pin-required', 'wrong-pin', 'too-many-attempts', 'not-configured'])
+      .enum([
+        'no-meeting',
+        'not-open-yet',
+        'ended',
+        'cancelled',
+        'guests-not-allowed',
+        'pin-required',
+        'wrong-pin',
+        'too-many-attempts',
+        'not-configured',
+        'wrong-credentials',
+        'not-invited',
+      ])
       .optional()
       .describe('Why, for the page to say in its own language'),
     opensAt: z.iso.datetime().optional(),

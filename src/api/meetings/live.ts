@@ -1,10 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import { recordAuditAfter } from '../../audit/audit';
 import { conferenceLayouts } from '../../media/freeswitch/conference';
-import type { MeetingEvent } from '../../meetings/meeting-events';
 import { authProblems, problems, problemSchema, writeProblems } from '../common';
 import type { ApiDeps } from '../deps';
+import { streamMeetingEvents } from '../event-stream';
 import { HttpProblem } from '../problem';
 import type { Caller } from '../middleware/auth';
 import { route, uuidParams } from '../route';
@@ -272,22 +271,7 @@ export function liveRoutes(deps: ApiDeps) {
       },
       async handler(ctx, { params }) {
         const { meeting } = await deps.meetings.get(params.id);
-        const stream = new PassThrough();
-        const send = (e: MeetingEvent) => stream.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-        const unsubscribe = deps.events.subscribe(meeting.id, send);
-        // A comment every 15 s keeps proxies from closing an idle stream.
-        const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), 15_000);
-        const stop = () => {
-          clearInterval(keepAlive);
-          unsubscribe();
-          stream.end();
-        };
-        ctx.req.once('close', stop);
-        ctx.set({ 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-        ctx.type = 'text/event-stream';
-        ctx.status = 200;
-        stream.write(`retry: 3000\nevent: hello\ndata: ${JSON.stringify({ meetingId: meeting.id, status: meeting.status })}\n\n`);
-        ctx.body = stream;
+        streamMeetingEvents(ctx, deps.events, meeting.id, { meetingId: meeting.id, status: meeting.status });
       },
     }),
   ];
