@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { apiAuthLimiter, openContext, version } from './app-context';
-import type { Config } from './config/env';
+import { ConfigError, type Config } from './config/env';
 import { createApp } from './api/app';
 import { createHttpServer } from './api/http-server';
 import { joinPinLimiter } from './api/join';
@@ -13,9 +13,11 @@ import { meetingOperations, noMediaLifecycle } from './meetings/operations';
 import { Scheduler } from './meetings/scheduler';
 import { WebhookSender } from './meetings/webhooks';
 import { Metrics } from './observability/metrics';
+import { RecordingStore } from './recordings/recording-store';
 
 const SIP_DRAIN_MS = 1500;
 const SESSION_SWEEP_MS = 10 * 60_000;
+const RETENTION_SWEEP_MS = 60 * 60_000;
 
 /**
  * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
@@ -27,17 +29,44 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection (ignored)'));
   const ctx = await openContext(config, log, { migrate: true });
   const events = new MeetingEvents();
-  const metrics = new Metrics(ctx.ds, events);
+  const recordings = new RecordingStore(ctx.ds, config.recordings.dir);
+  try {
+    await recordings.prepare();
+  } catch (err) {
+    await ctx.close();
+    throw new ConfigError([`RECORDINGS_DIR: ${config.recordings.dir} cannot be written (${(err as Error).message})`]);
+  }
+  // No recording of this process runs yet: rows left open are a dead process's.
+  const dangling = await recordings.finishDangling();
+  if (dangling) log.warn({ recordings: dangling }, 'recordings a previous process left open were closed with what is on disk');
+  const metrics = new Metrics(ctx.ds, events, recordings);
   const calls = config.sip.drachtio
     ? await startCalls(ctx.ds, config, config.sip.drachtio, events, log, {
         collectPin: (endpoint, meeting, signal) =>
           collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '', signal }),
         countSetup: (status) => metrics.callSetups.inc({ status: String(status) }),
+        recordings,
       })
     : null;
   if (calls) metrics.observe(calls.engine);
   const lifecycle = calls?.lifecycle ?? noMediaLifecycle;
-  const scheduler = new Scheduler(ctx.ds, lifecycle, events, { ...config.schedule, tickMs: 5000 }, log.child({ component: 'scheduler' }));
+  const scheduler = new Scheduler(
+    ctx.ds,
+    lifecycle,
+    events,
+    {
+      ...config.schedule,
+      tickMs: 5000,
+      housekeeping: {
+        everyMs: RETENTION_SWEEP_MS,
+        run: async (now) => {
+          const gone = await recordings.removeExpired(now, config.recordings.retentionDays);
+          if (gone.length) log.info({ recordings: gone.map((r) => r.id), retentionDays: config.recordings.retentionDays }, 'expired recordings deleted');
+        },
+      },
+    },
+    log.child({ component: 'scheduler' }),
+  );
   scheduler.start();
   const webhooks = config.webhook ? new WebhookSender(events, config.webhook, log.child({ component: 'webhooks' })) : null;
   let shuttingDown = false;
@@ -78,6 +107,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       events,
       metrics,
       live: calls ? { control: calls.engine.live, dialer: calls.dialer } : null,
+      recordings: { store: recordings, recorder: calls?.recorder ?? null },
       ...meetingOperations(ctx.meetings, lifecycle, events, scheduler),
     },
     version,

@@ -10,6 +10,7 @@ import type { LiveControl } from '../calls/live-control';
 import type { MeetingBook } from '../meetings/meeting-book';
 import type { MeetingEvents } from '../meetings/meeting-events';
 import type { JoinDeps } from './join/routes';
+import type { RecordingDeps } from './recordings/routes';
 import type { DependencyState } from '../observability/dependency-state';
 import type { Metrics } from '../observability/metrics';
 
@@ -33,6 +34,8 @@ export interface ApiDeps {
   metrics?: Metrics;
   /** Live control; null when SIP is not configured. */
   live: { control: LiveControl; dialer: Dialer } | null;
+  /** Meeting recordings; absent = their routes answer 503. */
+  recordings?: RecordingDeps;
   endMeeting(id: string, actor: Actor): Promise<void>;
   /** Returns the new end. */
   extendMeeting(id: string, minutes: number, actor: Actor): Promise<Date>;

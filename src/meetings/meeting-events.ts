@@ -12,7 +12,9 @@ export type MeetingEventBody =
   // `target` on dial.attempt is where the dialer meant to call; on dial.outcome, where the call really went
   // (an H.323 site is dialled at its gatekeeper registration when it has one).
   | { type: 'dial.outcome'; siteId: string; attempt: number; outcome: string; sipStatus: number | null; retryInMs: number | null; target: string }
-  | { type: 'readiness'; siteId: string; reachable: boolean; latencyMs: number | null; sipStatus: number | null };
+  | { type: 'readiness'; siteId: string; reachable: boolean; latencyMs: number | null; sipStatus: number | null }
+  | { type: 'recording.started'; recordingId: string; format: 'mp4' | 'wav' }
+  | { type: 'recording.stopped'; recordingId: string; sizeBytes: number | null; durationMs: number | null };
 
 export type MeetingEvent = MeetingEventBody & { meetingId: string; at: string; seq: number };
 

@@ -20,6 +20,8 @@ export interface SchedulerOptions {
   endWarningMs: number;
   tickMs: number;
   now?: () => Date;
+  /** Chores only the leader does, at most every `everyMs` (recording retention). */
+  housekeeping?: { everyMs: number; run(now: Date): Promise<void> };
 }
 
 /** Advisory lock key held by the one process that runs meetings ("dcsched"). */
@@ -36,6 +38,7 @@ export class Scheduler {
   #lockHolder: QueryRunner | null = null;
   #ticking = false;
   readonly #warned = new Set<string>();
+  #housekeptAt = -Infinity;
   readonly #now: () => Date;
 
   constructor(
@@ -77,6 +80,7 @@ export class Scheduler {
         this.events.publish(m.id, { type: 'meeting.state', status: 'ended' });
         await this.#safely('ended', m, () => this.lifecycle.ended(m));
       }
+      await this.#housekeeping(now);
     } catch (err) {
       this.log.error({ err }, 'scheduler pass failed');
     } finally {
@@ -102,6 +106,17 @@ export class Scheduler {
     if (holder) {
       await holder.query(`SELECT pg_advisory_unlock($1)`, [SCHEDULER_LOCK]).catch(() => undefined);
       await holder.release();
+    }
+  }
+
+  async #housekeeping(now: Date): Promise<void> {
+    const chores = this.options.housekeeping;
+    if (!chores || now.getTime() - this.#housekeptAt < chores.everyMs) return;
+    this.#housekeptAt = now.getTime();
+    try {
+      await chores.run(now);
+    } catch (err) {
+      this.log.error({ err }, 'housekeeping failed');
     }
   }
 

@@ -42,6 +42,7 @@ describe('meeting scheduler (PostgreSQL, controlled clock)', () => {
           allowGuests: false,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       );
@@ -93,6 +94,7 @@ describe('meeting scheduler (PostgreSQL, controlled clock)', () => {
             allowGuests: false,
             mode: 'discussion',
             language: 'vi',
+            record: false,
           },
           cliActor,
         );

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { accounts, type Accounts } from '../../src/access/accounts';
 import { ApiKeys } from '../../src/access/api-keys';
@@ -15,6 +18,7 @@ import { MeetingBook } from '../../src/meetings/meeting-book';
 import { MeetingEvents } from '../../src/meetings/meeting-events';
 import { meetingOperations, noMediaLifecycle } from '../../src/meetings/operations';
 import { Metrics } from '../../src/observability/metrics';
+import { RecordingStore } from '../../src/recordings/recording-store';
 import { migratedDataSource } from './db';
 
 export const TEST_REALM = 'bridge.test';
@@ -60,6 +64,8 @@ export class TestApi {
     readonly accounts: Accounts,
     /** The meetings' event fan-out the API streams from: a test publishes here what the call side would. */
     readonly events: MeetingEvents,
+    /** The recordings the API serves, in a temporary directory of their own. */
+    readonly recordings: RecordingStore,
   ) {}
 
   static async start(options: TestApiOptions = {}): Promise<TestApi> {
@@ -67,6 +73,7 @@ export class TestApi {
     const keys = new ApiKeys(ds);
     const meetings = new MeetingBook(ds, { min: 2000, max: 2099 }, options.now);
     const events = new MeetingEvents();
+    const recordings = new RecordingStore(ds, mkdtempSync(join(tmpdir(), 'diemcau-api-recordings-')));
     const authFailures = new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
     const limiter = (maxFailures: number) => new FailureLimiter({ maxFailures, windowMs: 60_000, blockMs: 60_000 });
     const accountServices = accounts(ds, {
@@ -88,8 +95,9 @@ export class TestApi {
         log: process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger,
         readiness: async () => ({ database: 'up' }),
         events,
-        metrics: new Metrics(ds, events),
+        metrics: new Metrics(ds, events, recordings),
         live: null,
+        recordings: { store: recordings, recorder: null },
         ...meetingOperations(meetings, noMediaLifecycle, events, null),
         ...options.deps?.(ds),
       },
@@ -100,7 +108,7 @@ export class TestApi {
     const { port } = server.address() as AddressInfo;
     const issue = async (role: 'admin' | 'operator' | 'viewer') => (await keys.issue(`test-${role}`, role, cliActor)).token;
     const tokens = { admin: await issue('admin'), operator: await issue('operator'), viewer: await issue('viewer') };
-    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices, events);
+    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices, events, recordings);
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
@@ -127,5 +135,6 @@ export class TestApi {
   async close(): Promise<void> {
     await new Promise<void>((r) => this.server.close(() => r()));
     await this.ds.destroy();
+    rmSync(this.recordings.dir, { recursive: true, force: true });
   }
 }
