@@ -7,12 +7,19 @@ import type { Logger } from '../log';
 import type { Actor } from '../audit/audit';
 import type { Dialer } from '../calls/dial-out/dialer';
 import type { LiveControl } from '../calls/live-control';
+import type { Recorder } from '../calls/recorder';
+import type { RecordingStore } from '../recordings/recording-store';
 import type { MeetingBook } from '../meetings/meeting-book';
 import type { MeetingEvents } from '../meetings/meeting-events';
 import type { JoinDeps } from './join/routes';
-import type { RecordingDeps } from './recordings/routes';
 import type { DependencyState } from '../observability/dependency-state';
 import type { Metrics } from '../observability/metrics';
+
+/** The recordings the API serves, and the recorder of live meetings (null without SIP). */
+export interface RecordingDeps {
+  store: RecordingStore;
+  recorder: Pick<Recorder, 'start' | 'stop' | 'state'> | null;
+}
 
 /** What the HTTP layer needs from the rest of the application. */
 export interface ApiDeps {

@@ -1,4 +1,5 @@
 import { In, type DataSource, type QueryRunner } from 'typeorm';
+import { returnedRows } from '../db/returned-rows';
 import type { Logger } from '../log';
 import { MeetingEntity, type Meeting } from './meeting.entity';
 import type { MeetingEvents } from './meeting-events';
@@ -145,14 +146,14 @@ export class Scheduler {
               WHERE status = 'scheduled' AND starts_at - make_interval(secs => $2) <= $1 AND ends_at > $1 RETURNING id`,
               [now, this.options.leadMs / 1000],
             )
-            .then(affected)
+            .then(returnedRows<{ id: string }>)
         : await this.ds
             .query(
               `UPDATE meeting SET status = 'ended', ended_at = $1, updated_at = $1
               WHERE status IN ('live', 'scheduled') AND ends_at <= $1 RETURNING id`,
               [now],
             )
-            .then(affected);
+            .then(returnedRows<{ id: string }>);
     return rows.length ? this.ds.manager.findBy(MeetingEntity, { id: In(rows.map((r) => r.id)) }) : [];
   }
 
@@ -164,7 +165,7 @@ export class Scheduler {
             AND starts_at - make_interval(secs => $2) <= $1 AND ends_at > $1 RETURNING id`,
         [now, this.options.readinessBeforeMs / 1000],
       )
-      .then(affected);
+      .then(returnedRows<{ id: string }>);
     return rows.length ? this.ds.manager.findBy(MeetingEntity, { id: In(rows.map((r) => r.id)) }) : [];
   }
 
@@ -186,10 +187,4 @@ export class Scheduler {
       this.log.error({ err, meetingId: m.id, step }, 'meeting step failed');
     }
   }
-}
-
-/** node-pg answers UPDATE … RETURNING through TypeORM as [rows, count]. */
-function affected(result: unknown): { id: string }[] {
-  if (Array.isArray(result) && Array.isArray(result[0])) return result[0] as { id: string }[];
-  return (result as { id: string }[]) ?? [];
 }

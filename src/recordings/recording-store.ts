@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { access, constants, mkdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { returnedRows } from '../db/returned-rows';
 import { NotFoundError } from '../errors';
 import { expiredRecordings, retentionCutoff } from './retention';
 
@@ -45,12 +46,6 @@ function fromRow(r: Row): Recording {
     sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
     sha256: r.sha256,
   };
-}
-
-/** node-pg answers UPDATE/DELETE … RETURNING through TypeORM as [rows, count]. */
-function returned(result: unknown): Row[] {
-  if (Array.isArray(result) && Array.isArray(result[0])) return result[0] as Row[];
-  return (result as Row[]) ?? [];
 }
 
 /** SHA-256 (hex) and size of a file, streamed. */
@@ -105,7 +100,7 @@ export class RecordingStore {
   async finish(id: string, endedAt = new Date()): Promise<Recording> {
     const rec = await this.get(id);
     const digest = await fileDigest(this.pathOf(rec)).catch(() => null);
-    const rows = returned(
+    const rows = returnedRows<Row>(
       await this.ds.query(`UPDATE recording SET ended_at = $2, size_bytes = $3, sha256 = $4 WHERE id = $1 RETURNING ${COLUMNS}`, [
         id,
         endedAt,

@@ -2,19 +2,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { recordAuditAfter } from '../../audit/audit';
-import { InsufficientStorageError, type Recorder } from '../../calls/recorder';
+import { InsufficientStorageError } from '../../calls/recorder';
 import { parseByteRange } from '../../recordings/byte-range';
-import type { Recording, RecordingStore } from '../../recordings/recording-store';
+import type { Recording } from '../../recordings/recording-store';
 import { authProblems, iso, problems, problemSchema, writeProblems } from '../common';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { route, uuidParams } from '../route';
-
-/** The recordings the API serves, and the recorder of live meetings (null without SIP). */
-export interface RecordingDeps {
-  store: RecordingStore;
-  recorder: Pick<Recorder, 'start' | 'stop' | 'state'> | null;
-}
 
 const CONTENT_TYPES = { mp4: 'video/mp4', wav: 'audio/wav' } as const;
 
