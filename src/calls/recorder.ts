@@ -69,6 +69,8 @@ export class Recorder {
         void this.#serial(e.meetingId, () => this.#begin(e.meetingId)).catch((err: unknown) =>
           this.log.error({ err, meetingId: e.meetingId }, 'recording did not start'),
         );
+      } else if (e.type === 'participant.joined' && this.#running.has(e.meetingId)) {
+        void this.#tell(e.meetingId, e.participant.id);
       } else if (e.type === 'participant.left' && this.#running.has(e.meetingId) && this.calls.inMeeting(e.meetingId).length === 0) {
         // The conference is gone and FreeSWITCH closed the file with it.
         void this.#serial(e.meetingId, () => this.#end(e.meetingId, false)).catch((err: unknown) =>
@@ -160,9 +162,22 @@ export class Recorder {
     this.log.info({ meetingId, recordingId: recording.id, format: recording.format }, 'recording started');
     this.events.publish(meetingId, { type: 'recording.started', recordingId: recording.id, format: recording.format });
     // After the recorder started, so the notice is in the recording too.
-    await control
-      .play(meetingId, promptPath(this.options.soundsDir, language, 'recording-started'))
-      .catch((err: unknown) => this.log.warn({ err, meetingId }, 'recording notice not played'));
+    await control.play(meetingId, this.#notice(language)).catch((err: unknown) => this.log.warn({ err, meetingId }, 'recording notice not played'));
+  }
+
+  #notice(language: Meeting['language']): string {
+    return promptPath(this.options.soundsDir, language, 'recording-started');
+  }
+
+  /** Somebody joined a meeting being recorded: they hear the notice too, alone. */
+  async #tell(meetingId: string, participationId: string): Promise<void> {
+    const running = this.#running.get(meetingId);
+    const memberId = this.calls.inMeeting(meetingId).find((c) => c.participationId === participationId)?.memberId;
+    if (!running || memberId === undefined || memberId === null) return;
+    await this.media
+      .control(running.serverId)
+      ?.playTo(meetingId, memberId, this.#notice(running.language))
+      .catch((err: unknown) => this.log.warn({ err, meetingId, participationId }, 'recording notice not played'));
   }
 
   /** Ends the file being written (telling FreeSWITCH to stop when `tell`), completes its row, says so. */

@@ -165,6 +165,9 @@ export class FakeConference implements ConferenceControl {
   async play(meetingId: string, file: string): Promise<void> {
     this.commands.push(`play ${meetingId} ${file}`);
   }
+  async playTo(meetingId: string, memberId: number, file: string): Promise<void> {
+    this.commands.push(`play ${meetingId} ${file} to ${memberId}`);
+  }
   async record(meetingId: string, file: string): Promise<void> {
     this.commands.push(`record ${meetingId} ${file}`);
     this.recording.add(file);

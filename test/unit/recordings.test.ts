@@ -91,7 +91,7 @@ function harness(opts: { freeBytes?: number; video?: boolean } = {}) {
   const conference = new FakeConference();
   const rows = new Map<string, Recording>();
   let n = 0;
-  const inMeeting: { codecs: { audio: string | null; video: string | null } }[] = [];
+  const inMeeting: { participationId: string; memberId: number; codecs: { audio: string | null; video: string | null } }[] = [];
   const store = {
     pathOf: (r: Pick<Recording, 'fileName'>) => `/rec/${r.fileName}`,
     freeBytes: async () => opts.freeBytes ?? 10 * 1048576 * 1024,
@@ -125,10 +125,11 @@ function harness(opts: { freeBytes?: number; video?: boolean } = {}) {
     silentLogger,
   );
   const join = () => {
-    inMeeting.push({ codecs: { audio: 'PCMU', video: opts.video ? 'H264' : null } });
+    const memberId = inMeeting.length + 1;
+    inMeeting.push({ participationId: `p${memberId}`, memberId, codecs: { audio: 'PCMU', video: opts.video ? 'H264' : null } });
     events.publish(meeting.id, {
       type: 'participant.joined',
-      participant: { id: 'p', name: 'x', siteId: null, protocol: 'sip', direction: 'in', moderator: false },
+      participant: { id: `p${memberId}`, name: 'x', siteId: null, protocol: 'sip', direction: 'in', moderator: false },
     });
   };
   const leaveAll = () => {
@@ -154,6 +155,10 @@ describe('Recorder', () => {
       h.seen.filter((e) => e.type.startsWith('recording.')).map((e) => e.type),
       ['recording.started'],
     );
+    h.join();
+    await settle();
+    assert.equal(h.conference.commands[2], 'play m1 /snd/diemcau/en/recording-started.wav to 2', 'who joins later hears it alone');
+    assert.equal(h.conference.commands.length, 3);
     h.recorder.close();
   });
 

@@ -16,6 +16,7 @@ export const conferenceCommands = {
   layout: (meetingId: string, layout: string) => `conference ${conferenceName(meetingId)} vid-layout ${layout}`,
   floor: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} vid-floor ${memberId} force`,
   play: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} play ${file}`,
+  playTo: (meetingId: string, memberId: number, file: string) => `conference ${conferenceName(meetingId)} play ${file} ${memberId}`,
   // The format follows the extension: .mp4 goes to mod_av (the video canvas and the mixed audio),
   // .wav to mod_sndfile (the mixed audio).
   record: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} record ${file}`,

@@ -169,6 +169,7 @@ export function fsmrfConferenceControl(ms: Mrf.MediaServer): ConferenceControl {
     layout: (meetingId: string, layout: ConferenceLayout) => command(conferenceCommands.layout(meetingId, layout)),
     floor: (meetingId: string, memberId: number) => command(conferenceCommands.floor(meetingId, memberId)),
     play: (meetingId: string, file: string) => command(conferenceCommands.play(meetingId, file)),
+    playTo: (meetingId: string, memberId: number, file: string) => command(conferenceCommands.playTo(meetingId, memberId, file)),
     record: (meetingId: string, file: string) => command(conferenceCommands.record(meetingId, file)),
     stopRecording: (meetingId: string, file: string) => command(conferenceCommands.stopRecording(meetingId, file)),
     recordings: async (meetingId: string) => parseRecordingList(await ms.api(conferenceCommands.recordings(meetingId))),
