@@ -10,6 +10,7 @@ import { cliActor } from '../../src/audit/audit';
 import type { Meeting } from '../../src/meetings/meeting.entity';
 import type { MeetingEvent } from '../../src/meetings/meeting-events';
 import { MeetingBook } from '../../src/meetings/meeting-book';
+import { conferenceCommands } from '../../src/media/freeswitch/conference';
 import { generatePrompts, missingPromptTools } from '../../src/media/prompts/generate';
 import { fileDigest } from '../../src/recordings/recording-store';
 import { apiClient, startBridgeApi } from '../support/bridge-api';
@@ -117,8 +118,8 @@ describe('Recording a live meeting (FreeSWITCH conference → RECORDINGS_DIR)', 
     return live;
   }
 
-  /** A guest dialling in with PCMU sending a 1 kHz tone (and H.264 video with `video`). */
-  async function toneCaller(room: number, video = false): Promise<void> {
+  /** A guest dialling in with PCMU sending a 1 kHz tone (silence with `silent`; and H.264 video with `video`). */
+  async function toneCaller(room: number, { video = false, silent = false } = {}): Promise<void> {
     const audio = await RtpPeer.open();
     closers.push(() => audio.close());
     const videoPort = video ? await freeEvenPort() : 0;
@@ -127,7 +128,8 @@ describe('Recording a live meeting (FreeSWITCH conference → RECORDINGS_DIR)', 
       headers: { From: '"Xã Ia Pal" <sip:guest@caller.test>', 'User-Agent': 'diemcau-test' },
     });
     closers.push(() => dialog.destroy());
-    audio.startTone(sdpAudioTarget(dialog.remote.sdp), TONE_HZ);
+    if (silent) audio.startSilence(sdpAudioTarget(dialog.remote.sdp));
+    else audio.startTone(sdpAudioTarget(dialog.remote.sdp), TONE_HZ);
     if (video) {
       const camera: ChildProcess = sendH264(ffmpeg, sdpVideoTarget(dialog.remote.sdp), { localPort: videoPort, payloadType: 96 });
       closers.push(() => camera.kill('SIGKILL'));
@@ -150,7 +152,16 @@ describe('Recording a live meeting (FreeSWITCH conference → RECORDINGS_DIR)', 
     await started(meeting.id, 1);
     const first = bridge.calls.recorder.state(meeting.id).current!;
     assert.equal(first.format, 'wav', 'nobody sends video: the mixed audio only');
-    await sleep(4000);
+    // A latecomer hears the notice alone: FreeSWITCH takes the command the recorder sent it.
+    const [host] = bridge.calls.engine.calls.inMeeting(meeting.id);
+    await toneCaller(2101, { silent: true });
+    const late = await waitFor(
+      'the latecomer in the conference',
+      async () => bridge.calls.engine.calls.inMeeting(meeting.id).find((c) => c !== host && c.memberId !== null)?.memberId ?? undefined,
+      10_000,
+    );
+    assert.match(await bridge.fs.fsCli(conferenceCommands.playTo(meeting.id, late, join(soundsRoot, 'diemcau', 'vi', 'recording-started.wav'))), /\+OK/);
+    await sleep(3000);
     const stop1 = await http.api('POST', `/meetings/${meeting.id}/recording/stop`);
     assert.equal(stop1.status, 200, JSON.stringify(stop1.body));
     const rec1 = stop1.body.recording;
@@ -190,7 +201,7 @@ describe('Recording a live meeting (FreeSWITCH conference → RECORDINGS_DIR)', 
     const ffprobe = ffmpeg.replace(/ffmpeg$/, 'ffprobe');
     if (!existsSync(ffprobe)) skipFor(this, 'MP4 recording', 'ffprobe is not installed');
     const meeting = await liveMeeting(2102, false);
-    await toneCaller(2102, true);
+    await toneCaller(2102, { video: true });
     await waitFor(
       'the caller in the conference with video',
       async () => (bridge.calls.engine.calls.inMeeting(meeting.id).some((c) => c.codecs.video) ? true : undefined),
