@@ -18,6 +18,8 @@ import { RecordingStore } from './recordings/recording-store';
 const SIP_DRAIN_MS = 1500;
 const SESSION_SWEEP_MS = 10 * 60_000;
 const RETENTION_SWEEP_MS = 60 * 60_000;
+/** A file FreeSWITCH has not written for this long is no longer being recorded. */
+const RECORDING_QUIET_MS = 60_000;
 
 /**
  * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
@@ -36,9 +38,6 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     await ctx.close();
     throw new ConfigError([`RECORDINGS_DIR: ${config.recordings.dir} cannot be written (${(err as Error).message})`]);
   }
-  // No recording of this process runs yet: rows left open are a dead process's.
-  const dangling = await recordings.finishDangling();
-  if (dangling) log.warn({ recordings: dangling }, 'recordings a previous process left open were closed with what is on disk');
   const metrics = new Metrics(ctx.ds, events, recordings);
   const calls = config.sip.drachtio
     ? await startCalls(ctx.ds, config, config.sip.drachtio, events, log, {
@@ -49,6 +48,18 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       })
     : null;
   if (calls) metrics.observe(calls.engine);
+  // Rows left open by a previous process: taken over while FreeSWITCH still writes their file (the
+  // recorder, as each media server connects), completed from the disk once it stopped.
+  const sweepRecordings = () =>
+    recordings
+      .finishDangling(RECORDING_QUIET_MS, calls?.recorder.owned())
+      .then((done) => {
+        if (done.length) log.warn({ recordings: done.map((r) => r.id) }, 'recordings left open by a previous process completed from what is on disk');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'recording sweep failed'));
+  await sweepRecordings();
+  const recordingSweep = setInterval(() => void sweepRecordings(), RECORDING_QUIET_MS);
+  recordingSweep.unref();
   const lifecycle = calls?.lifecycle ?? noMediaLifecycle;
   const scheduler = new Scheduler(
     ctx.ds,
@@ -142,6 +153,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   // INVITEs already on their way still reach us and get their 503 before drachtio loses us.
   if (calls) await new Promise((r) => setTimeout(r, SIP_DRAIN_MS));
   clearInterval(sweep);
+  clearInterval(recordingSweep);
   await scheduler.stop();
   webhooks?.close();
   await calls?.stop('leave-running');

@@ -59,7 +59,7 @@ export class Recorder {
   constructor(
     private readonly calls: Pick<CallRegistry, 'inMeeting' | 'mediaServerOf'>,
     private readonly media: Pick<MediaPool, 'control'>,
-    private readonly store: Pick<RecordingStore, 'begin' | 'finish' | 'remove' | 'pathOf' | 'freeBytes'>,
+    private readonly store: Pick<RecordingStore, 'begin' | 'finish' | 'remove' | 'pathOf' | 'freeBytes' | 'unfinished'>,
     private readonly events: MeetingEvents,
     private readonly options: RecorderOptions,
     private readonly log: Logger,
@@ -122,6 +122,33 @@ export class Recorder {
   /** The meeting ended: no recording of it may be left running. Closing twice is a no-op. */
   async meetingEnded(meetingId: string): Promise<void> {
     await this.stop(meetingId, { ifRecording: true });
+  }
+
+  /** The recordings this process is writing: the dangling-row sweep leaves them alone. */
+  owned(): Set<string> {
+    return new Set([...this.#running.values()].map((r) => r.recording.id));
+  }
+
+  /**
+   * A media server (re)connected: every open recording its conferences are still writing was left
+   * by a previous process (a restart leaves meetings running); this one takes it over, as wanted
+   * and running, so it is stopped, closed and checksummed as if it had started it.
+   */
+  async adopt(serverId: string): Promise<number> {
+    const control = this.media.control(serverId);
+    if (!control) return 0;
+    let adopted = 0;
+    for (const rec of await this.store.unfinished()) {
+      if (this.#running.has(rec.meetingId)) continue;
+      const writing = await control.recordings(rec.meetingId).catch((): string[] => []);
+      if (!writing.includes(this.store.pathOf(rec))) continue;
+      const { language, ...recording } = rec;
+      this.#wanted.set(rec.meetingId, language);
+      this.#running.set(rec.meetingId, { recording, serverId, language });
+      this.log.info({ meetingId: rec.meetingId, recordingId: rec.id }, 'recording left running by a previous process taken over');
+      adopted++;
+    }
+    return adopted;
   }
 
   close(): void {

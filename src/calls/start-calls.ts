@@ -80,6 +80,18 @@ export async function startCalls(
     conferenceProfile: config.media.conferenceProfile,
     log,
   });
+  const recorder = new Recorder(
+    engine.calls,
+    media,
+    options.recordings,
+    events,
+    { soundsDir: config.media.soundsDir, minFreeBytes: config.recordings.minFreeBytes },
+    log.child({ component: 'recorder' }),
+  );
+  // Before the engine starts: a media server may come up (and its recordings be taken over) at once.
+  media.on('up', (serverId: string) => {
+    recorder.adopt(serverId).catch((err: unknown) => log.error({ err, serverId }, 'recordings not taken over'));
+  });
   const registrations = new Registrations(ds);
   const sip = new SipIngress(
     signalling,
@@ -107,14 +119,6 @@ export async function startCalls(
   const unsubscribe = events.subscribe('*', (e) => {
     if (e.type === 'participant.left') dialer.callEnded(e.meetingId, e.siteId, e.reason);
   });
-  const recorder = new Recorder(
-    engine.calls,
-    media,
-    options.recordings,
-    events,
-    { soundsDir: config.media.soundsDir, minFreeBytes: config.recordings.minFreeBytes },
-    log.child({ component: 'recorder' }),
-  );
   const lifecycle = callLifecycle({
     engine,
     dialer,

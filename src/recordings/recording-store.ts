@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { returnedRows } from '../db/returned-rows';
 import { NotFoundError } from '../errors';
+import type { Meeting } from '../meetings/meeting.entity';
 import { expiredRecordings, retentionCutoff } from './retention';
 
 export type RecordingFormat = 'mp4' | 'wav';
@@ -111,20 +112,35 @@ export class RecordingStore {
     return fromRow(rows[0]!);
   }
 
+  /** Rows still open, with the language of their meeting (a recorder taking them over needs it). */
+  async unfinished(): Promise<(Recording & { language: Meeting['language'] })[]> {
+    const rows: (Row & { language: Meeting['language'] })[] = await this.ds.query(
+      `SELECT r.id, r.meeting_id, r.file_name, r.format, r.started_at, r.ended_at, r.size_bytes, r.sha256, m.language
+         FROM recording r JOIN meeting m ON m.id = r.meeting_id WHERE r.ended_at IS NULL ORDER BY r.started_at`,
+    );
+    return rows.map((r) => ({ ...fromRow(r), language: r.language }));
+  }
+
   /**
-   * Rows a dead process left open (no recording of this process is running at start-up): completed
-   * from what is on disk, ending when the file was last written.
+   * Open rows no recorder of this process owns (`owned`) whose file has not been written for
+   * `quietMs`: a dead process's, or one FreeSWITCH finished writing after a restart (the conference
+   * ended). Completed from what is on disk, ending when the file was last written. A file still
+   * growing is left alone: FreeSWITCH is recording it, and a recorder may take it over.
    */
-  async finishDangling(): Promise<number> {
+  async finishDangling(quietMs: number, owned: ReadonlySet<string> = new Set(), now = new Date()): Promise<Recording[]> {
     const rows: Row[] = await this.ds.query(`SELECT ${COLUMNS} FROM recording WHERE ended_at IS NULL`);
+    const done: Recording[] = [];
     for (const r of rows) {
+      if (owned.has(r.id)) continue;
       const modified = await stat(join(this.dir, r.file_name)).then(
-        (s) => s.mtime,
-        () => r.started_at,
+        (s) => s.mtime.getTime(),
+        () => 0,
       );
-      await this.finish(r.id, new Date(Math.max(modified.getTime(), r.started_at.getTime())));
+      const lastWrite = Math.max(modified, r.started_at.getTime());
+      if (now.getTime() - lastWrite < quietMs) continue;
+      done.push(await this.finish(r.id, new Date(lastWrite)));
     }
-    return rows.length;
+    return done;
   }
 
   async list(meetingId: string): Promise<Recording[]> {

@@ -145,13 +145,24 @@ describe('API: recordings', function () {
     assert.deepEqual(await api.ds.query(`SELECT id FROM recording WHERE id = $1`, [old.id]), []);
   });
 
-  it('closes at start-up the rows a dead process left open, from what is on disk', async () => {
-    const rec = await api.recordings.begin(meetingId, 'wav');
-    writeFileSync(api.recordings.pathOf(rec), 'half a recording');
-    assert.equal(await api.recordings.finishDangling(), 1);
-    const [row] = await api.ds.query(`SELECT ended_at, size_bytes FROM recording WHERE id = $1`, [rec.id]);
-    assert.ok(row.ended_at);
-    assert.equal(Number(row.size_bytes), 16);
+  it('completes the rows a previous process left open once their file is no longer written, not the recorder’s own', async () => {
+    const left = await api.recordings.begin(meetingId, 'wav');
+    writeFileSync(api.recordings.pathOf(left), 'half a recording');
+    const owned = await api.recordings.begin(meetingId, 'wav');
+    const later = new Date(Date.now() + 30_000);
+    assert.deepEqual(await api.recordings.finishDangling(60_000, new Set(), later), [], 'written 30 s ago: FreeSWITCH may still be recording it');
+    const done = await api.recordings.finishDangling(60_000, new Set([owned.id]), new Date(Date.now() + 61_000));
+    assert.deepEqual(
+      done.map((r) => r.id),
+      [left.id],
+    );
+    assert.equal(done[0]!.sizeBytes, 16);
+    assert.ok(done[0]!.endedAt! <= new Date(), 'ends when the file was last written');
+    assert.deepEqual(
+      (await api.recordings.unfinished()).map((r) => [r.id, r.language]),
+      [[owned.id, 'vi']],
+    );
+    await api.recordings.remove(owned.id);
   });
 
   it('exposes the free bytes of the recordings directory in /metrics', async () => {

@@ -10,7 +10,7 @@ import { cliActor } from '../../src/audit/audit';
 import type { Meeting } from '../../src/meetings/meeting.entity';
 import type { MeetingEvent } from '../../src/meetings/meeting-events';
 import { MeetingBook } from '../../src/meetings/meeting-book';
-import { conferenceCommands } from '../../src/media/freeswitch/conference';
+import { conferenceCommands, parseRecordingList } from '../../src/media/freeswitch/conference';
 import { generatePrompts, missingPromptTools } from '../../src/media/prompts/generate';
 import { fileDigest } from '../../src/recordings/recording-store';
 import { apiClient, startBridgeApi } from '../support/bridge-api';
@@ -152,6 +152,7 @@ describe('Recording a live meeting (FreeSWITCH conference → RECORDINGS_DIR)', 
     await started(meeting.id, 1);
     const first = bridge.calls.recorder.state(meeting.id).current!;
     assert.equal(first.format, 'wav', 'nobody sends video: the mixed audio only');
+    assert.deepEqual(parseRecordingList(await writing(meeting.id)), [bridge.recordings.pathOf(first)], 'FreeSWITCH writes it where the row says');
     // A latecomer hears the notice alone: FreeSWITCH takes the command the recorder sent it.
     const [host] = bridge.calls.engine.calls.inMeeting(meeting.id);
     await toneCaller(2101, { silent: true });
@@ -165,6 +166,7 @@ describe('Recording a live meeting (FreeSWITCH conference → RECORDINGS_DIR)', 
     const stop1 = await http.api('POST', `/meetings/${meeting.id}/recording/stop`);
     assert.equal(stop1.status, 200, JSON.stringify(stop1.body));
     const rec1 = stop1.body.recording;
+    assert.deepEqual(parseRecordingList(await writing(meeting.id)), [], 'closed while the conference goes on');
     assert.equal(rec1.id, first.id);
 
     const file1 = bridge.recordings.pathOf(first);
@@ -224,6 +226,31 @@ describe('Recording a live meeting (FreeSWITCH conference → RECORDINGS_DIR)', 
     assert.ok(toneShare(samples, TONE_HZ) > 0.5);
     // Ending twice (the scheduler after the operator) is a no-op.
     await bridge.calls.lifecycle.ended(meeting);
+  });
+
+  it('goes on recording across a restart of the bridge, which takes the file over and closes it as its own', async () => {
+    const meeting = await liveMeeting(2103, false);
+    await toneCaller(2103);
+    await waitFor(
+      'the caller in the conference',
+      async () => (bridge.calls.engine.calls.inMeeting(meeting.id).some((c) => c.memberId !== null) ? true : undefined),
+      10_000,
+    );
+    assert.equal((await http.api('POST', `/meetings/${meeting.id}/recording/start`)).status, 200);
+    const { id } = bridge.calls.recorder.state(meeting.id).current!;
+    await sleep(1500);
+    await bridge.restart();
+    const taken = await waitFor('the new process to take the recording over', async () => bridge.calls.recorder.state(meeting.id).current ?? undefined, 10_000);
+    assert.equal(taken.id, id);
+    await sleep(1500);
+    const done = await bridge.calls.recorder.stop(meeting.id);
+    assert.doesNotMatch(await writing(meeting.id), /Record file/);
+    const file = bridge.recordings.pathOf(done!);
+    assert.equal((await fileDigest(file)).sha256, done!.sha256);
+    const samples = await decode(ffmpeg, file);
+    const recordedSeconds = (done!.endedAt!.getTime() - done!.startedAt.getTime()) / 1000;
+    assert.ok(recordedSeconds > 3, `${recordedSeconds} s: both sides of the restart`);
+    assert.ok(Math.abs(samples.length / RATE - recordedSeconds) < 1.2, `file ${samples.length / RATE} s, recorded ${recordedSeconds} s`);
   });
 });
 

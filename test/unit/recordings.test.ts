@@ -77,7 +77,11 @@ describe('recording configuration', () => {
 
 describe('conference chkrecord', () => {
   it('lists the files being written', () => {
-    assert.deepEqual(parseRecordingList('Record file /rec/a.wav\nRecord file /rec/b.mp4\n'), ['/rec/a.wav', '/rec/b.mp4']);
+    // as FreeSWITCH 1.10 answers (the file handle's parameters before the path)
+    assert.deepEqual(parseRecordingList('+OK Record file {video_time_audio=false,channels=1,samplerate=48000,vw=1280,vh=720,fps=30.30}/tmp/rec/f0ca.wav\n'), [
+      '/tmp/rec/f0ca.wav',
+    ]);
+    assert.deepEqual(parseRecordingList('+OK Record file /rec/a.wav\nRecord file {x=1}/rec/b.mp4\n'), ['/rec/a.wav', '/rec/b.mp4']);
     assert.deepEqual(parseRecordingList('Conference diemcau-x is not being recorded.\n'), []);
     assert.deepEqual(parseRecordingList('-ERR Conference diemcau-x not found\n'), []);
   });
@@ -106,6 +110,7 @@ function harness(opts: { freeBytes?: number; video?: boolean } = {}) {
       rows.set(id, r);
       return r;
     },
+    unfinished: async () => [...rows.values()].filter((r) => r.endedAt === null).map((r) => ({ ...r, language: 'vi' as const })),
     remove: async (id: string) => {
       const r = rows.get(id)!;
       rows.delete(id);
@@ -210,6 +215,25 @@ describe('Recorder', () => {
     assert.equal(h.recorder.state(meeting.id).current?.id, 'r2');
     await h.recorder.meetingEnded(meeting.id);
     h.recorder.close();
+  });
+
+  it('takes over a recording a previous process left running in the conference, and stops it as its own', async () => {
+    const previous = harness();
+    previous.join();
+    await previous.recorder.start(meeting);
+    previous.recorder.close(); // the process stops; FreeSWITCH goes on writing r1
+    const next = harness();
+    for (const [id, row] of previous.rows) next.rows.set(id, row);
+    for (const file of previous.conference.recording) next.conference.recording.add(file);
+    next.join();
+    assert.equal(await next.recorder.adopt('fs1'), 1);
+    assert.equal(next.recorder.state(meeting.id).current?.id, 'r1');
+    assert.deepEqual(next.recorder.owned(), new Set(['r1']));
+    await next.recorder.meetingEnded(meeting.id);
+    assert.ok(next.conference.commands.includes('norecord m1 /rec/r1.wav'));
+    assert.ok(next.rows.get('r1')?.endedAt);
+    assert.equal(await next.recorder.adopt('fs1'), 0, 'nothing left to take over');
+    next.recorder.close();
   });
 
   it('refuses to start when the recordings directory is short of space, naming free and needed', async () => {

@@ -40,11 +40,15 @@ export interface ConferenceMember {
   muted: boolean;
 }
 
-/** Parses `conference <name> chkrecord`: the files being written (none when the conference does not exist). */
+/**
+ * Parses `conference <name> chkrecord`: the files being written (none when the conference does not
+ * exist). FreeSWITCH 1.10 answers `+OK Record file {video_time_audio=false,…,fps=30.30}/path/file.wav`
+ * per file: the file handle's parameters, then the path.
+ */
 export function parseRecordingList(reply: string): string[] {
   return reply
     .split('\n')
-    .map((line) => /^Record file (.+)$/.exec(line.trim())?.[1])
+    .map((line) => /^(?:\+OK )?Record file (?:\{[^}]*\})?(.+)$/.exec(line.trim())?.[1])
     .filter((f): f is string => f !== undefined);
 }
 
