@@ -91,7 +91,6 @@ describe('Recording a live meeting (FreeSWITCH conference → RECORDINGS_DIR)', 
     await caller?.stop();
     await bridge?.stop();
     if (soundsRoot) rmSync(soundsRoot, { recursive: true, force: true });
-    if (bridge) rmSync(bridge.config.recordings.dir, { recursive: true, force: true });
   });
 
   async function liveMeeting(room: number, record: boolean): Promise<Meeting> {

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Srf from 'drachtio-srf';
@@ -47,6 +47,7 @@ export async function startBridge(
   const { ds, url } = await migratedDataSource();
   const drachtio = await startDrachtio();
   const fs = opts.freeswitch ?? (await startFreeswitch());
+  const ownRecordings = await mkdtemp(join(tmpdir(), 'diemcau-recordings-'));
   const config = loadConfig({
     DATABASE_URL: url,
     SIP_DOMAIN: BRIDGE_DOMAIN,
@@ -55,7 +56,7 @@ export async function startBridge(
     DRACHTIO_SECRET: drachtio.secret,
     FREESWITCH_SERVERS: `${fs.host}:${fs.eslPort}:${fs.eslPassword}`,
     FREESWITCH_CALLBACK_ADDRESS: '127.0.0.1',
-    RECORDINGS_DIR: await mkdtemp(join(tmpdir(), 'diemcau-recordings-')),
+    RECORDINGS_DIR: ownRecordings,
     ...opts.env,
   });
   const recordings = new RecordingStore(ds, config.recordings.dir);
@@ -100,6 +101,7 @@ export async function startBridge(
       await ds.destroy();
       await drachtio.stop();
       if (!opts.freeswitch) await fs.stop();
+      await rm(ownRecordings, { recursive: true, force: true });
     },
   };
 }
