@@ -138,17 +138,24 @@ export class Recorder {
     const control = this.media.control(serverId);
     if (!control) return 0;
     let adopted = 0;
-    for (const rec of await this.store.unfinished()) {
-      if (this.#running.has(rec.meetingId)) continue;
-      const writing = await control.recordings(rec.meetingId).catch((): string[] => []);
-      if (!writing.includes(this.store.pathOf(rec))) continue;
-      const { language, ...recording } = rec;
-      this.#wanted.set(rec.meetingId, language);
-      this.#running.set(rec.meetingId, { recording, serverId, language });
-      this.log.info({ meetingId: rec.meetingId, recordingId: rec.id }, 'recording left running by a previous process taken over');
-      adopted++;
+    for (const meetingId of new Set((await this.store.unfinished()).map((r) => r.meetingId))) {
+      if (await this.#serial(meetingId, () => this.#takeOver(meetingId, serverId, control))) adopted++;
     }
     return adopted;
+  }
+
+  /** Takes over the open recording the meeting's conference is still writing, if any. */
+  async #takeOver(meetingId: string, serverId: string, control: ConferenceControl): Promise<boolean> {
+    if (this.#running.has(meetingId)) return false;
+    const writing = await control.recordings(meetingId).catch((): string[] => []);
+    if (!writing.length) return false;
+    const rec = (await this.store.unfinished()).find((r) => r.meetingId === meetingId && writing.includes(this.store.pathOf(r)));
+    if (!rec) return false;
+    const { language, ...recording } = rec;
+    this.#wanted.set(meetingId, language);
+    this.#running.set(meetingId, { recording, serverId, language });
+    this.log.info({ meetingId, recordingId: rec.id }, 'recording left running by a previous process taken over');
+    return true;
   }
 
   close(): void {
@@ -177,6 +184,8 @@ export class Recorder {
     const serverId = this.calls.mediaServerOf(meetingId);
     if (language === undefined || !serverId || this.#running.has(meetingId)) return;
     const control = this.#control(serverId);
+    // After a restart the conference may still be writing the previous process's file: go on with it.
+    if (await this.#takeOver(meetingId, serverId, control)) return;
     await this.#checkSpace();
     const recording = await this.store.begin(meetingId, this.#format(meetingId));
     try {

@@ -236,6 +236,26 @@ describe('Recorder', () => {
     next.recorder.close();
   });
 
+  it('goes on with the file the conference still writes when the booking asks again before the take-over', async () => {
+    const previous = harness();
+    previous.join();
+    await previous.recorder.start(meeting);
+    previous.recorder.close();
+    const next = harness();
+    for (const [id, row] of previous.rows) next.rows.set(id, row);
+    for (const file of previous.conference.recording) next.conference.recording.add(file);
+    next.join();
+    await next.recorder.wantFromBooking(meeting);
+    assert.equal(next.recorder.state(meeting.id).current?.id, 'r1', 'no second file');
+    assert.deepEqual(
+      next.conference.commands.filter((c) => c.startsWith('record ')),
+      [],
+    );
+    assert.equal(await next.recorder.adopt('fs1'), 0);
+    await next.recorder.meetingEnded(meeting.id);
+    next.recorder.close();
+  });
+
   it('refuses to start when the recordings directory is short of space, naming free and needed', async () => {
     const h = harness({ freeBytes: 1000 });
     h.join();
