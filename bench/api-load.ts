@@ -55,6 +55,7 @@ async function main(): Promise<void> {
         allowGuests: true,
         mode: 'discussion',
         language: 'vi',
+        record: false,
       },
       cliActor,
     );

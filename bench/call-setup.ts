@@ -78,6 +78,7 @@ async function main(): Promise<void> {
           allowGuests: true,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       );

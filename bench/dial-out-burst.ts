@@ -45,6 +45,7 @@ async function burst(bridge: TestBridge, book: MeetingBook, n: number, concurren
       allowGuests: false,
       mode: 'discussion',
       language: 'vi',
+      record: false,
     },
     cliActor,
   );

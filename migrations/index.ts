@@ -4,6 +4,7 @@ import { DialAttemptsAndReadiness1764403200000 } from './1764403200000-dial-atte
 import { SiteH323Alias1764489600000 } from './1764489600000-site-h323-alias';
 import { OperatorAccounts1764576000000 } from './1764576000000-operator-accounts';
 import { SiteGroups1796601600000 } from './1796601600000-site-groups';
+import { Recordings1796688000000 } from './1796688000000-recordings';
 import { MeetingDocuments1796774400000 } from './1796774400000-meeting-documents';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
@@ -14,5 +15,6 @@ export const migrations = [
   SiteH323Alias1764489600000,
   OperatorAccounts1764576000000,
   SiteGroups1796601600000,
+  Recordings1796688000000,
   MeetingDocuments1796774400000,
 ];

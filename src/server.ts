@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { apiAuthLimiter, openContext, version } from './app-context';
-import type { Config } from './config/env';
+import { ConfigError, type Config } from './config/env';
 import { createApp } from './api/app';
 import { createHttpServer } from './api/http-server';
 import { joinPinLimiter } from './api/join';
@@ -15,9 +15,13 @@ import { meetingOperations, noMediaLifecycle } from './meetings/operations';
 import { Scheduler } from './meetings/scheduler';
 import { WebhookSender } from './meetings/webhooks';
 import { Metrics } from './observability/metrics';
+import { RecordingStore } from './recordings/recording-store';
 
 const SIP_DRAIN_MS = 1500;
 const SESSION_SWEEP_MS = 10 * 60_000;
+const RETENTION_SWEEP_MS = 60 * 60_000;
+/** A file FreeSWITCH has not written for this long is no longer being recorded. */
+const RECORDING_QUIET_MS = 60_000;
 
 /**
  * `diemcau serve`: database first (migrated), then HTTP. Resolves once a termination signal has
@@ -29,17 +33,53 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection (ignored)'));
   const ctx = await openContext(config, log, { migrate: true });
   const events = new MeetingEvents();
-  const metrics = new Metrics(ctx.ds, events);
+  const recordings = new RecordingStore(ctx.ds, config.recordings.dir);
+  try {
+    await recordings.prepare();
+  } catch (err) {
+    await ctx.close();
+    throw new ConfigError([`RECORDINGS_DIR: ${config.recordings.dir} cannot be written (${(err as Error).message})`]);
+  }
+  const metrics = new Metrics(ctx.ds, events, recordings);
   const calls = config.sip.drachtio
     ? await startCalls(ctx.ds, config, config.sip.drachtio, events, log, {
         collectPin: (endpoint, meeting, signal) =>
           collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '', signal }),
         countSetup: (status) => metrics.callSetups.inc({ status: String(status) }),
+        recordings,
       })
     : null;
   if (calls) metrics.observe(calls.engine);
+  // Rows left open by a previous process: taken over while FreeSWITCH still writes their file (the
+  // recorder, as each media server connects), completed from the disk once it stopped.
+  const sweepRecordings = () =>
+    recordings
+      .finishDangling(RECORDING_QUIET_MS, calls?.recorder.owned())
+      .then((done) => {
+        if (done.length) log.warn({ recordings: done.map((r) => r.id) }, 'recordings left open by a previous process completed from what is on disk');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'recording sweep failed'));
+  await sweepRecordings();
+  const recordingSweep = setInterval(() => void sweepRecordings(), RECORDING_QUIET_MS);
+  recordingSweep.unref();
   const lifecycle = calls?.lifecycle ?? noMediaLifecycle;
-  const scheduler = new Scheduler(ctx.ds, lifecycle, events, { ...config.schedule, tickMs: 5000 }, log.child({ component: 'scheduler' }));
+  const scheduler = new Scheduler(
+    ctx.ds,
+    lifecycle,
+    events,
+    {
+      ...config.schedule,
+      tickMs: 5000,
+      housekeeping: {
+        everyMs: RETENTION_SWEEP_MS,
+        run: async (now) => {
+          const gone = await recordings.removeExpired(now, config.recordings.retentionDays);
+          if (gone.length) log.info({ recordings: gone.map((r) => r.id), retentionDays: config.recordings.retentionDays }, 'expired recordings deleted');
+        },
+      },
+    },
+    log.child({ component: 'scheduler' }),
+  );
   scheduler.start();
   const webhooks = config.webhook ? new WebhookSender(events, config.webhook, log.child({ component: 'webhooks' })) : null;
   let shuttingDown = false;
@@ -81,6 +121,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       events,
       metrics,
       live: calls ? { control: calls.engine.live, dialer: calls.dialer } : null,
+      recordings: { store: recordings, recorder: calls?.recorder ?? null },
       ...meetingOperations(ctx.meetings, lifecycle, events, scheduler),
     },
     version,
@@ -115,6 +156,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   // INVITEs already on their way still reach us and get their 503 before drachtio loses us.
   if (calls) await new Promise((r) => setTimeout(r, SIP_DRAIN_MS));
   clearInterval(sweep);
+  clearInterval(recordingSweep);
   await scheduler.stop();
   webhooks?.close();
   await calls?.stop('leave-running');

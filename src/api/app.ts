@@ -12,6 +12,7 @@ import { browserJoin } from './join';
 import { attendanceRoute } from './meetings/attendance';
 import { invitationRoutes } from './meetings/invitation';
 import { liveRoutes } from './meetings/live';
+import { recordingRoutes } from './recordings/routes';
 import { meetingRoutes } from './meetings/routes';
 import { errors } from './middleware/errors';
 import { openApiDocument } from './openapi';
@@ -44,6 +45,7 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
       ...meetingRoutes(deps),
       attendanceRoute(deps),
       ...liveRoutes(deps),
+      ...recordingRoutes(deps),
       ...apiKeyRoutes(deps),
       ...auditRoutes(deps),
       ...sessionRoutes(deps),

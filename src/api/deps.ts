@@ -7,12 +7,20 @@ import type { Logger } from '../log';
 import type { Actor } from '../audit/audit';
 import type { Dialer } from '../calls/dial-out/dialer';
 import type { LiveControl } from '../calls/live-control';
+import type { Recorder } from '../calls/recorder';
+import type { RecordingStore } from '../recordings/recording-store';
 import type { MeetingBook } from '../meetings/meeting-book';
 import type { MeetingEvents } from '../meetings/meeting-events';
 import type { DocumentDeps } from './documents/routes';
 import type { JoinDeps } from './join/routes';
 import type { DependencyState } from '../observability/dependency-state';
 import type { Metrics } from '../observability/metrics';
+
+/** The recordings the API serves, and the recorder of live meetings (null without SIP). */
+export interface RecordingDeps {
+  store: RecordingStore;
+  recorder: Pick<Recorder, 'start' | 'stop' | 'state'> | null;
+}
 
 /** What the HTTP layer needs from the rest of the application. */
 export interface ApiDeps {
@@ -34,6 +42,8 @@ export interface ApiDeps {
   metrics?: Metrics;
   /** Live control; null when SIP is not configured. */
   live: { control: LiveControl; dialer: Dialer } | null;
+  /** Meeting recordings; absent = their routes answer 503. */
+  recordings?: RecordingDeps;
   endMeeting(id: string, actor: Actor): Promise<void>;
   /** Returns the new end. */
   extendMeeting(id: string, minutes: number, actor: Actor): Promise<Date>;

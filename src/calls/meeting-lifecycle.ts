@@ -5,10 +5,12 @@ import type { ReadinessChecks, ReadinessResult } from '../meetings/readiness-che
 import type { MeetingLifecycle } from '../meetings/scheduler';
 import type { Dialer } from './dial-out/dialer';
 import type { CallEngine } from './engine';
+import type { Recorder } from './recorder';
 
 export interface CallLifecycleDeps {
   engine: CallEngine;
   dialer: Dialer;
+  recorder: Pick<Recorder, 'wantFromBooking' | 'meetingEnded'>;
   registrations: Registrations;
   invitations: Invitations;
   readiness: ReadinessChecks;
@@ -19,9 +21,10 @@ export interface CallLifecycleDeps {
 
 /** What the scheduler asks of the calls at each point of a meeting's life. */
 export function callLifecycle(deps: CallLifecycleDeps): MeetingLifecycle {
-  const { engine, dialer } = deps;
+  const { engine, dialer, recorder } = deps;
   return {
     live: async (meeting) => {
+      await recorder.wantFromBooking(meeting);
       if (meeting.dialOut) await dialer.start(meeting);
     },
     ending: async (meeting) => {
@@ -30,6 +33,8 @@ export function callLifecycle(deps: CallLifecycleDeps): MeetingLifecycle {
     },
     ended: async (meeting) => {
       dialer.stop(meeting.id);
+      // Before the calls: the file is closed and registered while the conference still exists.
+      await recorder.meetingEnded(meeting.id);
       await engine.live.endCalls(meeting.id);
       engine.calls.setLocked(meeting.id, false);
     },

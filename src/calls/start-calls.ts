@@ -15,6 +15,8 @@ import { defaultRetryPolicy, type RetryPolicy } from './dial-out/retry-policy';
 import { CallEngine } from './engine';
 import { startH323Gateway, type H323Gateway } from './h323/gateway';
 import { callLifecycle } from './meeting-lifecycle';
+import { Recorder } from './recorder';
+import type { RecordingStore } from '../recordings/recording-store';
 import type { PinCollector } from './sip/invite-handler';
 import { SipIngress } from './sip/sip-ingress';
 import { Signalling } from './sip/signalling';
@@ -26,6 +28,8 @@ export interface CallStack {
   /** Null when H323_HOST is not set. */
   h323: H323Gateway | null;
   dialer: Dialer;
+  /** Records meetings into RECORDINGS_DIR. */
+  recorder: Recorder;
   lifecycle: MeetingLifecycle;
   /** drachtio-server, each FreeSWITCH and each rtpengine, for /readyz. */
   states(): Record<string, DependencyState>;
@@ -40,6 +44,8 @@ export interface CallStack {
 
 export interface StartCallsOptions {
   collectPin: PinCollector;
+  /** Where recordings are registered (RECORDINGS_DIR). */
+  recordings: RecordingStore;
   retryPolicy?: RetryPolicy;
   countSetup?: (status: number) => void;
 }
@@ -74,6 +80,18 @@ export async function startCalls(
     conferenceProfile: config.media.conferenceProfile,
     log,
   });
+  const recorder = new Recorder(
+    engine.calls,
+    media,
+    options.recordings,
+    events,
+    { soundsDir: config.media.soundsDir, minFreeBytes: config.recordings.minFreeBytes },
+    log.child({ component: 'recorder' }),
+  );
+  // Before the engine starts: a media server may come up (and its recordings be taken over) at once.
+  media.on('up', (serverId: string) => {
+    recorder.adopt(serverId).catch((err: unknown) => log.error({ err, serverId }, 'recordings not taken over'));
+  });
   const registrations = new Registrations(ds);
   const sip = new SipIngress(
     signalling,
@@ -104,6 +122,7 @@ export async function startCalls(
   const lifecycle = callLifecycle({
     engine,
     dialer,
+    recorder,
     registrations,
     invitations,
     readiness: new ReadinessChecks(ds),
@@ -116,6 +135,7 @@ export async function startCalls(
     sip,
     h323,
     dialer,
+    recorder,
     lifecycle,
     states: () => ({ 'drachtio-server': sip.state, ...engine.states() }),
     stopAccepting: () => sip.stopAccepting(),
@@ -123,6 +143,7 @@ export async function startCalls(
       stopping ??= (async () => {
         sip.stopAccepting();
         unsubscribe();
+        recorder.close();
         dialer.close();
         await h323?.close();
         // Hanging up needs drachtio-server still connected (BYEs): the engine goes first.

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -219,6 +219,15 @@ export const envSchema = z.object({
   DOCUMENTS_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   DOCUMENTS_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   DOCUMENTS_S3_PATH_STYLE: z.enum(['true', 'false']).default('true').describe('Path-style URLs (bucket in the path), as MinIO needs'),
+  RECORDINGS_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Where FreeSWITCH writes meeting recordings and the bridge serves them from: the same path on both hosts (default DATA_DIR/recordings); checked writable at start',
+    ),
+  RECORDING_RETENTION_DAYS: int(0, 36500).default(365).describe('Recordings older than this are deleted, file and row; 0 keeps them for ever'),
+  RECORDING_MIN_FREE_MB: int(1, 10_000_000).default(1024).describe('A recording is refused when RECORDINGS_DIR has less free space than this'),
   ROOM_NUMBERS: range.default({ min: 2000, max: 2999 }).describe('Range room numbers are allocated from'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
@@ -248,6 +257,8 @@ export interface Config {
   webhook?: { url: string; secret: string };
   h323?: { host: string; port: number; rasPort: number; advertised: string };
   roomNumbers: { min: number; max: number };
+  /** Absolute: FreeSWITCH is handed file paths under it. */
+  recordings: { dir: string; retentionDays: number; minFreeBytes: number };
   /** PUBLIC_URL without a trailing slash: invitations link to `<publicUrl>/join/<room>`. */
   publicUrl?: string;
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
@@ -313,6 +324,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } } : {}),
     ...(e.H323_HOST ? { h323: { host: e.H323_HOST, port: e.H323_PORT, rasPort: e.RAS_PORT, advertised: e.H323_ADVERTISED_ADDRESS ?? e.H323_HOST } } : {}),
     roomNumbers: e.ROOM_NUMBERS,
+    recordings: {
+      dir: resolve(e.RECORDINGS_DIR ?? join(e.DATA_DIR, 'recordings')),
+      retentionDays: e.RECORDING_RETENTION_DAYS,
+      minFreeBytes: e.RECORDING_MIN_FREE_MB * 1048576,
+    },
     ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL } : {}),
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     timeZone: e.TIME_ZONE,

@@ -94,6 +94,7 @@ export async function seedDemo(ctx: AppContext, now: Date = new Date()): Promise
         allowGuests: true,
         mode: 'discussion',
         language: 'vi',
+        record: false,
       },
       cliActor,
     );

@@ -114,6 +114,7 @@ export class MeetingBook {
               allowGuests: input.allowGuests,
               mode: input.mode,
               language: input.language,
+              record: input.record,
               status: 'scheduled',
             }),
           );
@@ -179,6 +180,7 @@ export class MeetingBook {
           ...(input.allowGuests !== undefined && { allowGuests: input.allowGuests }),
           ...(input.mode !== undefined && { mode: input.mode }),
           ...(input.language !== undefined && { language: input.language }),
+          ...(input.record !== undefined && { record: input.record }),
           startsAt,
           endsAt,
           chairSiteId: chair?.id ?? null,

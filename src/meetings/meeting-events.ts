@@ -14,7 +14,9 @@ export type MeetingEventBody =
   | { type: 'dial.outcome'; siteId: string; attempt: number; outcome: string; sipStatus: number | null; retryInMs: number | null; target: string }
   | { type: 'document.added'; document: { id: string; name: string; mediaType: string; size: number; uploadedAt: string } }
   | { type: 'document.removed'; documentId: string }
-  | { type: 'readiness'; siteId: string; reachable: boolean; latencyMs: number | null; sipStatus: number | null };
+  | { type: 'readiness'; siteId: string; reachable: boolean; latencyMs: number | null; sipStatus: number | null }
+  | { type: 'recording.started'; recordingId: string; format: 'mp4' | 'wav' }
+  | { type: 'recording.stopped'; recordingId: string; sizeBytes: number | null; durationMs: number | null };
 
 export type MeetingEvent = MeetingEventBody & { meetingId: string; at: string; seq: number };
 

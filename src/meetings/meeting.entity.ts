@@ -20,6 +20,8 @@ export interface Meeting {
   mode: MeetingMode;
   /** Language of the prompts callers hear. */
   language: MeetingLanguage;
+  /** Recorded from the moment it goes live. */
+  record: boolean;
   status: MeetingStatus;
   /** Set by the scheduler when it made the meeting live / ended it. */
   wentLiveAt: Date | null;
@@ -44,6 +46,7 @@ export const MeetingEntity = new EntitySchema<Meeting>({
     allowGuests: { type: 'boolean', name: 'allow_guests' },
     mode: { type: 'text' },
     language: { type: 'text' },
+    record: { type: 'boolean' },
     status: { type: 'text' },
     wentLiveAt: { type: 'timestamptz', nullable: true, name: 'went_live_at' },
     endedAt: { type: 'timestamptz', nullable: true, name: 'ended_at' },

@@ -38,6 +38,7 @@ const meetingFields = {
   allowGuests: z.boolean().describe('Callers not in the directory may join (with the PIN)'),
   mode: z.enum(['discussion', 'lecture']).describe('lecture: everyone but the chair joins muted'),
   language: z.enum(['vi', 'en']).describe('Language of the voice prompts'),
+  record: z.boolean().describe('The meeting is recorded from the moment it goes live (operators can also start and stop it live)'),
 };
 
 function checkTimes(m: { startsAt?: string; endsAt?: string }, ctx: z.RefinementCtx) {
@@ -61,6 +62,7 @@ export const meetingCreateSchema = z
     allowGuests: meetingFields.allowGuests.default(false),
     mode: meetingFields.mode.default('discussion'),
     language: meetingFields.language.default('vi'),
+    record: meetingFields.record.default(false),
   })
   .strict()
   .superRefine(checkTimes)

@@ -1,4 +1,5 @@
 import { In, type DataSource, type QueryRunner } from 'typeorm';
+import { returnedRows } from '../db/returned-rows';
 import type { Logger } from '../log';
 import { MeetingEntity, type Meeting } from './meeting.entity';
 import type { MeetingEvents } from './meeting-events';
@@ -20,6 +21,8 @@ export interface SchedulerOptions {
   endWarningMs: number;
   tickMs: number;
   now?: () => Date;
+  /** Chores only the leader does, at most every `everyMs` (recording retention). */
+  housekeeping?: { everyMs: number; run(now: Date): Promise<void> };
 }
 
 /** Advisory lock key held by the one process that runs meetings ("dcsched"). */
@@ -36,6 +39,7 @@ export class Scheduler {
   #lockHolder: QueryRunner | null = null;
   #ticking = false;
   readonly #warned = new Set<string>();
+  #housekeptAt = -Infinity;
   readonly #now: () => Date;
 
   constructor(
@@ -77,6 +81,7 @@ export class Scheduler {
         this.events.publish(m.id, { type: 'meeting.state', status: 'ended' });
         await this.#safely('ended', m, () => this.lifecycle.ended(m));
       }
+      await this.#housekeeping(now);
     } catch (err) {
       this.log.error({ err }, 'scheduler pass failed');
     } finally {
@@ -105,6 +110,17 @@ export class Scheduler {
     }
   }
 
+  async #housekeeping(now: Date): Promise<void> {
+    const chores = this.options.housekeeping;
+    if (!chores || now.getTime() - this.#housekeptAt < chores.everyMs) return;
+    this.#housekeptAt = now.getTime();
+    try {
+      await chores.run(now);
+    } catch (err) {
+      this.log.error({ err }, 'housekeeping failed');
+    }
+  }
+
   async #lead(): Promise<boolean> {
     if (this.#lockHolder) return true;
     const qr = this.ds.createQueryRunner();
@@ -130,14 +146,14 @@ export class Scheduler {
               WHERE status = 'scheduled' AND starts_at - make_interval(secs => $2) <= $1 AND ends_at > $1 RETURNING id`,
               [now, this.options.leadMs / 1000],
             )
-            .then(affected)
+            .then(returnedRows<{ id: string }>)
         : await this.ds
             .query(
               `UPDATE meeting SET status = 'ended', ended_at = $1, updated_at = $1
               WHERE status IN ('live', 'scheduled') AND ends_at <= $1 RETURNING id`,
               [now],
             )
-            .then(affected);
+            .then(returnedRows<{ id: string }>);
     return rows.length ? this.ds.manager.findBy(MeetingEntity, { id: In(rows.map((r) => r.id)) }) : [];
   }
 
@@ -149,7 +165,7 @@ export class Scheduler {
             AND starts_at - make_interval(secs => $2) <= $1 AND ends_at > $1 RETURNING id`,
         [now, this.options.readinessBeforeMs / 1000],
       )
-      .then(affected);
+      .then(returnedRows<{ id: string }>);
     return rows.length ? this.ds.manager.findBy(MeetingEntity, { id: In(rows.map((r) => r.id)) }) : [];
   }
 
@@ -171,10 +187,4 @@ export class Scheduler {
       this.log.error({ err, meetingId: m.id, step }, 'meeting step failed');
     }
   }
-}
-
-/** node-pg answers UPDATE … RETURNING through TypeORM as [rows, count]. */
-function affected(result: unknown): { id: string }[] {
-  if (Array.isArray(result) && Array.isArray(result[0])) return result[0] as { id: string }[];
-  return (result as { id: string }[]) ?? [];
 }

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { DataSource } from 'typeorm';
 import type { DependencyState } from './dependency-state';
 import type { MeetingEvents } from '../meetings/meeting-events';
+import type { RecordingStore } from '../recordings/recording-store';
 
 /** What the live call state can tell the metrics at scrape time. */
 export interface LiveCounts {
@@ -20,7 +21,7 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   #live: LiveCounts | null = null;
 
-  constructor(ds: DataSource, events: MeetingEvents) {
+  constructor(ds: DataSource, events: MeetingEvents, recordings?: Pick<RecordingStore, 'freeBytes'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'diemcau_' });
     this.callSetups = new Counter({
       name: 'diemcau_call_setups_total',
@@ -81,6 +82,16 @@ export class Metrics {
         this.set(Object.values(self.#live?.mediaServers() ?? {}).filter((s) => s === 'up').length);
       },
     });
+    if (recordings) {
+      new Gauge({
+        name: 'diemcau_recordings_free_bytes',
+        help: 'Bytes free on the file system of RECORDINGS_DIR (a recording is refused below RECORDING_MIN_FREE_MB)',
+        registers: [this.registry],
+        async collect() {
+          this.set(await recordings.freeBytes());
+        },
+      });
+    }
   }
 
   /** Attaches the SIP side once it exists (the API may run without it). */

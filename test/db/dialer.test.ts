@@ -81,6 +81,7 @@ describe('dial-out: the dialer calls attempts off and records their real target 
           allowGuests: false,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )

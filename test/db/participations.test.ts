@@ -20,6 +20,7 @@ describe('participation records', () => {
           allowGuests: true,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       );

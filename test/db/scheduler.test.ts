@@ -42,6 +42,7 @@ describe('meeting scheduler (PostgreSQL, controlled clock)', () => {
           allowGuests: false,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       );
@@ -93,6 +94,7 @@ describe('meeting scheduler (PostgreSQL, controlled clock)', () => {
             allowGuests: false,
             mode: 'discussion',
             language: 'vi',
+            record: false,
           },
           cliActor,
         );
@@ -107,6 +109,42 @@ describe('meeting scheduler (PostgreSQL, controlled clock)', () => {
         await b.stop();
       }
     } finally {
+      await ds2.destroy();
+      await ds.destroy();
+    }
+  });
+
+  it('runs the housekeeping (recording retention) on the leader only, at most once per period', async () => {
+    const { ds, url } = await migratedDataSource();
+    const { ds: ds2 } = createDataSource({ url });
+    await ds2.initialize();
+    let now = new Date('2030-03-02T00:00:00Z');
+    const runs: [string, string][] = [];
+    const opts = (who: string) => ({
+      leadMs: 0,
+      readinessBeforeMs: 0,
+      endWarningMs: 0,
+      tickMs: 60_000,
+      now: () => now,
+      housekeeping: { everyMs: 60 * minute, run: async (at: Date) => void runs.push([who, at.toISOString()]) },
+    });
+    const a = new Scheduler(ds, recordingLifecycle().lifecycle, new MeetingEvents(), opts('a'), silentLogger);
+    const b = new Scheduler(ds2, recordingLifecycle().lifecycle, new MeetingEvents(), opts('b'), silentLogger);
+    try {
+      await a.tick();
+      await b.tick();
+      now = new Date(now.getTime() + 30 * minute);
+      await a.tick();
+      now = new Date(now.getTime() + 30 * minute);
+      await a.tick();
+      await b.tick();
+      assert.deepEqual(runs, [
+        ['a', '2030-03-02T00:00:00.000Z'],
+        ['a', '2030-03-02T01:00:00.000Z'],
+      ]);
+    } finally {
+      await a.stop();
+      await b.stop();
       await ds2.destroy();
       await ds.destroy();
     }

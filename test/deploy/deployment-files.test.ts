@@ -493,13 +493,13 @@ describe('deployment files', () => {
       });
     }
 
-    it('diemcau.service runs as diemcau from /etc/diemcau/diemcau.env and may write only DATA_DIR and SOUNDS_DIR', () => {
+    it('diemcau.service runs as diemcau from /etc/diemcau/diemcau.env and may write only DATA_DIR, SOUNDS_DIR and RECORDINGS_DIR', () => {
       const unit = parseUnit(read('docker', 'systemd', 'diemcau.service'), 'diemcau.service');
       assert.equal(unit.get('Service', 'User')[0], 'diemcau');
       assert.deepEqual(unit.get('Service', 'EnvironmentFile'), ['/etc/diemcau/diemcau.env']);
       const env = parseEnvFile(read('docker', 'systemd', 'diemcau.env.example'), 'diemcau.env.example');
       const writable = unit.get('Service', 'ReadWritePaths').flatMap((l) => l.split(/\s+/));
-      assert.deepEqual(writable.sort(), [env.values.get('DATA_DIR'), env.values.get('SOUNDS_DIR')].sort());
+      assert.deepEqual(writable.sort(), [env.values.get('DATA_DIR'), env.values.get('SOUNDS_DIR'), env.values.get('RECORDINGS_DIR')].sort());
       assert.equal(unit.get('Service', 'CapabilityBoundingSet')[0], '');
     });
 

@@ -54,6 +54,7 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
           allowGuests: true,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )

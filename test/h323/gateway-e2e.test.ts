@@ -58,6 +58,7 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
           allowGuests: true,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )

@@ -42,6 +42,7 @@ describe('browser calls: join token and rtpengine relay', function () {
           allowGuests: true,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )

@@ -83,6 +83,7 @@ describe('device profiles: packetization mode and bandwidth on the wire', functi
           allowGuests: false,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       );

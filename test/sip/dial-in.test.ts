@@ -51,6 +51,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
         allowGuests: true,
         mode: 'discussion',
         language: 'vi',
+        record: false,
       },
       cliActor,
     );
@@ -67,6 +68,7 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
           allowGuests: true,
           mode: 'discussion',
           language: 'vi',
+          record: false,
           ...extra,
         },
         cliActor,

@@ -68,6 +68,7 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
         allowGuests: false,
         mode: 'discussion',
         language: 'vi',
+        record: false,
       },
       cliActor,
     );

@@ -69,6 +69,7 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
           allowGuests: false,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )
@@ -93,6 +94,7 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
           allowGuests: false,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )

@@ -43,6 +43,7 @@ describe('SIP: hostile user parts in the Request-URI, From and To', function () 
         allowGuests: true,
         mode: 'discussion',
         language: 'vi',
+        record: false,
       },
       cliActor,
     );

@@ -78,6 +78,7 @@ describe('real softphones (baresip, linphonec) in a meeting', function () {
         allowGuests: false,
         mode: 'discussion',
         language: 'vi',
+        record: false,
       },
       cliActor,
     );

@@ -37,6 +37,7 @@ describe('dial-out: a site that drops out is redialled', function () {
         allowGuests: false,
         mode: 'discussion',
         language: 'vi',
+        record: false,
       },
       cliActor,
     );

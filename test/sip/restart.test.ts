@@ -34,6 +34,7 @@ describe('restart with a live meeting', function () {
           allowGuests: true,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )

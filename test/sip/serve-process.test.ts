@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Srf from 'drachtio-srf';
@@ -42,6 +44,7 @@ describe('diemcau serve: SIGTERM and restart with a live meeting', function () {
       FREESWITCH_SERVERS: `${fs.host}:${fs.eslPort}:${fs.eslPassword}`,
       HTTP_PORT: '0',
       LOG_LEVEL: 'info',
+      RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'diemcau-serve-recordings-')),
     };
     await run('node', [cli, 'migrate'], { env });
     token = (await run('node', [cli, 'apikey', 'create', '--name', 'ops', '--role', 'admin'], { env })).stdout.trim();
@@ -52,6 +55,7 @@ describe('diemcau serve: SIGTERM and restart with a live meeting', function () {
     for (const p of peers) p.close();
     callerSrf?.disconnect();
     await Promise.allSettled([drachtio?.stop(), fs?.stop(), callerDrachtio?.stop()]);
+    if (env?.['RECORDINGS_DIR']) rmSync(env['RECORDINGS_DIR'], { recursive: true, force: true });
   });
 
   /** Starts `diemcau serve` and resolves with its API base URL once it is ready. */

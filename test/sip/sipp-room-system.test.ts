@@ -38,6 +38,7 @@ describe('a sipp room system against the bridge', function () {
             allowGuests: true,
             mode: 'discussion',
             language: 'vi',
+            record: false,
             ...extra,
           },
           cliActor,

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { accounts, type Accounts } from '../../src/access/accounts';
 import { ApiKeys } from '../../src/access/api-keys';
@@ -20,6 +20,7 @@ import { MeetingBook } from '../../src/meetings/meeting-book';
 import { MeetingEvents } from '../../src/meetings/meeting-events';
 import { meetingOperations, noMediaLifecycle } from '../../src/meetings/operations';
 import { Metrics } from '../../src/observability/metrics';
+import { RecordingStore } from '../../src/recordings/recording-store';
 import { migratedDataSource } from './db';
 
 export const TEST_REALM = 'bridge.test';
@@ -69,6 +70,8 @@ export class TestApi {
     readonly events: MeetingEvents,
     /** Where the API keeps uploaded documents (removed on close). */
     readonly documentsDir: string,
+    /** The recordings the API serves, in a temporary directory of their own. */
+    readonly recordings: RecordingStore,
   ) {}
 
   static async start(options: TestApiOptions = {}): Promise<TestApi> {
@@ -77,6 +80,7 @@ export class TestApi {
     const meetings = new MeetingBook(ds, { min: 2000, max: 2099 }, options.now);
     const events = new MeetingEvents();
     const documentsDir = await mkdtemp(join(tmpdir(), 'diemcau-documents-'));
+    const recordings = new RecordingStore(ds, await mkdtemp(join(tmpdir(), 'diemcau-api-recordings-')));
     const authFailures = new FailureLimiter({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
     const limiter = (maxFailures: number) => new FailureLimiter({ maxFailures, windowMs: 60_000, blockMs: 60_000 });
     const accountServices = accounts(ds, {
@@ -98,8 +102,9 @@ export class TestApi {
         log: process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger,
         readiness: async () => ({ database: 'up' }),
         events,
-        metrics: new Metrics(ds, events),
+        metrics: new Metrics(ds, events, recordings),
         live: null,
+        recordings: { store: recordings, recorder: null },
         ...meetingOperations(meetings, noMediaLifecycle, events, null),
         documents: { book: new MeetingDocuments(ds, new LocalDocumentStore(documentsDir), events), maxBytes: options.documentMaxBytes ?? 1024 * 1024 },
         ...options.deps?.(ds),
@@ -111,7 +116,7 @@ export class TestApi {
     const { port } = server.address() as AddressInfo;
     const issue = async (role: 'admin' | 'operator' | 'viewer') => (await keys.issue(`test-${role}`, role, cliActor)).token;
     const tokens = { admin: await issue('admin'), operator: await issue('operator'), viewer: await issue('viewer') };
-    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices, events, documentsDir);
+    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices, events, documentsDir, recordings);
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
@@ -139,5 +144,6 @@ export class TestApi {
     await new Promise<void>((r) => this.server.close(() => r()));
     await this.ds.destroy();
     await rm(this.documentsDir, { recursive: true, force: true });
+    await rm(this.recordings.dir, { recursive: true, force: true });
   }
 }

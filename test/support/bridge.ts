@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Srf from 'drachtio-srf';
 import type { DataSource } from 'typeorm';
 import type { RetryPolicy } from '../../src/calls/dial-out/retry-policy';
@@ -6,6 +9,7 @@ import { MeetingEvents } from '../../src/meetings/meeting-events';
 import type { PinCollector } from '../../src/calls/sip/invite-handler';
 import { loadConfig, type Config } from '../../src/config/env';
 import { createLogger, silentLogger, type Logger } from '../../src/log';
+import { RecordingStore } from '../../src/recordings/recording-store';
 import { migratedDataSource } from './db';
 import { connectSrf, freePort, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer } from './stack';
 
@@ -20,6 +24,8 @@ export interface TestBridge {
   ds: DataSource;
   config: Config;
   calls: CallStack;
+  /** RECORDINGS_DIR (a new temporary directory unless the env names one): FreeSWITCH and the bridge share this host. */
+  recordings: RecordingStore;
   log: Logger;
   drachtio: DrachtioServer;
   fs: FreeswitchServer;
@@ -41,6 +47,7 @@ export async function startBridge(
   const { ds, url } = await migratedDataSource();
   const drachtio = await startDrachtio();
   const fs = opts.freeswitch ?? (await startFreeswitch());
+  const ownRecordings = await mkdtemp(join(tmpdir(), 'diemcau-recordings-'));
   const config = loadConfig({
     DATABASE_URL: url,
     SIP_DOMAIN: BRIDGE_DOMAIN,
@@ -49,12 +56,16 @@ export async function startBridge(
     DRACHTIO_SECRET: drachtio.secret,
     FREESWITCH_SERVERS: `${fs.host}:${fs.eslPort}:${fs.eslPassword}`,
     FREESWITCH_CALLBACK_ADDRESS: '127.0.0.1',
+    RECORDINGS_DIR: ownRecordings,
     ...opts.env,
   });
+  const recordings = new RecordingStore(ds, config.recordings.dir);
+  await recordings.prepare();
   const log = process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger;
   const newService = async () => {
     const service = await startCalls(ds, config, config.sip.drachtio!, new MeetingEvents(), log, {
       collectPin: opts.collectPin ?? (async () => 'failed'),
+      recordings,
       ...(opts.retryPolicy && { retryPolicy: opts.retryPolicy }),
     });
     await waitFor(
@@ -75,6 +86,7 @@ export async function startBridge(
     get calls() {
       return calls;
     },
+    recordings,
     log,
     drachtio,
     fs,
@@ -89,6 +101,7 @@ export async function startBridge(
       await ds.destroy();
       await drachtio.stop();
       if (!opts.freeswitch) await fs.stop();
+      await rm(ownRecordings, { recursive: true, force: true });
     },
   };
 }

@@ -53,6 +53,7 @@ export function liveMeeting(over: Partial<Meeting> = {}): Meeting {
     allowGuests: true,
     mode: 'discussion',
     language: 'vi',
+    record: false,
     status: 'live',
     wentLiveAt: new Date(now - 60_000),
     endedAt: null,

@@ -165,6 +165,22 @@ export class FakeConference implements ConferenceControl {
   async play(meetingId: string, file: string): Promise<void> {
     this.commands.push(`play ${meetingId} ${file}`);
   }
+  async playTo(meetingId: string, memberId: number, file: string): Promise<void> {
+    this.commands.push(`play ${meetingId} ${file} to ${memberId}`);
+  }
+  async record(meetingId: string, file: string): Promise<void> {
+    this.commands.push(`record ${meetingId} ${file}`);
+    this.recording.add(file);
+  }
+  async stopRecording(meetingId: string, file: string): Promise<void> {
+    this.commands.push(`norecord ${meetingId} ${file}`);
+    this.recording.delete(file);
+  }
+  async recordings(): Promise<string[]> {
+    return [...this.recording];
+  }
+  /** Files being recorded now. */
+  readonly recording = new Set<string>();
   async killChannel(uuid: string): Promise<void> {
     this.killed.push(uuid);
   }

@@ -22,6 +22,7 @@ function meeting(over: Partial<Meeting> = {}): Meeting {
     allowGuests: true,
     mode: 'discussion',
     language: 'vi',
+    record: false,
     status: 'scheduled',
     wentLiveAt: null,
     endedAt: null,

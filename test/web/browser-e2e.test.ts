@@ -59,6 +59,7 @@ describe('browser join end to end (Chromium, drachtio-server, rtpengine, FreeSWI
           allowGuests: true,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )

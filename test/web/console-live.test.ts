@@ -60,6 +60,7 @@ describe('operator console: live control on the real stack (drachtio-server, Fre
           allowGuests: false,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )

@@ -109,6 +109,7 @@ export class JoinServer {
       allowGuests: input.allowGuests ?? true,
       mode: 'discussion',
       language: 'vi',
+      record: false,
     };
     return (await this.meetings.create(create, cliActor)).meeting.id;
   }

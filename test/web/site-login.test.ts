@@ -55,6 +55,7 @@ describe('site sign-in on the join page end to end (Chromium, drachtio-server, r
           allowGuests: false,
           mode: 'discussion',
           language: 'vi',
+          record: false,
         },
         cliActor,
       )

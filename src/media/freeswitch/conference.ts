@@ -16,6 +16,13 @@ export const conferenceCommands = {
   layout: (meetingId: string, layout: string) => `conference ${conferenceName(meetingId)} vid-layout ${layout}`,
   floor: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} vid-floor ${memberId} force`,
   play: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} play ${file}`,
+  playTo: (meetingId: string, memberId: number, file: string) => `conference ${conferenceName(meetingId)} play ${file} ${memberId}`,
+  // The format follows the extension: .mp4 goes to mod_av (the video canvas and the mixed audio),
+  // .wav to mod_sndfile (the mixed audio).
+  record: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} record ${file}`,
+  stopRecording: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} norecord ${file}`,
+  /** Lists the files the conference is writing now, one `Record file <path>` line each. */
+  recordings: (meetingId: string) => `conference ${conferenceName(meetingId)} chkrecord`,
 } as const;
 
 /** Channel API commands. */
@@ -31,6 +38,18 @@ export interface ConferenceMember {
   memberId: number;
   channelUuid: string;
   muted: boolean;
+}
+
+/**
+ * Parses `conference <name> chkrecord`: the files being written (none when the conference does not
+ * exist). FreeSWITCH 1.10 answers `+OK Record file {video_time_audio=false,…,fps=30.30}/path/file.wav`
+ * per file: the file handle's parameters, then the path.
+ */
+export function parseRecordingList(reply: string): string[] {
+  return reply
+    .split('\n')
+    .map((line) => /^(?:\+OK )?Record file (?:\{[^}]*\})?(.+)$/.exec(line.trim())?.[1])
+    .filter((f): f is string => f !== undefined);
 }
 
 /** Parses `conference <name> list`: `id;channel;uuid;caller name;caller number;flags;…` per member. */

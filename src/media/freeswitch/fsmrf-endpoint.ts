@@ -1,7 +1,15 @@
 import type Mrf from 'drachtio-fsmrf';
 import { InvalidStateError } from '../../errors';
 import { withTimeout } from '../../timeout';
-import { channelCommands, conferenceCommands, conferenceName, parseMemberList, type ConferenceLayout, type ConferenceMember } from './conference';
+import {
+  channelCommands,
+  conferenceCommands,
+  conferenceName,
+  parseMemberList,
+  parseRecordingList,
+  type ConferenceLayout,
+  type ConferenceMember,
+} from './conference';
 import type { ConferenceControl, JoinOptions, MediaEndpoint, MediaInfo, MemberChange, PlayCollectOptions, PlayCollectResult } from './media-endpoint';
 
 /**
@@ -161,6 +169,10 @@ export function fsmrfConferenceControl(ms: Mrf.MediaServer): ConferenceControl {
     layout: (meetingId: string, layout: ConferenceLayout) => command(conferenceCommands.layout(meetingId, layout)),
     floor: (meetingId: string, memberId: number) => command(conferenceCommands.floor(meetingId, memberId)),
     play: (meetingId: string, file: string) => command(conferenceCommands.play(meetingId, file)),
+    playTo: (meetingId: string, memberId: number, file: string) => command(conferenceCommands.playTo(meetingId, memberId, file)),
+    record: (meetingId: string, file: string) => command(conferenceCommands.record(meetingId, file)),
+    stopRecording: (meetingId: string, file: string) => command(conferenceCommands.stopRecording(meetingId, file)),
+    recordings: async (meetingId: string) => parseRecordingList(await ms.api(conferenceCommands.recordings(meetingId))),
     killChannel: (uuid: string) => killFsmrfChannel(ms, uuid),
   };
 }

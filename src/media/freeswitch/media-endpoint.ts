@@ -110,6 +110,14 @@ export interface ConferenceControl {
   floor(meetingId: string, memberId: number): Promise<void>;
   /** Plays a file to every member. */
   play(meetingId: string, file: string): Promise<void>;
+  /** Plays a file to one member. */
+  playTo(meetingId: string, memberId: number, file: string): Promise<void>;
+  /** Starts writing the conference to a file on the media server (format by extension: .mp4 or .wav). */
+  record(meetingId: string, file: string): Promise<void>;
+  /** Stops writing that file; FreeSWITCH closes it shortly after (see `recordings`). */
+  stopRecording(meetingId: string, file: string): Promise<void>;
+  /** The files the conference is writing now; empty when there is no such conference. */
+  recordings(meetingId: string): Promise<string[]>;
   killChannel(uuid: string): Promise<void>;
 }
 

@@ -10,7 +10,7 @@ import type { MeetingLanguage } from '../../meetings/meeting.entity';
 export type PromptLanguage = MeetingLanguage;
 export const PROMPT_LANGUAGES: readonly PromptLanguage[] = ['vi', 'en'];
 
-export const PROMPT_NAMES = ['enter-pin', 'wrong-pin', 'goodbye', 'joining', 'meeting-ending', 'muted', 'unmuted'] as const;
+export const PROMPT_NAMES = ['enter-pin', 'wrong-pin', 'goodbye', 'joining', 'meeting-ending', 'muted', 'unmuted', 'recording-started'] as const;
 export type PromptName = (typeof PROMPT_NAMES)[number];
 
 export const PROMPT_TEXTS: Readonly<Record<PromptName, Readonly<Record<PromptLanguage, string>>>> = {
@@ -24,6 +24,7 @@ export const PROMPT_TEXTS: Readonly<Record<PromptName, Readonly<Record<PromptLan
   'meeting-ending': { vi: 'Cuộc họp sẽ kết thúc sau năm phút.', en: 'The meeting will end in five minutes.' },
   muted: { vi: 'Bạn đã bị tắt tiếng.', en: 'You are muted.' },
   unmuted: { vi: 'Bạn đã được bật tiếng.', en: 'You are no longer muted.' },
+  'recording-started': { vi: 'Cuộc họp đang được ghi lại.', en: 'This meeting is now being recorded.' },
 };
 
 /**
