@@ -4,6 +4,7 @@ import { DialAttemptsAndReadiness1764403200000 } from './1764403200000-dial-atte
 import { SiteH323Alias1764489600000 } from './1764489600000-site-h323-alias';
 import { OperatorAccounts1764576000000 } from './1764576000000-operator-accounts';
 import { SiteGroups1796601600000 } from './1796601600000-site-groups';
+import { MediaQuality1796860800000 } from './1796860800000-media-quality';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   SiteH323Alias1764489600000,
   OperatorAccounts1764576000000,
   SiteGroups1796601600000,
+  MediaQuality1796860800000,
 ];

@@ -72,6 +72,7 @@ export async function startCalls(
     relays,
     policy: { ...config.admission, timeZone: config.timeZone },
     conferenceProfile: config.media.conferenceProfile,
+    qualityIntervalMs: config.media.qualityIntervalMs,
     log,
   });
   const registrations = new Registrations(ds);
