@@ -8,6 +8,8 @@ import { route, uuidParams } from '../route';
 /** Media quality history: per site, and the sites whose links were poor over a period. */
 
 const DAY_MS = 86_400_000;
+const EARLIEST = new Date('2000-01-01T00:00:00Z');
+const LATEST = new Date('9999-12-31T00:00:00Z');
 /** A period longer than this is refused: the history is per minute. */
 const MAX_PERIOD_DAYS = 31;
 /** A site's history in one answer; a site in calls all month has ~45 000 minutes, so narrow the period. */
@@ -37,6 +39,13 @@ const periodQuery = {
 function period(query: { from?: string | undefined; to?: string | undefined }, now: Date): { from: Date; to: Date } {
   const to = query.to ? new Date(query.to) : now;
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - DAY_MS);
+  for (const [field, d] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    // PostgreSQL and JavaScript disagree on years before 1 and after 9999; no sample is that old anyway.
+    if (d < EARLIEST || d > LATEST) throw new ValidationError([{ field, message: 'must be between 2000 and 9999' }]);
+  }
   if (from >= to) throw new ValidationError([{ field: 'from', message: 'must be before to' }]);
   if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * DAY_MS)
     throw new ValidationError([{ field: 'from', message: `the period is at most ${MAX_PERIOD_DAYS} days` }]);
