@@ -6,6 +6,7 @@ import type { MeetingEvents } from '../meetings/meeting-events';
 import { MediaQuality } from '../meetings/media-quality';
 import { HEARTBEAT_MS, Participations } from '../meetings/participations';
 import type { DependencyState } from '../observability/dependency-state';
+import type { MeetingQuality } from '../observability/metrics';
 import type { AdmissionPolicy } from './admission';
 import { CallRegistry } from './call-registry';
 import type { Call } from './call';
@@ -28,14 +29,6 @@ export interface CallEngineDeps {
   /** How often each call's media quality is sampled. */
   qualityIntervalMs: number;
   log: Logger;
-}
-
-/** The latest quality of a meeting's calls, worst call first per figure (for the metrics). */
-export interface MeetingQuality {
-  calls: number;
-  maxLossInPercent: number;
-  maxJitterMs: number | null;
-  minMos: number;
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { Logger } from '../log';
-import { sampleBetween, withRelayRtcp, ZERO_COUNTERS, type MediaCounters, type QualitySample } from '../media/quality/quality-math';
-import type { RelayRtcp } from '../media/quality/quality-math';
+import { sampleBetween, withRelayRtcp, ZERO_COUNTERS, type MediaCounters, type QualitySample, type RelayRtcp } from '../media/quality/quality-math';
 
 /** Where a call's sampler reads from: the FreeSWITCH channel, and rtpengine for a browser. */
 export interface QualitySources {

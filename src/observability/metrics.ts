@@ -8,7 +8,15 @@ export interface LiveCounts {
   participantsByProtocol(): Record<string, number>;
   mediaServers(): Record<string, DependencyState>;
   /** Per live meeting, from its calls' latest media samples. */
-  qualityByMeeting(): ReadonlyMap<string, { calls: number; maxLossInPercent: number; maxJitterMs: number | null; minMos: number }>;
+  qualityByMeeting(): ReadonlyMap<string, MeetingQuality>;
+}
+
+/** The latest quality of a meeting's calls, the worst call per figure. */
+export interface MeetingQuality {
+  calls: number;
+  maxLossInPercent: number;
+  maxJitterMs: number | null;
+  minMos: number;
 }
 
 /**
@@ -92,11 +100,7 @@ export class Metrics {
    */
   #qualityGauges(): void {
     const self = this;
-    const perMeeting = (
-      name: string,
-      help: string,
-      pick: (q: ReturnType<LiveCounts['qualityByMeeting']> extends ReadonlyMap<string, infer Q> ? Q : never) => number | null,
-    ) =>
+    const perMeeting = (name: string, help: string, pick: (q: MeetingQuality) => number | null) =>
       new Gauge({
         name,
         help,

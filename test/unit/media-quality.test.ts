@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { QualitySampler } from '../../src/calls/quality-sampler';
 import { silentLogger } from '../../src/log';
-import { countersFromFreeswitch, rtcpFromRtpengine } from '../../src/media/quality/media-stats';
+import { countersFromFreeswitch, rtcpFromRtpengine, rtcpReportFromEvent, rttFromReport, withFreeswitchRtcp } from '../../src/media/quality/media-stats';
 import {
   bitrateKbps,
   counterDelta,
   estimateMos,
+  intervalLoss,
   lossPercent,
   sampleBetween,
   withRelayRtcp,
@@ -23,6 +24,12 @@ describe('media quality arithmetic', () => {
     assert.equal(lossPercent(1, 2), 33.33);
     assert.equal(lossPercent(0, 0), 0, 'nothing expected: no loss');
     assert.equal(lossPercent(-3, 10), 0, 'a negative count is no loss');
+  });
+
+  it('loss over an interval from sequence numbers when both readings have them', () => {
+    assert.equal(intervalLoss({ from: 19, to: 39 }, { from: 196, to: 396 }, 150), 10, 'Δlost 20 of Δexpected 200');
+    assert.equal(intervalLoss({ from: 0, to: 20 }, { from: null, to: 396 }, 180), 10, 'no earlier report: against the packets that came');
+    assert.equal(intervalLoss({ from: 5, to: 5 }, { from: 100, to: 100 }, 0), 0, 'nothing new');
   });
 
   it('bitrate from bytes and milliseconds', () => {
@@ -112,6 +119,39 @@ describe('reading the media servers', () => {
     assert.equal(countersFromFreeswitch({ command: 'mediaStats', status: 'error', message: 'no such uuid' }), undefined);
     assert.equal(countersFromFreeswitch(null), undefined);
     assert.equal(countersFromFreeswitch({ status: 'success', response: { audio: { in_packet_count: 'x' } } })!.packetsIn, 0, 'garbage is no number');
+  });
+
+  it('reads the report block of FreeSWITCH’s RTCP events, and the RTT from LSR and DLSR', () => {
+    const headers: Record<string, string> = {
+      'Event-Name': 'SEND_RTCP_MESSAGE',
+      'Source-Lost': '19',
+      'Source-Highest-Sequence-Number-Received': '196',
+      'Source-LSR': '0',
+      'Source-DLSR': '0',
+      'Capture-Time': '1796612912919686',
+    };
+    const sent = rtcpReportFromEvent((h) => headers[h])!;
+    assert.deepEqual(sent, { lost: 19, highestSeq: 196, lsr: 0, dlsr: 0, captureUs: 1796612912919686 });
+    assert.equal(
+      rtcpReportFromEvent(() => undefined),
+      undefined,
+    );
+    assert.equal(rttFromReport(sent), null, 'no SR from us yet');
+    // An SR sent at t, its report back at t + 130 ms after a 30 ms hold: RTT 100 ms.
+    const t = 1796612912_000_000;
+    const ntp32 = (us: number) => ((((Math.floor(us / 1e6) + 2_208_988_800) & 0xffff) << 16) | Math.floor(((us % 1e6) / 1e6) * 65536)) >>> 0;
+    const rtt = rttFromReport({ lsr: ntp32(t), dlsr: Math.round(0.03 * 65536), captureUs: t + 130_000 })!;
+    assert.ok(Math.abs(rtt - 100) < 0.1, `${rtt}`);
+    const c = withFreeswitchRtcp(counters({ packetsIn: 180, lostIn: 30 }), sent, {
+      ...sent,
+      lost: 3,
+      highestSeq: 200,
+      lsr: ntp32(t),
+      dlsr: 0,
+      captureUs: t + 50_000,
+    });
+    assert.deepEqual([c.lostIn, c.highestSeqIn, c.lostOut, c.highestSeqOut, Math.round(c.rttMs!)], [19, 196, 3, 200, 50]);
+    assert.deepEqual(withFreeswitchRtcp(c, undefined, undefined), c, 'no report: counters as they were');
   });
 
   it('reads rtpengine query: the worst SSRC', () => {
