@@ -8,6 +8,9 @@ export interface QualitySources {
   rtcp: (() => Promise<RelayRtcp>) | null;
 }
 
+/** Ticks a sampler waits for the channel's first RTCP report before sampling without one. */
+const WAIT_FOR_RTCP_TICKS = 2;
+
 /** Where samples go (MediaQuality.record, and the metrics). */
 export type SampleSink = (sample: QualitySample, final: boolean) => Promise<void>;
 
@@ -23,6 +26,7 @@ export class QualitySampler {
   #running: Promise<void> | null = null;
   #finishing: Promise<void> | null = null;
   #latest: (QualitySample & { sampledAt: string }) | null = null;
+  #waitedForRtcp = 0;
 
   constructor(
     private readonly sources: QualitySources,
@@ -85,6 +89,13 @@ export class QualitySampler {
       const at = this.now();
       if (counters.packetsIn === 0 && !final) {
         this.#previous = { counters, at };
+        return;
+      }
+      // Loss comes from FreeSWITCH's RTCP reports, the first of which takes a few seconds: a sample
+      // before it would record 0 % whatever the link. The first sample then covers the time since
+      // the call joined. A channel without RTCP is sampled anyway after WAIT_FOR_RTCP_TICKS.
+      if (counters.highestSeqIn === null && !final && this.#waitedForRtcp < WAIT_FOR_RTCP_TICKS) {
+        this.#waitedForRtcp++;
         return;
       }
       let sample = sampleBetween(this.#previous.counters, counters, Math.max(1, at - this.#previous.at));

@@ -27,9 +27,10 @@ describe('media quality arithmetic', () => {
   });
 
   it('loss over an interval from sequence numbers when both readings have them', () => {
-    assert.equal(intervalLoss({ from: 19, to: 39 }, { from: 196, to: 396 }, 150), 10, 'Δlost 20 of Δexpected 200');
-    assert.equal(intervalLoss({ from: 0, to: 20 }, { from: null, to: 396 }, 180), 10, 'no earlier report: against the packets that came');
-    assert.equal(intervalLoss({ from: 5, to: 5 }, { from: 100, to: 100 }, 0), 0, 'nothing new');
+    assert.equal(intervalLoss({ from: 19, to: 39 }, { from: 196, to: 396 }, { interval: 150, total: 360 }), 10, 'Δlost 20 of Δexpected 200');
+    assert.equal(intervalLoss({ from: 0, to: 20 }, { from: null, to: 396 }, { interval: 100, total: 180 }), 10, 'the first report: its cumulative figures');
+    assert.equal(intervalLoss({ from: 4, to: 9 }, { from: null, to: null }, { interval: 45, total: 180 }), 10, 'no reports: against the packets that came');
+    assert.equal(intervalLoss({ from: 5, to: 5 }, { from: 100, to: 100 }, { interval: 0, total: 0 }), 0, 'nothing new');
   });
 
   it('bitrate from bytes and milliseconds', () => {
@@ -112,7 +113,7 @@ describe('reading the media servers', () => {
     assert.equal(c.packetsOut, 608);
     assert.equal(c.bytesIn, 94256);
     assert.equal(c.bytesOut, 104576);
-    assert.equal(c.lostIn, 69);
+    assert.equal(c.lostIn, 0, 'in_skip_packet_count is timing, not loss');
     assert.equal(c.lostOut, null);
     assert.equal(c.rttMs, null);
     assert.ok(Math.abs(c.jitterMs! - Math.sqrt(188.458)) < 0.01);
@@ -180,12 +181,12 @@ describe('QualitySampler', () => {
       30,
       silentLogger,
     );
-    reading = counters({ packetsIn: 90, lostIn: 10, packetsOut: 100 });
+    reading = counters({ packetsIn: 90, lostIn: 10, highestSeqIn: 99, packetsOut: 100 });
     await sleep(45);
     assert.equal(got.length, 1);
     assert.equal(got[0]!.sample.lossInPercent, 10);
     assert.equal(got[0]!.final, false);
-    reading = counters({ packetsIn: 190, lostIn: 10, packetsOut: 200 });
+    reading = counters({ packetsIn: 190, lostIn: 10, highestSeqIn: 199, packetsOut: 200 });
     await sampler.finish();
     await sampler.finish();
     assert.equal(got.length, 2, 'one last sample, however often finish is called');
@@ -195,11 +196,25 @@ describe('QualitySampler', () => {
     assert.equal(got.length, 2, 'no sample after finish');
   });
 
+  it('waits two ticks for the first RTCP report, then samples without it', async () => {
+    const got: QualitySample[] = [];
+    const sampler = new QualitySampler({ counters: async () => counters({ packetsIn: 50 }), rtcp: null }, async (s) => void got.push(s), 20, silentLogger);
+    await sleep(50);
+    assert.equal(got.length, 0, 'two ticks without a report: no sample');
+    await sleep(30);
+    assert.equal(got.length, 1);
+    assert.ok(got[0]!.intervalMs >= 55, 'the first sample covers the time since the call joined');
+    await sampler.finish();
+  });
+
   it('records nothing once the channel is gone, and survives a failing store', async () => {
     const got: boolean[] = [];
     let gone = false;
     const sampler = new QualitySampler(
-      { counters: async () => (gone ? undefined : counters({ packetsIn: 5 })), rtcp: async () => ({ jitterMs: 4, rttMs: 50, lossPercent: null }) },
+      {
+        counters: async () => (gone ? undefined : counters({ packetsIn: 5, highestSeqIn: 4 })),
+        rtcp: async () => ({ jitterMs: 4, rttMs: 50, lossPercent: null }),
+      },
       async (_s, final) => {
         got.push(final);
         throw new Error('database down');

@@ -63,10 +63,10 @@ export function withFreeswitchRtcp(c: MediaCounters, sent: RtcpReport | undefine
 
 /**
  * FreeSWITCH 1.10+ `json {"command":"mediaStats","data":{"uuid":…}}` (mod_commands): the live
- * switch_rtp counters of the channel's audio. Its `in_skip_packet_count` counts 20 ms read ticks
- * that found no packet, which a late (bursty) sender inflates as much as real loss, so it is only the
- * fallback until the channel's first RTCP report gives loss from sequence numbers
- * (withFreeswitchRtcp). `in_jitter_max_variance` is FreeSWITCH's inter-arrival variance in ms²,
+ * switch_rtp counters of the channel's audio. Loss is not taken from it: its `in_skip_packet_count`
+ * counts 20 ms read ticks that found no packet, which a late (bursty) sender and the wait for the
+ * first packet inflate as much as real loss. Loss comes from the channel's RTCP reports, from
+ * sequence numbers (withFreeswitchRtcp); until the first one it is 0. `in_jitter_max_variance` is FreeSWITCH's inter-arrival variance in ms²,
  * reported as its square root. Undefined when the reply is not a success (the channel is gone).
  */
 export function countersFromFreeswitch(reply: unknown): MediaCounters | undefined {
@@ -80,7 +80,7 @@ export function countersFromFreeswitch(reply: unknown): MediaCounters | undefine
     packetsOut: num(audio['out_media_packet_count']) ?? num(audio['out_packet_count']) ?? 0,
     bytesIn: num(audio['in_media_bytes']) ?? num(audio['in_raw_bytes']) ?? 0,
     bytesOut: num(audio['out_media_bytes']) ?? num(audio['out_raw_bytes']) ?? 0,
-    lostIn: num(audio['in_skip_packet_count']) ?? 0,
+    lostIn: 0,
     highestSeqIn: null,
     lostOut: null,
     highestSeqOut: null,

@@ -69,13 +69,20 @@ export function lossPercent(lost: number, received: number): number {
 }
 
 /**
- * Loss over an interval: from the sequence numbers when both readings have them (Δlost of Δexpected),
- * else lost against the packets that came.
+ * Loss over an interval: from the sequence numbers when both readings have them (Δlost of Δexpected).
+ * When only the later one has them (the first report came in this interval), the report's own
+ * cumulative figures (lost against the packets received so far, `total`); without sequence numbers,
+ * lost against the packets that came.
  */
-export function intervalLoss(lost: { from: number; to: number }, seq: { from: number | null; to: number | null }, packets: number): number {
+export function intervalLoss(
+  lost: { from: number; to: number },
+  seq: { from: number | null; to: number | null },
+  packets: { interval: number; total: number },
+): number {
+  if (seq.to !== null && seq.from === null) return lossPercent(lost.to, packets.total);
   const dLost = counterDelta(lost.from, lost.to);
   if (seq.from !== null && seq.to !== null && seq.to > seq.from) return Math.min(100, lossPercent(dLost, seq.to - seq.from - dLost));
-  return lossPercent(dLost, packets);
+  return lossPercent(dLost, packets.interval);
 }
 
 /** Bytes over a period as kbit/s. */
@@ -105,11 +112,19 @@ export function estimateMos(q: { lossPercent: number; jitterMs: number | null; r
 export function sampleBetween(previous: MediaCounters, current: MediaCounters, ms: number): QualitySample {
   const packetsIn = counterDelta(previous.packetsIn, current.packetsIn);
   const packetsOut = counterDelta(previous.packetsOut, current.packetsOut);
-  const lossInPercent = intervalLoss({ from: previous.lostIn, to: current.lostIn }, { from: previous.highestSeqIn, to: current.highestSeqIn }, packetsIn);
+  const lossInPercent = intervalLoss(
+    { from: previous.lostIn, to: current.lostIn },
+    { from: previous.highestSeqIn, to: current.highestSeqIn },
+    { interval: packetsIn, total: current.packetsIn },
+  );
   const lossOutPercent =
     current.lostOut === null
       ? null
-      : intervalLoss({ from: previous.lostOut ?? 0, to: current.lostOut }, { from: previous.highestSeqOut, to: current.highestSeqOut }, packetsOut);
+      : intervalLoss(
+          { from: previous.lostOut ?? 0, to: current.lostOut },
+          { from: previous.highestSeqOut, to: current.highestSeqOut },
+          { interval: packetsOut, total: current.packetsOut },
+        );
   return {
     intervalMs: ms,
     packetsIn,
