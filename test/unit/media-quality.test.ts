@@ -27,10 +27,10 @@ describe('media quality arithmetic', () => {
   });
 
   it('loss over an interval from sequence numbers when both readings have them', () => {
-    assert.equal(intervalLoss({ from: 19, to: 39 }, { from: 196, to: 396 }, { interval: 150, total: 360 }), 10, 'Δlost 20 of Δexpected 200');
-    assert.equal(intervalLoss({ from: 0, to: 20 }, { from: null, to: 396 }, { interval: 100, total: 180 }), 10, 'the first report: its cumulative figures');
-    assert.equal(intervalLoss({ from: 4, to: 9 }, { from: null, to: null }, { interval: 45, total: 180 }), 10, 'no reports: against the packets that came');
-    assert.equal(intervalLoss({ from: 5, to: 5 }, { from: 100, to: 100 }, { interval: 0, total: 0 }), 0, 'nothing new');
+    assert.equal(intervalLoss({ from: 19, to: 39 }, { from: 196, to: 396 }, 150), 10, 'Δlost 20 of Δexpected 200');
+    assert.equal(intervalLoss({ from: 0, to: 20 }, { from: null, to: 396 }, 180, 9.375), 9.38, 'the first report: the loss it gives for its own period');
+    assert.equal(intervalLoss({ from: 4, to: 9 }, { from: null, to: null }, 45), 10, 'no reports: against the packets that came');
+    assert.equal(intervalLoss({ from: 5, to: 5 }, { from: 100, to: 100 }, 0), 0, 'nothing new');
   });
 
   it('bitrate from bytes and milliseconds', () => {
@@ -126,13 +126,14 @@ describe('reading the media servers', () => {
     const headers: Record<string, string> = {
       'Event-Name': 'SEND_RTCP_MESSAGE',
       'Source-Lost': '19',
+      'Source-Fraction': '24',
       'Source-Highest-Sequence-Number-Received': '196',
       'Source-LSR': '0',
       'Source-DLSR': '0',
       'Capture-Time': '1796612912919686',
     };
     const sent = rtcpReportFromEvent((h) => headers[h])!;
-    assert.deepEqual(sent, { lost: 19, highestSeq: 196, lsr: 0, dlsr: 0, captureUs: 1796612912919686 });
+    assert.deepEqual(sent, { lost: 19, highestSeq: 196, fraction: 24, lsr: 0, dlsr: 0, captureUs: 1796612912919686 });
     assert.equal(
       rtcpReportFromEvent(() => undefined),
       undefined,
@@ -151,7 +152,7 @@ describe('reading the media servers', () => {
       dlsr: 0,
       captureUs: t + 50_000,
     });
-    assert.deepEqual([c.lostIn, c.highestSeqIn, c.lostOut, c.highestSeqOut, Math.round(c.rttMs!)], [19, 196, 3, 200, 50]);
+    assert.deepEqual([c.lostIn, c.highestSeqIn, c.recentLossIn, c.lostOut, c.highestSeqOut, Math.round(c.rttMs!)], [19, 196, 9.375, 3, 200, 50]);
     assert.deepEqual(withFreeswitchRtcp(c, undefined, undefined), c, 'no report: counters as they were');
   });
 
@@ -181,7 +182,7 @@ describe('QualitySampler', () => {
       30,
       silentLogger,
     );
-    reading = counters({ packetsIn: 90, lostIn: 10, highestSeqIn: 99, packetsOut: 100 });
+    reading = counters({ packetsIn: 90, lostIn: 10, highestSeqIn: 99, recentLossIn: 10, packetsOut: 100 });
     await sleep(45);
     assert.equal(got.length, 1);
     assert.equal(got[0]!.sample.lossInPercent, 10);

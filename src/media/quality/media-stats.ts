@@ -16,6 +16,8 @@ export interface RtcpReport {
   lost: number;
   /** Extended highest sequence number received. */
   highestSeq: number;
+  /** Fraction lost since the previous report, in 1/256. */
+  fraction: number;
   /** Middle 32 bits of the NTP time of the last SR the reporter got from us, and its delay since, 1/65536 s. */
   lsr: number;
   dlsr: number;
@@ -28,7 +30,14 @@ export function rtcpReportFromEvent(header: (name: string) => string | undefined
   const lost = num(header('Source-Lost'));
   const highestSeq = num(header('Source-Highest-Sequence-Number-Received'));
   if (lost === undefined || highestSeq === undefined) return undefined;
-  return { lost, highestSeq, lsr: num(header('Source-LSR')) ?? 0, dlsr: num(header('Source-DLSR')) ?? 0, captureUs: num(header('Capture-Time')) ?? 0 };
+  return {
+    lost,
+    highestSeq,
+    fraction: num(header('Source-Fraction')) ?? 0,
+    lsr: num(header('Source-LSR')) ?? 0,
+    dlsr: num(header('Source-DLSR')) ?? 0,
+    captureUs: num(header('Capture-Time')) ?? 0,
+  };
 }
 
 /** Seconds from 1900 (NTP) to 1970 (Unix). */
@@ -56,7 +65,7 @@ export function rttFromReport(r: Pick<RtcpReport, 'lsr' | 'dlsr' | 'captureUs'>)
 export function withFreeswitchRtcp(c: MediaCounters, sent: RtcpReport | undefined, received: RtcpReport | undefined): MediaCounters {
   return {
     ...c,
-    ...(sent && { lostIn: sent.lost, highestSeqIn: sent.highestSeq }),
+    ...(sent && { lostIn: sent.lost, highestSeqIn: sent.highestSeq, recentLossIn: (100 * sent.fraction) / 256 }),
     ...(received && { lostOut: received.lost, highestSeqOut: received.highestSeq, rttMs: rttFromReport(received) }),
   };
 }
@@ -82,6 +91,7 @@ export function countersFromFreeswitch(reply: unknown): MediaCounters | undefine
     bytesOut: num(audio['out_media_bytes']) ?? num(audio['out_raw_bytes']) ?? 0,
     lostIn: 0,
     highestSeqIn: null,
+    recentLossIn: null,
     lostOut: null,
     highestSeqOut: null,
     jitterMs: variance === undefined ? null : Math.sqrt(Math.max(0, variance)),

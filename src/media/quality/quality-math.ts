@@ -17,6 +17,8 @@ export interface MediaCounters {
    * interval is Δlost / Δexpected. Null when unknown: packetsIn stands in.
    */
   highestSeqIn: number | null;
+  /** The loss the latest report gives for its own period (RTCP "fraction lost"), %; null without one. */
+  recentLossIn: number | null;
   /** Packets we sent that the caller reports lost in its RTCP receiver reports; null without them. */
   lostOut: number | null;
   /** The highest sequence number the caller reports receiving from us; null without reports. */
@@ -56,6 +58,7 @@ export const ZERO_COUNTERS: MediaCounters = {
   bytesOut: 0,
   lostIn: 0,
   highestSeqIn: null,
+  recentLossIn: null,
   lostOut: null,
   highestSeqOut: null,
   jitterMs: null,
@@ -70,19 +73,20 @@ export function lossPercent(lost: number, received: number): number {
 
 /**
  * Loss over an interval: from the sequence numbers when both readings have them (Δlost of Δexpected).
- * When only the later one has them (the first report came in this interval), the report's own
- * cumulative figures (lost against the packets received so far, `total`); without sequence numbers,
- * lost against the packets that came.
+ * When only the later one has them (the first report came in this interval), the loss that report
+ * gives for its own period (`recent`): its cumulative count would be set against packets counted
+ * later, and understate. Without sequence numbers, lost against the packets that came.
  */
 export function intervalLoss(
   lost: { from: number; to: number },
   seq: { from: number | null; to: number | null },
-  packets: { interval: number; total: number },
+  packets: number,
+  recent: number | null = null,
 ): number {
-  if (seq.to !== null && seq.from === null) return lossPercent(lost.to, packets.total);
+  if (seq.to !== null && seq.from === null) return round(recent ?? 0, 2);
   const dLost = counterDelta(lost.from, lost.to);
   if (seq.from !== null && seq.to !== null && seq.to > seq.from) return Math.min(100, lossPercent(dLost, seq.to - seq.from - dLost));
-  return lossPercent(dLost, packets.interval);
+  return lossPercent(dLost, packets);
 }
 
 /** Bytes over a period as kbit/s. */
@@ -115,16 +119,13 @@ export function sampleBetween(previous: MediaCounters, current: MediaCounters, m
   const lossInPercent = intervalLoss(
     { from: previous.lostIn, to: current.lostIn },
     { from: previous.highestSeqIn, to: current.highestSeqIn },
-    { interval: packetsIn, total: current.packetsIn },
+    packetsIn,
+    current.recentLossIn,
   );
   const lossOutPercent =
     current.lostOut === null
       ? null
-      : intervalLoss(
-          { from: previous.lostOut ?? 0, to: current.lostOut },
-          { from: previous.highestSeqOut, to: current.highestSeqOut },
-          { interval: packetsOut, total: current.packetsOut },
-        );
+      : intervalLoss({ from: previous.lostOut ?? 0, to: current.lostOut }, { from: previous.highestSeqOut, to: current.highestSeqOut }, packetsOut);
   return {
     intervalMs: ms,
     packetsIn,
