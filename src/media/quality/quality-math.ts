@@ -10,7 +10,7 @@ export interface MediaCounters {
   packetsOut: number;
   bytesIn: number;
   bytesOut: number;
-  /** Packets the caller sent that never arrived (gaps in the RTP sequence numbers). */
+  /** Packets the caller sent that never arrived (gaps in the RTP sequence numbers); 0 until known. */
   lostIn: number;
   /**
    * The highest (extended) sequence number received from the caller; with lostIn, loss over an
