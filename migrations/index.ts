@@ -6,6 +6,7 @@ import { OperatorAccounts1764576000000 } from './1764576000000-operator-accounts
 import { SiteGroups1796601600000 } from './1796601600000-site-groups';
 import { Recordings1796688000000 } from './1796688000000-recordings';
 import { MeetingDocuments1796774400000 } from './1796774400000-meeting-documents';
+import { MediaQuality1796860800000 } from './1796860800000-media-quality';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   SiteGroups1796601600000,
   Recordings1796688000000,
   MeetingDocuments1796774400000,
+  MediaQuality1796860800000,
 ];

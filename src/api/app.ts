@@ -21,6 +21,7 @@ import { overviewRoutes } from './overview/routes';
 import { mount, route, type AnyRoute } from './route';
 import { siteGroupRoutes } from './site-groups/routes';
 import { siteStateRoutes } from './site-states/routes';
+import { qualityRoutes } from './quality/routes';
 import { sessionRoutes } from './session/routes';
 import { siteRoutes } from './sites/routes';
 
@@ -42,6 +43,7 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
       ...siteRoutes(deps),
       ...siteGroupRoutes(deps),
       ...siteStateRoutes(deps),
+      ...qualityRoutes(deps),
       ...meetingRoutes(deps),
       attendanceRoute(deps),
       ...liveRoutes(deps),

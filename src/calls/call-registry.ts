@@ -15,6 +15,8 @@ export class CallRegistry {
   constructor(
     private readonly participations: Pick<Participations, 'close'>,
     private readonly events: MeetingEvents,
+    /** Starts sampling a call's media once it is in the conference (the engine's QualitySampler). */
+    private readonly sampleMedia: (call: Call) => void = () => undefined,
   ) {}
 
   start(info: CallInfo, log: Logger): Call {
@@ -35,7 +37,8 @@ export class CallRegistry {
   #hooks(): CallHooks {
     const events = this.events;
     return {
-      joined: (c) =>
+      joined: (c) => {
+        this.sampleMedia(c);
         events.publish(c.info.meetingId, {
           type: 'participant.joined',
           participant: {
@@ -46,7 +49,8 @@ export class CallRegistry {
             direction: c.info.direction,
             moderator: c.info.moderator,
           },
-        }),
+        });
+      },
       closing: (c) => {
         if (this.#calls.get(c.info.callId) === c) this.#calls.delete(c.info.callId);
       },

@@ -3,9 +3,12 @@ import { withTimeout } from '../timeout';
 import type { MediaEndpoint, MediaLease } from '../media/freeswitch/media-endpoint';
 import type { MediaRelay } from '../media/rtpengine';
 import type { EndReason, Participations } from '../meetings/participations';
+import type { QualitySampler } from './quality-sampler';
 import type { SipDialog } from './sip/srf-types';
 
 const STEP_TIMEOUT_MS = 5000;
+/** The last media sample must not hold the hang-up behind a slow FreeSWITCH. */
+const LAST_SAMPLE_TIMEOUT_MS = 1000;
 
 export type CallState = 'setup' | 'answered' | 'joined' | 'closed';
 
@@ -43,6 +46,7 @@ export class Call {
   #dialog: SipDialog | null = null;
   #participationId: string | null = null;
   #relay: MediaRelay | null = null;
+  #sampler: QualitySampler | null = null;
   /** Set for a call a previous process left running in FreeSWITCH: its channel is all we control. */
   #adoptedChannel: string | null = null;
   #closing: Promise<void> | null = null;
@@ -137,6 +141,20 @@ export class Call {
     return this.#relay;
   }
 
+  /** Samples the call's media from now on; its last sample is taken as the call ends. */
+  attachSampler(sampler: QualitySampler): void {
+    if (this.#state === 'closed') {
+      void sampler.finish();
+      return;
+    }
+    this.#sampler = sampler;
+  }
+
+  /** The call's latest media quality sample; null before the first or without a sampler. */
+  get quality(): QualitySampler['latest'] {
+    return this.#sampler?.latest ?? null;
+  }
+
   /** The caller's dialog; a BYE from the caller ends the call. */
   attachDialog(dialog: SipDialog): void {
     if (this.#state === 'closed') {
@@ -193,6 +211,9 @@ export class Call {
         this.log.warn({ err: (err as Error).message, step: what }, 'teardown step failed');
       }
     };
+    // The last sample first: FreeSWITCH forgets the channel's counters once it is hung up.
+    const sampler = this.#sampler;
+    if (sampler) await step('quality', () => withTimeout(sampler.finish(), LAST_SAMPLE_TIMEOUT_MS, `no last sample within ${LAST_SAMPLE_TIMEOUT_MS} ms`));
     const dialog = this.#dialog;
     const endpoint = this.#endpoint;
     this.#dialog = null;

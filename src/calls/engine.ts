@@ -3,11 +3,15 @@ import type { Logger } from '../log';
 import type { MediaServerPool } from '../media/freeswitch/media-servers';
 import type { RtpEnginePool } from '../media/rtpengine';
 import type { MeetingEvents } from '../meetings/meeting-events';
+import { MediaQuality } from '../meetings/media-quality';
 import { HEARTBEAT_MS, Participations } from '../meetings/participations';
 import type { DependencyState } from '../observability/dependency-state';
+import type { MeetingQuality } from '../observability/metrics';
 import type { AdmissionPolicy } from './admission';
 import { CallRegistry } from './call-registry';
+import type { Call } from './call';
 import { LiveControl } from './live-control';
+import { QualitySampler } from './quality-sampler';
 import { callLookups, type CallLookups } from './lookups';
 import { checkAdopted, recoverServer } from './recovery';
 
@@ -22,6 +26,8 @@ export interface CallEngineDeps {
   policy: AdmissionPolicy;
   /** The FreeSWITCH conference profile every meeting mixes in. */
   conferenceProfile: string;
+  /** How often each call's media quality is sampled. */
+  qualityIntervalMs: number;
   log: Logger;
 }
 
@@ -44,6 +50,7 @@ export class CallEngine {
   readonly conferenceProfile: string;
   readonly ds: DataSource;
   readonly log: Logger;
+  readonly quality: MediaQuality;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
 
@@ -57,7 +64,8 @@ export class CallEngine {
     this.log = deps.log;
     this.participations = new Participations(deps.ds);
     this.lookups = callLookups(deps.ds);
-    this.calls = new CallRegistry(this.participations, deps.events);
+    this.quality = new MediaQuality(deps.ds);
+    this.calls = new CallRegistry(this.participations, deps.events, (call) => this.#sampleMedia(call, deps.qualityIntervalMs));
     this.live = new LiveControl(this.calls, deps.media);
   }
 
@@ -83,6 +91,47 @@ export class CallEngine {
       }, ADOPTED_CHECK_MS),
     );
     for (const t of this.#timers) t.unref();
+  }
+
+  /**
+   * A sampler per joined call with a FreeSWITCH endpoint (a call taken over after a restart has none:
+   * its quality is not sampled), reading rtpengine too for a browser. The call owns it from here on
+   * and takes its last sample as it closes.
+   */
+  #sampleMedia(call: Call, intervalMs: number): void {
+    const endpoint = call.endpoint;
+    const participationId = call.participationId;
+    if (!endpoint || !participationId) return;
+    const relay = call.relay;
+    const sampler = new QualitySampler(
+      { counters: () => endpoint.mediaStats(), rtcp: relay ? () => relay.rtcp() : null },
+      (sample, final) => this.quality.record(participationId, sample, final),
+      intervalMs,
+      call.log,
+    );
+    call.attachSampler(sampler);
+  }
+
+  /** Each live meeting's quality from its calls' latest samples; meetings with no sample yet are left out. */
+  qualityByMeeting(): Map<string, MeetingQuality> {
+    const out = new Map<string, MeetingQuality>();
+    for (const c of this.calls.all()) {
+      const q = c.quality;
+      if (!q) continue;
+      const m = out.get(c.info.meetingId);
+      out.set(
+        c.info.meetingId,
+        m
+          ? {
+              calls: m.calls + 1,
+              maxLossInPercent: Math.max(m.maxLossInPercent, q.lossInPercent),
+              maxJitterMs: q.jitterMs === null ? m.maxJitterMs : Math.max(m.maxJitterMs ?? 0, q.jitterMs),
+              minMos: Math.min(m.minMos, q.mos),
+            }
+          : { calls: 1, maxLossInPercent: q.lossInPercent, maxJitterMs: q.jitterMs, minMos: q.mos },
+      );
+    }
+    return out;
   }
 
   participantsByProtocol(): Record<string, number> {

@@ -17,6 +17,7 @@ export interface ParticipantView {
   muted: boolean;
   talking: boolean;
   moderator: boolean;
+  quality: Call['quality'];
 }
 
 /**
@@ -49,6 +50,7 @@ export class LiveControl {
         muted: c.muted,
         talking: c.talking,
         moderator: c.info.moderator,
+        quality: c.quality,
       }));
   }
 

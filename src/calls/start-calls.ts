@@ -78,6 +78,7 @@ export async function startCalls(
     relays,
     policy: { ...config.admission, timeZone: config.timeZone },
     conferenceProfile: config.media.conferenceProfile,
+    qualityIntervalMs: config.media.qualityIntervalMs,
     log,
   });
   const recorder = new Recorder(

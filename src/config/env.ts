@@ -183,6 +183,7 @@ export const envSchema = z.object({
     .min(1)
     .default('./dialplans/freeswitch/sounds')
     .describe('Where FreeSWITCH finds the prompts (`npm run prompts` writes them); absolute on the FreeSWITCH host'),
+  MEDIA_QUALITY_INTERVAL_SECONDS: int(1, 3600).default(60).describe('How often each call’s media quality is sampled (a last sample is taken at hang-up)'),
   JOIN_OPEN_MINUTES: int(0, 240).default(15).describe('Callers may join this long before a meeting starts'),
   ROOM_CAPACITY: int(2, 1000).default(100).describe('Participants one meeting holds'),
   MEETING_LEAD_SECONDS: int(0, 3600).default(120).describe('Meetings go live (and dial out) this long before they start'),
@@ -246,7 +247,7 @@ export interface Config {
     drachtio?: { host: string; port: number; secret: string };
   };
   freeswitch: { host: string; port: number; password: string }[];
-  media: { callbackAddress: string; conferenceProfile: string; soundsDir: string };
+  media: { callbackAddress: string; conferenceProfile: string; soundsDir: string; qualityIntervalMs: number };
   admission: { openBeforeMs: number; capacity: number };
   schedule: { leadMs: number; readinessBeforeMs: number; endWarningMs: number };
   dialOut: { concurrency: number; ringTimeoutMs: number; redialDropped: boolean };
@@ -314,7 +315,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.DRACHTIO_HOST ? { drachtio: { host: e.DRACHTIO_HOST, port: e.DRACHTIO_PORT, secret: e.DRACHTIO_SECRET } } : {}),
     },
     freeswitch: e.FREESWITCH_SERVERS,
-    media: { callbackAddress: e.FREESWITCH_CALLBACK_ADDRESS, conferenceProfile: e.CONFERENCE_PROFILE, soundsDir: resolve(e.SOUNDS_DIR) },
+    media: {
+      callbackAddress: e.FREESWITCH_CALLBACK_ADDRESS,
+      conferenceProfile: e.CONFERENCE_PROFILE,
+      soundsDir: resolve(e.SOUNDS_DIR),
+      qualityIntervalMs: e.MEDIA_QUALITY_INTERVAL_SECONDS * 1000,
+    },
     admission: { openBeforeMs: e.JOIN_OPEN_MINUTES * 60_000, capacity: e.ROOM_CAPACITY },
     schedule: { leadMs: e.MEETING_LEAD_SECONDS * 1000, readinessBeforeMs: e.READINESS_SWEEP_MINUTES * 60_000, endWarningMs: e.END_WARNING_MINUTES * 60_000 },
     dialOut: { concurrency: e.DIAL_CONCURRENCY, ringTimeoutMs: e.RING_TIMEOUT_SECONDS * 1000, redialDropped: e.REDIAL_DROPPED === 'true' },

@@ -8,6 +8,16 @@ import type { RecordingStore } from '../recordings/recording-store';
 export interface LiveCounts {
   participantsByProtocol(): Record<string, number>;
   mediaServers(): Record<string, DependencyState>;
+  /** Per live meeting, from its calls' latest media samples. */
+  qualityByMeeting(): ReadonlyMap<string, MeetingQuality>;
+}
+
+/** The latest quality of a meeting's calls, the worst call per figure. */
+export interface MeetingQuality {
+  calls: number;
+  maxLossInPercent: number;
+  maxJitterMs: number | null;
+  minMos: number;
 }
 
 /**
@@ -92,6 +102,37 @@ export class Metrics {
         },
       });
     }
+    this.#qualityGauges();
+  }
+
+  /**
+   * Media quality per live meeting, labelled by meeting id only: a meeting's worst call per figure,
+   * never one series per call. A meeting's series go when it has no call left.
+   */
+  #qualityGauges(): void {
+    const self = this;
+    const perMeeting = (name: string, help: string, pick: (q: MeetingQuality) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['meeting'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [meeting, q] of self.#live?.qualityByMeeting() ?? []) {
+            const v = pick(q);
+            if (v !== null) this.set({ meeting }, v);
+          }
+        },
+      });
+    perMeeting(
+      'diemcau_media_loss_in_percent',
+      'Highest packet loss (%) the bridge receives from one call of the meeting, last sample',
+      (q) => q.maxLossInPercent,
+    );
+    perMeeting('diemcau_media_jitter_ms', 'Highest jitter (ms) of one call of the meeting, last sample', (q) => q.maxJitterMs);
+    perMeeting('diemcau_media_mos', 'Lowest estimated MOS of one call of the meeting, last sample', (q) => q.minMos);
+    perMeeting('diemcau_media_sampled_calls', 'Calls of the meeting with a media quality sample', (q) => q.calls);
   }
 
   /** Attaches the SIP side once it exists (the API may run without it). */

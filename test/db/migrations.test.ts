@@ -18,6 +18,7 @@ describe('migrations', () => {
         'api_key',
         'audit_event',
         'dial_attempt',
+        'media_sample',
         'meeting',
         'meeting_document',
         'meeting_group',

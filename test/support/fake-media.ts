@@ -11,6 +11,7 @@ import type {
   PlayCollectResult,
 } from '../../src/media/freeswitch/media-endpoint';
 import type { MediaRelay, RelayKeys } from '../../src/media/rtpengine';
+import { ZERO_COUNTERS, type MediaCounters, type RelayRtcp } from '../../src/media/quality/quality-math';
 
 /**
  * In-memory media for unit tests: endpoints, leases and conferences that keep a log of what was done
@@ -41,6 +42,11 @@ export class FakeEndpoint implements MediaEndpoint {
   joinGate: Promise<void> | null = null;
   modified: string[] = [];
   hangUps = 0;
+  /** What mediaStats reports; a test moves the counters on as "media flows". */
+  counters: MediaCounters = { ...ZERO_COUNTERS };
+  /** mediaStats calls, and those made after the endpoint was over. */
+  statsReads = 0;
+  statsReadsAfterEnd = 0;
   /** Over: hung up by us, or ended by FreeSWITCH. */
   ended: 'hung-up' | 'by-freeswitch' | null = null;
   #infoHandler: ((info: MediaInfo) => number) | null = null;
@@ -107,6 +113,15 @@ export class FakeEndpoint implements MediaEndpoint {
   onEnded(listener: () => void): () => void {
     this.#endedListeners.add(listener);
     return () => void this.#endedListeners.delete(listener);
+  }
+
+  async mediaStats(): Promise<MediaCounters | undefined> {
+    this.statsReads++;
+    if (this.ended) {
+      this.statsReadsAfterEnd++;
+      return undefined;
+    }
+    return { ...this.counters };
   }
 
   async hangUp(): Promise<void> {
@@ -291,6 +306,10 @@ export class FakeRelay implements MediaRelay {
   reanswerFromFreeswitch = async (sdp: string) => sdp;
   reofferFromFreeswitch = async (sdp: string) => sdp;
   reanswerFromBrowser = async (sdp: string) => sdp;
+  rtcpReport: RelayRtcp = { jitterMs: null, rttMs: null, lossPercent: null };
+  async rtcp(): Promise<RelayRtcp> {
+    return this.rtcpReport;
+  }
   async delete(): Promise<void> {
     if (!this.deleted) this.log.push(`relay deleted ${this.keys.callId}`);
     this.deleted++;

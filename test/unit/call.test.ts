@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { Call, type CallHooks } from '../../src/calls/call';
+import { QualitySampler } from '../../src/calls/quality-sampler';
+import { ZERO_COUNTERS } from '../../src/media/quality/quality-math';
 import { silentLogger } from '../../src/log';
 import type { Participations } from '../../src/meetings/participations';
 
@@ -47,5 +49,59 @@ describe('a call that ends while it is being set up', () => {
     assert.equal(released, 1, 'the media server lease');
     assert.equal(destroyed, 1, 'the FreeSWITCH endpoint');
     assert.equal(call.mediaServer, null, 'nothing attached to a closed call');
+  });
+});
+
+describe('a sampled call that ends', () => {
+  const info = {
+    callId: 'c2',
+    meetingId: 'm1',
+    siteId: null,
+    displayName: 'x',
+    source: '127.0.0.1:5060',
+    moderator: false,
+    protocol: 'sip' as const,
+    direction: 'in' as const,
+  };
+  const hooks: CallHooks = { joined: () => undefined, closing: () => undefined, ended: () => undefined, changed: () => undefined };
+
+  it('takes the last media sample once, before the channel is hung up, and leaves no timer', async () => {
+    const order: string[] = [];
+    const call = new Call(info, { close: async () => void order.push('row closed') } as unknown as Participations, silentLogger, hooks);
+    const lease = { serverId: 'fs1', release: () => void order.push('lease released') };
+    const endpoint = {
+      uuid: 'u2',
+      onEnded: () => () => undefined,
+      onMemberChange: () => undefined,
+      hangUp: async () => void order.push('hung up'),
+    };
+    call.attachMedia(lease as never, endpoint as never);
+    call.joined('p2', 3, false);
+    const sampler = new QualitySampler(
+      { counters: async () => ({ ...ZERO_COUNTERS, packetsIn: 10, highestSeqIn: 9, recentLossIn: 0 }), rtcp: null },
+      async (_s, final) => void order.push(final ? 'last sample' : 'sample'),
+      3_600_000,
+      silentLogger,
+    );
+    call.attachSampler(sampler);
+    await Promise.all([call.close('caller-hangup'), call.close('kicked')]);
+    assert.deepEqual(order, ['last sample', 'hung up', 'lease released', 'row closed']);
+    assert.ok(call.quality, 'the roster keeps the last sample');
+  });
+
+  it('finishes a sampler attached after the call closed', async () => {
+    const call = new Call(info, {} as Participations, silentLogger, hooks);
+    await call.close('caller-hangup');
+    let finals = 0;
+    const sampler = new QualitySampler(
+      { counters: async () => ({ ...ZERO_COUNTERS, packetsIn: 1, highestSeqIn: 1 }), rtcp: null },
+      async (_s, final) => void (final && finals++),
+      10,
+      silentLogger,
+    );
+    call.attachSampler(sampler);
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(finals, 1, 'its last sample taken at once, and no periodic one after');
+    assert.equal(call.quality, null, 'not attached');
   });
 });

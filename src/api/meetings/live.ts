@@ -6,6 +6,7 @@ import type { ApiDeps } from '../deps';
 import { streamMeetingEvents } from '../event-stream';
 import { HttpProblem } from '../problem';
 import type { Caller } from '../middleware/auth';
+import { qualitySampleOut } from '../quality/routes';
 import { route, uuidParams } from '../route';
 
 const participantOut = z
@@ -22,6 +23,7 @@ const participantOut = z
     muted: z.boolean(),
     talking: z.boolean(),
     moderator: z.boolean(),
+    quality: qualitySampleOut.nullable().describe('The latest media quality sample of the call; null before the first'),
   })
   .meta({ id: 'Participant' });
 

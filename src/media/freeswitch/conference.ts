@@ -28,6 +28,8 @@ export const conferenceCommands = {
 /** Channel API commands. */
 export const channelCommands = {
   kill: (uuid: string) => `uuid_kill ${uuid}`,
+  /** The live RTP counters of the channel (mod_commands' JSON API, FreeSWITCH 1.10+). */
+  mediaStats: (uuid: string) => `json ${JSON.stringify({ command: 'mediaStats', data: { uuid } })}`,
 } as const;
 
 /** Layouts dialplans/freeswitch/autoload_configs/conference_layouts.conf.xml defines (groups first). */

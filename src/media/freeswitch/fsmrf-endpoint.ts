@@ -10,6 +10,8 @@ import {
   type ConferenceLayout,
   type ConferenceMember,
 } from './conference';
+import type { MediaCounters } from '../quality/quality-math';
+import { countersFromFreeswitch, rtcpReportFromEvent, withFreeswitchRtcp, type RtcpReport } from '../quality/media-stats';
 import type { ConferenceControl, JoinOptions, MediaEndpoint, MediaInfo, MemberChange, PlayCollectOptions, PlayCollectResult } from './media-endpoint';
 
 /**
@@ -35,6 +37,9 @@ class FsmrfEndpoint implements MediaEndpoint {
   #memberId: number | null = null;
   #hangingUp: Promise<void> | null = null;
   #ended = false;
+  /** The latest RTCP report blocks FreeSWITCH sent (about what it receives) and received. */
+  #rtcpSent: RtcpReport | undefined;
+  #rtcpReceived: RtcpReport | undefined;
 
   constructor(
     private readonly ep: Mrf.Endpoint,
@@ -42,6 +47,15 @@ class FsmrfEndpoint implements MediaEndpoint {
   ) {
     ep.once('destroy', () => {
       this.#ended = true;
+    });
+    // The dialplan turns RTCP events on (fire_rtcp_events); the channel's connection is filtered to it.
+    const conn = ep.conn as (typeof ep.conn & { subscribe?(events: string): void }) | undefined;
+    conn?.subscribe?.('SEND_RTCP_MESSAGE RECV_RTCP_MESSAGE');
+    conn?.on(`esl::event::SEND_RTCP_MESSAGE::${ep.uuid}`, (evt: Mrf.EslEvent) => {
+      this.#rtcpSent = rtcpReportFromEvent((h) => evt.getHeader(h)) ?? this.#rtcpSent;
+    });
+    conn?.on(`esl::event::RECV_RTCP_MESSAGE::${ep.uuid}`, (evt: Mrf.EslEvent) => {
+      this.#rtcpReceived = rtcpReportFromEvent((h) => evt.getHeader(h)) ?? this.#rtcpReceived;
     });
   }
 
@@ -108,6 +122,19 @@ class FsmrfEndpoint implements MediaEndpoint {
       if (action === 'start-talking' || action === 'stop-talking') listener({ talking: action === 'start-talking' });
       else if (action === 'mute-member' || action === 'unmute-member') listener({ muted: action === 'mute-member' });
     });
+  }
+
+  async mediaStats(): Promise<MediaCounters | undefined> {
+    if (this.#ended) return undefined;
+    const reply = await this.ms.api(channelCommands.mediaStats(this.ep.uuid));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(reply);
+    } catch {
+      return undefined; // not JSON: FreeSWITCH answered -ERR
+    }
+    const counters = countersFromFreeswitch(parsed);
+    return counters && withFreeswitchRtcp(counters, this.#rtcpSent, this.#rtcpReceived);
   }
 
   onEnded(listener: () => void): () => void {

@@ -1,3 +1,4 @@
+import type { MediaCounters } from '../quality/quality-math';
 import type { ConferenceLayout, ConferenceMember } from './conference';
 
 /**
@@ -77,6 +78,8 @@ export interface MediaEndpoint {
   onReinvite(handler: (offer: string) => Promise<string>): void;
   /** Talking and mute changes of the member this endpoint joined as. */
   onMemberChange(listener: (change: MemberChange) => void): void;
+  /** The channel's audio counters so far; undefined once the channel is gone. */
+  mediaStats(): Promise<MediaCounters | undefined>;
   /** FreeSWITCH hung the channel up. Returns a function that removes the listener. */
   onEnded(listener: () => void): () => void;
   /** Ends the channel; twice (or after FreeSWITCH ended it) is a no-op. */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { NgDictionary, NgResponse } from 'rtpengine-client';
+import { rtcpFromRtpengine } from '../quality/media-stats';
+import type { RelayRtcp } from '../quality/quality-math';
 import { RtpEngineError } from './errors';
 import { RELAY_FLAGS, type RelayHop } from './flags';
 
 /** The ng commands a session sends. */
-export type SessionCommand = 'offer' | 'answer' | 'delete';
+export type SessionCommand = 'offer' | 'answer' | 'delete' | 'query';
 
 /**
  * One rtpengine instance as a session sees it: `request` resolves only with a successful answer
@@ -45,6 +47,8 @@ export interface MediaRelay {
   reofferFromFreeswitch(freeswitchSdp: string): Promise<string>;
   /** the browser's answer to that → SDP for FreeSWITCH */
   reanswerFromBrowser(browserSdp: string): Promise<string>;
+  /** what rtpengine knows from the call's RTCP (jitter, round-trip time, reported loss) */
+  rtcp(): Promise<RelayRtcp>;
   /** removes the call from rtpengine; a second call (or a call already gone there) is a no-op */
   delete(): Promise<void>;
 }
@@ -119,6 +123,10 @@ export class RelaySession implements MediaRelay {
 
   async reanswerFromBrowser(browserSdp: string): Promise<string> {
     return this.#rewrite('answer', 'browser-answer', browserSdp, this.#needToTag('answer'), this.fromTag);
+  }
+
+  async rtcp(): Promise<RelayRtcp> {
+    return rtcpFromRtpengine(await this.channel.request('query', { 'call-id': this.callId, 'from-tag': this.fromTag }));
   }
 
   delete(): Promise<void> {

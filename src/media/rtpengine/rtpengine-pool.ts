@@ -202,6 +202,8 @@ export class RtpEnginePool extends EventEmitter {
           return await client.answer(port, host, params);
         case 'delete':
           return await client.delete(port, host, params);
+        case 'query':
+          return await client.query(port, host, params);
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -116,8 +116,13 @@ export function reassembleTcp(datagrams: readonly Datagram[]): TcpStream[] {
   return out;
 }
 
-/** Writes an Ethernet/IPv4 pcap with the given UDP/TCP payloads (checksums left zero). */
-export function writePcap(packets: readonly { proto: 'udp' | 'tcp'; sport: number; dport: number; payload: Uint8Array; seq?: number }[]): Uint8Array {
+/**
+ * Writes an Ethernet/IPv4 pcap with the given UDP/TCP payloads (checksums left zero). Packets are one
+ * second apart unless `atMs` (from the first) says when each was captured.
+ */
+export function writePcap(
+  packets: readonly { proto: 'udp' | 'tcp'; sport: number; dport: number; payload: Uint8Array; seq?: number; atMs?: number }[],
+): Uint8Array {
   const chunks: Uint8Array[] = [];
   const gh = new DataView(new ArrayBuffer(24));
   gh.setUint32(0, 0xa1b2c3d4, true);
@@ -151,7 +156,9 @@ export function writePcap(packets: readonly { proto: 'udp' | 'tcp'; sport: numbe
     }
     frame.set(p.payload, 14 + 20 + l4len);
     const rh = new DataView(new ArrayBuffer(16));
-    rh.setUint32(0, 1_700_000_000 + i, true);
+    const atUs = Math.round((p.atMs ?? i * 1000) * 1000);
+    rh.setUint32(0, 1_700_000_000 + Math.floor(atUs / 1e6), true);
+    rh.setUint32(4, atUs % 1e6, true);
     rh.setUint32(8, frame.length, true);
     rh.setUint32(12, frame.length, true);
     chunks.push(new Uint8Array(rh.buffer), frame);
