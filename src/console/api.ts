@@ -181,6 +181,25 @@ export interface SiteGroup extends SiteRef {
   sites: (SiteRef & { enabled: boolean })[];
 }
 
+/** A file attached to a meeting (`MeetingDocument`). */
+export interface MeetingDocument {
+  id: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  uploadedAt: string;
+}
+
+export interface Recording {
+  id: string;
+  format: 'mp4' | 'wav';
+  startedAt: string;
+  /** null while it is being recorded. */
+  endedAt: string | null;
+  sizeBytes: number | null;
+  href: string;
+}
+
 export interface ImportReport {
   created: number;
   updated: number;
@@ -206,11 +225,12 @@ export class ApiError extends Error {
 const BASE = '/api/v1';
 let csrfToken: string | null = null;
 
-/** A JSON body, or a CsvBody sent as text/csv. */
+/** A JSON body, a CsvBody sent as text/csv, or FormData (the browser sets its multipart boundary). */
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const csv = body instanceof CsvBody ? body.text : undefined;
+  const form = body instanceof FormData ? body : undefined;
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = csv === undefined ? 'application/json' : 'text/csv';
+  if (body !== undefined && !form) headers['Content-Type'] = csv === undefined ? 'application/json' : 'text/csv';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res: Response;
   try {
@@ -218,7 +238,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       method,
       headers,
       credentials: 'same-origin',
-      ...(body !== undefined && { body: csv ?? JSON.stringify(body) }),
+      ...(body !== undefined && { body: form ?? csv ?? JSON.stringify(body) }),
     });
   } catch {
     throw new ApiError(0, 'Network error', '');
@@ -371,6 +391,35 @@ export const api = {
   },
   invitation(id: string): Promise<Invitation> {
     return request<Invitation>('GET', `/meetings/${encodeURIComponent(id)}/invitation`);
+  },
+  documents(id: string): Promise<{ items: MeetingDocument[] }> {
+    return request<{ items: MeetingDocument[] }>('GET', `/meetings/${encodeURIComponent(id)}/documents`);
+  },
+  uploadDocument(id: string, file: File): Promise<MeetingDocument> {
+    const form = new FormData();
+    form.append('file', file);
+    return request<MeetingDocument>('POST', `/meetings/${encodeURIComponent(id)}/documents`, form);
+  },
+  /** Where the browser downloads a document (the cookie signs the request). */
+  documentUrl(id: string, documentId: string): string {
+    return `${BASE}/meetings/${encodeURIComponent(id)}/documents/${encodeURIComponent(documentId)}`;
+  },
+  deleteDocument(id: string, documentId: string): Promise<void> {
+    return request<void>('DELETE', `/meetings/${encodeURIComponent(id)}/documents/${encodeURIComponent(documentId)}`);
+  },
+  recordings(id: string): Promise<{ items: Recording[]; recording: boolean }> {
+    return request<{ items: Recording[]; recording: boolean }>('GET', `/meetings/${encodeURIComponent(id)}/recordings`);
+  },
+  /** Start or stop recording a live meeting. */
+  record(id: string, on: boolean): Promise<unknown> {
+    return request<unknown>('POST', `/meetings/${encodeURIComponent(id)}/recording/${on ? 'start' : 'stop'}`);
+  },
+  /** Where the browser downloads a recording. */
+  recordingUrl(id: string): string {
+    return `${BASE}/recordings/${encodeURIComponent(id)}/file`;
+  },
+  deleteRecording(id: string): Promise<void> {
+    return request<void>('DELETE', `/recordings/${encodeURIComponent(id)}`);
   },
   /** Where the browser downloads the meeting as an iCalendar file. */
   calendarUrl(id: string): string {

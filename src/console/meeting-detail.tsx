@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, api, type Invitation, type Meeting, type Session } from './api';
 import { offsetName, spanText } from './district-time';
 import { errorText, translate, type Language, type MessageKey } from './i18n';
+import { Documents, Recordings } from './meeting-records';
 import { canBook, Loading } from './meetings';
 import { href } from './router';
 import { useApi } from './use-api';
@@ -55,6 +56,8 @@ export function MeetingDetail({ meetingId, lang, session, onSignedOut }: { meeti
       <Actions meeting={m} lang={lang} session={session} onCancelled={reload} onSignedOut={onSignedOut} />
       <JoinWays meeting={m} invitation={invitation} lang={lang} />
       <InvitationText text={invitation.text[lang]} lang={lang} />
+      <Documents meeting={m} lang={lang} session={session} onSignedOut={onSignedOut} />
+      <Recordings meeting={m} lang={lang} session={session} onSignedOut={onSignedOut} />
       <section aria-labelledby="invited-heading">
         <h3 id="invited-heading">{t('detail.invited', { count: m.invitedSites.length })}</h3>
         {m.invitedGroups.length > 0 && <p>{t('detail.groups', { groups: m.invitedGroups.map((g) => g.name).join(', ') })}</p>}
