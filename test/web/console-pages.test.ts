@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { pdfFile } from '../support/document-files';
 import { seedLiveMeeting } from '../support/live-meeting';
 import { axeViolations, ConsoleFixture, LAPTOP, overflow, PHONE, screenshot } from './console-fixture';
 
@@ -25,7 +27,15 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
     { name: 'today', hash: () => 'today', ready: (p) => p.getByRole('heading', { name: /Sắp diễn ra|Coming up/ }).waitFor() },
     { name: 'meetings', hash: () => 'meetings', ready: (p) => p.getByText('Họp giao ban tuần').first().waitFor() },
     { name: 'meetings-list', hash: () => 'meetings/list', ready: (p) => p.getByText('Họp giao ban tuần').first().waitFor() },
-    { name: 'meeting', hash: () => `meetings/${meetingId}`, ready: (p) => p.getByRole('textbox', { name: /Thư mời|Invitation/ }).waitFor() },
+    {
+      name: 'meeting',
+      hash: () => `meetings/${meetingId}`,
+      ready: async (p) => {
+        await p.getByRole('textbox', { name: /Thư mời|Invitation/ }).waitFor();
+        await p.getByRole('cell', { name: 'MP4' }).waitFor();
+        await p.getByRole('link', { name: /\.pdf$/ }).waitFor();
+      },
+    },
     {
       name: 'booking',
       hash: () => 'meetings/new',
@@ -120,6 +130,18 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
     });
     assert.equal(booked.status, 201, booked.text);
     meetingId = booked.body.id;
+    // The meeting page's documents and recordings tables, with a long Vietnamese file name.
+    const rec = await api.recordings.begin(meetingId, 'mp4');
+    writeFileSync(api.recordings.pathOf(rec), Buffer.alloc(2048));
+    await api.recordings.finish(rec.id);
+    const form = new FormData();
+    form.append('file', new Blob([pdfFile()], { type: 'application/pdf' }), 'Báo cáo tình hình phòng chống lụt bão quý ba năm 2026.pdf');
+    const uploaded = await fetch(`${api.base}/api/v1/meetings/${meetingId}/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.tokens.operator}` },
+      body: form,
+    });
+    assert.equal(uploaded.status, 201, await uploaded.text());
     // The live page as a big meeting shows it: 300 tiles, and the controls of a live meeting.
     liveMeetingId = (await seedLiveMeeting(api, 300, 2050, 'lv')).meetingId;
   });
