@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Meeting, type Session } from './api';
-import { errorText, formatWhen, translate, type Language, type MessageKey } from './i18n';
+import { errorText, translate, type Language, type MessageKey } from './i18n';
 import { canBook } from './meetings';
 import { ScrollingTable } from './scrolling-table';
 import { useApi } from './use-api';
@@ -22,6 +22,11 @@ function sizeText(bytes: number, lang: Language): string {
     u++;
   }
   return `${new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: u ? 1 : 0 }).format(n)} ${units[u]}`;
+}
+
+/** Date and time in the district's zone, as the rest of the meeting page shows them. */
+function whenText(iso: string, zone: string, lang: Language): string {
+  return new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(new Date(iso));
 }
 
 /** Runs a write; a refusal becomes the text shown beside the control (a 401 signs out). */
@@ -121,7 +126,7 @@ export function Documents({ meeting: m, lang, session, onSignedOut }: Props) {
                   </td>
                   <td>{d.mediaType}</td>
                   <td>{sizeText(d.size, lang)}</td>
-                  <td>{formatWhen(d.uploadedAt, lang)}</td>
+                  <td>{whenText(d.uploadedAt, session.timeZone, lang)}</td>
                   {writable && (
                     <td>
                       <DeleteButton what={d.name} lang={lang} onDelete={() => remove(d.id)} />
@@ -190,11 +195,11 @@ export function Recordings({ meeting: m, lang, session, onSignedOut }: Props) {
                 </thead>
                 <tbody>
                   {data.items.map((r) => {
-                    const name = formatWhen(r.startedAt, lang);
+                    const name = whenText(r.startedAt, session.timeZone, lang);
                     return (
                       <tr key={r.id}>
                         <td>{name}</td>
-                        <td>{r.endedAt ? formatWhen(r.endedAt, lang) : t('records.running')}</td>
+                        <td>{r.endedAt ? whenText(r.endedAt, session.timeZone, lang) : t('records.running')}</td>
                         <td>{durationText(r.startedAt, r.endedAt)}</td>
                         <td>{r.sizeBytes === null ? '' : sizeText(r.sizeBytes, lang)}</td>
                         <td>{r.format.toUpperCase()}</td>
