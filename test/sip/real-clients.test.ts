@@ -168,7 +168,9 @@ describe('real softphones (baresip, linphonec) in a meeting', function () {
     for (const e of video.ends) {
       const count = (name: string) => Number(e.headers.get(`variable_rtp_video_${name}_media_packet_count`));
       assert.equal(e.headers.get('variable_video_read_codec'), 'VP8');
-      assert.ok(count('in') > 20 && count('out') > 20, `video packets in ${count('in')}, out ${count('out')}`);
+      // Into the bridge a softphone's test picture may come at a few frames a second (17 packets in 5 s
+      // in one CI run), so "flows" is what is asserted there; out of it, the mixer sends at its frame rate.
+      assert.ok(count('in') >= 5 && count('out') > 20, `video packets in ${count('in')}, out ${count('out')}`);
     }
     // each decoded the mixer's canvas (conference.conf.xml: 1280x720). What is on it is not asserted:
     // see docs/interop.md, the canvas stays empty with these clients.
