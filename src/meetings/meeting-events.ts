@@ -16,6 +16,12 @@ export type MeetingEventBody =
   | { type: 'document.removed'; documentId: string }
   | { type: 'readiness'; siteId: string; reachable: boolean; latencyMs: number | null; sipStatus: number | null }
   | { type: 'recording.started'; recordingId: string; format: 'mp4' | 'wav' }
+  | { type: 'content.started'; presenter: { participantId: string | null; name: string; siteId: string | null; protocol: string } }
+  | {
+      type: 'content.stopped';
+      presenter: { participantId: string | null; name: string; siteId: string | null; protocol: string };
+      reason: 'released' | 'revoked' | 'taken-over' | 'left' | 'ended';
+    }
   | { type: 'recording.stopped'; recordingId: string; sizeBytes: number | null; durationMs: number | null };
 
 export type MeetingEvent = MeetingEventBody & { meetingId: string; at: string; seq: number };

@@ -1,4 +1,4 @@
-import type { ConferenceLayout, ConferenceMember } from '../../src/media/freeswitch/conference';
+import type { CanvasLayout, ConferenceMember } from '../../src/media/freeswitch/conference';
 import type {
   ConferenceControl,
   JoinOptions,
@@ -171,8 +171,14 @@ export class FakeConference implements ConferenceControl {
   async mute(meetingId: string, memberId: number, muted: boolean): Promise<void> {
     this.commands.push(`${muted ? 'mute' : 'unmute'} ${meetingId} ${memberId}`);
   }
-  async layout(meetingId: string, layout: ConferenceLayout): Promise<void> {
+  async layout(meetingId: string, layout: CanvasLayout): Promise<void> {
     this.commands.push(`layout ${meetingId} ${layout}`);
+  }
+  async reserveContentSlot(meetingId: string, memberId: number): Promise<void> {
+    this.commands.push(`content-slot ${meetingId} ${memberId}`);
+  }
+  async presenter(meetingId: string, memberId: number | null): Promise<void> {
+    this.commands.push(`presenter ${meetingId} ${memberId ?? 'none'}`);
   }
   async floor(meetingId: string, memberId: number): Promise<void> {
     this.commands.push(`floor ${meetingId} ${memberId}`);

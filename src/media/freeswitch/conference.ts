@@ -8,12 +8,27 @@ export function conferenceName(meetingId: string): string {
   return `diemcau-${meetingId}`;
 }
 
+/**
+ * The conference that carries a meeting's content (slides): every content leg is a member, and
+ * FreeSWITCH forwards the floor holder's video to the others as it is (passthrough, no decode).
+ */
+export function contentConferenceName(meetingId: string): string {
+  return `diemcau-content-${meetingId}`;
+}
+
+/** The conference profiles content needs (dialplans/freeswitch/autoload_configs/conference.conf.xml). */
+export const CONTENT_PROFILE = 'diemcau-content';
+/** The main canvas while content is shown in it: content large (its reserved slot), speakers small. */
+export const PRESENTATION_LAYOUT = 'presentation';
+/** The slot of the presentation layout the content member is placed in. */
+const CONTENT_SLOT = 'content';
+
 /** mod_conference API commands for one meeting's conference. */
 export const conferenceCommands = {
   list: (meetingId: string) => `conference ${conferenceName(meetingId)} list`,
   mute: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} mute ${memberId}`,
   unmute: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} unmute ${memberId}`,
-  layout: (meetingId: string, layout: string) => `conference ${conferenceName(meetingId)} vid-layout ${layout}`,
+  layout: (meetingId: string, layout: CanvasLayout) => `conference ${conferenceName(meetingId)} vid-layout ${layout}`,
   floor: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} vid-floor ${memberId} force`,
   play: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} play ${file}`,
   playTo: (meetingId: string, memberId: number, file: string) => `conference ${conferenceName(meetingId)} play ${file} ${memberId}`,
@@ -23,6 +38,16 @@ export const conferenceCommands = {
   stopRecording: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} norecord ${file}`,
   /** Lists the files the conference is writing now, one `Record file <path>` line each. */
   recordings: (meetingId: string) => `conference ${conferenceName(meetingId)} chkrecord`,
+  /** The member whose video fills the presentation layout's content slot. */
+  reserveContentSlot: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} vid-res-id ${memberId} ${CONTENT_SLOT}`,
+} as const;
+
+/** mod_conference API commands for one meeting's content conference. */
+export const contentCommands = {
+  /** The member whose content every other member receives. */
+  presenter: (meetingId: string, memberId: number) => `conference ${contentConferenceName(meetingId)} vid-floor ${memberId} force`,
+  /** Nobody presents: the floor is free. */
+  noPresenter: (meetingId: string) => `conference ${contentConferenceName(meetingId)} clear-vid-floor`,
 } as const;
 
 /** Channel API commands. */
@@ -35,6 +60,8 @@ export const channelCommands = {
 /** Layouts dialplans/freeswitch/autoload_configs/conference_layouts.conf.xml defines (groups first). */
 export const conferenceLayouts = ['group:grid', 'group:speaker', '1x1', '2x1', '2x2', '3x3', '4x4', '1up_top_left+5', '1up_top_left+9'] as const;
 export type ConferenceLayout = (typeof conferenceLayouts)[number];
+/** What the main canvas can be set to: an operator's layout, or the presentation layout while content is in it. */
+export type CanvasLayout = ConferenceLayout | typeof PRESENTATION_LAYOUT;
 
 export interface ConferenceMember {
   memberId: number;

@@ -5,9 +5,11 @@ import {
   channelCommands,
   conferenceCommands,
   conferenceName,
+  contentCommands,
+  contentConferenceName,
   parseMemberList,
   parseRecordingList,
-  type ConferenceLayout,
+  type CanvasLayout,
   type ConferenceMember,
 } from './conference';
 import type { MediaCounters } from '../quality/quality-math';
@@ -85,7 +87,7 @@ class FsmrfEndpoint implements MediaEndpoint {
 
   async join(meetingId: string, opts: JoinOptions): Promise<number> {
     const { memberId } = await withTimeout(
-      this.ep.join(conferenceName(meetingId), {
+      this.ep.join(opts.conference === 'content' ? contentConferenceName(meetingId) : conferenceName(meetingId), {
         profile: opts.profile,
         flags: { ...(opts.moderator && { moderator: true }), ...(opts.muted && { mute: true }) },
       }),
@@ -193,7 +195,10 @@ export function fsmrfConferenceControl(ms: Mrf.MediaServer): ConferenceControl {
     members: async (meetingId: string): Promise<Map<number, ConferenceMember>> => parseMemberList(await ms.api(conferenceCommands.list(meetingId))),
     mute: (meetingId: string, memberId: number, muted: boolean) =>
       command(muted ? conferenceCommands.mute(meetingId, memberId) : conferenceCommands.unmute(meetingId, memberId)),
-    layout: (meetingId: string, layout: ConferenceLayout) => command(conferenceCommands.layout(meetingId, layout)),
+    layout: (meetingId: string, layout: CanvasLayout) => command(conferenceCommands.layout(meetingId, layout)),
+    reserveContentSlot: (meetingId: string, memberId: number) => command(conferenceCommands.reserveContentSlot(meetingId, memberId)),
+    presenter: (meetingId: string, memberId: number | null) =>
+      command(memberId === null ? contentCommands.noPresenter(meetingId) : contentCommands.presenter(meetingId, memberId)),
     floor: (meetingId: string, memberId: number) => command(conferenceCommands.floor(meetingId, memberId)),
     play: (meetingId: string, file: string) => command(conferenceCommands.play(meetingId, file)),
     playTo: (meetingId: string, memberId: number, file: string) => command(conferenceCommands.playTo(meetingId, memberId, file)),

@@ -1,5 +1,5 @@
 import type { MediaCounters } from '../quality/quality-math';
-import type { ConferenceLayout, ConferenceMember } from './conference';
+import type { CanvasLayout, ConferenceMember } from './conference';
 
 /**
  * What the call side may do with FreeSWITCH, in its own words: one endpoint (a channel that plays,
@@ -29,6 +29,8 @@ export interface PlayCollectResult {
 export interface JoinOptions {
   /** The conference profile (mod_conference) the meeting mixes in. */
   profile: string;
+  /** The meeting's main conference (default), or the one that carries its content. */
+  conference?: 'main' | 'content';
   moderator?: boolean;
   /** Joins with the microphone muted. */
   muted?: boolean;
@@ -108,7 +110,11 @@ export interface ConferenceControl {
   /** The meeting's conference members by member id; empty when there is no such conference. */
   members(meetingId: string): Promise<Map<number, ConferenceMember>>;
   mute(meetingId: string, memberId: number, muted: boolean): Promise<void>;
-  layout(meetingId: string, layout: ConferenceLayout): Promise<void>;
+  layout(meetingId: string, layout: CanvasLayout): Promise<void>;
+  /** Places a member in the presentation layout's content slot. */
+  reserveContentSlot(meetingId: string, memberId: number): Promise<void>;
+  /** Whose content the content conference forwards to its other members; null: nobody's. */
+  presenter(meetingId: string, memberId: number | null): Promise<void>;
   /** Pins a member to the main tile. */
   floor(meetingId: string, memberId: number): Promise<void>;
   /** Plays a file to every member. */
