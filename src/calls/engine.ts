@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../log';
 import type { MediaServerPool } from '../media/freeswitch/media-servers';
 import type { RtpEnginePool } from '../media/rtpengine';
+import { ContentShares } from '../meetings/content-shares';
 import type { MeetingEvents } from '../meetings/meeting-events';
 import { MediaQuality } from '../meetings/media-quality';
 import { HEARTBEAT_MS, Participations } from '../meetings/participations';
@@ -72,6 +73,7 @@ export class CallEngine {
   /** Closes what a previous process left open, then connects to the media servers; does not wait for them. */
   async start(): Promise<void> {
     const dangling = await this.participations.closeDangling(this.media.serverIds);
+    await new ContentShares(this.ds).closeDangling(new Date());
     if (dangling) this.log.warn({ participations: dangling }, 'closed participations left open by a previous run');
     // Calls a previous process left in a conference are taken over as each media server comes up.
     this.media.on('up', (serverId: string) => {
