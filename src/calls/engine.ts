@@ -15,8 +15,11 @@ import { LiveControl } from './live-control';
 import { QualitySampler } from './quality-sampler';
 import { callLookups, type CallLookups } from './lookups';
 import { checkAdopted, recoverServer } from './recovery';
+import { ContentHub } from './content/content-hub';
 
 const ADOPTED_CHECK_MS = 5_000;
+/** The audio-only conference profile (conference.conf.xml): it has no canvas to show content in. */
+const AUDIO_PROFILE = 'diemcau-audio';
 
 export interface CallEngineDeps {
   ds: DataSource;
@@ -52,6 +55,9 @@ export class CallEngine {
   readonly ds: DataSource;
   readonly log: Logger;
   readonly quality: MediaQuality;
+  /** Content sharing: content legs, the floor, presentations (docs/content-sharing.md). */
+  readonly content: ContentHub;
+  readonly #shares: ContentShares;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
 
@@ -68,12 +74,25 @@ export class CallEngine {
     this.quality = new MediaQuality(deps.ds);
     this.calls = new CallRegistry(this.participations, deps.events, (call) => this.#sampleMedia(call, deps.qualityIntervalMs));
     this.live = new LiveControl(this.calls, deps.media);
+    this.#shares = new ContentShares(deps.ds);
+    this.content = new ContentHub({
+      media: deps.media,
+      calls: this.calls,
+      events: deps.events,
+      records: this.#shares,
+      mainProfile: deps.conferenceProfile,
+      mixesVideo: deps.conferenceProfile !== AUDIO_PROFILE,
+      layoutOf: (meetingId) => this.live.currentLayout(meetingId),
+      log: deps.log.child({ component: 'content' }),
+    });
   }
 
   /** Closes what a previous process left open, then connects to the media servers; does not wait for them. */
   async start(): Promise<void> {
     const dangling = await this.participations.closeDangling(this.media.serverIds);
-    await new ContentShares(this.ds).closeDangling(new Date());
+    // A restart hangs up every content leg (they are not taken over): nobody presents after it.
+    const presentations = await this.#shares.closeDangling(new Date());
+    if (presentations) this.log.warn({ presentations }, 'closed presentations left open by a previous run');
     if (dangling) this.log.warn({ participations: dangling }, 'closed participations left open by a previous run');
     // Calls a previous process left in a conference are taken over as each media server comes up.
     this.media.on('up', (serverId: string) => {
@@ -162,6 +181,7 @@ export class CallEngine {
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    await this.content.close();
     if (calls === 'hang-up') await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
     this.media.close();
     this.relays?.close();

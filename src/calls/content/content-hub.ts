@@ -159,10 +159,13 @@ export class ContentHub implements ContentControl {
     if (m) await this.#forget(m, 'ended');
   }
 
-  /** Shutdown: ends every meeting's content state (the calls close their own legs). */
+  /**
+   * Shutdown or restart: every presentation ends and every content leg and link is hung up, also for
+   * calls left running for the next process, which does not take content legs over.
+   */
   async close(): Promise<void> {
     this.#unsubscribe();
-    await Promise.all([...this.#meetings.values()].map((m) => this.#forget(m, 'ended')));
+    await Promise.all([...this.#meetings.values()].map((m) => this.#forget(m, 'ended', 'close')));
   }
 
   #pending = new Map<string, Promise<MeetingContent>>();
@@ -205,7 +208,7 @@ export class ContentHub implements ContentControl {
   }
 
   #floorChanged(m: MeetingContent, change: FloorChange): void {
-    if (m.presenting && m.presenting.callId === change.previous) this.#stopped(m, endReason(change.reason));
+    if (m.presenting && m.presenting.callId === change.previous) void this.#stopped(m, endReason(change.reason));
     if (change.holder !== null) this.#started(m, change.holder);
     this.#schedule(m, async () => {
       await this.#showPresenter(m);
@@ -231,16 +234,18 @@ export class ContentHub implements ContentControl {
     (call?.log ?? this.deps.log).info({ meetingId: m.meetingId }, 'presenting');
   }
 
-  #stopped(m: MeetingContent, reason: ShareEndReason): void {
+  /** Resolves once the attendance row is closed. */
+  #stopped(m: MeetingContent, reason: ShareEndReason): Promise<void> {
     const was = m.presenting;
-    if (!was) return;
+    if (!was) return Promise.resolve();
     m.presenting = null;
     const at = new Date();
-    void was.shareId.then((id) =>
+    const recorded = was.shareId.then((id) =>
       id ? this.deps.records.ended(id, reason, at).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'presentation end not recorded')) : undefined,
     );
     this.deps.events.publish(m.meetingId, { type: 'content.stopped', presenter: eventPresenter(was.presenter), reason });
     this.deps.log.info({ meetingId: m.meetingId, callId: was.callId, reason }, 'presentation stopped');
+    return recorded;
   }
 
   /** FreeSWITCH's video floor in the content conference follows the presenter's leg. */
@@ -314,13 +319,14 @@ export class ContentHub implements ContentControl {
     m.queue = m.queue.then(work).catch((err: Error) => this.deps.log.warn({ err: err.message, meetingId: m.meetingId }, 'content change failed'));
   }
 
-  async #forget(m: MeetingContent, reason: ShareEndReason): Promise<void> {
+  async #forget(m: MeetingContent, reason: ShareEndReason, legs: 'keep' | 'close' = 'keep'): Promise<void> {
     if (this.#meetings.get(m.meetingId) !== m) return;
     this.#meetings.delete(m.meetingId);
     m.stopFloor();
-    this.#stopped(m, reason);
+    const recorded = this.#stopped(m, reason);
     this.#schedule(m, () => this.#closeLink(m));
-    await m.queue;
+    if (legs === 'close') await Promise.all([...m.legs.values()].map((leg) => leg.close()));
+    await Promise.all([m.queue, recorded]);
   }
 }
 
