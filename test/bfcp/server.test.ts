@@ -7,6 +7,9 @@ import { BfcpServer, type BfcpUserHandle } from '../../src/bfcp/server';
 import { ContentFloor } from '../../src/content/floor';
 import { silentLogger } from '../../src/log';
 import { BfcpClient, type BfcpClientOptions } from '../support/bfcp-client';
+import { memoryLogger } from '../h323/support/memory-log';
+import { Rng } from '../support/rng';
+import { sampleMessages } from './samples';
 
 const HOST = '127.0.0.1';
 const CONF = 4711;
@@ -278,6 +281,42 @@ describe('BFCP floor control server', () => {
       }
       const ack = await a.c.request({ primitive: 'Hello' });
       assert.equal(ack.primitive, 'HelloAck');
+    });
+
+    it('seeded random and mutated datagrams never break it; Errors only to readable requests', async () => {
+      await server.close();
+      const { log, records } = memoryLogger();
+      server = await BfcpServer.start({ host: HOST, udpPort: 0, tcpPort: 0, log, ratePerSecond: 1e6 });
+      const floor = new ContentFloor('take-over');
+      const a = await join('udp', 1, floor);
+      const rng = new Rng(8856);
+      const valid = sampleMessages({ version: 2, conferenceId: CONF, userId: 2 }).map(encodeBfcp);
+      server.addUser({ conferenceId: CONF, userId: 2, floorId: FLOOR, transport: 'udp', floor, holderKey: 'fuzz' });
+      const raw = createSocket('udp4');
+      const got: Buffer[] = [];
+      raw.on('message', (b) => got.push(b));
+      await new Promise<void>((r) => raw.bind(0, HOST, () => r()));
+      try {
+        for (let i = 0; i < 2000; i++) {
+          const b = rng.chance(0.3) ? Uint8Array.from({ length: rng.int(0, 64) }, () => rng.int(0, 255)) : Uint8Array.from(rng.pick(valid));
+          for (let k = rng.int(0, 3); k > 0 && b.length > 0; k--) b[rng.int(0, b.length - 1)] = rng.int(0, 255);
+          raw.send(b, server.udpPort, HOST);
+          if (i % 100 === 0) await sleep(5);
+        }
+        await sleep(300);
+        for (const b of got) decodeBfcp(new Uint8Array(b)); // everything the server answered is well-formed
+        assert.ok(got.some((b) => decodeBfcp(new Uint8Array(b)).primitive === 'Error'));
+      } finally {
+        await new Promise<void>((r) => raw.close(() => r()));
+      }
+      const ack = await a.c.request({ primitive: 'Hello' });
+      assert.equal(ack.primitive, 'HelloAck');
+      assert.deepEqual(
+        records.filter((r) => r.level > 30),
+        [],
+        'nothing escaped to the catch-all (warn) in the socket handler',
+      );
+      assert.ok(records.some((r) => r.msg === 'bfcp: undecodable message'));
     });
 
     it('a TCP stream announcing a huge message is closed; other connections carry on', async () => {
