@@ -12,7 +12,7 @@ import type { Meeting } from '../../src/meetings/meeting.entity';
 import { addDialInSite, bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
 import { BfcpClient } from '../support/bfcp-client';
 import { ContentRoom, type BfcpTransport } from '../support/content-room';
-import { findFfmpeg, H264Receiver } from '../support/h264-peer';
+import { findFfmpeg, type H264Receiver } from '../support/h264-peer';
 import { skipFor } from '../support/skip';
 import { requireStack, waitFor } from '../support/stack';
 
