@@ -9,7 +9,9 @@ import { RequestStatus } from '../../src/bfcp/constants';
 import { conferenceName, contentConferenceName } from '../../src/media/freeswitch/conference';
 import type { MeetingEvent } from '../../src/meetings/meeting-events';
 import type { Meeting } from '../../src/meetings/meeting.entity';
-import { addDialInSite, bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
+import { cliActor } from '../../src/audit/audit';
+import { SiteDirectory } from '../../src/directory/sites';
+import { addDialInSite, BRIDGE_DOMAIN, bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
 import { BfcpClient } from '../support/bfcp-client';
 import { ContentRoom, type BfcpTransport } from '../support/content-room';
 import { findFfmpeg, type H264Receiver } from '../support/h264-peer';
@@ -216,6 +218,53 @@ describe('content sharing: BFCP room systems present to the meeting', function (
       assert.equal(answer.primitive, 'Error');
     } finally {
       await stray.close();
+    }
+  });
+
+  it('dialling a room system out offers it content and BFCP: it presents to a site that dialled in', async () => {
+    let dialled: ContentRoom | undefined;
+    caller.srf.invite((req, res) => {
+      void ContentRoom.answering('xa-goi', req.body, true)
+        .then(async ({ answer, room }) => {
+          dialled = room(await caller.srf.createUAS(req, res, { localSdp: answer }));
+          rooms.push(dialled);
+        })
+        .catch(() => res.send(500));
+    });
+    await new SiteDirectory(bridge.ds, BRIDGE_DOMAIN).create(
+      { code: 'xa-goi', name: 'xa-goi', protocol: 'sip', sipUri: `sip:xa-goi@${caller.target}`, allowedNetworks: [], enabled: true },
+      cliActor,
+    );
+    await addDialInSite(bridge, 'xa-vao');
+    const out = await bookLiveMeeting(bridge, { title: 'Gọi ra có trình chiếu', roomNumber: 2202, sites: ['xa-goi', 'xa-vao'], dialOut: true });
+    const seen: MeetingEvent[] = [];
+    const stop = bridge.calls.engine.events.subscribe(out.id, (e) => seen.push(e));
+    try {
+      await bridge.calls.lifecycle.live(out);
+      await waitFor(
+        'the dialled room in the meeting',
+        async () => (dialled && bridge.calls.engine.calls.inMeeting(out.id).some((c) => c.state === 'joined') ? true : undefined),
+        20_000,
+      );
+      const offer = dialled!.answer;
+      assert.match(offer, /^m=application \d+ UDP\/BFCP \*/m, offer);
+      assert.match(offer, /^a=floorctrl:s-only/m);
+      assert.match(offer, /^a=content:slides/m);
+      const receiver = await ContentRoom.dialIn(caller.srf, {
+        target: bridge.target,
+        room: 2202,
+        username: 'xa-vao',
+        password: 'mat-khau-xa-vao',
+        bfcp: 'udp',
+      });
+      rooms.push(receiver);
+      await takeFloor(dialled!);
+      await dialled!.startContent(ffmpeg, RED);
+      await waitFor("the dialled room's content at the dial-in site", async () => (receiver.content!.count() > 30 ? true : undefined), 15_000, 250);
+      assert.ok(seen.some((e) => e.type === 'content.started' && e.presenter.name === 'xa-goi'));
+    } finally {
+      stop();
+      for (const r of rooms.splice(0)) await r.close();
     }
   });
 });

@@ -50,12 +50,15 @@ export class ContentRoom {
   private constructor(
     readonly name: string,
     readonly dialog: Srf.Dialog,
+    /** What the room system sent: its offer when it dialled in, its answer when the bridge dialled. */
     readonly offer: string,
     readonly audio: RtpPeer,
     /** What the bridge sends on the main video line. */
     readonly main: H264Receiver,
     /** What the bridge sends on the content line; null without content. */
     readonly content: H264Receiver | null,
+    /** The bridge's offer, when the bridge dialled. */
+    private readonly bridgeOffer: string | null = null,
   ) {}
 
   /** Dials the room as the directory site; resolves once the call is answered. */
@@ -81,8 +84,30 @@ export class ContentRoom {
     }
   }
 
+  /**
+   * A room system the bridge dials: `answer` is its answer to the bridge's offer (audio, the main
+   * H.264 line, and, when `bfcp`, the content line and a BFCP client line over UDP), `room` makes
+   * the ContentRoom once the dialog exists.
+   */
+  static async answering(name: string, offer: string, bfcp: boolean): Promise<{ answer: string; room(dialog: Srf.Dialog): ContentRoom }> {
+    const audio = await RtpPeer.open();
+    const main = await H264Receiver.open();
+    const content = bfcp ? await H264Receiver.open() : null;
+    audio.startSilence(sdpAudioTarget(offer));
+    let answer = withH264Video(audio.sdp(), { port: main.port, fmtp: H264_FMTP });
+    const offered = sections(offer).media.map((m) => /^m=(\w+) \d+ (\S+)/.exec(m) ?? ['', '', '']);
+    for (const [, kind, proto] of offered.slice(2)) {
+      if (kind === 'video' && content) answer = `${answer.trimEnd()}\r\n${contentLines(content.port).join('\r\n')}\r\n`;
+      else if (kind === 'application' && content)
+        answer = `${answer.trimEnd()}\r\nm=application ${content.port + 2} UDP/BFCP *\r\na=floorctrl:c-only\r\na=floorid:1 mstrm:3\r\n`;
+      else answer = `${answer.trimEnd()}\r\nm=${kind} 0 ${proto} ${kind === 'application' ? '*' : '0'}\r\n`;
+    }
+    return { answer, room: (dialog) => new ContentRoom(name, dialog, answer, audio, main, content, offer) };
+  }
+
+  /** The bridge's SDP: its answer when the room dialled in, its offer when the bridge dialled. */
   get answer(): string {
-    return this.dialog.remote.sdp;
+    return this.bridgeOffer ?? this.dialog.remote.sdp;
   }
 
   /** The bridge's BFCP line, or null when it refused it (port 0) or there is none. */
@@ -146,9 +171,9 @@ export class ContentRoom {
 }
 
 /** The offer's content and BFCP lines, as a Poly or Cisco room system writes them. */
-export function withContentLines(sdp: string, contentPort: number, bfcp: BfcpTransport): string {
-  const lines = [
-    `m=video ${contentPort} RTP/AVP ${CONTENT_PT}`,
+function contentLines(port: number): string[] {
+  return [
+    `m=video ${port} RTP/AVP ${CONTENT_PT}`,
     `a=rtpmap:${CONTENT_PT} H264/90000`,
     `a=fmtp:${CONTENT_PT} ${H264_FMTP}`,
     `a=rtcp-fb:${CONTENT_PT} ccm fir`,
@@ -156,6 +181,12 @@ export function withContentLines(sdp: string, contentPort: number, bfcp: BfcpTra
     'a=content:slides',
     'a=label:3',
     'a=sendrecv',
+  ];
+}
+
+export function withContentLines(sdp: string, contentPort: number, bfcp: BfcpTransport): string {
+  const lines = [
+    ...contentLines(contentPort),
     bfcp === 'tcp' ? 'm=application 9 TCP/BFCP *' : `m=application ${contentPort + 2} UDP/BFCP *`,
     'a=floorctrl:c-only',
     ...(bfcp === 'tcp' ? ['a=setup:active', 'a=connection:new'] : []),

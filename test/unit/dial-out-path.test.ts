@@ -18,7 +18,17 @@ function dialler(ringTimeoutMs = 5_000) {
   const media = new FakeMedia();
   const srf = new FakeSrf(media.log);
   const { calls, participations } = fakeRegistry(media.log);
-  const deps: OutboundDeps = { srf, media, calls, participations, conferenceProfile: 'diemcau', sipDomain: 'bridge.test', ringTimeoutMs, log: silentLogger };
+  const deps: OutboundDeps = {
+    srf,
+    media,
+    calls,
+    participations,
+    conferenceProfile: 'diemcau',
+    sipDomain: 'bridge.test',
+    ringTimeoutMs,
+    log: silentLogger,
+    content: null,
+  };
   const target = (over: Partial<DialTarget> = {}): DialTarget => ({
     meetingId: 'm1',
     siteId: 's1',

@@ -1,7 +1,7 @@
 import { ContentFloor, type FloorChange, type FloorRequestResult } from '../../content/floor';
 import type { Logger } from '../../log';
 import { CONTENT_PROFILE, PRESENTATION_LAYOUT, type CanvasLayout } from '../../media/freeswitch/conference';
-import type { ConferenceControl, MediaPool } from '../../media/freeswitch/media-endpoint';
+import type { ConferenceControl, MediaEndpoint, MediaLease, MediaPool } from '../../media/freeswitch/media-endpoint';
 import type { MeetingEvents } from '../../meetings/meeting-events';
 import type { Call } from '../call';
 import type { CallRegistry } from '../call-registry';
@@ -13,6 +13,14 @@ import { ContentLeg } from './content-leg';
 const PROFILE_LAYOUT: CanvasLayout = 'group:grid';
 /** BFCP user ids are 16 bits; 0 is not used. */
 const MAX_USER_ID = 0xffff;
+
+/** A content channel not yet a call's (dialling out: the call exists once the site answers). */
+export interface PreparedLeg {
+  readonly lease: MediaLease;
+  readonly endpoint: MediaEndpoint;
+  /** Hangs the channel up and releases the lease (when it is not adopted). */
+  release(): Promise<void>;
+}
 
 export interface ContentHubDeps {
   media: Pick<MediaPool, 'leaseOn' | 'control'>;
@@ -74,31 +82,61 @@ export class ContentHub implements ContentControl {
   }
 
   /**
-   * A content leg for the call on its meeting's media server: FreeSWITCH answers `offer` (a video-only
-   * SDP), or makes an offer without one. It is not in the content conference until `join`; the caller
-   * attaches it to the call (`Call.attachContent`), which closes it.
+   * A FreeSWITCH channel for content on `serverId`: FreeSWITCH answers `offer` (a video-only SDP), or
+   * makes an offer without one. Before the call exists (dialling out) it is held as prepared; `adoptLeg`
+   * makes it the call's, and whoever holds a prepared leg it does not adopt releases it.
    */
-  async openLeg(call: Call, offer?: string): Promise<ContentLeg> {
-    const { meetingId, callId } = call.info;
-    const serverId = call.mediaServer;
-    const lease = serverId ? this.deps.media.leaseOn(serverId) : undefined;
-    if (!lease) throw new Error('the call has no media server for content');
-    let endpoint: Awaited<ReturnType<typeof lease.createEndpoint>>;
+  async prepareLeg(serverId: string, offer?: string): Promise<PreparedLeg> {
+    const lease = this.deps.media.leaseOn(serverId);
+    if (!lease) throw new Error(`media server ${serverId} is not up`);
     try {
-      endpoint = await lease.createEndpoint(offer !== undefined ? { remoteSdp: offer } : {});
+      const endpoint = await lease.createEndpoint(offer !== undefined ? { remoteSdp: offer } : {});
+      const release = async (): Promise<void> => {
+        try {
+          await endpoint.hangUp();
+        } finally {
+          lease.release();
+        }
+      };
+      return { lease, endpoint, release };
     } catch (err) {
       lease.release();
       throw err;
     }
+  }
+
+  /**
+   * The prepared channel becomes the call's content leg, attached to the call (which closes it). It
+   * is not in the content conference until `joinLeg`.
+   */
+  async adoptLeg(call: Call, prepared: PreparedLeg): Promise<ContentLeg> {
+    const { meetingId, callId } = call.info;
     const m = await this.#meeting(meetingId);
-    const leg = new ContentLeg(callId, meetingId, lease, endpoint, call.log.child({ content: true }));
+    const leg = new ContentLeg(callId, meetingId, prepared.lease, prepared.endpoint, call.log.child({ content: true }));
+    // A new content leg replaces the call's last (a browser that stops watching to share).
+    const replaced = m.legs.get(callId);
     m.legs.set(callId, leg);
     leg.onClosed(() => {
-      if (m.legs.get(callId) === leg) m.legs.delete(callId);
+      if (m.legs.get(callId) !== leg) return;
+      m.legs.delete(callId);
       m.floor.leave(callId);
       this.#schedule(m, () => this.#updateCanvas(m));
     });
+    call.attachContent(leg);
+    if (replaced) void replaced.close();
     return leg;
+  }
+
+  /** prepareLeg on the call's media server, then adoptLeg. */
+  async openLeg(call: Call, offer?: string): Promise<ContentLeg> {
+    const serverId = call.mediaServer;
+    if (!serverId) throw new Error('the call has no media server for content');
+    const prepared = await this.prepareLeg(serverId, offer);
+    if (call.isClosed()) {
+      await prepared.release();
+      throw new Error('the call ended while its content leg was set up');
+    }
+    return this.adoptLeg(call, prepared);
   }
 
   /** Puts the leg in the content conference; the presenter's leg becomes the conference's video floor. */

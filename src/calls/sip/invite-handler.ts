@@ -17,6 +17,7 @@ import { isScanner } from '../scanners';
 import { checkOffer } from '../sdp';
 import { joinMeeting } from '../steps/join-meeting';
 import { buildContentAnswer, splitContentOffer } from '../content/content-sdp';
+import { BrowserContentSession } from './browser-content';
 import { RoomContent, type SipContent } from './room-content';
 import type { SipAuthenticator } from './sip-authenticator';
 import type { SipDialog, SipRequest, SipResponse, SrfApp } from './srf-types';
@@ -79,6 +80,25 @@ export function inviteHandler(deps: InviteDeps) {
         return refuse(403, 'Forbidden', 'scanner');
       }
       if (deps.auth.blocked(source)) return refuse(403, 'Forbidden', 'too many failed authentications from this address');
+      const contentOf = req.get('X-Content-Of');
+      if (contentOf !== undefined) {
+        const main = deps.calls.get(contentOf);
+        // Only the page's own connection may add content to its call: the Call-ID and the WebSocket's address both name it.
+        if (!main || main.state !== 'joined' || main.info.protocol !== 'webrtc' || main.info.source !== `${source}:${req.source_port}`)
+          return refuse(403, 'Forbidden', 'X-Content-Of does not name a call of this connection in a meeting');
+        if (!deps.content || !deps.relays) return refuse(488, 'Not Acceptable Here', 'content sharing is not available on this bridge');
+        if (!isWebRtcOffer(req.body ?? '')) return refuse(488, 'Not Acceptable Here', 'a content session from the browser must be WebRTC');
+        const relay = deps.relays.pick({ callId, fromTag: tagOf(req.get('From')) });
+        if (!relay) return refuse(503, 'Service Unavailable', 'no media relay (rtpengine) is available for browser calls', { 'Retry-After': '10' });
+        log = main.log.child({ contentCallId: callId });
+        try {
+          await BrowserContentSession.answer(deps.srf, deps.content.hub, main, relay, req, res);
+          log.info('browser content session answered');
+        } catch (err) {
+          refuse(488, 'Not Acceptable Here', `the content session was refused: ${(err as Error).message}`);
+        }
+        return;
+      }
       const target = uriUser(req.uri);
       if (target.kind === 'malformed')
         return refuse(404, 'Not Found', `the dialled user part is malformed (${target.why}): dial a room number, e.g. sip:2001@bridge`);

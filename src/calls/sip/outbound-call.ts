@@ -9,6 +9,7 @@ import { applyProfile } from '../device-profile';
 import { dialMedia } from '../steps/dial-media';
 import { relaySipKeyframes } from '../keyframes';
 import { joinAnswered, startAnswered } from '../steps/join-answered';
+import { RoomContent, type OutgoingContent, type SipContent } from './room-content';
 import type { SentRequest, SipDialog, SrfApp } from './srf-types';
 
 export interface OutboundDeps {
@@ -20,6 +21,8 @@ export interface OutboundDeps {
   sipDomain: string;
   ringTimeoutMs: number;
   log: Logger;
+  /** Content sharing: a content line and a BFCP line in the offer; null: FreeSWITCH's offer alone. */
+  content: SipContent | null;
 }
 
 /**
@@ -36,7 +39,15 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   const media = await dialMedia(deps.media, deps.calls, target.meetingId);
   if ('outcome' in media) return media;
   const { lease, endpoint } = media;
+  const mainOffer = applyProfile(endpoint.localSdp, device);
+  let content: OutgoingContent | null = null;
+  try {
+    content = deps.content && (await RoomContent.offer(deps.content, lease.serverId, target.meetingId, mainOffer));
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'content not offered');
+  }
   if (signal?.aborted) {
+    await content?.abandon();
     await endpoint.hangUp().catch(() => undefined);
     lease.release();
     return cancelledResult(signal, { note: 'not dialled' });
@@ -62,8 +73,9 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
     dialog = await deps.srf.createUAC(
       target.uri,
       {
-        // FreeSWITCH's offer, held to the site's device profile (packetization mode, b= lines).
-        localSdp: applyProfile(endpoint.localSdp, device),
+        // FreeSWITCH's offer, held to the site's device profile (packetization mode, b= lines), with
+        // the content and BFCP lines after it.
+        localSdp: content?.sdp ?? mainOffer,
         headers: {
           From: `"${room}" <sip:${room}@${deps.sipDomain}>`,
           'User-Agent': 'diemcau',
@@ -80,6 +92,7 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   } catch (err) {
     clearTimeout(ring);
     signal?.removeEventListener('abort', onAbort);
+    await content?.abandon();
     await endpoint.hangUp().catch(() => undefined);
     lease.release();
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : undefined;
@@ -101,12 +114,15 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   const call = startAnswered(deps.calls, target, { callId, protocol: 'sip', source: target.uri }, { lease, endpoint }, log);
   call.attachDialog(dialog);
   relaySipKeyframes(endpoint, dialog, log);
+  const answered = content ? await content.answered(call, dialog.remote.sdp) : null;
   // Answered across our CANCEL, or just as the meeting ended: joinAnswered hangs it up (BYE) rather than joining.
-  return joinAnswered(
+  const result = await joinAnswered(
     call,
     endpoint,
-    applyProfile(dialog.remote.sdp, device),
+    applyProfile(answered?.main ?? dialog.remote.sdp, device),
     { profile: deps.conferenceProfile, muted: target.muted, mediaServer: lease.serverId, device, ...(signal && { signal }) },
     deps.participations,
   );
+  if (result.outcome === 'answered' && !call.isClosed()) await answered?.room.joined();
+  return result;
 }

@@ -83,6 +83,7 @@ export class SipIngress {
       sipDomain: options.domain,
       ringTimeoutMs: options.ringTimeoutMs,
       log,
+      content: { hub: engine.content, bfcp: options.bfcp },
     };
     this.place = (target, room) => placeCall(outbound, target, room);
   }
