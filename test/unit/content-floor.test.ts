@@ -1,124 +1,108 @@
 import assert from 'node:assert/strict';
-import {
-  initialFloor,
-  onFloorEvent,
-  onHello,
-  onShareEnded,
-  onShareStarted,
-  parseFloorEvent,
-  parseHelloPresenter,
-  type FloorAction,
-  type FloorEvent,
-  type FloorState,
-  type Presenter,
-} from '../../src/web/content-floor';
+import { ContentFloor, type FloorChange } from '../../src/content/floor';
 
-const me: Presenter = { participantId: 'p-me', name: 'Nguyễn Văn An', siteId: null, protocol: 'webrtc' };
-const iaPal: Presenter = { participantId: 'p-ia-pal', name: 'Xã Ia Pal', siteId: 's-ia-pal', protocol: 'sip' };
-const namesake: Presenter = { ...me, participantId: 'p-other-an' };
-const isSelf = (p: Presenter) => p.protocol === 'webrtc' && p.name === me.name;
-
-const started = (presenter: Presenter): FloorEvent => ({ type: 'content.started', presenter });
-const stopped = (presenter: Presenter, reason: 'released' | 'taken-over' | 'revoked' | 'left' | 'ended'): FloorEvent => ({
-  type: 'content.stopped',
-  presenter,
-  reason,
-});
-
-/** Runs steps, collecting every action. */
-function run(steps: Array<FloorEvent | 'share' | 'share-ended'>, from: FloorState = initialFloor): { state: FloorState; actions: FloorAction[] } {
-  let state = from;
-  const actions: FloorAction[] = [];
-  for (const step of steps) {
-    const next = step === 'share' ? onShareStarted(state) : step === 'share-ended' ? onShareEnded(state) : onFloorEvent(state, step, isSelf);
-    state = next.state;
-    actions.push(...next.actions);
-  }
-  return { state, actions };
+function watch(floor: ContentFloor): FloorChange[] {
+  const seen: FloorChange[] = [];
+  floor.onChange((ev) => void seen.push(ev));
+  return seen;
 }
 
-describe('the join page and the presentation floor', () => {
-  it('watches whoever else presents, and stops when they stop', () => {
-    assert.deepEqual(run([started(iaPal)]).actions, [{ kind: 'watch', presenter: iaPal }]);
-    assert.deepEqual(run([started(iaPal), stopped(iaPal, 'released')]), {
-      state: initialFloor,
-      actions: [{ kind: 'watch', presenter: iaPal }, { kind: 'unwatch' }],
+describe('content floor', () => {
+  describe('take-over', () => {
+    it('grants a free floor, and a new request takes it from the holder', () => {
+      const f = new ContentFloor('take-over');
+      const seen = watch(f);
+      assert.deepEqual(f.request('a'), { granted: true });
+      assert.deepEqual(f.request('b'), { granted: true });
+      assert.equal(f.holder, 'b');
+      assert.deepEqual(seen, [
+        { holder: 'a', previous: null, reason: 'granted' },
+        { holder: 'b', previous: 'a', reason: 'taken-over' },
+      ]);
+    });
+
+    it('a repeated request by the holder changes nothing', () => {
+      const f = new ContentFloor('take-over');
+      f.request('a');
+      const seen = watch(f);
+      assert.deepEqual(f.request('a'), { granted: true });
+      assert.deepEqual(seen, []);
+    });
+
+    it('release by someone else is a no-op; by the holder frees the floor', () => {
+      const f = new ContentFloor('take-over');
+      f.request('a');
+      const seen = watch(f);
+      assert.equal(f.release('b'), false);
+      assert.equal(f.release('a'), true);
+      assert.equal(f.holder, null);
+      assert.deepEqual(seen, [{ holder: null, previous: 'a', reason: 'released' }]);
     });
   });
 
-  it('stops watching while it shares, and does not stop its share for its own presentation', () => {
-    const r = run([started(iaPal), 'share', stopped(iaPal, 'taken-over'), started(me)]);
-    assert.deepEqual(r.actions, [{ kind: 'watch', presenter: iaPal }, { kind: 'unwatch' }]);
-    assert.deepEqual(r.state, { share: 'presenting', presenter: null });
+  describe('queue', () => {
+    it('queues requests with their positions and hands over in order on release', () => {
+      const f = new ContentFloor('queue');
+      const seen = watch(f);
+      assert.deepEqual(f.request('a'), { granted: true });
+      assert.deepEqual(f.request('b'), { granted: false, position: 1 });
+      assert.deepEqual(f.request('c'), { granted: false, position: 2 });
+      assert.deepEqual(f.request('b'), { granted: false, position: 1 }, 'asking again keeps the place');
+      assert.deepEqual(f.queue, ['b', 'c']);
+      f.release('a');
+      assert.equal(f.holder, 'b');
+      assert.deepEqual(f.queue, ['c']);
+      assert.deepEqual(seen.at(-1), { holder: 'b', previous: 'a', reason: 'released' });
+    });
+
+    it('release of a queued request drops it without moving the floor', () => {
+      const f = new ContentFloor('queue');
+      f.request('a');
+      f.request('b');
+      const seen = watch(f);
+      assert.equal(f.release('b'), true);
+      assert.deepEqual(f.queue, []);
+      assert.deepEqual(seen, []);
+      f.release('a');
+      assert.equal(f.holder, null);
+    });
+
+    it('leave of the holder passes the floor on with reason left', () => {
+      const f = new ContentFloor('queue');
+      f.request('a');
+      f.request('b');
+      const seen = watch(f);
+      assert.equal(f.leave('a'), true);
+      assert.deepEqual(seen, [{ holder: 'b', previous: 'a', reason: 'left' }]);
+    });
   });
 
-  it('stops sharing, says so, and watches when someone else takes the floor', () => {
-    const r = run(['share', started(me), stopped(me, 'taken-over'), started(iaPal)]);
-    assert.deepEqual(r.actions, [
-      { kind: 'stop-share', why: 'taken-over' },
-      { kind: 'watch', presenter: iaPal },
-    ]);
-    assert.deepEqual(r.state, { share: 'none', presenter: iaPal });
-    // A bridge that says only the new presenter's start: the same outcome.
-    const direct = run(['share', started(me), started(iaPal)]);
-    assert.deepEqual(direct.actions, [
-      { kind: 'stop-share', why: 'taken-over' },
-      { kind: 'watch', presenter: iaPal },
-    ]);
-    // The page's own session ending afterwards changes nothing more.
-    assert.deepEqual(onShareEnded(direct.state).actions, []);
+  describe('revoke', () => {
+    it('returns the former holder and gives the floor to the next in line', () => {
+      const f = new ContentFloor('queue');
+      f.request('a');
+      f.request('b');
+      const seen = watch(f);
+      assert.equal(f.revoke(), 'a');
+      assert.equal(f.holder, 'b');
+      assert.deepEqual(seen, [{ holder: 'b', previous: 'a', reason: 'revoked' }]);
+    });
+
+    it('on a free floor returns null and tells no one', () => {
+      const f = new ContentFloor('take-over');
+      const seen = watch(f);
+      assert.equal(f.revoke(), null);
+      assert.deepEqual(seen, []);
+    });
   });
 
-  it('stops sharing when an operator revokes it or the meeting ends', () => {
-    assert.deepEqual(run(['share', started(me), stopped(me, 'revoked')]).actions, [{ kind: 'stop-share', why: 'revoked' }]);
-    assert.deepEqual(run(['share', started(me), stopped(me, 'ended')]).actions, [{ kind: 'stop-share', why: 'revoked' }]);
-  });
-
-  it("does not take a namesake's presentation it took over for its own stop", () => {
-    const r = run([started(namesake), 'share', stopped(namesake, 'taken-over'), started(me)]);
-    assert.deepEqual(r.actions, [{ kind: 'watch', presenter: namesake }, { kind: 'unwatch' }]);
-    assert.equal(r.state.share, 'presenting');
-  });
-
-  it('while asking for a queued floor it records who presents without watching, and watches again when its share ends', () => {
-    const r = run([started(iaPal), 'share', 'share-ended']);
-    assert.deepEqual(r.actions, [{ kind: 'watch', presenter: iaPal }, { kind: 'unwatch' }, { kind: 'watch', presenter: iaPal }]);
-  });
-
-  it('a new presenter after another keeps the one receiving session (relabelled)', () => {
-    const r = run([started(iaPal), started({ ...iaPal, participantId: 'p-chu-se', name: 'Thị trấn Chư Sê', siteId: 's-chu-se' })]);
-    assert.equal(r.actions.length, 2);
-    assert.ok(r.actions.every((a) => a.kind === 'watch'));
-    assert.deepEqual(run([started(iaPal), stopped(me, 'released')]).actions, [{ kind: 'watch', presenter: iaPal }], "someone else's stop is not this one's");
-  });
-
-  it('catches up from the hello of a (re)opened stream', () => {
-    assert.deepEqual(onHello(initialFloor, iaPal, isSelf).actions, [{ kind: 'watch', presenter: iaPal }]);
-    const watching = onHello(initialFloor, iaPal, isSelf).state;
-    assert.deepEqual(onHello(watching, null, isSelf), { state: initialFloor, actions: [{ kind: 'unwatch' }] });
-    assert.deepEqual(onHello(initialFloor, null, isSelf), { state: initialFloor, actions: [] });
-  });
-
-  it('reads events from the stream, and a hostile one as nothing', () => {
-    const ok = JSON.stringify({ type: 'content.stopped', meetingId: 'm', seq: 3, presenter: iaPal, reason: 'taken-over' });
-    assert.deepEqual(parseFloorEvent('content.stopped', ok), { type: 'content.stopped', presenter: iaPal, reason: 'taken-over' });
-    assert.deepEqual(parseFloorEvent('content.started', JSON.stringify({ type: 'content.started', presenter: iaPal })), started(iaPal));
-    for (const bad of [
-      '',
-      'null',
-      '[]',
-      '{"type":"content.started"}',
-      JSON.stringify({ type: 'content.stopped', presenter: iaPal }),
-      JSON.stringify({ type: 'content.stopped', presenter: iaPal, reason: 'because' }),
-      JSON.stringify({ type: 'content.started', presenter: { ...iaPal, name: 7 } }),
-      JSON.stringify({ type: 'content.started', presenter: { ...iaPal, participantId: {} } }),
-      JSON.stringify({ type: 'document.added', presenter: iaPal }),
-    ]) {
-      assert.equal(parseFloorEvent(bad.includes('stopped') ? 'content.stopped' : 'content.started', bad), null, bad);
-    }
-    assert.deepEqual(parseHelloPresenter(JSON.stringify({ meetingId: 'm', presenter: iaPal })), iaPal);
-    assert.equal(parseHelloPresenter(JSON.stringify({ meetingId: 'm', presenter: null })), null);
-    assert.equal(parseHelloPresenter(JSON.stringify({ meetingId: 'm' })), undefined, 'a hello that does not say');
-    assert.equal(parseHelloPresenter('{'), undefined);
+  it('an unsubscribed listener hears nothing more', () => {
+    const f = new ContentFloor('take-over');
+    const seen: FloorChange[] = [];
+    const off = f.onChange((ev) => void seen.push(ev));
+    f.request('a');
+    off();
+    f.request('b');
+    assert.equal(seen.length, 1);
   });
 });
