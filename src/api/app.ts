@@ -34,7 +34,7 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
   const documentApi = documents
     ? [
         ...documentRoutes({ meetings: deps.meetings, documents }),
-        ...(deps.join ? joinDocumentRoutes({ join: deps.join, documents: documents.book, events: deps.events }) : []),
+        ...(deps.join ? joinDocumentRoutes({ join: deps.join, documents: documents.book, events: deps.events, content: deps.content }) : []),
       ]
     : [];
   return {

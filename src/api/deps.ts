@@ -6,6 +6,7 @@ import type { SiteDirectory } from '../directory/sites';
 import type { Logger } from '../log';
 import type { Actor } from '../audit/audit';
 import type { Dialer } from '../calls/dial-out/dialer';
+import type { ContentControl } from '../calls/content/content-control';
 import type { LiveControl } from '../calls/live-control';
 import type { Recorder } from '../calls/recorder';
 import type { RecordingStore } from '../recordings/recording-store';
@@ -49,6 +50,8 @@ export interface ApiDeps {
   extendMeeting(id: string, minutes: number, actor: Actor): Promise<Date>;
   /** Meeting documents; absent = no document routes. */
   documents?: DocumentDeps;
+  /** Who presents in a meeting; absent = the join page's event stream does not say in its hello. */
+  content?: Pick<ContentControl, 'presenter'>;
   /** Browser join: the public join API and the page; absent = neither is served. */
   join?: JoinDeps;
   /** Where the built join page is (default dist/web). */

@@ -3,19 +3,21 @@ import type { Context } from 'koa';
 import type { MeetingEvent, MeetingEvents } from '../meetings/meeting-events';
 
 /**
- * Answers with a Server-Sent Events stream of one meeting's events (those `pick` keeps), opened by
- * a `hello` message, until the client leaves.
+ * Answers with a Server-Sent Events stream of one meeting's events, opened by a `hello` message,
+ * until the client leaves. `pick` says what of an event is sent: all of it by default, null to
+ * send nothing.
  */
 export function streamMeetingEvents(
   ctx: Context,
   events: MeetingEvents,
   meetingId: string,
   hello: Record<string, unknown>,
-  pick: (e: MeetingEvent) => boolean = () => true,
+  pick: (e: MeetingEvent) => object | null = (e) => e,
 ): void {
   const stream = new PassThrough();
   const send = (e: MeetingEvent) => {
-    if (pick(e)) stream.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    const data = pick(e);
+    if (data) stream.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   const unsubscribe = events.subscribe(meetingId, send);
   // A comment every 15 s keeps proxies from closing an idle stream.

@@ -48,7 +48,7 @@ export function documentsUrl(room: string, pass: string, documentId?: string): s
   return `${BASE}/${encodeURIComponent(room)}/documents${documentId ? `/${encodeURIComponent(documentId)}` : ''}?pass=${encodeURIComponent(pass)}`;
 }
 
-/** The meeting's document events (added, removed), for the pass holder. */
+/** The meeting's events for the pass holder: documents added and removed, presentations started and stopped. */
 export function documentEvents(room: string, pass: string): EventSource {
   return new EventSource(`${BASE}/${encodeURIComponent(room)}/events?pass=${encodeURIComponent(pass)}`);
 }

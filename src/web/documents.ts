@@ -19,8 +19,12 @@ export class DocumentsPanel {
   #pass: string | null = null;
   #lang: Language;
 
-  constructor(lang: Language) {
+  readonly #others: Record<string, (data: string) => void>;
+
+  /** `others`: the page's other listeners on the meeting's event stream, by event type (the presentation's). */
+  constructor(lang: Language, others: Record<string, (data: string) => void> = {}) {
     this.#lang = lang;
+    this.#others = others;
   }
 
   /** The room whose documents are shown, if any. */
@@ -39,6 +43,7 @@ export class DocumentsPanel {
     this.#source = source;
     source.addEventListener('document.added', (e) => this.#added(JSON.parse((e as MessageEvent<string>).data).document as JoinDocument));
     source.addEventListener('document.removed', (e) => this.#removed(JSON.parse((e as MessageEvent<string>).data).documentId as string));
+    for (const [type, listener] of Object.entries(this.#others)) source.addEventListener(type, (e) => listener((e as MessageEvent<string>).data));
     try {
       const listed = await fetchDocuments(room, pass);
       const known = new Set(this.#documents.map((d) => d.id));

@@ -1,6 +1,8 @@
 import type { JoinInfo, JoinTokenRequest } from '../api/join/contract';
 import { fetchJoinInfo, JoinApiError, requestJoinTicket, requestSitePass } from './api';
 import { bannerForInfo, bannerForRefusal, bannerForSipStatus, mediaProblemKey } from './banners';
+import { parseFloorEvent, parseHelloPresenter } from './content-floor';
+import { ContentPanel, type ContentHookState } from './content-panel';
 import { LocalMedia, type DeviceChoice } from './devices';
 import { DocumentsPanel } from './documents';
 import type { Language, MessageKey } from './i18n';
@@ -28,6 +30,7 @@ export interface TestHook {
   readonly state: PageState;
   readonly language: Language;
   stats(): Promise<PacketCounts>;
+  readonly content: ContentHookState;
 }
 
 declare global {
@@ -63,10 +66,20 @@ export class JoinPage {
   #micOn = true;
   #camOn = true;
   readonly #documents: DocumentsPanel;
+  readonly #content: ContentPanel;
 
   constructor(lang: Language) {
     this.#lang = lang;
-    this.#documents = new DocumentsPanel(lang);
+    this.#content = new ContentPanel(lang);
+    const floor = (data: string, type: string) => {
+      const event = parseFloorEvent(type, data);
+      if (event) this.#content.event(event);
+    };
+    this.#documents = new DocumentsPanel(lang, {
+      hello: (data) => this.#content.presenting(parseHelloPresenter(data)),
+      'content.started': (data) => floor(data, 'content.started'),
+      'content.stopped': (data) => floor(data, 'content.stopped'),
+    });
   }
 
   get hook(): TestHook {
@@ -79,6 +92,9 @@ export class JoinPage {
         return page.#lang;
       },
       stats: () => this.#call?.packetCounts() ?? Promise.resolve({ inbound: { audio: 0, video: 0 }, outbound: { audio: 0, video: 0 } }),
+      get content() {
+        return page.#content.hook;
+      },
     };
   }
 
@@ -164,6 +180,7 @@ export class JoinPage {
     v.renderToggles({ micOn: this.#micOn, camOn: this.#camOn, hasAudio: this.#media.hasAudio, hasVideo: this.#media.hasVideo }, lang);
     v.renderEnded(this.#ended, lang);
     this.#documents.render(lang);
+    this.#content.render(lang);
   }
 
   // --- lobby -----------------------------------------------------------------------------------
@@ -264,6 +281,7 @@ export class JoinPage {
     try {
       if (request.mode === 'guest') {
         const ticket = await requestJoinTicket(request.room, request.body);
+        this.#content.setSelfName(ticket.displayName);
         void this.#documents.open(request.room, ticket.documentsPass);
         const caller = { kind: 'guest', token: ticket.token, displayName: ticket.displayName } as const;
         return { sipUri: ticket.sipUri, wsServers: ticket.wsServers, iceServers: ticket.iceServers, caller };
@@ -304,7 +322,10 @@ export class JoinPage {
   #openSiteDocuments(request: { room: string; username: string; password: string }): void {
     if (this.#documents.room === request.room) return;
     requestSitePass(request.room, { username: request.username, password: request.password })
-      .then((granted) => this.#documents.open(request.room, granted.pass))
+      .then((granted) => {
+        this.#content.setSelfName(granted.holder);
+        return this.#documents.open(request.room, granted.pass);
+      })
       .catch(() => undefined);
   }
 
@@ -336,12 +357,14 @@ export class JoinPage {
     call.setSending('video', this.#camOn);
     this.#screen = 'call';
     this.#view.setRemote(remote);
+    this.#content.attach(call);
     this.#setState('in-call');
   }
 
   #onCallEnd(call: SipCall, end: CallEnd): void {
     if (this.#call !== call) return;
     this.#call = null;
+    this.#content.detach();
     this.#view.setRemote(null);
     switch (end.kind) {
       case 'left':
@@ -416,6 +439,7 @@ export class JoinPage {
     this.#countdown = null;
     const call = this.#call;
     this.#call = null;
+    this.#content.detach();
     call?.leave();
     this.#finish('ended.self');
   }
@@ -434,6 +458,7 @@ export class JoinPage {
     this.#countdown = null;
     const call = this.#call;
     this.#call = null;
+    this.#content.detach();
     call?.leave();
     this.#request = null;
     this.#banner = banner;

@@ -1,6 +1,7 @@
 import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
 import { defaultSessionDescriptionHandlerFactory, SessionDescriptionHandler, type SessionDescriptionHandlerOptions } from 'sip.js/lib/platform/web';
 import { JOIN_TOKEN_HEADER, type IceServer } from '../api/join/contract';
+import { CONTENT_OF_HEADER, ContentDescriptionHandler, ContentSession, type ContentMedia, type ContentSessionDelegate } from './content-session';
 
 /**
  * One browser call into the bridge over SIP.js: a UserAgent on one WebSocket server, one INVITE
@@ -70,6 +71,8 @@ export class SipCall {
   #session: Session | null = null;
   #established = false;
   #ended = false;
+  /** The content sessions opened beside the call, for the handler factory to recognise. */
+  readonly #content = new WeakMap<Session, ContentMedia>();
 
   constructor(options: SipCallOptions, delegate: SipCallDelegate) {
     this.#options = options;
@@ -86,6 +89,7 @@ export class SipCall {
     const aor = domain ? UserAgent.makeURI(`sip:${user}@${domain}`) : undefined;
     if (!target || !aor) return this.#end({ kind: 'failed', message: `bad SIP URI ${plan.sipUri}` });
 
+    const callMedia = defaultSessionDescriptionHandlerFactory((constraints) => Promise.resolve(this.#options.localMedia(constraints)));
     const ua = new UserAgent({
       uri: aor,
       // A site is shown under its directory name once it has proved itself; the username is only a
@@ -97,7 +101,10 @@ export class SipCall {
       transportOptions: { server, connectionTimeout: 5, keepAliveInterval: 20 },
       // Reconnection is ours (with a fresh token and a visible countdown), not SIP.js's.
       reconnectionAttempts: 0,
-      sessionDescriptionHandlerFactory: defaultSessionDescriptionHandlerFactory((constraints) => Promise.resolve(this.#options.localMedia(constraints))),
+      sessionDescriptionHandlerFactory: (session, options) => {
+        const content = this.#content.get(session);
+        return content ? new ContentDescriptionHandler(session, content, options) : callMedia(session, options);
+      },
       sessionDescriptionHandlerFactoryOptions: {
         // Only what the API configured: never SIP.js's default public STUN server. 'balanced'
         // because rtpengine answers un-bundled (a port per m-line).
@@ -151,6 +158,23 @@ export class SipCall {
     } catch (err) {
       this.#end({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /**
+   * A content session beside the established call, on the same WebSocket, with the call's
+   * credentials (token header, or the site's digest answers) and `X-Content-Of` its Call-ID. Null
+   * when the call is not established. The session ends with the call's UserAgent at the latest.
+   */
+  openContent(media: ContentMedia, delegate: ContentSessionDelegate): ContentSession | null {
+    const ua = this.#ua;
+    const call = this.#session;
+    const target = UserAgent.makeURI(this.#options.plan.sipUri);
+    if (!ua || !(call instanceof Inviter) || !this.#established || this.#ended || !target) return null;
+    const { caller } = this.#options.plan;
+    const headers = [...(caller.kind === 'guest' ? [`${JOIN_TOKEN_HEADER}: ${caller.token}`] : []), `${CONTENT_OF_HEADER}: ${call.request.callId}`];
+    const session = new ContentSession(ua, target, headers, media, (s, m) => this.#content.set(s, m), delegate);
+    session.start();
+    return session;
   }
 
   /** Hang up: CANCEL before the answer, BYE after. */

@@ -394,6 +394,22 @@ describe('API: meeting documents', () => {
       assert.match(mine.text(), new RegExp(`"id":"${doc.id}"`));
       assert.match(mine.text(), /"name":"Ảnh mới.png"/);
       assert.ok(!(await theirs.until(/document\.added/, 300)), 'another meeting hears nothing of it');
+
+      // Presentations are for the page too (to watch, or to stop its own sharing); the roster is not.
+      const presenter = { participantId: 'p-ia-pal', name: 'Xã Ia Pal', siteId: 's-ia-pal', protocol: 'sip' };
+      api.events.publish(meetingA, {
+        type: 'participant.joined',
+        participant: { id: 'p-secret', name: 'Khách', siteId: null, protocol: 'webrtc', direction: 'in', moderator: false },
+      });
+      // Whatever else a future event holds stays on the server.
+      api.events.publish(meetingA, { type: 'content.started', presenter: { ...presenter, since: 'x' } as typeof presenter });
+      api.events.publish(meetingA, { type: 'content.stopped', presenter, reason: 'taken-over' });
+      assert.ok(await mine.until(/event: content\.stopped\n/, 3000), mine.text());
+      const data = (type: string) => JSON.parse(new RegExp(`event: ${type.replace('.', '\\.')}\ndata: (.*)\n`).exec(mine.text())![1]!);
+      assert.deepEqual(data('content.started').presenter, presenter);
+      assert.deepEqual(data('content.stopped').presenter, presenter);
+      assert.equal(data('content.stopped').reason, 'taken-over');
+      assert.doesNotMatch(mine.text(), /participant\.joined|p-secret|"since"/);
     } finally {
       mine.close();
       theirs.close();

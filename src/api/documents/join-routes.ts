@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { issueDocumentPass, verifyDocumentPass, DOCUMENT_PASS_GRACE_MS } from '../../access/document-pass';
 import type { MeetingDocuments } from '../../documents/documents';
-import type { MeetingEvents } from '../../meetings/meeting-events';
+import type { ContentControl } from '../../calls/content/content-control';
+import type { MeetingEvent, MeetingEvents } from '../../meetings/meeting-events';
 import { digestHa1 } from '../../sip-auth';
 import { iso, problems } from '../common';
 import { streamMeetingEvents } from '../event-stream';
@@ -47,7 +48,13 @@ interface SiteRow {
   sip_realm: string | null;
 }
 
-export function joinDocumentRoutes(deps: { join: JoinDeps; documents: MeetingDocuments; events: MeetingEvents }) {
+export function joinDocumentRoutes(deps: {
+  join: JoinDeps;
+  documents: MeetingDocuments;
+  events: MeetingEvents;
+  /** Who presents, for the stream's hello; absent: the hello does not say. */
+  content?: Pick<ContentControl, 'presenter'> | undefined;
+}) {
   const { join, documents } = deps;
   const now = join.now ?? (() => new Date());
   const secret = join.tokenSecret && join.tokenSecret.length > 0 ? join.tokenSecret : null;
@@ -167,17 +174,48 @@ export function joinDocumentRoutes(deps: { join: JoinDeps; documents: MeetingDoc
       method: 'get',
       path: '/join/{room}/events',
       tag: TAG,
-      summary: 'Server-Sent Events for the join page: documents added to or removed from the meeting a pass opens',
+      summary:
+        'Server-Sent Events for the join page: documents added to or removed from the meeting a pass opens, and presentations started and stopped (the hello says who presents)',
       permission: 'public',
       params: roomParams,
       query: passQuery,
       responses: { 200: { description: 'text/event-stream', contentType: 'text/event-stream' }, ...passProblems, 422: problems[422], 503: joinProblems[503] },
       async handler(ctx, { params, query }) {
         const meetingId = meetingOfPass(params.room, query.pass);
-        streamMeetingEvents(ctx, deps.events, meetingId, { meetingId }, (e) => e.type === 'document.added' || e.type === 'document.removed');
+        const presenter = deps.content?.presenter(meetingId);
+        streamMeetingEvents(
+          ctx,
+          deps.events,
+          meetingId,
+          { meetingId, ...(presenter !== undefined && { presenter: presenter && joinPresenter(presenter) }) },
+          joinPageEvent,
+        );
       },
     }),
   ];
+}
+
+/**
+ * What the join page hears of a meeting: its documents, and who presents (for the page to watch,
+ * or to stop its own sharing). Nothing else about other participants, and of a presenter only what
+ * `content.started` is documented to carry, whatever else the event holds.
+ */
+function joinPageEvent(e: MeetingEvent): object | null {
+  switch (e.type) {
+    case 'document.added':
+    case 'document.removed':
+      return e;
+    case 'content.started':
+      return { type: e.type, meetingId: e.meetingId, at: e.at, seq: e.seq, presenter: joinPresenter(e.presenter) };
+    case 'content.stopped':
+      return { type: e.type, meetingId: e.meetingId, at: e.at, seq: e.seq, presenter: joinPresenter(e.presenter), reason: e.reason };
+    default:
+      return null;
+  }
+}
+
+function joinPresenter(p: { participantId: string | null; name: string; siteId: string | null; protocol: string }) {
+  return { participantId: p.participantId, name: p.name, siteId: p.siteId, protocol: p.protocol };
 }
 
 function sameText(a: string, b: string): boolean {
