@@ -121,6 +121,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       events,
       metrics,
       live: calls ? { control: calls.engine.live, dialer: calls.dialer } : null,
+      ...(calls && { content: calls.engine.content }),
       recordings: { store: recordings, recorder: calls?.recorder ?? null },
       ...meetingOperations(ctx.meetings, lifecycle, events, scheduler),
     },

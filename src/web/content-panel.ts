@@ -51,6 +51,8 @@ export class ContentPanel {
   #watch: ContentSession | null = null;
   #watchStream: MediaStream | null = null;
   #message: News | null = null;
+  /** Taken over, and the new presenter's name not known yet. */
+  #takenOver = false;
 
   constructor(lang: Language) {
     this.#lang = lang;
@@ -189,10 +191,18 @@ export class ContentPanel {
   #apply(actions: FloorAction[]): void {
     for (const action of actions) {
       if (action.kind === 'stop-share') {
-        const by = this.#floor.presenter?.name ?? '';
-        this.#stopShare(action.why === 'taken-over' ? { kind: 'info', key: 'share.takenOver', params: { name: by } } : { kind: 'info', key: 'share.revoked' });
-      } else if (action.kind === 'watch') this.#openWatch();
-      else this.#unwatch();
+        // The bridge says the page's presentation stopped before it says who started: the name
+        // comes with the next presenter's `content.started` (the `watch` that follows).
+        const by = this.#floor.presenter?.name;
+        if (action.why === 'taken-over' && !by) this.#takenOver = true;
+        this.#stopShare(
+          action.why === 'taken-over' ? { kind: 'info', key: 'share.takenOver', params: { name: by ?? '…' } } : { kind: 'info', key: 'share.revoked' },
+        );
+      } else if (action.kind === 'watch') {
+        if (this.#takenOver) this.#message = { kind: 'info', key: 'share.takenOver', params: { name: action.presenter.name } };
+        this.#takenOver = false;
+        this.#openWatch();
+      } else this.#unwatch();
     }
   }
 

@@ -74,6 +74,7 @@ export async function startBridgeApi(
       readiness: async () => bridge.calls.states(),
       events: bridge.calls.engine.events,
       live: { control: bridge.calls.engine.live, dialer: bridge.calls.dialer },
+      content: bridge.calls.engine.content,
       recordings: { store: bridge.recordings, recorder: bridge.calls.recorder },
       ...meetingOperations(book, bridge.calls.lifecycle, bridge.calls.engine.events, opts.scheduler ?? null),
       ...opts.extra,

@@ -84,7 +84,7 @@ export function inviteHandler(deps: InviteDeps) {
       if (contentOf !== undefined) {
         const main = deps.calls.get(contentOf);
         // Only the page's own connection may add content to its call: the Call-ID and the WebSocket's address both name it.
-        if (!main || main.state !== 'joined' || main.info.protocol !== 'webrtc' || main.info.source !== `${source}:${req.source_port}`)
+        if (main?.state !== 'joined' || main.info.protocol !== 'webrtc' || main.info.source !== `${source}:${req.source_port}`)
           return refuse(403, 'Forbidden', 'X-Content-Of does not name a call of this connection in a meeting');
         if (!deps.content || !deps.relays) return refuse(488, 'Not Acceptable Here', 'content sharing is not available on this bridge');
         if (!isWebRtcOffer(req.body ?? '')) return refuse(488, 'Not Acceptable Here', 'a content session from the browser must be WebRTC');
