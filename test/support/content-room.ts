@@ -65,7 +65,7 @@ export class ContentRoom {
   static async dialIn(srf: Srf, o: ContentRoomOptions): Promise<ContentRoom> {
     const audio = await RtpPeer.open();
     const main = await H264Receiver.open();
-    const content = o.bfcp ? await H264Receiver.open() : null;
+    const content = o.bfcp ? await H264Receiver.open('127.0.0.1', { rtcp: true }) : null;
     try {
       let sdp = withH264Video(audio.sdp(), { port: main.port, fmtp: H264_FMTP });
       if (content && o.bfcp) sdp = withContentLines(sdp, content.port, o.bfcp);
@@ -92,7 +92,7 @@ export class ContentRoom {
   static async answering(name: string, offer: string, bfcp: boolean): Promise<{ answer: string; room(dialog: Srf.Dialog): ContentRoom }> {
     const audio = await RtpPeer.open();
     const main = await H264Receiver.open();
-    const content = bfcp ? await H264Receiver.open() : null;
+    const content = bfcp ? await H264Receiver.open('127.0.0.1', { rtcp: true }) : null;
     audio.startSilence(sdpAudioTarget(offer));
     let answer = withH264Video(audio.sdp(), { port: main.port, fmtp: H264_FMTP });
     const offered = sections(offer).media.map((m) => /^m=(\w+) \d+ (\S+)/.exec(m) ?? ['', '', '']);
@@ -222,6 +222,14 @@ export function parseBfcpAnswer(sdp: string): BfcpAnswer | null {
     floorctrl: attr('floorctrl'),
     setup: attr('setup'),
   };
+}
+
+/** Where the bridge wants the content line's RTCP: its `a=rtcp` port, else the RTP port + 1. */
+export function contentRtcpTarget(sdp: string): RtpRemote | null {
+  const rtp = contentTarget(sdp);
+  const line = sections(sdp).media.find((m) => m.startsWith('m=video ') && /^a=content:slides/m.test(m));
+  const port = Number(/^a=rtcp:(\d+)/m.exec(line ?? '')?.[1] ?? 0);
+  return rtp && { host: rtp.host, port: port || rtp.port + 1 };
 }
 
 /** Where the bridge wants the content line's RTP: the video line marked `a=content:slides`. */

@@ -39,28 +39,64 @@ const IP_UDP_OVERHEAD = 28;
 
 export class H264Receiver {
   private readonly packets: VideoPacket[] = [];
+  /** RTCP payload-specific feedback received on the RTCP port (RFC 4585/5104): keyframe requests. */
+  readonly feedback = { pli: 0, fir: 0 };
+  /** SSRC of the last video packet received. */
+  #ssrc = 0;
 
   private constructor(
     private readonly socket: Socket,
     readonly host: string,
     readonly port: number,
+    private readonly rtcp: Socket | null,
   ) {
     socket.on('message', (msg) => this.onMessage(msg));
     socket.on('error', () => undefined);
+    rtcp?.on('message', (msg) => this.onRtcp(msg));
+    rtcp?.on('error', () => undefined);
   }
 
-  /** Binds an even UDP port (RTP convention). */
-  static async open(host = '127.0.0.1'): Promise<H264Receiver> {
+  /** Binds an even UDP port (RTP convention) and, with `rtcp`, the odd one above it for RTCP. */
+  static async open(host = '127.0.0.1', opts: { rtcp?: boolean } = {}): Promise<H264Receiver> {
+    const bind = (socket: Socket, port: number) =>
+      new Promise<number>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, host, () => resolve(socket.address().port));
+      });
     for (let attempt = 0; attempt < 20; attempt++) {
       const socket = createSocket('udp4');
-      const port = await new Promise<number>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(0, host, () => resolve(socket.address().port));
-      });
-      if (port % 2 === 0) return new H264Receiver(socket, host, port);
+      const port = await bind(socket, 0);
+      if (port % 2 === 0) {
+        if (!opts.rtcp) return new H264Receiver(socket, host, port, null);
+        const rtcp = createSocket('udp4');
+        if (await bind(rtcp, port + 1).then(() => true, () => false)) return new H264Receiver(socket, host, port, rtcp);
+        rtcp.close();
+      }
       await new Promise<void>((r) => socket.close(() => r()));
     }
     throw new Error('H264Receiver: no even UDP port found');
+  }
+
+  /** Sends an RTCP PLI (RFC 4585 §6.3.1) from the RTCP port: a receiver asking for a keyframe. */
+  requestKeyframe(remoteRtcp: RtpRemote): void {
+    if (!this.rtcp) throw new Error('H264Receiver: opened without an RTCP port');
+    const pli = Buffer.alloc(12);
+    pli[0] = 0x81; // V=2, FMT=1 (PLI)
+    pli[1] = 206; // PSFB
+    pli.writeUInt16BE(2, 2);
+    pli.writeUInt32BE(0x0d1e_3c00, 4); // our SSRC
+    pli.writeUInt32BE(this.#ssrc, 8); // media SSRC: the stream we receive
+    this.rtcp.send(pli, remoteRtcp.port, remoteRtcp.host);
+  }
+
+  private onRtcp(msg: Buffer): void {
+    // A compound packet: walk its packets (length in 32-bit words minus one).
+    for (let off = 0; off + 4 <= msg.length; off += 4 * (msg.readUInt16BE(off + 2) + 1)) {
+      if (msg[off + 1] !== 206) continue;
+      const fmt = msg[off]! & 0x1f;
+      if (fmt === 1) this.feedback.pli++;
+      else if (fmt === 4) this.feedback.fir++;
+    }
   }
 
   /** Packets received so far. */
@@ -101,12 +137,14 @@ export class H264Receiver {
 
   close(): void {
     this.socket.close();
+    this.rtcp?.close();
   }
 
   private onMessage(msg: Buffer): void {
     if (msg.length < 13 || msg[0]! >> 6 !== 2) return;
     const pt = msg[1]! & 0x7f;
     if (pt >= 72 && pt <= 76) return; // RTCP
+    this.#ssrc = msg.readUInt32BE(8);
     let offset = 12 + 4 * (msg[0]! & 0x0f);
     if (msg[0]! & 0x10) offset += 4 + 4 * msg.readUInt16BE(offset + 2);
     if (offset >= msg.length) return;
