@@ -7,6 +7,7 @@ import { SiteGroups1796601600000 } from './1796601600000-site-groups';
 import { Recordings1796688000000 } from './1796688000000-recordings';
 import { MeetingDocuments1796774400000 } from './1796774400000-meeting-documents';
 import { MediaQuality1796860800000 } from './1796860800000-media-quality';
+import { ContentShares1796947200000 } from './1796947200000-content-shares';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   Recordings1796688000000,
   MeetingDocuments1796774400000,
   MediaQuality1796860800000,
+  ContentShares1796947200000,
 ];

@@ -47,6 +47,8 @@ export class Call {
   #participationId: string | null = null;
   #relay: MediaRelay | null = null;
   #sampler: QualitySampler | null = null;
+  /** Its content leg and BFCP user (docs/content-sharing.md): closed with the call. */
+  #content: { close(): Promise<void> }[] = [];
   /** Set for a call a previous process left running in FreeSWITCH: its channel is all we control. */
   #adoptedChannel: string | null = null;
   #closing: Promise<void> | null = null;
@@ -150,6 +152,15 @@ export class Call {
     this.#sampler = sampler;
   }
 
+  /** A content leg or BFCP user of the call; it closes with the call, alongside the main endpoint. */
+  attachContent(part: { close(): Promise<void> }): void {
+    if (this.#state === 'closed') {
+      void part.close().catch((err: Error) => this.log.warn({ err: err.message }, 'late content part not closed'));
+      return;
+    }
+    this.#content.push(part);
+  }
+
   /** The call's latest media quality sample; null before the first or without a sampler. */
   get quality(): QualitySampler['latest'] {
     return this.#sampler?.latest ?? null;
@@ -220,7 +231,10 @@ export class Call {
     this.#endpoint = null;
     const lease = this.#lease;
     const adopted = this.#adoptedChannel;
+    const content = this.#content;
+    this.#content = [];
     await Promise.all([
+      ...content.map((part) => step('content', () => part.close())),
       step('dialog', () => dialog?.destroy()),
       // hangUp kills the channel itself if an orderly hang-up is stuck.
       step('endpoint', () => endpoint?.hangUp()),

@@ -10,6 +10,7 @@
  *   switch_core_media.c, `m->m_bandwidths`), and RFC 3890 makes TIAS the one that does not depend
  *   on the transport.
  */
+import { sdpEol, sdpSections } from './sdp';
 
 export type PacketizationMode = 0 | 1;
 
@@ -107,8 +108,8 @@ export function h245VideoMaxBitRate(profile: DeviceProfile | null): number | und
  */
 export function applyProfile(sdp: string, profile: DeviceProfile | null): string {
   if (!profile || (profile.packetizationMode === null && profile.bandwidthKbps === null)) return sdp;
-  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
-  const { session, media } = sections(sdp);
+  const eol = sdpEol(sdp);
+  const { session, media } = sdpSections(sdp);
   const line = profile.bandwidthKbps;
   const out = line === null ? session : withBandwidth(session, [`b=AS:${lower(session, line)}`]);
   for (const block of media) {
@@ -124,20 +125,6 @@ export function applyProfile(sdp: string, profile: DeviceProfile | null): string
     out.push(...video);
   }
   return `${out.join(eol)}${eol}`;
-}
-
-/** Session lines, then one array per m= section; the trailing empty line dropped. */
-function sections(sdp: string): { session: string[]; media: string[][] } {
-  const lines = sdp.split(/\r?\n/);
-  while (lines.length && lines[lines.length - 1] === '') lines.pop();
-  const session: string[] = [];
-  const media: string[][] = [];
-  for (const l of lines) {
-    if (l.startsWith('m=')) media.push([l]);
-    else if (media.length) media[media.length - 1]!.push(l);
-    else session.push(l);
-  }
-  return { session, media };
 }
 
 /** `kbps`, or the block's own b=AS when that is lower. */

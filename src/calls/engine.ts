@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../log';
 import type { MediaServerPool } from '../media/freeswitch/media-servers';
 import type { RtpEnginePool } from '../media/rtpengine';
+import { ContentShares } from '../meetings/content-shares';
 import type { MeetingEvents } from '../meetings/meeting-events';
 import { MediaQuality } from '../meetings/media-quality';
 import { HEARTBEAT_MS, Participations } from '../meetings/participations';
@@ -14,8 +15,11 @@ import { LiveControl } from './live-control';
 import { QualitySampler } from './quality-sampler';
 import { callLookups, type CallLookups } from './lookups';
 import { checkAdopted, recoverServer } from './recovery';
+import { ContentHub } from './content/content-hub';
 
 const ADOPTED_CHECK_MS = 5_000;
+/** The audio-only conference profile (conference.conf.xml): it has no canvas to show content in. */
+const AUDIO_PROFILE = 'diemcau-audio';
 
 export interface CallEngineDeps {
   ds: DataSource;
@@ -51,6 +55,9 @@ export class CallEngine {
   readonly ds: DataSource;
   readonly log: Logger;
   readonly quality: MediaQuality;
+  /** Content sharing: content legs, the floor, presentations (docs/content-sharing.md). */
+  readonly content: ContentHub;
+  readonly #shares: ContentShares;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
 
@@ -67,11 +74,25 @@ export class CallEngine {
     this.quality = new MediaQuality(deps.ds);
     this.calls = new CallRegistry(this.participations, deps.events, (call) => this.#sampleMedia(call, deps.qualityIntervalMs));
     this.live = new LiveControl(this.calls, deps.media);
+    this.#shares = new ContentShares(deps.ds);
+    this.content = new ContentHub({
+      media: deps.media,
+      calls: this.calls,
+      events: deps.events,
+      records: this.#shares,
+      mainProfile: deps.conferenceProfile,
+      mixesVideo: deps.conferenceProfile !== AUDIO_PROFILE,
+      layoutOf: (meetingId) => this.live.currentLayout(meetingId),
+      log: deps.log.child({ component: 'content' }),
+    });
   }
 
   /** Closes what a previous process left open, then connects to the media servers; does not wait for them. */
   async start(): Promise<void> {
     const dangling = await this.participations.closeDangling(this.media.serverIds);
+    // A restart hangs up every content leg (they are not taken over): nobody presents after it.
+    const presentations = await this.#shares.closeDangling(new Date());
+    if (presentations) this.log.warn({ presentations }, 'closed presentations left open by a previous run');
     if (dangling) this.log.warn({ participations: dangling }, 'closed participations left open by a previous run');
     // Calls a previous process left in a conference are taken over as each media server comes up.
     this.media.on('up', (serverId: string) => {
@@ -160,6 +181,7 @@ export class CallEngine {
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    await this.content.close();
     if (calls === 'hang-up') await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
     this.media.close();
     this.relays?.close();

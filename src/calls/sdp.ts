@@ -33,7 +33,8 @@ export function mediaLines(sdp: string): MediaLine[] {
 
 const staticPayloads: Record<string, string> = { '0': 'PCMU', '8': 'PCMA', '9': 'G722', '18': 'G729', '3': 'GSM', '34': 'H263' };
 
-function staticName(pt: string): string {
+/** The name of a static RTP payload type (RFC 3551), or the number itself. */
+export function staticName(pt: string): string {
   return staticPayloads[pt] ?? pt;
 }
 
@@ -55,4 +56,23 @@ export function negotiated(sdp: string): { audio: string | null; video: string |
   const lines = mediaLines(sdp).filter((m) => m.port !== 0);
   const first = (kind: string) => lines.find((m) => m.kind === kind)?.codecs.find((c) => c !== 'TELEPHONE-EVENT') ?? null;
   return { audio: first('audio'), video: first('video') };
+}
+
+/** The line ending an SDP uses, so that what is rewritten goes back the way it came. */
+export function sdpEol(sdp: string): string {
+  return sdp.includes('\r\n') ? '\r\n' : '\n';
+}
+
+/** Session lines, then one array per m= section; the trailing empty line dropped. */
+export function sdpSections(sdp: string): { session: string[]; media: string[][] } {
+  const lines = sdp.split(/\r?\n/);
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  const session: string[] = [];
+  const media: string[][] = [];
+  for (const l of lines) {
+    if (l.startsWith('m=')) media.push([l]);
+    else if (media.length) media[media.length - 1]!.push(l);
+    else session.push(l);
+  }
+  return { session, media };
 }

@@ -115,6 +115,7 @@ export class MeetingBook {
               mode: input.mode,
               language: input.language,
               record: input.record,
+              contentPolicy: input.contentPolicy ?? 'take-over',
               status: 'scheduled',
             }),
           );
@@ -181,6 +182,7 @@ export class MeetingBook {
           ...(input.mode !== undefined && { mode: input.mode }),
           ...(input.language !== undefined && { language: input.language }),
           ...(input.record !== undefined && { record: input.record }),
+          ...(input.contentPolicy !== undefined && { contentPolicy: input.contentPolicy }),
           startsAt,
           endsAt,
           chairSiteId: chair?.id ?? null,

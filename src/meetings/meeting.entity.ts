@@ -1,4 +1,5 @@
 import { EntitySchema } from 'typeorm';
+import type { FloorPolicy } from '../calls/content/content-control';
 
 export const meetingStatuses = ['scheduled', 'live', 'ended', 'cancelled'] as const;
 export type MeetingStatus = (typeof meetingStatuses)[number];
@@ -22,6 +23,8 @@ export interface Meeting {
   language: MeetingLanguage;
   /** Recorded from the moment it goes live. */
   record: boolean;
+  /** What a second presenter's request does while someone presents. */
+  contentPolicy: FloorPolicy;
   status: MeetingStatus;
   /** Set by the scheduler when it made the meeting live / ended it. */
   wentLiveAt: Date | null;
@@ -47,6 +50,7 @@ export const MeetingEntity = new EntitySchema<Meeting>({
     mode: { type: 'text' },
     language: { type: 'text' },
     record: { type: 'boolean' },
+    contentPolicy: { type: 'text', name: 'content_policy', default: 'take-over' },
     status: { type: 'text' },
     wentLiveAt: { type: 'timestamptz', nullable: true, name: 'went_live_at' },
     endedAt: { type: 'timestamptz', nullable: true, name: 'ended_at' },

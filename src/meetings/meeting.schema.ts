@@ -39,6 +39,9 @@ const meetingFields = {
   mode: z.enum(['discussion', 'lecture']).describe('lecture: everyone but the chair joins muted'),
   language: z.enum(['vi', 'en']).describe('Language of the voice prompts'),
   record: z.boolean().describe('The meeting is recorded from the moment it goes live (operators can also start and stop it live)'),
+  contentPolicy: z
+    .enum(['take-over', 'queue'])
+    .describe('While someone presents content, a second presenter takes the floor (take-over) or waits for it (queue)'),
 };
 
 function checkTimes(m: { startsAt?: string; endsAt?: string }, ctx: z.RefinementCtx) {
@@ -63,6 +66,7 @@ export const meetingCreateSchema = z
     mode: meetingFields.mode.default('discussion'),
     language: meetingFields.language.default('vi'),
     record: meetingFields.record.default(false),
+    contentPolicy: meetingFields.contentPolicy.optional().describe('Default take-over'),
   })
   .strict()
   .superRefine(checkTimes)

@@ -17,6 +17,7 @@ describe('migrations', () => {
       assert.deepEqual(await tables(), [
         'api_key',
         'audit_event',
+        'content_share',
         'dial_attempt',
         'media_sample',
         'meeting',

@@ -54,6 +54,7 @@ export function liveMeeting(over: Partial<Meeting> = {}): Meeting {
     mode: 'discussion',
     language: 'vi',
     record: false,
+    contentPolicy: 'take-over',
     status: 'live',
     wentLiveAt: new Date(now - 60_000),
     endedAt: null,

@@ -23,6 +23,7 @@ function meeting(over: Partial<Meeting> = {}): Meeting {
     mode: 'discussion',
     language: 'vi',
     record: false,
+    contentPolicy: 'take-over',
     status: 'scheduled',
     wentLiveAt: null,
     endedAt: null,

@@ -4,8 +4,10 @@
  * go through ContentRecords (meetings/content-shares.ts), so the hub writes no SQL.
  */
 
-/** How a second presenter is treated while someone presents (a meeting's `contentPolicy`). */
-export type FloorPolicy = 'take-over' | 'queue';
+
+import type { FloorPolicy } from '../../content/floor';
+
+export type { FloorPolicy };
 
 /** Why a presentation ended. */
 export type ShareEndReason = 'released' | 'revoked' | 'taken-over' | 'left' | 'ended';

@@ -16,6 +16,8 @@ import type { CallLookups } from '../lookups';
 import { isScanner } from '../scanners';
 import { checkOffer } from '../sdp';
 import { joinMeeting } from '../steps/join-meeting';
+import { buildContentAnswer, splitContentOffer } from '../content/content-sdp';
+import { RoomContent, type SipContent } from './room-content';
 import type { SipAuthenticator } from './sip-authenticator';
 import type { SipDialog, SipRequest, SipResponse, SrfApp } from './srf-types';
 import { addressUser, uriUser } from './uri-user';
@@ -43,6 +45,8 @@ export interface InviteDeps {
   joinTokenSecret: string | null;
   /** Told the final status of every INVITE (metrics). */
   countSetup?: (status: number) => void;
+  /** Content sharing (BFCP and content lines); null: content lines are refused. */
+  content: SipContent | null;
 }
 
 /**
@@ -152,12 +156,20 @@ export function inviteHandler(deps: InviteDeps) {
 
       // A browser's ICE/DTLS-SRTP offer becomes plain RTP for FreeSWITCH, and its answer SRTP again.
       // A site's offer is rewritten to its device profile, so FreeSWITCH reads the site's line rate (b=).
-      const endpoint = await openEndpoint(started, { remoteSdp: relay ? await relay.offerToFreeswitch(req.body) : applyProfile(req.body, device) });
+      // A room system's content and BFCP lines are the bridge's to answer; FreeSWITCH gets the rest.
+      const split = relay ? null : splitContentOffer(req.body);
+      const endpoint = await openEndpoint(started, {
+        remoteSdp: relay ? await relay.offerToFreeswitch(req.body) : applyProfile(split?.main ?? req.body, device),
+      });
       if ('kind' in endpoint) return refuseWith(endpoint);
+      if (current.isClosed()) return;
+      const content = split?.content && deps.content ? await RoomContent.open(current, deps.content, split.content) : null;
       if (current.isClosed()) return;
       let answer: string;
       try {
-        answer = relay ? await relay.answerToBrowser(endpoint.localSdp) : applyProfile(endpoint.localSdp, device);
+        if (relay) answer = await relay.answerToBrowser(endpoint.localSdp);
+        else if (split?.content) answer = contentAnswer(content, req.body, applyProfile(endpoint.localSdp, device));
+        else answer = applyProfile(endpoint.localSdp, device);
       } catch (err) {
         await current.close('media-failure');
         return refuse(488, 'Not Acceptable Here', `the media relay refused the answer: ${(err as Error).message}`);
@@ -175,7 +187,7 @@ export function inviteHandler(deps: InviteDeps) {
       current.attachDialog(dialog);
       deps.countSetup?.(200);
       if (current.isClosed()) return;
-      dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, device, mreq, mres));
+      dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, device, content, mreq, mres));
       const onInfo = (ireq: SipRequest, ires: SipResponse): void => void relayInfo(current, endpoint, ireq, ires);
       // Browsers ask for keyframes over RTCP (through rtpengine); room systems may use INFO.
       if (webrtc) dialog.on('info', onInfo);
@@ -196,7 +208,11 @@ export function inviteHandler(deps: InviteDeps) {
         { profile: deps.conferenceProfile, muted: decision.muted, mediaServer: started.lease.serverId, device },
         deps.participations,
       );
-      log.info({ memberId: current.memberId, site: site?.name, moderator: decision.moderator, codecs: current.codecs }, 'caller joined');
+      await content?.joined();
+      log.info(
+        { memberId: current.memberId, site: site?.name, moderator: decision.moderator, codecs: current.codecs, content: content?.leg !== null && content !== null },
+        'caller joined',
+      );
     } catch (err) {
       log.error({ err }, 'call setup failed');
       if (call) await call.close('media-failure');
@@ -210,14 +226,29 @@ export function inviteHandler(deps: InviteDeps) {
  * pass the SDP to FreeSWITCH — through the same rtpengine session for a browser — and answer with
  * FreeSWITCH's; both held to the site's device profile, as the first offer and answer were.
  */
-async function reinvite(call: Call, endpoint: MediaEndpoint, device: DeviceProfile | null, req: SipRequest, res: SipResponse): Promise<void> {
+async function reinvite(
+  call: Call,
+  endpoint: MediaEndpoint,
+  device: DeviceProfile | null,
+  content: RoomContent | null,
+  req: SipRequest,
+  res: SipResponse,
+): Promise<void> {
   try {
     if (!req.body?.trim()) {
       res.send(200, { body: applyProfile(endpoint.localSdp, device) });
       return;
     }
     const relay = call.relay;
-    const offer = relay ? await relay.reofferFromBrowser(req.body) : applyProfile(req.body, device);
+    if (!relay && content) {
+      // Both channels take their part of the re-offer; the answer keeps the offer's lines in order.
+      const { main, contentAnswer } = await content.reoffer(req.body);
+      const fsAnswer = await endpoint.modify(applyProfile(main, device));
+      res.send(200, { body: content.reanswer(req.body, applyProfile(fsAnswer, device), contentAnswer) });
+      call.log.info({ direction: /a=(sendonly|inactive)/.exec(req.body)?.[1] ?? 'sendrecv' }, 're-INVITE');
+      return;
+    }
+    const offer = relay ? await relay.reofferFromBrowser(req.body) : applyProfile(splitContentOffer(req.body).main, device);
     const fsAnswer = await endpoint.modify(offer);
     const answer = relay ? await relay.reanswerFromFreeswitch(fsAnswer) : applyProfile(fsAnswer, device);
     res.send(200, { body: answer });
@@ -261,6 +292,11 @@ async function relayInfo(call: Call, endpoint: MediaEndpoint, req: SipRequest, r
     call.log.warn({ err: (err as Error).message }, 'INFO relay failed');
     res.send(500);
   }
+}
+
+/** With content lines in the offer: the bridge's answer to all of them (refused where nothing took them). */
+function contentAnswer(content: RoomContent | null, offer: string, mainAnswer: string): string {
+  return content ? content.answer(offer, mainAnswer) : buildContentAnswer({ offer, mainAnswer, contentAnswer: null, bfcp: null });
 }
 
 function tagOf(header: string | undefined): string {

@@ -47,6 +47,45 @@ export function dissect(packets: readonly WirePacket[], extra: readonly string[]
   }
 }
 
+/** `tshark -T fields` of the packets: one row per frame, one array of values per field (`,`-separated occurrences split). */
+export function dissectFields(packets: readonly WirePacket[], fields: readonly string[], extra: readonly string[] = []): string[][][] {
+  const dir = mkdtempSync(join(tmpdir(), 'diemcau-fields-'));
+  try {
+    const file = join(dir, 'wire.pcap');
+    writeFileSync(file, writePcap(packets));
+    const args = [
+      '-n',
+      '-r',
+      file,
+      '-T',
+      'fields',
+      '-E',
+      'separator=/t',
+      '-E',
+      'occurrence=a',
+      '-E',
+      'aggregator=,',
+      ...fields.flatMap((f) => ['-e', f]),
+      ...extra,
+    ];
+    const r = spawnSync('tshark', args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => l.split('\t').map((v) => (v === '' ? [] : v.split(','))));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** tshark's version as [major, minor], or undefined where it does not run. */
+export function tsharkVersion(): [number, number] | undefined {
+  const r = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
+  const m = /TShark \(Wireshark\) (\d+)\.(\d+)/.exec(r.stdout ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
 /** `tshark -V` of bare H.245 PDUs (as on a separate H.245 channel), through h245dg on a user DLT. */
 export function dissectH245(pdus: readonly Uint8Array[]): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'diemcau-h245-'));
