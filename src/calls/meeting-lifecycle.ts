@@ -35,6 +35,8 @@ export function callLifecycle(deps: CallLifecycleDeps): MeetingLifecycle {
       dialer.stop(meeting.id);
       // Before the calls: the file is closed and registered while the conference still exists.
       await recorder.meetingEnded(meeting.id);
+      // The presentation ends as 'ended', not as each presenter leaving.
+      await engine.content.end(meeting.id);
       await engine.live.endCalls(meeting.id);
       engine.calls.setLocked(meeting.id, false);
     },

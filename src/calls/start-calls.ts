@@ -1,3 +1,4 @@
+import { BfcpServer } from '../bfcp/server';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/env';
 import { Registrations } from '../directory/registrations';
@@ -94,6 +95,9 @@ export async function startCalls(
     recorder.adopt(serverId).catch((err: unknown) => log.error({ err, serverId }, 'recordings not taken over'));
   });
   const registrations = new Registrations(ds);
+  const bfcp = config.bfcp
+    ? await BfcpServer.start({ host: config.bfcp.host, udpPort: config.bfcp.port, tcpPort: config.bfcp.port, log: log.child({ component: 'bfcp' }) })
+    : null;
   const sip = new SipIngress(
     signalling,
     engine,
@@ -104,6 +108,7 @@ export async function startCalls(
       ringTimeoutMs: config.dialOut.ringTimeoutMs,
       joinTokenSecret: config.joinTokenSecret ?? null,
       collectPin: options.collectPin,
+      bfcp: bfcp && config.bfcp ? { server: bfcp, address: config.bfcp.advertised } : null,
       ...(options.countSetup && { countSetup: options.countSetup }),
     },
     log,
@@ -149,6 +154,7 @@ export async function startCalls(
         await h323?.close();
         // Hanging up needs drachtio-server still connected (BYEs): the engine goes first.
         await engine.stop(calls);
+        await bfcp?.close();
         sip.stop();
       })();
       return stopping;

@@ -201,6 +201,9 @@ export const envSchema = z.object({
   H323_PORT: int(1, 65535).default(1720).describe('H.225 call signalling (TCP)'),
   RAS_PORT: int(1, 65535).default(1719).describe('H.225 RAS gatekeeper (UDP)'),
   H323_ADVERTISED_ADDRESS: z.string().min(1).optional().describe('Address endpoints are told to call; defaults to H323_HOST'),
+  BFCP_HOST: z.string().min(1).optional().describe('Address the BFCP floor control server (content sharing) binds to; unset = room systems cannot present'),
+  BFCP_PORT: int(0, 65535).default(5070).describe('BFCP over UDP and over TCP (0: any free port)'),
+  BFCP_ADVERTISED_ADDRESS: z.string().min(1).optional().describe('Address room systems are told to send BFCP to; defaults to BFCP_HOST'),
   JOIN_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   SIP_WS_URL: wsUrlList
     .default([])
@@ -257,6 +260,8 @@ export interface Config {
   browserJoin: { wsServers: string[]; iceServers: IceServerConfig[] };
   webhook?: { url: string; secret: string };
   h323?: { host: string; port: number; rasPort: number; advertised: string };
+  /** The BFCP floor control server; absent: content lines are refused. */
+  bfcp?: { host: string; port: number; advertised: string };
   roomNumbers: { min: number; max: number };
   /** Absolute: FreeSWITCH is handed file paths under it. */
   recordings: { dir: string; retentionDays: number; minFreeBytes: number };
@@ -302,6 +307,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.H323_HOST === '0.0.0.0' && !e.H323_ADVERTISED_ADDRESS) {
     throw new ConfigError(['H323_ADVERTISED_ADDRESS: required when H323_HOST is 0.0.0.0 (endpoints are told where to call)']);
   }
+  if (e.BFCP_HOST && !e.DRACHTIO_HOST) throw new ConfigError(['BFCP_HOST: content sharing needs the SIP side; set DRACHTIO_HOST (and FREESWITCH_SERVERS) too']);
+  if ((e.BFCP_HOST === '0.0.0.0' || e.BFCP_HOST === '::') && !e.BFCP_ADVERTISED_ADDRESS) {
+    throw new ConfigError(['BFCP_ADVERTISED_ADDRESS: required when BFCP_HOST is a wildcard (room systems are told where to send BFCP)']);
+  }
   if (Boolean(e.DOCUMENTS_S3_ACCESS_KEY_ID) !== Boolean(e.DOCUMENTS_S3_SECRET_ACCESS_KEY)) {
     throw new ConfigError(['DOCUMENTS_S3_ACCESS_KEY_ID, DOCUMENTS_S3_SECRET_ACCESS_KEY: set both or neither']);
   }
@@ -328,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.JOIN_TOKEN_SECRET ? { joinTokenSecret: e.JOIN_TOKEN_SECRET } : {}),
     browserJoin: { wsServers: e.SIP_WS_URL, iceServers: e.ICE_SERVERS },
     ...(e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } } : {}),
+    ...(e.BFCP_HOST ? { bfcp: { host: e.BFCP_HOST, port: e.BFCP_PORT, advertised: e.BFCP_ADVERTISED_ADDRESS ?? e.BFCP_HOST } } : {}),
     ...(e.H323_HOST ? { h323: { host: e.H323_HOST, port: e.H323_PORT, rasPort: e.RAS_PORT, advertised: e.H323_ADVERTISED_ADDRESS ?? e.H323_HOST } } : {}),
     roomNumbers: e.ROOM_NUMBERS,
     recordings: {

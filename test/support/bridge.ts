@@ -5,7 +5,12 @@ import Srf from 'drachtio-srf';
 import type { DataSource } from 'typeorm';
 import type { RetryPolicy } from '../../src/calls/dial-out/retry-policy';
 import { startCalls, type CallStack } from '../../src/calls/start-calls';
+import { cliActor } from '../../src/audit/audit';
+import { SiteDirectory } from '../../src/directory/sites';
+import { MeetingBook } from '../../src/meetings/meeting-book';
 import { MeetingEvents } from '../../src/meetings/meeting-events';
+import type { Meeting } from '../../src/meetings/meeting.entity';
+import type { MeetingCreate } from '../../src/meetings/meeting.schema';
 import type { PinCollector } from '../../src/calls/sip/invite-handler';
 import { loadConfig, type Config } from '../../src/config/env';
 import { createLogger, silentLogger, type Logger } from '../../src/log';
@@ -14,6 +19,7 @@ import { migratedDataSource } from './db';
 import { connectSrf, freePort, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer } from './stack';
 
 export const BRIDGE_DOMAIN = 'bridge.test';
+const HOUR_MS = 3_600_000;
 
 /**
  * The real bridge for SIP tests: drachtio-server and FreeSWITCH started with the project's config,
@@ -127,4 +133,37 @@ export async function startCaller(): Promise<{ srf: Srf; target: string; stop():
       await drachtio.stop();
     },
   };
+}
+
+/** A booking of `roomNumber` that is live now (started an hour ago, three hours long), made as the CLI would. */
+export async function bookLiveMeeting(
+  bridge: Pick<TestBridge, 'ds' | 'config'>,
+  o: { title: string; roomNumber: number; sites: string[]; dialOut?: boolean } & Partial<Pick<MeetingCreate, 'contentPolicy' | 'allowGuests' | 'record'>>,
+): Promise<Meeting> {
+  const start = new Date(Date.now() - HOUR_MS);
+  const { meeting } = await new MeetingBook(bridge.ds, bridge.config.roomNumbers).create(
+    {
+      title: o.title,
+      roomNumber: o.roomNumber,
+      startsAt: start.toISOString(),
+      endsAt: new Date(start.getTime() + 3 * HOUR_MS).toISOString(),
+      invitedSites: o.sites,
+      dialOut: o.dialOut ?? false,
+      allowGuests: o.allowGuests ?? false,
+      mode: 'discussion',
+      language: 'vi',
+      record: o.record ?? false,
+      ...(o.contentPolicy && { contentPolicy: o.contentPolicy }),
+    },
+    cliActor,
+  );
+  return meeting;
+}
+
+/** A SIP directory site that dials in with digest credentials (`code` / `mat-khau-<code>`). */
+export async function addDialInSite(bridge: Pick<TestBridge, 'ds'>, code: string): Promise<void> {
+  await new SiteDirectory(bridge.ds, BRIDGE_DOMAIN).create(
+    { code, name: code, protocol: 'sip', sipUsername: code, sipPassword: `mat-khau-${code}`, allowedNetworks: [], enabled: true },
+    cliActor,
+  );
 }

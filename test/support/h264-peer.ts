@@ -94,6 +94,11 @@ export class H264Receiver {
     };
   }
 
+  /** Sends from this receiver's port, as a room system sends from the port it receives on. */
+  send(packet: Uint8Array, remote: RtpRemote): void {
+    this.socket.send(packet, remote.port, remote.host);
+  }
+
   close(): void {
     this.socket.close();
   }
@@ -118,7 +123,16 @@ export function findFfmpeg(): string | undefined {
  * have far more detail than any cap allows) as H.264 Baseline and sends it as RTP from `localPort`
  * (the port the caller's SDP announced) to `remote`. Stop it with kill().
  */
-export function sendH264(ffmpeg: string, remote: RtpRemote, opts: { localPort: number; payloadType: number; kbps?: number }): ChildProcess {
+export function sendH264(
+  ffmpeg: string,
+  remote: RtpRemote,
+  opts: {
+    localPort: number;
+    payloadType: number;
+    kbps?: number /** an ffmpeg lavfi source instead of the noisy pattern, e.g. `color=c=red:s=640x360:r=15` */;
+    source?: string;
+  },
+): ChildProcess {
   const kbps = opts.kbps ?? 1500;
   const child = spawn(
     ffmpeg,
@@ -130,7 +144,7 @@ export function sendH264(ffmpeg: string, remote: RtpRemote, opts: { localPort: n
       '-f',
       'lavfi',
       '-i',
-      'testsrc2=s=640x360:r=15,noise=alls=80:allf=t',
+      opts.source ?? 'testsrc2=s=640x360:r=15,noise=alls=80:allf=t',
       '-c:v',
       'libx264',
       '-profile:v',

@@ -30,6 +30,7 @@ function bridge(opts: { meeting?: Meeting | null; previous?: Meeting; collectPin
   const meeting = opts.meeting === undefined ? liveMeeting() : opts.meeting;
   const deps: InviteDeps = {
     srf,
+    content: null,
     lookups: {
       roomBookings: async (room): Promise<RoomBookings> =>
         meeting && room === meeting.roomNumber

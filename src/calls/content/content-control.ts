@@ -4,7 +4,6 @@
  * go through ContentRecords (meetings/content-shares.ts), so the hub writes no SQL.
  */
 
-
 import type { FloorPolicy } from '../../content/floor';
 
 export type { FloorPolicy };

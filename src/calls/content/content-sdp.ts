@@ -75,7 +75,7 @@ function locate(media: readonly Section[]): Located {
   const candidates = videos.length > 1 ? videos : [];
   const named = (s: Section) => {
     const l = label(s);
-    return l !== null && labels.has(l) && !attrValues(s.lines, 'content').includes('main');
+    return l !== null && labels.has(l) && !attrValues(s.lines, 'content').some((v) => v.split(',').includes('main'));
   };
   const content = candidates.find(isSlides) ?? candidates.find(named) ?? null;
   const removed = new Set(bfcps.map((s) => s.index));

@@ -210,7 +210,13 @@ export function inviteHandler(deps: InviteDeps) {
       );
       await content?.joined();
       log.info(
-        { memberId: current.memberId, site: site?.name, moderator: decision.moderator, codecs: current.codecs, content: content?.leg !== null && content !== null },
+        {
+          memberId: current.memberId,
+          site: site?.name,
+          moderator: decision.moderator,
+          codecs: current.codecs,
+          content: content?.leg !== null && content !== null,
+        },
         'caller joined',
       );
     } catch (err) {

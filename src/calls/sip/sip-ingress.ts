@@ -11,6 +11,7 @@ import { pingSite } from './options-ping';
 import { placeCall } from './outbound-call';
 import { registerHandler } from './register-handler';
 import type { Signalling } from './signalling';
+import type { BfcpEndpoint } from './room-content';
 import { SipAuthenticator } from './sip-authenticator';
 
 const SWEEP_MS = 60_000;
@@ -23,6 +24,8 @@ export interface SipIngressOptions {
   /** HMAC secret of the join tokens browser guests present in X-Join-Token; null = no browser guests. */
   joinTokenSecret: string | null;
   collectPin: PinCollector;
+  /** The BFCP floor control server room systems present through; null: BFCP lines are refused. */
+  bfcp: BfcpEndpoint | null;
   /** Told the final status of every INVITE (metrics). */
   countSetup?: (status: number) => void;
 }
@@ -66,6 +69,7 @@ export class SipIngress {
         accepting: () => this.#accepting,
         relays: engine.relays,
         joinTokenSecret: options.joinTokenSecret,
+        content: { hub: engine.content, bfcp: options.bfcp },
         ...(options.countSetup && { countSetup: options.countSetup }),
       }),
     );
