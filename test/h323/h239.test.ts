@@ -236,6 +236,7 @@ describe('H.239 on an H.245 session', () => {
       contentKeyframes: 0,
       keyframes: [] as number[],
       malformed: [] as string[],
+      capable: [] as boolean[],
     };
     const s = new H245Session(
       (pdus) => {
@@ -259,6 +260,7 @@ describe('H.239 on an H.245 session', () => {
             seen.releases++;
           },
         },
+        capable: (h239) => seen.capable.push(h239),
         fromEndpoint: (f) => seen.from.push(f),
         toEndpoint: (media) => seen.to.push(media),
         closed: (d) => seen.closed.push(d),
@@ -357,9 +359,15 @@ describe('H.239 on an H.245 session', () => {
     assert.equal(s.sendContent(), false, 'no capabilities from the endpoint yet');
     feed(remoteTcs(false));
     assert.equal(s.sendContent(), false, 'the endpoint has no H.239');
-    feed(remoteTcs(true));
     feed(m.masterSlaveDetermination(50, 1)); // a terminal: we are master
     out.length = 0;
+    assert.equal(s.sendContent(), false, 'wanted, but not yet possible');
+    assert.equal(out.length, 0);
+    feed(remoteTcs(true));
+    assert.deepEqual(seen.capable, [false, true]);
+    assert.equal(name(out[0]!), 'response.terminalCapabilitySetAck');
+    out.shift();
+    // The capabilities that allow it open the channel that was wanted.
     assert.equal(s.sendContent(), true);
     assert.deepEqual(out.map(name), ['indication.genericIndication', 'request.openLogicalChannel']);
     const olc = body(out[1]!);

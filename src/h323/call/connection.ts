@@ -287,6 +287,7 @@ export class CallConnection {
         },
         release: () => tell((c, id) => c.tokenReleased(id), 'token release'),
       },
+      capable: (h239) => tell((c, id) => c.contentCapable(id, h239), 'content capability'),
       fromEndpoint: (format) => tell((c, id) => c.contentFromEndpoint(id, format), 'content from the endpoint'),
       toEndpoint: (media) => tell((c, id) => c.contentToEndpoint(id, media), 'content to the endpoint'),
       closed: (direction) => tell((c, id) => c.contentClosed(id, direction), 'content channel closed'),

@@ -41,6 +41,8 @@ export interface PresentationHooks {
   /** Master/slave determination so far. */
   masterSlave(): 'master' | 'slave' | undefined;
   floor: TokenFloor;
+  /** The endpoint's capability set arrived: whether it lists h239ControlCapability. */
+  capable(h239: boolean): void;
   fromEndpoint(format: ContentFormat): void;
   toEndpoint(media: VideoMedia): void;
   closed(direction: 'from' | 'to'): void;
@@ -63,6 +65,8 @@ export class Presentation {
   private theirs: number | undefined;
   private ours: OurChannel | undefined;
   private nextChannel = FIRST_CONTENT_CHANNEL;
+  /** The bridge has content for the endpoint: our channel opens as soon as its capabilities allow. */
+  private wanted = false;
 
   constructor(
     private readonly receive: ContentReceive,
@@ -81,6 +85,8 @@ export class Presentation {
 
   onCapabilities(tcs: AsnValue): void {
     this.remoteTcs = tcs;
+    this.hooks.capable(hasH239Control(tcs));
+    if (this.wanted && !this.ours) this.open();
   }
 
   /** The channel the endpoint presents on, for keyframe requests. */
@@ -183,9 +189,11 @@ export class Presentation {
 
   /**
    * Opens our presentation channel toward the endpoint, announcing the bridge as the token's owner.
-   * False when the endpoint takes no H.239 presentation in H.264 (or has not said yet).
+   * False when the endpoint takes no H.239 presentation in H.264, or has not said yet: then the
+   * channel opens when its capabilities say it can.
    */
   open(): boolean {
+    this.wanted = true;
     if (this.ours) return true;
     const remote = this.remotePresentation();
     if (!remote) return false;
@@ -211,6 +219,7 @@ export class Presentation {
 
   /** Closes our presentation channel (the bridge has no content for the endpoint any more). */
   close(): void {
+    this.wanted = false;
     const ours = this.ours;
     if (!ours) return;
     this.ours = undefined;

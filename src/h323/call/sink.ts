@@ -122,6 +122,8 @@ export interface H323ContentSink {
   tokenRequest(callId: string): 'granted' | 'refused' | 'queued';
   /** The endpoint gave the token back (or stopped waiting for it). */
   tokenReleased(callId: string): void;
+  /** The endpoint's capability set says whether it does H.239 (each time one arrives). */
+  contentCapable(callId: string, capable: boolean): void;
   /**
    * The endpoint sends content on its presentation channel, in this format (its payload type, and
    * H.264 profile and level as a profile-level-id when it said), to the `content` address.
