@@ -279,11 +279,13 @@ export class CallConnection {
     this.contentHandle = this.h245.enableContent(receive, {
       floor: {
         request: () => {
-          let answer: 'granted' | 'refused' | 'queued' = 'refused';
-          tell((c, id) => {
-            answer = c.tokenRequest(id);
-          }, 'token request');
-          return answer;
+          if (!this.callId || !this.sinkOwed) return 'refused';
+          try {
+            return content.tokenRequest(this.callId);
+          } catch (err) {
+            this.log.error({ err, what: 'token request' }, 'H.225: the call sink failed');
+            return 'refused';
+          }
         },
         release: () => tell((c, id) => c.tokenReleased(id), 'token release'),
       },
