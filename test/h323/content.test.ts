@@ -34,7 +34,7 @@ import { ContentRoom } from '../support/content-room';
 import { H264Receiver, findFfmpeg, sendH264 } from '../support/h264-peer';
 import { RtpPeer } from '../support/rtp-peer';
 import { skipFor } from '../support/skip';
-import { freePort, requireStack, waitFor } from '../support/stack';
+import { eslEvents, freePort, requireStack, waitFor } from '../support/stack';
 import { ScriptedEndpoint, type PlacedCall } from './support/endpoint';
 import { assertClean, dissect, requireTshark } from './support/tshark';
 
@@ -160,6 +160,12 @@ describe('content sharing: an H.323 room system presents and receives with H.239
     await sleep(2000);
     const got = sip.content!.stats(2000);
     assert.ok(got.packets >= 15, `content packets in 2 s: ${got.packets}`);
+    // FreeSWITCH asks the presenter's leg for a keyframe (the floor moved to it): H.245 on its presentation channel.
+    await waitFor('videoFastUpdatePicture on the presentation channel', async () =>
+      placed.call.allH245().some((x) => isChoice(x.value) && x.value.choice === 'miscellaneousCommand' && getNumber(bodyOf(x), 'logicalChannelNumber') === 40)
+        ? true
+        : undefined,
+    );
   });
 
   it('the SIP site takes the floor: the H.323 one is told to release, gets a presentation channel and the SIP content on it', async () => {
@@ -192,8 +198,15 @@ describe('content sharing: an H.323 room system presents and receives with H.239
     await sip.startContent(ffmpeg, RED);
     await waitFor('SIP content on the H.323 presentation channel', async () => (epContent.count() - already > 30 ? true : undefined), 20_000, 250);
     await waitFor('the SIP site presents', async () => (bridge.calls.engine.content.presenter(meeting.id)?.protocol === 'sip' ? true : undefined));
-    // A keyframe request on the content channel is accepted without ending anything.
-    placed.call.sendH245([m245.videoFastUpdatePicture(channel)]);
+    // The H.323 receiver asks for a keyframe of the content: FreeSWITCH hears it on that call's content leg.
+    const fsEvents = await eslEvents(bridge.fs.host, bridge.fs.eslPort, bridge.fs.eslPassword, ['RECV_INFO']);
+    try {
+      await sleep(600); // the relay passes one request per 500 ms
+      placed.call.sendH245([m245.videoFastUpdatePicture(channel)]);
+      await fsEvents.waitFor((e) => /picture_fast_update/.test(e.body));
+    } finally {
+      fsEvents.close();
+    }
   });
 
   it('every message the gateway sent, tunnelled H.245 included, dissects clean in tshark', function () {
