@@ -10,6 +10,10 @@ export { startCallServer, type H323CallServer, type CallServerOptions } from './
 export type {
   AudioCodecName,
   AudioMedia,
+  ContentFormat,
+  ContentReceive,
+  H323CallContent,
+  H323ContentSink,
   H323CallAnswer,
   H323CallOffer,
   H323CallSink,

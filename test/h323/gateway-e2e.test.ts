@@ -185,7 +185,8 @@ describe('H.323 gateway end to end (real drachtio-server and FreeSWITCH)', funct
       const limit = h245VideoMaxBitRate({ packetizationMode: null, bandwidthKbps: 384 });
       const video = connect.fastStart.map((b) => perDecode(h245.OpenLogicalChannel, b)).filter((o) => rates(o).length);
       assert.deepEqual(video.map(rates), [[limit], [limit]], "video both ways at the site's limit");
-      assert.deepEqual(connect.h245.filter((x) => isChoice(x.value) && x.value.choice === 'terminalCapabilitySet').map(rates), [[limit]]);
+      // Main video and H.239 presentation, both held to the line.
+      assert.deepEqual(connect.h245.filter((x) => isChoice(x.value) && x.value.choice === 'terminalCapabilitySet').map(rates), [[limit, limit]]);
       const joined = (callId: string) => async () =>
         bridge.calls.engine.calls.get(callId)?.state === 'joined' ? (bridge.calls.engine.calls.get(callId)?.endpoint ?? undefined) : undefined;
       const h323Call = await waitFor('the H.323 call in the conference', joined(guidText(ids.callId)), 15_000);

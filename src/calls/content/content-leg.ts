@@ -1,6 +1,7 @@
 import type { Logger } from '../../log';
 import type { MediaEndpoint, MediaLease } from '../../media/freeswitch/media-endpoint';
 import { CONTENT_PROFILE } from '../../media/freeswitch/conference';
+import { relayKeyframes, type KeyframeRelay } from '../keyframes';
 
 /**
  * A call's second FreeSWITCH channel: video only, a member of the meeting's content conference, where
@@ -43,6 +44,14 @@ export class ContentLeg {
   /** A new remote SDP (the site's re-offer, or its answer to our offer when dialling out); resolves with FreeSWITCH's answer. */
   modify(sdp: string): Promise<string> {
     return this.endpoint.modify(sdp);
+  }
+
+  /**
+   * Keyframe requests on this leg for a far end that asks out of band (H.323 videoFastUpdatePicture):
+   * FreeSWITCH's go to `toFarEnd`, the far end's reach FreeSWITCH through the relay.
+   */
+  relayKeyframes(toFarEnd: () => void): KeyframeRelay {
+    return relayKeyframes(this.endpoint, toFarEnd, this.log);
   }
 
   /** Joins the content conference; call it once the call is in the meeting. */

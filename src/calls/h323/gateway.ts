@@ -40,6 +40,7 @@ export async function startH323Gateway(
     release: (callId, why) => void callServer?.release(callId, why),
     requestKeyframe: (callId) => void callServer?.requestKeyframe(callId),
     identify: (alias, ip) => gatekeeper?.identifyCaller(alias, ip)?.siteId,
+    content: { hub: engine.content, server: (callId) => callServer?.content(callId) },
   });
   callServer = await startCallServer({ host: h323.host, port: h323.port, sink, log: log.child({ component: 'h323' }) });
   gatekeeper = await startGatekeeper({

@@ -1,4 +1,14 @@
-import type { H323CallAnswer, H323CallOffer, H323CallSink, H323HangupInfo, H323Media, ReleaseWhy } from '../../h323';
+import type {
+  ContentFormat,
+  H323CallAnswer,
+  H323CallOffer,
+  H323CallSink,
+  H323ContentSink,
+  H323HangupInfo,
+  H323Media,
+  ReleaseWhy,
+  VideoMedia,
+} from '../../h323';
 import type { Logger } from '../../log';
 import type { MediaEndpoint, MediaPool } from '../../media/freeswitch/media-endpoint';
 import type { Participations } from '../../meetings/participations';
@@ -6,6 +16,7 @@ import type { AdmissionPolicy } from '../admission';
 import type { Call } from '../call';
 import type { CallRegistry } from '../call-registry';
 import { applyProfile, h245VideoMaxBitRate, type DeviceProfile } from '../device-profile';
+import { H323Content, type H323ContentDeps } from './content';
 import { answerMedia, offerAddresses, sdpFor } from './sdp';
 import { admit, openEndpoint, startCall } from '../incoming-call';
 import { relayKeyframes, type KeyframeRelay } from '../keyframes';
@@ -26,6 +37,8 @@ export interface H323SinkDeps {
   requestKeyframe(callId: string): void;
   /** The site a registered endpoint belongs to, when the call comes from its host (the gatekeeper). */
   identify(alias: string | null, ip: string): string | undefined;
+  /** Content sharing (H.239); without it calls advertise none. */
+  content?: H323ContentDeps;
 }
 
 /** What the sink keeps of a call it answered, until the call closes. */
@@ -38,6 +51,8 @@ interface SinkCall {
   joining: boolean;
   /** Slow start: channel updates reach FreeSWITCH one at a time, in order. */
   updates: Promise<void>;
+  /** H.239: the call's content leg and token; null without content. */
+  readonly content: H323Content | null;
 }
 
 /**
@@ -50,8 +65,21 @@ interface SinkCall {
  */
 export class H323Sink implements H323CallSink {
   readonly #calls = new Map<string, SinkCall>();
+  readonly content?: H323ContentSink;
 
-  constructor(private readonly deps: H323SinkDeps) {}
+  constructor(private readonly deps: H323SinkDeps) {
+    if (!deps.content) return;
+    const of = (callId: string): H323Content | null => this.#calls.get(callId)?.content ?? null;
+    this.content = {
+      tokenRequest: (callId) => of(callId)?.tokenRequest() ?? 'refused',
+      tokenReleased: (callId) => of(callId)?.tokenReleased(),
+      contentCapable: (callId, capable) => of(callId)?.capable(capable),
+      contentFromEndpoint: (callId, format: ContentFormat) => of(callId)?.contentFromEndpoint(format),
+      contentToEndpoint: (callId, media: VideoMedia) => of(callId)?.contentToEndpoint(media),
+      contentClosed: (callId, direction) => of(callId)?.contentClosed(direction),
+      contentKeyframeRequest: (callId) => of(callId)?.keyframeRequest(),
+    };
+  }
 
   async offer(offer: H323CallOffer): Promise<H323CallAnswer> {
     const { deps } = this;
@@ -99,6 +127,11 @@ export class H323Sink implements H323CallSink {
       { once: true },
     );
     if (call.isClosed()) return reject(480, 'the media server hung up at once');
+    const maxBitRate100bps = h245VideoMaxBitRate(device);
+    const content = deps.content
+      ? await H323Content.open(call, deps.content, { endpointIp: offer.source.ip, ...(maxBitRate100bps !== undefined && { maxBitRate100bps }) })
+      : null;
+    if (call.isClosed()) return reject(480, 'the call ended while its content leg opened');
     const entry: SinkCall = {
       call,
       endpoint,
@@ -106,10 +139,11 @@ export class H323Sink implements H323CallSink {
       joining: offered !== null,
       updates: Promise.resolve(),
       keyframes: relayKeyframes(endpoint, () => deps.requestKeyframe(offer.callId), call.log),
+      content,
     };
     this.#calls.set(offer.callId, entry);
+    const withContent = content ? { content: content.receive } : {};
 
-    const maxBitRate100bps = h245VideoMaxBitRate(device);
     if (!offered) {
       const receive = offerAddresses(endpoint.localSdp);
       if (!receive.audio) {
@@ -117,7 +151,7 @@ export class H323Sink implements H323CallSink {
         return reject(488, 'the media server offered no audio format H.323 carries');
       }
       const video = receive.video && { ...receive.video, ...(maxBitRate100bps !== undefined && { maxBitRate100bps }) };
-      return { kind: 'open-channels', receive: { audio: receive.audio, ...(video ? { video } : {}) } };
+      return { kind: 'open-channels', receive: { audio: receive.audio, ...(video ? { video } : {}) }, ...withContent };
     }
     const answer = answerMedia(endpoint.localSdp, offered);
     if (!answer.audio) {
@@ -125,7 +159,7 @@ export class H323Sink implements H323CallSink {
       return reject(488, 'the media server chose no audio channel');
     }
     void this.#join(entry);
-    return { kind: 'answer', media: answer, ...(maxBitRate100bps !== undefined && { videoMaxBitRate100bps: maxBitRate100bps }) };
+    return { kind: 'answer', media: answer, ...(maxBitRate100bps !== undefined && { videoMaxBitRate100bps: maxBitRate100bps }), ...withContent };
   }
 
   channelsOpen(callId: string, media: H323Media): void {
@@ -157,13 +191,15 @@ export class H323Sink implements H323CallSink {
     void call.close('caller-hangup');
   }
 
-  async #join({ call, endpoint, join }: SinkCall): Promise<void> {
+  async #join({ call, endpoint, join, content }: SinkCall): Promise<void> {
     try {
       await joinMeeting(call, endpoint, { profile: this.deps.conferenceProfile, ...join }, this.deps.participations);
       call.log.info({ memberId: call.memberId }, 'H.323 caller joined');
     } catch (err) {
       call.log.warn({ err: (err as Error).message }, 'H.323 caller could not join');
       await call.close('media-failure');
+      return;
     }
+    await content?.joined();
   }
 }

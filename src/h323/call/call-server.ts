@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../../log';
 import type { IpPort } from '../messages/common';
 import { CallConnection } from './connection';
-import type { H323CallSink, ReleaseWhy } from './sink';
+import type { H323CallContent, H323CallSink, ReleaseWhy } from './sink';
 
 export interface CallServerOptions {
   /** Bind address; loopback unless deliberately exposed. */
@@ -80,6 +80,11 @@ export class H323CallServer {
   /** Asks the endpoint for a keyframe of the video it sends. False when there is no such channel. */
   requestKeyframe(callId: string): boolean {
     return this.calls.get(callId)?.requestKeyframe() ?? false;
+  }
+
+  /** H.239 of a connected call answered with content (presentation channel toward it, token); undefined otherwise. */
+  content(callId: string): H323CallContent | undefined {
+    return this.calls.get(callId)?.content;
   }
 
   async close(): Promise<void> {

@@ -40,7 +40,7 @@ import { Q850, sipStatusToQ850 } from './cause';
 import { acceptFromUs, acceptToUs, offeredMedia, parseFastStart, selectFastStart, type Proposal, type Selection } from './fast-start';
 import { H245Link } from './h245-link';
 import { readSetup } from './setup';
-import type { H323CallAnswer, H323CallSink, H323Media, ReceiveOffer, ReleaseWhy } from './sink';
+import type { ContentReceive, H323CallAnswer, H323CallContent, H323CallSink, H323ContentSink, H323Media, ReceiveOffer, ReleaseWhy } from './sink';
 
 export interface ConnectionDeps {
   readonly sink: H323CallSink;
@@ -75,6 +75,7 @@ export class CallConnection {
   private timer: NodeJS.Timeout | undefined;
   private proposals: Proposal[] = [];
   private videoFromCaller: number | undefined;
+  private contentHandle: H323CallContent | undefined;
   private isGone = false;
 
   constructor(
@@ -115,6 +116,11 @@ export class CallConnection {
     const channel = this.videoFromCaller ?? this.h245.videoFromEndpoint;
     if (this.state !== 'connected' || channel === undefined) return false;
     return this.h245.requestKeyframe(channel);
+  }
+
+  /** H.239 on a connected call answered with content; undefined otherwise. */
+  get content(): H323CallContent | undefined {
+    return this.state === 'connected' ? this.contentHandle : undefined;
   }
 
   /** Server shutdown: release the call (the sink hears of it) and drop the connection. */
@@ -238,6 +244,7 @@ export class CallConnection {
       this.sinkOwed = false;
       return this.releaseWith(sipStatusToQ850(answer.sipStatus), `rejected: ${answer.sipStatus} ${answer.reason}`);
     }
+    if (answer.content) this.enableContent(answer.content);
     if (answer.kind === 'open-channels' && slowStart) return this.connectSlow(answer.receive);
     if (answer.kind === 'answer' && !slowStart) return this.connect(answer.media, answer.videoMaxBitRate100bps);
     this.owedHangup(Q850.incompatibleDestination, 'answer does not fit the call');
@@ -259,6 +266,36 @@ export class CallConnection {
     this.state = 'connected';
     this.send(MessageType.connect, uu.connect({ callId: this.guid, conferenceId: this.conferenceId, ...this.uuOptions() }));
     this.log.info('H.225: call connected (slow start)');
+  }
+
+  /**
+   * H.239 with the sink's content port: capabilities, presentation channels and the token, before
+   * our capability set goes out. The floor is asked synchronously; a failing sink refuses.
+   */
+  private enableContent(receive: ContentReceive): void {
+    const content = this.deps.sink.content;
+    if (!content) return;
+    const tell = (fn: (c: H323ContentSink, callId: string) => void, what: string): void => this.toSink((_, id) => fn(content, id), what);
+    this.contentHandle = this.h245.enableContent(receive, {
+      floor: {
+        request: () => {
+          if (!this.callId || !this.sinkOwed) return 'refused';
+          try {
+            return content.tokenRequest(this.callId);
+          } catch (err) {
+            this.log.error({ err, what: 'token request' }, 'H.225: the call sink failed');
+            return 'refused';
+          }
+        },
+        release: () => tell((c, id) => c.tokenReleased(id), 'token release'),
+      },
+      capable: (h239) => tell((c, id) => c.contentCapable(id, h239), 'content capability'),
+      fromEndpoint: (format) => tell((c, id) => c.contentFromEndpoint(id, format), 'content from the endpoint'),
+      toEndpoint: (media) => tell((c, id) => c.contentToEndpoint(id, media), 'content to the endpoint'),
+      closed: (direction) => tell((c, id) => c.contentClosed(id, direction), 'content channel closed'),
+      keyframeRequest: () => tell((c, id) => c.contentKeyframeRequest(id), 'content keyframe request'),
+      malformed: (reason) => this.log.info({ reason }, 'H.239: message dropped'),
+    });
   }
 
   /** Tells the sink something about a call it holds; a failing sink does not take the connection down. */

@@ -11,7 +11,8 @@ import type { IpPort } from '../messages/common';
 import { H245Channel } from './h245-channel';
 import { H245Session, type H245StartOptions } from './h245-session';
 import type { LogicalChannelHooks } from './logical-channels';
-import type { ReceiveOffer } from './sink';
+import type { PresentationHooks } from './presentation';
+import type { ContentReceive, H323CallContent, ReceiveOffer } from './sink';
 
 export interface H245LinkHooks {
   log(): Logger;
@@ -70,6 +71,20 @@ export class H245Link {
     if (!this.session) return false;
     this.session.openChannels(receive, hooks);
     return true;
+  }
+
+  /** H.239 on this call (H245Session.enableContent); undefined when there is no H.245 session. */
+  enableContent(receive: ContentReceive, hooks: Omit<PresentationHooks, 'send' | 'masterSlave'>): H323CallContent | undefined {
+    const session = this.session;
+    if (!session) return undefined;
+    session.enableContent(receive, hooks);
+    return {
+      send: () => session.sendContent(),
+      stop: () => session.stopContent(),
+      grantToken: () => session.grantToken(),
+      revokeToken: () => session.revokeToken(),
+      requestKeyframe: () => session.requestContentKeyframe(),
+    };
   }
 
   /** Slow start: the channel the endpoint sends video on. */

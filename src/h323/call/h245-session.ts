@@ -3,7 +3,8 @@
  * H.225 messages, or a separate TCP channel): capability exchange, master/slave determination,
  * round-trip delay, closing channels, end of session and fast update (keyframe) requests. With
  * fast start the media already flows, and logical channels opened later (presentation, far-end
- * camera control) are refused; a slow-start call opens its audio and video channels here
+ * camera control) are refused, except H.239 presentation channels on a call with content
+ * (enableContent, see presentation.ts); a slow-start call opens its audio and video channels here
  * (openChannels, see logical-channels.ts).
  *
  * A PDU that does not decode is logged and skipped rather than ending the call: the media is
@@ -14,10 +15,12 @@ import * as h245 from '../asn1/generated/h245';
 import type { AsnValue, ChoiceValue } from '../asn1/types';
 import type { Logger } from '../../log';
 import * as m from '../messages/h245';
+import { isGenericKind } from '../messages/h239';
 import { choicePath, get, getNumber, isChoice } from '../messages/read';
 import { PerDecodeError, perDecode, perEncode } from '../per';
 import { LogicalChannels, VIDEO_MAX_BIT_RATE, type LogicalChannelHooks } from './logical-channels';
-import type { ReceiveOffer } from './sink';
+import { Presentation, type PresentationHooks } from './presentation';
+import type { ContentReceive, ReceiveOffer } from './sink';
 
 /** H.323 Table 1 terminal types: a gateway without MC. */
 export const GATEWAY_TERMINAL_TYPE = 60;
@@ -48,6 +51,7 @@ export class H245Session {
   /** The endpoint's last TerminalCapabilitySet. */
   private remoteTcs: AsnValue | undefined;
   private channels: LogicalChannels | undefined;
+  private presentation: Presentation | undefined;
   /** The site's video limit (H.245 maxBitRate, 100 bit/s), if it has one. */
   private videoMaxBitRate: number | undefined;
 
@@ -81,6 +85,39 @@ export class H245Session {
     if (this.channels) return;
     this.channels = new LogicalChannels(receive, { ...hooks, send: (msg) => this.emit(msg) }, this.remoteTcs);
     this.emit(this.ourCapabilities());
+  }
+
+  /**
+   * H.239 on this call: our capabilities (from the next set we send) add the presentation role,
+   * and presentation channels and token messages are served. Before advertise/openChannels.
+   */
+  enableContent(receive: ContentReceive, hooks: Omit<PresentationHooks, 'send' | 'masterSlave'>): void {
+    if (this.presentation) return;
+    this.presentation = new Presentation(receive, { ...hooks, send: (msg) => this.emit(msg), masterSlave: () => this.result });
+    if (this.remoteTcs !== undefined) this.presentation.onCapabilities(this.remoteTcs);
+  }
+
+  /** H.239 content toward the endpoint (false when it takes none, or the call has no content). */
+  sendContent(): boolean {
+    return this.presentation?.open() ?? false;
+  }
+  stopContent(): void {
+    this.presentation?.close();
+  }
+  /** A queued token request's turn came. */
+  grantToken(): void {
+    this.presentation?.grantToken();
+  }
+  /** The floor left the endpoint (or its waiting request is given up). */
+  revokeToken(): void {
+    this.presentation?.revokeToken();
+  }
+  /** Asks the endpoint for a keyframe of the content it presents. */
+  requestContentKeyframe(): boolean {
+    const channel = this.presentation?.channelFromEndpoint;
+    if (channel === undefined) return false;
+    this.emit(m.videoFastUpdatePicture(channel));
+    return true;
   }
 
   get masterSlave(): MsdResult | undefined {
@@ -126,6 +163,7 @@ export class H245Session {
       case 'request.terminalCapabilitySet':
         this.remoteTcs = body;
         this.emit(m.terminalCapabilitySetAck(getNumber(body, 'sequenceNumber') ?? 0));
+        this.presentation?.onCapabilities(body);
         return this.channels?.onCapabilities(body);
       case 'request.masterSlaveDetermination':
         return this.onMsd(body);
@@ -137,24 +175,38 @@ export class H245Session {
         return this.emit(m.roundTripDelayResponse(getNumber(body, 'sequenceNumber') ?? 0));
       case 'request.closeLogicalChannel': {
         const channel = getNumber(body, 'forwardLogicalChannelNumber') ?? 1;
-        this.channels?.onClose(channel);
+        if (!this.presentation?.onClose(channel)) this.channels?.onClose(channel);
         return this.emit(m.closeLogicalChannelAck(channel));
       }
       case 'request.openLogicalChannel':
         return this.emit(
-          this.channels?.onOpen(body) ?? m.openLogicalChannelReject(getNumber(body, 'forwardLogicalChannelNumber') ?? 1, 'dataTypeNotSupported'),
+          this.presentation?.onOpen(body) ??
+            this.channels?.onOpen(body) ??
+            m.openLogicalChannelReject(getNumber(body, 'forwardLogicalChannelNumber') ?? 1, 'dataTypeNotSupported'),
         );
       case 'response.openLogicalChannelAck':
+        if (this.presentation?.onAck(body)) return;
         return this.channels?.onAck(body);
       case 'response.openLogicalChannelReject':
+        if (this.presentation?.onReject(body)) return;
         return this.channels?.onReject(body);
       case 'request.requestChannelClose':
         return this.emit({
           choice: 'response',
           value: { choice: 'requestChannelCloseAck', value: { forwardLogicalChannelNumber: getNumber(body, 'forwardLogicalChannelNumber') ?? 1 } },
         });
-      case 'command.miscellaneousCommand':
-        if (choicePath(get(body, 'type'), 1)[0] === 'videoFastUpdatePicture') this.events.keyframeRequest(getNumber(body, 'logicalChannelNumber') ?? 0);
+      case 'command.miscellaneousCommand': {
+        if (choicePath(get(body, 'type'), 1)[0] !== 'videoFastUpdatePicture') return;
+        const channel = getNumber(body, 'logicalChannelNumber') ?? 0;
+        if (this.presentation?.isOurs(channel)) return this.presentation.keyframeRequest();
+        return this.events.keyframeRequest(channel);
+      }
+      case 'request.genericRequest':
+      case 'response.genericResponse':
+      case 'command.genericCommand':
+      case 'indication.genericIndication':
+        if (isGenericKind(name) && this.presentation?.onGeneric(name, body)) return;
+        if (kind === 'request') this.emit(m.functionNotUnderstood(msg));
         return;
       case 'command.endSessionCommand':
         return this.events.endSession();
@@ -172,11 +224,13 @@ export class H245Session {
   }
 
   private ourCapabilities(): ChoiceValue {
-    if (this.channels) return this.channels.capabilitySet(this.nextTcsSeq());
+    const others = (first: number): m.CapabilityEntry[] => this.presentation?.capabilities(first) ?? [];
+    if (this.channels) return this.channels.capabilitySet(this.nextTcsSeq(), others);
     return m.terminalCapabilitySet({
       seq: this.nextTcsSeq(),
       audio: [m.receiveAudio(1, 'g722-64k'), m.receiveAudio(2, 'g711Ulaw64k'), m.receiveAudio(3, 'g711Alaw64k')],
       video: [m.receiveVideo(4, m.h264Capability({ maxBitRate100bps: Math.min(VIDEO_MAX_BIT_RATE, this.videoMaxBitRate ?? VIDEO_MAX_BIT_RATE) }))],
+      others: others(5),
     });
   }
 

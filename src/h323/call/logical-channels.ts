@@ -95,11 +95,11 @@ export class LogicalChannels {
     if (remoteCapabilities) this.onCapabilities(remoteCapabilities);
   }
 
-  /** The TerminalCapabilitySet we advertise: exactly what our media server takes. */
-  capabilitySet(seq: number): ChoiceValue {
+  /** The TerminalCapabilitySet we advertise: exactly what our media server takes, and `others` numbered after. */
+  capabilitySet(seq: number, others: (first: number) => m.CapabilityEntry[] = () => []): ChoiceValue {
     const audio = this.receive.audio.codecs.map((c, i) => m.receiveAudio(i + 1, AUDIO_CAPABILITY[c]));
     const video = this.receive.video ? [m.receiveVideo(audio.length + 1, m.h264Capability({ maxBitRate100bps: this.videoMaxBitRate }))] : [];
-    return m.terminalCapabilitySet({ seq, audio, video });
+    return m.terminalCapabilitySet({ seq, audio, video, others: others(audio.length + video.length + 1) });
   }
 
   /** The channel the endpoint sends video on, for keyframe requests. */

@@ -44,10 +44,19 @@ export function receiveVideo(number: number, video: ChoiceValue): CapabilityEntr
   return { number, capability: choice('receiveVideoCapability', video) };
 }
 
-/** TerminalCapabilitySet with one descriptor: one of the audio entries and one of the video ones. */
-export function terminalCapabilitySet(o: { seq: number; audio: readonly CapabilityEntry[]; video: readonly CapabilityEntry[] }): ChoiceValue {
-  const all = [...o.audio, ...o.video];
-  const simultaneous = [o.audio.map((e) => e.number), o.video.map((e) => e.number)].filter((s) => s.length > 0);
+/**
+ * TerminalCapabilitySet with one descriptor: one of the audio entries, one of the video ones, and
+ * each of `others` (H.239's control and presentation capabilities) at the same time.
+ */
+export function terminalCapabilitySet(o: {
+  seq: number;
+  audio: readonly CapabilityEntry[];
+  video: readonly CapabilityEntry[];
+  others?: readonly CapabilityEntry[];
+}): ChoiceValue {
+  const others = o.others ?? [];
+  const all = [...o.audio, ...o.video, ...others];
+  const simultaneous = [o.audio.map((e) => e.number), o.video.map((e) => e.number), ...others.map((e) => [e.number])].filter((s) => s.length > 0);
   return choice(
     'request',
     choice(
@@ -100,7 +109,8 @@ export const masterSlaveDeterminationAck = (decision: 'master' | 'slave'): Choic
 
 export interface OlcOptions {
   channel: number;
-  sessionId: 1 | 2 | 3;
+  /** 1 audio, 2 video, 3 data; another for a further session (H.239 presentation); 0 asks the master to number it. */
+  sessionId: number;
   dataType: ChoiceValue;
   /** Where we want RTCP from the peer (the forward channel's reverse RTCP). */
   mediaControl: IpPort;

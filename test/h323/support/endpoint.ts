@@ -10,6 +10,7 @@ import * as h245 from '../../../src/h323/asn1/generated/h245';
 import type { ChoiceValue } from '../../../src/h323/asn1/types';
 import { rtcpAddress, type IpPort } from '../../../src/h323/messages/common';
 import * as m245 from '../../../src/h323/messages/h245';
+import { extendedVideoCapability, h239ControlCapability } from '../../../src/h323/messages/h239';
 import * as ras from '../../../src/h323/messages/ras';
 import { get, getString, h225IpPort } from '../../../src/h323/messages/read';
 import { perEncode } from '../../../src/h323/per';
@@ -37,6 +38,8 @@ export interface CallPlan {
   readonly calledNumber?: string;
   /** Offer a separate H.245 channel at this address (with tunnelling off). */
   readonly h245Address?: IpPort;
+  /** Advertise H.239: h239ControlCapability and H.264 in the presentation role, both ways. */
+  readonly h239?: boolean;
 }
 
 export interface PlacedCall {
@@ -173,7 +176,18 @@ export class ScriptedEndpoint {
       );
     }
     const tunnelling = plan.tunnelling ?? true;
-    const tcs = m245.terminalCapabilitySet({ seq: 1, audio: [m245.receiveAudio(1, 'g711Ulaw64k')], video: [] });
+    const presentation = { choice: 'receiveAndTransmitVideoCapability', value: extendedVideoCapability(m245.h264Capability({ maxBitRate100bps: 10240 })) };
+    const tcs = m245.terminalCapabilitySet({
+      seq: 1,
+      audio: [m245.receiveAudio(1, 'g711Ulaw64k')],
+      video: [],
+      others: plan.h239
+        ? [
+            { number: 2, capability: h239ControlCapability() },
+            { number: 3, capability: presentation },
+          ]
+        : [],
+    });
     const msd = m245.masterSlaveDetermination(ENDPOINT_TERMINAL_TYPE, 4242);
     const call = await EndpointCall.dial({
       to: plan.to,
