@@ -43,6 +43,7 @@ export class H264Receiver {
   readonly feedback = { pli: 0, fir: 0 };
   /** SSRC of the last video packet received. */
   #ssrc = 0;
+  #firSeq = 0;
 
   private constructor(
     private readonly socket: Socket,
@@ -77,16 +78,28 @@ export class H264Receiver {
     throw new Error('H264Receiver: no even UDP port found');
   }
 
-  /** Sends an RTCP PLI (RFC 4585 §6.3.1) from the RTCP port: a receiver asking for a keyframe. */
+  /**
+   * Asks for a keyframe from the RTCP port, as a room system does: an RTCP FIR (RFC 5104 §4.3.1) and a
+   * PLI (RFC 4585 §6.3.1) for the stream it receives.
+   */
   requestKeyframe(remoteRtcp: RtpRemote): void {
     if (!this.rtcp) throw new Error('H264Receiver: opened without an RTCP port');
+    const ours = 0x0d1e_3c00;
+    const fir = Buffer.alloc(20);
+    fir[0] = 0x84; // V=2, FMT=4 (FIR)
+    fir[1] = 206; // PSFB
+    fir.writeUInt16BE(4, 2);
+    fir.writeUInt32BE(ours, 4);
+    fir.writeUInt32BE(0, 8); // media SSRC: unused by FIR
+    fir.writeUInt32BE(this.#ssrc, 12); // FCI: the stream, and a new sequence number
+    fir[16] = ++this.#firSeq & 0xff;
     const pli = Buffer.alloc(12);
     pli[0] = 0x81; // V=2, FMT=1 (PLI)
-    pli[1] = 206; // PSFB
+    pli[1] = 206;
     pli.writeUInt16BE(2, 2);
-    pli.writeUInt32BE(0x0d1e_3c00, 4); // our SSRC
-    pli.writeUInt32BE(this.#ssrc, 8); // media SSRC: the stream we receive
-    this.rtcp.send(pli, remoteRtcp.port, remoteRtcp.host);
+    pli.writeUInt32BE(ours, 4);
+    pli.writeUInt32BE(this.#ssrc, 8);
+    this.rtcp.send(Buffer.concat([fir, pli]), remoteRtcp.port, remoteRtcp.host);
   }
 
   private onRtcp(msg: Buffer): void {
