@@ -5,6 +5,7 @@ import type { FailureLimiter } from '../access/failure-limiter';
 import type { SiteDirectory } from '../directory/sites';
 import type { Logger } from '../log';
 import type { Actor } from '../audit/audit';
+import type { ContentControl } from '../calls/content/content-control';
 import type { Dialer } from '../calls/dial-out/dialer';
 import type { LiveControl } from '../calls/live-control';
 import type { Recorder } from '../calls/recorder';
@@ -40,8 +41,11 @@ export interface ApiDeps {
   events: MeetingEvents;
   /** Prometheus metrics; /metrics answers 404 without them. */
   metrics?: Metrics;
-  /** Live control; null when SIP is not configured. */
-  live: { control: LiveControl; dialer: Dialer } | null;
+  /**
+   * Live control; null when SIP is not configured. `content`: who presents and stopping them; null
+   * while the call side runs no content hub (the content routes answer 503).
+   */
+  live: { control: LiveControl; dialer: Dialer; content: ContentControl | null } | null;
   /** Meeting recordings; absent = their routes answer 503. */
   recordings?: RecordingDeps;
   endMeeting(id: string, actor: Actor): Promise<void>;
