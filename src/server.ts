@@ -120,7 +120,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       documents: { book: new MeetingDocuments(ctx.ds, openDocumentStore(config.documents.store), events), maxBytes: config.documents.maxBytes },
       events,
       metrics,
-      live: calls ? { control: calls.engine.live, dialer: calls.dialer, content: calls.content } : null,
+      live: calls ? { control: calls.engine.live, dialer: calls.dialer } : null,
       recordings: { store: recordings, recorder: calls?.recorder ?? null },
       ...meetingOperations(ctx.meetings, lifecycle, events, scheduler),
     },

@@ -41,11 +41,8 @@ export interface ApiDeps {
   events: MeetingEvents;
   /** Prometheus metrics; /metrics answers 404 without them. */
   metrics?: Metrics;
-  /**
-   * Live control; null when SIP is not configured. `content`: who presents and stopping them; null
-   * while the call side runs no content hub (the content routes answer 503).
-   */
-  live: { control: LiveControl; dialer: Dialer; content: ContentControl | null } | null;
+  /** Live control; null when SIP is not configured. */
+  live: { control: LiveControl; dialer: Dialer } | null;
   /** Meeting recordings; absent = their routes answer 503. */
   recordings?: RecordingDeps;
   endMeeting(id: string, actor: Actor): Promise<void>;
@@ -53,6 +50,8 @@ export interface ApiDeps {
   extendMeeting(id: string, minutes: number, actor: Actor): Promise<Date>;
   /** Meeting documents; absent = no document routes. */
   documents?: DocumentDeps;
+  /** Content sharing: who presents, and the operator's stop; absent (no call side) = nobody presents, the stop answers 503. */
+  content?: ContentControl;
   /** Browser join: the public join API and the page; absent = neither is served. */
   join?: JoinDeps;
   /** Where the built join page is (default dist/web). */

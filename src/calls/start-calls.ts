@@ -14,7 +14,6 @@ import { Dialer } from './dial-out/dialer';
 import { defaultRetryPolicy, type RetryPolicy } from './dial-out/retry-policy';
 import { CallEngine } from './engine';
 import { startH323Gateway, type H323Gateway } from './h323/gateway';
-import type { ContentControl } from './content/content-control';
 import { callLifecycle } from './meeting-lifecycle';
 import { Recorder } from './recorder';
 import type { RecordingStore } from '../recordings/recording-store';
@@ -32,8 +31,6 @@ export interface CallStack {
   /** Records meetings into RECORDINGS_DIR. */
   recorder: Recorder;
   lifecycle: MeetingLifecycle;
-  /** Content sharing: who presents in each meeting, and the operator's stop. Null: no content hub runs. */
-  content: ContentControl | null;
   /** drachtio-server, each FreeSWITCH and each rtpengine, for /readyz. */
   states(): Record<string, DependencyState>;
   /** New INVITEs get 503 from now on (the first step of a graceful stop). */
@@ -141,7 +138,6 @@ export async function startCalls(
     dialer,
     recorder,
     lifecycle,
-    content: null,
     states: () => ({ 'drachtio-server': sip.state, ...engine.states() }),
     stopAccepting: () => sip.stopAccepting(),
     stop(calls) {

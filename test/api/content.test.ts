@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import type { Dialer } from '../../src/calls/dial-out/dialer';
-import type { LiveControl } from '../../src/calls/live-control';
-import type { ApiDeps } from '../../src/api/deps';
 import { TestApi } from '../support/api';
 import { FakeContent } from '../support/fake-content';
 
@@ -10,10 +7,8 @@ const UNKNOWN = '6f1c1f8e-0000-4000-8000-000000000000';
 describe('API: content sharing (who presents, the operator stop, the booking policy)', function () {
   this.timeout(60_000);
   const content = new FakeContent();
-  /** The API reads its deps per request: a test takes the content hub away by clearing `content`. */
-  const live: NonNullable<ApiDeps['live']> = { control: {} as LiveControl, dialer: {} as Dialer, content };
   let api: TestApi;
-  /** An API without a call side (no SIP). */
+  /** An API without a call side (no SIP): no content sharing either. */
   let bare: TestApi;
   let id: string;
   const siteId = '0b6d1d8e-27b5-4f7e-9d0a-6f1f3c1b2a10';
@@ -21,7 +16,7 @@ describe('API: content sharing (who presents, the operator stop, the booking pol
   const since = new Date('2026-12-01T01:05:00Z');
 
   before(async () => {
-    api = await TestApi.start({ deps: () => ({ live }) });
+    api = await TestApi.start({ deps: () => ({ content }) });
     bare = await TestApi.start();
     const start = new Date(Date.now() - 10 * 60_000);
     const booked = await api.request('POST', '/api/v1/meetings', {
@@ -31,9 +26,6 @@ describe('API: content sharing (who presents, the operator stop, the booking pol
     id = booked.body.id;
   });
   after(async () => Promise.all([api?.close(), bare?.close()]));
-  afterEach(() => {
-    live.content = content;
-  });
 
   it('books take-over by default, takes queue, changes it with PATCH, and refuses anything else', async () => {
     assert.equal((await api.request('GET', `/api/v1/meetings/${id}`)).body.contentPolicy, 'take-over');
@@ -58,8 +50,6 @@ describe('API: content sharing (who presents, the operator stop, the booking pol
       presenter: { participantId, name: 'Xã Ia Pal', siteId, protocol: 'h323', since: since.toISOString() },
       policy: 'take-over',
     });
-    live.content = null;
-    assert.deepEqual((await get()).body, { presenter: null, policy: 'take-over' }, 'no content hub: nobody can present');
   });
 
   it('stops the presenter (200 naming them), then answers 409 as nobody presents', async () => {
@@ -76,7 +66,7 @@ describe('API: content sharing (who presents, the operator stop, the booking pol
     assert.deepEqual(content.stops, [id, id]);
   });
 
-  it('answers 404 for an unknown meeting, and 503 without a call side or a content hub', async () => {
+  it('answers 404 for an unknown meeting; without a call side nobody presents, and the stop answers 503', async () => {
     for (const path of [`/meetings/${UNKNOWN}/content`, `/meetings/${UNKNOWN}/content/stop`, '/meetings/not-a-uuid/content']) {
       const res = await api.request(path.endsWith('stop') ? 'POST' : 'GET', `/api/v1${path}`);
       assert.equal(res.status, 404, path);
@@ -86,13 +76,9 @@ describe('API: content sharing (who presents, the operator stop, the booking pol
       json: { title: 'Không SIP', roomNumber: 2082, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3_600_000).toISOString() },
     });
     assert.deepEqual((await bare.request('GET', `/api/v1/meetings/${elsewhere.body.id}/content`)).body, { presenter: null, policy: 'take-over' });
-    let res = await bare.request('POST', `/api/v1/meetings/${elsewhere.body.id}/content/stop`);
+    const res = await bare.request('POST', `/api/v1/meetings/${elsewhere.body.id}/content/stop`);
     assert.equal(res.status, 503);
     assert.match(res.body.detail, /SIP is not configured/);
-    live.content = null;
-    res = await api.request('POST', `/api/v1/meetings/${id}/content/stop`);
-    assert.equal(res.status, 503);
-    assert.match(res.body.detail, /content sharing is not running/);
   });
 
   it('is in openapi.json: the routes, their permissions, the Presenter schema and the booking field', async () => {

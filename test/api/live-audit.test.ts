@@ -22,7 +22,7 @@ function fakeLive(participantId: string) {
   };
   const dialer = { dialSite: async () => void done.push('dialSite'), dialUri: async () => void done.push('dialUri') };
   const content = new FakeContent();
-  return { done, content, live: { control: control as unknown as LiveControl, dialer: dialer as unknown as Dialer, content } };
+  return { done, content, live: { control: control as unknown as LiveControl, dialer: dialer as unknown as Dialer } };
 }
 
 describe('API: live control is audited under the operator\u2019s name', function () {
@@ -31,7 +31,7 @@ describe('API: live control is audited under the operator\u2019s name', function
   const fake = fakeLive(participantId);
   let api: TestApi;
   before(async () => {
-    api = await TestApi.start({ deps: () => ({ live: fake.live }) });
+    api = await TestApi.start({ deps: () => ({ live: fake.live, content: fake.content }) });
   });
   after(async () => api?.close());
 

@@ -190,7 +190,7 @@ describe('API: GET /site-states with SIP configured', () => {
   const rosters = new Map<string, Partial<ParticipantView>[]>();
   before(async () => {
     const control = { participants: (id: string) => rosters.get(id) ?? [] } as unknown as LiveControl;
-    api = await TestApi.start({ deps: () => ({ live: { control, dialer: {} as Dialer, content: null } }) });
+    api = await TestApi.start({ deps: () => ({ live: { control, dialer: {} as Dialer } }) });
     s = await seed(api.ds);
   });
   after(async () => api?.close());

@@ -73,7 +73,7 @@ export async function startBridgeApi(
       log: bridge.log,
       readiness: async () => bridge.calls.states(),
       events: bridge.calls.engine.events,
-      live: { control: bridge.calls.engine.live, dialer: bridge.calls.dialer, content: bridge.calls.content },
+      live: { control: bridge.calls.engine.live, dialer: bridge.calls.dialer },
       recordings: { store: bridge.recordings, recorder: bridge.calls.recorder },
       ...meetingOperations(book, bridge.calls.lifecycle, bridge.calls.engine.events, opts.scheduler ?? null),
       ...opts.extra,

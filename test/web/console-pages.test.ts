@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import type { Dialer } from '../../src/calls/dial-out/dialer';
-import type { LiveControl } from '../../src/calls/live-control';
 import { ContentShares } from '../../src/meetings/content-shares';
 import { pdfFile } from '../support/document-files';
 import { FakeContent } from '../support/fake-content';
@@ -26,9 +24,8 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
   const fixture = new ConsoleFixture();
   let meetingId = '';
   let liveMeetingId = '';
-  // A call side that has nobody in its conferences, where one site presents (the live page's banner).
+  // Content sharing where one site presents (the live page's banner).
   const content = new FakeContent();
-  const control = { participants: () => [], isLocked: () => false, currentLayout: () => null } as unknown as LiveControl;
 
   const PAGES: ConsolePage[] = [
     { name: 'today', hash: () => 'today', ready: (p) => p.getByRole('heading', { name: /Sắp diễn ra|Coming up/ }).waitFor() },
@@ -111,7 +108,7 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
   };
 
   before(async function () {
-    await fixture.setup(this, 'console pages in Chromium', { live: { control, dialer: {} as Dialer, content } });
+    await fixture.setup(this, 'console pages in Chromium', { content });
     const { api } = fixture;
     for (const [code, name] of [
       ['ia-grai', 'Xã Ia Grai'],

@@ -20,20 +20,13 @@ const policyOut = z.enum(['take-over', 'queue']).describe("The booking's content
 
 const presenterOf = (p: Presenter) => ({ participantId: p.participantId, name: p.name, siteId: p.siteId, protocol: p.protocol, since: iso(p.since) });
 
-const unavailable = {
-  503: {
-    description: 'SIP is not configured on this bridge, or content sharing is not running',
-    schema: problemSchema,
-    contentType: 'application/problem+json',
-  },
-};
+const needsSip = { 503: { description: 'SIP is not configured on this bridge', schema: problemSchema, contentType: 'application/problem+json' } };
 
 /** Who presents content in a meeting, and the operator's way to stop them. */
 export function contentRoutes(deps: ApiDeps) {
   const content = () => {
-    if (!deps.live) throw new HttpProblem(503, 'Service Unavailable', 'SIP is not configured on this bridge (DRACHTIO_HOST)');
-    if (!deps.live.content) throw new HttpProblem(503, 'Service Unavailable', 'content sharing is not running on this bridge');
-    return deps.live.content;
+    if (!deps.content) throw new HttpProblem(503, 'Service Unavailable', 'SIP is not configured on this bridge (DRACHTIO_HOST)');
+    return deps.content;
   };
 
   return [
@@ -55,7 +48,7 @@ export function contentRoutes(deps: ApiDeps) {
       async handler(ctx, { params }) {
         const { meeting } = await deps.meetings.get(params.id);
         // Without a call side nobody can present: the answer is still true, as the roster's is.
-        const p = deps.live?.content?.presenter(meeting.id) ?? null;
+        const p = deps.content?.presenter(meeting.id) ?? null;
         ctx.body = { presenter: p && presenterOf(p), policy: meeting.contentPolicy };
       },
     }),
@@ -71,7 +64,7 @@ export function contentRoutes(deps: ApiDeps) {
         ...authProblems,
         404: problems[404],
         409: { ...problems[409], description: 'Nobody presents' },
-        ...unavailable,
+        ...needsSip,
       },
       async handler(ctx, { params, caller }) {
         const { meeting } = await deps.meetings.get(params.id);
