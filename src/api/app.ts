@@ -10,6 +10,7 @@ import { healthRoutes } from './health';
 import { consolePageRoutes } from './console/page-routes';
 import { browserJoin } from './join';
 import { attendanceRoute } from './meetings/attendance';
+import { contentRoutes } from './meetings/content';
 import { invitationRoutes } from './meetings/invitation';
 import { liveRoutes } from './meetings/live';
 import { recordingRoutes } from './recordings/routes';
@@ -47,6 +48,7 @@ export function routeTable(deps: ApiDeps): { root: AnyRoute[]; api: AnyRoute[] }
       ...meetingRoutes(deps),
       attendanceRoute(deps),
       ...liveRoutes(deps),
+      ...contentRoutes(deps),
       ...recordingRoutes(deps),
       ...apiKeyRoutes(deps),
       ...auditRoutes(deps),

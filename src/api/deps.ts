@@ -50,8 +50,8 @@ export interface ApiDeps {
   extendMeeting(id: string, minutes: number, actor: Actor): Promise<Date>;
   /** Meeting documents; absent = no document routes. */
   documents?: DocumentDeps;
-  /** Who presents in a meeting; absent = the join page's event stream does not say in its hello. */
-  content?: Pick<ContentControl, 'presenter'>;
+  /** Content sharing: who presents, and the operator's stop; absent (no call side) = nobody presents, the stop answers 503. */
+  content?: ContentControl;
   /** Browser join: the public join API and the page; absent = neither is served. */
   join?: JoinDeps;
   /** Where the built join page is (default dist/web). */

@@ -4,7 +4,7 @@
  * every request that changes something.
  */
 
-import type { RosterEntry as Participant } from './live-state';
+import type { RosterEntry as Participant, Presenting } from './live-state';
 import type { FieldError, Site, SiteInput, SiteState } from './site-view';
 
 export type { FieldError, Site, SiteInput, SiteState };
@@ -47,6 +47,8 @@ export interface Meeting {
   allowGuests: boolean;
   mode: 'discussion' | 'lecture';
   language: 'vi' | 'en';
+  /** While someone presents, a second presenter takes the floor (take-over) or waits (queue). */
+  contentPolicy: 'take-over' | 'queue';
   chairSite: SiteRef | null;
   invitedSites: SiteRef[];
   invitedGroups: SiteRef[];
@@ -67,6 +69,7 @@ export interface MeetingInput {
   allowGuests: boolean;
   mode: Meeting['mode'];
   language: Meeting['language'];
+  contentPolicy: Meeting['contentPolicy'];
 }
 
 /** `GET /meetings/{id}/invitation`: what an operator sends to the communes. */
@@ -104,6 +107,16 @@ export interface Attendance {
     dialAttempts: { attempt: number; target: string; startedAt: string; outcome: string | null; sipStatus: number | null }[];
   })[];
   guests: (AttendanceRow & { name: string })[];
+  /** Who presented content, in the order they began. */
+  presentations: {
+    name: string;
+    siteId: string | null;
+    protocol: string;
+    startedAt: string;
+    endedAt: string | null;
+    durationMs: number;
+    endReason: 'released' | 'revoked' | 'taken-over' | 'left' | 'ended' | null;
+  }[];
   summary: { invited: number; attended: number; absent: number };
 }
 
@@ -326,6 +339,10 @@ export const api = {
       dialUri: (uri: string) => request<unknown>('POST', `${base}/dial`, { uri }),
       extend: (minutes: number) => request<{ endsAt: string }>('POST', `${base}/extend`, { minutes }),
       end: () => request<void>('POST', `${base}/end`),
+      /** Who presents content now (null: nobody). */
+      content: () => request<{ presenter: (Presenting & { since: string }) | null; policy: Meeting['contentPolicy'] }>('GET', `${base}/content`),
+      /** Takes the content floor away (409 when nobody presents). */
+      stopContent: () => request<{ stopped: Presenting }>('POST', `${base}/content/stop`),
       /** The meeting's event stream; the browser reconnects by itself (the cookie goes with it). */
       events: () => new EventSource(`${BASE}${base}/events`, { withCredentials: true }),
     };

@@ -77,6 +77,35 @@ export function Attendance({ meetingId, lang, onSignedOut }: { meetingId: string
           </tbody>
         </table>
       </ScrollingTable>
+      {report.presentations.length > 0 && (
+        <>
+          <h3 id="presentations-heading">{t('attendance.presentations')}</h3>
+          <ScrollingTable labelledBy="presentations-heading">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('attendance.presenter')}</th>
+                  <th scope="col">{t('attendance.presentedFrom')}</th>
+                  <th scope="col">{t('attendance.presentedTo')}</th>
+                  <th scope="col">{t('attendance.minutes')}</th>
+                  <th scope="col">{t('attendance.endReason')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.presentations.map((p, i) => (
+                  <tr key={`presentation-${i}`}>
+                    <th scope="row">{p.name}</th>
+                    <td>{when(p.startedAt)}</td>
+                    <td>{p.endedAt ? when(p.endedAt) : t('attendance.presentingNow')}</td>
+                    <td>{Math.round(p.durationMs / 6000) / 10}</td>
+                    <td>{p.endReason ? t(`shareEnd.${p.endReason}`) : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollingTable>
+        </>
+      )}
     </div>
   );
 }

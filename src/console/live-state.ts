@@ -49,6 +49,14 @@ export interface RosterEntry {
   moderator: boolean;
 }
 
+/** Who presents content (`GET /meetings/{id}/content`, and the content events). */
+export interface Presenting {
+  participantId: string | null;
+  name: string;
+  siteId: string | null;
+  protocol: string;
+}
+
 /** The events the stream carries that change the view (src/meetings/meeting-events.ts). */
 export type LiveEvent =
   | { type: 'meeting.state'; status: string; endsAt?: string }
@@ -57,7 +65,9 @@ export type LiveEvent =
   | { type: 'participant.talking'; participantId: string; talking: boolean }
   | { type: 'participant.muted'; participantId: string; muted: boolean }
   | { type: 'dial.attempt'; siteId: string; attempt: number }
-  | { type: 'dial.outcome'; siteId: string; outcome: string; sipStatus: number | null; retryInMs: number | null };
+  | { type: 'dial.outcome'; siteId: string; outcome: string; sipStatus: number | null; retryInMs: number | null }
+  | { type: 'content.started'; presenter: Presenting }
+  | { type: 'content.stopped'; presenter: Presenting; reason: string };
 
 /** What an event changed: the page redraws that tile, the guests, or the page (list, counts, clock). */
 export interface Change {
@@ -67,6 +77,8 @@ export interface Change {
   kind?: true;
   guests?: true;
   meeting?: true;
+  /** Who presents changed: the banner. */
+  content?: true;
 }
 
 /** The filters of the page: everyone, the sites in, the sites not in, and those that need a person. */
@@ -102,6 +114,8 @@ export class LiveView {
   readonly #siteOf = new Map<string, string>();
   readonly #guests = new Map<string, Guest>();
   readonly #counts = Object.fromEntries(TILE_KINDS.map((k) => [k, 0])) as Record<TileKind, number>;
+  /** Who presents content now; null: nobody. */
+  presenter: Presenting | null = null;
 
   /** The view as the meeting and its current roster give it. */
   constructor(meeting: { id: string; status: string; endsAt: string; invitedSites: readonly { id: string; name: string }[] }, roster: readonly RosterEntry[]) {
@@ -143,8 +157,21 @@ export class LiveView {
     return this.order.filter((id) => matchesFilter(this.tile(id).state.kind, filter) && (!needle || this.#keys.get(id)!.includes(needle)));
   }
 
+  /** What `GET /meetings/{id}/content` says, read on load and after a reconnection. */
+  setPresenter(p: Presenting | null): Change {
+    this.presenter = p && { participantId: p.participantId, name: p.name, siteId: p.siteId, protocol: p.protocol };
+    return { content: true };
+  }
+
   apply(e: LiveEvent, now: number): Change {
     switch (e.type) {
+      case 'content.started':
+        return this.setPresenter(e.presenter);
+      case 'content.stopped':
+        // On a take-over the new presenter's start may come before the old one's stop: that stop
+        // must not clear the banner of the one presenting now.
+        if (!this.presenter || !samePresenter(this.presenter, e.presenter)) return {};
+        return this.setPresenter(null);
       case 'meeting.state':
         this.status = e.status;
         if (e.endsAt) this.endsAt = e.endsAt;
@@ -207,4 +234,8 @@ export class LiveView {
     const state = siteId && this.tile(siteId).state;
     return state && state.kind === 'joined' ? this.#set(siteId, { ...state, ...change }) : {};
   }
+}
+
+function samePresenter(a: Presenting, b: Presenting): boolean {
+  return a.participantId === b.participantId && a.name === b.name && a.siteId === b.siteId;
 }

@@ -5,7 +5,17 @@ import type { Session } from './api';
 import { errorText, isMessageKey, translate, type Language, type MessageKey } from './i18n';
 import { type LiveEvent, LiveView, TILE_KINDS, type TileFilter, type TileState } from './live-state';
 
-const EVENT_TYPES = ['meeting.state', 'participant.joined', 'participant.left', 'participant.talking', 'participant.muted', 'dial.attempt', 'dial.outcome'];
+const EVENT_TYPES = [
+  'meeting.state',
+  'participant.joined',
+  'participant.left',
+  'participant.talking',
+  'participant.muted',
+  'dial.attempt',
+  'dial.outcome',
+  'content.started',
+  'content.stopped',
+];
 const FILTERS: readonly TileFilter[] = ['all', 'in', 'out', 'problems'];
 
 type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
@@ -102,14 +112,15 @@ export function Live({ meetingId, lang, session, onSignedOut }: { meetingId: str
       if (!current) return;
       const change = current.apply(e, Date.now());
       if (change.site) signals.notify(change.site);
-      if (change.kind || change.guests || change.meeting) redrawPage();
+      if (change.kind || change.guests || change.meeting || change.content) redrawPage();
     };
     const load = async () => {
       pending = [];
       try {
-        const [meeting, roster] = await Promise.all([api.meeting(meetingId), api.participants(meetingId)]);
+        const [meeting, roster, content] = await Promise.all([api.meeting(meetingId), api.participants(meetingId), presenting(meetingId)]);
         if (stopped) return;
         current = new LiveView(meeting, roster.items);
+        current.setPresenter(content);
         for (const e of pending) current.apply(e, Date.now());
         setView(current);
         setLocked(roster.locked);
@@ -181,6 +192,24 @@ export function Live({ meetingId, lang, session, onSignedOut }: { meetingId: str
         <p class="error" role="alert">
           {message}
         </p>
+      )}
+      {view.presenter && (
+        <div class="presenting" role="status">
+          <span>{t('live.presenting', { name: view.presenter.name })}</span>
+          {live && (
+            <button
+              type="button"
+              onClick={act(async () => {
+                await control.stopContent();
+                // The stream's content.stopped says the same; this spares the wait.
+                view.setPresenter(null);
+                redraw();
+              })}
+            >
+              {t('live.stopPresenting')}
+            </button>
+          )}
+        </div>
       )}
       {live && (
         <>
@@ -289,6 +318,19 @@ export function Live({ meetingId, lang, session, onSignedOut }: { meetingId: str
       )}
     </div>
   );
+}
+
+/**
+ * Who presents, as the bridge says now. A bridge without a call side (or one too old for content)
+ * has nobody presenting: the page goes on without the banner rather than failing.
+ */
+async function presenting(meetingId: string) {
+  try {
+    return (await api.live(meetingId).content()).presenter;
+  } catch (err) {
+    if (err instanceof ApiError && err.status !== 401) return null;
+    throw err;
+  }
 }
 
 /** The time left, ticking by itself: a second passing draws this line, not the tiles. */

@@ -22,6 +22,7 @@ interface Fields {
   allowGuests: boolean;
   mode: Meeting['mode'];
   language: Meeting['language'];
+  contentPolicy: Meeting['contentPolicy'];
 }
 
 type Field = keyof MeetingInput;
@@ -41,6 +42,7 @@ const INPUT_OF: Record<Field, string> = {
   allowGuests: 'm-guests',
   mode: 'm-mode',
   language: 'm-language',
+  contentPolicy: 'm-content-policy',
 };
 
 const HOUR = 3600_000;
@@ -62,6 +64,7 @@ function blank(zone: string): Fields {
     allowGuests: false,
     mode: 'discussion',
     language: 'vi',
+    contentPolicy: 'take-over',
   };
 }
 
@@ -81,6 +84,7 @@ function fieldsOf(m: Meeting, zone: string): Fields {
     allowGuests: m.allowGuests,
     mode: m.mode,
     language: m.language,
+    contentPolicy: m.contentPolicy,
   };
 }
 
@@ -110,6 +114,7 @@ function inputOf(f: Fields, zone: string, editing: boolean): { input: MeetingInp
       allowGuests: f.allowGuests,
       mode: f.mode,
       language: f.language,
+      contentPolicy: f.contentPolicy,
     },
   };
 }
@@ -129,7 +134,7 @@ function changeOf(meeting: Meeting, after: MeetingInput, zone: string): Partial<
     before.roomNumber = after.roomNumber;
   }
   const change: Partial<Record<Field, unknown>> = {};
-  for (const key of ['title', 'roomNumber', 'pin', 'startsAt', 'endsAt', 'chairSite', 'dialOut', 'allowGuests', 'mode', 'language'] as const) {
+  for (const key of ['title', 'roomNumber', 'pin', 'startsAt', 'endsAt', 'chairSite', 'dialOut', 'allowGuests', 'mode', 'language', 'contentPolicy'] as const) {
     if (before[key] !== after[key]) change[key] = after[key];
   }
   if (!sameSet(before.invitedSites, after.invitedSites) || !sameSet(before.invitedGroups, after.invitedGroups)) {
@@ -418,6 +423,14 @@ function Form({
           <option value="vi">Tiếng Việt</option>
           <option value="en">English</option>
         </select>
+      </div>
+      <div class="field">
+        <label for="m-content-policy">{t('booking.contentPolicy')}</label>
+        <select id="m-content-policy" value={fields.contentPolicy} onChange={(e) => set('contentPolicy', e.currentTarget.value as Meeting['contentPolicy'])}>
+          <option value="take-over">{t('contentPolicy.take-over')}</option>
+          <option value="queue">{t('contentPolicy.queue')}</option>
+        </select>
+        {fieldError('contentPolicy')}
       </div>
       <div class="checks wide">
         <label>

@@ -5,6 +5,7 @@ import type { DialOutcome } from './dial-attempts';
 import { computeAttendance, presence, type Presence, type TimeWindow } from './attendance';
 import { MeetingEntity, type Meeting, type MeetingStatus } from './meeting.entity';
 import type { SiteRef } from '../directory/site.entity';
+import { ContentShares, type Presentation } from './content-shares';
 import { HEARTBEAT_MS } from './participations';
 
 /**
@@ -50,6 +51,12 @@ export interface GuestAttendance extends Attendee {
   name: string;
 }
 
+/** Who presented content, when, for how long, and why it ended (null: still presenting). */
+export interface PresentationAttendance extends Presentation {
+  /** To the end, or to now while it goes on (never past the meeting's end). */
+  durationMs: number;
+}
+
 export interface AttendanceReport {
   meeting: {
     id: string;
@@ -66,6 +73,7 @@ export interface AttendanceReport {
   generatedAt: Date;
   sites: SiteAttendance[];
   guests: GuestAttendance[];
+  presentations: PresentationAttendance[];
   /** Over invited sites only; uninvited sites and guests are listed but not counted here. */
   summary: { invited: number; attended: number; absent: number };
 }
@@ -109,6 +117,7 @@ export async function attendanceReport(ds: DataSource, meetingId: string, now: D
       participations: await loadParticipations(em, meeting.id),
       dials: await loadDialAttempts(em, meeting.id),
       readiness: await loadReadiness(em, meeting.id),
+      presentations: await new ContentShares(em).forMeeting(meeting.id),
     };
     return assemble(rows, now);
   });
@@ -120,9 +129,10 @@ interface Rows {
   participations: ParticipationRow[];
   dials: DialRow[];
   readiness: ReadinessRow[];
+  presentations: Presentation[];
 }
 
-function assemble({ meeting, sites, participations, dials, readiness }: Rows, now: Date): AttendanceReport {
+function assemble({ meeting, sites, participations, dials, readiness, presentations }: Rows, now: Date): AttendanceReport {
   const attendance = computeAttendance(
     meeting,
     participations.map((p) => ({ siteId: p.siteId, displayName: p.displayName, joinedAt: p.joinedAt, leftAt: presumedLeftAt(p, now) })),
@@ -162,6 +172,7 @@ function assemble({ meeting, sites, participations, dials, readiness }: Rows, no
     generatedAt: now,
     sites: siteRows,
     guests,
+    presentations: presentations.map((p) => ({ ...p, durationMs: presentedMs(p, meeting, now) })),
     summary: { invited: invited.length, attended, absent: invited.length - attended },
   };
 }
@@ -172,6 +183,15 @@ export function presumedLeftAt(p: { joinedAt: Date; lastSeenAt: Date; leftAt: Da
   if (now.getTime() - p.lastSeenAt.getTime() <= STALE_AFTER_MS) return null;
   // biome-ignore lint/complexity/useMathMinMax: Dates, and the Date itself is returned
   return p.lastSeenAt > p.joinedAt ? p.lastSeenAt : p.joinedAt;
+}
+
+/**
+ * A presentation still open counts to now, but not past the meeting's end: one a dead process left
+ * open is closed there by the next start (ContentShares.closeDangling), and the record says so already.
+ */
+function presentedMs(p: Presentation, meeting: Meeting, now: Date): number {
+  const until = p.endedAt ?? new Date(Math.min(now.getTime(), (meeting.endedAt ?? meeting.endsAt).getTime()));
+  return Math.max(0, until.getTime() - p.startedAt.getTime());
 }
 
 function presenceOf({ connectedMs: _, ...rest }: Presence): Attendee {

@@ -12,6 +12,7 @@ import { openApiDocument } from '../../src/api/openapi';
 import { mount } from '../../src/api/route';
 import { cliActor } from '../../src/audit/audit';
 import { silentLogger } from '../../src/log';
+import { ContentShares } from '../../src/meetings/content-shares';
 import { migratedDataSource, truncateBookings } from '../support/db';
 
 /**
@@ -136,6 +137,17 @@ async function seed(ds: DataSource): Promise<{ meetingId: string; site: Record<s
   await check('ia-pal', z('00:45:00'), true, 12);
   await check('ia-ko', z('00:45:00'), false, null);
   await check('bo-ngoong', z('00:45:00'), true, null);
+
+  // Content: Bờ Ngoong presents 08:10, Ia Pal takes over at 08:25 and releases at 08:40; a guest's
+  // browser starts at 09:50 and its row is still open (a process died): counted to the meeting's end.
+  const shares = new ContentShares(ds);
+  const present = (siteId: string | null, name: string, protocol: 'sip' | 'webrtc', since: string) =>
+    shares.started(meetingId, { participantId: null, name, siteId, protocol, since: new Date(since) });
+  const first = await present(site['bo-ngoong']!, BO_NGOONG, 'sip', z('01:10:00'));
+  const second = await present(site['ia-pal']!, 'Xã Ia Pal', 'sip', z('01:25:00'));
+  await shares.ended(first, 'taken-over', new Date(z('01:25:00')));
+  await shares.ended(second, 'released', new Date(z('01:40:00')));
+  await present(null, 'Nguyễn Văn An', 'webrtc', z('02:50:00'));
   return { meetingId, site };
 }
 
@@ -198,6 +210,22 @@ describe('API: meeting attendance', () => {
       ],
     );
     assert.deepEqual(r.summary, { invited: 4, attended: 2, absent: 2 });
+    const presentation = (name: string, siteId: string | null, protocol: string, from: string, to: string | null, endReason: string | null) => ({
+      participantId: null,
+      name,
+      siteId,
+      protocol,
+      startedAt: z(from),
+      endedAt: to && z(to),
+      durationMs: 900_000,
+      endReason,
+    });
+    assert.deepEqual(r.presentations, [
+      presentation(BO_NGOONG, site['bo-ngoong']!, 'sip', '01:10:00.000', '01:25:00.000', 'taken-over'),
+      presentation('Xã Ia Pal', site['ia-pal']!, 'sip', '01:25:00.000', '01:40:00.000', 'released'),
+      // Still open: counted to the meeting's end (10:05), not to now.
+      presentation('Nguyễn Văn An', null, 'webrtc', '02:50:00.000', null, null),
+    ]);
     assert.equal(r.meeting.roomNumber, 2001);
     assert.equal(r.generatedAt, '2026-03-02T05:00:00.000Z');
   });
@@ -235,6 +263,11 @@ describe('API: meeting attendance', () => {
       'site,ia-pal,Xã Ia Pal,yes,yes,2026-03-02T07:55:00+07:00,2026-03-02T10:05:00+07:00,125.0,1,"3: busy, busy, answered",reachable 12 ms',
       "guest,,'=1+2,no,yes,2026-03-02T08:00:00+07:00,2026-03-02T08:01:00+07:00,1.0,0,,",
       'guest,,Nguyễn Văn An,no,yes,2026-03-02T08:05:00+07:00,2026-03-02T08:50:00+07:00,40.0,1,,',
+      '',
+      'kind,site_code,name,protocol,started,ended,minutes,end_reason',
+      'presentation,bo-ngoong,"Xã Bờ Ngoong, ""Thôn 3""",sip,2026-03-02T08:10:00+07:00,2026-03-02T08:25:00+07:00,15.0,taken-over',
+      'presentation,ia-pal,Xã Ia Pal,sip,2026-03-02T08:25:00+07:00,2026-03-02T08:40:00+07:00,15.0,released',
+      'presentation,,Nguyễn Văn An,webrtc,2026-03-02T09:50:00+07:00,,15.0,',
     ];
     assert.ok(res.bytes.equals(Buffer.from(`\uFEFF${expected.map((l) => `${l}\r\n`).join('')}`, 'utf8')), res.bytes.toString('utf8'));
     assert.ok(res.bytes.includes(Buffer.from([0x58, 0xc3, 0xa3, 0x20, 0x42, 0xe1, 0xbb, 0x9d])), '"Xã Bờ" in composed UTF-8');

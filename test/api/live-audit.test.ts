@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { LiveControl } from '../../src/calls/live-control';
 import type { Dialer } from '../../src/calls/dial-out/dialer';
 import { TestApi } from '../support/api';
+import { FakeContent } from '../support/fake-content';
 
 /** What the live routes ask of the SIP side, answered without one: one participant, every command obeyed. */
 function fakeLive(participantId: string) {
@@ -20,7 +21,8 @@ function fakeLive(participantId: string) {
     isLocked: () => false,
   };
   const dialer = { dialSite: async () => void done.push('dialSite'), dialUri: async () => void done.push('dialUri') };
-  return { done, live: { control: control as unknown as LiveControl, dialer: dialer as unknown as Dialer } };
+  const content = new FakeContent();
+  return { done, content, live: { control: control as unknown as LiveControl, dialer: dialer as unknown as Dialer } };
 }
 
 describe('API: live control is audited under the operator\u2019s name', function () {
@@ -29,11 +31,11 @@ describe('API: live control is audited under the operator\u2019s name', function
   const fake = fakeLive(participantId);
   let api: TestApi;
   before(async () => {
-    api = await TestApi.start({ deps: () => ({ live: fake.live }) });
+    api = await TestApi.start({ deps: () => ({ live: fake.live, content: fake.content }) });
   });
   after(async () => api?.close());
 
-  it('records mute, mute-all, kick, floor, lock, layout and dial-out, each naming the meeting', async () => {
+  it('records mute, mute-all, kick, floor, lock, layout, dial-out and stopping a presentation, each naming the meeting', async () => {
     const site = await api.request('POST', '/api/v1/sites', {
       json: { code: 'ia-pal', name: 'Xã Ia Pal', protocol: 'sip', sipUsername: 'ia-pal', sipPassword: 'mat-khau-ia-pal' },
     });
@@ -63,17 +65,21 @@ describe('API: live control is audited under the operator\u2019s name', function
     assert.equal((await asOperator('POST', '/dial', { site: 'ia-pal' })).status, 202);
     assert.equal((await asOperator('DELETE', p)).status, 204);
     assert.deepEqual(fake.done, ['mute', 'muteAll', 'floor', 'lock', 'layout', 'dialSite', 'kick']);
+    fake.content.present(id, { participantId, name: 'Xã Ia Pal', siteId: site.body.id, protocol: 'sip', since: new Date() });
+    assert.equal((await asOperator('POST', '/content/stop')).status, 200);
+    assert.equal((await asOperator('POST', '/content/stop')).status, 409, 'nobody presents any more: nothing done, nothing audited');
 
     const log = await api.request('GET', `/api/v1/audit-events?meetingId=${id}`);
     const live = log.body.items.filter((e: { action: string }) => e.action !== 'meeting.create').reverse();
     assert.deepEqual(
       live.map((e: { action: string }) => e.action),
-      ['meeting.mute', 'meeting.mute-all', 'meeting.floor', 'meeting.lock', 'meeting.layout', 'meeting.dial', 'meeting.kick'],
+      ['meeting.mute', 'meeting.mute-all', 'meeting.floor', 'meeting.lock', 'meeting.layout', 'meeting.dial', 'meeting.kick', 'meeting.content-stop'],
     );
     assert.ok(live.every((e: { actor: string }) => e.actor === 'operator:dieu-hanh (Phạm Thu)'));
     assert.deepEqual(live[0].detail, { participantId, name: 'Xã Ia Pal', muted: true });
     assert.equal(live[1].detail.changed, 3);
     assert.equal(live[5].detail.code, 'ia-pal');
     assert.equal(live[6].detail.name, 'Xã Ia Pal', 'a kicked participant is named as they were');
+    assert.deepEqual(live[7].detail, { title: 'Giao ban', participantId, name: 'Xã Ia Pal', siteId: site.body.id });
   });
 });

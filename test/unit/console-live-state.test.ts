@@ -115,4 +115,24 @@ describe('console: the live view of a meeting', () => {
     assert.deepEqual(view.visible('all', '  IA '), ['s-ia-pal']);
     assert.equal(searchKey('Thị trấn Đak Đoa'), 'thi tran dak doa');
   });
+
+  it('shows who presents: from the content read on load, then the content events; a late stop of the one taken over leaves the new presenter', () => {
+    const iaPal = { participantId: 'p7', name: 'Xã Ia Pal', siteId: 's-ia-pal', protocol: 'h323' };
+    const guest = { participantId: 'p8', name: 'Anh Tuấn', siteId: null, protocol: 'webrtc' };
+    const view = new LiveView(meeting, []);
+    assert.equal(view.presenter, null);
+    assert.deepEqual(view.setPresenter({ ...iaPal, since: '2026-12-07T01:00:00.000Z' } as typeof iaPal), { content: true });
+    assert.deepEqual(view.presenter, iaPal, 'only what the banner needs is kept');
+    // Take-over with the new start first: the old presenter's stop must not clear the banner.
+    assert.deepEqual(view.apply({ type: 'content.started', presenter: guest }, T0), { content: true });
+    assert.deepEqual(view.apply({ type: 'content.stopped', presenter: iaPal, reason: 'taken-over' }, T0), {});
+    assert.deepEqual(view.presenter, guest);
+    assert.deepEqual(view.apply({ type: 'content.stopped', presenter: guest, reason: 'revoked' }, T0), { content: true });
+    assert.equal(view.presenter, null);
+    assert.deepEqual(view.apply({ type: 'content.stopped', presenter: guest, reason: 'revoked' }, T0), {}, 'a repeated stop changes nothing');
+    // A reconnection reads the content again: whatever it says replaces what the missed events left.
+    view.apply({ type: 'content.started', presenter: iaPal }, T0);
+    view.setPresenter(null);
+    assert.equal(view.presenter, null);
+  });
 });

@@ -6,7 +6,7 @@ import { MeetingEvents } from '../../src/meetings/meeting-events';
 import { signWebhook, WebhookSender } from '../../src/meetings/webhooks';
 
 describe('webhooks', () => {
-  it('POSTs every event signed, retrying a receiver that fails, in order', async () => {
+  it("POSTs every event signed (content sharing's too), retrying a receiver that fails, in order", async () => {
     const received: { headers: IncomingMessage['headers']; body: string }[] = [];
     let failures = 1;
     const server = createServer((req, res) => {
@@ -31,11 +31,17 @@ describe('webhooks', () => {
     try {
       events.publish('m1', { type: 'meeting.state', status: 'live' });
       events.publish('m1', { type: 'participant.muted', participantId: 'p1', muted: true });
-      for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      const presenter = { participantId: 'p1', name: 'Xã Ia Pal', siteId: null, protocol: 'h323' };
+      events.publish('m1', { type: 'content.started', presenter });
+      events.publish('m1', { type: 'content.stopped', presenter, reason: 'revoked' });
+      for (let i = 0; i < 100 && received.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(
         received.map((r) => JSON.parse(r.body).type),
-        ['meeting.state', 'participant.muted'],
+        ['meeting.state', 'participant.muted', 'content.started', 'content.stopped'],
       );
+      assert.equal(received[3]!.headers['x-diemcau-event'], 'content.stopped');
+      assert.deepEqual(JSON.parse(received[3]!.body).presenter, presenter);
+      assert.equal(JSON.parse(received[3]!.body).reason, 'revoked');
       const first = received[0]!;
       assert.equal(first.headers['x-diemcau-signature'], signWebhook('a-secret-of-16-chars', first.body));
       assert.equal(first.headers['x-diemcau-event'], 'meeting.state');

@@ -131,6 +131,9 @@ describe('operator console: booking meetings', function () {
     await press(page, 'Tab', 'm-chair');
     await press(page, 'Tab', 'm-mode');
     await press(page, 'Tab', 'm-language');
+    await press(page, 'Tab', 'm-content-policy');
+    await press(page, 'ArrowDown');
+    assert.equal(await page.inputValue('#m-content-policy'), 'queue', 'a second presenter waits: "Xếp hàng chờ"');
     await press(page, 'Tab', 'm-dial-out');
     await press(page, 'Space');
     await press(page, 'Tab', 'm-guests');
@@ -148,6 +151,7 @@ describe('operator console: booking meetings', function () {
     assert.equal(booked.pin, '2468');
     assert.equal(booked.dialOut, true);
     assert.equal(booked.allowGuests, false);
+    assert.equal(booked.contentPolicy, 'queue');
     assert.deepEqual(
       booked.invitedGroups.map((g: { code: string }) => g.code),
       ['cum-bac'],

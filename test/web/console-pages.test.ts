@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { ContentShares } from '../../src/meetings/content-shares';
 import { pdfFile } from '../support/document-files';
+import { FakeContent } from '../support/fake-content';
 import { seedLiveMeeting } from '../support/live-meeting';
 import { axeViolations, ConsoleFixture, LAPTOP, overflow, PHONE, screenshot } from './console-fixture';
 
@@ -22,6 +24,8 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
   const fixture = new ConsoleFixture();
   let meetingId = '';
   let liveMeetingId = '';
+  // Content sharing where one site presents (the live page's banner).
+  const content = new FakeContent();
 
   const PAGES: ConsolePage[] = [
     { name: 'today', hash: () => 'today', ready: (p) => p.getByRole('heading', { name: /Sắp diễn ra|Coming up/ }).waitFor() },
@@ -54,8 +58,22 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
           .first()
           .waitFor(),
     },
-    { name: 'live', hash: () => `meetings/${liveMeetingId}/live`, ready: (p) => p.getByText('Xã Ia Grai').first().waitFor() },
-    { name: 'attendance', hash: () => `meetings/${meetingId}/attendance`, ready: (p) => p.getByRole('table').first().waitFor() },
+    {
+      name: 'live',
+      hash: () => `meetings/${liveMeetingId}/live`,
+      ready: async (p) => {
+        await p.getByText('Xã Ia Grai').first().waitFor();
+        await p.getByRole('button', { name: /Dừng trình chiếu|Stop presenting/ }).waitFor();
+      },
+    },
+    {
+      name: 'attendance',
+      hash: () => `meetings/${meetingId}/attendance`,
+      ready: async (p) => {
+        await p.getByRole('table').first().waitFor();
+        await p.getByRole('heading', { name: /^(Trình chiếu|Presentations)$/ }).waitFor();
+      },
+    },
     {
       name: 'sites',
       hash: () => 'sites',
@@ -90,7 +108,7 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
   };
 
   before(async function () {
-    await fixture.setup(this, 'console pages in Chromium');
+    await fixture.setup(this, 'console pages in Chromium', { content });
     const { api } = fixture;
     for (const [code, name] of [
       ['ia-grai', 'Xã Ia Grai'],
@@ -142,8 +160,20 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
       body: form,
     });
     assert.equal(uploaded.status, 201, await uploaded.text());
-    // The live page as a big meeting shows it: 300 tiles, and the controls of a live meeting.
+    // The attendance page's presentations: one ended, one going on.
+    const shares = new ContentShares(api.ds);
+    const share = await shares.started(meetingId, { participantId: null, name: 'Xã Ia Grai', siteId: null, protocol: 'sip', since: start });
+    await shares.ended(share, 'taken-over', new Date(start.getTime() + 5 * 60_000));
+    await shares.started(meetingId, {
+      participantId: null,
+      name: 'Thị trấn Đak Đoa',
+      siteId: null,
+      protocol: 'h323',
+      since: new Date(start.getTime() + 5 * 60_000),
+    });
+    // The live page as a big meeting shows it: 300 tiles, the controls of a live meeting, and who presents.
     liveMeetingId = (await seedLiveMeeting(api, 300, 2050, 'lv')).meetingId;
+    content.present(liveMeetingId, { participantId: null, name: 'Xã Ia Grai', siteId: null, protocol: 'sip', since: new Date() });
   });
 
   after(() => fixture.teardown());
@@ -171,4 +201,23 @@ describe('operator console: every page, laptop and phone, Vietnamese and English
       await context.close();
     });
   }
+
+  // Last: it takes the floor away from the presenter the pages above show.
+  it('stops a presentation from the live page with the keyboard alone', async () => {
+    const { context, page, errors } = await fixture.signedIn('operator', `meetings/${liveMeetingId}/live`, { viewport: LAPTOP });
+    const stop = page.getByRole('button', { name: 'Dừng trình chiếu' });
+    await stop.waitFor();
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate('document.activeElement?.textContent')) === 'Dừng trình chiếu';
+    }
+    assert.ok(reached, 'Tab reaches the stop button');
+    await page.keyboard.press('Enter');
+    await page.getByText(/Đang trình chiếu/).waitFor({ state: 'detached' });
+    assert.deepEqual(content.stops, [liveMeetingId]);
+    assert.equal(content.presenter(liveMeetingId), null);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
 });

@@ -38,6 +38,22 @@ const dialAttemptOut = z.object({
   sipStatus: z.number().int().nullable(),
 });
 
+const presentationOut = z
+  .object({
+    participantId: z.uuid().nullable().describe("The presenter's participation; null if it is no longer on record"),
+    name: z.string(),
+    siteId: z.uuid().nullable().describe('Null for a guest'),
+    protocol: z.enum(['sip', 'h323', 'webrtc']),
+    startedAt: datetime,
+    endedAt: datetime.nullable().describe('Null while presenting'),
+    durationMs: z.number().int().describe('To the end, or to now while presenting'),
+    endReason: z
+      .enum(['released', 'revoked', 'taken-over', 'left', 'ended'])
+      .nullable()
+      .describe('released by the presenter, revoked by an operator, taken over by another presenter, the presenter left, the meeting ended'),
+  })
+  .meta({ id: 'Presentation' });
+
 const attendanceOut = z
   .object({
     meeting: z.object({
@@ -62,6 +78,7 @@ const attendanceOut = z
       }),
     ),
     guests: z.array(z.object({ name: z.string(), ...attendeeShape })),
+    presentations: z.array(presentationOut).describe('Who presented content, in the order they began'),
     summary: z.object({ invited: z.number().int(), attended: z.number().int(), absent: z.number().int() }),
   })
   .meta({ id: 'Attendance' });
@@ -97,6 +114,7 @@ export function presentAttendance(r: AttendanceReport): AttendanceOut {
       readiness: s.readiness && { ...s.readiness, checkedAt: iso(s.readiness.checkedAt) },
     })),
     guests: r.guests.map((g) => ({ name: g.name, ...presentAttendee(g) })),
+    presentations: r.presentations.map((p) => ({ ...p, startedAt: iso(p.startedAt), endedAt: isoOrNull(p.endedAt) })),
     summary: r.summary,
   };
 }
@@ -156,8 +174,12 @@ const CSV_COLUMNS = [
   'readiness',
 ] as const;
 
+const PRESENTATION_COLUMNS = ['kind', 'site_code', 'name', 'protocol', 'started', 'ended', 'minutes', 'end_reason'] as const;
+
 /**
- * The record as a spreadsheet file: one row per site (sorted by name), then one per guest. UTF-8 with
+ * The record as a spreadsheet file: one row per site (sorted by name), then one per guest; then, when
+ * anybody presented content, an empty line and a second table with its own header, one row per
+ * presentation (its columns are not the attendance's, and a person reads two tables). UTF-8 with
  * a BOM, because Excel reads a BOM-less file in the machine's ANSI code page and mangles Vietnamese;
  * CRLF and RFC 4180 quoting, because that is what Excel and LibreOffice expect.
  */
@@ -170,6 +192,23 @@ export function attendanceCsv(r: AttendanceReport, timeZone: string): string {
     ...r.sites.map((s) => ['site', s.site.code, text(s.site.name), yesNo(s.invited), ...common(s), dialSummary(s), readinessSummary(s)]),
     ...r.guests.map((g) => ['guest', '', text(g.name), 'no', ...common(g), '', '']),
   ];
+  if (r.presentations.length) {
+    const codes = new Map(r.sites.map((s) => [s.site.id, s.site.code]));
+    rows.push(
+      [],
+      [...PRESENTATION_COLUMNS],
+      ...r.presentations.map((p) => [
+        'presentation',
+        (p.siteId && codes.get(p.siteId)) ?? '',
+        text(p.name),
+        p.protocol,
+        time(p.startedAt),
+        time(p.endedAt),
+        (p.durationMs / 60_000).toFixed(1),
+        p.endReason ?? '',
+      ]),
+    );
+  }
   return `\uFEFF${rows.map((row) => `${row.map(quote).join(',')}\r\n`).join('')}`;
 }
 

@@ -13,6 +13,17 @@ export const vi = {
   'attendance.dials': 'Các lần gọi',
   'attendance.yes': 'Có',
   'attendance.no': 'Vắng',
+  'attendance.presentations': 'Trình chiếu',
+  'attendance.presenter': 'Người trình chiếu',
+  'attendance.presentedFrom': 'Bắt đầu',
+  'attendance.presentedTo': 'Kết thúc',
+  'attendance.presentingNow': 'Đang trình chiếu',
+  'attendance.endReason': 'Lý do dừng',
+  'shareEnd.released': 'Tự dừng',
+  'shareEnd.revoked': 'Điều hành viên dừng',
+  'shareEnd.taken-over': 'Người khác giành quyền',
+  'shareEnd.left': 'Rời cuộc họp',
+  'shareEnd.ended': 'Cuộc họp kết thúc',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -28,4 +39,15 @@ export const en: Record<keyof typeof vi, string> = {
   'attendance.dials': 'Dial attempts',
   'attendance.yes': 'Yes',
   'attendance.no': 'Absent',
+  'attendance.presentations': 'Presentations',
+  'attendance.presenter': 'Presenter',
+  'attendance.presentedFrom': 'Started',
+  'attendance.presentedTo': 'Ended',
+  'attendance.presentingNow': 'Presenting now',
+  'attendance.endReason': 'Why it stopped',
+  'shareEnd.released': 'Stopped by the presenter',
+  'shareEnd.revoked': 'Stopped by an operator',
+  'shareEnd.taken-over': 'Someone else took over',
+  'shareEnd.left': 'Left the meeting',
+  'shareEnd.ended': 'The meeting ended',
 };
