@@ -72,19 +72,31 @@ export function relaySipKeyframes(
   dialog: SipDialog,
   log: Logger,
   otherInfo: (req: SipRequest, res: SipResponse) => void = (_req, res) => res.send(200),
-): void {
-  const relay = relayKeyframes(
-    endpoint,
-    () => {
-      dialog
-        .request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE })
-        .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to the room system'));
-    },
-    log,
-  );
+): SipKeyframes {
+  const toRoom = (): void => {
+    dialog
+      .request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE })
+      .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to the room system'));
+  };
+  const relays = [relayKeyframes(endpoint, toRoom, log)];
   dialog.on('info', (req, res) => {
     if (!isPictureFastUpdate(req.get('Content-Type'), req.body)) return otherInfo(req, res);
     res.send(200);
-    relay.toFreeswitch();
+    for (const relay of relays) relay.toFreeswitch();
   });
+  return {
+    alsoFor(wire) {
+      relays.push(wire(toRoom));
+    },
+  };
+}
+
+/** A room system's keyframe requests, for its other FreeSWITCH channels. */
+export interface SipKeyframes {
+  /**
+   * Another channel of the call (its content leg): FreeSWITCH's requests on it reach the room system
+   * as the same INFO, and the room system's INFO reaches it too — RFC 5168's INFO names no stream, so
+   * every stream of the call is refreshed.
+   */
+  alsoFor(wire: (toRoom: () => void) => KeyframeRelay): void;
 }

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import type Srf from 'drachtio-srf';
+import type { SipDialog } from '../../src/calls/sip/srf-types';
 import { BfcpClient } from './bfcp-client';
 import { H264Receiver, sendH264, withH264Video } from './h264-peer';
 import { RtpPeer, sdpAudioTarget, type RtpRemote } from './rtp-peer';
@@ -39,6 +40,8 @@ export interface BfcpAnswer {
 }
 
 const CONTENT_PT = 97;
+const PICTURE_FAST_UPDATE =
+  '<?xml version="1.0" encoding="utf-8" ?>\n<media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>\n';
 const H264_FMTP = 'profile-level-id=42e01f;packetization-mode=1';
 
 export class ContentRoom {
@@ -59,7 +62,25 @@ export class ContentRoom {
     readonly content: H264Receiver | null,
     /** The bridge's offer, when the bridge dialled. */
     private readonly bridgeOffer: string | null = null,
-  ) {}
+  ) {
+    dialog.on('info', (req, res) => {
+      if (/picture_fast_update/.test(req.body ?? '')) this.#keyframeInfos++;
+      res.send(200);
+    });
+  }
+
+  #keyframeInfos = 0;
+
+  /** Keyframe requests the bridge sent: SIP INFO picture_fast_update, and RTCP FIR/PLI on the content line. */
+  keyframeRequests(): number {
+    return this.#keyframeInfos + (this.content ? this.content.feedback.pli + this.content.feedback.fir : 0);
+  }
+
+  /** Asks for a keyframe as room systems without RTCP feedback do: SIP INFO picture_fast_update (RFC 5168). */
+  async requestKeyframeByInfo(): Promise<void> {
+    const dialog = this.dialog as unknown as SipDialog;
+    await dialog.request({ method: 'INFO', headers: { 'Content-Type': 'application/media_control+xml' }, body: PICTURE_FAST_UPDATE });
+  }
 
   /** Dials the room as the directory site; resolves once the call is answered. */
   static async dialIn(srf: Srf, o: ContentRoomOptions): Promise<ContentRoom> {

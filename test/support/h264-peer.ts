@@ -70,7 +70,13 @@ export class H264Receiver {
       if (port % 2 === 0) {
         if (!opts.rtcp) return new H264Receiver(socket, host, port, null);
         const rtcp = createSocket('udp4');
-        if (await bind(rtcp, port + 1).then(() => true, () => false)) return new H264Receiver(socket, host, port, rtcp);
+        if (
+          await bind(rtcp, port + 1).then(
+            () => true,
+            () => false,
+          )
+        )
+          return new H264Receiver(socket, host, port, rtcp);
         rtcp.close();
       }
       await new Promise<void>((r) => socket.close(() => r()));

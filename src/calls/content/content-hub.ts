@@ -122,6 +122,11 @@ export class ContentHub implements ContentControl {
       m.floor.leave(callId);
       this.#schedule(m, () => this.#updateCanvas(m));
     });
+    // A receiver's keyframe request goes to the presenter, whose leg passes it to its far end.
+    leg.onKeyframeWanted(() => {
+      const presenterLeg = m.presenting ? m.legs.get(m.presenting.callId) : undefined;
+      if (presenterLeg && presenterLeg !== leg) presenterLeg.askFarEnd();
+    });
     call.attachContent(leg);
     if (replaced) void replaced.close();
     return leg;

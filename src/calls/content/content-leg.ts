@@ -1,7 +1,7 @@
 import type { Logger } from '../../log';
 import type { MediaEndpoint, MediaLease } from '../../media/freeswitch/media-endpoint';
 import { CONTENT_PROFILE } from '../../media/freeswitch/conference';
-import { relayKeyframes, type KeyframeRelay } from '../keyframes';
+import { KEYFRAME_MIN_INTERVAL_MS, rateGate, relayKeyframes, type KeyframeRelay } from '../keyframes';
 
 /**
  * A call's second FreeSWITCH channel: video only, a member of the meeting's content conference, where
@@ -12,6 +12,9 @@ export class ContentLeg {
   #memberId: number | null = null;
   #closing: Promise<void> | null = null;
   readonly #closed = new Set<() => void>();
+  #toFarEnd: (() => void) | null = null;
+  #wanted: (() => void) | null = null;
+  readonly #gate = rateGate(KEYFRAME_MIN_INTERVAL_MS);
 
   constructor(
     readonly callId: string,
@@ -47,11 +50,31 @@ export class ContentLeg {
   }
 
   /**
-   * Keyframe requests on this leg for a far end that asks out of band (H.323 videoFastUpdatePicture):
-   * FreeSWITCH's go to `toFarEnd`, the far end's reach FreeSWITCH through the relay.
+   * Keyframe requests on this leg for a far end that asks out of band (SIP INFO picture_fast_update,
+   * H.323 videoFastUpdatePicture): FreeSWITCH's go to `toFarEnd`, and the far end's go to FreeSWITCH
+   * and to whoever listens with `onKeyframeWanted` (the hub, which asks the presenter: FreeSWITCH's
+   * passthrough conference does not pass a member's request on, it only asks the floor holder every
+   * few seconds on its own).
    */
   relayKeyframes(toFarEnd: () => void): KeyframeRelay {
-    return relayKeyframes(this.endpoint, toFarEnd, this.log);
+    this.#toFarEnd = toFarEnd;
+    const relay = relayKeyframes(this.endpoint, toFarEnd, this.log);
+    return {
+      toFreeswitch: () => {
+        relay.toFreeswitch();
+        this.#wanted?.();
+      },
+    };
+  }
+
+  /** The far end of this leg wants a keyframe of the content it receives. One listener. */
+  onKeyframeWanted(listener: () => void): void {
+    this.#wanted = listener;
+  }
+
+  /** Asks this leg's far end (a presenter) for a keyframe, at most once per KEYFRAME_MIN_INTERVAL_MS. */
+  askFarEnd(): void {
+    if (this.#toFarEnd && this.#gate()) this.#toFarEnd();
   }
 
   /** Joins the content conference; call it once the call is in the meeting. */

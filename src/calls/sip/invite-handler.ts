@@ -211,7 +211,11 @@ export function inviteHandler(deps: InviteDeps) {
       const onInfo = (ireq: SipRequest, ires: SipResponse): void => void relayInfo(current, endpoint, ireq, ires);
       // Browsers ask for keyframes over RTCP (through rtpengine); room systems may use INFO.
       if (webrtc) dialog.on('info', onInfo);
-      else relaySipKeyframes(endpoint, dialog, log, onInfo);
+      else {
+        const keyframes = relaySipKeyframes(endpoint, dialog, log, onInfo);
+        const leg = content?.leg;
+        if (leg) keyframes.alsoFor((toRoom) => leg.relayKeyframes(toRoom));
+      }
       endpoint.onReinvite((offer) => reinviteFromBridge(current, dialog, device, offer));
 
       if (decision.pin === 'collect') {

@@ -113,8 +113,10 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   log = log.child({ callId });
   const call = startAnswered(deps.calls, target, { callId, protocol: 'sip', source: target.uri }, { lease, endpoint }, log);
   call.attachDialog(dialog);
-  relaySipKeyframes(endpoint, dialog, log);
+  const keyframes = relaySipKeyframes(endpoint, dialog, log);
   const answered = content ? await content.answered(call, dialog.remote.sdp) : null;
+  const leg = answered?.room.leg;
+  if (leg) keyframes.alsoFor((toRoom) => leg.relayKeyframes(toRoom));
   // Answered across our CANCEL, or just as the meeting ended: joinAnswered hangs it up (BYE) rather than joining.
   const result = await joinAnswered(
     call,
