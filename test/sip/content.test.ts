@@ -240,7 +240,7 @@ describe('content sharing: BFCP room systems present to the meeting', function (
     }
   });
 
-  it('dialling a room system out offers it content and BFCP: it presents to a site that dialled in', async () => {
+  it('dialling a room system out offers it content and BFCP: it presents to a site that dialled in; the operator stops it', async () => {
     let dialled: ContentRoom | undefined;
     caller.srf.invite((req, res) => {
       void ContentRoom.answering('xa-goi', req.body, true)
@@ -281,6 +281,15 @@ describe('content sharing: BFCP room systems present to the meeting', function (
       await dialled!.startContent(ffmpeg, RED);
       await waitFor("the dialled room's content at the dial-in site", async () => (receiver.content!.count() > 30 ? true : undefined), 15_000, 250);
       assert.ok(seen.some((e) => e.type === 'content.started' && e.presenter.name === 'xa-goi'));
+
+      // The operator takes the floor away (POST /meetings/{id}/content/stop calls this).
+      const floor = await dialled!.floorClient();
+      const stopped = await bridge.calls.engine.content.stop(out.id);
+      assert.equal(stopped?.name, 'xa-goi');
+      await floor.next(isStatus(RequestStatus.Revoked), 5000);
+      assert.ok(seen.some((e) => e.type === 'content.stopped' && e.reason === 'revoked'));
+      assert.equal(bridge.calls.engine.content.presenter(out.id), null);
+      assert.equal(await bridge.calls.engine.content.stop(out.id), null, 'stopping twice: nobody presents');
     } finally {
       stop();
       for (const r of rooms.splice(0)) await r.close();
