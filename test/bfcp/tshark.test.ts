@@ -96,7 +96,10 @@ if (tsharkSuite('BFCP messages of our server, dissected by tshark')) {
         const { packets: sent, fromServer } = await conversation(transport, version);
         assert.ok(fromServer >= 14, `${fromServer} messages from the server`);
         const ours = sent.filter((p) => p.sport === SERVER_PORT);
-        assert.ok(ours.every((p) => p.payload[0]! >> 5 === version && (p.payload[0]! & 0x08) === 0), 'the server: version bits as negotiated, never fragmented');
+        assert.ok(
+          ours.every((p) => p.payload[0]! >> 5 === version && (p.payload[0]! & 0x08) === 0),
+          'the server: version bits as negotiated, never fragmented',
+        );
         const packets = v1Only ? sent.map((p) => ({ ...p, payload: Uint8Array.from(p.payload, (b, i) => (i === 0 ? (b & 0x1f) | (1 << 5) : b)) })) : sent;
         const rows = dissectFields(packets, FIELDS, HEURISTICS);
         assert.equal(rows.length, packets.length);

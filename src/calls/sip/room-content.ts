@@ -18,7 +18,7 @@ export interface SipContent {
   bfcp: BfcpEndpoint | null;
 }
 
-/** The floor id the bridge serves when the offer names none (RFC 8855 lets the server choose). */
+/** The floor id the bridge serves when the offer names none (RFC 8856 lets the server choose). */
 const DEFAULT_FLOOR_ID = 1;
 
 /**
