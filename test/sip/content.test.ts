@@ -99,6 +99,19 @@ describe('content sharing: BFCP room systems present to the meeting', function (
     }
   }
 
+  /** Waits until the presentation layout's large slot (a point well inside it) shows the presenter's colour. */
+  const contentInCanvas = (colour: 'red' | 'blue') =>
+    waitFor(
+      `${colour} content in the main canvas`,
+      async () => {
+        const [r, , b] = await canvasColour(400, 300);
+        const [main, other] = colour === 'red' ? [r, b] : [b, r];
+        return main > 180 && other < 80 ? true : undefined;
+      },
+      20_000,
+      1000,
+    );
+
   it('answers BFCP over UDP and TCP as the floor control server, and refuses nothing a plain site offers', async () => {
     const udp = await dial('xa-udp', 'udp');
     const tcp = await dial('xa-tcp', 'tcp');
@@ -143,15 +156,7 @@ describe('content sharing: BFCP room systems present to the meeting', function (
     assert.ok((got.nalTypes[28] ?? 0) + (got.nalTypes[24] ?? 0) + (got.nalTypes[5] ?? 0) > 0, JSON.stringify(got.nalTypes));
 
     // The plain site has no content line: the main canvas shows the content large.
-    await waitFor(
-      'the content in the main canvas',
-      async () => {
-        const [r, g, b] = await canvasColour(400, 300);
-        return r > 180 && g < 80 && b < 80 ? true : undefined;
-      },
-      20_000,
-      1000,
-    );
+    await contentInCanvas('red');
   });
 
   it("a receiver's keyframe request (SIP INFO) reaches the presenter at once", async () => {
@@ -188,15 +193,7 @@ describe('content sharing: BFCP room systems present to the meeting', function (
     await tcp!.startContent(ffmpeg, BLUE);
     const before = udp!.content!.count();
     await waitFor('content back at the UDP site', async () => (udp!.content!.count() - before > 30 ? true : undefined), 15_000, 250);
-    await waitFor(
-      'the new content in the main canvas',
-      async () => {
-        const [r, g, b] = await canvasColour(400, 300);
-        return b > 180 && r < 80 && g < 80 ? true : undefined;
-      },
-      20_000,
-      1000,
-    );
+    await contentInCanvas('blue');
   });
 
   it('frees the floor when the presenter hangs up mid-share, and the main picture goes back', async () => {
