@@ -31,9 +31,9 @@ import { fmt, percentile, ratio, table } from './lib/stats';
  * The stream is ffmpeg's H.264 recorded once and replayed (bench/lib/h264-clip.ts): no encoder runs
  * while measuring. One step also adds a site without a content line, so that the bridge links content
  * into the main canvas, and shows what that costs FreeSWITCH.
- * Env: BENCH_SITES (10,50,100), BENCH_WINDOW_SECONDS (10), BENCH_IDLE_SECONDS (5), BENCH_KBPS (1000),
+ * Env: BENCH_SITES (10,50,100), BENCH_WINDOW_SECONDS (10), BENCH_IDLE_SECONDS (5), BENCH_KBPS (1000), BENCH_FPS (15),
  * BENCH_MAIN_PICTURE_SITES (the first of BENCH_SITES; 0: no main-picture step), BENCH_DIAL_CONCURRENCY (10),
- * BENCH_APP_LOG_LEVEL (warn).
+ * BENCH_RECEIVER_MAIN_VIDEO (0; 1: receivers take the main picture too), BENCH_APP_LOG_LEVEL (warn).
  */
 
 const hour = 3600_000;
@@ -60,6 +60,8 @@ interface Bench {
   windowS: number;
   idleS: number;
   concurrency: number;
+  /** receivers take the main picture too (FreeSWITCH encodes the canvas for them) */
+  receiverMainVideo: boolean;
   baselineChannels: number;
 }
 
@@ -124,7 +126,7 @@ async function step(b: Bench, n: number, mainPicture: boolean): Promise<Row[]> {
     );
   };
   const [presenterLines] = await b.receivers.open(1, ['audio']);
-  const sites = await b.receivers.open(n, ['audio', 'content']);
+  const sites = await b.receivers.open(n, b.receiverMainVideo ? ['audio', 'main', 'content'] : ['audio', 'content']);
   const offers = [
     { n: 1, sdp: siteOffer(1, { ...presenterLines, content: b.presenter.address().port }) },
     ...sites.map((ports, i) => ({ n: i + 2, sdp: siteOffer(i + 2, ports) })),
@@ -286,7 +288,7 @@ function report(rows: readonly Row[], clip: Clip, windowS: number): void {
     );
   }
   console.log(
-    `\nstream: ${clip.packets} RTP packets in a ${fmt(clip.durationMs / 1000, 1)} s loop, ${clip.kbps} kbit/s of RTP (ffmpeg sent ${clip.recordedKbps})`,
+    `\nstream: ${clip.packets} RTP packets in a ${fmt(clip.durationMs / 1000, 1)} s loop, ${clip.kbps} kbit/s of RTP (ffmpeg sent ${clip.recordedKbps}), a frame every ${fmt(clip.durationMs / clip.frames.length, 1)} ms`,
   );
 }
 
@@ -301,16 +303,20 @@ async function main(): Promise<void> {
   const windowS = Number(process.env['BENCH_WINDOW_SECONDS'] ?? 10);
   const idleS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 5);
   const kbps = Number(process.env['BENCH_KBPS'] ?? 1000);
+  const fps = Number(process.env['BENCH_FPS'] ?? 15);
   const mainPictureAt = Number(process.env['BENCH_MAIN_PICTURE_SITES'] ?? steps[0]);
   const concurrency = Number(process.env['BENCH_DIAL_CONCURRENCY'] ?? 10);
+  const receiverMainVideo = process.env['BENCH_RECEIVER_MAIN_VIDEO'] === '1';
   printMachine('content fan-out');
-  console.log(`sites ${steps.join(', ')}; ${kbps} kbit/s H.264; windows of ${windowS} s; main-picture step at ${mainPictureAt || 'none'}\n`);
+  console.log(
+    `sites ${steps.join(', ')}; ${kbps} kbit/s H.264 at ${fps} frames/s; windows of ${windowS} s; main-picture step at ${mainPictureAt || 'none'}; receivers' main video ${receiverMainVideo ? 'on (the canvas is encoded for them)' : 'declined (port 0)'}\n`,
+  );
 
   const down = new Teardown();
   const rows: Row[] = [];
   let clip: Clip | undefined;
   try {
-    clip = await recordClip(ffmpeg, { seconds: 20, kbps, payloadType: CONTENT_PT });
+    clip = await recordClip(ffmpeg, { seconds: 20, kbps, fps, payloadType: CONTENT_PT });
     console.log(`clip: ${clip.packets} packets, ${fmt(clip.durationMs / 1000, 1)} s at ${kbps} kbit/s (ffmpeg sent ${clip.recordedKbps} kbit/s)`);
     const pg = await startPostgres();
     down.add('postgres', () => pg.stop());
@@ -359,6 +365,7 @@ async function main(): Promise<void> {
       windowS,
       idleS,
       concurrency,
+      receiverMainVideo,
       baselineChannels: Number((await app.fs.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN),
     };
     for (const n of steps) {

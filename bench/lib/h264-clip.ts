@@ -7,8 +7,8 @@ import { monotonicMs, payloadKey } from './rtp-clock';
 
 /**
  * A pre-encoded H.264 RTP stream replayed at exactly the bitrate asked, so that no encoder runs while
- * the content bench measures: ffmpeg (the tests' `sendH264`: noisy test pattern, Baseline, 15 frames
- * a second, a keyframe a second with SPS/PPS, packets of at most 1,200 bytes) is recorded once as it
+ * the content bench measures: ffmpeg (the tests' `sendH264`: noisy test pattern, Baseline, `fps` frames
+ * a second, a keyframe every 15 frames with SPS/PPS, packets of at most 1,200 bytes) is recorded once as it
  * sends, then the recorded packets are sent again in a loop from the presenter's socket, frame by
  * frame, with the frames spread evenly so that the RTP stream (headers included) is exactly `kbps`.
  */
@@ -29,7 +29,7 @@ export interface Clip {
   kbps: number;
 }
 
-export async function recordClip(ffmpeg: string, o: { seconds: number; kbps: number; payloadType: number }): Promise<Clip> {
+export async function recordClip(ffmpeg: string, o: { seconds: number; kbps: number; fps: number; payloadType: number }): Promise<Clip> {
   const socket = createSocket('udp4');
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
   const got: { at: number; bytes: Buffer }[] = [];
@@ -37,7 +37,7 @@ export async function recordClip(ffmpeg: string, o: { seconds: number; kbps: num
   const sender = sendH264(
     ffmpeg,
     { host: '127.0.0.1', port: socket.address().port },
-    { localPort: await freePort({ udp: true }), payloadType: o.payloadType, kbps: o.kbps },
+    { localPort: await freePort({ udp: true }), payloadType: o.payloadType, kbps: o.kbps, source: `testsrc2=s=640x360:r=${o.fps},noise=alls=80:allf=t` },
   );
   try {
     // One second more than asked: ffmpeg's rate control settles in the first frames.
@@ -56,10 +56,10 @@ export async function recordClip(ffmpeg: string, o: { seconds: number; kbps: num
   const all = [...byTimestamp.values()];
   const skip = Math.max(
     0,
-    all.findIndex((pkts, i) => i >= 15 && pkts.some((p) => (p[12]! & 0x1f) === 7 || ((p[12]! & 0x1f) === 24 && (p[15]! & 0x1f) === 7))),
+    all.findIndex((pkts, i) => i >= o.fps && pkts.some((p) => (p[12]! & 0x1f) === 7 || ((p[12]! & 0x1f) === 24 && (p[15]! & 0x1f) === 7))),
   );
-  const kept = all.slice(skip, skip + o.seconds * 15);
-  if (kept.length < 15) throw new Error(`ffmpeg sent ${got.length} RTP packets in ${o.seconds + 1} s: too few for a clip`);
+  const kept = all.slice(skip, skip + o.seconds * o.fps);
+  if (kept.length < o.fps) throw new Error(`ffmpeg sent ${got.length} RTP packets in ${o.seconds + 1} s: too few for a clip`);
   const bits = kept.flat().reduce((sum, p) => sum + p.length * 8, 0);
   const recordedSeconds = (got.at(-1)!.at - got[0]!.at) / 1000;
   const durationMs = bits / o.kbps;
