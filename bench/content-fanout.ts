@@ -32,7 +32,7 @@ import { fmt, percentile, ratio, table } from './lib/stats';
  * while measuring. One step also adds a site without a content line, so that the bridge links content
  * into the main canvas, and shows what that costs FreeSWITCH.
  * Env: BENCH_SITES (10,50,100), BENCH_WINDOW_SECONDS (10), BENCH_IDLE_SECONDS (5), BENCH_KBPS (1000), BENCH_FPS (15),
- * BENCH_MAIN_PICTURE_SITES (the first of BENCH_SITES; 0: no main-picture step), BENCH_DIAL_CONCURRENCY (10),
+ * BENCH_GRACE_SECONDS (3: how long after a window its packets may still arrive), BENCH_MAIN_PICTURE_SITES (the first of BENCH_SITES; 0: no main-picture step), BENCH_DIAL_CONCURRENCY (10),
  * BENCH_RECEIVER_MAIN_VIDEO (0; 1: receivers take the main picture too), BENCH_APP_LOG_LEVEL (warn).
  */
 
@@ -47,6 +47,9 @@ interface Row {
   sites: number;
   cpu: Record<string, number>;
   delivery: Delivery | null;
+  /** content packets a second at the median receiver while recording, and sent a second */
+  receivedPerS?: number;
+  sentPerS?: number;
 }
 
 interface Bench {
@@ -58,6 +61,7 @@ interface Bench {
   meetingId: string;
   pids: Record<string, number | 'self'>;
   windowS: number;
+  graceS: number;
   idleS: number;
   concurrency: number;
   /** receivers take the main picture too (FreeSWITCH encodes the canvas for them) */
@@ -83,8 +87,13 @@ async function takeFloor(answer: string): Promise<BfcpClient> {
   }
 }
 
-/** CPU over the window, and what the receivers got of what was sent in it (late packets: 1 s more). */
-async function measure(b: Bench, player: ClipPlayer, pids: Record<string, number | 'self'>): Promise<Pick<Row, 'cpu' | 'delivery'>> {
+/** CPU over the window, and what the receivers got of what was sent in it (late packets: BENCH_GRACE_SECONDS more). */
+async function measure(
+  b: Bench,
+  player: ClipPlayer,
+  pids: Record<string, number | 'self'>,
+): Promise<Pick<Row, 'cpu' | 'delivery' | 'receivedPerS' | 'sentPerS'>> {
+  const recordFrom = monotonicMs();
   await b.receivers.record(true);
   const meter = new CpuMeter(pids);
   meter.begin();
@@ -92,9 +101,11 @@ async function measure(b: Bench, player: ClipPlayer, pids: Record<string, number
   await sleep(b.windowS * 1000);
   const to = monotonicMs();
   const cpu = meter.end();
-  await sleep(1000);
+  await sleep(b.graceS * 1000);
   await b.receivers.record(false);
-  return { cpu, delivery: await b.receivers.report(player.sent, from, to) };
+  const recordS = (monotonicMs() - recordFrom) / 1000;
+  const delivery = await b.receivers.report(player.sent, from, to);
+  return { cpu, delivery, receivedPerS: percentile(delivery.arrived, 50) / recordS, sentPerS: delivery.sent / ((to - from) / 1000) };
 }
 
 /** Until every receiver has had `packets` content packets (keyframe requests and floor settled). */
@@ -122,7 +133,7 @@ async function step(b: Bench, n: number, mainPicture: boolean): Promise<Row[]> {
       .map(([k, v]) => `${k} ${fmt(v)}%`)
       .join(', ');
     console.log(
-      `  ${r.path}, ${n} sites: ${d ? `${fmt(Math.min(...d.delivered))}..${fmt(Math.max(...d.delivered))} of ${d.sent} packets, delay p50 ${fmt(d.p50, 2)} p99 ${fmt(d.p99, 2)} ms; ` : ''}${cpu}`,
+      `  ${r.path}, ${n} sites: ${d ? `${fmt(Math.min(...d.delivered))}..${fmt(Math.max(...d.delivered))} of ${d.sent} packets (arrived ${fmt(Math.min(...d.arrived))}..${fmt(Math.max(...d.arrived))}, unknown payloads ${d.unknown}), delay p50 ${fmt(d.p50, 2)} p99 ${fmt(d.p99, 2)} ms; ` : ''}${cpu}`,
     );
   };
   const [presenterLines] = await b.receivers.open(1, ['audio']);
@@ -201,8 +212,11 @@ function report(rows: readonly Row[], clip: Clip, windowS: number): void {
   const pct = (v: number | undefined) => (v === undefined ? '–' : `${fmt(v)}%`);
   console.log(`\n## Per step (${windowS} s windows; CPU in % of one core, machine = every process on the box, 200 = both cores)\n`);
   console.log(
+    "sent: packets of the window; received/s: content packets a second at the median receiver while recording (window and grace); delivered: share of the window's packets that arrived; delays over every packet recorded\n",
+  );
+  console.log(
     table(
-      ['path', 'sites', 'sent', 'delivered min', 'delivered median', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', ...CPU_COLUMNS],
+      ['path', 'sites', 'sent', 'sent/s', 'received/s', 'delivered min', 'delivered median', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', ...CPU_COLUMNS],
       rows.map((r) => {
         const d = r.delivery;
         const share = (x: number) => (d?.sent ? `${fmt((x / d.sent) * 100, 1)}%` : '–');
@@ -210,6 +224,8 @@ function report(rows: readonly Row[], clip: Clip, windowS: number): void {
           r.path,
           String(r.sites),
           d ? fmt(d.sent) : '–',
+          fmt(r.sentPerS, 1),
+          fmt(r.receivedPerS, 1),
           d ? share(Math.min(...d.delivered)) : '–',
           d ? share(percentile(d.delivered, 50)) : '–',
           fmt(d?.p50, 2),
@@ -363,6 +379,7 @@ async function main(): Promise<void> {
         driver: 'self',
       },
       windowS,
+      graceS: Number(process.env['BENCH_GRACE_SECONDS'] ?? 3),
       idleS,
       concurrency,
       receiverMainVideo,

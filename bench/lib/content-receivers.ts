@@ -20,7 +20,14 @@ export interface Delivery {
   sent: number;
   /** per content socket: distinct packets of the window that arrived */
   delivered: number[];
-  /** ms, arrival minus send, over every delivered packet of every receiver */
+  /** per content socket: every RTP packet recorded (window and grace), matched or not */
+  arrived: number[];
+  /** arrivals whose payload was never sent (rewritten, or not the presenter's) */
+  unknown: number;
+  /**
+   * ms, arrival minus send, over every packet recorded at every receiver (sent in the window or
+   * before it: a forwarder that falls behind delivers packets from before the window, seconds late)
+   */
   p50: number;
   p95: number;
   p99: number;
@@ -158,29 +165,45 @@ function serve(): void {
 /**
  * Each arrival is matched to the latest send of the same payload before it (the clip loops, and
  * SPS/PPS repeat every keyframe: the latest earlier send is the one that arrived, while delays stay
- * below the repeat period of a second). Only sends inside [from, to] count.
+ * below the repeat period of a second). Delivery counts only sends inside [from, to]; the delays are
+ * those of every arrival recorded.
  */
 function deliver(contents: readonly ContentSocket[], sent: readonly Sent[], from: number, to: number): Delivery {
   const sends = new Map<string, number[]>();
   for (const [key, at] of sent) sends.set(key, [...(sends.get(key) ?? []), at]);
   const inWindow = sent.filter(([, at]) => at >= from && at <= to).length;
   const delays: number[] = [];
+  let unknown = 0;
   const delivered = contents.map((c) => {
     const seen = new Set<string>();
+    let inWindowSeen = 0;
     for (const [key, at] of c.arrivals) {
       const times = sends.get(key);
-      if (!times) continue;
+      if (!times) {
+        unknown++;
+        continue;
+      }
       let t = NaN;
       for (const s of times) if (s <= at) t = s;
-      if (!(t >= from && t <= to)) continue;
+      if (!Number.isFinite(t)) continue;
       const id = `${key}@${t}`;
       if (seen.has(id)) continue;
       seen.add(id);
       delays.push(at - t);
+      if (t >= from && t <= to) inWindowSeen++;
     }
-    return seen.size;
+    return inWindowSeen;
   });
-  return { sent: inWindow, delivered, p50: percentile(delays, 50), p95: percentile(delays, 95), p99: percentile(delays, 99), max: percentile(delays, 100) };
+  return {
+    sent: inWindow,
+    delivered,
+    arrived: contents.map((c) => c.arrivals.length),
+    unknown,
+    p50: percentile(delays, 50),
+    p95: percentile(delays, 95),
+    p99: percentile(delays, 99),
+    max: percentile(delays, 100),
+  };
 }
 
 if (require.main === module && process.argv[2] === 'serve') serve();
