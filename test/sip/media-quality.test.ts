@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliActor } from '../../src/audit/audit';
 import { SiteDirectory } from '../../src/directory/sites';
-import { MeetingBook } from '../../src/meetings/meeting-book';
 import { Metrics } from '../../src/observability/metrics';
 import { MeetingEvents } from '../../src/meetings/meeting-events';
-import { BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
+import { bookLiveMeeting, BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
 import { startBridgeApi } from '../support/bridge-api';
 import { pcmuStreamPcap } from '../support/rtp-pcap';
 import { requireSipp, runSipp, sippScenario, type SippResult } from '../support/sipp';
@@ -48,23 +47,7 @@ describe('media quality per participant (real stack)', function () {
       );
       site[key] = s.id;
     }
-    const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
-    const booked = await book.create(
-      {
-        title: 'Giao ban trực tuyến',
-        roomNumber: 2001,
-        startsAt: new Date(Date.now() - hour).toISOString(),
-        endsAt: new Date(Date.now() + hour).toISOString(),
-        invitedSites: [site.lossy, site.clean],
-        dialOut: false,
-        allowGuests: false,
-        mode: 'discussion',
-        language: 'vi',
-        record: false,
-      },
-      cliActor,
-    );
-    meetingId = booked.meeting.id;
+    meetingId = (await bookLiveMeeting(bridge, { title: 'Giao ban trực tuyến', roomNumber: 2001, sites: [site.lossy, site.clean] })).id;
   });
 
   after(async () => {

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { cliActor } from '../../src/audit/audit';
 import { siteStatus } from '../../src/directory/site-status';
 import { SiteDirectory } from '../../src/directory/sites';
-import { MeetingBook } from '../../src/meetings/meeting-book';
 import { Baresip, findBaresip } from '../support/baresip';
-import { BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
+import { bookLiveMeeting, BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
 import { findLinphonec, Linphonec } from '../support/linphonec';
 import { toneRatio } from '../support/rtp-peer';
 import { skipFor } from '../support/skip';
@@ -15,7 +14,6 @@ import { pictureSize } from '../support/picture-size';
 import { eslEvents, requireStack, waitFor, type FsEvent } from '../support/stack';
 import { firstChannel, parseWav, rms, sineWav, type ParseWavOptions } from '../support/wav';
 
-const hour = 3600_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Each room system sends its own tone; each must hear the other's, and not its own. */
@@ -66,23 +64,7 @@ describe('real softphones (baresip, linphonec) in a meeting', function () {
         await sites.create({ code, name, protocol: 'sip', sipUsername: code, sipPassword: `mat-khau-${code}`, allowedNetworks: [], enabled: true }, cliActor)
       ).id;
     }
-    const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
-    const created = await book.create(
-      {
-        title: 'Giao ban tuần',
-        roomNumber: 2001,
-        startsAt: new Date(Date.now() - hour).toISOString(),
-        endsAt: new Date(Date.now() + hour).toISOString(),
-        invitedSites: ['ia-pal', 'ia-ko'],
-        dialOut: false,
-        allowGuests: false,
-        mode: 'discussion',
-        language: 'vi',
-        record: false,
-      },
-      cliActor,
-    );
-    meetingId = created.meeting.id;
+    meetingId = (await bookLiveMeeting(bridge, { title: 'Giao ban tuần', roomNumber: 2001, sites: ['ia-pal', 'ia-ko'] })).id;
   });
 
   after(async () => {
