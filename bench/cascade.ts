@@ -140,12 +140,17 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     await bridge.calls.lifecycle.ended(meeting);
     const endMs = performance.now() - t1;
-    const left = await Promise.all(nodes.map((f) => f.fsCli('show channels count').then((r) => Number(/(\d+) total/.exec(r)?.[1] ?? NaN))));
+    // `show channels` reads FreeSWITCH's core database, which its SQL thread updates a moment later.
+    const channels = (f: FreeswitchServer) => f.fsCli('show channels count').then((r) => Number(/(\d+) total/.exec(r)?.[1] ?? NaN));
+    await waitFor('no channel left', async () => ((await Promise.all(nodes.map(channels))).every((c) => c === 0) ? true : undefined), 10_000).catch(
+      () => undefined,
+    );
+    const left = await Promise.all(nodes.map(channels));
 
     console.log('\n## Cascade\n');
     console.log(
       table(
-        ['node', 'role', 'sites', 'link setup (ms)', 'link codecs', 'FreeSWITCH CPU, all in (% of a core)', 'CPU per site (%)', 'channels after end'],
+        ['node', 'role', 'sites', 'link setup (ms)', 'link codecs', 'FreeSWITCH CPU, all in (% of a core)', 'CPU per site (%)', 'channels left after the end'],
         nodes.map((f, i) => {
           const id = `${f.host}:${f.eslPort}`;
           const link = layout.linked.findIndex((l) => l.node === id);
