@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { Cascade } from '../../src/calls/cascade/cascade';
 import { placeSite } from '../../src/calls/cascade/placement';
+import { LiveControl } from '../../src/calls/live-control';
 import { silentLogger } from '../../src/log';
 import { fakeRegistry } from '../support/fake-calls';
-import { FakeMedia } from '../support/fake-media';
+import { FakeConference, FakeMedia } from '../support/fake-media';
 
 describe('cascade placement (pure)', () => {
   const load = (...sites: number[]) => sites.map((n, i) => ({ id: `fs${i + 1}`, sites: n }));
@@ -99,5 +100,47 @@ describe('Cascade on in-memory media', () => {
     assert.equal(c.place('m2')?.serverId, 'fs3', 'm2 starts on the node with room');
     assert.ok(c.place('m2'));
     assert.equal(c.place('m2'), undefined, 'nothing has room');
+  });
+});
+
+describe('live control of a meeting over several nodes', () => {
+  it('mutes and pins each call on its own node, lays out every node, announces on the primary only', async () => {
+    const media = new FakeMedia(['fs1', 'fs2', 'fs3']);
+    const { calls } = fakeRegistry(media.log);
+    const nodes = { fs1: new FakeConference(), fs2: new FakeConference(), fs3: new FakeConference() };
+    const live = new LiveControl(calls, { control: (id) => nodes[id as keyof typeof nodes] });
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: 1,
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    const joined = [];
+    for (let i = 1; i <= 2; i++) {
+      const lease = c.place('m1')!;
+      const call = calls.start(
+        { callId: `c${i}`, meetingId: 'm1', siteId: null, displayName: `site ${i}`, source: '', moderator: false, protocol: 'sip', direction: 'in' },
+        silentLogger,
+      );
+      call.attachMedia(lease, await lease.createEndpoint());
+      call.joined(`p${i}`, 10 + i, false);
+      joined.push(call);
+    }
+    assert.deepEqual(
+      joined.map((x) => x.mediaServer),
+      ['fs1', 'fs2'],
+    );
+    await live.mute('m1', 'p2', true);
+    await live.floor('m1', 'p2');
+    assert.equal(await live.muteAll('m1', false), 2);
+    await live.layout('m1', '2x2');
+    await live.announce('m1', 'warning.wav');
+    assert.deepEqual(nodes.fs1.commands, ['unmute m1 11', 'layout m1 2x2', 'play m1 warning.wav']);
+    assert.deepEqual(nodes.fs2.commands, ['mute m1 12', 'floor m1 12', 'unmute m1 12', 'layout m1 2x2']);
+    assert.deepEqual(nodes.fs3.commands, []);
+    await Promise.all(joined.map((x) => x.close('meeting-ended')));
+    await c.end('m1');
+    assert.equal(media.leased(), 0);
   });
 });
