@@ -144,3 +144,56 @@ describe('live control of a meeting over several nodes', () => {
     assert.equal(media.leased(), 0);
   });
 });
+
+describe('Cascade when a link fails', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('tries again, and holds nothing for a link that did not open', async () => {
+    const media = new FakeMedia(['fs1', 'fs2']);
+    const { calls } = fakeRegistry(media.log);
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: 2,
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    const leases = [c.place('m1')!, c.place('m1')!];
+    media.createError = new Error('NORMAL_TEMPORARY_FAILURE');
+    leases.push(c.place('m1')!);
+    await c.linked('m1');
+    assert.equal(c.nodesOf('m1')?.linked[0]?.channels, null, 'not linked');
+    assert.equal(media.leased(), 3, 'the failed link gave its leases back');
+    media.createError = null;
+    await sleep(700);
+    await c.linked('m1');
+    assert.ok(c.nodesOf('m1')?.linked[0]?.channels, 'linked on the next try');
+    for (const l of leases) l.release();
+    await c.end('m1');
+    assert.equal(media.leased(), 0);
+    assert.equal(media.liveEndpoints().length, 0);
+  });
+
+  it('stops trying when the node empties', async () => {
+    const media = new FakeMedia(['fs1', 'fs2']);
+    const { calls } = fakeRegistry(media.log);
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: 1,
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    const primary = c.place('m1')!;
+    media.createError = new Error('NORMAL_TEMPORARY_FAILURE');
+    const secondary = c.place('m1')!;
+    await c.linked('m1');
+    secondary.release();
+    media.createError = null;
+    await sleep(700);
+    assert.equal(media.endpoints.length, 0, 'no link opened for a node nobody is on');
+    primary.release();
+    await c.end('m1');
+    assert.equal(media.leased(), 0);
+  });
+});

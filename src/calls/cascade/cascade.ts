@@ -31,8 +31,10 @@ export interface CascadeDeps {
   log: Logger;
 }
 
-/** A link is reopened this often at most when FreeSWITCH breaks it, then the node stays cut off. */
+/** A link that fails to open or breaks is tried again this often at most, then the node stays cut off. */
 const MAX_RELINKS = 3;
+/** And this long after the failure: a node refusing at once must not be asked in a loop. */
+const RELINK_DELAY_MS = 500;
 
 /** A node the meeting spread to, and the link from its conference to the primary's. */
 interface Secondary {
@@ -42,6 +44,8 @@ interface Secondary {
   opening: Promise<void>;
   closed: boolean;
   relinks: number;
+  /** The next try, after a failure; cleared when the node is unlinked. */
+  retry: NodeJS.Timeout | null;
   /** How long the last link took to open. */
   openedInMs: number | null;
 }
@@ -166,7 +170,7 @@ export class Cascade implements CallPlacement {
   }
 
   #link(m: MeetingCascade, node: string): void {
-    const s: Secondary = { node, link: null, opening: Promise.resolve(), closed: false, relinks: 0, openedInMs: null };
+    const s: Secondary = { node, link: null, opening: Promise.resolve(), closed: false, relinks: 0, retry: null, openedInMs: null };
     m.secondaries.set(node, s);
     s.opening = this.#open(m, s);
   }
@@ -180,6 +184,7 @@ export class Cascade implements CallPlacement {
       a?.release();
       b?.release();
       log.warn('node not linked: a media server is down');
+      this.#retry(m, s, log);
       return;
     }
     const started = Date.now();
@@ -188,6 +193,7 @@ export class Cascade implements CallPlacement {
       link = await ConferenceLink.open({ a, b }, m.meetingId, { profile: this.deps.profile }, { profile: this.deps.profile }, log);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'node not linked');
+      this.#retry(m, s, log);
       return;
     }
     if (s.closed) {
@@ -201,14 +207,23 @@ export class Cascade implements CallPlacement {
       if (s.link !== link || s.closed) return;
       s.link = null;
       void link.close();
-      if (s.relinks >= MAX_RELINKS) {
-        log.error('link broken again: the node stays cut off from the primary');
-        return;
-      }
-      s.relinks++;
-      log.warn('link broken by FreeSWITCH: linking again');
-      s.opening = this.#open(m, s);
+      log.warn('link broken by FreeSWITCH');
+      this.#retry(m, s, log);
     });
+  }
+
+  #retry(m: MeetingCascade, s: Secondary, log: Logger): void {
+    if (s.closed) return;
+    if (s.relinks >= MAX_RELINKS) {
+      log.error({ tries: s.relinks + 1 }, 'the node stays cut off from the primary');
+      return;
+    }
+    s.relinks++;
+    s.retry = setTimeout(() => {
+      s.retry = null;
+      if (!s.closed) s.opening = this.#open(m, s);
+    }, RELINK_DELAY_MS);
+    s.retry.unref();
   }
 
   #unlink(m: MeetingCascade, node: string): void {
@@ -216,6 +231,8 @@ export class Cascade implements CallPlacement {
     if (!s) return;
     m.secondaries.delete(node);
     s.closed = true;
+    if (s.retry) clearTimeout(s.retry);
+    s.retry = null;
     const set = this.#closing.get(m.meetingId) ?? new Set<Promise<void>>();
     this.#closing.set(m.meetingId, set);
     const done: Promise<void> = s.opening
