@@ -11,6 +11,8 @@ import { Call, type CallHooks, type CallInfo } from './call';
 export class CallRegistry {
   readonly #calls = new Map<string, Call>();
   readonly #locked = new Set<string>();
+  /** Meetings spread over several FreeSWITCH nodes: the node each one's conference is linked to. */
+  readonly #primaries = new Map<string, string>();
 
   constructor(
     private readonly participations: Pick<Participations, 'close'>,
@@ -95,9 +97,27 @@ export class CallRegistry {
     else this.#locked.delete(meetingId);
   }
 
-  /** The media server a meeting's calls are on: every call of a meeting must share one conference. */
+  /**
+   * The media server whose conference is the meeting's: the one its calls are on, or, for a meeting
+   * spread over several nodes (docs/scale.md), its primary, which every other node is linked to.
+   */
   mediaServerOf(meetingId: string): string | undefined {
-    return this.inMeeting(meetingId).find((c) => c.mediaServer)?.mediaServer ?? undefined;
+    return this.#primaries.get(meetingId) ?? this.inMeeting(meetingId).find((c) => c.mediaServer)?.mediaServer ?? undefined;
+  }
+
+  /** Every media server the meeting's calls are on, its primary first. */
+  mediaServersOf(meetingId: string): string[] {
+    const servers = new Set<string>();
+    const primary = this.#primaries.get(meetingId);
+    if (primary) servers.add(primary);
+    for (const c of this.inMeeting(meetingId)) if (c.mediaServer) servers.add(c.mediaServer);
+    return [...servers];
+  }
+
+  /** Set by the cascade while a meeting has a primary node; null forgets it. */
+  setPrimary(meetingId: string, serverId: string | null): void {
+    if (serverId) this.#primaries.set(meetingId, serverId);
+    else this.#primaries.delete(meetingId);
   }
 
   /** The site's call in this meeting, if any. */

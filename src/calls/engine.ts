@@ -16,6 +16,7 @@ import { QualitySampler } from './quality-sampler';
 import { callLookups, type CallLookups } from './lookups';
 import { checkAdopted, recoverServer } from './recovery';
 import { ContentHub } from './content/content-hub';
+import { Cascade, singleNode, type CallPlacement } from './cascade/cascade';
 
 const ADOPTED_CHECK_MS = 5_000;
 /** The audio-only conference profile (conference.conf.xml): it has no canvas to show content in. */
@@ -32,6 +33,8 @@ export interface CallEngineDeps {
   conferenceProfile: string;
   /** How often each call's media quality is sampled. */
   qualityIntervalMs: number;
+  /** Sites one FreeSWITCH carries (FREESWITCH_MAX_MEMBERS); 0: every meeting on one server, no limit. */
+  maxMembersPerServer?: number;
   log: Logger;
 }
 
@@ -57,6 +60,10 @@ export class CallEngine {
   readonly quality: MediaQuality;
   /** Content sharing: content legs, the floor, presentations (docs/content-sharing.md). */
   readonly content: ContentHub;
+  /** Which FreeSWITCH each new call goes to: the cascade with a member limit, else the meeting's server. */
+  readonly placement: CallPlacement;
+  /** Meetings spread over several FreeSWITCH nodes (docs/scale.md); null without a member limit. */
+  readonly cascade: Cascade | null;
   readonly #shares: ContentShares;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
@@ -74,6 +81,12 @@ export class CallEngine {
     this.quality = new MediaQuality(deps.ds);
     this.calls = new CallRegistry(this.participations, deps.events, (call) => this.#sampleMedia(call, deps.qualityIntervalMs));
     this.live = new LiveControl(this.calls, deps.media);
+    const maxMembers = deps.maxMembersPerServer ?? 0;
+    this.cascade =
+      maxMembers > 0
+        ? new Cascade({ media: deps.media, calls: this.calls, maxMembers, profile: deps.conferenceProfile, log: deps.log.child({ component: 'cascade' }) })
+        : null;
+    this.placement = this.cascade ?? singleNode(deps.media, this.calls);
     this.#shares = new ContentShares(deps.ds);
     this.content = new ContentHub({
       media: deps.media,
@@ -183,6 +196,7 @@ export class CallEngine {
     this.#timers = [];
     await this.content.close();
     if (calls === 'hang-up') await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
+    await this.cascade?.close();
     this.media.close();
     this.relays?.close();
   }

@@ -1,11 +1,12 @@
 import type { Site } from '../directory/site.entity';
 import type { Logger } from '../log';
-import type { CreateEndpointOptions, MediaEndpoint, MediaLease, MediaPool } from '../media/freeswitch/media-endpoint';
+import type { CreateEndpointOptions, MediaEndpoint, MediaLease } from '../media/freeswitch/media-endpoint';
 import type { Meeting } from '../meetings/meeting.entity';
 import type { RoomBookings } from '../meetings/room-bookings';
 import { decideAdmission, type Admission, type AdmissionPolicy } from './admission';
 import type { Call, CallInfo } from './call';
 import type { CallRegistry } from './call-registry';
+import type { CallPlacement } from './cascade/cascade';
 import { deviceProfile, type DeviceProfile } from './device-profile';
 
 /**
@@ -54,7 +55,8 @@ export interface AdmittedCall {
 
 export interface IncomingDeps {
   calls: CallRegistry;
-  media: Pick<MediaPool, 'pick'>;
+  /** Which FreeSWITCH the call goes to (the engine's placement). */
+  placement: CallPlacement;
   policy: AdmissionPolicy;
 }
 
@@ -85,7 +87,10 @@ export function admit(deps: IncomingDeps, incoming: IncomingCall): Refusal | { k
   return { kind: 'admit', decision, meeting: meeting! };
 }
 
-/** Leases the meeting's media server and registers the Call; from here every failure goes through Call.close. */
+/**
+ * Leases a media server for the call (the meeting's, or the node the cascade places it on) and
+ * registers the Call; from here every failure goes through Call.close.
+ */
 export function startCall(
   deps: IncomingDeps,
   incoming: IncomingCall,
@@ -93,7 +98,7 @@ export function startCall(
   log: Logger,
 ): AdmittedCall | Refusal {
   const { decision } = admitted;
-  const lease = deps.media.pick(deps.calls.mediaServerOf(decision.meetingId));
+  const lease = deps.placement.place(decision.meetingId);
   if (!lease) return refusal(503, 'Service Unavailable', 'no media server is available', 10);
   const { site } = incoming;
   const call = deps.calls.start(

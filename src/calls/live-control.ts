@@ -21,8 +21,10 @@ export interface ParticipantView {
 }
 
 /**
- * What an operator does to a running meeting. Every action goes to the FreeSWITCH conference the
- * meeting's calls share; the roster is the calls this process carries.
+ * What an operator does to a running meeting; the roster is the calls this process carries. An action
+ * on one participant goes to the FreeSWITCH node that participant's call is on (a meeting may spread
+ * over several, docs/scale.md); the layout goes to every node of the meeting, an announcement to the
+ * meeting's primary only (the links carry it to the others).
  */
 export class LiveControl {
   constructor(
@@ -56,13 +58,13 @@ export class LiveControl {
 
   async mute(meetingId: string, participantId: string, muted: boolean): Promise<void> {
     const call = this.#participant(meetingId, participantId);
-    await this.#conference(meetingId).mute(meetingId, call.memberId!, muted);
+    await this.#conferenceOf(call).mute(meetingId, call.memberId!, muted);
   }
 
   /** Everyone but the moderators (the chair keeps the floor). Returns how many were changed. */
   async muteAll(meetingId: string, muted: boolean): Promise<number> {
     const targets = this.calls.inMeeting(meetingId).filter((c) => c.memberId !== null && !c.info.moderator);
-    for (const c of targets) await this.#conference(meetingId).mute(meetingId, c.memberId!, muted);
+    for (const c of targets) await this.#conferenceOf(c).mute(meetingId, c.memberId!, muted);
     return targets.length;
   }
 
@@ -80,7 +82,10 @@ export class LiveControl {
   }
 
   async layout(meetingId: string, layout: ConferenceLayout): Promise<void> {
-    await this.#conference(meetingId).layout(meetingId, layout);
+    const servers = this.calls.mediaServersOf(meetingId);
+    const controls = servers.flatMap((s) => this.media.control(s) ?? []);
+    if (!controls.length) throw new InvalidStateError('nobody is connected to this meeting');
+    for (const control of controls) await control.layout(meetingId, layout);
     this.#layouts.set(meetingId, layout);
   }
 
@@ -92,7 +97,7 @@ export class LiveControl {
   /** Pins a participant to the main tile. */
   async floor(meetingId: string, participantId: string): Promise<void> {
     const call = this.#participant(meetingId, participantId);
-    await this.#conference(meetingId).floor(meetingId, call.memberId!);
+    await this.#conferenceOf(call).floor(meetingId, call.memberId!);
   }
 
   /** Plays a sound file to everyone in the meeting (the end-of-meeting warning). */
@@ -116,9 +121,17 @@ export class LiveControl {
     return call;
   }
 
-  /** The conference the meeting's calls share; the commands refused by it throw InvalidStateError. */
+  /** The meeting's conference (on its primary node); the commands refused by it throw InvalidStateError. */
   #conference(meetingId: string): ConferenceControl {
-    const server = this.calls.mediaServerOf(meetingId);
+    return this.#control(this.calls.mediaServerOf(meetingId));
+  }
+
+  /** The conference on the node the call is on. */
+  #conferenceOf(call: Call): ConferenceControl {
+    return this.#control(call.mediaServer ?? this.calls.mediaServerOf(call.info.meetingId));
+  }
+
+  #control(server: string | null | undefined): ConferenceControl {
     const control = server ? this.media.control(server) : undefined;
     if (!control) throw new InvalidStateError('nobody is connected to this meeting');
     return control;

@@ -38,6 +38,8 @@ export function callLifecycle(deps: CallLifecycleDeps): MeetingLifecycle {
       // The presentation ends as 'ended', not as each presenter leaving.
       await engine.content.end(meeting.id);
       await engine.live.endCalls(meeting.id);
+      // Its calls have gone, and with the last one on each node the links: wait for them to close.
+      await engine.cascade?.end(meeting.id);
       engine.calls.setLocked(meeting.id, false);
     },
     readiness: async (meeting) => {

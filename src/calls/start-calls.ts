@@ -80,6 +80,7 @@ export async function startCalls(
     policy: { ...config.admission, timeZone: config.timeZone },
     conferenceProfile: config.media.conferenceProfile,
     qualityIntervalMs: config.media.qualityIntervalMs,
+    maxMembersPerServer: config.media.maxMembersPerServer,
     log,
   });
   const recorder = new Recorder(

@@ -167,6 +167,11 @@ export const envSchema = z.object({
   DRACHTIO_PORT: int(1, 65535).default(9022),
   DRACHTIO_SECRET: z.string().min(1).default('cymru'),
   FREESWITCH_SERVERS: freeswitchList.default([]),
+  FREESWITCH_MAX_MEMBERS: int(0, 100_000)
+    .default(0)
+    .describe(
+      'Sites one FreeSWITCH carries, all meetings together; a meeting larger spreads over several (docs/scale.md). 0 = one FreeSWITCH per meeting, no limit',
+    ),
   RTPENGINE_SERVERS: hostPort('an rtpengine').default([]),
   FREESWITCH_CALLBACK_ADDRESS: z
     .string()
@@ -250,7 +255,7 @@ export interface Config {
     drachtio?: { host: string; port: number; secret: string };
   };
   freeswitch: { host: string; port: number; password: string }[];
-  media: { callbackAddress: string; conferenceProfile: string; soundsDir: string; qualityIntervalMs: number };
+  media: { callbackAddress: string; conferenceProfile: string; soundsDir: string; qualityIntervalMs: number; maxMembersPerServer: number };
   admission: { openBeforeMs: number; capacity: number };
   schedule: { leadMs: number; readinessBeforeMs: number; endWarningMs: number };
   dialOut: { concurrency: number; ringTimeoutMs: number; redialDropped: boolean };
@@ -314,6 +319,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.DOCUMENTS_S3_ACCESS_KEY_ID) !== Boolean(e.DOCUMENTS_S3_SECRET_ACCESS_KEY)) {
     throw new ConfigError(['DOCUMENTS_S3_ACCESS_KEY_ID, DOCUMENTS_S3_SECRET_ACCESS_KEY: set both or neither']);
   }
+  if (e.FREESWITCH_MAX_MEMBERS === 1) {
+    throw new ConfigError(['FREESWITCH_MAX_MEMBERS: 0 (no limit) or at least 2 (a node linked into a meeting carries its link and a site)']);
+  }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) throw new ConfigError(['WEBHOOK_SECRET: required with WEBHOOK_URL (receivers verify the signature)']);
   return {
     database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { embedded: { dataDir: e.DATA_DIR } },
@@ -329,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       conferenceProfile: e.CONFERENCE_PROFILE,
       soundsDir: resolve(e.SOUNDS_DIR),
       qualityIntervalMs: e.MEDIA_QUALITY_INTERVAL_SECONDS * 1000,
+      maxMembersPerServer: e.FREESWITCH_MAX_MEMBERS,
     },
     admission: { openBeforeMs: e.JOIN_OPEN_MINUTES * 60_000, capacity: e.ROOM_CAPACITY },
     schedule: { leadMs: e.MEETING_LEAD_SECONDS * 1000, readinessBeforeMs: e.READINESS_SWEEP_MINUTES * 60_000, endWarningMs: e.END_WARNING_MINUTES * 60_000 },

@@ -283,7 +283,7 @@ describe('H.323 dial-out end to end (real drachtio-server and FreeSWITCH)', func
       {
         lookups: bridge.calls.engine.lookups,
         gatekeeper: gateway.gatekeeper,
-        media: bridge.calls.engine.media,
+        placement: bridge.calls.engine.placement,
         calls,
         participations: bridge.calls.engine.participations,
         conferenceProfile: bridge.config.media.conferenceProfile,

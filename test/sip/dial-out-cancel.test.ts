@@ -192,7 +192,7 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     const deps = (srf: SrfApp): OutboundDeps => ({
       srf,
       content: null,
-      media: bridge.calls.engine.media,
+      placement: bridge.calls.engine.placement,
       calls: bridge.calls.engine.calls,
       participations: bridge.calls.engine.participations,
       conferenceProfile: bridge.config.media.conferenceProfile,

@@ -48,7 +48,14 @@ export interface TestBridge {
 }
 
 export async function startBridge(
-  opts: { collectPin?: PinCollector; env?: Record<string, string>; freeswitch?: FreeswitchServer; retryPolicy?: RetryPolicy } = {},
+  opts: {
+    collectPin?: PinCollector;
+    env?: Record<string, string>;
+    freeswitch?: FreeswitchServer;
+    /** More FreeSWITCH nodes after the first (the test's own: it stops them). */
+    moreFreeswitches?: FreeswitchServer[];
+    retryPolicy?: RetryPolicy;
+  } = {},
 ): Promise<TestBridge> {
   const { ds, url } = await migratedDataSource();
   const drachtio = await startDrachtio();
@@ -60,7 +67,7 @@ export async function startBridge(
     DRACHTIO_HOST: drachtio.host,
     DRACHTIO_PORT: String(drachtio.adminPort),
     DRACHTIO_SECRET: drachtio.secret,
-    FREESWITCH_SERVERS: `${fs.host}:${fs.eslPort}:${fs.eslPassword}`,
+    FREESWITCH_SERVERS: [fs, ...(opts.moreFreeswitches ?? [])].map((f) => `${f.host}:${f.eslPort}:${f.eslPassword}`).join(','),
     FREESWITCH_CALLBACK_ADDRESS: '127.0.0.1',
     RECORDINGS_DIR: ownRecordings,
     ...opts.env,

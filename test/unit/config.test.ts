@@ -43,6 +43,10 @@ describe('configuration', () => {
     );
     assert.throws(() => loadConfig({ TIME_ZONE: 'Mars/Base' }), /TIME_ZONE: unknown time zone/);
     assert.throws(() => loadConfig({ H323_HOST: '127.0.0.1' }), /H323_HOST: .*DRACHTIO_HOST/);
+    assert.throws(() => loadConfig({ FREESWITCH_MAX_MEMBERS: '1' }), /FREESWITCH_MAX_MEMBERS: 0 \(no limit\) or at least 2/);
+    assert.throws(() => loadConfig({ FREESWITCH_MAX_MEMBERS: '-3' }), /FREESWITCH_MAX_MEMBERS/);
+    assert.equal(loadConfig({}).media.maxMembersPerServer, 0);
+    assert.equal(loadConfig({ FREESWITCH_MAX_MEMBERS: '300' }).media.maxMembersPerServer, 300);
     assert.throws(() => loadConfig({ DRACHTIO_HOST: '127.0.0.1', H323_HOST: '0.0.0.0' }), /H323_ADVERTISED_ADDRESS/);
     assert.throws(() => loadConfig({ WEBHOOK_URL: 'http://127.0.0.1:9/hook' }), /WEBHOOK_SECRET/);
   });

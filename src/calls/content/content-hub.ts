@@ -132,9 +132,12 @@ export class ContentHub implements ContentControl {
     return leg;
   }
 
-  /** prepareLeg on the call's media server, then adoptLeg. */
+  /**
+   * prepareLeg on the meeting's media server (its primary when it spreads over several nodes: the
+   * content conference is one), then adoptLeg.
+   */
   async openLeg(call: Call, offer?: string): Promise<ContentLeg> {
-    const serverId = call.mediaServer;
+    const serverId = this.deps.calls.mediaServerOf(call.info.meetingId) ?? call.mediaServer;
     if (!serverId) throw new Error('the call has no media server for content');
     const prepared = await this.prepareLeg(serverId, offer);
     if (call.isClosed()) {
@@ -320,7 +323,7 @@ export class ContentHub implements ContentControl {
     const log = this.deps.log.child({ meetingId: m.meetingId, link: 'content' });
     try {
       const link = await ConferenceLink.open(
-        lease,
+        { a: lease, b: lease },
         m.meetingId,
         { profile: CONTENT_PROFILE, conference: 'content' },
         { profile: this.deps.mainProfile, muted: true },

@@ -1,6 +1,6 @@
 import { placeH323, type AnsweredCall, type Gatekeeper, type IpPort } from '../../h323';
 import type { Logger } from '../../log';
-import type { MediaPool } from '../../media/freeswitch/media-endpoint';
+import type { CallPlacement } from '../cascade/cascade';
 import type { Participations } from '../../meetings/participations';
 import type { CallRegistry } from '../call-registry';
 import { cancelledResult } from '../dial-out/cancel';
@@ -16,7 +16,7 @@ import { joinAnswered, startAnswered } from '../steps/join-answered';
 export interface H323DialDeps {
   lookups: Pick<CallLookups, 'siteById'>;
   gatekeeper: Pick<Gatekeeper, 'findSite'>;
-  media: Pick<MediaPool, 'pick'>;
+  placement: CallPlacement;
   calls: CallRegistry;
   participations: Pick<Participations, 'open' | 'close'>;
   conferenceProfile: string;
@@ -55,7 +55,7 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
   const dialled = `h323:${destAlias}@${to.ip}:${to.port}`;
   log = log.child({ target: `${destAlias}@${to.ip}:${to.port}` });
 
-  const media = await dialMedia(deps.media, deps.calls, target.meetingId);
+  const media = await dialMedia(deps.placement, target.meetingId);
   if ('outcome' in media) return { ...media, target: dialled };
   const { lease, endpoint } = media;
   const dropMedia = async (): Promise<void> => {

@@ -32,7 +32,7 @@ export async function startH323Gateway(
   const sink = new H323Sink({
     lookups: engine.lookups,
     calls: engine.calls,
-    media: engine.media,
+    placement: engine.placement,
     participations: engine.participations,
     policy: engine.policy,
     conferenceProfile: engine.conferenceProfile,
@@ -57,7 +57,7 @@ export async function startH323Gateway(
   const dial = {
     lookups: engine.lookups,
     gatekeeper: gk,
-    media: engine.media,
+    placement: engine.placement,
     calls: engine.calls,
     participations: engine.participations,
     conferenceProfile: engine.conferenceProfile,

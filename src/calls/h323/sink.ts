@@ -10,7 +10,8 @@ import type {
   VideoMedia,
 } from '../../h323';
 import type { Logger } from '../../log';
-import type { MediaEndpoint, MediaPool } from '../../media/freeswitch/media-endpoint';
+import type { MediaEndpoint } from '../../media/freeswitch/media-endpoint';
+import type { CallPlacement } from '../cascade/cascade';
 import type { Participations } from '../../meetings/participations';
 import type { AdmissionPolicy } from '../admission';
 import type { Call } from '../call';
@@ -26,7 +27,7 @@ import { joinMeeting } from '../steps/join-meeting';
 export interface H323SinkDeps {
   lookups: Pick<CallLookups, 'roomBookings' | 'siteForSource' | 'siteById'>;
   calls: CallRegistry;
-  media: Pick<MediaPool, 'pick'>;
+  placement: CallPlacement;
   participations: Pick<Participations, 'open' | 'close'>;
   policy: AdmissionPolicy;
   conferenceProfile: string;

@@ -1,6 +1,7 @@
 import type { Site } from '../../directory/site.entity';
 import type { Logger } from '../../log';
-import type { MediaEndpoint, MediaPool } from '../../media/freeswitch/media-endpoint';
+import type { MediaEndpoint } from '../../media/freeswitch/media-endpoint';
+import type { CallPlacement } from '../cascade/cascade';
 import type { Meeting } from '../../meetings/meeting.entity';
 import type { Participations } from '../../meetings/participations';
 import { verifyJoinToken } from '../../access/join-tokens';
@@ -31,7 +32,7 @@ export interface InviteDeps {
   lookups: Pick<CallLookups, 'roomBookings' | 'siteForSource' | 'isSiteUsername'>;
   auth: Pick<SipAuthenticator, 'authenticate' | 'challenge' | 'blocked' | 'failures'>;
   calls: CallRegistry;
-  media: Pick<MediaPool, 'pick'>;
+  placement: CallPlacement;
   participations: Pick<Participations, 'open' | 'close'>;
   policy: AdmissionPolicy;
   conferenceProfile: string;

@@ -1,5 +1,5 @@
 import type { Logger } from '../../log';
-import type { MediaPool } from '../../media/freeswitch/media-endpoint';
+import type { CallPlacement } from '../cascade/cascade';
 import type { Participations } from '../../meetings/participations';
 import type { CallRegistry } from '../call-registry';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
@@ -14,7 +14,7 @@ import type { SentRequest, SipDialog, SrfApp } from './srf-types';
 
 export interface OutboundDeps {
   srf: SrfApp;
-  media: Pick<MediaPool, 'pick'>;
+  placement: CallPlacement;
   calls: CallRegistry;
   participations: Pick<Participations, 'open' | 'close'>;
   conferenceProfile: string;
@@ -36,13 +36,14 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   const { signal } = target;
   const device = target.device ?? null;
   if (signal?.aborted) return cancelledResult(signal, { note: 'not dialled' });
-  const media = await dialMedia(deps.media, deps.calls, target.meetingId);
+  const media = await dialMedia(deps.placement, target.meetingId);
   if ('outcome' in media) return media;
   const { lease, endpoint } = media;
   const mainOffer = applyProfile(endpoint.localSdp, device);
   let content: OutgoingContent | null = null;
   try {
-    content = deps.content && (await RoomContent.offer(deps.content, lease.serverId, target.meetingId, mainOffer));
+    content =
+      deps.content && (await RoomContent.offer(deps.content, deps.calls.mediaServerOf(target.meetingId) ?? lease.serverId, target.meetingId, mainOffer));
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'content not offered');
   }

@@ -60,7 +60,7 @@ export class SipIngress {
         lookups: engine.lookups,
         auth: this.auth,
         calls: engine.calls,
-        media: engine.media,
+        placement: engine.placement,
         participations: engine.participations,
         policy: engine.policy,
         conferenceProfile: engine.conferenceProfile,
@@ -76,7 +76,7 @@ export class SipIngress {
     srf.options((_req, res) => res.send(200, 'OK', { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER' } }));
     const outbound = {
       srf,
-      media: engine.media,
+      placement: engine.placement,
       calls: engine.calls,
       participations: engine.participations,
       conferenceProfile: engine.conferenceProfile,

@@ -1,17 +1,14 @@
-import type { MediaEndpoint, MediaLease, MediaPool } from '../../media/freeswitch/media-endpoint';
-import type { CallRegistry } from '../call-registry';
+import type { MediaEndpoint, MediaLease } from '../../media/freeswitch/media-endpoint';
+import type { CallPlacement } from '../cascade/cascade';
 import type { DialResult } from '../dial-out/dial';
 
 /**
- * The start of every dial-out: a lease on the meeting's media server and a FreeSWITCH endpoint
- * with no remote SDP, whose local SDP is the offer to send the site. On failure, nothing is held.
+ * The start of every dial-out: a lease on the media server the call goes to (the meeting's, or the
+ * node the cascade places it on) and a FreeSWITCH endpoint with no remote SDP, whose local SDP is the
+ * offer to send the site. On failure, nothing is held.
  */
-export async function dialMedia(
-  media: Pick<MediaPool, 'pick'>,
-  calls: CallRegistry,
-  meetingId: string,
-): Promise<{ lease: MediaLease; endpoint: MediaEndpoint } | DialResult> {
-  const lease = media.pick(calls.mediaServerOf(meetingId));
+export async function dialMedia(placement: CallPlacement, meetingId: string): Promise<{ lease: MediaLease; endpoint: MediaEndpoint } | DialResult> {
+  const lease = placement.place(meetingId);
   if (!lease) return { outcome: 'unreachable', status: null, callId: null, detail: 'no media server is available' };
   try {
     return { lease, endpoint: await lease.createEndpoint() };

@@ -97,6 +97,11 @@ export class MediaServerPool extends EventEmitter implements MediaPool {
     return this.#slots.reduce((n, s) => n + s.active, 0);
   }
 
+  /** Ids of the servers that are up now. */
+  upServerIds(): string[] {
+    return this.#slots.filter((s) => s.state === 'up' && s.ms).map((s) => s.id);
+  }
+
   /** Ids (`host:port`) of every configured server. */
   get serverIds(): string[] {
     return this.#slots.map((s) => s.id);

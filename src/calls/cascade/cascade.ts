@@ -1,0 +1,248 @@
+import type { Logger } from '../../log';
+import type { MediaLease, MediaPool } from '../../media/freeswitch/media-endpoint';
+import type { CallRegistry } from '../call-registry';
+import { ConferenceLink } from '../content/conference-link';
+import { placeSite } from './placement';
+
+/** Where a new call of a meeting gets its media: a lease on the node it goes to. */
+export interface CallPlacement {
+  /** A lease for the meeting's next call; undefined when no node can take it (the caller answers 503). */
+  place(meetingId: string): MediaLease | undefined;
+}
+
+/** Without a member limit: every call of a meeting on the server its meeting is on, as always. */
+export function singleNode(media: Pick<MediaPool, 'pick'>, calls: Pick<CallRegistry, 'mediaServerOf'>): CallPlacement {
+  return { place: (meetingId) => media.pick(calls.mediaServerOf(meetingId)) };
+}
+
+/** The media servers as the cascade needs them. */
+export interface CascadeMedia extends Pick<MediaPool, 'leaseOn'> {
+  /** Ids of the servers that are up now. */
+  upServerIds(): string[];
+}
+
+export interface CascadeDeps {
+  media: CascadeMedia;
+  calls: Pick<CallRegistry, 'setPrimary'>;
+  /** Sites one node carries, every meeting's together (FREESWITCH_MAX_MEMBERS, > 0). */
+  maxMembers: number;
+  /** The conference profile the meeting mixes in: both ends of a link join it. */
+  profile: string;
+  log: Logger;
+}
+
+/** A link that fails to open or breaks is tried again this often at most, then the node stays cut off. */
+const MAX_RELINKS = 3;
+/** And this long after the failure: a node refusing at once must not be asked in a loop. */
+const RELINK_DELAY_MS = 500;
+
+/** A node the meeting spread to, and the link from its conference to the primary's. */
+interface Secondary {
+  readonly node: string;
+  link: ConferenceLink | null;
+  /** Resolves once the link is open (or failed to). */
+  opening: Promise<void>;
+  closed: boolean;
+  relinks: number;
+  /** The next try, after a failure; cleared when the node is unlinked. */
+  retry: NodeJS.Timeout | null;
+  /** How long the last link took to open. */
+  openedInMs: number | null;
+}
+
+interface MeetingCascade {
+  readonly meetingId: string;
+  readonly primary: string;
+  readonly secondaries: Map<string, Secondary>;
+  /** This meeting's sites by node. */
+  readonly sites: Map<string, number>;
+}
+
+/** One linked node of a meeting, as the cascade reports it. */
+export interface LinkedNode {
+  node: string;
+  /** The link's channels (A on the node, B on the primary); null while it opens or when it failed. */
+  channels: [string, string] | null;
+  openedInMs: number | null;
+}
+
+/**
+ * Spreads a meeting over several FreeSWITCH nodes when one is not enough (docs/scale.md): the meeting's
+ * first site picks its primary node; once that node carries `maxMembers` sites, the next go to a
+ * secondary node whose conference is linked to the primary's (a ConferenceLink whose two channels are
+ * on the two nodes). The link closes when its node has no site of the meeting left, or the meeting ends.
+ * Counts are of the leases it handed out: a call taken over after a restart is not counted.
+ */
+export class Cascade implements CallPlacement {
+  /** Sites by node, every meeting's. */
+  readonly #load = new Map<string, number>();
+  readonly #meetings = new Map<string, MeetingCascade>();
+  /** Links still closing, by meeting (also of a meeting already forgotten). */
+  readonly #closing = new Map<string, Set<Promise<void>>>();
+  #closed = false;
+
+  constructor(private readonly deps: CascadeDeps) {}
+
+  place(meetingId: string): MediaLease | undefined {
+    if (this.#closed) return undefined;
+    const known = this.#meetings.get(meetingId);
+    const up = this.deps.media.upServerIds().map((id) => ({ id, sites: this.#load.get(id) ?? 0 }));
+    const choice = placeSite({ primary: known?.primary ?? null, secondaries: known ? [...known.secondaries.keys()] : [] }, up, this.deps.maxMembers);
+    if (!choice) return undefined;
+    const lease = this.deps.media.leaseOn(choice.node);
+    if (!lease) return undefined;
+    let m = known;
+    if (!m) {
+      m = { meetingId, primary: choice.node, secondaries: new Map(), sites: new Map() };
+      this.#meetings.set(meetingId, m);
+      this.deps.calls.setPrimary(meetingId, choice.node);
+    }
+    if (choice.role === 'secondary' && choice.link) this.#link(m, choice.node);
+    this.#count(m, choice.node, +1);
+    return this.#counted(m, lease);
+  }
+
+  /** The meeting's primary node and its linked nodes; null when the cascade does not carry it. */
+  nodesOf(meetingId: string): { primary: string; linked: LinkedNode[] } | null {
+    const m = this.#meetings.get(meetingId);
+    if (!m) return null;
+    return {
+      primary: m.primary,
+      linked: [...m.secondaries.values()].map((s) => ({ node: s.node, channels: s.link?.channels ?? null, openedInMs: s.openedInMs })),
+    };
+  }
+
+  /** Resolves once every link the meeting has is open (or failed to open). */
+  async linked(meetingId: string): Promise<void> {
+    const m = this.#meetings.get(meetingId);
+    if (m) await Promise.all([...m.secondaries.values()].map((s) => s.opening));
+  }
+
+  /**
+   * The meeting ended (after its calls closed): every link of it is closed, and the cascade forgets it.
+   * Twice, or for a meeting it does not carry, is a no-op.
+   */
+  async end(meetingId: string): Promise<void> {
+    const m = this.#meetings.get(meetingId);
+    if (m) this.#forget(m);
+    await Promise.all([...(this.#closing.get(meetingId) ?? [])]);
+  }
+
+  /** Shutdown or restart: every link is hung up (the next process does not take links over). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...new Set([...this.#meetings.keys(), ...this.#closing.keys()])].map((id) => this.end(id)));
+  }
+
+  #count(m: MeetingCascade, node: string, by: 1 | -1): void {
+    this.#load.set(node, (this.#load.get(node) ?? 0) + by);
+    m.sites.set(node, (m.sites.get(node) ?? 0) + by);
+  }
+
+  /** The lease as handed out: releasing it is a site leaving its node. */
+  #counted(m: MeetingCascade, lease: MediaLease): MediaLease {
+    let released = false;
+    return {
+      serverId: lease.serverId,
+      createEndpoint: (opts) => lease.createEndpoint(opts),
+      killChannel: (uuid) => lease.killChannel(uuid),
+      release: () => {
+        if (released) return;
+        released = true;
+        lease.release();
+        this.#left(m, lease.serverId);
+      },
+    };
+  }
+
+  #left(m: MeetingCascade, node: string): void {
+    this.#count(m, node, -1);
+    if (this.#meetings.get(m.meetingId) !== m) return;
+    if (node !== m.primary && !m.sites.get(node)) this.#unlink(m, node);
+    if ([...m.sites.values()].every((n) => n === 0)) this.#forget(m);
+  }
+
+  #forget(m: MeetingCascade): void {
+    if (this.#meetings.get(m.meetingId) !== m) return;
+    for (const node of [...m.secondaries.keys()]) this.#unlink(m, node);
+    this.#meetings.delete(m.meetingId);
+    this.deps.calls.setPrimary(m.meetingId, null);
+  }
+
+  #link(m: MeetingCascade, node: string): void {
+    const s: Secondary = { node, link: null, opening: Promise.resolve(), closed: false, relinks: 0, retry: null, openedInMs: null };
+    m.secondaries.set(node, s);
+    s.opening = this.#open(m, s);
+  }
+
+  /** A on the secondary (FreeSWITCH offers), B on the primary answering it: the RTP flows node to node. */
+  async #open(m: MeetingCascade, s: Secondary): Promise<void> {
+    const log = this.deps.log.child({ meetingId: m.meetingId, primary: m.primary, node: s.node, link: 'cascade' });
+    const a = this.deps.media.leaseOn(s.node);
+    const b = this.deps.media.leaseOn(m.primary);
+    if (!a || !b) {
+      a?.release();
+      b?.release();
+      log.warn('node not linked: a media server is down');
+      this.#retry(m, s, log);
+      return;
+    }
+    const started = Date.now();
+    let link: ConferenceLink;
+    try {
+      link = await ConferenceLink.open({ a, b }, m.meetingId, { profile: this.deps.profile }, { profile: this.deps.profile }, log);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'node not linked');
+      this.#retry(m, s, log);
+      return;
+    }
+    if (s.closed) {
+      await link.close();
+      return;
+    }
+    s.link = link;
+    s.openedInMs = Date.now() - started;
+    log.info({ ms: s.openedInMs }, 'node linked to the primary');
+    link.onBroken(() => {
+      if (s.link !== link || s.closed) return;
+      s.link = null;
+      void link.close();
+      log.warn('link broken by FreeSWITCH');
+      this.#retry(m, s, log);
+    });
+  }
+
+  #retry(m: MeetingCascade, s: Secondary, log: Logger): void {
+    if (s.closed) return;
+    if (s.relinks >= MAX_RELINKS) {
+      log.error({ tries: s.relinks + 1 }, 'the node stays cut off from the primary');
+      return;
+    }
+    s.relinks++;
+    s.retry = setTimeout(() => {
+      s.retry = null;
+      if (!s.closed) s.opening = this.#open(m, s);
+    }, RELINK_DELAY_MS);
+    s.retry.unref();
+  }
+
+  #unlink(m: MeetingCascade, node: string): void {
+    const s = m.secondaries.get(node);
+    if (!s) return;
+    m.secondaries.delete(node);
+    s.closed = true;
+    if (s.retry) clearTimeout(s.retry);
+    s.retry = null;
+    const set = this.#closing.get(m.meetingId) ?? new Set<Promise<void>>();
+    this.#closing.set(m.meetingId, set);
+    const done: Promise<void> = s.opening
+      .then(() => s.link?.close())
+      .catch((err: Error) => this.deps.log.warn({ err: err.message, meetingId: m.meetingId, node }, 'link not closed'))
+      .finally(() => {
+        set.delete(done);
+        if (!set.size && this.#closing.get(m.meetingId) === set) this.#closing.delete(m.meetingId);
+      });
+    set.add(done);
+    this.deps.log.info({ meetingId: m.meetingId, node }, 'node unlinked');
+  }
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import type Srf from 'drachtio-srf';
+import { conferenceName } from '../../src/media/freeswitch/conference';
+import type { Meeting } from '../../src/meetings/meeting.entity';
+import { bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
+import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
+import { requireStack, startFreeswitch, waitFor, type FreeswitchServer } from '../support/stack';
+
+/**
+ * One meeting over three FreeSWITCH nodes (docs/scale.md): two sites a node, the second and third
+ * nodes linked to the first. Real drachtio-server, three FreeSWITCH processes, callers with RTP.
+ */
+describe('cascade: one meeting over three FreeSWITCH nodes', function () {
+  this.timeout(120_000);
+  let nodes: FreeswitchServer[] = [];
+  let bridge: TestBridge;
+  let caller: { srf: Srf; stop(): Promise<void> };
+  let meeting: Meeting;
+  const peers: RtpPeer[] = [];
+  const dialogs: Srf.Dialog[] = [];
+
+  before(async function () {
+    requireStack(this, 'cascade tests');
+    const started = await Promise.allSettled([startFreeswitch(), startFreeswitch(), startFreeswitch()]);
+    nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    bridge = await startBridge({ freeswitch: nodes[0], moreFreeswitches: nodes.slice(1), env: { FREESWITCH_MAX_MEMBERS: '2' } });
+    caller = await startCaller();
+    meeting = await bookLiveMeeting(bridge, { title: 'Hội nghị toàn quốc', roomNumber: 2101, sites: [], allowGuests: true });
+  });
+
+  after(async () => {
+    for (const p of peers) p.close();
+    await caller?.stop();
+    await bridge?.stop();
+    await Promise.allSettled(nodes.map((n) => n.stop()));
+  });
+
+  const nodeId = (n: FreeswitchServer) => `${n.host}:${n.eslPort}`;
+  const openRows = async () =>
+    (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND left_at IS NULL`, [meeting.id]))[0].n as number;
+  const channelsOn = async (n: FreeswitchServer) => Number((await n.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
+
+  /** A site dials in and sends silence; resolves once it is in the conference, with the node it is on. */
+  async function join(name: string): Promise<{ peer: RtpPeer; node: string; participantId: string; memberId: number }> {
+    const peer = await RtpPeer.open();
+    peers.push(peer);
+    const before = await openRows();
+    const dialog = await caller.srf.createUAC(`sip:2101@${bridge.target}`, {
+      localSdp: peer.sdp(),
+      headers: { From: `"${name}" <sip:guest@caller.test>` },
+    });
+    dialogs.push(dialog);
+    peer.startSilence(sdpAudioTarget(dialog.remote.sdp));
+    await waitFor(`${name} in the conference`, async () => ((await openRows()) === before + 1 ? true : undefined), 15_000);
+    const call = bridge.calls.engine.calls.inMeeting(meeting.id).find((c) => c.info.displayName === name)!;
+    return { peer, node: call.mediaServer!, participantId: call.participationId!, memberId: call.memberId! };
+  }
+
+  it('hears a site on the third node at the first, mutes it from the API there, and leaves nothing behind', async () => {
+    const sites = [];
+    for (const name of ['A1', 'A2', 'B1', 'B2', 'C1']) sites.push(await join(name));
+    const [a1, , b1, , c1] = sites;
+    assert.deepEqual(
+      sites.map((s) => s.node),
+      [nodes[0], nodes[0], nodes[1], nodes[1], nodes[2]].map((n) => nodeId(n!)),
+      'two sites a node, the primary first',
+    );
+    const cascade = bridge.calls.engine.cascade!;
+    await cascade.linked(meeting.id);
+    const layout = cascade.nodesOf(meeting.id)!;
+    assert.equal(layout.primary, nodeId(nodes[0]!));
+    assert.deepEqual(
+      layout.linked.map((l) => [l.node, l.channels !== null]),
+      [
+        [nodeId(nodes[1]!), true],
+        [nodeId(nodes[2]!), true],
+      ],
+    );
+
+    const target = sdpAudioTarget(dialogs[4]!.remote.sdp);
+    c1!.peer.startTone(target, 1000);
+    const heard = (p: RtpPeer) => async () => {
+      const ratio = p.toneEnergy(1000, 1000);
+      return ratio > 0.3 ? ratio : undefined;
+    };
+    await waitFor('A1 (primary) to hear C1\u2019s tone across the link', heard(a1!.peer), 15_000, 250);
+    await waitFor('B1 (another secondary) to hear it through the primary', heard(b1!.peer), 15_000, 250);
+    assert.ok(c1!.peer.toneEnergy(1000, 1000) < 0.2, 'C1 does not hear itself back over the links (no echo)');
+
+    // Mute from the API: the member on node C is muted there, and the tone stops reaching node A.
+    await bridge.calls.engine.live.mute(meeting.id, c1!.participantId, true);
+    const list = await nodes[2]!.fsCli(`conference ${conferenceName(meeting.id)} list`);
+    const c1Line = list.split('\n').find((l) => l.startsWith(`${c1!.memberId};`));
+    assert.ok(c1Line && !c1Line.split(';')[5]!.split('|').includes('speak'), `C1 muted on node C: ${c1Line}`);
+    await waitFor('A1 to stop hearing the muted tone', async () => (a1!.peer.toneEnergy(1000, 1000) < 0.05 ? true : undefined), 10_000, 250);
+
+    await bridge.calls.lifecycle.ended(meeting);
+    assert.equal(await openRows(), 0, 'every participation closed');
+    assert.equal(cascade.nodesOf(meeting.id), null);
+    assert.equal(bridge.calls.engine.media.leased(), 0, 'every lease released');
+    for (const n of nodes) await waitFor(`no channel left on ${nodeId(n)}`, async () => ((await channelsOn(n)) === 0 ? true : undefined), 10_000);
+  });
+});

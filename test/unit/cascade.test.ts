@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { Cascade } from '../../src/calls/cascade/cascade';
+import { placeSite } from '../../src/calls/cascade/placement';
+import { LiveControl } from '../../src/calls/live-control';
+import { silentLogger } from '../../src/log';
+import { fakeRegistry } from '../support/fake-calls';
+import { FakeConference, FakeMedia } from '../support/fake-media';
+
+describe('cascade placement (pure)', () => {
+  const load = (...sites: number[]) => sites.map((n, i) => ({ id: `fs${i + 1}`, sites: n }));
+
+  it('puts a meeting\u2019s first site on the least loaded node with room: its primary', () => {
+    assert.deepEqual(placeSite({ primary: null, secondaries: [] }, load(3, 1, 2), 3), { node: 'fs2', role: 'primary' });
+    assert.equal(placeSite({ primary: null, secondaries: [] }, load(3, 3), 3), null);
+  });
+
+  it('fills the primary, then the linked secondaries in order, then links the least loaded other node', () => {
+    assert.deepEqual(placeSite({ primary: 'fs1', secondaries: [] }, load(1, 0, 0), 2), { node: 'fs1', role: 'primary' });
+    assert.deepEqual(placeSite({ primary: 'fs1', secondaries: [] }, load(2, 1, 0), 2), { node: 'fs3', role: 'secondary', link: true });
+    assert.deepEqual(placeSite({ primary: 'fs1', secondaries: ['fs3'] }, load(2, 0, 1), 2), { node: 'fs3', role: 'secondary', link: false });
+    assert.deepEqual(placeSite({ primary: 'fs1', secondaries: ['fs3'] }, load(2, 0, 2), 2), { node: 'fs2', role: 'secondary', link: true });
+    assert.equal(placeSite({ primary: 'fs1', secondaries: ['fs2', 'fs3'] }, load(2, 2, 2), 2), null);
+  });
+
+  it('places nobody while the primary is down (its sites could not hear them)', () => {
+    assert.equal(placeSite({ primary: 'fs9', secondaries: [] }, load(0, 0), 2), null);
+  });
+});
+
+describe('Cascade on in-memory media', () => {
+  function cascade(max = 2) {
+    const media = new FakeMedia(['fs1', 'fs2', 'fs3']);
+    const { calls } = fakeRegistry(media.log);
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: max,
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    return { media, calls, c };
+  }
+
+  it('links a secondary on first use, A on the secondary offering and B on the primary answering', async () => {
+    const { media, calls, c } = cascade();
+    const leases = [c.place('m1')!, c.place('m1')!, c.place('m1')!];
+    assert.deepEqual(
+      leases.map((l) => l.serverId),
+      ['fs1', 'fs1', 'fs2'],
+    );
+    assert.equal(calls.mediaServerOf('m1'), 'fs1', 'the primary is the meeting\u2019s server');
+    await c.linked('m1');
+    const [a, b] = media.endpoints;
+    assert.equal(a!.remoteSdp, undefined, 'A is made without SDP: FreeSWITCH offers');
+    assert.equal(b!.remoteSdp, a!.localSdp, 'B answers A\u2019s offer');
+    assert.deepEqual(a!.modified, [b!.localSdp], 'A gets B\u2019s answer');
+    assert.ok(a!.joinedAs && b!.joinedAs);
+    assert.deepEqual(
+      c.nodesOf('m1')?.linked.map((l) => l.node),
+      ['fs2'],
+    );
+    // The secondary's link leases are on both nodes.
+    assert.deepEqual(
+      media.log.filter((l) => l.startsWith('lease')),
+      ['lease fs1', 'lease fs1', 'lease fs2', 'lease fs2', 'lease fs1'],
+    );
+  });
+
+  it('unlinks a secondary when its last site leaves, and forgets the meeting when everyone has', async () => {
+    const { media, calls, c } = cascade();
+    const leases = [c.place('m1')!, c.place('m1')!, c.place('m1')!, c.place('m1')!];
+    assert.equal(leases[3]!.serverId, 'fs2');
+    await c.linked('m1');
+    leases[2]!.release();
+    leases[2]!.release(); // twice is once
+    assert.equal(c.nodesOf('m1')?.linked.length, 1, 'one site still on fs2');
+    leases[3]!.release();
+    assert.equal(c.nodesOf('m1')?.linked.length, 0);
+    leases[0]!.release();
+    leases[1]!.release();
+    assert.equal(c.nodesOf('m1'), null);
+    assert.equal(calls.mediaServerOf('m1'), undefined);
+    await c.end('m1');
+    assert.equal(media.liveEndpoints().length, 0, 'link channels hung up');
+    assert.equal(media.leased(), 0, 'every lease released');
+  });
+
+  it('closes the links when the meeting ends, also one still opening', async () => {
+    const { media, c } = cascade();
+    for (let i = 0; i < 3; i++) c.place('m1');
+    await c.end('m1');
+    assert.equal(media.liveEndpoints().length, 0);
+    assert.equal(media.leased(), 3, 'only the sites\u2019 leases are held');
+    assert.equal(c.nodesOf('m1'), null);
+  });
+
+  it('refuses when every node is full, and counts every meeting on a node', () => {
+    const { c } = cascade(2);
+    for (let i = 0; i < 4; i++) assert.ok(c.place('m1'));
+    assert.equal(c.place('m2')?.serverId, 'fs3', 'm2 starts on the node with room');
+    assert.ok(c.place('m2'));
+    assert.equal(c.place('m2'), undefined, 'nothing has room');
+  });
+});
+
+describe('live control of a meeting over several nodes', () => {
+  it('mutes and pins each call on its own node, lays out every node, announces on the primary only', async () => {
+    const media = new FakeMedia(['fs1', 'fs2', 'fs3']);
+    const { calls } = fakeRegistry(media.log);
+    const nodes = { fs1: new FakeConference(), fs2: new FakeConference(), fs3: new FakeConference() };
+    const live = new LiveControl(calls, { control: (id) => nodes[id as keyof typeof nodes] });
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: 1,
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    const joined = [];
+    for (let i = 1; i <= 2; i++) {
+      const lease = c.place('m1')!;
+      const call = calls.start(
+        { callId: `c${i}`, meetingId: 'm1', siteId: null, displayName: `site ${i}`, source: '', moderator: false, protocol: 'sip', direction: 'in' },
+        silentLogger,
+      );
+      call.attachMedia(lease, await lease.createEndpoint());
+      call.joined(`p${i}`, 10 + i, false);
+      joined.push(call);
+    }
+    assert.deepEqual(
+      joined.map((x) => x.mediaServer),
+      ['fs1', 'fs2'],
+    );
+    await live.mute('m1', 'p2', true);
+    await live.floor('m1', 'p2');
+    assert.equal(await live.muteAll('m1', false), 2);
+    await live.layout('m1', '2x2');
+    await live.announce('m1', 'warning.wav');
+    assert.deepEqual(nodes.fs1.commands, ['unmute m1 11', 'layout m1 2x2', 'play m1 warning.wav']);
+    assert.deepEqual(nodes.fs2.commands, ['mute m1 12', 'floor m1 12', 'unmute m1 12', 'layout m1 2x2']);
+    assert.deepEqual(nodes.fs3.commands, []);
+    await Promise.all(joined.map((x) => x.close('meeting-ended')));
+    await c.end('m1');
+    assert.equal(media.leased(), 0);
+  });
+});
+
+describe('Cascade when a link fails', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('tries again, and holds nothing for a link that did not open', async () => {
+    const media = new FakeMedia(['fs1', 'fs2']);
+    const { calls } = fakeRegistry(media.log);
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: 2,
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    const leases = [c.place('m1')!, c.place('m1')!];
+    media.createError = new Error('NORMAL_TEMPORARY_FAILURE');
+    leases.push(c.place('m1')!);
+    await c.linked('m1');
+    assert.equal(c.nodesOf('m1')?.linked[0]?.channels, null, 'not linked');
+    assert.equal(media.leased(), 3, 'the failed link gave its leases back');
+    media.createError = null;
+    await sleep(700);
+    await c.linked('m1');
+    assert.ok(c.nodesOf('m1')?.linked[0]?.channels, 'linked on the next try');
+    for (const l of leases) l.release();
+    await c.end('m1');
+    assert.equal(media.leased(), 0);
+    assert.equal(media.liveEndpoints().length, 0);
+  });
+
+  it('stops trying when the node empties', async () => {
+    const media = new FakeMedia(['fs1', 'fs2']);
+    const { calls } = fakeRegistry(media.log);
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: 1,
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    const primary = c.place('m1')!;
+    media.createError = new Error('NORMAL_TEMPORARY_FAILURE');
+    const secondary = c.place('m1')!;
+    await c.linked('m1');
+    secondary.release();
+    media.createError = null;
+    await sleep(700);
+    assert.equal(media.endpoints.length, 0, 'no link opened for a node nobody is on');
+    primary.release();
+    await c.end('m1');
+    assert.equal(media.leased(), 0);
+  });
+});
