@@ -189,7 +189,7 @@ describe('SIP registrar', function () {
     assert.deepEqual(await bindings(), []);
   });
 
-  it('refreshes an unchanged binding with one database statement, the credentials read from memory', async () => {
+  it('renews a binding the site has with one database statement, the credentials read from memory', async () => {
     const contact = '<sip:ia-pal@127.0.0.1:6010>';
     const counter = new QueryCounter(bridge.ds);
     try {
@@ -205,11 +205,15 @@ describe('SIP registrar', function () {
       // A new binding takes the general path: the failed refresh, then BEGIN, the site lock, the
       // upsert, the cap, the re-read, COMMIT (the credentials may still come from memory).
       assert.ok(first >= 7 && first <= 8, `a new binding: ${first} statements`);
-      const rows = (await bridge.ds.query(`SELECT cseq, call_id FROM registration WHERE site_id = $1 AND contact = $2`, [
+      // A new firmware (another User-Agent) on the same contact: still one statement, and the row says so.
+      counter.start();
+      assert.equal((await register('ia-pal', { password: 'mat-khau-ia-pal', contact, userAgent: 'Yealink VC200 63.346' })).status, 200);
+      assert.equal(counter.stop(), 1);
+      const rows = (await bridge.ds.query(`SELECT user_agent FROM registration WHERE site_id = $1 AND contact = $2`, [
         siteId,
         'sip:ia-pal@127.0.0.1:6010',
-      ])) as { cseq: number; call_id: string }[];
-      assert.equal(rows.length, 1);
+      ])) as { user_agent: string }[];
+      assert.deepEqual(rows, [{ user_agent: 'Yealink VC200 63.346' }]);
     } finally {
       counter.close();
       await bridge.ds.query(`DELETE FROM registration WHERE site_id = $1 AND contact = $2`, [siteId, 'sip:ia-pal@127.0.0.1:6010']);
