@@ -45,8 +45,8 @@ export class SiteDirectory {
   }
 
   /**
-   * A page of sites in the directory's order. A plain query with the total as a window: the API's
-   * hottest read, where TypeORM's entity hydration and its second COUNT query were most of the cost.
+   * A page of sites in the directory's order, total included, in one plain query: the API's hottest
+   * read, where TypeORM's entity hydration and its second round trip (the COUNT) were most of the cost.
    */
   async list(query: SiteListQuery): Promise<Page<Site>> {
     const where: string[] = [];
@@ -60,8 +60,9 @@ export class SiteDirectory {
     if (query.enabled !== undefined) where.push(`enabled = ${param(query.enabled)}`);
     if (query.group !== undefined) where.push(`id IN (SELECT site_id FROM site_group_member WHERE group_id = ${param(await this.groupId(query.group))})`);
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    // The total as a subquery PostgreSQL runs once (a window count would build every row before the LIMIT).
     const rows = (await this.ds.query(
-      `SELECT ${SITE_COLUMNS}, count(*) OVER () AS total FROM site ${filter}
+      `SELECT ${SITE_COLUMNS}, (SELECT count(*) FROM site ${filter}) AS total FROM site ${filter}
         ORDER BY search_text, code LIMIT ${param(query.limit)} OFFSET ${param(query.offset)}`,
       params,
     )) as (Site & { total: string })[];
