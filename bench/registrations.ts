@@ -13,7 +13,8 @@ import { fmt, ratio, table } from './lib/stats';
  * REGISTER with digest authentication at rising rates, sipp cycling through BENCH_USERS users
  * (default 1000), against: Kamailio (bench/kamailio.cfg), the bare drachtio-srf registrar
  * (bare-registrar-app.ts, stock drachtio-mw-digest-auth), and diemcau's registrar (bindings in
- * PostgreSQL). Env: BENCH_REG_RATES, BENCH_STEP_SECONDS (5), BENCH_USERS, BENCH_TARGETS
+ * PostgreSQL). Every user registers once before the ramp (BENCH_REG_WARMUP=0: not), so the ramp
+ * times refreshes. Env: BENCH_REG_RATES, BENCH_STEP_SECONDS (5), BENCH_USERS, BENCH_TARGETS
  * (kamailio,bare,diemcau).
  */
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   console.log(`${users} users, rates ${rates.join(', ')} REGISTER/s (each: REGISTER, 401, REGISTER with credentials, 200), ${stepSeconds} s each\n`);
 
   const csvRows = registerCsv(users);
-  const opts = { rates, stepSeconds };
+  const opts = { rates, stepSeconds, warmUp: process.env['BENCH_REG_WARMUP'] !== '0' };
   const log = (s: string) => console.log(s);
   const results = new Map<string, RegisterStep[]>();
   const skipped: string[] = [];

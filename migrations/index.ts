@@ -8,6 +8,7 @@ import { Recordings1796688000000 } from './1796688000000-recordings';
 import { MeetingDocuments1796774400000 } from './1796774400000-meeting-documents';
 import { MediaQuality1796860800000 } from './1796860800000-media-quality';
 import { ContentShares1796947200000 } from './1796947200000-content-shares';
+import { CacheNotifications1797033600000 } from './1797033600000-cache-notifications';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   MeetingDocuments1796774400000,
   MediaQuality1796860800000,
   ContentShares1796947200000,
+  CacheNotifications1797033600000,
 ];

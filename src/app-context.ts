@@ -5,6 +5,7 @@ import { accounts, type Accounts } from './access/accounts';
 import { ApiKeys } from './access/api-keys';
 import { FailureLimiter } from './access/failure-limiter';
 import type { Config } from './config/env';
+import { ChangeFeed } from './db/change-feed';
 import { createDataSource, migrate } from './db/data-source';
 import { SiteDirectory } from './directory/sites';
 import type { Logger } from './log';
@@ -21,6 +22,8 @@ export interface AppContext {
   meetings: MeetingBook;
   keys: ApiKeys;
   accounts: Accounts;
+  /** Tells the caches of sites and API keys when a row changes, in this process or another. */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -37,19 +40,25 @@ export async function openContext(config: Config, log: Logger, options: { migrat
     release();
     throw err;
   }
+  const changes = new ChangeFeed(ds, log.child({ component: 'cache-notifications' }));
+  await changes.start();
+  const keys = new ApiKeys(ds, changes);
   let closed = false;
   return {
     config,
     log,
     ds,
-    sites: new SiteDirectory(ds, config.sip.domain),
+    sites: new SiteDirectory(ds, config.sip.domain, changes),
     meetings: new MeetingBook(ds, config.roomNumbers),
-    keys: new ApiKeys(ds),
+    keys,
     accounts: accounts(ds, { policy: config.sessions }),
+    changes,
     async close() {
       if (closed) return;
       closed = true;
       try {
+        keys.close();
+        await changes.close();
         await ds.destroy();
       } finally {
         release();

@@ -47,6 +47,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
           collectPin(endpoint, { soundsRoot: config.media.soundsDir, language: meeting.language, expected: meeting.pin ?? '', signal }),
         countSetup: (status) => metrics.callSetups.inc({ status: String(status) }),
         recordings,
+        changes: ctx.changes,
       })
     : null;
   if (calls) metrics.observe(calls.engine);

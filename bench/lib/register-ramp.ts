@@ -42,11 +42,42 @@ const PER_SIPP = Number(process.env['BENCH_RATE_PER_SIPP'] ?? 4000);
 /** The SIP retransmission timer T1: a registrar slower than this draws retransmissions. */
 export const T1_MS = 500;
 
-export async function rampRegisters(t: RegisterTarget, opts: { rates: number[]; stepSeconds: number }, log: (s: string) => void): Promise<RegisterStep[]> {
+/** The warm-up's rate: every registrar carries it. */
+const WARM_UP_RATE = 250;
+
+export async function rampRegisters(
+  t: RegisterTarget,
+  opts: { rates: number[]; stepSeconds: number; warmUp?: boolean },
+  log: (s: string) => void,
+): Promise<RegisterStep[]> {
   const steps: RegisterStep[] = [];
+  // One source port for the whole ramp: the Contact names it, so each user keeps one binding, which
+  // every step renews (a room system's refresh). Steps split over several sipps use ports of their own.
+  const localPort = await freePort({ udp: true });
+  if (opts.warmUp) {
+    // Every user registered once, not measured: the ramp then times what a registrar does all day,
+    // room systems renewing bindings it has (a first registration happens once per boot).
+    const calls = Math.max(50, Math.ceil(t.csvRows.length / 50) * 50);
+    const r = await runLoadSplit(
+      {
+        scenario: benchScenario('register'),
+        target: t.target,
+        localPort,
+        rate: WARM_UP_RATE,
+        calls,
+        limit: 5000,
+        csvRows: t.csvRows,
+        keys: { domain: t.domain, expires: '300', user_agent: 'diemcau-bench' },
+        rttFreq: 100,
+        timeoutMs: (calls / WARM_UP_RATE) * 4000 + 20_000,
+      },
+      1,
+    );
+    log(`  ${t.name}: warm-up, ${r.successful}/${calls} users registered at ${WARM_UP_RATE}/s (not measured)`);
+    await sleep(1000);
+  }
   for (const rate of opts.rates) {
     const calls = Math.max(100, Math.round((rate * opts.stepSeconds) / 50) * 50);
-    const localPort = await freePort({ udp: true });
     const capture = DUMPCAP && rate <= PCAP_MAX_RATE ? await startCapture(localPort) : undefined;
     const meter = new CpuMeter(t.pids);
     meter.begin();

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { track } from './harness';
 
 /** Debian's wrk as the HTTP load generator: requests per second and the latency percentiles. */
@@ -24,9 +27,27 @@ function ms(value: string | undefined): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
 }
 
-export function runWrk(url: string, opts: { token: string; seconds: number; connections: number; threads: number }): Promise<WrkResult> {
+/**
+ * `rate`: about this many requests per second in all (each connection waits connections/rate
+ * seconds before each request, through wrk's Lua `delay`), instead of as many as the server answers.
+ * wrk 4 has no fixed-rate mode: the rate achieved is a little lower, by the latency.
+ */
+export async function runWrk(url: string, opts: { token: string; seconds: number; connections: number; threads: number; rate?: number }): Promise<WrkResult> {
+  if (!opts.rate) return wrk(url, opts, []);
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-wrk-'));
+  try {
+    const script = join(dir, 'pace.lua');
+    await writeFile(script, `function delay() return ${Math.round((opts.connections * 1000) / opts.rate)} end\n`);
+    return await wrk(url, opts, ['-s', script]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function wrk(url: string, opts: { token: string; seconds: number; connections: number; threads: number }, extra: string[]): Promise<WrkResult> {
   if (!WRK) return Promise.reject(new Error('wrk not found (apt-get install wrk)'));
   const args = [
+    ...extra,
     '-t',
     String(opts.threads),
     '-c',

@@ -1,7 +1,9 @@
 import { BfcpServer } from '../bfcp/server';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/env';
+import type { ChangeFeed } from '../db/change-feed';
 import { Registrations } from '../directory/registrations';
+import { SiteCredentials } from '../directory/site-credentials';
 import type { Logger } from '../log';
 import { MediaServerPool } from '../media/freeswitch/media-servers';
 import { RtpEnginePool } from '../media/rtpengine';
@@ -49,6 +51,8 @@ export interface StartCallsOptions {
   recordings: RecordingStore;
   retryPolicy?: RetryPolicy;
   countSetup?: (status: number) => void;
+  /** Tells the SIP credentials held in memory when a site changes; absent: every REGISTER reads the directory. */
+  changes?: ChangeFeed;
 }
 
 /**
@@ -96,13 +100,13 @@ export async function startCalls(
     recorder.adopt(serverId).catch((err: unknown) => log.error({ err, serverId }, 'recordings not taken over'));
   });
   const registrations = new Registrations(ds);
+  const credentials = new SiteCredentials(ds, options.changes ?? null);
   const bfcp = config.bfcp
     ? await BfcpServer.start({ host: config.bfcp.host, udpPort: config.bfcp.port, tcpPort: config.bfcp.port, log: log.child({ component: 'bfcp' }) })
     : null;
   const sip = new SipIngress(
     signalling,
     engine,
-    ds,
     registrations,
     {
       domain: config.sip.domain,
@@ -111,6 +115,7 @@ export async function startCalls(
       collectPin: options.collectPin,
       bfcp: bfcp && config.bfcp ? { server: bfcp, address: config.bfcp.advertised } : null,
       ...(options.countSetup && { countSetup: options.countSetup }),
+      credentials,
     },
     log,
   );
@@ -157,6 +162,7 @@ export async function startCalls(
         await engine.stop(calls);
         await bfcp?.close();
         sip.stop();
+        credentials.close();
       })();
       return stopping;
     },

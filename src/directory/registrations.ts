@@ -67,6 +67,39 @@ export class Registrations {
   }
 
   /**
+   * The common REGISTER, a room system renewing a binding it already has (a contact that is live, the
+   * request not out of order), in ONE statement: the row is rewritten as `apply`'s upsert would (Call-ID,
+   * CSeq, source, user agent, registration time, expiry) and the site's bindings come back. A new
+   * contact or a removal is left to `apply`; the answer says whether the request is out of order, so
+   * that `outOfOrder` need not be asked. No row is added or removed here, so neither the per-site
+   * lock nor the cap of `apply` is needed.
+   */
+  async refresh(siteId: string, change: BindingChange, ctx: RegisterContext): Promise<{ bindings: Binding[] } | { outOfOrder: boolean }> {
+    // The outer SELECT reads the snapshot from before the UPDATE: the refreshed row's new values
+    // come from the CTE. `late` is `outOfOrder`.
+    const rows = (await this.ds.query(
+      `WITH late AS (
+         SELECT EXISTS (SELECT 1 FROM registration WHERE site_id = $1 AND call_id = $3 AND cseq >= $4 AND expires_at > now()) AS late),
+       refreshed AS (
+         UPDATE registration SET call_id = $3, cseq = $4, user_agent = $5, source_address = $6, source_port = $7, transport = $8,
+                registered_at = now(), expires_at = now() + make_interval(secs => $9)
+          WHERE site_id = $1 AND contact = $2 AND expires_at > now() AND $9 > 0 AND NOT (SELECT late FROM late)
+          RETURNING id, registered_at, expires_at, user_agent, source_address || ':' || source_port AS source, transport)
+       SELECT r.contact, coalesce(f.expires_at, r.expires_at) AS "expiresAt",
+              CASE WHEN f.id IS NULL THEN r.user_agent ELSE f.user_agent END AS "userAgent",
+              coalesce(f.source, r.source_address || ':' || r.source_port) AS source, coalesce(f.transport, r.transport) AS transport,
+              f.id IS NOT NULL AS refreshed, (SELECT late FROM late) AS late
+         FROM registration r LEFT JOIN refreshed f ON f.id = r.id
+        WHERE r.site_id = $1 AND r.expires_at > now()
+        ORDER BY coalesce(f.registered_at, r.registered_at) DESC`,
+      [siteId, change.contact, ctx.callId, ctx.cseq, ctx.userAgent, ctx.sourceAddress, ctx.sourcePort, ctx.transport, change.expires],
+    )) as (Binding & { refreshed: boolean; late: boolean })[];
+    // No live binding at all: nothing to refresh and nothing to be out of order with.
+    if (!rows.some((r) => r.refreshed)) return { outOfOrder: rows[0]?.late ?? false };
+    return { bindings: rows.map(({ refreshed: _r, late: _l, ...b }) => b) };
+  }
+
+  /**
    * True when this Call-ID already registered with a CSeq at least as high: RFC 3261 §10.3 step 7
    * says such a request is out of order and must not change anything.
    */

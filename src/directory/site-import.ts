@@ -182,6 +182,10 @@ export async function importSites(ds: DataSource, directory: SiteDirectory, text
       }
       return { created, updated, dryRun: false };
     })
+    .then((report) => {
+      if (report.updated) directory.changed(null);
+      return report;
+    })
     .catch((err: unknown) => {
       if (err instanceof DryRunDone) return err.report;
       throw err;

@@ -70,6 +70,12 @@ export class MeetingBook {
     return view!;
   }
 
+  /** Throws NotFoundError unless the meeting exists: one plain query, for reads that need nothing of it but its id. */
+  async assertExists(id: string): Promise<void> {
+    const rows: unknown[] = isUuid(id) ? await this.ds.query(`SELECT 1 FROM meeting WHERE id = $1`, [id]) : [];
+    if (!rows.length) throw new NotFoundError('meeting', id);
+  }
+
   async list(query: MeetingListQuery): Promise<Page<MeetingView>> {
     const qb = this.ds.manager.createQueryBuilder(MeetingEntity, 'm');
     if (query.from) qb.andWhere('m.ends_at > :from', { from: new Date(query.from) });

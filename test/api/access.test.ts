@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { KEY_CACHE_TTL_MS } from '../../src/access/api-keys';
+import { createDataSource, migrate } from '../../src/db/data-source';
 import { TestApi } from '../support/api';
+import { createTestDatabase } from '../support/db';
+import { QueryCounter } from '../support/query-counter';
 
 describe('API: keys, roles, audit, health and the OpenAPI document', () => {
   let api: TestApi;
@@ -100,5 +104,62 @@ describe('API: keys, roles, audit, health and the OpenAPI document', () => {
       const refs = JSON.stringify(doc).match(/#\/components\/schemas\/[A-Za-z0-9]+/g) ?? [];
       for (const ref of refs) assert.ok(doc.components.schemas[ref.split('/').pop()!], `${ref} resolves`);
     });
+  });
+});
+
+/**
+ * Three API processes on one database, as three `diemcau serve` would be: a key revoked through the
+ * first is refused by the second at once (its cache hears the revocation trigger's NOTIFY) and by the
+ * third, which listens for nothing, once its cache's 1 s TTL has run out.
+ */
+describe('API keys revoked in one process, refused by the others', () => {
+  let first: TestApi;
+  let second: TestApi;
+  let deaf: TestApi;
+  before(async () => {
+    const url = await createTestDatabase();
+    const open = async (migrated: boolean) => {
+      const { ds } = createDataSource({ url });
+      await ds.initialize();
+      if (!migrated) await migrate(ds);
+      return ds;
+    };
+    first = await TestApi.start({ ds: await open(false), notifications: true });
+    second = await TestApi.start({ ds: await open(true), notifications: true });
+    deaf = await TestApi.start({ ds: await open(true) });
+  });
+  after(async () => {
+    await deaf?.close();
+    await second?.close();
+    await first?.close();
+  });
+
+  /** Polls until the key is refused; returns the ms from `since`, or Infinity after `withinMs`. */
+  async function refusedAfter(api: TestApi, key: string, since: number, withinMs: number): Promise<number> {
+    while (Date.now() - since < withinMs) {
+      if ((await api.request('GET', '/api/v1/meetings', { key })).status === 401) return Date.now() - since;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+
+  it('is refused by a listening process at once and by a deaf one within the cache TTL (1 s)', async () => {
+    const issued = await first.request('POST', '/api/v1/api-keys', { json: { name: 'revoked soon', role: 'viewer' } });
+    const key: string = issued.body.token;
+    for (const api of [first, second, deaf]) assert.equal((await api.request('GET', '/api/v1/meetings', { key })).status, 200);
+    const counter = new QueryCounter(second.ds);
+    counter.start();
+    assert.equal((await second.request('GET', '/api/v1/meetings', { key })).status, 200);
+    counter.stop();
+    counter.close();
+    assert.ok(!counter.statements.some((s) => s.includes('api_key')), 'a key checked a moment ago is not read again');
+
+    assert.equal((await first.request('DELETE', `/api/v1/api-keys/${issued.body.id}`)).status, 204);
+    const revokedAt = Date.now();
+    assert.equal((await first.request('GET', '/api/v1/meetings', { key })).status, 401, 'the revoking process at once');
+    const bySecond = await refusedAfter(second, key, revokedAt, 2000);
+    const byDeaf = await refusedAfter(deaf, key, revokedAt, 2000);
+    assert.ok(bySecond < 300, `the notified process refused it after ${bySecond} ms`);
+    assert.ok(byDeaf <= 1100, `the deaf process refused it after ${byDeaf} ms (TTL ${KEY_CACHE_TTL_MS} ms)`);
   });
 });

@@ -7,7 +7,8 @@ import { siteStatus } from '../../src/directory/site-status';
 import { SiteDirectory } from '../../src/directory/sites';
 import { digestHa1, digestResponse } from '../../src/sip-auth';
 import { BRIDGE_DOMAIN, startBridge, startCaller, type TestBridge } from '../support/bridge';
-import { requireStack } from '../support/stack';
+import { QueryCounter } from '../support/query-counter';
+import { requireStack, waitFor } from '../support/stack';
 
 interface Answer {
   status: number;
@@ -51,7 +52,7 @@ describe('SIP registrar', function () {
    */
   async function register(
     user: string,
-    opts: { password?: string; expires?: number; contact?: string; userAgent?: string; srfAuth?: boolean; digestUri?: string },
+    opts: { password?: string; expires?: number; contact?: string; userAgent?: string; srfAuth?: boolean; digestUri?: string; target?: string },
   ): Promise<Answer> {
     const headers: Record<string, string> = {
       From: `<sip:${user}@${BRIDGE_DOMAIN}>`,
@@ -60,7 +61,7 @@ describe('SIP registrar', function () {
       'User-Agent': opts.userAgent ?? 'Yealink VC200 63.345',
       ...(opts.expires !== undefined && { Expires: String(opts.expires) }),
     };
-    const uri = `sip:${bridge.target}`;
+    const uri = `sip:${opts.target ?? bridge.target}`;
     const send = (extra: Record<string, string>, auth?: { username: string; password: string }) =>
       new Promise<Answer>((resolve, reject) => {
         const onRequest = (err: Error | null, req: { on(e: string, f: (x: unknown) => void): void }) => {
@@ -186,6 +187,75 @@ describe('SIP registrar', function () {
     // drachtio-server as a client crashes on sending `Contact: *`, so the wildcard goes out over a raw socket.
     assert.equal(await rawWildcardUnregister('ia-pal', 'mat-khau-ia-pal'), 200);
     assert.deepEqual(await bindings(), []);
+  });
+
+  it('renews a binding the site has with one database statement, the credentials read from memory', async () => {
+    const contact = '<sip:ia-pal@127.0.0.1:6010>';
+    const counter = new QueryCounter(bridge.ds);
+    try {
+      counter.start();
+      assert.equal((await register('ia-pal', { password: 'mat-khau-ia-pal', contact })).status, 200);
+      const first = counter.stop();
+      counter.start();
+      const again = await register('ia-pal', { password: 'mat-khau-ia-pal', contact });
+      const refresh = counter.stop();
+      assert.equal(again.status, 200);
+      assert.match(again.get('Contact') ?? '', /<sip:ia-pal@127.0.0.1:6010>;expires=(359\d|3600)/);
+      assert.equal(refresh, 1, `a refresh is one statement, not: ${counter.statements.join(' | ')}`);
+      // A new binding takes the general path: the failed refresh, then BEGIN, the site lock, the
+      // upsert, the cap, the re-read, COMMIT (the credentials may still come from memory).
+      assert.ok(first >= 7 && first <= 8, `a new binding: ${first} statements`);
+      // A new firmware (another User-Agent) on the same contact: still one statement, and the row says so.
+      counter.start();
+      assert.equal((await register('ia-pal', { password: 'mat-khau-ia-pal', contact, userAgent: 'Yealink VC200 63.346' })).status, 200);
+      assert.equal(counter.stop(), 1);
+      const rows = (await bridge.ds.query(`SELECT user_agent FROM registration WHERE site_id = $1 AND contact = $2`, [
+        siteId,
+        'sip:ia-pal@127.0.0.1:6010',
+      ])) as { user_agent: string }[];
+      assert.deepEqual(rows, [{ user_agent: 'Yealink VC200 63.346' }]);
+    } finally {
+      counter.close();
+      await bridge.ds.query(`DELETE FROM registration WHERE site_id = $1 AND contact = $2`, [siteId, 'sip:ia-pal@127.0.0.1:6010']);
+    }
+  });
+
+  it('forgets cached credentials at once when the site changes, here and in a second process on the same database', async () => {
+    const second = await startBridge({ databaseUrl: bridge.databaseUrl, freeswitch: bridge.fs });
+    const here = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN, bridge.changes);
+    const both = async (password: string) => [
+      (await register('cache-test', { password, contact: '<sip:cache-test@127.0.0.1:6020>' })).status,
+      (await register('cache-test', { password, contact: '<sip:cache-test@127.0.0.1:6020>', target: second.target })).status,
+    ];
+    try {
+      const site = await here.create(
+        { code: 'cache-test', name: 'Cache', protocol: 'sip', sipUsername: 'cache-test', sipPassword: 'old-password', allowedNetworks: [], enabled: true },
+        cliActor,
+      );
+      assert.deepEqual(await both('old-password'), [200, 200], 'both processes have read and kept the credentials');
+      const counter = new QueryCounter(second.ds);
+      counter.start();
+      await register('cache-test', { password: 'old-password', contact: '<sip:cache-test@127.0.0.1:6020>', target: second.target });
+      assert.equal(counter.stop(), 1, 'the second process answers from memory too');
+      counter.close();
+
+      await here.update(site.id, { sipPassword: 'new-password' }, cliActor);
+      assert.deepEqual(await both('old-password'), [403, 403], 'the old password fails at once in both');
+      assert.deepEqual(await both('new-password'), [200, 200]);
+
+      await here.update(site.id, { enabled: false }, cliActor);
+      assert.deepEqual(await both('new-password'), [403, 403], 'disabled');
+      // Written behind the directory's back: the trigger still tells every process.
+      await bridge.ds.query(`UPDATE site SET enabled = true WHERE id = $1`, [site.id]);
+      await waitFor('the notification', async () => ((await both('new-password')).join() === '200,200' ? true : undefined), 1000, 50);
+
+      await bridge.ds.query(`DELETE FROM registration WHERE site_id = $1`, [site.id]);
+      await here.delete(site.id, cliActor);
+      assert.deepEqual(await both('new-password'), [403, 403], 'deleted');
+    } finally {
+      bridge.calls.sip.auth.failures.succeed('127.0.0.1');
+      await second.stop();
+    }
   });
 
   it('shuts out an address that keeps failing, without challenging it any more', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { accounts, type Accounts } from '../../src/access/accounts';
 import { ApiKeys } from '../../src/access/api-keys';
+import { ChangeFeed } from '../../src/db/change-feed';
 import { FailureLimiter } from '../../src/access/failure-limiter';
 import type { SessionPolicy } from '../../src/access/sessions';
 import { createApp } from '../../src/api/app';
@@ -55,6 +56,8 @@ export interface TestApiOptions {
   documentMaxBytes?: number;
   /** Dependencies to add or replace, such as the join API's. */
   deps?: (ds: DataSource) => Partial<ApiDeps>;
+  /** Listen for cache notifications (as `diemcau serve` does): another process's key revocations arrive at once. */
+  notifications?: boolean;
 }
 
 /** The real API on a real PostgreSQL database (or the one given), listening on a loopback port. */
@@ -72,11 +75,15 @@ export class TestApi {
     readonly documentsDir: string,
     /** The recordings the API serves, in a temporary directory of their own. */
     readonly recordings: RecordingStore,
+    readonly keys: ApiKeys,
+    private readonly changes: ChangeFeed | null,
   ) {}
 
   static async start(options: TestApiOptions = {}): Promise<TestApi> {
     const ds = options.ds ?? (await migratedDataSource()).ds;
-    const keys = new ApiKeys(ds);
+    const changes = options.notifications ? new ChangeFeed(ds, silentLogger) : null;
+    await changes?.start();
+    const keys = new ApiKeys(ds, changes);
     const meetings = new MeetingBook(ds, { min: 2000, max: 2099 }, options.now);
     const events = new MeetingEvents();
     const documentsDir = await mkdtemp(join(tmpdir(), 'diemcau-documents-'));
@@ -91,7 +98,7 @@ export class TestApi {
     const app = createApp(
       {
         ds,
-        sites: new SiteDirectory(ds, TEST_REALM),
+        sites: new SiteDirectory(ds, TEST_REALM, changes),
         meetings,
         keys,
         authFailures,
@@ -116,7 +123,7 @@ export class TestApi {
     const { port } = server.address() as AddressInfo;
     const issue = async (role: 'admin' | 'operator' | 'viewer') => (await keys.issue(`test-${role}`, role, cliActor)).token;
     const tokens = { admin: await issue('admin'), operator: await issue('operator'), viewer: await issue('viewer') };
-    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices, events, documentsDir, recordings);
+    return new TestApi(ds, server, `http://127.0.0.1:${port}`, tokens, authFailures, accountServices, events, documentsDir, recordings, keys, changes);
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
@@ -142,6 +149,8 @@ export class TestApi {
 
   async close(): Promise<void> {
     await new Promise<void>((r) => this.server.close(() => r()));
+    this.keys.close();
+    await this.changes?.close();
     await this.ds.destroy();
     await rm(this.documentsDir, { recursive: true, force: true });
     await rm(this.recordings.dir, { recursive: true, force: true });

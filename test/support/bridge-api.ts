@@ -57,13 +57,13 @@ export async function startBridgeApi(
   bridge: TestBridge,
   opts: { role?: Role; scheduler?: Scheduler; extra?: Partial<ApiDeps> } = {},
 ): Promise<{ base: string; token: string; api: ReturnType<typeof apiClient>; close(): Promise<void> }> {
-  const keys = new ApiKeys(bridge.ds);
+  const keys = new ApiKeys(bridge.ds, bridge.changes);
   const token = (await keys.issue('test', opts.role ?? 'operator', cliActor)).token;
   const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
   const app = createApp(
     {
       ds: bridge.ds,
-      sites: new SiteDirectory(bridge.ds, BRIDGE_DOMAIN),
+      sites: new SiteDirectory(bridge.ds, BRIDGE_DOMAIN, bridge.changes),
       meetings: book,
       keys,
       authFailures: new FailureLimiter({ maxFailures: 100, windowMs: 1000, blockMs: 1000 }),
@@ -90,6 +90,7 @@ export async function startBridgeApi(
     api: apiClient(base, token),
     close: () =>
       new Promise<void>((r) => {
+        keys.close();
         server.close(() => r());
         server.closeAllConnections();
       }),

@@ -5,6 +5,8 @@ import Srf from 'drachtio-srf';
 import type { DataSource } from 'typeorm';
 import type { RetryPolicy } from '../../src/calls/dial-out/retry-policy';
 import { startCalls, type CallStack } from '../../src/calls/start-calls';
+import { ChangeFeed } from '../../src/db/change-feed';
+import { createDataSource } from '../../src/db/data-source';
 import { cliActor } from '../../src/audit/audit';
 import { SiteDirectory } from '../../src/directory/sites';
 import { MeetingBook } from '../../src/meetings/meeting-book';
@@ -33,8 +35,12 @@ export interface TestBridge {
   /** RECORDINGS_DIR (a new temporary directory unless the env names one): FreeSWITCH and the bridge share this host. */
   recordings: RecordingStore;
   log: Logger;
+  /** The bridge's cache notifications, as `diemcau serve` has them: a SiteDirectory given it drops the HA1 cache at once. */
+  changes: ChangeFeed;
   drachtio: DrachtioServer;
   fs: FreeswitchServer;
+  /** DATABASE_URL: a second bridge may be started on it. */
+  databaseUrl: string;
   /** `127.0.0.1:<port>` of the bridge's SIP listener. */
   target: string;
   /**
@@ -47,6 +53,12 @@ export interface TestBridge {
   stop(): Promise<void>;
 }
 
+async function openDataSource(url: string): Promise<{ ds: DataSource; url: string }> {
+  const { ds } = createDataSource({ url });
+  await ds.initialize();
+  return { ds, url };
+}
+
 export async function startBridge(
   opts: {
     collectPin?: PinCollector;
@@ -55,9 +67,11 @@ export async function startBridge(
     /** More FreeSWITCH nodes after the first (the test's own: it stops them). */
     moreFreeswitches?: FreeswitchServer[];
     retryPolicy?: RetryPolicy;
+    /** A migrated database another bridge serves: a second diemcau process on the same PostgreSQL. */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestBridge> {
-  const { ds, url } = await migratedDataSource();
+  const { ds, url } = opts.databaseUrl ? await openDataSource(opts.databaseUrl) : await migratedDataSource();
   const drachtio = await startDrachtio();
   const fs = opts.freeswitch ?? (await startFreeswitch());
   const ownRecordings = await mkdtemp(join(tmpdir(), 'diemcau-recordings-'));
@@ -75,10 +89,13 @@ export async function startBridge(
   const recordings = new RecordingStore(ds, config.recordings.dir);
   await recordings.prepare();
   const log = process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger;
+  const changes = new ChangeFeed(ds, log);
+  await changes.start();
   const newService = async () => {
     const service = await startCalls(ds, config, config.sip.drachtio!, new MeetingEvents(), log, {
       collectPin: opts.collectPin ?? (async () => 'failed'),
       recordings,
+      changes,
       ...(opts.retryPolicy && { retryPolicy: opts.retryPolicy }),
     });
     await waitFor(
@@ -101,8 +118,10 @@ export async function startBridge(
     },
     recordings,
     log,
+    changes,
     drachtio,
     fs,
+    databaseUrl: url,
     target: `127.0.0.1:${drachtio.sipPort}`,
     channels,
     async restart() {
@@ -111,6 +130,7 @@ export async function startBridge(
     },
     async stop() {
       await calls.stop('hang-up');
+      await changes.close();
       await ds.destroy();
       await drachtio.stop();
       if (!opts.freeswitch) await fs.stop();

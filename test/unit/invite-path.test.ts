@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { DataSource } from 'typeorm';
 import { FailureLimiter } from '../../src/access/failure-limiter';
 import { inviteHandler, type InviteDeps, type PinCollector } from '../../src/calls/sip/invite-handler';
 import { SipAuthenticator } from '../../src/calls/sip/sip-authenticator';
@@ -40,8 +39,8 @@ function bridge(opts: { meeting?: Meeting | null; previous?: Meeting; collectPin
       siteForSource: async () => null,
       isSiteUsername: async () => false,
     },
-    // Without Proxy-Authorization the authenticator answers without reading the database.
-    auth: new SipAuthenticator({} as DataSource, 'bridge.test', new FailureLimiter({ maxFailures: 10, windowMs: 60_000, blockMs: 60_000 })),
+    // Without Proxy-Authorization the authenticator answers without reading the directory.
+    auth: new SipAuthenticator({ bySipUsername: async () => null }, 'bridge.test', new FailureLimiter({ maxFailures: 10, windowMs: 60_000, blockMs: 60_000 })),
     calls,
     placement: singleNode(media, calls),
     participations,

@@ -103,13 +103,15 @@ export function liveRoutes(deps: ApiDeps) {
         404: problems[404],
       },
       async handler(ctx, { params }) {
-        const { meeting } = await deps.meetings.get(params.id);
+        // The roster is in memory; of the meeting only its existence is read (the hot poll of every console).
+        await deps.meetings.assertExists(params.id);
+        const id = params.id.toLowerCase();
         const l = deps.live;
         ctx.body = {
-          items: l ? l.control.participants(meeting.id) : [],
-          locked: l ? l.control.isLocked(meeting.id) : false,
+          items: l ? l.control.participants(id) : [],
+          locked: l ? l.control.isLocked(id) : false,
           layouts: conferenceLayouts,
-          layout: l ? l.control.currentLayout(meeting.id) : null,
+          layout: l ? l.control.currentLayout(id) : null,
         };
       },
     }),

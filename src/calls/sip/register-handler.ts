@@ -1,4 +1,4 @@
-import type { Registrations, BindingChange } from '../../directory/registrations';
+import type { Binding, BindingChange, Registrations } from '../../directory/registrations';
 import type { Logger } from '../../log';
 import { isScanner } from '../scanners';
 import { parseContacts } from './contact-header';
@@ -68,10 +68,15 @@ export function registerHandler(deps: { auth: SipAuthenticator; registrations: R
           changes.push({ contact: c.uri, expires: Math.min(asked, MAX_EXPIRES) });
         }
       }
-      if (changes !== 'remove-all' && changes.length && (await registrations.outOfOrder(site.id, callId, cseq))) {
-        return reject(500, 'Server Internal Error', 'REGISTER out of order (CSeq not higher than the last one)');
+      // A room system renewing its one binding: one statement, and done.
+      const attempt = changes !== 'remove-all' && changes.length === 1 ? await registrations.refresh(site.id, changes[0]!, ctx) : null;
+      let bindings: Binding[];
+      if (attempt && 'bindings' in attempt) bindings = attempt.bindings;
+      else {
+        const late = attempt ? attempt.outOfOrder : changes !== 'remove-all' && changes.length > 0 && (await registrations.outOfOrder(site.id, callId, cseq));
+        if (late) return reject(500, 'Server Internal Error', 'REGISTER out of order (CSeq not higher than the last one)');
+        bindings = changes === 'remove-all' || changes.length ? await registrations.apply(site.id, changes, ctx) : await registrations.current(site.id);
       }
-      const bindings = changes === 'remove-all' || changes.length ? await registrations.apply(site.id, changes, ctx) : await registrations.current(site.id);
       const now = Date.now();
       const contactHeader = bindings.map((b) => `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt.getTime() - now) / 1000))}`).join(', ');
       log.info({ site: site.code, bindings: bindings.length }, changes === 'remove-all' ? 'unregistered' : 'registered');

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import type { FailureLimiter } from '../../access/failure-limiter';
 import { ipInNetworks } from '../../directory/networks';
-import { siteBySipUsername } from '../../directory/site-lookup';
+import type { SiteCredentials } from '../../directory/site-credentials';
 import type { Site } from '../../directory/site.entity';
 import { challengeHeader, DigestVerifier, digestUriMatches, NonceIssuer, parseAuthorization } from '../../sip-auth';
 
 export type AuthOutcome =
   /** Credentials proved who the caller is. */
-  | { kind: 'site'; site: Site }
+  | { kind: 'site'; site: Readonly<Site> }
   /** No credentials were sent. */
   | { kind: 'none' }
   /** Answer 401/407 with this challenge (`stale`: the credentials were right but the nonce expired). */
@@ -20,7 +19,7 @@ export type AuthOutcome =
 const NONCE_TTL_MS = 5 * 60_000;
 
 /**
- * Digest authentication against the directory's HA1s with nonces we signed ourselves, and the
+ * Digest authentication against the directory's HA1s (held in memory by SiteCredentials) with nonces we signed ourselves, and the
  * per-source failure limiter. REGISTER reads `Authorization`, INVITE `Proxy-Authorization`.
  */
 export class SipAuthenticator {
@@ -30,7 +29,7 @@ export class SipAuthenticator {
   readonly #decoyHa1 = randomBytes(16).toString('hex');
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly sites: Pick<SiteCredentials, 'bySipUsername'>,
     readonly realm: string,
     readonly failures: FailureLimiter,
   ) {
@@ -54,7 +53,7 @@ export class SipAuthenticator {
     const creds = parseAuthorization(header);
     if (!creds) return this.#fail(source, 'unreadable credentials');
     if (!digestUriMatches(creds.uri, requestUri)) return this.#fail(source, 'the digest uri is not the Request-URI');
-    const site = await siteBySipUsername(this.ds, creds.username);
+    const site = await this.sites.bySipUsername(creds.username);
     const usable = site?.enabled && site.sipHa1 && site.sipRealm === this.realm ? site : null;
     const result = this.#verifier.verify(method, creds, usable?.sipHa1 ?? this.#decoyHa1);
     if (!result.ok) {

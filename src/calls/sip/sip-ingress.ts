@@ -1,4 +1,3 @@
-import type { DataSource } from 'typeorm';
 import { FailureLimiter } from '../../access/failure-limiter';
 import type { Registrations } from '../../directory/registrations';
 import type { Logger } from '../../log';
@@ -13,6 +12,7 @@ import { registerHandler } from './register-handler';
 import type { Signalling } from './signalling';
 import type { BfcpEndpoint } from './room-content';
 import { SipAuthenticator } from './sip-authenticator';
+import type { SiteCredentials } from '../../directory/site-credentials';
 
 const SWEEP_MS = 60_000;
 const PING_TIMEOUT_MS = 5000;
@@ -28,6 +28,8 @@ export interface SipIngressOptions {
   bfcp: BfcpEndpoint | null;
   /** Told the final status of every INVITE (metrics). */
   countSetup?: (status: number) => void;
+  /** Where the sites' SIP credentials are read (kept in memory while the change feed is live). */
+  credentials: SiteCredentials;
 }
 
 /**
@@ -45,13 +47,12 @@ export class SipIngress {
   constructor(
     private readonly signalling: Signalling,
     engine: CallEngine,
-    ds: DataSource,
     private readonly registrations: Registrations,
     options: SipIngressOptions,
     private readonly log: Logger,
   ) {
     // Ten failures in ten minutes shut an address out for half an hour: room systems retry slowly.
-    this.auth = new SipAuthenticator(ds, options.domain, new FailureLimiter({ maxFailures: 10, windowMs: 10 * 60_000, blockMs: 30 * 60_000 }));
+    this.auth = new SipAuthenticator(options.credentials, options.domain, new FailureLimiter({ maxFailures: 10, windowMs: 10 * 60_000, blockMs: 30 * 60_000 }));
     const srf = signalling.srf;
     srf.register(registerHandler({ auth: this.auth, registrations, log }));
     srf.invite(
