@@ -203,6 +203,20 @@ export class Call {
     });
   }
 
+  /**
+   * A restart leaves the call running for the next process (docs/teardown.md, "Restarts"): from here
+   * nothing this process still hears — a channel's socket closing, a late BYE — ends the call or
+   * writes its row; the next process owns both. A later `close` is a no-op.
+   */
+  detach(): void {
+    if (this.#closing) return;
+    this.#state = 'closed';
+    this.#closing = Promise.resolve();
+    this.#ended.abort();
+    this.#sampler?.abandon();
+    this.#sampler = null;
+  }
+
   /** Tears everything down once; later calls wait for the same teardown. */
   close(reason: EndReason): Promise<void> {
     this.#closing ??= this.#teardown(reason);

@@ -196,6 +196,8 @@ export class CallEngine {
     this.#timers = [];
     await this.content.close();
     if (calls === 'hang-up') await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
+    // The next process takes them over: what this one still hears about them must not end them.
+    else for (const c of this.calls.all()) c.detach();
     await this.cascade?.close();
     this.media.close();
     this.relays?.close();

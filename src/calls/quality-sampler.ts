@@ -72,6 +72,13 @@ export class QualitySampler {
     return this.#finishing;
   }
 
+  /** Stops the timer without a last sample: the call goes on, sampled by another process. */
+  abandon(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#finishing ??= Promise.resolve();
+  }
+
   #sampleOnce(final: boolean): void {
     if (this.#running || this.#finishing) return;
     this.#running = this.#take(final).finally(() => {

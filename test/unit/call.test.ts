@@ -37,6 +37,26 @@ describe('a call that ends while it is being set up', () => {
     assert.equal(call.signal.aborted, true);
   });
 
+  it('detached for a restart: the channel ending afterwards neither tears it down nor writes its row', async () => {
+    const ended: (() => void)[] = [];
+    const closedRows: string[] = [];
+    const participations = { close: async (id: string, reason: string) => void closedRows.push(`${id}:${reason}`) };
+    const call = new Call({ ...info, callId: 'c-detach' }, participations as never, silentLogger, hooks);
+    let hungUp = 0;
+    const endpoint = { uuid: 'u2', hangUp: async () => void hungUp++, onEnded: (l: () => void) => void ended.push(l), onMemberChange: () => undefined };
+    call.attachMedia({ serverId: 'fs1', release: () => undefined } as never, endpoint as never);
+    call.joined('p2', 3, false);
+    const before = seen.length;
+    call.detach();
+    for (const l of ended) l(); // the next process kills the channel: this one hears it end
+    await call.close('kicked');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(closedRows, [], 'the next process owns the row');
+    assert.equal(hungUp, 0, 'the channel is left to the next process');
+    assert.deepEqual(seen.slice(before), [], 'no teardown');
+    assert.equal(call.isClosed(), true);
+  });
+
   it('releases media that arrives after the call closed', async () => {
     const call = new Call(info, {} as Participations, silentLogger, hooks);
     await call.close('caller-hangup');
