@@ -9,6 +9,7 @@ import { MeetingDocuments1796774400000 } from './1796774400000-meeting-documents
 import { MediaQuality1796860800000 } from './1796860800000-media-quality';
 import { ContentShares1796947200000 } from './1796947200000-content-shares';
 import { CacheNotifications1797033600000 } from './1797033600000-cache-notifications';
+import { MediaServerLost1797120000000 } from './1797120000000-media-server-lost';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   MediaQuality1796860800000,
   ContentShares1796947200000,
   CacheNotifications1797033600000,
+  MediaServerLost1797120000000,
 ];

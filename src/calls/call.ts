@@ -9,6 +9,8 @@ import type { SipDialog } from './sip/srf-types';
 const STEP_TIMEOUT_MS = 5000;
 /** The last media sample must not hold the hang-up behind a slow FreeSWITCH. */
 const LAST_SAMPLE_TIMEOUT_MS = 1000;
+/** RFC 3326 on the BYE of a call whose media server died: Q.850 41, temporary failure (worth calling again). */
+const MEDIA_SERVER_LOST = 'Q.850;cause=41;text="media server lost"';
 
 export type CallState = 'setup' | 'answered' | 'joined' | 'closed';
 
@@ -106,9 +108,10 @@ export class Call {
     }
     this.#lease = lease;
     this.#endpoint = endpoint;
-    endpoint.onEnded(() => {
+    endpoint.onEnded((how) => {
       this.#endpoint = null; // FreeSWITCH already hung up: nothing to destroy there
-      void this.close('bridge-hangup');
+      // The dialer calls a site lost with its server back, onto one that is left.
+      void this.close(how === 'lost' ? 'media-server-lost' : 'bridge-hangup');
     });
   }
 
@@ -236,9 +239,11 @@ export class Call {
         this.log.warn({ err: (err as Error).message, step: what }, 'teardown step failed');
       }
     };
-    // The last sample first: FreeSWITCH forgets the channel's counters once it is hung up.
+    // The last sample first: FreeSWITCH forgets the channel's counters once it is hung up. A server
+    // that is gone has none to give: waiting for them would only delay the call back.
     const sampler = this.#sampler;
-    if (sampler) await step('quality', () => withTimeout(sampler.finish(), LAST_SAMPLE_TIMEOUT_MS, `no last sample within ${LAST_SAMPLE_TIMEOUT_MS} ms`));
+    if (sampler && reason === 'media-server-lost') sampler.abandon();
+    else if (sampler) await step('quality', () => withTimeout(sampler.finish(), LAST_SAMPLE_TIMEOUT_MS, `no last sample within ${LAST_SAMPLE_TIMEOUT_MS} ms`));
     const dialog = this.#dialog;
     const endpoint = this.#endpoint;
     this.#dialog = null;
@@ -249,7 +254,7 @@ export class Call {
     this.#content = [];
     await Promise.all([
       ...content.map((part) => step('content', () => part.close())),
-      step('dialog', () => dialog?.destroy()),
+      step('dialog', () => dialog?.destroy(reason === 'media-server-lost' ? { headers: { Reason: MEDIA_SERVER_LOST } } : undefined)),
       // hangUp kills the channel itself if an orderly hang-up is stuck.
       step('endpoint', () => endpoint?.hangUp()),
       step('channel', () => (adopted && lease ? lease.killChannel(adopted) : undefined)),

@@ -16,7 +16,8 @@ import { QualitySampler } from './quality-sampler';
 import { callLookups, type CallLookups } from './lookups';
 import { checkAdopted, recoverServer } from './recovery';
 import { ContentHub } from './content/content-hub';
-import { Cascade, singleNode, type CallPlacement } from './cascade/cascade';
+import { Cascade, type CallPlacement } from './cascade/cascade';
+import { SingleNode } from './cascade/single-node';
 
 const ADOPTED_CHECK_MS = 5_000;
 /** The audio-only conference profile (conference.conf.xml): it has no canvas to show content in. */
@@ -86,7 +87,7 @@ export class CallEngine {
       maxMembers > 0
         ? new Cascade({ media: deps.media, calls: this.calls, maxMembers, profile: deps.conferenceProfile, log: deps.log.child({ component: 'cascade' }) })
         : null;
-    this.placement = this.cascade ?? singleNode(deps.media, this.calls);
+    this.placement = this.cascade ?? new SingleNode(deps.media, this.calls);
     this.#shares = new ContentShares(deps.ds);
     this.content = new ContentHub({
       media: deps.media,
@@ -113,6 +114,7 @@ export class CallEngine {
         .then((r) => (r.adopted || r.closed) && this.log.info({ mediaServer: serverId, ...r }, 'calls from before the restart reconciled'))
         .catch((err: Error) => this.log.error({ err, mediaServer: serverId }, 'recovering calls failed'));
     });
+    this.media.on('down', (serverId: string) => this.#failover(serverId));
     this.media.start();
     await this.relays?.start();
     this.#timers.push(
@@ -125,6 +127,21 @@ export class CallEngine {
       }, ADOPTED_CHECK_MS),
     );
     for (const t of this.#timers) t.unref();
+  }
+
+  /**
+   * A media server went down (its event socket closed): the bridge no longer controls its calls, so
+   * each ends (`media-server-lost`) and the dialer calls its site back; placement moves the meetings
+   * first, so that the calls back land together on the servers left (docs/scale.md, "Failover").
+   * Calls with an endpoint usually end by themselves a moment before (their channel's socket closes
+   * too); the ones taken over after a restart have only this.
+   */
+  #failover(serverId: string): void {
+    if (this.#stopped) return;
+    const lost = this.calls.all().filter((c) => c.mediaServer === serverId);
+    this.log.warn({ mediaServer: serverId, calls: lost.length }, 'media server lost: its meetings move to the servers left');
+    this.placement.nodeDown(serverId);
+    for (const call of lost) void call.close('media-server-lost');
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { isSiteUsername, siteById, siteForSource } from '../directory/site-lookup';
 import type { Site } from '../directory/site.entity';
+import { MeetingEntity, type Meeting } from '../meetings/meeting.entity';
 import { findRoomBookings, type RoomBookings } from '../meetings/room-bookings';
 
 /**
@@ -15,6 +16,8 @@ export interface CallLookups {
   siteById(id: string): Promise<Site | null>;
   /** Whether an enabled site signs in with this SIP username. */
   isSiteUsername(user: string): Promise<boolean>;
+  /** The meeting, while it is live. */
+  liveMeeting(id: string): Promise<Meeting | null>;
 }
 
 export function callLookups(ds: DataSource): CallLookups {
@@ -23,5 +26,6 @@ export function callLookups(ds: DataSource): CallLookups {
     siteForSource: (ip) => siteForSource(ds, ip),
     siteById: (id) => siteById(ds, id),
     isSiteUsername: (user) => isSiteUsername(ds, user),
+    liveMeeting: (id) => ds.manager.findOneBy(MeetingEntity, { id, status: 'live' }),
   };
 }

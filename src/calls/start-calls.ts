@@ -124,7 +124,7 @@ export async function startCalls(
   const h323 = config.h323 ? await startH323Gateway(ds, config.h323, engine, { ringTimeoutMs: config.dialOut.ringTimeoutMs }, log) : null;
   const invitations = new Invitations(ds);
   const dialer = new Dialer(
-    { calls: engine.calls, registrations, sites: engine.lookups, invitations, attempts: new DialAttempts(ds), events, log },
+    { calls: engine.calls, registrations, sites: engine.lookups, meetings: engine.lookups, invitations, attempts: new DialAttempts(ds), events, log },
     { sip: sip.place, ...(h323 && { h323: h323.place }) },
     { policy: options.retryPolicy ?? defaultRetryPolicy, concurrency: config.dialOut.concurrency, redialDropped: config.dialOut.redialDropped },
   );

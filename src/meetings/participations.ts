@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 
-export type EndReason = 'caller-hangup' | 'bridge-hangup' | 'kicked' | 'meeting-ended' | 'media-failure' | 'shutdown' | 'crash';
+export type EndReason = 'caller-hangup' | 'bridge-hangup' | 'kicked' | 'meeting-ended' | 'media-failure' | 'media-server-lost' | 'shutdown' | 'crash';
 
 export interface NewParticipation {
   meetingId: string;

@@ -55,6 +55,7 @@ describe('dial-out: the dialer calls attempts off and records their real target 
         calls: new CallRegistry(new Participations(ds), events),
         registrations: new Registrations(ds),
         sites: callLookups(ds),
+        meetings: callLookups(ds),
         invitations: new Invitations(ds),
         attempts: new DialAttempts(ds),
         events,

@@ -1,6 +1,7 @@
 import type { CanvasLayout, ConferenceMember } from '../../src/media/freeswitch/conference';
 import type {
   ConferenceControl,
+  EndpointEnd,
   JoinOptions,
   MediaEndpoint,
   MediaInfo,
@@ -52,7 +53,7 @@ export class FakeEndpoint implements MediaEndpoint {
   #infoHandler: ((info: MediaInfo) => number) | null = null;
   #reinviteHandler: ((offer: string) => Promise<string>) | null = null;
   readonly #memberListeners: ((c: MemberChange) => void)[] = [];
-  readonly #endedListeners = new Set<() => void>();
+  readonly #endedListeners = new Set<(how: EndpointEnd) => void>();
 
   constructor(
     private readonly media: FakeMedia,
@@ -110,7 +111,7 @@ export class FakeEndpoint implements MediaEndpoint {
     this.#memberListeners.push(listener);
   }
 
-  onEnded(listener: () => void): () => void {
+  onEnded(listener: (how: EndpointEnd) => void): () => void {
     this.#endedListeners.add(listener);
     return () => void this.#endedListeners.delete(listener);
   }
@@ -147,12 +148,12 @@ export class FakeEndpoint implements MediaEndpoint {
     for (const l of this.#memberListeners) l(change);
   }
 
-  /** FreeSWITCH hangs the channel up. */
-  endFromFreeswitch(): void {
+  /** FreeSWITCH hangs the channel up (`lost`: its server died under it). */
+  endFromFreeswitch(how: EndpointEnd = 'hangup'): void {
     if (this.ended) return;
     this.ended = 'by-freeswitch';
     this.media.log.push(`ended ${this.uuid}`);
-    for (const l of [...this.#endedListeners]) l();
+    for (const l of [...this.#endedListeners]) l(how);
   }
 
   #live(what: string): void {

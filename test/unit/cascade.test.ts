@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Cascade } from '../../src/calls/cascade/cascade';
+import { SingleNode } from '../../src/calls/cascade/single-node';
 import { placeSite } from '../../src/calls/cascade/placement';
 import { LiveControl } from '../../src/calls/live-control';
 import { silentLogger } from '../../src/log';
@@ -195,5 +196,100 @@ describe('Cascade when a link fails', () => {
     primary.release();
     await c.end('m1');
     assert.equal(media.leased(), 0);
+  });
+});
+
+describe('placement when a node is lost', () => {
+  it('promotes the secondary with most of the meeting, links the others to it, and places the called-back sites there', async () => {
+    const media = new FakeMedia(['fs1', 'fs2', 'fs3']);
+    const { calls } = fakeRegistry(media.log);
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: 2,
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    const leases = [1, 2, 3, 4, 5].map(() => c.place('m1')!);
+    assert.deepEqual(
+      leases.map((l) => l.serverId),
+      ['fs1', 'fs1', 'fs2', 'fs2', 'fs3'],
+    );
+    await c.linked('m1');
+    const oldLinks = media.liveEndpoints().length;
+    assert.equal(oldLinks, 4, 'two links, two channels each');
+
+    media.up = ['fs2', 'fs3'];
+    c.nodeDown('fs1');
+    await c.linked('m1');
+    assert.equal(c.nodesOf('m1')?.primary, 'fs2', 'fs2 carries two of the meeting, fs3 one');
+    assert.equal(calls.mediaServerOf('m1'), 'fs2');
+    assert.deepEqual(
+      c.nodesOf('m1')?.linked.map((l) => [l.node, l.channels !== null]),
+      [['fs3', true]],
+    );
+    // The old links' channels are hung up; the new link's two are fs3 (A) and fs2 (B).
+    const live = media.liveEndpoints();
+    assert.equal(live.length, 2);
+    // fs1's sites end and are called back: one fits on fs3, then nothing has room.
+    leases[0]!.release();
+    leases[1]!.release();
+    assert.equal(c.place('m1')?.serverId, 'fs3');
+    assert.equal(c.place('m1'), undefined, 'the nodes left are full');
+    await c.end('m1');
+  });
+
+  it('lets the next site pick a primary afresh when the lost primary had no secondary', () => {
+    const media = new FakeMedia(['fs1', 'fs2']);
+    const { calls } = fakeRegistry(media.log);
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: 5,
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    const first = c.place('m1')!;
+    assert.equal(first.serverId, 'fs1');
+    media.up = ['fs2'];
+    c.nodeDown('fs1');
+    assert.equal(calls.mediaServerOf('m1'), undefined);
+    assert.equal(c.place('m1')?.serverId, 'fs2');
+    assert.equal(c.nodesOf('m1')?.primary, 'fs2');
+    first.release();
+    assert.equal(c.nodesOf('m1')?.primary, 'fs2', 'the meeting stays with its new primary');
+  });
+
+  it('without a limit: pins a meeting to one server from its first lease, and moves it when that server is lost', () => {
+    const media = new FakeMedia(['fs1', 'fs2']);
+    const { calls } = fakeRegistry(media.log);
+    // Least loaded, as the real pool picks: two dial-outs placed at once would otherwise split.
+    const active = new Map<string, number>();
+    const pool = {
+      pick: (prefer?: string) => {
+        const id = prefer && media.up.includes(prefer) ? prefer : [...media.up].sort((a, b) => (active.get(a) ?? 0) - (active.get(b) ?? 0))[0]!;
+        active.set(id, (active.get(id) ?? 0) + 1);
+        const lease = media.leaseOn(id)!;
+        return { ...lease, release: () => (active.set(id, active.get(id)! - 1), lease.release()) };
+      },
+    };
+    const p = new SingleNode(pool, calls);
+    const a = [p.place('m1')!, p.place('m1')!];
+    assert.deepEqual(
+      a.map((l) => l.serverId),
+      ['fs1', 'fs1'],
+      'no call has its endpoint yet: the pin keeps them together',
+    );
+    assert.equal(p.place('m2')?.serverId, 'fs2', 'another meeting goes to the least loaded');
+    assert.equal(calls.mediaServerOf('m1'), 'fs1');
+    media.up = ['fs2'];
+    p.nodeDown('fs1');
+    assert.equal(calls.mediaServerOf('m1'), undefined, 'the meeting has no server until its next call');
+    const back = p.place('m1')!;
+    assert.equal(back.serverId, 'fs2');
+    assert.equal(calls.mediaServerOf('m1'), 'fs2');
+    for (const l of a) l.release();
+    assert.equal(p.place('m1')?.serverId, 'fs2', 'still pinned: a call is there');
+    assert.equal(media.leased(), 3);
   });
 });

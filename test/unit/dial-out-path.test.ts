@@ -4,7 +4,7 @@ import { defaultRetryPolicy, nextDelay } from '../../src/calls/dial-out/retry-po
 import { placeCall, type OutboundDeps } from '../../src/calls/sip/outbound-call';
 import { silentLogger } from '../../src/log';
 import { fakeRegistry } from '../support/fake-calls';
-import { singleNode } from '../../src/calls/cascade/cascade';
+import { SingleNode } from '../../src/calls/cascade/single-node';
 import { FakeMedia, fakeSdp, gate } from '../support/fake-media';
 import { FakeSrf } from '../support/fake-sip';
 
@@ -21,7 +21,7 @@ function dialler(ringTimeoutMs = 5_000) {
   const { calls, participations } = fakeRegistry(media.log);
   const deps: OutboundDeps = {
     srf,
-    placement: singleNode(media, calls),
+    placement: new SingleNode(media, calls),
     calls,
     participations,
     conferenceProfile: 'diemcau',

@@ -6,6 +6,7 @@ import type { Site } from '../../src/directory/site.entity';
 import { silentLogger } from '../../src/log';
 import type { DialOutcome } from '../../src/meetings/dial-attempts';
 import { MeetingEvents, type MeetingEvent } from '../../src/meetings/meeting-events';
+import type { Meeting } from '../../src/meetings/meeting.entity';
 import { fakeRegistry, liveMeeting } from '../support/fake-calls';
 
 /**
@@ -47,7 +48,7 @@ interface AttemptRow {
   outcome?: DialOutcome;
 }
 
-function setup(sites: Site[], placers: Placers) {
+function setup(sites: Site[], placers: Placers, opts: { live?: Meeting[]; redialDropped?: boolean } = {}) {
   const rows: AttemptRow[] = [];
   const events = new MeetingEvents();
   const seen: MeetingEvent[] = [];
@@ -57,6 +58,7 @@ function setup(sites: Site[], placers: Placers) {
     calls,
     registrations: { current: async () => [] },
     sites: { siteById: async (id) => sites.find((s) => s.id === id) ?? null },
+    meetings: { liveMeeting: async (id) => opts.live?.find((m) => m.id === id) ?? null },
     invitations: { siteIds: async () => sites.map((s) => s.id) },
     attempts: {
       open: async (a) => String(rows.push({ siteId: a.siteId, attempt: a.attempt, target: a.target }) - 1),
@@ -70,7 +72,7 @@ function setup(sites: Site[], placers: Placers) {
     log: silentLogger,
   };
   // Retries a few milliseconds apart instead of seconds.
-  const dialer = new Dialer(deps, placers, { policy: scalePolicy(defaultRetryPolicy, 1 / 10_000), concurrency: 2, redialDropped: true });
+  const dialer = new Dialer(deps, placers, { policy: scalePolicy(defaultRetryPolicy, 1 / 10_000), concurrency: 2, redialDropped: opts.redialDropped ?? true });
   return { dialer, rows, seen };
 }
 
@@ -172,6 +174,32 @@ describe('dial-out: the dialer on in-memory repositories', () => {
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(rows, [{ siteId: 'b', attempt: 1, target: '(none)', outcome: 'failed' }]);
     assert.deepEqual(placed, []);
+    dialer.close();
+  });
+  it('calls a site lost with its media server back, with or without a campaign or redialling, but not into a meeting that ended', async () => {
+    const placed: string[] = [];
+    const meeting = liveMeeting({ dialOut: false });
+    const { dialer, rows } = setup(
+      [site('a'), site('b')],
+      { sip: async (t) => (placed.push(t.siteId!), result('answered', 200)) },
+      { live: [meeting], redialDropped: false },
+    );
+    // Both dialled in (no campaign here); REDIAL_DROPPED is off.
+    dialer.callEnded(meeting.id, 'a', 'caller-hangup');
+    dialer.callEnded(meeting.id, 'a', 'media-server-lost');
+    dialer.callEnded(meeting.id, 'a', 'media-failure');
+    dialer.callEnded(meeting.id, null, 'media-server-lost');
+    await until('the lost site called back', () => rows.filter((r) => r.outcome).length === 1);
+    assert.deepEqual(
+      placed,
+      ['a'],
+      'only the lost site, once: a site that hangs up, or whose call the media server could not carry, is not redialled when redialling is off',
+    );
+    dialer.stop(meeting.id);
+    dialer.callEnded(meeting.id, 'b', 'media-server-lost');
+    dialer.callEnded('m-unknown', 'b', 'media-server-lost');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(placed, ['a'], 'nobody is called into a meeting that ended, or one that is not live');
     dialer.close();
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type Mrf from 'drachtio-fsmrf';
-import { fsmrfConferenceControl, fsmrfEndpoint } from '../../src/media/freeswitch/fsmrf-endpoint';
+import { endCause, fsmrfConferenceControl, fsmrfEndpoint } from '../../src/media/freeswitch/fsmrf-endpoint';
 import { InvalidStateError } from '../../src/errors';
 
 /** The drachtio-fsmrf adapter's own logic, over stand-ins for its Endpoint and MediaServer. */
@@ -40,12 +40,21 @@ describe('drachtio-fsmrf adapter', () => {
     assert.deepEqual(quick.api, []);
     let destroys = 0;
     const gone = standIns(async () => void destroys++);
-    let told = 0;
-    gone.endpoint.onEnded(() => told++);
-    gone.ep.emit('destroy');
+    const told: string[] = [];
+    gone.endpoint.onEnded((how) => told.push(how));
+    gone.ep.emit('destroy', { reason: 'NORMAL_CLEARING' });
     await gone.endpoint.hangUp();
-    assert.equal(told, 1);
+    assert.deepEqual(told, ['hangup']);
     assert.equal(destroys, 0);
+  });
+
+  it('tells a channel lost with its FreeSWITCH from one FreeSWITCH hung up', () => {
+    // drachtio-fsmrf: 'destroy' with the Hangup-Cause for a hang-up; bare when the event socket closed.
+    assert.equal(endCause({ reason: 'NORMAL_CLEARING' }), 'hangup');
+    assert.equal(endCause({ reason: 'MANAGER_REQUEST' }), 'hangup', 'uuid_kill (ours, or an operator at fs_cli) is a hang-up');
+    assert.equal(endCause(undefined), 'lost');
+    assert.equal(endCause({ reason: 'SYSTEM_SHUTDOWN' }), 'lost');
+    assert.equal(endCause({ reason: 'CRASH' }), 'lost');
   });
 
   it("turns a conference's -ERR into InvalidStateError and reads an absent conference as no members", async () => {

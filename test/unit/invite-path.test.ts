@@ -8,7 +8,7 @@ import { promptPath } from '../../src/media/prompts/catalog';
 import type { Meeting } from '../../src/meetings/meeting.entity';
 import type { RoomBookings } from '../../src/meetings/room-bookings';
 import { fakeRegistry, liveMeeting } from '../support/fake-calls';
-import { singleNode } from '../../src/calls/cascade/cascade';
+import { SingleNode } from '../../src/calls/cascade/single-node';
 import { FakeMedia, FakeRelays, fakeSdp, gate } from '../support/fake-media';
 import { FakeRequest, FakeResponse, FakeSrf } from '../support/fake-sip';
 
@@ -42,7 +42,7 @@ function bridge(opts: { meeting?: Meeting | null; previous?: Meeting; collectPin
     // Without Proxy-Authorization the authenticator answers without reading the directory.
     auth: new SipAuthenticator({ bySipUsername: async () => null }, 'bridge.test', new FailureLimiter({ maxFailures: 10, windowMs: 60_000, blockMs: 60_000 })),
     calls,
-    placement: singleNode(media, calls),
+    placement: new SingleNode(media, calls),
     participations,
     policy: { openBeforeMs: 10 * 60_000, capacity: 50, timeZone: 'Asia/Ho_Chi_Minh' },
     conferenceProfile: 'diemcau',

@@ -8,11 +8,11 @@ import { placeSite } from './placement';
 export interface CallPlacement {
   /** A lease for the meeting's next call; undefined when no node can take it (the caller answers 503). */
   place(meetingId: string): MediaLease | undefined;
-}
-
-/** Without a member limit: every call of a meeting on the server its meeting is on, as always. */
-export function singleNode(media: Pick<MediaPool, 'pick'>, calls: Pick<CallRegistry, 'mediaServerOf'>): CallPlacement {
-  return { place: (meetingId) => media.pick(calls.mediaServerOf(meetingId)) };
+  /**
+   * A node went down with its calls (docs/scale.md, "Failover"): meetings stop counting on it, before
+   * its sites are called back, so that they land together on the nodes that are left.
+   */
+  nodeDown(serverId: string): void;
 }
 
 /** The media servers as the cascade needs them. */
@@ -52,7 +52,8 @@ interface Secondary {
 
 interface MeetingCascade {
   readonly meetingId: string;
-  readonly primary: string;
+  /** Null after the primary was lost with no secondary to take over: the next site picks one. */
+  primary: string | null;
   readonly secondaries: Map<string, Secondary>;
   /** This meeting's sites by node. */
   readonly sites: Map<string, number>;
@@ -93,8 +94,11 @@ export class Cascade implements CallPlacement {
     if (!lease) return undefined;
     let m = known;
     if (!m) {
-      m = { meetingId, primary: choice.node, secondaries: new Map(), sites: new Map() };
+      m = { meetingId, primary: null, secondaries: new Map(), sites: new Map() };
       this.#meetings.set(meetingId, m);
+    }
+    if (m.primary === null) {
+      m.primary = choice.node;
       this.deps.calls.setPrimary(meetingId, choice.node);
     }
     if (choice.role === 'secondary' && choice.link) this.#link(m, choice.node);
@@ -102,8 +106,31 @@ export class Cascade implements CallPlacement {
     return this.#counted(m, lease);
   }
 
+  nodeDown(node: string): void {
+    for (const m of this.#meetings.values()) {
+      if (m.primary === node) this.#promote(m);
+      else this.#unlink(m, node);
+    }
+  }
+
+  /**
+   * The meeting's primary is gone. The secondary carrying most of its sites becomes the primary (the
+   * fewest sites change node) and the other secondaries are linked to it; with no secondary, the
+   * meeting's next site picks a primary afresh. Every old link went to the dead node: all are closed.
+   */
+  #promote(m: MeetingCascade): void {
+    const up = new Set(this.deps.media.upServerIds());
+    const survivors = [...m.secondaries.keys()];
+    for (const node of survivors) this.#unlink(m, node);
+    const next = survivors.filter((n) => up.has(n)).sort((a, b) => (m.sites.get(b) ?? 0) - (m.sites.get(a) ?? 0))[0] ?? null;
+    this.deps.log.warn({ meetingId: m.meetingId, lost: m.primary, primary: next }, 'primary node lost');
+    m.primary = next;
+    this.deps.calls.setPrimary(m.meetingId, next);
+    if (next) for (const node of survivors) if (node !== next && up.has(node) && m.sites.get(node)) this.#link(m, node);
+  }
+
   /** The meeting's primary node and its linked nodes; null when the cascade does not carry it. */
-  nodesOf(meetingId: string): { primary: string; linked: LinkedNode[] } | null {
+  nodesOf(meetingId: string): { primary: string | null; linked: LinkedNode[] } | null {
     const m = this.#meetings.get(meetingId);
     if (!m) return null;
     return {
@@ -179,7 +206,7 @@ export class Cascade implements CallPlacement {
   async #open(m: MeetingCascade, s: Secondary): Promise<void> {
     const log = this.deps.log.child({ meetingId: m.meetingId, primary: m.primary, node: s.node, link: 'cascade' });
     const a = this.deps.media.leaseOn(s.node);
-    const b = this.deps.media.leaseOn(m.primary);
+    const b = m.primary === null ? undefined : this.deps.media.leaseOn(m.primary);
     if (!a || !b) {
       a?.release();
       b?.release();

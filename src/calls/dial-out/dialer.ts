@@ -24,6 +24,8 @@ export interface DialerDeps {
   /** Where a site takes calls now (its SIP registration). */
   registrations: Pick<Registrations, 'current'>;
   sites: Pick<CallLookups, 'siteById'>;
+  /** A meeting a site is called back into (failover) when no campaign of it runs here. */
+  meetings: Pick<CallLookups, 'liveMeeting'>;
   invitations: Pick<Invitations, 'siteIds'>;
   /** The record of every attempt. */
   attempts: Pick<DialAttempts, 'open' | 'finish'>;
@@ -58,6 +60,8 @@ interface Campaign {
  */
 export class Dialer {
   readonly #campaigns = new Map<string, Campaign>();
+  /** Meetings stopped here: a call back looked up while one ended must not start a campaign for it. */
+  readonly #stopped = new Set<string>();
   #running = 0;
   readonly #waiting: (() => void)[] = [];
   #closed = false;
@@ -91,8 +95,16 @@ export class Dialer {
     );
   }
 
-  /** A call ended: if it was an invited site dropping out of a live meeting, dial it again. */
+  /**
+   * A call ended: if it was an invited site dropping out of a live meeting, dial it again. A site lost
+   * with its media server is called back whatever the settings and however it came in (dialled out,
+   * or dialled in: at its registration or its directory address), and wherever the meeting came from.
+   */
   callEnded(meetingId: string, siteId: string | null, reason: string): void {
+    if (siteId && reason === 'media-server-lost') {
+      void this.#callBack(meetingId, siteId).catch((err: Error) => this.deps.log.error({ err, meetingId, siteId }, 'calling a site back failed'));
+      return;
+    }
     const campaign = this.#campaigns.get(meetingId);
     if (!campaign?.redial || !siteId || !this.options.redialDropped) return;
     if (!['caller-hangup', 'bridge-hangup', 'media-failure'].includes(reason)) return;
@@ -100,8 +112,16 @@ export class Dialer {
     this.#dialSite(campaign, siteId, 1);
   }
 
+  async #callBack(meetingId: string, siteId: string): Promise<void> {
+    const meeting = this.#campaigns.get(meetingId)?.meeting ?? (await this.deps.meetings.liveMeeting(meetingId));
+    if (!meeting || this.#stopped.has(meetingId) || this.#closed) return;
+    this.deps.log.info({ meetingId, siteId }, 'site lost with its media server; calling it back');
+    this.#dialSite(this.#campaign(meeting, false), siteId, 1);
+  }
+
   /** The meeting is over: no more attempts for it, and the ones in flight are called off. */
   stop(meetingId: string): void {
+    this.#stopped.add(meetingId);
     this.#end(meetingId, 'meeting-ended');
   }
 

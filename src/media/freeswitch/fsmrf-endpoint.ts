@@ -14,7 +14,16 @@ import {
 } from './conference';
 import type { MediaCounters } from '../quality/quality-math';
 import { countersFromFreeswitch, rtcpReportFromEvent, withFreeswitchRtcp, type RtcpReport } from '../quality/media-stats';
-import type { ConferenceControl, JoinOptions, MediaEndpoint, MediaInfo, MemberChange, PlayCollectOptions, PlayCollectResult } from './media-endpoint';
+import type {
+  ConferenceControl,
+  EndpointEnd,
+  JoinOptions,
+  MediaEndpoint,
+  MediaInfo,
+  MemberChange,
+  PlayCollectOptions,
+  PlayCollectResult,
+} from './media-endpoint';
 
 /**
  * drachtio-fsmrf behind the interfaces of media-endpoint.ts: the one place that holds its Endpoint
@@ -25,6 +34,13 @@ import type { ConferenceControl, JoinOptions, MediaEndpoint, MediaInfo, MemberCh
 const HANGUP_GRACE_MS = 2000;
 /** drachtio-fsmrf waits for the conference's add-member event with no limit of its own. */
 const JOIN_TIMEOUT_MS = 10_000;
+/** Nor for an API reply: a FreeSWITCH that died with the command in flight never sends one. */
+const API_TIMEOUT_MS = 5000;
+
+/** An API command on `ms`, rejected when no reply comes (its FreeSWITCH gone). */
+function api(ms: Mrf.MediaServer, command: string): Promise<string> {
+  return withTimeout(ms.api(command), API_TIMEOUT_MS, `FreeSWITCH did not answer ${command.split(' ')[0]} within ${API_TIMEOUT_MS} ms`);
+}
 
 interface LegRequest {
   get(header: string): string | undefined;
@@ -128,7 +144,7 @@ class FsmrfEndpoint implements MediaEndpoint {
 
   async mediaStats(): Promise<MediaCounters | undefined> {
     if (this.#ended) return undefined;
-    const reply = await this.ms.api(channelCommands.mediaStats(this.ep.uuid));
+    const reply = await api(this.ms, channelCommands.mediaStats(this.ep.uuid));
     let parsed: unknown;
     try {
       parsed = JSON.parse(reply);
@@ -139,8 +155,8 @@ class FsmrfEndpoint implements MediaEndpoint {
     return counters && withFreeswitchRtcp(counters, this.#rtcpSent, this.#rtcpReceived);
   }
 
-  onEnded(listener: () => void): () => void {
-    const once = (): void => listener();
+  onEnded(listener: (how: EndpointEnd) => void): () => void {
+    const once = (detail?: { reason?: string }): void => listener(endCause(detail));
     this.ep.once('destroy', once);
     return () => void this.ep.removeListener('destroy', once);
   }
@@ -163,11 +179,23 @@ class FsmrfEndpoint implements MediaEndpoint {
         ),
         graceOver,
       ]);
-      if (outcome !== 'done') await this.ms.api(channelCommands.kill(this.ep.uuid));
+      if (outcome !== 'done' && !this.#ended) await api(this.ms, channelCommands.kill(this.ep.uuid));
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/** Hang-up causes of a FreeSWITCH going away rather than of one call ending. */
+const SERVER_GONE_CAUSES = new Set(['SYSTEM_SHUTDOWN', 'CRASH']);
+
+/**
+ * drachtio-fsmrf emits 'destroy' with the Hangup-Cause when FreeSWITCH hangs the channel up, and with
+ * nothing when the channel's event socket closed without a hang-up: its FreeSWITCH died.
+ */
+export function endCause(detail?: { reason?: string }): EndpointEnd {
+  const reason = detail?.reason;
+  return reason === undefined || SERVER_GONE_CAUSES.has(reason) ? 'lost' : 'hangup';
 }
 
 /** A drachtio-fsmrf endpoint as a MediaEndpoint; `ms` is the server it is on (for the kill fallback). */
@@ -182,17 +210,17 @@ export async function createFsmrfEndpoint(ms: Mrf.MediaServer, opts: { remoteSdp
 
 /** Kills a channel by uuid. */
 export async function killFsmrfChannel(ms: Mrf.MediaServer, uuid: string): Promise<void> {
-  await ms.api(channelCommands.kill(uuid));
+  await api(ms, channelCommands.kill(uuid));
 }
 
 /** Control of the conferences a connected drachtio-fsmrf MediaServer mixes. */
 export function fsmrfConferenceControl(ms: Mrf.MediaServer): ConferenceControl {
   const command = async (text: string): Promise<void> => {
-    const reply = await ms.api(text);
+    const reply = await api(ms, text);
     if (/^-ERR/m.test(reply)) throw new InvalidStateError(`the conference refused: ${reply.trim()}`);
   };
   return {
-    members: async (meetingId: string): Promise<Map<number, ConferenceMember>> => parseMemberList(await ms.api(conferenceCommands.list(meetingId))),
+    members: async (meetingId: string): Promise<Map<number, ConferenceMember>> => parseMemberList(await api(ms, conferenceCommands.list(meetingId))),
     mute: (meetingId: string, memberId: number, muted: boolean) =>
       command(muted ? conferenceCommands.mute(meetingId, memberId) : conferenceCommands.unmute(meetingId, memberId)),
     layout: (meetingId: string, layout: CanvasLayout) => command(conferenceCommands.layout(meetingId, layout)),
@@ -204,7 +232,7 @@ export function fsmrfConferenceControl(ms: Mrf.MediaServer): ConferenceControl {
     playTo: (meetingId: string, memberId: number, file: string) => command(conferenceCommands.playTo(meetingId, memberId, file)),
     record: (meetingId: string, file: string) => command(conferenceCommands.record(meetingId, file)),
     stopRecording: (meetingId: string, file: string) => command(conferenceCommands.stopRecording(meetingId, file)),
-    recordings: async (meetingId: string) => parseRecordingList(await ms.api(conferenceCommands.recordings(meetingId))),
+    recordings: async (meetingId: string) => parseRecordingList(await api(ms, conferenceCommands.recordings(meetingId))),
     killChannel: (uuid: string) => killFsmrfChannel(ms, uuid),
   };
 }

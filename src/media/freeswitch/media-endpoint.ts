@@ -48,6 +48,9 @@ export interface MediaInfo {
   body: string;
 }
 
+/** How a channel ended without us: hung up by FreeSWITCH, or lost with its server (docs/scale.md, "Failover"). */
+export type EndpointEnd = 'hangup' | 'lost';
+
 /**
  * One FreeSWITCH channel facing a caller. Its local SDP is FreeSWITCH's answer (or, created without a
  * remote SDP, its offer). It ends when FreeSWITCH hangs it up (`onEnded`) or when `hangUp` is called;
@@ -82,8 +85,12 @@ export interface MediaEndpoint {
   onMemberChange(listener: (change: MemberChange) => void): void;
   /** The channel's audio counters so far; undefined once the channel is gone. */
   mediaStats(): Promise<MediaCounters | undefined>;
-  /** FreeSWITCH hung the channel up. Returns a function that removes the listener. */
-  onEnded(listener: () => void): () => void;
+  /**
+   * The channel ended without us: `hangup` when FreeSWITCH hung it up, `lost` when its server went
+   * away under it (the channel's event socket closed with no hang-up, or FreeSWITCH shut down).
+   * Returns a function that removes the listener.
+   */
+  onEnded(listener: (how: EndpointEnd) => void): () => void;
   /** Ends the channel; twice (or after FreeSWITCH ended it) is a no-op. */
   hangUp(): Promise<void>;
 }

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import type Srf from 'drachtio-srf';
+import { cliActor } from '../../src/audit/audit';
+import { defaultRetryPolicy, scalePolicy } from '../../src/calls/dial-out/retry-policy';
+import { SiteDirectory } from '../../src/directory/sites';
+import type { Meeting } from '../../src/meetings/meeting.entity';
+import { addDialInSite, BRIDGE_DOMAIN, bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
+import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
+import { requireStack, startFreeswitch, waitFor, type FreeswitchServer } from '../support/stack';
+
+/**
+ * A FreeSWITCH node dies mid-meeting (docs/scale.md, "Failover"): SIGKILL, as a crash or a pulled
+ * cable would. Its sites are called back onto the nodes left — dialled-out sites at their address, a
+ * registered site that had dialled in at its registration — and the meeting is one conference again.
+ * Real drachtio-server, real FreeSWITCH processes, room systems answering with RTP.
+ */
+
+const nodeId = (n: FreeswitchServer) => `${n.host}:${n.eslPort}`;
+
+/** An answer to `offer` with our audio and every other stream refused (port 0), as a room system without a camera would. */
+function audioAnswer(offer: string, peer: RtpPeer): string {
+  const ours = peer.sdp().trimEnd();
+  const others = offer
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith('m=') && !l.startsWith('m=audio'))
+    .map((l) => {
+      const [kind, , proto, ...fmts] = l.slice(2).split(' ');
+      return `m=${kind} 0 ${proto} ${fmts[0] ?? '0'}`;
+    });
+  return `${[ours, ...others].join('\r\n')}\r\n`;
+}
+
+/** Room systems on a drachtio-server of the test's own: each answers every call the bridge makes to it. */
+class Rooms {
+  readonly peers = new Map<string, RtpPeer>();
+  readonly dialogs = new Map<string, Srf.Dialog>();
+  /** INVITEs each room received. */
+  readonly invites = new Map<string, number>();
+  /** The Reason header of each BYE the bridge sent a room. */
+  readonly byeReasons = new Map<string, (string | undefined)[]>();
+
+  constructor(private readonly srf: Srf) {
+    srf.invite((req, res) => {
+      const user = /^sips?:([^@;]+)@/.exec(req.uri)?.[1] ?? '';
+      const peer = this.peers.get(user);
+      if (!peer) return void res.send(404);
+      this.invites.set(user, (this.invites.get(user) ?? 0) + 1);
+      peer.startSilence(sdpAudioTarget(req.body));
+      srf
+        .createUAS(req, res, { localSdp: audioAnswer(req.body, peer) })
+        .then((d) => this.#hold(user, d))
+        .catch(() => undefined);
+    });
+  }
+
+  async add(user: string): Promise<RtpPeer> {
+    const peer = await RtpPeer.open();
+    this.peers.set(user, peer);
+    return peer;
+  }
+
+  /** The room dials the bridge itself (a site with credentials). */
+  async dialIn(user: string, room: number, target: string): Promise<void> {
+    const peer = this.peers.get(user)!;
+    const dialog = await this.srf.createUAC(`sip:${room}@${target}`, {
+      localSdp: peer.sdp(),
+      auth: { username: user, password: `mat-khau-${user}` },
+      headers: { From: `<sip:${user}@${BRIDGE_DOMAIN}>` },
+    });
+    peer.startSilence(sdpAudioTarget(dialog.remote.sdp));
+    this.#hold(user, dialog);
+  }
+
+  /** REGISTER with digest: the bridge then reaches the room at this drachtio-server. */
+  register(user: string, target: string, contactHost: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      type Req = { on(e: 'response', f: (res: { status: number }) => void): void };
+      (this.srf.request as unknown as (u: string, o: unknown, cb: (err: Error | null, req: Req) => void) => void)(
+        `sip:${target}`,
+        {
+          method: 'REGISTER',
+          headers: { From: `<sip:${user}@${BRIDGE_DOMAIN}>`, To: `<sip:${user}@${BRIDGE_DOMAIN}>`, Contact: `<sip:${user}@${contactHost}>`, Expires: '600' },
+          auth: { username: user, password: `mat-khau-${user}` },
+        },
+        (err, req) => (err ? reject(err) : req.on('response', (res) => res.status >= 200 && resolve(res.status))),
+      );
+    });
+  }
+
+  #hold(user: string, dialog: Srf.Dialog): void {
+    this.dialogs.set(user, dialog);
+    dialog.on('destroy', (bye?: { get(h: string): string | undefined }) => {
+      this.byeReasons.set(user, [...(this.byeReasons.get(user) ?? []), bye?.get('Reason')]);
+      if (this.dialogs.get(user) === dialog) this.dialogs.delete(user);
+    });
+  }
+
+  close(): void {
+    for (const d of this.dialogs.values()) d.destroy();
+    for (const p of this.peers.values()) p.close();
+  }
+}
+
+describe('failover: a FreeSWITCH node dies mid-meeting', function () {
+  this.timeout(150_000);
+  const nodes: FreeswitchServer[] = [];
+  let bridge: TestBridge | undefined;
+  let caller: { srf: Srf; target: string; stop(): Promise<void> };
+  let rooms: Rooms;
+
+  before(async function () {
+    requireStack(this, 'failover tests');
+    caller = await startCaller();
+    rooms = new Rooms(caller.srf);
+  });
+
+  afterEach(async () => {
+    await bridge?.stop();
+    bridge = undefined;
+  });
+
+  after(async () => {
+    rooms?.close();
+    await caller?.stop();
+    await Promise.allSettled(nodes.map((n) => n.stop()));
+  });
+
+  async function startNodes(n: number): Promise<FreeswitchServer[]> {
+    const started = await Promise.allSettled(Array.from({ length: n }, () => startFreeswitch()));
+    const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    nodes.push(...ok);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return ok;
+  }
+
+  async function dialledSite(b: TestBridge, code: string): Promise<void> {
+    await rooms.add(code);
+    await new SiteDirectory(b.ds, BRIDGE_DOMAIN).create(
+      { code, name: code, protocol: 'sip', sipUri: `sip:${code}@${caller.target}`, allowedNetworks: [], enabled: true },
+      cliActor,
+    );
+  }
+
+  const joinedOn = (b: TestBridge, meeting: Meeting) =>
+    Object.fromEntries(
+      b.calls.engine.calls
+        .inMeeting(meeting.id)
+        .filter((c) => c.state === 'joined')
+        .map((c) => [c.info.displayName, c.mediaServer]),
+    );
+
+  const channelsOn = async (n: FreeswitchServer) => Number((await n.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
+
+  const heard = (p: RtpPeer) => async () => {
+    const ratio = p.toneEnergy(1000, 1000);
+    return ratio > 0.3 ? ratio : undefined;
+  };
+
+  it('without a member limit: every site is called back onto the server left, a registered dial-in site included, and they hear each other', async () => {
+    const [n1, n2] = await startNodes(2);
+    bridge = await startBridge({ freeswitch: n1, moreFreeswitches: [n2!], retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60) });
+    const b = bridge;
+    await dialledSite(b, 'xa-a');
+    await dialledSite(b, 'xa-b');
+    await addDialInSite(b, 'xa-c');
+    await rooms.add('xa-c');
+    assert.equal(await rooms.register('xa-c', b.target, caller.target), 200);
+    const meeting = await bookLiveMeeting(b, { title: 'Giao ban', roomNumber: 2301, sites: ['xa-a', 'xa-b', 'xa-c'], dialOut: true });
+    // xa-c dials in first, then the meeting starts and the dialer calls the other two.
+    await rooms.dialIn('xa-c', 2301, b.target);
+    await b.calls.lifecycle.live(meeting);
+    const first = await waitFor('all three sites in', async () => (Object.keys(joinedOn(b, meeting)).length === 3 ? joinedOn(b, meeting) : undefined), 20_000);
+    const servers = new Set(Object.values(first));
+    assert.equal(servers.size, 1, `one meeting, one server: ${JSON.stringify(first)}`);
+    const dead = [n1!, n2!].find((n) => servers.has(nodeId(n)))!;
+    const left = dead === n1 ? n2! : n1!;
+
+    const killedAt = Date.now();
+    process.kill(dead.pid, 'SIGKILL');
+    const after = await waitFor(
+      'every site back in, on the server left',
+      async () => {
+        const on = joinedOn(b, meeting);
+        return Object.keys(on).length === 3 && Object.values(on).every((s) => s === nodeId(left)) ? on : undefined;
+      },
+      30_000,
+      100,
+    );
+    const recoveryMs = Date.now() - killedAt;
+    assert.deepEqual(Object.keys(after).sort(), ['xa-a', 'xa-b', 'xa-c']);
+    console.log(`      recovery: 3 sites back on ${nodeId(left)} ${recoveryMs} ms after the kill`);
+    for (const code of ['xa-a', 'xa-b', 'xa-c']) {
+      assert.equal(rooms.invites.get(code), code === 'xa-c' ? 1 : 2, `${code}: called ${code === 'xa-c' ? 'back once' : 'again'}`);
+      assert.deepEqual(rooms.byeReasons.get(code), ['Q.850;cause=41;text="media server lost"'], `${code}: told why its first call ended`);
+    }
+
+    const rows = (await b.ds.query(
+      `SELECT s.code, p.end_reason, p.direction, p.media_server FROM participation p JOIN site s ON s.id = p.site_id WHERE p.meeting_id = $1 ORDER BY s.code, p.joined_at`,
+      [meeting.id],
+    )) as { code: string; end_reason: string | null; direction: string; media_server: string }[];
+    assert.deepEqual(
+      rows.map((r) => [r.code, r.end_reason, r.direction, r.media_server]),
+      [
+        ['xa-a', 'media-server-lost', 'out', nodeId(dead)],
+        ['xa-a', null, 'out', nodeId(left)],
+        ['xa-b', 'media-server-lost', 'out', nodeId(dead)],
+        ['xa-b', null, 'out', nodeId(left)],
+        ['xa-c', 'media-server-lost', 'in', nodeId(dead)],
+        ['xa-c', null, 'out', nodeId(left)],
+      ],
+      'attendance: a segment on each server, the first ended with its server',
+    );
+
+    // One conference again: xa-a's tone reaches the site that had dialled in.
+    const target = sdpAudioTarget(rooms.dialogs.get('xa-a')!.remote.sdp);
+    rooms.peers.get('xa-a')!.startTone(target, 1000);
+    await waitFor('xa-c to hear xa-a after the failover', heard(rooms.peers.get('xa-c')!), 15_000, 250);
+    rooms.peers.get('xa-a')!.startSilence(target);
+
+    assert.equal(b.calls.engine.media.leased(), 3, 'one lease a call: nothing held for the calls lost');
+    await b.calls.lifecycle.ended(meeting);
+    assert.equal(b.calls.engine.media.leased(), 0);
+    assert.deepEqual(b.calls.dialer.pending(meeting.id), []);
+    await waitFor('no channel left on the server left', async () => ((await channelsOn(left)) === 0 ? true : undefined), 10_000);
+  });
+
+  it('cascaded: the primary dies; the secondary with most sites becomes the primary, the others link to it, and a tone crosses the new link', async () => {
+    const [n1, n2, n3] = await startNodes(3);
+    bridge = await startBridge({
+      freeswitch: n1,
+      moreFreeswitches: [n2!, n3!],
+      env: { FREESWITCH_MAX_MEMBERS: '3' },
+      retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60),
+    });
+    const b = bridge;
+    const codes = ['tb-1', 'tb-2', 'tb-3', 'tb-4', 'tb-5'];
+    for (const code of codes) await dialledSite(b, code);
+    const meeting = await bookLiveMeeting(b, { title: 'Hội nghị tỉnh', roomNumber: 2302, sites: codes, dialOut: true });
+    await b.calls.lifecycle.live(meeting);
+    const first = await waitFor('five sites in', async () => (Object.keys(joinedOn(b, meeting)).length === 5 ? joinedOn(b, meeting) : undefined), 30_000);
+    const cascade = b.calls.engine.cascade!;
+    await cascade.linked(meeting.id);
+    const primary = cascade.nodesOf(meeting.id)!.primary!;
+    const dead = [n1!, n2!, n3!].find((n) => nodeId(n) === primary)!;
+    const count = (on: Record<string, string | null>, node: string) => Object.values(on).filter((s) => s === node).length;
+    assert.equal(count(first, primary), 3, `the primary full: ${JSON.stringify(first)}`);
+    const secondary = cascade.nodesOf(meeting.id)!.linked[0]!.node;
+    const third = [n1!, n2!, n3!].map(nodeId).find((id) => id !== primary && id !== secondary)!;
+
+    process.kill(dead.pid, 'SIGKILL');
+    const after = await waitFor(
+      'all five back: the old secondary full, the rest on the third node',
+      async () => {
+        const on = joinedOn(b, meeting);
+        return Object.keys(on).length === 5 && count(on, secondary) === 3 && count(on, third) === 2 ? on : undefined;
+      },
+      40_000,
+      100,
+    );
+    assert.equal(count(after, primary), 0);
+    await cascade.linked(meeting.id);
+    const nodesNow = cascade.nodesOf(meeting.id)!;
+    assert.equal(nodesNow.primary, secondary, 'the secondary carrying most sites took over');
+    assert.deepEqual(
+      nodesNow.linked.map((l) => [l.node, l.channels !== null]),
+      [[third, true]],
+      'the third node linked to the new primary',
+    );
+
+    // A site on the third node is heard on the new primary.
+    const speaker = Object.entries(after).find(([, s]) => s === third)![0];
+    const listener = Object.entries(after).find(([, s]) => s === secondary)![0];
+    const target = sdpAudioTarget(rooms.dialogs.get(speaker)!.remote.sdp);
+    rooms.peers.get(speaker)!.startTone(target, 1000);
+    await waitFor(`${listener} (new primary) to hear ${speaker} across the new link`, heard(rooms.peers.get(listener)!), 15_000, 250);
+    rooms.peers.get(speaker)!.startSilence(target);
+
+    await b.calls.lifecycle.ended(meeting);
+    assert.equal(cascade.nodesOf(meeting.id), null);
+    assert.equal(b.calls.engine.media.leased(), 0, 'every lease released, the lost node\u2019s too');
+    for (const n of [n1!, n2!, n3!].filter((x) => x !== dead))
+      await waitFor(`no channel left on ${nodeId(n)}`, async () => ((await channelsOn(n)) === 0 ? true : undefined), 10_000);
+  });
+});
