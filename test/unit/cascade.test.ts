@@ -270,7 +270,13 @@ describe('placement when a node is lost', () => {
         const id = prefer && media.up.includes(prefer) ? prefer : [...media.up].sort((a, b) => (active.get(a) ?? 0) - (active.get(b) ?? 0))[0]!;
         active.set(id, (active.get(id) ?? 0) + 1);
         const lease = media.leaseOn(id)!;
-        return { ...lease, release: () => (active.set(id, active.get(id)! - 1), lease.release()) };
+        return {
+          ...lease,
+          release: () => {
+            active.set(id, active.get(id)! - 1);
+            lease.release();
+          },
+        };
       },
     };
     const p = new SingleNode(pool, calls);

@@ -181,7 +181,12 @@ describe('dial-out: the dialer on in-memory repositories', () => {
     const meeting = liveMeeting({ dialOut: false });
     const { dialer, rows } = setup(
       [site('a'), site('b')],
-      { sip: async (t) => (placed.push(t.siteId!), result('answered', 200)) },
+      {
+        sip: async (t) => {
+          placed.push(t.siteId!);
+          return result('answered', 200);
+        },
+      },
       { live: [meeting], redialDropped: false },
     );
     // Both dialled in (no campaign here); REDIAL_DROPPED is off.

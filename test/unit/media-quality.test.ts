@@ -203,8 +203,17 @@ describe('QualitySampler', () => {
     const readsAtSample: number[] = [];
     const got: QualitySample[] = [];
     const sampler = new QualitySampler(
-      { counters: async () => (reads++, counters({ packetsIn: 50 })), rtcp: null },
-      async (s) => void (got.push(s), readsAtSample.push(reads)),
+      {
+        counters: async () => {
+          reads++;
+          return counters({ packetsIn: 50 });
+        },
+        rtcp: null,
+      },
+      async (s) => {
+        got.push(s);
+        readsAtSample.push(reads);
+      },
       20,
       silentLogger,
     );
