@@ -9,6 +9,8 @@ import type { SipDialog } from './sip/srf-types';
 const STEP_TIMEOUT_MS = 5000;
 /** The last media sample must not hold the hang-up behind a slow FreeSWITCH. */
 const LAST_SAMPLE_TIMEOUT_MS = 1000;
+/** How long a channel whose socket closed waits to learn whether its server died with it. */
+const SERVER_DOWN_GRACE_MS = 500;
 /** RFC 3326 on the BYE of a call whose media server died: Q.850 41, temporary failure (worth calling again). */
 const MEDIA_SERVER_LOST = 'Q.850;cause=41;text="media server lost"';
 
@@ -110,8 +112,10 @@ export class Call {
     this.#endpoint = endpoint;
     endpoint.onEnded((how) => {
       this.#endpoint = null; // FreeSWITCH already hung up: nothing to destroy there
-      // The dialer calls a site lost with its server back, onto one that is left.
-      void this.close(how === 'lost' ? 'media-server-lost' : 'bridge-hangup');
+      // The dialer calls a site lost with its server back, onto one that is left. A channel whose
+      // socket just closed was killed, or its server died: a dead server's own socket closes too.
+      if (how !== 'gone') void this.close(how === 'lost' ? 'media-server-lost' : 'bridge-hangup');
+      else void lease.serverDown(SERVER_DOWN_GRACE_MS).then((down) => this.close(down ? 'media-server-lost' : 'bridge-hangup'));
     });
   }
 
@@ -255,9 +259,11 @@ export class Call {
     await Promise.all([
       ...content.map((part) => step('content', () => part.close())),
       step('dialog', () => dialog?.destroy(reason === 'media-server-lost' ? { headers: { Reason: MEDIA_SERVER_LOST } } : undefined)),
-      // hangUp kills the channel itself if an orderly hang-up is stuck.
-      step('endpoint', () => endpoint?.hangUp()),
-      step('channel', () => (adopted && lease ? lease.killChannel(adopted) : undefined)),
+      // hangUp kills the channel itself if an orderly hang-up is stuck. A lost server is not asked:
+      // a frozen one would hold the call back for the step's 5 s, and its channels end on their own
+      // (RTP timeout) if it ever comes back.
+      step('endpoint', () => (reason === 'media-server-lost' ? undefined : endpoint?.hangUp())),
+      step('channel', () => (adopted && lease && reason !== 'media-server-lost' ? lease.killChannel(adopted) : undefined)),
     ]);
     this.#lease?.release();
     const relay = this.#relay;

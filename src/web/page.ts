@@ -372,6 +372,7 @@ export class JoinPage {
       case 'remote-ended':
         return this.#finish('ended.remote');
       case 'connection-lost':
+      case 'media-server-lost':
         return this.#scheduleReconnect();
       case 'rejected': {
         const mode = this.#request?.mode ?? this.#mode;

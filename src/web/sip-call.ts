@@ -20,6 +20,8 @@ export type CallEnd =
   | { kind: 'rejected'; code: number; phrase: string }
   /** The bridge hung up (BYE): the meeting ended, or an operator removed us. */
   | { kind: 'remote-ended' }
+  /** The bridge hung up because the media server carrying the call died: worth calling again at once. */
+  | { kind: 'media-server-lost' }
   /** The WebSocket or the media path failed: worth retrying. */
   | { kind: 'connection-lost'; established: boolean }
   | { kind: 'failed'; message: string };
@@ -71,6 +73,8 @@ export class SipCall {
   #session: Session | null = null;
   #established = false;
   #ended = false;
+  /** The Reason header (RFC 3326) of the bridge's BYE, if it sent one. */
+  #byeReason: string | undefined;
   /** The content sessions opened beside the call, for the handler factory to recognise. */
   readonly #content = new WeakMap<Session, ContentMedia>();
 
@@ -136,14 +140,30 @@ export class SipCall {
     const inviter = new Inviter(ua, target, {
       extraHeaders: caller.kind === 'guest' ? [`${JOIN_TOKEN_HEADER}: ${caller.token}`] : [],
       sessionDescriptionHandlerOptions: media,
-      // No `delegate.onBye`: with one, SIP.js leaves the BYE unanswered. A BYE ends in Terminated below.
+      // With `onBye`, answering the BYE is ours. It ends in Terminated below, after onBye has run.
+      delegate: {
+        onBye: (bye) => {
+          this.#byeReason = bye.request.getHeader('Reason');
+          void bye.accept();
+        },
+      },
     });
     this.#session = inviter;
     inviter.stateChange.addListener((state) => {
       if (state === SessionState.Established) this.#onEstablished(inviter);
       else if (state === SessionState.Terminated) {
         // SIP.js moves to Terminated before it calls onReject/onBye: let those say why first.
-        setTimeout(() => this.#end(this.#established ? { kind: 'remote-ended' } : { kind: 'failed', message: 'the call ended before it was answered' }), 0);
+        setTimeout(
+          () =>
+            this.#end(
+              !this.#established
+                ? { kind: 'failed', message: 'the call ended before it was answered' }
+                : isMediaServerLost(this.#byeReason)
+                  ? { kind: 'media-server-lost' }
+                  : { kind: 'remote-ended' },
+            ),
+          0,
+        );
       }
     });
     try {
@@ -246,4 +266,12 @@ function quotedStringContent(name: string): string {
 function randomToken(length: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   return Array.from(bytes, (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+}
+
+/**
+ * The bridge's BYE when the FreeSWITCH carrying the call died (docs/scale.md, "Failover"): Q.850
+ * cause 41, temporary failure. The meeting goes on elsewhere.
+ */
+export function isMediaServerLost(reason: string | undefined): boolean {
+  return reason !== undefined && /^\s*Q\.850\s*;(?:.*;)?\s*cause\s*=\s*41\b/i.test(reason);
 }

@@ -225,6 +225,41 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
     await waitFor('no channel left on the server left', async () => ((await channelsOn(left)) === 0 ? true : undefined), 10_000);
   });
 
+  it('notices a node that stops answering without closing anything (frozen, as behind a broken network) and moves its sites', async () => {
+    const [n1, n2] = await startNodes(2);
+    bridge = await startBridge({ freeswitch: n1, moreFreeswitches: [n2!], retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60) });
+    const b = bridge;
+    await dialledSite(b, 'xa-d');
+    await dialledSite(b, 'xa-e');
+    const meeting = await bookLiveMeeting(b, { title: 'Giao ban', roomNumber: 2303, sites: ['xa-d', 'xa-e'], dialOut: true });
+    await b.calls.lifecycle.live(meeting);
+    const first = await waitFor('both sites in', async () => (Object.keys(joinedOn(b, meeting)).length === 2 ? joinedOn(b, meeting) : undefined), 20_000);
+    const frozen = [n1!, n2!].find((n) => nodeId(n) === first['xa-d'])!;
+    const left = frozen === n1 ? n2! : n1!;
+    const stoppedAt = Date.now();
+    process.kill(frozen.pid, 'SIGSTOP');
+    try {
+      await waitFor(
+        'both sites back on the node that answers',
+        async () => {
+          const on = joinedOn(b, meeting);
+          return Object.keys(on).length === 2 && Object.values(on).every((s) => s === nodeId(left)) ? on : undefined;
+        },
+        45_000,
+        250,
+      );
+      // Three `status` requests 5 s apart go unanswered before the node counts as down.
+      const ms = Date.now() - stoppedAt;
+      console.log(`      frozen node noticed and both sites back ${ms} ms after SIGSTOP`);
+      assert.ok(ms >= 10_000, 'not before the health check gave up');
+      assert.equal(b.calls.engine.media.states()[`freeswitch ${nodeId(frozen)}`], 'down');
+      await b.calls.lifecycle.ended(meeting);
+      assert.equal(b.calls.engine.media.leased(), 0);
+    } finally {
+      process.kill(frozen.pid, 'SIGKILL');
+    }
+  });
+
   it('cascaded: the primary dies; the secondary with most sites becomes the primary, the others link to it, and a tone crosses the new link', async () => {
     const [n1, n2, n3] = await startNodes(3);
     bridge = await startBridge({

@@ -268,6 +268,7 @@ export class FakeMedia implements MediaPool {
         return ep;
       },
       killChannel: (uuid) => this.conference.killChannel(uuid),
+      serverDown: async () => !this.up.includes(serverId),
       release: () => {
         if (released) return;
         released = true;

@@ -52,7 +52,7 @@ describe('drachtio-fsmrf adapter', () => {
     // drachtio-fsmrf: 'destroy' with the Hangup-Cause for a hang-up; bare when the event socket closed.
     assert.equal(endCause({ reason: 'NORMAL_CLEARING' }), 'hangup');
     assert.equal(endCause({ reason: 'MANAGER_REQUEST' }), 'hangup', 'uuid_kill (ours, or an operator at fs_cli) is a hang-up');
-    assert.equal(endCause(undefined), 'lost');
+    assert.equal(endCause(undefined), 'gone', 'uuid_kill and a dead server look alike here: the lease tells');
     assert.equal(endCause({ reason: 'SYSTEM_SHUTDOWN' }), 'lost');
     assert.equal(endCause({ reason: 'CRASH' }), 'lost');
   });

@@ -162,8 +162,8 @@ export class FakeSipWebSocket {
     return { username, ok };
   }
 
-  /** The bridge hangs up: a BYE inside the dialog the INVITE number `index` set up (after a 200). */
-  hangUp(index: number): void {
+  /** The bridge hangs up: a BYE inside the dialog the INVITE number `index` set up (after a 200), with a Reason header if given. */
+  hangUp(index: number, reason?: string): void {
     const invite = this.invites[index];
     const socket = invite && this.#socketOf.get(invite);
     if (!invite || !socket) throw new Error(`no call ${index} to hang up`);
@@ -176,6 +176,7 @@ export class FakeSipWebSocket {
       `To: ${invite.headers['from']}`,
       `Call-ID: ${invite.headers['call-id']}`,
       'CSeq: 1 BYE',
+      ...(reason ? [`Reason: ${reason}`] : []),
       'Content-Length: 0',
       '',
       '',

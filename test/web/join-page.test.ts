@@ -489,6 +489,25 @@ describe('join page in Chromium', function () {
     });
   }
 
+  it('calls again at once, with a fresh token, when the bridge hangs up because its media server died', async () => {
+    const page = await open('/join/2001');
+    const bridge = await contexts[0]!.newPage();
+    await page.bringToFront();
+    sip.onInvite = async (invite, index) =>
+      index === 0 ? { status: 200, phrase: 'OK', sdp: await answerOffer(bridge, invite.body) } : { status: 486, phrase: 'Busy Here' };
+    await page.locator('#meeting-title').waitFor();
+    await page.fill('#name', 'Phạm Minh Đức');
+    await page.fill('#pin', '2468');
+    await page.click('#join');
+    await until(page, `window.__diemcau.state === 'in-call'`, 15_000);
+    sip.hangUp(0, 'Q.850;cause=41;text="media server lost"'); // docs/scale.md, "Failover"
+    await sip.waitForInvites(2);
+    assert.deepEqual(sip.responses, [{ status: 200, cseq: '1 BYE' }], 'the page answers the BYE');
+    assert.notEqual(sip.invites[1]!.headers['x-join-token'], sip.invites[0]!.headers['x-join-token'], 'a new token for the new call');
+    await waitForText(page, '#banner-text', 'Phòng họp đã đầy');
+    await bridge.close();
+  });
+
   it('fits a 360 px phone with nothing wider than the screen', async () => {
     const page = await open('/join/2002', { viewport: { width: 360, height: 740 } });
     await waitForText(page, '#banner-text', 'Cuộc họp chưa mở');

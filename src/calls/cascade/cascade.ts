@@ -173,6 +173,7 @@ export class Cascade implements CallPlacement {
       serverId: lease.serverId,
       createEndpoint: (opts) => lease.createEndpoint(opts),
       killChannel: (uuid) => lease.killChannel(uuid),
+      serverDown: (withinMs) => lease.serverDown(withinMs),
       release: () => {
         if (released) return;
         released = true;

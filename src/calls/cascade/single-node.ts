@@ -34,6 +34,7 @@ export class SingleNode implements CallPlacement {
       serverId: lease.serverId,
       createEndpoint: (opts) => lease.createEndpoint(opts),
       killChannel: (uuid) => lease.killChannel(uuid),
+      serverDown: (withinMs) => lease.serverDown(withinMs),
       release: () => {
         if (released) return;
         released = true;

@@ -37,9 +37,18 @@ const JOIN_TIMEOUT_MS = 10_000;
 /** Nor for an API reply: a FreeSWITCH that died with the command in flight never sends one. */
 const API_TIMEOUT_MS = 5000;
 
-/** An API command on `ms`, rejected when no reply comes (its FreeSWITCH gone). */
-function api(ms: Mrf.MediaServer, command: string): Promise<string> {
-  return withTimeout(ms.api(command), API_TIMEOUT_MS, `FreeSWITCH did not answer ${command.split(' ')[0]} within ${API_TIMEOUT_MS} ms`);
+/** An API command on `ms`, rejected when no reply comes in time (its FreeSWITCH gone). */
+function api(ms: Mrf.MediaServer, command: string, timeoutMs = API_TIMEOUT_MS): Promise<string> {
+  return withTimeout(ms.api(command), timeoutMs, `FreeSWITCH did not answer ${command.split(' ')[0]} within ${timeoutMs} ms`);
+}
+
+/** Whether FreeSWITCH answers `status` within `timeoutMs`: a server behind a dead network sends no FIN. */
+export async function pingFsmrf(ms: Mrf.MediaServer, timeoutMs: number): Promise<boolean> {
+  try {
+    return /UP/.test(await api(ms, 'status', timeoutMs));
+  } catch {
+    return false;
+  }
 }
 
 interface LegRequest {
@@ -190,12 +199,14 @@ class FsmrfEndpoint implements MediaEndpoint {
 const SERVER_GONE_CAUSES = new Set(['SYSTEM_SHUTDOWN', 'CRASH']);
 
 /**
- * drachtio-fsmrf emits 'destroy' with the Hangup-Cause when FreeSWITCH hangs the channel up, and with
- * nothing when the channel's event socket closed without a hang-up: its FreeSWITCH died.
+ * drachtio-fsmrf emits 'destroy' with the Hangup-Cause when it sees FreeSWITCH hang the channel up,
+ * and with nothing when the channel's event socket closed first: after `uuid_kill`, or because its
+ * FreeSWITCH died.
  */
 export function endCause(detail?: { reason?: string }): EndpointEnd {
   const reason = detail?.reason;
-  return reason === undefined || SERVER_GONE_CAUSES.has(reason) ? 'lost' : 'hangup';
+  if (reason === undefined) return 'gone';
+  return SERVER_GONE_CAUSES.has(reason) ? 'lost' : 'hangup';
 }
 
 /** A drachtio-fsmrf endpoint as a MediaEndpoint; `ms` is the server it is on (for the kill fallback). */

@@ -48,8 +48,12 @@ export interface MediaInfo {
   body: string;
 }
 
-/** How a channel ended without us: hung up by FreeSWITCH, or lost with its server (docs/scale.md, "Failover"). */
-export type EndpointEnd = 'hangup' | 'lost';
+/**
+ * How a channel ended without us (docs/scale.md, "Failover"): `hangup`, FreeSWITCH hung it up;
+ * `lost`, FreeSWITCH shut down or crashed under it; `gone`, its event socket closed with no hang-up
+ * event, which is what both `uuid_kill` and a dead server look like: the lease's `serverDown` tells.
+ */
+export type EndpointEnd = 'hangup' | 'lost' | 'gone';
 
 /**
  * One FreeSWITCH channel facing a caller. Its local SDP is FreeSWITCH's answer (or, created without a
@@ -85,11 +89,7 @@ export interface MediaEndpoint {
   onMemberChange(listener: (change: MemberChange) => void): void;
   /** The channel's audio counters so far; undefined once the channel is gone. */
   mediaStats(): Promise<MediaCounters | undefined>;
-  /**
-   * The channel ended without us: `hangup` when FreeSWITCH hung it up, `lost` when its server went
-   * away under it (the channel's event socket closed with no hang-up, or FreeSWITCH shut down).
-   * Returns a function that removes the listener.
-   */
+  /** The channel ended without us, and how. Returns a function that removes the listener. */
   onEnded(listener: (how: EndpointEnd) => void): () => void;
   /** Ends the channel; twice (or after FreeSWITCH ended it) is a no-op. */
   hangUp(): Promise<void>;
@@ -106,6 +106,8 @@ export interface MediaLease {
   createEndpoint(opts?: CreateEndpointOptions): Promise<MediaEndpoint>;
   /** Kills a channel on this server by uuid (a call a previous process left running). */
   killChannel(uuid: string): Promise<void>;
+  /** True once this server is down, at once or within `withinMs`; false if it stays up that long. */
+  serverDown(withinMs: number): Promise<boolean>;
   release(): void;
 }
 

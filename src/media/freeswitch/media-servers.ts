@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import Mrf from 'drachtio-fsmrf';
 import type { DependencyState } from '../../observability/dependency-state';
 import type { Logger } from '../../log';
-import { createFsmrfEndpoint, fsmrfConferenceControl, killFsmrfChannel } from './fsmrf-endpoint';
+import { createFsmrfEndpoint, fsmrfConferenceControl, killFsmrfChannel, pingFsmrf } from './fsmrf-endpoint';
 import type { ConferenceControl, MediaLease, MediaPool } from './media-endpoint';
 
 export interface FreeswitchServer {
@@ -17,7 +17,17 @@ export interface MediaServerPoolOptions {
   log: Logger;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * How often each server is asked `status`; three unanswered in a row and it counts as down. A server
+   * that dies with its machine or behind a broken network closes no socket: this is how it is noticed.
+   */
+  healthIntervalMs?: number;
 }
+
+/** Long enough for a FreeSWITCH saturated by a large meeting to answer (its replies wait behind the load). */
+const HEALTH_INTERVAL_MS = 5000;
+/** Unanswered `status` requests in a row that make a server down. */
+const HEALTH_MISSES = 3;
 
 interface Slot {
   id: string;
@@ -27,6 +37,8 @@ interface Slot {
   active: number;
   retryMs: number;
   timer: NodeJS.Timeout | null;
+  health: NodeJS.Timeout | null;
+  misses: number;
 }
 
 /**
@@ -53,6 +65,8 @@ export class MediaServerPool extends EventEmitter implements MediaPool {
       active: 0,
       retryMs: options.reconnectMinMs ?? 500,
       timer: null,
+      health: null,
+      misses: 0,
     }));
   }
 
@@ -78,12 +92,30 @@ export class MediaServerPool extends EventEmitter implements MediaPool {
       serverId: slot.id,
       createEndpoint: (opts) => createFsmrfEndpoint(ms, opts),
       killChannel: (uuid) => killFsmrfChannel(ms, uuid),
+      serverDown: (withinMs) => this.#downWithin(slot, ms, withinMs),
       release: () => {
         if (released) return;
         released = true;
         slot.active--;
       },
     };
+  }
+
+  #downWithin(slot: Slot, ms: Mrf.MediaServer, withinMs: number): Promise<boolean> {
+    if (slot.ms !== ms) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onDown = (id: string) => {
+        if (id !== slot.id) return;
+        clearTimeout(timer);
+        this.off('down', onDown);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.off('down', onDown);
+        resolve(false);
+      }, withinMs);
+      this.on('down', onDown);
+    });
   }
 
   /** A lease on one given server (a call already running there), or undefined when it is not up. */
@@ -122,7 +154,9 @@ export class MediaServerPool extends EventEmitter implements MediaPool {
     this.#closed = true;
     for (const slot of this.#slots) {
       if (slot.timer) clearTimeout(slot.timer);
+      if (slot.health) clearInterval(slot.health);
       slot.timer = null;
+      slot.health = null;
       slot.ms?.disconnect();
       slot.ms = null;
       slot.state = 'down';
@@ -150,13 +184,26 @@ export class MediaServerPool extends EventEmitter implements MediaPool {
       this.emit('up', slot.id);
       ms.once('end', () => this.#lost(slot, 'event socket closed'));
       ms.on('error', (err) => log.warn({ err }, 'media server error'));
+      slot.misses = 0;
+      slot.health = setInterval(() => void this.#check(slot, ms), this.options.healthIntervalMs ?? HEALTH_INTERVAL_MS);
+      slot.health.unref();
     } catch (err) {
       log.warn({ err: (err as Error).message, retryMs: slot.retryMs }, 'media server unreachable');
       this.#retry(slot);
     }
   }
 
+  async #check(slot: Slot, ms: Mrf.MediaServer): Promise<void> {
+    const interval = this.options.healthIntervalMs ?? HEALTH_INTERVAL_MS;
+    const ok = await pingFsmrf(ms, interval);
+    if (slot.ms !== ms) return;
+    slot.misses = ok ? 0 : slot.misses + 1;
+    if (slot.misses >= HEALTH_MISSES) this.#lost(slot, `no answer to status ${slot.misses} times`);
+  }
+
   #lost(slot: Slot, why: string): void {
+    if (slot.health) clearInterval(slot.health);
+    slot.health = null;
     if (this.#closed || slot.state !== 'up') return;
     this.options.log.warn({ mediaServer: slot.id, why }, 'media server down');
     slot.ms?.removeAllListeners();
