@@ -97,6 +97,10 @@ async function main(): Promise<void> {
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE outcome = 'answered')::int AS answered FROM dial_attempt WHERE meeting_id = $1`,
       [meeting.id],
     )) as { n: number; answered: number }[];
+    const failed = (await bridge.ds.query(
+      `SELECT outcome, coalesce(sip_status::text, '-') AS status, coalesce(detail, '') AS detail, count(*)::int AS n FROM dial_attempt WHERE meeting_id = $1 AND outcome <> 'answered' GROUP BY 1, 2, 3`,
+      [meeting.id],
+    )) as { outcome: string; status: string; detail: string; n: number }[];
     const lost = (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND end_reason = 'media-server-lost'`, [
       meeting.id,
     ])) as {
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
         ],
       ),
     );
+    for (const f of failed) console.log(`attempts not answered: ${f.n} × ${f.outcome} ${f.status} ${f.detail}`);
     console.log(
       `\n${backIn}/${n} back on ${leftId}; ${lost[0]!.n} participations ended media-server-lost; dial attempts ${attempts[0]!.n} (${attempts[0]!.answered} answered: ${n} first, ${attempts[0]!.answered - n} back); leases held before the end ${leasedBefore} (one per call); after the end ${engine.media.leased()} leases, ${await channels()} channels on the node left`,
     );

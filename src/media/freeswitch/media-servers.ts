@@ -39,6 +39,8 @@ interface Slot {
   timer: NodeJS.Timeout | null;
   health: NodeJS.Timeout | null;
   misses: number;
+  /** Calls waiting to learn whether this server goes down (`serverDown`): told when it does. */
+  downWaiters: Set<() => void>;
 }
 
 /**
@@ -67,6 +69,7 @@ export class MediaServerPool extends EventEmitter implements MediaPool {
       timer: null,
       health: null,
       misses: 0,
+      downWaiters: new Set(),
     }));
   }
 
@@ -103,18 +106,17 @@ export class MediaServerPool extends EventEmitter implements MediaPool {
 
   #downWithin(slot: Slot, ms: Mrf.MediaServer, withinMs: number): Promise<boolean> {
     if (slot.ms !== ms) return Promise.resolve(true);
+    // Every call of a dead server asks at once: one waiter each in a set, not an event listener each.
     return new Promise((resolve) => {
-      const onDown = (id: string) => {
-        if (id !== slot.id) return;
+      const onDown = () => {
         clearTimeout(timer);
-        this.off('down', onDown);
         resolve(true);
       };
       const timer = setTimeout(() => {
-        this.off('down', onDown);
+        slot.downWaiters.delete(onDown);
         resolve(false);
       }, withinMs);
-      this.on('down', onDown);
+      slot.downWaiters.add(onDown);
     });
   }
 
@@ -215,6 +217,9 @@ export class MediaServerPool extends EventEmitter implements MediaPool {
     slot.ms = null;
     slot.state = 'down';
     this.emit('down', slot.id);
+    const waiters = [...slot.downWaiters];
+    slot.downWaiters.clear();
+    for (const w of waiters) w();
     this.#retry(slot);
   }
 
