@@ -10,6 +10,7 @@ import { MediaQuality1796860800000 } from './1796860800000-media-quality';
 import { ContentShares1796947200000 } from './1796947200000-content-shares';
 import { CacheNotifications1797033600000 } from './1797033600000-cache-notifications';
 import { MediaServerLost1797120000000 } from './1797120000000-media-server-lost';
+import { SiteRegion1797206400000 } from './1797206400000-site-region';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   ContentShares1796947200000,
   CacheNotifications1797033600000,
   MediaServerLost1797120000000,
+  SiteRegion1797206400000,
 ];

@@ -36,6 +36,8 @@ export interface CallEngineDeps {
   qualityIntervalMs: number;
   /** Sites one FreeSWITCH carries (FREESWITCH_MAX_MEMBERS); 0: every meeting on one server, no limit. */
   maxMembersPerServer?: number;
+  /** Each server's region by id (FREESWITCH_REGIONS): the cascade places a site on a node of its own. */
+  regions?: ReadonlyMap<string, string>;
   log: Logger;
 }
 
@@ -85,7 +87,14 @@ export class CallEngine {
     const maxMembers = deps.maxMembersPerServer ?? 0;
     this.cascade =
       maxMembers > 0
-        ? new Cascade({ media: deps.media, calls: this.calls, maxMembers, profile: deps.conferenceProfile, log: deps.log.child({ component: 'cascade' }) })
+        ? new Cascade({
+            media: deps.media,
+            calls: this.calls,
+            maxMembers,
+            ...(deps.regions && { regions: deps.regions }),
+            profile: deps.conferenceProfile,
+            log: deps.log.child({ component: 'cascade' }),
+          })
         : null;
     this.placement = this.cascade ?? new SingleNode(deps.media, this.calls);
     this.#shares = new ContentShares(deps.ds);

@@ -98,9 +98,9 @@ export function startCall(
   log: Logger,
 ): AdmittedCall | Refusal {
   const { decision } = admitted;
-  const lease = deps.placement.place(decision.meetingId);
-  if (!lease) return refusal(503, 'Service Unavailable', 'no media server is available', 10);
   const { site } = incoming;
+  const lease = deps.placement.place(decision.meetingId, site?.region ?? null);
+  if (!lease) return refusal(503, 'Service Unavailable', 'no media server is available', 10);
   const call = deps.calls.start(
     {
       callId: incoming.callId,

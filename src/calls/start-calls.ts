@@ -85,6 +85,7 @@ export async function startCalls(
     conferenceProfile: config.media.conferenceProfile,
     qualityIntervalMs: config.media.qualityIntervalMs,
     maxMembersPerServer: config.media.maxMembersPerServer,
+    regions: config.media.regions,
     log,
   });
   const recorder = new Recorder(

@@ -172,6 +172,27 @@ export const envSchema = z.object({
     .describe(
       'Sites one FreeSWITCH carries, all meetings together; a meeting larger spreads over several (docs/scale.md). 0 = one FreeSWITCH per meeting, no limit',
     ),
+  FREESWITCH_REGIONS: z
+    .string()
+    .transform((raw, ctx) => {
+      const out = new Map<string, string>();
+      for (const item of raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const m = /^([^=\s]+:\d{1,5})=([a-z0-9]+(?:-[a-z0-9]+)*)$/.exec(item);
+        if (!m || m[2]!.length > 64) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port=region (a region is lower-case words joined by dashes, e.g. mien-bac)` });
+          return z.NEVER;
+        }
+        out.set(m[1]!, m[2]!);
+      }
+      return out;
+    })
+    .default(new Map())
+    .describe(
+      "Each FreeSWITCH server's region, host:port=region, comma-separated: a meeting spread over several puts a site on a server of its region (docs/scale.md)",
+    ),
   RTPENGINE_SERVERS: hostPort('an rtpengine').default([]),
   FREESWITCH_CALLBACK_ADDRESS: z
     .string()
@@ -255,7 +276,15 @@ export interface Config {
     drachtio?: { host: string; port: number; secret: string };
   };
   freeswitch: { host: string; port: number; password: string }[];
-  media: { callbackAddress: string; conferenceProfile: string; soundsDir: string; qualityIntervalMs: number; maxMembersPerServer: number };
+  media: {
+    callbackAddress: string;
+    conferenceProfile: string;
+    soundsDir: string;
+    qualityIntervalMs: number;
+    maxMembersPerServer: number;
+    /** Each server's region, by `host:port` (FREESWITCH_REGIONS). */
+    regions: ReadonlyMap<string, string>;
+  };
   admission: { openBeforeMs: number; capacity: number };
   schedule: { leadMs: number; readinessBeforeMs: number; endWarningMs: number };
   dialOut: { concurrency: number; ringTimeoutMs: number; redialDropped: boolean };
@@ -319,6 +348,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.DOCUMENTS_S3_ACCESS_KEY_ID) !== Boolean(e.DOCUMENTS_S3_SECRET_ACCESS_KEY)) {
     throw new ConfigError(['DOCUMENTS_S3_ACCESS_KEY_ID, DOCUMENTS_S3_SECRET_ACCESS_KEY: set both or neither']);
   }
+  const servers = new Set(e.FREESWITCH_SERVERS.map((s) => `${s.host}:${s.port}`));
+  const unknown = [...e.FREESWITCH_REGIONS.keys()].filter((id) => !servers.has(id));
+  if (unknown.length) throw new ConfigError([`FREESWITCH_REGIONS: ${unknown.join(', ')} is not in FREESWITCH_SERVERS`]);
   if (e.FREESWITCH_MAX_MEMBERS === 1) {
     throw new ConfigError(['FREESWITCH_MAX_MEMBERS: 0 (no limit) or at least 2 (a node linked into a meeting carries its link and a site)']);
   }
@@ -338,6 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       soundsDir: resolve(e.SOUNDS_DIR),
       qualityIntervalMs: e.MEDIA_QUALITY_INTERVAL_SECONDS * 1000,
       maxMembersPerServer: e.FREESWITCH_MAX_MEMBERS,
+      regions: e.FREESWITCH_REGIONS,
     },
     admission: { openBeforeMs: e.JOIN_OPEN_MINUTES * 60_000, capacity: e.ROOM_CAPACITY },
     schedule: { leadMs: e.MEETING_LEAD_SECONDS * 1000, readinessBeforeMs: e.READINESS_SWEEP_MINUTES * 60_000, endWarningMs: e.END_WARNING_MINUTES * 60_000 },

@@ -81,6 +81,7 @@ export function SiteFormPanel({ lang, value: site, onSaved, onCancel, onSignedOu
         {text('sipUri', 'form.sipUri', { placeholder: 'sip:phong-hop@10.20.1.5' })}
         {text('h323Address', 'form.h323Address')}
         {text('h323Alias', 'form.h323Alias')}
+        {text('region', 'form.region', { placeholder: 'mien-bac' }, t('form.region.help'))}
         {text('sipUsername', 'form.sipUsername', { autocomplete: 'off' })}
         {text(
           'sipPassword',

@@ -19,6 +19,7 @@ export interface Site {
   deviceModel: string | null;
   bandwidthKbps: number | null;
   h264PacketizationMode: 0 | 1 | null;
+  region: string | null;
   contactName: string | null;
   contactPhone: string | null;
   enabled: boolean;
@@ -84,6 +85,7 @@ export interface SiteForm {
   deviceModel: string;
   bandwidthKbps: string;
   h264PacketizationMode: '' | '0' | '1';
+  region: string;
   contactName: string;
   contactPhone: string;
   enabled: boolean;
@@ -102,6 +104,7 @@ export const emptySiteForm: SiteForm = {
   deviceModel: '',
   bandwidthKbps: '',
   h264PacketizationMode: '',
+  region: '',
   contactName: '',
   contactPhone: '',
   enabled: true,
@@ -122,6 +125,7 @@ export function formOf(site: Site): SiteForm {
     deviceModel: text(site.deviceModel),
     bandwidthKbps: text(site.bandwidthKbps),
     h264PacketizationMode: site.h264PacketizationMode === null ? '' : site.h264PacketizationMode === 0 ? '0' : '1',
+    region: text(site.region),
     contactName: text(site.contactName),
     contactPhone: text(site.contactPhone),
     enabled: site.enabled,
@@ -148,6 +152,7 @@ export function inputOf(form: SiteForm): SiteInput {
     deviceModel: orNull(form.deviceModel),
     bandwidthKbps: kbps === '' ? null : Number(kbps),
     h264PacketizationMode: form.h264PacketizationMode === '' ? null : form.h264PacketizationMode === '0' ? 0 : 1,
+    region: orNull(form.region),
     contactName: orNull(form.contactName),
     contactPhone: orNull(form.contactPhone),
     enabled: form.enabled,

@@ -14,6 +14,7 @@ export const siteCsvColumns = [
   'deviceModel',
   'bandwidthKbps',
   'h264PacketizationMode',
+  'region',
   'contactName',
   'contactPhone',
   'enabled',

@@ -22,6 +22,8 @@ export interface Site {
   deviceModel: string | null;
   bandwidthKbps: number | null;
   h264PacketizationMode: 0 | 1 | null;
+  /** Where the site is, as FREESWITCH_REGIONS names regions: a cascade places it on a node there (docs/scale.md). */
+  region: string | null;
   contactName: string | null;
   contactPhone: string | null;
   enabled: boolean;
@@ -57,6 +59,7 @@ export const SiteEntity = new EntitySchema<Site>({
     deviceModel: { ...nullableText, name: 'device_model' },
     bandwidthKbps: { type: 'integer', nullable: true, name: 'bandwidth_kbps' },
     h264PacketizationMode: { type: 'smallint', nullable: true, name: 'h264_packetization_mode' },
+    region: { ...nullableText },
     contactName: { ...nullableText, name: 'contact_name' },
     contactPhone: { ...nullableText, name: 'contact_phone' },
     enabled: { type: 'boolean' },

@@ -48,6 +48,12 @@ const siteFields = {
   deviceModel: text(200).nullable().describe('Vendor and model, free text'),
   bandwidthKbps: z.number().int().min(64).max(20000).nullable(),
   h264PacketizationMode: z.union([z.literal(0), z.literal(1)]).nullable(),
+  region: z
+    .string()
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case letters and digits, words joined by dashes (e.g. mien-bac)')
+    .max(64)
+    .nullable()
+    .describe('The region the site is in, as FREESWITCH_REGIONS names it: a meeting over several FreeSWITCH nodes puts it on a node there'),
   contactName: text(200).nullable(),
   contactPhone: z
     .string()
@@ -70,6 +76,7 @@ export const siteCreateSchema = z
     deviceModel: siteFields.deviceModel.optional(),
     bandwidthKbps: siteFields.bandwidthKbps.optional(),
     h264PacketizationMode: siteFields.h264PacketizationMode.optional(),
+    region: siteFields.region.optional(),
     contactName: siteFields.contactName.optional(),
     contactPhone: siteFields.contactPhone.optional(),
     enabled: siteFields.enabled.default(true),
@@ -91,6 +98,7 @@ export const siteUpdateSchema = z
     deviceModel: siteFields.deviceModel.optional(),
     bandwidthKbps: siteFields.bandwidthKbps.optional(),
     h264PacketizationMode: siteFields.h264PacketizationMode.optional(),
+    region: siteFields.region.optional(),
     contactName: siteFields.contactName.optional(),
     contactPhone: siteFields.contactPhone.optional(),
     enabled: siteFields.enabled.optional(),

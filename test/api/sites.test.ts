@@ -23,6 +23,7 @@ describe('API: sites', () => {
     deviceModel: 'Yealink VC200',
     bandwidthKbps: 2048,
     h264PacketizationMode: 1,
+    region: 'tay-nguyen',
     contactName: 'Võ Thành Nhân',
     contactPhone: '0269 3850 100',
   };
@@ -33,6 +34,7 @@ describe('API: sites', () => {
     assert.equal(res.headers.get('location'), `/api/v1/sites/${res.body.id}`);
     assert.equal(res.body.name, 'Xã Ia Pal');
     assert.equal(res.body.hasSipPassword, true);
+    assert.equal(res.body.region, 'tay-nguyen');
     assert.deepEqual(res.body.allowedNetworks, ['10.20.1.0/24', '10.20.9.7/32']);
     assert.ok(!/ha1|mật-khẩu/i.test(res.text), 'neither the HA1 nor the password is in the answer');
     const [row] = await api.ds.query('SELECT * FROM site WHERE id = $1', [res.body.id]);
@@ -100,12 +102,12 @@ describe('API: sites', () => {
 
   it('names every bad field, and rejects unknown fields and wrong types', async () => {
     const res = await api.request('POST', '/api/v1/sites', {
-      json: { code: 'Ia Pal', name: '', protocol: 'skype', bandwidthKbps: '2048', allowedNetworks: ['10.0.0.1/8'], colour: 'red' },
+      json: { code: 'Ia Pal', name: '', protocol: 'skype', bandwidthKbps: '2048', allowedNetworks: ['10.0.0.1/8'], colour: 'red', region: 'Tây Nguyên' },
     });
     assert.equal(res.status, 422);
     assert.equal(res.body.title, 'Validation Failed');
     const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
-    assert.deepEqual(fields, ['allowedNetworks.0', 'bandwidthKbps', 'code', 'colour', 'name', 'protocol']);
+    assert.deepEqual(fields, ['allowedNetworks.0', 'bandwidthKbps', 'code', 'colour', 'name', 'protocol', 'region']);
     const pw = await api.request('POST', '/api/v1/sites', { json: { code: 'x', name: 'X', sipUsername: 'x' } });
     assert.equal(pw.status, 422);
     assert.equal(pw.body.errors[0].field, 'sipPassword');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type Srf from 'drachtio-srf';
 import { conferenceName } from '../../src/media/freeswitch/conference';
 import type { Meeting } from '../../src/meetings/meeting.entity';
-import { bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
+import { addDialInSite, BRIDGE_DOMAIN, bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
 import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
 import { requireStack, startFreeswitch, waitFor, type FreeswitchServer } from '../support/stack';
 
@@ -10,6 +10,8 @@ import { requireStack, startFreeswitch, waitFor, type FreeswitchServer } from '.
  * One meeting over three FreeSWITCH nodes (docs/scale.md): two sites a node, the second and third
  * nodes linked to the first. Real drachtio-server, three FreeSWITCH processes, callers with RTP.
  */
+const nodeId = (n: FreeswitchServer) => `${n.host}:${n.eslPort}`;
+
 describe('cascade: one meeting over three FreeSWITCH nodes', function () {
   this.timeout(120_000);
   let nodes: FreeswitchServer[] = [];
@@ -25,7 +27,11 @@ describe('cascade: one meeting over three FreeSWITCH nodes', function () {
     nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    bridge = await startBridge({ freeswitch: nodes[0], moreFreeswitches: nodes.slice(1), env: { FREESWITCH_MAX_MEMBERS: '2' } });
+    bridge = await startBridge({
+      freeswitch: nodes[0],
+      moreFreeswitches: nodes.slice(1),
+      env: { FREESWITCH_MAX_MEMBERS: '2', FREESWITCH_REGIONS: `${nodeId(nodes[2]!)}=mien-nam` },
+    });
     caller = await startCaller();
     meeting = await bookLiveMeeting(bridge, { title: 'Hội nghị toàn quốc', roomNumber: 2101, sites: [], allowGuests: true });
   });
@@ -37,7 +43,6 @@ describe('cascade: one meeting over three FreeSWITCH nodes', function () {
     await Promise.allSettled(nodes.map((n) => n.stop()));
   });
 
-  const nodeId = (n: FreeswitchServer) => `${n.host}:${n.eslPort}`;
   const openRows = async () =>
     (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND left_at IS NULL`, [meeting.id]))[0].n as number;
   const channelsOn = async (n: FreeswitchServer) => Number((await n.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
@@ -101,5 +106,37 @@ describe('cascade: one meeting over three FreeSWITCH nodes', function () {
     assert.equal(cascade.nodesOf(meeting.id), null);
     assert.equal(bridge.calls.engine.media.leased(), 0, 'every lease released');
     for (const n of nodes) await waitFor(`no channel left on ${nodeId(n)}`, async () => ((await channelsOn(n)) === 0 ? true : undefined), 10_000);
+  });
+  it("puts a site on its region's node though the primary has room, and links that node", async () => {
+    await addDialInSite(bridge, 'xa-nam');
+    await bridge.ds.query(`UPDATE site SET region = 'mien-nam' WHERE code = 'xa-nam'`);
+    const south = await bookLiveMeeting(bridge, { title: 'Giao ban miền Nam', roomNumber: 2103, sites: ['xa-nam'], allowGuests: true });
+    const guest = await RtpPeer.open();
+    const site = await RtpPeer.open();
+    peers.push(guest, site);
+    const inMeeting = () => bridge.calls.engine.calls.inMeeting(south.id).filter((c) => c.state === 'joined');
+    const g = await caller.srf.createUAC(`sip:2103@${bridge.target}`, { localSdp: guest.sdp(), headers: { From: '"Khách" <sip:guest@caller.test>' } });
+    dialogs.push(g);
+    guest.startSilence(sdpAudioTarget(g.remote.sdp));
+    await waitFor('the guest in', async () => (inMeeting().length === 1 ? true : undefined), 15_000);
+    const s = await caller.srf.createUAC(`sip:2103@${bridge.target}`, {
+      localSdp: site.sdp(),
+      auth: { username: 'xa-nam', password: 'mat-khau-xa-nam' },
+      headers: { From: `<sip:xa-nam@${BRIDGE_DOMAIN}>` },
+    });
+    dialogs.push(s);
+    await waitFor('the site in', async () => (inMeeting().length === 2 ? true : undefined), 15_000);
+    const on = Object.fromEntries(inMeeting().map((c) => [c.info.siteId ? 'site' : 'guest', c.mediaServer]));
+    assert.deepEqual(on, { guest: nodeId(nodes[0]!), site: nodeId(nodes[2]!) }, 'the guest on the primary, the site on its region\u2019s node');
+    const cascade = bridge.calls.engine.cascade!;
+    await cascade.linked(south.id);
+    assert.deepEqual(
+      cascade.nodesOf(south.id)!.linked.map((l) => [l.node, l.channels !== null]),
+      [[nodeId(nodes[2]!), true]],
+    );
+    site.startTone(sdpAudioTarget(s.remote.sdp), 1000);
+    await waitFor('the guest on the primary to hear the regional site', async () => (guest.toneEnergy(1000, 1000) > 0.3 ? true : undefined), 15_000, 250);
+    await bridge.calls.lifecycle.ended(south);
+    assert.equal(bridge.calls.engine.media.leased(), 0);
   });
 });

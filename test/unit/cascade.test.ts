@@ -23,6 +23,35 @@ describe('cascade placement (pure)', () => {
     assert.equal(placeSite({ primary: 'fs1', secondaries: ['fs2', 'fs3'] }, load(2, 2, 2), 2), null);
   });
 
+  it('puts a site on a node of its region when one has room, the meeting\u2019s own first, else by load', () => {
+    const regional = (...nodes: [number, string | null][]) => nodes.map(([sites, region], i) => ({ id: `fs${i + 1}`, sites, region }));
+    const up = regional([1, 'mien-bac'], [0, 'mien-nam'], [0, 'mien-nam']);
+    assert.deepEqual(
+      placeSite({ primary: null, secondaries: [] }, up, 3, 'mien-bac'),
+      { node: 'fs1', role: 'primary' },
+      'the first site picks the primary in its region',
+    );
+    assert.deepEqual(
+      placeSite({ primary: 'fs1', secondaries: [] }, up, 3, 'mien-nam'),
+      { node: 'fs2', role: 'secondary', link: true },
+      'though the primary has room',
+    );
+    assert.deepEqual(
+      placeSite({ primary: 'fs1', secondaries: ['fs3'] }, up, 3, 'mien-nam'),
+      { node: 'fs3', role: 'secondary', link: false },
+      'its region\u2019s node the meeting is on',
+    );
+    assert.deepEqual(placeSite({ primary: 'fs1', secondaries: ['fs3'] }, up, 3, null), { node: 'fs1', role: 'primary' }, 'no region: as before');
+    assert.deepEqual(placeSite({ primary: 'fs1', secondaries: [] }, up, 3, 'tay-nguyen'), { node: 'fs1', role: 'primary' }, 'a region no node has: as before');
+    const full = regional([3, 'mien-bac'], [3, 'mien-nam'], [0, null]);
+    assert.deepEqual(
+      placeSite({ primary: 'fs1', secondaries: ['fs2'] }, full, 3, 'mien-nam'),
+      { node: 'fs3', role: 'secondary', link: true },
+      'its region full: wherever there is room',
+    );
+    assert.equal(placeSite({ primary: 'fs9', secondaries: [] }, up, 3, 'mien-nam'), null, 'the primary down: nobody, region or not');
+  });
+
   it('places nobody while the primary is down (its sites could not hear them)', () => {
     assert.equal(placeSite({ primary: 'fs9', secondaries: [] }, load(0, 0), 2), null);
   });
@@ -93,6 +122,28 @@ describe('Cascade on in-memory media', () => {
     assert.equal(media.liveEndpoints().length, 0);
     assert.equal(media.leased(), 3, 'only the sites\u2019 leases are held');
     assert.equal(c.nodesOf('m1'), null);
+  });
+
+  it('takes each node\u2019s region from FREESWITCH_REGIONS', async () => {
+    const media = new FakeMedia(['fs1', 'fs2', 'fs3']);
+    const { calls } = fakeRegistry(media.log);
+    const c = new Cascade({
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      calls,
+      maxMembers: 5,
+      regions: new Map([['fs3', 'mien-nam']]),
+      profile: 'diemcau',
+      log: silentLogger,
+    });
+    assert.equal(c.place('m1')?.serverId, 'fs1');
+    assert.equal(c.place('m1', 'mien-nam')?.serverId, 'fs3');
+    assert.equal(c.place('m1', 'mien-bac')?.serverId, 'fs1', 'no node of that region');
+    await c.linked('m1');
+    assert.deepEqual(
+      c.nodesOf('m1')?.linked.map((l) => l.node),
+      ['fs3'],
+    );
+    await c.end('m1');
   });
 
   it('refuses when every node is full, and counts every meeting on a node', () => {

@@ -47,6 +47,19 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ FREESWITCH_MAX_MEMBERS: '-3' }), /FREESWITCH_MAX_MEMBERS/);
     assert.equal(loadConfig({}).media.maxMembersPerServer, 0);
     assert.equal(loadConfig({ FREESWITCH_MAX_MEMBERS: '300' }).media.maxMembersPerServer, 300);
+    const servers = 'fs1.example:8021:secret,fs2.example:8021:secret';
+    assert.deepEqual(
+      [...loadConfig({ FREESWITCH_SERVERS: servers, FREESWITCH_REGIONS: 'fs1.example:8021=mien-bac, fs2.example:8021=mien-nam' }).media.regions],
+      [
+        ['fs1.example:8021', 'mien-bac'],
+        ['fs2.example:8021', 'mien-nam'],
+      ],
+    );
+    assert.throws(() => loadConfig({ FREESWITCH_SERVERS: servers, FREESWITCH_REGIONS: 'fs1.example:8021=Miền Bắc' }), /FREESWITCH_REGIONS: .*host:port=region/);
+    assert.throws(
+      () => loadConfig({ FREESWITCH_SERVERS: servers, FREESWITCH_REGIONS: 'fs9.example:8021=mien-bac' }),
+      /fs9.example:8021 is not in FREESWITCH_SERVERS/,
+    );
     assert.throws(() => loadConfig({ DRACHTIO_HOST: '127.0.0.1', H323_HOST: '0.0.0.0' }), /H323_ADVERTISED_ADDRESS/);
     assert.throws(() => loadConfig({ WEBHOOK_URL: 'http://127.0.0.1:9/hook' }), /WEBHOOK_SECRET/);
   });

@@ -35,6 +35,7 @@ const site: Site = {
   deviceModel: 'Polycom Group 500',
   bandwidthKbps: 1024,
   h264PacketizationMode: 0,
+  region: 'tay-nguyen',
   contactName: null,
   contactPhone: '0269 3850 100',
   enabled: true,
@@ -71,12 +72,14 @@ describe('console: what the Sites page shows', () => {
     const changed = inputOf({
       ...form,
       deviceModel: '  ',
+      region: '',
       bandwidthKbps: '',
       h264PacketizationMode: '1',
       sipPassword: 'mat-khau-moi',
       allowedNetworks: '10.0.0.1, 10.0.0.2;10.0.0.3',
     });
     assert.equal(changed.deviceModel, null);
+    assert.equal(changed.region, null);
     assert.equal(changed.bandwidthKbps, null);
     assert.equal(changed.h264PacketizationMode, 1);
     assert.equal(changed.sipPassword, 'mat-khau-moi');

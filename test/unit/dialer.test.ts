@@ -32,6 +32,7 @@ function site(id: string, over: Partial<Site> = {}): Site {
     deviceModel: null,
     bandwidthKbps: null,
     h264PacketizationMode: null,
+    region: null,
     contactName: null,
     contactPhone: null,
     enabled: true,

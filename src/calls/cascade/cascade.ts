@@ -6,8 +6,11 @@ import { placeSite } from './placement';
 
 /** Where a new call of a meeting gets its media: a lease on the node it goes to. */
 export interface CallPlacement {
-  /** A lease for the meeting's next call; undefined when no node can take it (the caller answers 503). */
-  place(meetingId: string): MediaLease | undefined;
+  /**
+   * A lease for the meeting's next call; undefined when no node can take it (the caller answers 503).
+   * `region`: the site's, from the directory (a cascade prefers nodes of that region).
+   */
+  place(meetingId: string, region?: string | null): MediaLease | undefined;
   /**
    * A node went down with its calls (docs/scale.md, "Failover"): meetings stop counting on it, before
    * its sites are called back, so that they land together on the nodes that are left.
@@ -26,6 +29,8 @@ export interface CascadeDeps {
   calls: Pick<CallRegistry, 'setPrimary'>;
   /** Sites one node carries, every meeting's together (FREESWITCH_MAX_MEMBERS, > 0). */
   maxMembers: number;
+  /** Each node's region (FREESWITCH_REGIONS); a node not named has none. */
+  regions?: ReadonlyMap<string, string>;
   /** The conference profile the meeting mixes in: both ends of a link join it. */
   profile: string;
   log: Logger;
@@ -84,11 +89,11 @@ export class Cascade implements CallPlacement {
 
   constructor(private readonly deps: CascadeDeps) {}
 
-  place(meetingId: string): MediaLease | undefined {
+  place(meetingId: string, region: string | null = null): MediaLease | undefined {
     if (this.#closed) return undefined;
     const known = this.#meetings.get(meetingId);
-    const up = this.deps.media.upServerIds().map((id) => ({ id, sites: this.#load.get(id) ?? 0 }));
-    const choice = placeSite({ primary: known?.primary ?? null, secondaries: known ? [...known.secondaries.keys()] : [] }, up, this.deps.maxMembers);
+    const up = this.deps.media.upServerIds().map((id) => ({ id, sites: this.#load.get(id) ?? 0, region: this.deps.regions?.get(id) ?? null }));
+    const choice = placeSite({ primary: known?.primary ?? null, secondaries: known ? [...known.secondaries.keys()] : [] }, up, this.deps.maxMembers, region);
     if (!choice) return undefined;
     const lease = this.deps.media.leaseOn(choice.node);
     if (!lease) return undefined;

@@ -7,7 +7,8 @@ import type { CallPlacement } from './cascade';
  * least loaded server and pins the meeting to it until its last lease is released, so dial-outs
  * placed at the same moment (before any has its endpoint) cannot split it over two servers. When the
  * pinned server is down, the next call goes to the least loaded one left and the meeting follows it
- * there (failover: its sites are called back one by one, docs/scale.md).
+ * there (failover: its sites are called back one by one, docs/scale.md). A site's region plays no
+ * part: the whole meeting is on one server.
  */
 export class SingleNode implements CallPlacement {
   readonly #pins = new Map<string, { server: string | null; leases: number }>();

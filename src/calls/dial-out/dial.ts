@@ -12,6 +12,8 @@ export interface DialTarget {
   muted: boolean;
   /** The site's device profile (packetization mode, line rate); absent or null: none. */
   device?: DeviceProfile | null;
+  /** The site's region (docs/scale.md): a cascade prefers a node of it. */
+  region?: string | null;
   /**
    * Calls the attempt off (the dialer aborts it when the meeting ends or the bridge stops): a
    * ringing site is cancelled, one that answers after it is hung up instead of joining.

@@ -212,6 +212,7 @@ export class Dialer {
             moderator: meeting.chairSiteId === siteId,
             muted: meeting.mode === 'lecture' && meeting.chairSiteId !== siteId,
             device: deviceProfile(site),
+            region: site.region,
             signal: campaign.abort.signal,
           },
           meeting.roomNumber,

@@ -55,7 +55,7 @@ export async function placeH323Call(deps: H323DialDeps, target: DialTarget, room
   const dialled = `h323:${destAlias}@${to.ip}:${to.port}`;
   log = log.child({ target: `${destAlias}@${to.ip}:${to.port}` });
 
-  const media = await dialMedia(deps.placement, target.meetingId);
+  const media = await dialMedia(deps.placement, target);
   if ('outcome' in media) return { ...media, target: dialled };
   const { lease, endpoint } = media;
   const dropMedia = async (): Promise<void> => {

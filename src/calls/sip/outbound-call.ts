@@ -36,7 +36,7 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   const { signal } = target;
   const device = target.device ?? null;
   if (signal?.aborted) return cancelledResult(signal, { note: 'not dialled' });
-  const media = await dialMedia(deps.placement, target.meetingId);
+  const media = await dialMedia(deps.placement, target);
   if ('outcome' in media) return media;
   const { lease, endpoint } = media;
   const mainOffer = applyProfile(endpoint.localSdp, device);

@@ -7,8 +7,11 @@ import type { DialResult } from '../dial-out/dial';
  * node the cascade places it on) and a FreeSWITCH endpoint with no remote SDP, whose local SDP is the
  * offer to send the site. On failure, nothing is held.
  */
-export async function dialMedia(placement: CallPlacement, meetingId: string): Promise<{ lease: MediaLease; endpoint: MediaEndpoint } | DialResult> {
-  const lease = placement.place(meetingId);
+export async function dialMedia(
+  placement: CallPlacement,
+  target: { meetingId: string; region?: string | null },
+): Promise<{ lease: MediaLease; endpoint: MediaEndpoint } | DialResult> {
+  const lease = placement.place(target.meetingId, target.region ?? null);
   if (!lease) return { outcome: 'unreachable', status: null, callId: null, detail: 'no media server is available' };
   try {
     return { lease, endpoint: await lease.createEndpoint() };
