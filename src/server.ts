@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { apiAuthLimiter, openContext, version } from './app-context';
 import { ConfigError, type Config } from './config/env';
+import { ActiveLock } from './db/active-lock';
 import { createApp } from './api/app';
 import { createHttpServer } from './api/http-server';
 import { joinPinLimiter } from './api/join';
@@ -31,6 +32,28 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   // A library promise nobody awaits (drachtio-fsmrf's endpoint timeout destroys its dialog without
   // catching the rejection) must not take every live meeting down with the process.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection (ignored)'));
+  // With calls on a shared database, one process is active and the others wait (src/db/active-lock.ts).
+  let lock: ActiveLock | null = null;
+  if ('url' in config.database && config.sip.drachtio) {
+    const standby = new AbortController();
+    const giveUp = () => standby.abort();
+    process.once('SIGTERM', giveUp).once('SIGINT', giveUp);
+    lock = await ActiveLock.acquire(config.database.url, log, standby.signal);
+    process.off('SIGTERM', giveUp).off('SIGINT', giveUp);
+    if (!lock) {
+      log.info('stopped (standby)');
+      return;
+    }
+  }
+  let requestStop: ((why: string) => void) | null = null;
+  let lockLost = false;
+  lock?.onLost((err) => {
+    // Another process may take the calls over now: this one must stop carrying them at once.
+    log.error({ err: err.message }, 'lost the active lock: stopping, calls left running for the process that takes over');
+    lockLost = true;
+    process.exitCode = 1;
+    requestStop?.('active lock lost');
+  });
   const ctx = await openContext(config, log, { migrate: true });
   const events = new MeetingEvents();
   const recordings = new RecordingStore(ctx.ds, config.recordings.dir);
@@ -143,7 +166,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   );
 
   await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
+    const stop = (signal: string) => {
+      if (shuttingDown) return;
       log.info({ signal }, 'shutting down: no new calls; live meetings stay up in FreeSWITCH for the next start');
       process.off('SIGTERM', stop).off('SIGINT', stop);
       shuttingDown = true;
@@ -154,6 +178,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       setTimeout(() => server.closeAllConnections(), 5000).unref();
     };
     process.on('SIGTERM', stop).on('SIGINT', stop);
+    requestStop = stop;
+    if (lockLost) stop('active lock lost');
   });
   // INVITEs already on their way still reach us and get their 503 before drachtio loses us.
   if (calls) await new Promise((r) => setTimeout(r, SIP_DRAIN_MS));
@@ -162,6 +188,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   await scheduler.stop();
   webhooks?.close();
   await calls?.stop('leave-running');
+  await lock?.release();
   await ctx.close();
   log.info('stopped');
 }

@@ -20,6 +20,8 @@ import { Cascade, type CallPlacement } from './cascade/cascade';
 import { SingleNode } from './cascade/single-node';
 
 const ADOPTED_CHECK_MS = 5_000;
+/** How long dial-outs wait for the calls a previous process left to be taken over; a server that is down is not waited for longer. */
+const RECONCILE_WAIT_MS = 10_000;
 /** The audio-only conference profile (conference.conf.xml): it has no canvas to show content in. */
 const AUDIO_PROFILE = 'diemcau-audio';
 
@@ -70,6 +72,9 @@ export class CallEngine {
   readonly #shares: ContentShares;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
+  /** Servers whose calls from before the start are reconciled (adopted or closed). */
+  readonly #reconciled = new Set<string>();
+  #whenReconciled: (() => void)[] = [];
 
   constructor(deps: CallEngineDeps) {
     this.ds = deps.ds;
@@ -121,7 +126,11 @@ export class CallEngine {
     this.media.on('up', (serverId: string) => {
       recoverServer(serverId, { media: this.media, calls: this.calls, participations: this.participations, log: this.log })
         .then((r) => (r.adopted || r.closed) && this.log.info({ mediaServer: serverId, ...r }, 'calls from before the restart reconciled'))
-        .catch((err: Error) => this.log.error({ err, mediaServer: serverId }, 'recovering calls failed'));
+        .catch((err: Error) => this.log.error({ err, mediaServer: serverId }, 'recovering calls failed'))
+        .finally(() => {
+          this.#reconciled.add(serverId);
+          if (this.media.serverIds.every((id) => this.#reconciled.has(id))) for (const done of this.#whenReconciled.splice(0)) done();
+        });
     });
     this.media.on('down', (serverId: string) => this.#failover(serverId));
     this.media.start();
@@ -151,6 +160,26 @@ export class CallEngine {
     this.log.warn({ mediaServer: serverId, calls: lost.length }, 'media server lost: its meetings move to the servers left');
     this.placement.nodeDown(serverId);
     for (const call of lost) void call.close('media-server-lost');
+  }
+
+  /**
+   * Resolves once every media server has come up and its calls from before this process started are
+   * taken over, or after 10 s (a server that is down has none to give).
+   */
+  reconciled(): Promise<void> {
+    if (this.media.serverIds.every((id) => this.#reconciled.has(id))) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#whenReconciled = this.#whenReconciled.filter((d) => d !== done);
+        resolve();
+      }, RECONCILE_WAIT_MS);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#whenReconciled.push(done);
+    });
   }
 
   /**

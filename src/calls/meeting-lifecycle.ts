@@ -25,6 +25,9 @@ export function callLifecycle(deps: CallLifecycleDeps): MeetingLifecycle {
   return {
     live: async (meeting) => {
       await recorder.wantFromBooking(meeting);
+      // After a restart or a take-over the calls still in FreeSWITCH must be known before anyone is
+      // dialled: a site already in would be called a second time.
+      await engine.reconciled();
       if (meeting.dialOut) await dialer.start(meeting);
     },
     ending: async (meeting) => {

@@ -58,16 +58,16 @@ describe('diemcau serve: SIGTERM and restart with a live meeting', function () {
     if (env?.['RECORDINGS_DIR']) rmSync(env['RECORDINGS_DIR'], { recursive: true, force: true });
   });
 
-  /** Starts `diemcau serve` and resolves with its API base URL once it is ready. */
-  async function serve(): Promise<{ proc: ChildProcess; base: string; exited: Promise<number | null> }> {
+  /** Starts `diemcau serve`; `ready` resolves with its API base URL once it listens and is ready. */
+  function spawnServe(): { proc: ChildProcess; exited: Promise<number | null>; ready: Promise<string>; output(): string } {
     const proc = spawn('node', [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     processes.push(proc);
     const exited = new Promise<number | null>((r) => proc.once('exit', r));
     // Drain the output: a child blocked on a full pipe would never stop.
     let stderr = '';
+    let out = '';
     proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
+    const port = new Promise<number>((resolve, reject) => {
       proc.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /"port":(\d+)/.exec(out);
@@ -75,9 +75,18 @@ describe('diemcau serve: SIGTERM and restart with a live meeting', function () {
       });
       void exited.then((code) => reject(new Error(`serve exited with ${code}: ${out}${stderr}`)));
     });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor('serve to be ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 20_000);
-    return { proc, base, exited };
+    const ready = port.then(async (p) => {
+      const base = `http://127.0.0.1:${p}`;
+      await waitFor('serve to be ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 20_000);
+      return base;
+    });
+    ready.catch(() => undefined);
+    return { proc, exited, ready, output: () => out };
+  }
+
+  async function serve(): Promise<{ proc: ChildProcess; base: string; exited: Promise<number | null> }> {
+    const s = spawnServe();
+    return { proc: s.proc, base: await s.ready, exited: s.exited };
   }
 
   const api = (base: string, method: string, path: string, json?: unknown) => apiClient(base, token)(method, path, json);
@@ -136,5 +145,62 @@ describe('diemcau serve: SIGTERM and restart with a live meeting', function () {
       peer.stop();
       await Promise.resolve(dialog.destroy()).catch(() => undefined);
     }
+  });
+  it('runs one active process and one standby; the standby takes the calls over when the active one is killed', async () => {
+    const active = await serve();
+    const standby = spawnServe();
+    await waitFor('the second process to wait as a standby', async () => (/standby: another diemcau serve/.test(standby.output()) ? true : undefined), 20_000);
+    assert.ok(!/"port":/.test(standby.output()), 'a standby does not listen');
+    const start = new Date(Date.now() - 60_000);
+    const meeting = await api(active.base, 'POST', '/meetings', {
+      title: 'Giao ban dự phòng',
+      roomNumber: 2051,
+      startsAt: start.toISOString(),
+      endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+      allowGuests: true,
+    });
+    assert.equal(meeting.status, 201, JSON.stringify(meeting.body));
+    const meetingId = meeting.body.id as string;
+    const roster = async (base: string) =>
+      ((await api(base, 'GET', `/meetings/${meetingId}/participants`)).body as { items: { id: string; name: string }[] }).items;
+    const first = await RtpPeer.open();
+    const second = await RtpPeer.open();
+    peers.push(first, second);
+    const dialog = await callerSrf.createUAC(`sip:2051@127.0.0.1:${drachtio.sipPort}`, {
+      localSdp: first.sdp(),
+      headers: { From: '"Xã Ia Ko" <sip:guest@caller.test>' },
+    });
+    first.startSilence(sdpAudioTarget(dialog.remote.sdp));
+    await waitFor('the caller in the roster', async () => ((await roster(active.base)).length === 1 ? true : undefined), 15_000);
+
+    const killedAt = Date.now();
+    active.proc.kill('SIGKILL');
+    const base = await standby.ready;
+    const [taken] = await waitFor(
+      'the standby to take the call over',
+      async () => {
+        const r = await roster(base);
+        return r.length === 1 ? r : undefined;
+      },
+      20_000,
+    );
+    console.log(`      taken over ${Date.now() - killedAt} ms after the active process was killed`);
+    assert.equal(taken!.name, 'Xã Ia Ko');
+    assert.match(await fs.fsCli(`conference diemcau-${meetingId} list`), /;hear\|speak/, 'the call never left the conference');
+
+    // A new caller, through the process now active, joins the same conference and hears the first.
+    const late = await callerSrf.createUAC(`sip:2051@127.0.0.1:${drachtio.sipPort}`, {
+      localSdp: second.sdp(),
+      headers: { From: '"Xã Ia Mơ Nông" <sip:guest@caller.test>' },
+    });
+    second.startSilence(sdpAudioTarget(late.remote.sdp));
+    first.startTone(sdpAudioTarget(dialog.remote.sdp), 1000);
+    await waitFor('the new caller to hear the one taken over', async () => (second.toneEnergy(1000, 1000) > 0.3 ? true : undefined), 15_000, 250);
+    first.stop();
+    assert.equal((await api(base, 'DELETE', `/meetings/${meetingId}/participants/${taken!.id}`)).status, 204, 'the call taken over can be kicked');
+    standby.proc.kill('SIGTERM');
+    assert.equal(await standby.exited, 0);
+    await Promise.resolve(late.destroy()).catch(() => undefined);
+    await Promise.resolve(dialog.destroy()).catch(() => undefined);
   });
 });
