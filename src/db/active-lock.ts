@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import type { Logger } from '../log';
 
-/** Advisory lock key held by the one `diemcau serve` that carries calls ("dcactive"). */
-const ACTIVE_LOCK = 0x64636163746976;
+/** Advisory lock key held by the one `diemcau serve` that carries calls ("dcact"). */
+const ACTIVE_LOCK = 0x6463616374;
 const POLL_MS = 500;
 /**
  * The lock dies with its connection: these make PostgreSQL drop a connection whose process vanished
