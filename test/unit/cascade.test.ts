@@ -7,6 +7,21 @@ import { silentLogger } from '../../src/log';
 import { fakeRegistry } from '../support/fake-calls';
 import { FakeConference, FakeMedia } from '../support/fake-media';
 
+/** A cascade over in-memory nodes, each carrying `max` sites. */
+function onFakeNodes(nodes: string[], max: number, regions?: ReadonlyMap<string, string>) {
+  const media = new FakeMedia(nodes);
+  const { calls } = fakeRegistry(media.log);
+  const c = new Cascade({
+    media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+    calls,
+    maxMembers: max,
+    ...(regions && { regions }),
+    profile: 'diemcau',
+    log: silentLogger,
+  });
+  return { media, calls, c };
+}
+
 describe('cascade placement (pure)', () => {
   const load = (...sites: number[]) => sites.map((n, i) => ({ id: `fs${i + 1}`, sites: n }));
 
@@ -58,18 +73,7 @@ describe('cascade placement (pure)', () => {
 });
 
 describe('Cascade on in-memory media', () => {
-  function cascade(max = 2) {
-    const media = new FakeMedia(['fs1', 'fs2', 'fs3']);
-    const { calls } = fakeRegistry(media.log);
-    const c = new Cascade({
-      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
-      calls,
-      maxMembers: max,
-      profile: 'diemcau',
-      log: silentLogger,
-    });
-    return { media, calls, c };
-  }
+  const cascade = (max = 2) => onFakeNodes(['fs1', 'fs2', 'fs3'], max);
 
   it('links a secondary on first use, A on the secondary offering and B on the primary answering', async () => {
     const { media, calls, c } = cascade();
@@ -125,16 +129,7 @@ describe('Cascade on in-memory media', () => {
   });
 
   it('takes each node\u2019s region from FREESWITCH_REGIONS', async () => {
-    const media = new FakeMedia(['fs1', 'fs2', 'fs3']);
-    const { calls } = fakeRegistry(media.log);
-    const c = new Cascade({
-      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
-      calls,
-      maxMembers: 5,
-      regions: new Map([['fs3', 'mien-nam']]),
-      profile: 'diemcau',
-      log: silentLogger,
-    });
+    const { c } = onFakeNodes(['fs1', 'fs2', 'fs3'], 5, new Map([['fs3', 'mien-nam']]));
     assert.equal(c.place('m1')?.serverId, 'fs1');
     assert.equal(c.place('m1', 'mien-nam')?.serverId, 'fs3');
     assert.equal(c.place('m1', 'mien-bac')?.serverId, 'fs1', 'no node of that region');
@@ -201,15 +196,7 @@ describe('Cascade when a link fails', () => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('tries again, and holds nothing for a link that did not open', async () => {
-    const media = new FakeMedia(['fs1', 'fs2']);
-    const { calls } = fakeRegistry(media.log);
-    const c = new Cascade({
-      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
-      calls,
-      maxMembers: 2,
-      profile: 'diemcau',
-      log: silentLogger,
-    });
+    const { media, c } = onFakeNodes(['fs1', 'fs2'], 2);
     const leases = [c.place('m1')!, c.place('m1')!];
     media.createError = new Error('NORMAL_TEMPORARY_FAILURE');
     leases.push(c.place('m1')!);
@@ -227,15 +214,7 @@ describe('Cascade when a link fails', () => {
   });
 
   it('stops trying when the node empties', async () => {
-    const media = new FakeMedia(['fs1', 'fs2']);
-    const { calls } = fakeRegistry(media.log);
-    const c = new Cascade({
-      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
-      calls,
-      maxMembers: 1,
-      profile: 'diemcau',
-      log: silentLogger,
-    });
+    const { media, c } = onFakeNodes(['fs1', 'fs2'], 1);
     const primary = c.place('m1')!;
     media.createError = new Error('NORMAL_TEMPORARY_FAILURE');
     const secondary = c.place('m1')!;
@@ -252,15 +231,7 @@ describe('Cascade when a link fails', () => {
 
 describe('placement when a node is lost', () => {
   it('promotes the secondary with most of the meeting, links the others to it, and places the called-back sites there', async () => {
-    const media = new FakeMedia(['fs1', 'fs2', 'fs3']);
-    const { calls } = fakeRegistry(media.log);
-    const c = new Cascade({
-      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
-      calls,
-      maxMembers: 2,
-      profile: 'diemcau',
-      log: silentLogger,
-    });
+    const { media, calls, c } = onFakeNodes(['fs1', 'fs2', 'fs3'], 2);
     const leases = [1, 2, 3, 4, 5].map(() => c.place('m1')!);
     assert.deepEqual(
       leases.map((l) => l.serverId),
@@ -291,15 +262,7 @@ describe('placement when a node is lost', () => {
   });
 
   it('lets the next site pick a primary afresh when the lost primary had no secondary', () => {
-    const media = new FakeMedia(['fs1', 'fs2']);
-    const { calls } = fakeRegistry(media.log);
-    const c = new Cascade({
-      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
-      calls,
-      maxMembers: 5,
-      profile: 'diemcau',
-      log: silentLogger,
-    });
+    const { media, calls, c } = onFakeNodes(['fs1', 'fs2'], 5);
     const first = c.place('m1')!;
     assert.equal(first.serverId, 'fs1');
     media.up = ['fs2'];

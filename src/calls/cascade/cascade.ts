@@ -1,5 +1,5 @@
 import type { Logger } from '../../log';
-import type { MediaLease, MediaPool } from '../../media/freeswitch/media-endpoint';
+import { onRelease, type MediaLease, type MediaPool } from '../../media/freeswitch/media-endpoint';
 import type { CallRegistry } from '../call-registry';
 import { ConferenceLink } from '../content/conference-link';
 import { placeSite } from './placement';
@@ -173,19 +173,7 @@ export class Cascade implements CallPlacement {
 
   /** The lease as handed out: releasing it is a site leaving its node. */
   #counted(m: MeetingCascade, lease: MediaLease): MediaLease {
-    let released = false;
-    return {
-      serverId: lease.serverId,
-      createEndpoint: (opts) => lease.createEndpoint(opts),
-      killChannel: (uuid) => lease.killChannel(uuid),
-      serverDown: (withinMs) => lease.serverDown(withinMs),
-      release: () => {
-        if (released) return;
-        released = true;
-        lease.release();
-        this.#left(m, lease.serverId);
-      },
-    };
+    return onRelease(lease, () => this.#left(m, lease.serverId));
   }
 
   #left(m: MeetingCascade, node: string): void {

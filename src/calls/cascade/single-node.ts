@@ -1,4 +1,4 @@
-import type { MediaLease, MediaPool } from '../../media/freeswitch/media-endpoint';
+import { onRelease, type MediaLease, type MediaPool } from '../../media/freeswitch/media-endpoint';
 import type { CallRegistry } from '../call-registry';
 import type { CallPlacement } from './cascade';
 
@@ -30,21 +30,11 @@ export class SingleNode implements CallPlacement {
       this.calls.setPrimary(meetingId, pin.server);
     }
     pin.leases++;
-    let released = false;
-    return {
-      serverId: lease.serverId,
-      createEndpoint: (opts) => lease.createEndpoint(opts),
-      killChannel: (uuid) => lease.killChannel(uuid),
-      serverDown: (withinMs) => lease.serverDown(withinMs),
-      release: () => {
-        if (released) return;
-        released = true;
-        lease.release();
-        if (--pin.leases > 0 || this.#pins.get(meetingId) !== pin) return;
-        this.#pins.delete(meetingId);
-        this.calls.setPrimary(meetingId, null);
-      },
-    };
+    return onRelease(lease, () => {
+      if (--pin.leases > 0 || this.#pins.get(meetingId) !== pin) return;
+      this.#pins.delete(meetingId);
+      this.calls.setPrimary(meetingId, null);
+    });
   }
 
   /** Meetings on the lost server have none until their next call picks one (their calls still hold leases). */

@@ -111,6 +111,23 @@ export interface MediaLease {
   release(): void;
 }
 
+/** `lease`, whose release (once, however often it is called) also runs `released`. */
+export function onRelease(lease: MediaLease, released: () => void): MediaLease {
+  let done = false;
+  return {
+    serverId: lease.serverId,
+    createEndpoint: (opts) => lease.createEndpoint(opts),
+    killChannel: (uuid) => lease.killChannel(uuid),
+    serverDown: (withinMs) => lease.serverDown(withinMs),
+    release: () => {
+      if (done) return;
+      done = true;
+      lease.release();
+      released();
+    },
+  };
+}
+
 /**
  * The conferences one media server mixes, addressed by meeting. Commands the conference refuses
  * reject with InvalidStateError.
