@@ -124,6 +124,23 @@ export class Recorder {
     await this.stop(meetingId, { ifRecording: true });
   }
 
+  /**
+   * A media server died (after placement moved its meetings, docs/scale.md "Failover"): each file it
+   * was writing ends as it is on disk, and a meeting still wanted goes on in a new file on its new
+   * primary at once if it has calls left there, else with the first site called back.
+   */
+  async serverLost(serverId: string): Promise<void> {
+    const lost = [...this.#running].filter(([, r]) => r.serverId === serverId).map(([meetingId]) => meetingId);
+    await Promise.all(
+      lost.map((meetingId) =>
+        this.#serial(meetingId, async () => {
+          await this.#end(meetingId, false);
+          await this.#begin(meetingId);
+        }).catch((err: unknown) => this.log.error({ err, meetingId, serverId }, 'recording not moved off the lost media server')),
+      ),
+    );
+  }
+
   /** The recordings this process is writing: the dangling-row sweep leaves them alone. */
   owned(): Set<string> {
     return new Set([...this.#running.values()].map((r) => r.recording.id));

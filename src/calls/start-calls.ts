@@ -73,6 +73,7 @@ export async function startCalls(
   const signalling = new Signalling(drachtio, log.child({ component: 'drachtio' }));
   const media = new MediaServerPool(signalling.srf, config.freeswitch, {
     callbackAddress: config.media.callbackAddress,
+    healthIntervalMs: config.media.healthIntervalMs,
     log: log.child({ component: 'freeswitch' }),
   });
   const relays = config.rtpengine.length ? new RtpEnginePool(config.rtpengine, { log: log.child({ component: 'rtpengine' }) }) : null;
@@ -121,6 +122,10 @@ export async function startCalls(
     log,
   );
   await engine.start();
+  // After the engine's own handler: placement has moved the meetings when the recorder looks.
+  media.on('down', (serverId: string) => {
+    recorder.serverLost(serverId).catch((err: unknown) => log.error({ err, serverId }, 'recordings not moved'));
+  });
   sip.start();
   const h323 = config.h323 ? await startH323Gateway(ds, config.h323, engine, { ringTimeoutMs: config.dialOut.ringTimeoutMs }, log) : null;
   const invitations = new Invitations(ds);

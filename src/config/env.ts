@@ -172,6 +172,9 @@ export const envSchema = z.object({
     .describe(
       'Sites one FreeSWITCH carries, all meetings together; a meeting larger spreads over several (docs/scale.md). 0 = one FreeSWITCH per meeting, no limit',
     ),
+  FREESWITCH_HEALTH_SECONDS: int(1, 60)
+    .default(5)
+    .describe('How often each FreeSWITCH is asked `status`; three unanswered in a row and its calls move to the others (docs/scale.md, "Failover")'),
   FREESWITCH_REGIONS: z
     .string()
     .transform((raw, ctx) => {
@@ -284,6 +287,8 @@ export interface Config {
     maxMembersPerServer: number;
     /** Each server's region, by `host:port` (FREESWITCH_REGIONS). */
     regions: ReadonlyMap<string, string>;
+    /** How often each server's health is checked (FREESWITCH_HEALTH_SECONDS). */
+    healthIntervalMs: number;
   };
   admission: { openBeforeMs: number; capacity: number };
   schedule: { leadMs: number; readinessBeforeMs: number; endWarningMs: number };
@@ -371,6 +376,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       qualityIntervalMs: e.MEDIA_QUALITY_INTERVAL_SECONDS * 1000,
       maxMembersPerServer: e.FREESWITCH_MAX_MEMBERS,
       regions: e.FREESWITCH_REGIONS,
+      healthIntervalMs: e.FREESWITCH_HEALTH_SECONDS * 1000,
     },
     admission: { openBeforeMs: e.JOIN_OPEN_MINUTES * 60_000, capacity: e.ROOM_CAPACITY },
     schedule: { leadMs: e.MEETING_LEAD_SECONDS * 1000, readinessBeforeMs: e.READINESS_SWEEP_MINUTES * 60_000, endWarningMs: e.END_WARNING_MINUTES * 60_000 },

@@ -227,7 +227,12 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
 
   it('notices a node that stops answering without closing anything (frozen, as behind a broken network) and moves its sites', async () => {
     const [n1, n2] = await startNodes(2);
-    bridge = await startBridge({ freeswitch: n1, moreFreeswitches: [n2!], retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60) });
+    bridge = await startBridge({
+      freeswitch: n1,
+      moreFreeswitches: [n2!],
+      env: { FREESWITCH_HEALTH_SECONDS: '1' },
+      retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60),
+    });
     const b = bridge;
     await dialledSite(b, 'xa-d');
     await dialledSite(b, 'xa-e');
@@ -248,10 +253,10 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
         45_000,
         250,
       );
-      // Three `status` requests 5 s apart go unanswered before the node counts as down.
+      // Three `status` requests 1 s apart (FREESWITCH_HEALTH_SECONDS) go unanswered before the node counts as down.
       const ms = Date.now() - stoppedAt;
       console.log(`      frozen node noticed and both sites back ${ms} ms after SIGSTOP`);
-      assert.ok(ms >= 10_000, 'not before the health check gave up');
+      assert.ok(ms >= 2_000, 'not before the health check gave up');
       assert.equal(b.calls.engine.media.states()[`freeswitch ${nodeId(frozen)}`], 'down');
       await b.calls.lifecycle.ended(meeting);
       assert.equal(b.calls.engine.media.leased(), 0);
@@ -271,7 +276,7 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
     const b = bridge;
     const codes = ['tb-1', 'tb-2', 'tb-3', 'tb-4', 'tb-5'];
     for (const code of codes) await dialledSite(b, code);
-    const meeting = await bookLiveMeeting(b, { title: 'Hội nghị tỉnh', roomNumber: 2302, sites: codes, dialOut: true });
+    const meeting = await bookLiveMeeting(b, { title: 'Hội nghị tỉnh', roomNumber: 2302, sites: codes, dialOut: true, record: true });
     await b.calls.lifecycle.live(meeting);
     const first = await waitFor('five sites in', async () => (Object.keys(joinedOn(b, meeting)).length === 5 ? joinedOn(b, meeting) : undefined), 30_000);
     const cascade = b.calls.engine.cascade!;
@@ -311,7 +316,24 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
     await waitFor(`${listener} (new primary) to hear ${speaker} across the new link`, heard(rooms.peers.get(listener)!), 15_000, 250);
     rooms.peers.get(speaker)!.startSilence(target);
 
+    // The recording was the lost primary's conference: it ended with it and went on in a new file on the new primary.
+    const files = async () =>
+      (await b.ds.query(`SELECT ended_at IS NOT NULL AS ended, size_bytes FROM recording WHERE meeting_id = $1 ORDER BY started_at`, [meeting.id])) as {
+        ended: boolean;
+        size_bytes: string | null;
+      }[];
+    await waitFor('a second recording on the new primary', async () => ((await files()).length === 2 ? true : undefined), 10_000);
+    assert.deepEqual(
+      (await files()).map((f) => f.ended),
+      [true, false],
+    );
+    assert.equal(b.calls.recorder.state(meeting.id).current?.id !== undefined, true);
+
     await b.calls.lifecycle.ended(meeting);
+    assert.ok(
+      (await files()).every((f) => f.ended && Number(f.size_bytes) > 0),
+      'both files closed, neither empty',
+    );
     assert.equal(cascade.nodesOf(meeting.id), null);
     assert.equal(b.calls.engine.media.leased(), 0, 'every lease released, the lost node\u2019s too');
     for (const n of [n1!, n2!, n3!].filter((x) => x !== dead))

@@ -24,7 +24,7 @@ export interface MediaServerPoolOptions {
   healthIntervalMs?: number;
 }
 
-/** Long enough for a FreeSWITCH saturated by a large meeting to answer (its replies wait behind the load). */
+/** The default: long enough for a FreeSWITCH saturated by a large meeting to answer (its replies wait behind the load). */
 const HEALTH_INTERVAL_MS = 5000;
 /** Unanswered `status` requests in a row that make a server down. */
 const HEALTH_MISSES = 3;
