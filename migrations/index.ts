@@ -11,6 +11,7 @@ import { ContentShares1796947200000 } from './1796947200000-content-shares';
 import { CacheNotifications1797033600000 } from './1797033600000-cache-notifications';
 import { MediaServerLost1797120000000 } from './1797120000000-media-server-lost';
 import { SiteRegion1797206400000 } from './1797206400000-site-region';
+import { DialOutcomeBridgeError1797292800000 } from './1797292800000-dial-outcome-bridge-error';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   CacheNotifications1797033600000,
   MediaServerLost1797120000000,
   SiteRegion1797206400000,
+  DialOutcomeBridgeError1797292800000,
 ];

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 
 /** How a dial-out attempt ended: stored in dial_attempt.outcome, reported in attendance, streamed as events. */
-export const DIAL_OUTCOMES = ['answered', 'busy', 'no-answer', 'unreachable', 'rejected', 'media-mismatch', 'cancelled', 'failed'] as const;
+export const DIAL_OUTCOMES = ['answered', 'busy', 'no-answer', 'unreachable', 'rejected', 'media-mismatch', 'bridge-error', 'cancelled', 'failed'] as const;
 export type DialOutcome = (typeof DIAL_OUTCOMES)[number];
 
 /** The record of every dial-out attempt (table dial_attempt): opened when it starts, finished when it ends. */

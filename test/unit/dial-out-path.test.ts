@@ -175,6 +175,22 @@ describe('SIP dial-out path (fakes)', () => {
     d.assertNothingHeld();
   });
 
+  it("records a join FreeSWITCH does not complete as the bridge's error, retried within seconds, and hangs the site up", async () => {
+    const d = dialler();
+    d.srf.onInvite = (r) => {
+      const stuck = Promise.reject(new Error('the conference did not take the call within 10000 ms'));
+      stuck.catch(() => undefined);
+      d.media.endpoints[0]!.joinGate = stuck;
+      r.answer(fakeSdp('site'));
+    };
+    const result = await placeCall(d.deps, d.target(), 2001);
+    assert.equal(result.outcome, 'bridge-error');
+    assert.match(result.detail!, /did not take the call/);
+    assert.equal(nextDelay(defaultRetryPolicy, result.outcome, 1), 5_000, 'not the minute of a codec mismatch');
+    assert.equal(d.srf.dialogs[0]!.ended, 'bye-sent');
+    d.assertNothingHeld();
+  });
+
   it('reports unreachable, with nothing held, when no media server is up', async () => {
     const d = dialler();
     d.media.up = [];

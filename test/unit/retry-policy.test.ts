@@ -39,6 +39,11 @@ describe('dial-out retry policy', () => {
     assert.equal(nextDelay(defaultRetryPolicy, 'rejected', 1), 120_000);
     assert.equal(nextDelay(defaultRetryPolicy, 'rejected', 2), null);
     assert.equal(nextDelay(defaultRetryPolicy, 'answered', 1), null);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((n) => nextDelay(defaultRetryPolicy, 'bridge-error', n)),
+      [5_000, 10_000, 20_000, 40_000, null],
+      'the bridge failing to join an answered site: soon again',
+    );
     assert.equal(nextDelay(defaultRetryPolicy, 'cancelled', 1), null);
   });
 

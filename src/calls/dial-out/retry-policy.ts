@@ -47,6 +47,9 @@ export const defaultRetryPolicy: RetryPolicy = {
   unreachable: { maxAttempts: 5, delayMs: 60_000, factor: 2, maxDelayMs: 300_000 },
   rejected: { maxAttempts: 2, delayMs: 120_000, factor: 1, maxDelayMs: 120_000 },
   'media-mismatch': { maxAttempts: 2, delayMs: 60_000, factor: 1, maxDelayMs: 60_000 },
+  // The site answered; the bridge's own media server did not take the call (overloaded, or busy
+  // taking a failed node's sites): soon again, as nothing at the site needs to change.
+  'bridge-error': { maxAttempts: 5, delayMs: 5_000, factor: 2, maxDelayMs: 60_000 },
   failed: { maxAttempts: 3, delayMs: 60_000, factor: 2, maxDelayMs: 240_000 },
 };
 

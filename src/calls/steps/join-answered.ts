@@ -58,8 +58,11 @@ export async function joinAnswered(
   if (signal?.aborted) return calledOff(signal);
   const onAbort = (): void => void call.close(cancelReason(signal!));
   signal?.addEventListener('abort', onAbort, { once: true });
+  // Which side failed: FreeSWITCH refusing the site's answer is a mismatch; failing to join is ours.
+  let stage: 'answer' | 'join' = 'answer';
   try {
     await endpoint.modify(answerSdp);
+    stage = 'join';
     if (signal?.aborted) return await calledOff(signal);
     if (call.isClosed()) return { outcome: 'answered', status: 200, callId, detail: 'hung up at once' };
     await joinMeeting(call, endpoint, opts, participations);
@@ -72,7 +75,7 @@ export async function joinAnswered(
     if (signal?.aborted) return await calledOff(signal);
     call.log.warn({ err: (err as Error).message }, 'answered but could not join');
     await call.close('media-failure');
-    return { outcome: 'media-mismatch', status: 200, callId, detail: (err as Error).message };
+    return { outcome: stage === 'answer' ? 'media-mismatch' : 'bridge-error', status: 200, callId, detail: (err as Error).message };
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
