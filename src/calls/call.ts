@@ -245,8 +245,9 @@ export class Call {
     };
     // The last sample first: FreeSWITCH forgets the channel's counters once it is hung up. A server
     // that is gone has none to give: waiting for them would only delay the call back.
+    const serverLost = reason === 'media-server-lost';
     const sampler = this.#sampler;
-    if (sampler && reason === 'media-server-lost') sampler.abandon();
+    if (sampler && serverLost) sampler.abandon();
     else if (sampler) await step('quality', () => withTimeout(sampler.finish(), LAST_SAMPLE_TIMEOUT_MS, `no last sample within ${LAST_SAMPLE_TIMEOUT_MS} ms`));
     const dialog = this.#dialog;
     const endpoint = this.#endpoint;
@@ -258,12 +259,12 @@ export class Call {
     this.#content = [];
     await Promise.all([
       ...content.map((part) => step('content', () => part.close())),
-      step('dialog', () => dialog?.destroy(reason === 'media-server-lost' ? { headers: { Reason: MEDIA_SERVER_LOST } } : undefined)),
+      step('dialog', () => dialog?.destroy(serverLost ? { headers: { Reason: MEDIA_SERVER_LOST } } : undefined)),
       // hangUp kills the channel itself if an orderly hang-up is stuck. A lost server is not asked:
       // a frozen one would hold the call back for the step's 5 s, and its channels end on their own
       // (RTP timeout) if it ever comes back.
-      step('endpoint', () => (reason === 'media-server-lost' ? undefined : endpoint?.hangUp())),
-      step('channel', () => (adopted && lease && reason !== 'media-server-lost' ? lease.killChannel(adopted) : undefined)),
+      step('endpoint', () => (serverLost ? undefined : endpoint?.hangUp())),
+      step('channel', () => (adopted && lease && !serverLost ? lease.killChannel(adopted) : undefined)),
     ]);
     this.#lease?.release();
     const relay = this.#relay;

@@ -74,9 +74,14 @@ export class CallEngine {
   #stopped = false;
   /** Servers whose calls from before the start are reconciled (adopted or closed). */
   readonly #reconciled = new Set<string>();
-  #whenReconciled: (() => void)[] = [];
+  /** Resolves once every configured server is in `#reconciled`. */
+  readonly #allReconciled: Promise<void>;
+  #allDone: () => void = () => undefined;
 
   constructor(deps: CallEngineDeps) {
+    this.#allReconciled = new Promise((resolve) => {
+      this.#allDone = resolve;
+    });
     this.ds = deps.ds;
     this.events = deps.events;
     this.media = deps.media;
@@ -129,7 +134,7 @@ export class CallEngine {
         .catch((err: Error) => this.log.error({ err, mediaServer: serverId }, 'recovering calls failed'))
         .finally(() => {
           this.#reconciled.add(serverId);
-          if (this.media.serverIds.every((id) => this.#reconciled.has(id))) for (const done of this.#whenReconciled.splice(0)) done();
+          if (this.media.serverIds.every((id) => this.#reconciled.has(id))) this.#allDone();
         });
     });
     this.media.on('down', (serverId: string) => this.#failover(serverId));
@@ -166,20 +171,18 @@ export class CallEngine {
    * Resolves once every media server has come up and its calls from before this process started are
    * taken over, or after 10 s (a server that is down has none to give).
    */
-  reconciled(): Promise<void> {
-    if (this.media.serverIds.every((id) => this.#reconciled.has(id))) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#whenReconciled = this.#whenReconciled.filter((d) => d !== done);
-        resolve();
-      }, RECONCILE_WAIT_MS);
+  async reconciled(): Promise<void> {
+    if (this.media.serverIds.every((id) => this.#reconciled.has(id))) return;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, RECONCILE_WAIT_MS);
       timer.unref();
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.#whenReconciled.push(done);
     });
+    try {
+      await Promise.race([this.#allReconciled, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

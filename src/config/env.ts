@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { isRegion } from '../directory/region';
 
 /**
  * Every setting diemcau reads from its environment. Parsed once, at start-up, by `loadConfig`;
@@ -183,8 +184,8 @@ export const envSchema = z.object({
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean)) {
-        const m = /^([^=\s]+:\d{1,5})=([a-z0-9]+(?:-[a-z0-9]+)*)$/.exec(item);
-        if (!m || m[2]!.length > 64) {
+        const m = /^([^=\s]+:\d{1,5})=(.+)$/.exec(item);
+        if (!m || !isRegion(m[2]!)) {
           ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port=region (a region is lower-case words joined by dashes, e.g. mien-bac)` });
           return z.NEVER;
         }

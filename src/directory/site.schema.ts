@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from './networks';
+import { REGION_MAX_LENGTH, REGION_PATTERN } from './region';
 
 /**
  * What a client may send about a site. The same schemas validate the API, the CSV import and
@@ -50,8 +51,8 @@ const siteFields = {
   h264PacketizationMode: z.union([z.literal(0), z.literal(1)]).nullable(),
   region: z
     .string()
-    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case letters and digits, words joined by dashes (e.g. mien-bac)')
-    .max(64)
+    .regex(REGION_PATTERN, 'must be lower-case letters and digits, words joined by dashes (e.g. mien-bac)')
+    .max(REGION_MAX_LENGTH)
     .nullable()
     .describe('The region the site is in, as FREESWITCH_REGIONS names it: a meeting over several FreeSWITCH nodes puts it on a node there'),
   contactName: text(200).nullable(),
