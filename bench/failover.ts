@@ -1,6 +1,4 @@
-import { cliActor } from '../src/audit/audit';
-import { MeetingBook } from '../src/meetings/meeting-book';
-import { BRIDGE_DOMAIN, startBridge } from '../test/support/bridge';
+import { BRIDGE_DOMAIN, bookLiveMeeting, startBridge } from '../test/support/bridge';
 import { startFreeswitch, waitFor, type FreeswitchServer } from '../test/support/stack';
 import { benchScenario, requireBinaries, runMain, startPostgres, Teardown } from './lib/harness';
 import { printMachine } from './lib/machine';
@@ -16,8 +14,6 @@ import { fmt, table } from './lib/stats';
  * the same run (the same dialer and DIAL_CONCURRENCY: the floor of a recovery that calls everyone back).
  * Env: BENCH_SITES (50), BENCH_UAS (2 sipp answering), DIAL_CONCURRENCY (the bridge's default, 10).
  */
-
-const hour = 3600_000;
 
 async function main(): Promise<void> {
   requireBinaries('failover bench', { drachtio: true, freeswitch: true, sipp: true });
@@ -47,22 +43,12 @@ async function main(): Promise<void> {
       `${n} sipp sites dialled out, 2 FreeSWITCH nodes, no member limit, DIAL_CONCURRENCY ${bridge.config.dialOut.concurrency}, profile ${bridge.config.media.conferenceProfile}`,
     );
     await createBenchSites(bridge.ds, BRIDGE_DOMAIN, n, (k) => ({ sipUri: `sip:bench-${k}@127.0.0.1:${uas[k % uasCount]!.port}` }));
-    const start = new Date(Date.now() - hour);
-    const { meeting } = await new MeetingBook(bridge.ds, bridge.config.roomNumbers).create(
-      {
-        title: 'Giao ban trực tuyến',
-        roomNumber: 2910,
-        startsAt: start.toISOString(),
-        endsAt: new Date(start.getTime() + 3 * hour).toISOString(),
-        invitedSites: Array.from({ length: n }, (_, i) => `bench-${i + 1}`),
-        dialOut: true,
-        allowGuests: false,
-        mode: 'discussion',
-        language: 'vi',
-        record: false,
-      },
-      cliActor,
-    );
+    const meeting = await bookLiveMeeting(bridge, {
+      title: 'Giao ban trực tuyến',
+      roomNumber: 2910,
+      sites: Array.from({ length: n }, (_, i) => `bench-${i + 1}`),
+      dialOut: true,
+    });
     const engine = bridge.calls.engine;
     const joinedOn = (server?: string) =>
       engine.calls.inMeeting(meeting.id).filter((c) => c.state === 'joined' && (!server || c.mediaServer === server)).length;
