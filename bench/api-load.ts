@@ -16,7 +16,8 @@ import { runWrk, WRK, type WrkResult } from './lib/wrk';
  * directory and a live meeting with BENCH_PARTICIPANTS callers (50, sipp dial-ins), hit by wrk with a
  * viewer key: as fast as it answers, and the default page of sites also paced at about 1,000 req/s.
  * Env: BENCH_WRK_SECONDS (10), BENCH_WRK_CONNECTIONS (32), BENCH_WRK_THREADS (2),
- * BENCH_APP_LOG_LEVEL (info, as deployed).
+ * BENCH_APP_LOG_LEVEL (info, as deployed), BENCH_ENDPOINTS (comma-separated parts of the rows' names: run
+ * only those), BENCH_APP_NODE_ARGS (node's flags for the app, e.g. to profile it).
  */
 
 const hour = 3600_000;
@@ -88,7 +89,8 @@ async function main(): Promise<void> {
       [`GET /meetings/{id}/participants (${participants})`, participantsUrl],
       ['GET /healthz (no auth, no DB)', `${app.base}/healthz`],
     ];
-    for (const [name, url, rate] of endpoints) {
+    const only = process.env['BENCH_ENDPOINTS'];
+    for (const [name, url, rate] of endpoints.filter(([name]) => !only || only.split(',').some((part) => name.includes(part)))) {
       await runWrk(url, { token, seconds: 2, connections: wrk.connections, threads: wrk.threads }); // warm-up
       const meter = new CpuMeter(pids);
       meter.begin();

@@ -12,6 +12,7 @@ import { CacheNotifications1797033600000 } from './1797033600000-cache-notificat
 import { MediaServerLost1797120000000 } from './1797120000000-media-server-lost';
 import { SiteRegion1797206400000 } from './1797206400000-site-region';
 import { DialOutcomeBridgeError1797292800000 } from './1797292800000-dial-outcome-bridge-error';
+import { SitePageNotifications1797379200000 } from './1797379200000-site-page-notifications';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   MediaServerLost1797120000000,
   SiteRegion1797206400000,
   DialOutcomeBridgeError1797292800000,
+  SitePageNotifications1797379200000,
 ];

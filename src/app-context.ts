@@ -43,12 +43,13 @@ export async function openContext(config: Config, log: Logger, options: { migrat
   const changes = new ChangeFeed(ds, log.child({ component: 'cache-notifications' }));
   await changes.start();
   const keys = new ApiKeys(ds, changes);
+  const sites = new SiteDirectory(ds, config.sip.domain, changes);
   let closed = false;
   return {
     config,
     log,
     ds,
-    sites: new SiteDirectory(ds, config.sip.domain, changes),
+    sites,
     meetings: new MeetingBook(ds, config.roomNumbers),
     keys,
     accounts: accounts(ds, { policy: config.sessions }),
@@ -58,6 +59,7 @@ export async function openContext(config: Config, log: Logger, options: { migrat
       closed = true;
       try {
         keys.close();
+        sites.close();
         await changes.close();
         await ds.destroy();
       } finally {

@@ -37,7 +37,8 @@ export async function startApp(env: Record<string, string> = {}): Promise<AppPro
   const logFile = join(dir, 'app.log');
   const fd = openSync(logFile, 'a');
   const child = track(
-    spawn(process.execPath, [join(repoRoot(), 'dist', 'src', 'cli.js'), 'serve'], {
+    // BENCH_APP_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (written when serve exits on SIGTERM).
+    spawn(process.execPath, [...(process.env['BENCH_APP_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), join(repoRoot(), 'dist', 'src', 'cli.js'), 'serve'], {
       cwd: repoRoot(),
       stdio: ['ignore', fd, fd],
       env: {

@@ -20,6 +20,17 @@ export interface ParticipantView {
   quality: Call['quality'];
 }
 
+/** Everything a participant's view is made of; `info`, `codecs` and `quality` are replaced, never changed in place. */
+interface ViewInputs {
+  participationId: string;
+  joinedAt: Date;
+  info: Call['info'];
+  codecs: Call['codecs'];
+  muted: boolean;
+  talking: boolean;
+  quality: Call['quality'];
+}
+
 /**
  * What an operator does to a running meeting; the roster is the calls this process carries. An action
  * on one participant goes to the FreeSWITCH node that participant's call is on (a meeting may spread
@@ -35,25 +46,48 @@ export class LiveControl {
   /** Each live meeting's layout, once an operator has chosen one (FreeSWITCH cannot be asked). */
   readonly #layouts = new Map<string, ConferenceLayout>();
 
-  participants(meetingId: string): ParticipantView[] {
-    return this.calls
-      .inMeeting(meetingId)
-      .filter((c) => c.participationId && c.joinedAt)
-      .map((c) => ({
-        id: c.participationId!,
-        callId: c.info.callId,
-        name: c.info.displayName,
-        siteId: c.info.siteId,
-        protocol: c.info.protocol,
-        direction: c.info.direction,
-        audioCodec: c.codecs.audio,
-        videoCodec: c.codecs.video,
-        joinedAt: c.joinedAt!.toISOString(),
-        muted: c.muted,
-        talking: c.talking,
-        moderator: c.info.moderator,
-        quality: c.quality,
-      }));
+  /**
+   * The meeting's roster. A participant's view is made again only when something in it changed, so
+   * an unchanged roster is the same objects every time: consoles poll it, and the API serialises it
+   * again only when one of them is new (`RosterBodies`).
+   */
+  participants(meetingId: string): readonly ParticipantView[] {
+    const views: ParticipantView[] = [];
+    for (const call of this.calls.inMeeting(meetingId)) if (call.participationId && call.joinedAt) views.push(this.#view(call));
+    return views;
+  }
+
+  readonly #views = new WeakMap<Call, { view: ParticipantView; of: ViewInputs }>();
+
+  #view(call: Call): ParticipantView {
+    const now: ViewInputs = {
+      participationId: call.participationId!,
+      joinedAt: call.joinedAt!,
+      info: call.info,
+      codecs: call.codecs,
+      muted: call.muted,
+      talking: call.talking,
+      quality: call.quality,
+    };
+    const last = this.#views.get(call);
+    if (last && (Object.keys(now) as (keyof ViewInputs)[]).every((k) => last.of[k] === now[k])) return last.view;
+    const view: ParticipantView = Object.freeze({
+      id: now.participationId,
+      callId: now.info.callId,
+      name: now.info.displayName,
+      siteId: now.info.siteId,
+      protocol: now.info.protocol,
+      direction: now.info.direction,
+      audioCodec: now.codecs.audio,
+      videoCodec: now.codecs.video,
+      joinedAt: now.joinedAt.toISOString(),
+      muted: now.muted,
+      talking: now.talking,
+      moderator: now.info.moderator,
+      quality: now.quality,
+    });
+    this.#views.set(call, { view, of: now });
+    return view;
   }
 
   async mute(meetingId: string, participantId: string, muted: boolean): Promise<void> {

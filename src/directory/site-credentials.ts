@@ -6,6 +6,9 @@ import type { Site } from './site.entity';
 /** The change feed's topic for sites; the key is a SIP username. */
 export const SITE_TOPIC = 'site';
 
+/** The key of a change to a site that has no SIP username (or is new): no credentials to drop, every page of the directory. */
+export const NO_USERNAME = '';
+
 /** Far above a national directory (3,321 communes); past it the oldest entries make room. */
 const MAX_ENTRIES = 20_000;
 

@@ -4,6 +4,7 @@ import { In } from 'typeorm';
 import { recordAudit, type Actor } from '../audit/audit';
 import { unstorableText } from '../db/values';
 import { ConflictError, ValidationError } from '../errors';
+import { NO_USERNAME } from './site-credentials';
 import { SiteEntity } from './site.entity';
 import { siteCsvColumns } from './site-csv-columns';
 import { siteCreateSchema, siteUpdateSchema, type SiteCreate } from './site.schema';
@@ -184,6 +185,7 @@ export async function importSites(ds: DataSource, directory: SiteDirectory, text
     })
     .then((report) => {
       if (report.updated) directory.changed(null);
+      else if (report.created) directory.changed(NO_USERNAME);
       return report;
     })
     .catch((err: unknown) => {

@@ -5,30 +5,38 @@ import { isSqlState, SqlState } from '../db/errors';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../errors';
 import { digestHa1 } from '../sip-auth';
 import { foldForSearch } from './search-text';
-import { SITE_TOPIC } from './site-credentials';
+import { NO_USERNAME, SITE_TOPIC } from './site-credentials';
+import { SitePages, type Page } from './site-pages';
 import { SiteEntity, type Site } from './site.entity';
 import type { SiteCreate, SiteListQuery, SiteUpdate } from './site.schema';
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type { Page } from './site-pages';
 
 /** The directory of room systems: every write is audited, every secret hashed before it is stored. */
 export class SiteDirectory {
+  readonly #pages: SitePages;
+
   constructor(
     private readonly ds: DataSource,
     /** Digest realm the HA1s are computed for (the SIP domain). */
     private readonly realm: string,
     /** This process's caches of sites hear of every change here at once (other processes through the triggers' NOTIFY). */
     private readonly changes: ChangeFeed | null = null,
-  ) {}
+  ) {
+    this.#pages = new SitePages(changes);
+  }
 
-  /** A site with this SIP username (null: any site) changed and has been committed. */
+  /**
+   * A site with this SIP username changed and has been committed (null: any site; `NO_USERNAME`: a
+   * site without one, or a new site, whose credentials no cache can hold).
+   */
   changed(sipUsername: string | null): void {
     this.changes?.publish(SITE_TOPIC, sipUsername);
+  }
+
+  /** Stops following the change feed (its pages are dropped). */
+  close(): void {
+    this.#pages.close();
   }
 
   async get(id: string): Promise<Site> {
@@ -45,10 +53,18 @@ export class SiteDirectory {
   }
 
   /**
-   * A page of sites in the directory's order, total included, in one plain query: the API's hottest
-   * read, where TypeORM's entity hydration and its second round trip (the COUNT) were most of the cost.
+   * A page of sites in the directory's order, total included: the API's hottest read. Served from
+   * memory until a site changes (`SitePages`); a group's page is always read, as group membership
+   * notifies no cache.
    */
-  async list(query: SiteListQuery): Promise<Page<Site>> {
+  async list(query: SiteListQuery): Promise<Page<Readonly<Site>>> {
+    if (query.group !== undefined) return this.read(query);
+    const key = JSON.stringify([query.q, query.protocol, query.enabled, query.limit, query.offset]);
+    return this.#pages.get(key, () => this.read(query));
+  }
+
+  /** One plain query: TypeORM's entity hydration and its second round trip (the COUNT) were most of the cost. */
+  private async read(query: SiteListQuery): Promise<Page<Site>> {
     const where: string[] = [];
     const params: unknown[] = [];
     const param = (v: unknown) => `$${params.push(v)}`;
@@ -96,11 +112,13 @@ export class SiteDirectory {
   }
 
   async create(input: SiteCreate, actor: Actor): Promise<Site> {
-    return this.ds.transaction(async (em) => {
+    const created = await this.ds.transaction(async (em) => {
       const site = await this.insert(em, input);
       await recordAudit(em, actor, { action: 'site.create', resourceType: 'site', resourceId: site.id, detail: { code: site.code } });
       return site;
     });
+    this.changed(NO_USERNAME);
+    return created;
   }
 
   async update(id: string, input: SiteUpdate, actor: Actor): Promise<Site> {
@@ -118,7 +136,7 @@ export class SiteDirectory {
       });
       return updated;
     });
-    if (before !== null) this.changed(before);
+    this.changed(before ?? NO_USERNAME);
     if (updated.sipUsername !== null && updated.sipUsername !== before) this.changed(updated.sipUsername);
     return updated;
   }
@@ -137,7 +155,7 @@ export class SiteDirectory {
       }
       await recordAudit(em, actor, { action: 'site.delete', resourceType: 'site', resourceId: id, detail: { code: site.code } });
     });
-    if (site.sipUsername !== null) this.changed(site.sipUsername);
+    this.changed(site.sipUsername ?? NO_USERNAME);
   }
 
   /** Inserts one site inside `em`'s transaction. Exposed to the importer and the demo seed. */

@@ -52,11 +52,17 @@ const ROOM_ALLOCATION_LOCK = 0x6463726f6f6d;
 /** Attempts at allocating a free room number when a booking with an explicit number takes it meanwhile. */
 const ALLOCATION_ATTEMPTS = 5;
 
+/** A year of a province's meetings; past it the oldest are read again. */
+const MAX_KNOWN_MEETINGS = 10_000;
+
 /**
  * Bookings. The overlap rules are Postgres exclusion constraints; this class turns their violations
  * into a 409 that names the meeting in the way.
  */
 export class MeetingBook {
+  /** Ids of meetings seen to exist, oldest first. */
+  readonly #known = new Set<string>();
+
   constructor(
     private readonly ds: DataSource,
     private readonly roomNumbers: { min: number; max: number },
@@ -70,10 +76,18 @@ export class MeetingBook {
     return view!;
   }
 
-  /** Throws NotFoundError unless the meeting exists: one plain query, for reads that need nothing of it but its id. */
+  /**
+   * Throws NotFoundError unless the meeting exists, for reads that need nothing of it but its id (the
+   * roster, every console's poll). No meeting is ever deleted (a cancelled one is kept for the
+   * record), so an id found once is remembered and not read again.
+   */
   async assertExists(id: string): Promise<void> {
+    const key = id.toLowerCase();
+    if (this.#known.has(key)) return;
     const rows: unknown[] = isUuid(id) ? await this.ds.query(`SELECT 1 FROM meeting WHERE id = $1`, [id]) : [];
     if (!rows.length) throw new NotFoundError('meeting', id);
+    if (this.#known.size >= MAX_KNOWN_MEETINGS) this.#known.delete(this.#known.values().next().value!);
+    this.#known.add(key);
   }
 
   async list(query: MeetingListQuery): Promise<Page<MeetingView>> {

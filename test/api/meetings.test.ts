@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { meetingConflictOut } from '../../src/api/meetings/meeting.presenter';
 import { TestApi } from '../support/api';
 import { truncateBookings } from '../support/db';
+import { QueryCounter } from '../support/query-counter';
 
 const hour = 3600_000;
 const at = (offsetHours: number) => new Date(Math.ceil(Date.now() / hour) * hour + offsetHours * hour).toISOString();
@@ -237,6 +238,22 @@ describe('API: meetings', () => {
     const layout = await api.request('PUT', `/api/v1/meetings/${a.body.id}/layout`, { key: api.tokens.operator, json: { layout: '2x2' } });
     assert.equal(layout.status, 503);
     assert.equal((await api.request('PUT', `/api/v1/meetings/${a.body.id}/layout`, { key: api.tokens.operator, json: { layout: '7x7' } })).status, 422);
+  });
+
+  it('reads a meeting\u2019s existence for its roster once (no meeting is ever deleted), and answers 404 for one that does not exist', async () => {
+    const a = await book({ roomNumber: 2001 });
+    const poll = (id: string) => api.request('GET', `/api/v1/meetings/${id}/participants`, { key: api.tokens.viewer });
+    assert.equal((await poll(a.body.id)).status, 200);
+    const counter = new QueryCounter(api.ds);
+    counter.start();
+    assert.equal((await poll(a.body.id)).status, 200);
+    assert.equal((await poll(a.body.id.toUpperCase())).status, 200);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    assert.equal((await poll(unknown)).status, 404);
+    assert.equal((await poll(unknown)).status, 404, 'a miss is read again: the meeting may be booked in between');
+    counter.stop();
+    counter.close();
+    assert.equal(counter.statements.filter((s) => /FROM meeting\b/.test(s)).length, 2, counter.statements.join('\n'));
   });
 
   it('lets viewers read but not book', async () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { createDataSource, migrate } from '../../src/db/data-source';
 import { digestHa1 } from '../../src/sip-auth';
 import { TEST_REALM, TestApi } from '../support/api';
-import { truncateBookings } from '../support/db';
+import { createTestDatabase, truncateBookings } from '../support/db';
+import { QueryCounter } from '../support/query-counter';
 
 describe('API: sites', () => {
   let api: TestApi;
@@ -263,5 +265,96 @@ describe('API: sites', () => {
   it('has a real PostgreSQL behind it', async () => {
     const [{ version }] = await api.ds.query('SELECT version()');
     assert.match(version, /^PostgreSQL \d+/);
+  });
+});
+
+/**
+ * Two API processes on one database, both following the change feed, as two `diemcau serve` would:
+ * GET /sites is answered from memory until a site changes, a write is visible at once in the process
+ * that made it, and within a moment in the other (the site trigger's NOTIFY), whoever wrote it.
+ */
+describe('API: pages of sites kept in memory', () => {
+  let here: TestApi;
+  let there: TestApi;
+  before(async () => {
+    const url = await createTestDatabase();
+    const open = async (migrated: boolean) => {
+      const { ds } = createDataSource({ url });
+      await ds.initialize();
+      if (!migrated) await migrate(ds);
+      return ds;
+    };
+    here = await TestApi.start({ ds: await open(false), notifications: true });
+    there = await TestApi.start({ ds: await open(true), notifications: true });
+  });
+  after(async () => {
+    await there?.close();
+    await here?.close();
+  });
+
+  const names = async (api: TestApi, path = '/api/v1/sites') => {
+    const res = await api.request('GET', path);
+    assert.equal(res.status, 200, res.text);
+    return (res.body.items as { name: string }[]).map((s) => s.name);
+  };
+  /** Polls `there` until `ok` holds; the ms it took, or a failure after 2 s. */
+  const seenThere = async (ok: (names: string[]) => boolean) => {
+    const since = Date.now();
+    while (!ok(await names(there))) {
+      assert.ok(Date.now() - since < 2000, 'the other process never heard of the change');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return Date.now() - since;
+  };
+  const siteReads = async (api: TestApi, path: string) => {
+    const counter = new QueryCounter(api.ds);
+    counter.start();
+    await names(api, path);
+    counter.stop();
+    counter.close();
+    return counter.statements.filter((s) => /\bFROM site\b/.test(s)).length;
+  };
+
+  it('reads a page once, then answers from memory; a group page is read every time', async () => {
+    const made = await here.request('POST', '/api/v1/sites', { json: { code: 'xa-a', name: 'Xã A', protocol: 'h323', h323Alias: 'xa-a' } });
+    assert.equal(made.status, 201, made.text);
+    await names(here);
+    assert.equal(await siteReads(here, '/api/v1/sites'), 0, 'the same page again is not read');
+    assert.equal(await siteReads(here, '/api/v1/sites?q=xa'), 1, 'another query is a page of its own');
+    assert.equal(await siteReads(here, '/api/v1/sites?q=xa'), 0);
+    const group = await here.request('POST', '/api/v1/site-groups', { json: { code: 'nhom', name: 'Nhóm', sites: [made.body.id] } });
+    assert.equal(group.status, 201, group.text);
+    await names(here, '/api/v1/sites?group=nhom');
+    assert.equal(await siteReads(here, '/api/v1/sites?group=nhom'), 1, 'group membership notifies nothing, so its pages are not kept');
+  });
+
+  it('shows every write of the API at once where it was made, and in the other process within a moment', async () => {
+    await names(there);
+    const made = await here.request('POST', '/api/v1/sites', { json: { code: 'xa-b', name: 'Xã B', protocol: 'h323', h323Alias: 'xa-b' } });
+    assert.ok((await names(here)).includes('Xã B'), 'created');
+    await seenThere((n) => n.includes('Xã B'));
+    assert.equal((await here.request('PATCH', `/api/v1/sites/${made.body.id}`, { json: { name: 'Xã Bê' } })).status, 200);
+    assert.ok((await names(here)).includes('Xã Bê'), 'renamed');
+    await seenThere((n) => n.includes('Xã Bê'));
+    const csv = 'code,name,protocol\nxa-c,Xã C,h323\n';
+    assert.equal((await here.request('POST', '/api/v1/sites/import', { body: csv, contentType: 'text/csv' })).status, 200);
+    assert.ok((await names(here)).includes('Xã C'), 'imported');
+    await seenThere((n) => n.includes('Xã C'));
+    assert.equal((await here.request('DELETE', `/api/v1/sites/${made.body.id}`)).status, 204);
+    assert.ok(!(await names(here)).includes('Xã Bê'), 'deleted');
+    await seenThere((n) => !n.includes('Xã Bê'));
+  });
+
+  it('hears of a change written by hand to a site without a SIP username', async () => {
+    await names(here);
+    await names(there);
+    await here.ds.query(`UPDATE site SET name = 'Xã A (sửa tay)' WHERE code = 'xa-a'`);
+    for (const api of [here, there]) {
+      const since = Date.now();
+      while (!(await names(api)).includes('Xã A (sửa tay)')) {
+        assert.ok(Date.now() - since < 2000, 'a hand-written UPDATE of an H.323 site was never heard of');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
   });
 });

@@ -253,6 +253,7 @@ describe('SIP registrar', function () {
       await here.delete(site.id, cliActor);
       assert.deepEqual(await both('new-password'), [403, 403], 'deleted');
     } finally {
+      here.close();
       bridge.calls.sip.auth.failures.succeed('127.0.0.1');
       await second.stop();
     }

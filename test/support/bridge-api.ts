@@ -60,10 +60,11 @@ export async function startBridgeApi(
   const keys = new ApiKeys(bridge.ds, bridge.changes);
   const token = (await keys.issue('test', opts.role ?? 'operator', cliActor)).token;
   const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
+  const sites = new SiteDirectory(bridge.ds, BRIDGE_DOMAIN, bridge.changes);
   const app = createApp(
     {
       ds: bridge.ds,
-      sites: new SiteDirectory(bridge.ds, BRIDGE_DOMAIN, bridge.changes),
+      sites,
       meetings: book,
       keys,
       authFailures: new FailureLimiter({ maxFailures: 100, windowMs: 1000, blockMs: 1000 }),
@@ -91,6 +92,7 @@ export async function startBridgeApi(
     close: () =>
       new Promise<void>((r) => {
         keys.close();
+        sites.close();
         server.close(() => r());
         server.closeAllConnections();
       }),

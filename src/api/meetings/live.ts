@@ -8,6 +8,7 @@ import { HttpProblem } from '../problem';
 import type { Caller } from '../middleware/auth';
 import { qualitySampleOut } from '../quality/routes';
 import { route, uuidParams } from '../route';
+import { RosterBodies } from './roster-body';
 
 const participantOut = z
   .object({
@@ -60,6 +61,7 @@ const dialBody = z
  * SIP side; without it these answer 503.
  */
 export function liveRoutes(deps: ApiDeps) {
+  const rosters = new RosterBodies();
   const live = () => {
     if (!deps.live) throw new HttpProblem(503, 'Service Unavailable', 'SIP is not configured on this bridge (DRACHTIO_HOST)');
     return deps.live;
@@ -107,12 +109,13 @@ export function liveRoutes(deps: ApiDeps) {
         await deps.meetings.assertExists(params.id);
         const id = params.id.toLowerCase();
         const l = deps.live;
-        ctx.body = {
+        ctx.type = 'application/json';
+        ctx.body = rosters.body(id, {
           items: l ? l.control.participants(id) : [],
           locked: l ? l.control.isLocked(id) : false,
           layouts: conferenceLayouts,
           layout: l ? l.control.currentLayout(id) : null,
-        };
+        });
       },
     }),
     route({

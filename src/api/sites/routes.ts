@@ -29,6 +29,8 @@ const siteStatusOut = z
 const actorOf = (caller: Caller | null) => caller!.actor;
 
 export function siteRoutes({ ds, sites }: ApiDeps) {
+  // The directory hands out the same frozen page until a site changes: serialise it once.
+  const pageBodies = new WeakMap<object, string>();
   return [
     route({
       method: 'get',
@@ -40,7 +42,13 @@ export function siteRoutes({ ds, sites }: ApiDeps) {
       responses: { 200: { description: 'A page of sites', schema: pageOf(siteOut, 'SitePage') }, ...authProblems, 422: problems[422] },
       async handler(ctx, { query }) {
         const page = await sites.list(query);
-        ctx.body = { ...page, items: page.items.map(presentSite) };
+        let body = pageBodies.get(page);
+        if (body === undefined) {
+          body = JSON.stringify({ ...page, items: page.items.map(presentSite) });
+          pageBodies.set(page, body);
+        }
+        ctx.type = 'application/json';
+        ctx.body = body;
       },
     }),
     route({
