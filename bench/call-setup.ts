@@ -5,7 +5,7 @@ import { startDrachtio, startFreeswitch, waitFor } from '../test/support/stack';
 import { startBareConferenceApp } from './bare-conference-app';
 import { rampCalls, sustained, T1_MS, type RampTarget, type StepResult } from './lib/call-ramp';
 import { BENCH_EXTENSION, benchFreeswitchConfig, freeswitchLimits } from './lib/freeswitch-config';
-import { requireBinaries, runMain, startPostgres, Teardown } from './lib/harness';
+import { benchDrachtioLoglevel, requireBinaries, runMain, startPostgres, Teardown } from './lib/harness';
 import { printMachine } from './lib/machine';
 import { findPid } from './lib/proc';
 import { fmt, ratio, table } from './lib/stats';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     }
 
     if (only.includes('bare')) {
-      const drachtio = await startDrachtio({ loglevel: 'notice' });
+      const drachtio = await startDrachtio({ loglevel: benchDrachtioLoglevel });
       const app = await startBareConferenceApp(drachtio, fs, profile);
       const pids = { node: 'self' as const, drachtio: findPid('drachtio', `--port ${drachtio.adminPort}`) ?? NaN, freeswitch: fs.pid };
       results.set('bare', await rampCalls({ name: 'bare', target: `127.0.0.1:${drachtio.sipPort}`, service: BENCH_EXTENSION, pids, channels }, opts, log));
@@ -63,7 +63,11 @@ async function main(): Promise<void> {
 
     if (only.includes('diemcau')) {
       // A room far larger than any step holds: the bench measures setup, not the capacity rule.
-      const bridge = await startBridge({ freeswitch: fs, env: { CONFERENCE_PROFILE: profile, ROOM_CAPACITY: '1000' } });
+      const bridge = await startBridge({
+        freeswitch: fs,
+        drachtioLoglevel: benchDrachtioLoglevel,
+        env: { CONFERENCE_PROFILE: profile, ROOM_CAPACITY: '1000' },
+      });
       down.add('bridge', () => bridge.stop());
       const book = new MeetingBook(bridge.ds, bridge.config.roomNumbers);
       const start = new Date(Date.now() - hour);

@@ -1,7 +1,7 @@
 import { BRIDGE_DOMAIN, startBridge } from '../test/support/bridge';
 import { startDrachtio } from '../test/support/stack';
 import { loadDigestAuth, startBareRegistrar } from './bare-registrar-app';
-import { requireBinaries, runMain, startPostgres, Teardown } from './lib/harness';
+import { benchDrachtioLoglevel, requireBinaries, runMain, startPostgres, Teardown } from './lib/harness';
 import { KAMAILIO, startKamailio } from './lib/kamailio';
 import { printMachine, toolVersion } from './lib/machine';
 import { findPid } from './lib/proc';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     if (only.includes('bare')) {
       if (!loadDigestAuth()) skipped.push('bare: drachtio-mw-digest-auth not installed (npm install --no-save drachtio-mw-digest-auth@0.3.3)');
       else {
-        const drachtio = await startDrachtio({ loglevel: 'notice' });
+        const drachtio = await startDrachtio({ loglevel: benchDrachtioLoglevel });
         const passwords = new Map(Array.from({ length: users }, (_, i) => [benchUser(i + 1), benchPassword(i + 1)]));
         const app = await startBareRegistrar(drachtio, BRIDGE_DOMAIN, passwords);
         const pids = { node: 'self' as const, drachtio: findPid('drachtio', `--port ${drachtio.adminPort}`) ?? NaN };
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     }
 
     if (only.includes('diemcau')) {
-      const bridge = await startBridge();
+      const bridge = await startBridge({ drachtioLoglevel: benchDrachtioLoglevel });
       down.add('bridge', () => bridge.stop());
       const t0 = Date.now();
       await createBenchSites(bridge.ds, BRIDGE_DOMAIN, users);

@@ -13,6 +13,7 @@ import { MediaServerLost1797120000000 } from './1797120000000-media-server-lost'
 import { SiteRegion1797206400000 } from './1797206400000-site-region';
 import { DialOutcomeBridgeError1797292800000 } from './1797292800000-dial-outcome-bridge-error';
 import { SitePageNotifications1797379200000 } from './1797379200000-site-page-notifications';
+import { RegistrationHotRefresh1797465600000 } from './1797465600000-registration-hot-refresh';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   SiteRegion1797206400000,
   DialOutcomeBridgeError1797292800000,
   SitePageNotifications1797379200000,
+  RegistrationHotRefresh1797465600000,
 ];

@@ -2,13 +2,20 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mochaHooks, testPostgres } from '../../test/support/hooks';
-import { findBinary } from '../../test/support/stack';
+import { findBinary, type DrachtioOptions } from '../../test/support/stack';
 import { findSipp } from '../../test/support/sipp';
 
 /**
  * What every bench script shares: the private PostgreSQL of the test harness, a registry of the
  * processes a bench started (killed on any exit), and the checks for the binaries it needs.
  */
+
+/**
+ * drachtio-server's log level for both sides of a comparison (BENCH_DRACHTIO_LOGLEVEL, default
+ * notice): at info, as sip/drachtio.conf.xml deploys it, drachtio writes every message to its log, and
+ * a bench that gave the bare app notice and diemcau info measured the logging, not the apps.
+ */
+export const benchDrachtioLoglevel = (process.env['BENCH_DRACHTIO_LOGLEVEL'] ?? 'notice') as DrachtioOptions['loglevel'];
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -1,3 +1,4 @@
+import { preparedQuery } from '../db/prepared';
 import type { DataSource } from 'typeorm';
 
 export interface Binding {
@@ -77,7 +78,9 @@ export class Registrations {
   async refresh(siteId: string, change: BindingChange, ctx: RegisterContext): Promise<{ bindings: Binding[] } | { outOfOrder: boolean }> {
     // The outer SELECT reads the snapshot from before the UPDATE: the refreshed row's new values
     // come from the CTE. `late` is `outOfOrder`.
-    const rows = (await this.ds.query(
+    const rows = await preparedQuery<Binding & { refreshed: boolean; late: boolean }>(
+      this.ds,
+      'registration-refresh',
       `WITH late AS (
          SELECT EXISTS (SELECT 1 FROM registration WHERE site_id = $1 AND call_id = $3 AND cseq >= $4 AND expires_at > now()) AS late),
        refreshed AS (
@@ -93,7 +96,7 @@ export class Registrations {
         WHERE r.site_id = $1 AND r.expires_at > now()
         ORDER BY coalesce(f.registered_at, r.registered_at) DESC`,
       [siteId, change.contact, ctx.callId, ctx.cseq, ctx.userAgent, ctx.sourceAddress, ctx.sourcePort, ctx.transport, change.expires],
-    )) as (Binding & { refreshed: boolean; late: boolean })[];
+    );
     // No live binding at all: nothing to refresh and nothing to be out of order with.
     if (!rows.some((r) => r.refreshed)) return { outOfOrder: rows[0]?.late ?? false };
     return { bindings: rows.map(({ refreshed: _r, late: _l, ...b }) => b) };

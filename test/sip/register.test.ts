@@ -202,6 +202,16 @@ describe('SIP registrar', function () {
       assert.equal(again.status, 200);
       assert.match(again.get('Contact') ?? '', /<sip:ia-pal@127.0.0.1:6010>;expires=(359\d|3600)/);
       assert.equal(refresh, 1, `a refresh is one statement, not: ${counter.statements.join(' | ')}`);
+      // ...and a heap-only update: no index of the table covers a column a refresh writes.
+      const indexed = (await bridge.ds.query(
+        `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+          WHERE i.indrelid = 'registration'::regclass`,
+      )) as { attname: string }[];
+      const written = ['call_id', 'cseq', 'user_agent', 'source_address', 'source_port', 'transport', 'registered_at', 'expires_at'];
+      assert.deepEqual(
+        indexed.map((r) => r.attname).filter((c) => written.includes(c)),
+        [],
+      );
       // A new binding takes the general path: the failed refresh, then BEGIN, the site lock, the
       // upsert, the cap, the re-read, COMMIT (the credentials may still come from memory).
       assert.ok(first >= 7 && first <= 8, `a new binding: ${first} statements`);

@@ -18,7 +18,7 @@ import { loadConfig, type Config } from '../../src/config/env';
 import { createLogger, silentLogger, type Logger } from '../../src/log';
 import { RecordingStore } from '../../src/recordings/recording-store';
 import { migratedDataSource } from './db';
-import { connectSrf, freePort, startDrachtio, startFreeswitch, waitFor, type DrachtioServer, type FreeswitchServer } from './stack';
+import { connectSrf, freePort, startDrachtio, startFreeswitch, waitFor, type DrachtioOptions, type DrachtioServer, type FreeswitchServer } from './stack';
 
 export const BRIDGE_DOMAIN = 'bridge.test';
 const HOUR_MS = 3_600_000;
@@ -69,10 +69,12 @@ export async function startBridge(
     retryPolicy?: RetryPolicy;
     /** A migrated database another bridge serves: a second diemcau process on the same PostgreSQL. */
     databaseUrl?: string;
+    /** drachtio-server's --loglevel (info, as sip/drachtio.conf.xml has it); the benches set both sides alike. */
+    drachtioLoglevel?: DrachtioOptions['loglevel'];
   } = {},
 ): Promise<TestBridge> {
   const { ds, url } = opts.databaseUrl ? await openDataSource(opts.databaseUrl) : await migratedDataSource();
-  const drachtio = await startDrachtio();
+  const drachtio = await startDrachtio(opts.drachtioLoglevel ? { loglevel: opts.drachtioLoglevel } : {});
   const fs = opts.freeswitch ?? (await startFreeswitch());
   const ownRecordings = await mkdtemp(join(tmpdir(), 'diemcau-recordings-'));
   const config = loadConfig({
