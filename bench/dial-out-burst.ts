@@ -15,10 +15,12 @@ import { fmt, table } from './lib/stats';
  * scheduler calls it); the bridge dials every site, each a sipp UAS that answers at once. Measures
  * the time from "live" until all N are in the FreeSWITCH conference (joined and recorded).
  * Env: BENCH_SITES (50,150,300), BENCH_DIAL_CONCURRENCY (10,50: DIAL_CONCURRENCY, default 10),
- * BENCH_UAS (4 sipp answering), BENCH_CONFERENCE_PROFILE (the bridge's default, diemcau-video).
+ * BENCH_UAS (4 sipp answering), BENCH_CONFERENCE_PROFILE (the bridge's default, diemcau-video),
+ * BENCH_STEADY_SECONDS (10: FreeSWITCH's CPU measured that long with everyone in, before the meeting ends).
  */
 
 const hour = 3600_000;
+const steadySeconds = Number(process.env['BENCH_STEADY_SECONDS'] ?? 10);
 
 interface Round {
   n: number;
@@ -30,6 +32,8 @@ interface Round {
   fsMembers: number;
   outcomes: string;
   cpu: Record<string, number>;
+  /** FreeSWITCH's CPU with everyone in and nothing happening (sipp sends no media): what the members cost. */
+  steadyCpu: number;
 }
 
 async function burst(bridge: TestBridge, book: MeetingBook, n: number, concurrency: number, k: number, pids: Record<string, number | 'self'>): Promise<Round> {
@@ -70,6 +74,10 @@ async function burst(bridge: TestBridge, book: MeetingBook, n: number, concurren
     await sleep(20);
   }
   const cpu = meter.end();
+  const steady = new CpuMeter({ freeswitch: pids['freeswitch']! });
+  steady.begin();
+  await sleep(steadySeconds * 1000);
+  const steadyCpu = steady.end()['freeswitch'] ?? NaN;
   const joined = joinedNow();
   const list = await bridge.fs.fsCli(`conference ${conferenceName(meeting.id)} list count`).catch(() => '');
   const rows: { outcome: string | null; n: number }[] = await bridge.ds.query(
@@ -81,7 +89,7 @@ async function burst(bridge: TestBridge, book: MeetingBook, n: number, concurren
   await waitFor('every channel hung up', async () => ((await bridge.channels()) === 0 ? true : undefined), 60_000, 250).catch((e: Error) =>
     console.log(`  ${e.message}`),
   );
-  return { n, concurrency, joined, first, half, all, fsMembers: Number(/\d+/.exec(list)?.[0] ?? NaN), outcomes, cpu };
+  return { n, concurrency, joined, first, half, all, fsMembers: Number(/\d+/.exec(list)?.[0] ?? NaN), outcomes, cpu, steadyCpu };
 }
 
 async function main(): Promise<void> {
@@ -127,7 +135,19 @@ async function main(): Promise<void> {
   console.log('\n## Dial-out burst\n');
   console.log(
     table(
-      ['N sites', 'DIAL_CONCURRENCY', 'joined', 'all in (s)', 'first (ms)', 'half (s)', 'sites/s', 'FS members', 'attempt outcomes', 'CPU (% of a core)'],
+      [
+        'N sites',
+        'DIAL_CONCURRENCY',
+        'joined',
+        'all in (s)',
+        'first (ms)',
+        'half (s)',
+        'sites/s',
+        'FS members',
+        'attempt outcomes',
+        'CPU (% of a core)',
+        'FS CPU, all in (%)',
+      ],
       rounds.map((r) => [
         fmt(r.n),
         fmt(r.concurrency),
@@ -141,6 +161,7 @@ async function main(): Promise<void> {
         Object.entries(r.cpu)
           .map(([k, v]) => `${k} ${fmt(v)}%`)
           .join(', '),
+        fmt(r.steadyCpu),
       ]),
     ),
   );

@@ -7,8 +7,9 @@ import type { SipDialog, SipRequest, SipResponse } from './sip/srf-types';
  * without RTCP feedback ask with a SIP INFO (application/media_control+xml, RFC 5168
  * picture_fast_update), H.323 ones with H.245 videoFastUpdatePicture; FreeSWITCH answers such an
  * INFO by encoding a keyframe, and sends one itself — when it needs a decodable picture from the
- * far end — once `sofia_send_info_vid_refresh` is set on the channel. Browsers are left out: they
- * ask with RTCP PLI/FIR, which rtpengine carries.
+ * far end — as `sofia_send_info_vid_refresh`, which the mrf dialplan sets on every channel, makes it
+ * (dialplans/freeswitch/dialplan/mrf.xml: set here, over the event socket, it cost every call a
+ * command and two events). Browsers are left out: they ask with RTCP PLI/FIR, which rtpengine carries.
  */
 
 export const MEDIA_CONTROL_TYPE = 'application/media_control+xml';
@@ -49,7 +50,6 @@ export function relayKeyframes(endpoint: MediaEndpoint, toFarEnd: () => void, lo
     toFarEnd();
     return 200;
   });
-  endpoint.set({ sofia_send_info_vid_refresh: 'true' }).catch((err: Error) => log.warn({ err: err.message }, 'FreeSWITCH keyframe requests not enabled'));
   const gate = rateGate(KEYFRAME_MIN_INTERVAL_MS);
   return {
     toFreeswitch() {
