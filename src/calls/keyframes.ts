@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import type { MediaEndpoint } from '../media/freeswitch/media-endpoint';
+import { negotiated } from './sdp';
 import type { SipDialog, SipRequest, SipResponse } from './sip/srf-types';
 
 /**
@@ -7,9 +8,10 @@ import type { SipDialog, SipRequest, SipResponse } from './sip/srf-types';
  * without RTCP feedback ask with a SIP INFO (application/media_control+xml, RFC 5168
  * picture_fast_update), H.323 ones with H.245 videoFastUpdatePicture; FreeSWITCH answers such an
  * INFO by encoding a keyframe, and sends one itself — when it needs a decodable picture from the
- * far end — as `sofia_send_info_vid_refresh`, which the mrf dialplan sets on every channel, makes it
- * (dialplans/freeswitch/dialplan/mrf.xml: set here, over the event socket, it cost every call a
- * command and two events). Browsers are left out: they ask with RTCP PLI/FIR, which rtpengine carries.
+ * far end — once `sofia_send_info_vid_refresh` is set on the channel. Only a call with video gets
+ * it: FreeSWITCH asks every member for a picture whenever one joins, video or not, so a meeting of
+ * audio-only sites would see an INFO per site per join (and each set costs a command and two events).
+ * Browsers are left out: they ask with RTCP PLI/FIR, which rtpengine carries.
  */
 
 export const MEDIA_CONTROL_TYPE = 'application/media_control+xml';
@@ -43,13 +45,16 @@ export interface KeyframeRelay {
  * Wires an endpoint's keyframe requests both ways: FreeSWITCH's INFO goes to `toFarEnd`, and the
  * relay passes the far end's requests on to FreeSWITCH, throttled.
  */
-export function relayKeyframes(endpoint: MediaEndpoint, toFarEnd: () => void, log: Logger): KeyframeRelay {
+export function relayKeyframes(endpoint: MediaEndpoint, toFarEnd: () => void, log: Logger, opts: { video: boolean } = { video: true }): KeyframeRelay {
   endpoint.onInfo(({ contentType, body }) => {
     if (!isPictureFastUpdate(contentType, body)) return 415;
     log.debug('keyframe requested by FreeSWITCH');
     toFarEnd();
     return 200;
   });
+  if (opts.video) {
+    endpoint.set({ sofia_send_info_vid_refresh: 'true' }).catch((err: Error) => log.warn({ err: err.message }, 'FreeSWITCH keyframe requests not enabled'));
+  }
   const gate = rateGate(KEYFRAME_MIN_INTERVAL_MS);
   return {
     toFreeswitch() {
@@ -78,7 +83,8 @@ export function relaySipKeyframes(
       .request({ method: 'INFO', headers: { 'Content-Type': MEDIA_CONTROL_TYPE }, body: PICTURE_FAST_UPDATE })
       .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to the room system'));
   };
-  const relays = [relayKeyframes(endpoint, toRoom, log)];
+  // The room system's offer (dialled in) or answer (dialled out): FreeSWITCH asks an audio-only one for nothing.
+  const relays = [relayKeyframes(endpoint, toRoom, log, { video: negotiated(dialog.remote.sdp).video !== null })];
   dialog.on('info', (req, res) => {
     if (!isPictureFastUpdate(req.get('Content-Type'), req.body)) return otherInfo(req, res);
     res.send(200);

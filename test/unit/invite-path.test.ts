@@ -313,7 +313,7 @@ describe('SIP INVITE path (fakes)', () => {
 
   it("passes FreeSWITCH's re-INVITE and keyframe INFO on to the room system", async () => {
     const b = bridge();
-    const { done } = await b.invite('2001');
+    const { done } = await b.invite('2001', fakeSdp('caller', 'm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=sendrecv\r\n'));
     await done;
     const ep = b.media.endpoints[0]!;
     const dialog = b.srf.dialogs[0]!;
@@ -328,6 +328,13 @@ describe('SIP INVITE path (fakes)', () => {
     );
     assert.equal(dialog.requests[1]!.method, 'INFO');
     assert.equal(ep.infoFromFreeswitch('text/plain', 'hello'), 415);
-    assert.deepEqual(ep.vars, {}, 'no channel variable set over the event socket: the dialplan asks for keyframe INFOs');
+    assert.equal(ep.vars['sofia_send_info_vid_refresh'], 'true');
+  });
+
+  it('lets FreeSWITCH ask an audio-only room system for no keyframes', async () => {
+    const b = bridge();
+    const { done } = await b.invite('2001');
+    await done;
+    assert.deepEqual(b.media.endpoints[0]!.vars, {}, 'every join would send it an INFO it cannot use');
   });
 });
