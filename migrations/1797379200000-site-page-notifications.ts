@@ -1,6 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-const FUNCTION_BEFORE = `
+/** The site trigger's function: the credentials' notifications, and `more` before it returns. */
+const siteChanged = (more: string) => `
   CREATE OR REPLACE FUNCTION diemcau_site_changed() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     IF TG_OP = 'TRUNCATE' THEN
@@ -13,7 +14,7 @@ const FUNCTION_BEFORE = `
     IF TG_OP <> 'DELETE' AND NEW.sip_username IS NOT NULL
        AND (TG_OP = 'INSERT' OR NEW.sip_username IS DISTINCT FROM OLD.sip_username) THEN
       PERFORM pg_notify('diemcau_cache', 'site:' || NEW.sip_username);
-    END IF;
+    END IF;${more}
     RETURN NULL;
   END $$`;
 
@@ -28,28 +29,15 @@ export class SitePageNotifications1797379200000 implements MigrationInterface {
   name = 'SitePageNotifications1797379200000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE OR REPLACE FUNCTION diemcau_site_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF TG_OP = 'TRUNCATE' THEN
-          PERFORM pg_notify('diemcau_cache', 'site:*');
-          RETURN NULL;
-        END IF;
-        IF TG_OP <> 'INSERT' AND OLD.sip_username IS NOT NULL THEN
-          PERFORM pg_notify('diemcau_cache', 'site:' || OLD.sip_username);
-        END IF;
-        IF TG_OP <> 'DELETE' AND NEW.sip_username IS NOT NULL
-           AND (TG_OP = 'INSERT' OR NEW.sip_username IS DISTINCT FROM OLD.sip_username) THEN
-          PERFORM pg_notify('diemcau_cache', 'site:' || NEW.sip_username);
-        END IF;
-        IF (TG_OP = 'INSERT' OR OLD.sip_username IS NULL) AND (TG_OP = 'DELETE' OR NEW.sip_username IS NULL) THEN
-          PERFORM pg_notify('diemcau_cache', 'site:');
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(
+      siteChanged(`
+    IF (TG_OP = 'INSERT' OR OLD.sip_username IS NULL) AND (TG_OP = 'DELETE' OR NEW.sip_username IS NULL) THEN
+      PERFORM pg_notify('diemcau_cache', 'site:');
+    END IF;`),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(FUNCTION_BEFORE);
+    await q.query(siteChanged(''));
   }
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { KEY_CACHE_TTL_MS } from '../../src/access/api-keys';
-import { createDataSource, migrate } from '../../src/db/data-source';
 import { TestApi } from '../support/api';
-import { createTestDatabase } from '../support/db';
+import { dataSourcesOnOneDatabase } from '../support/db';
 import { QueryCounter } from '../support/query-counter';
 
 describe('API: keys, roles, audit, health and the OpenAPI document', () => {
@@ -117,16 +116,10 @@ describe('API keys revoked in one process, refused by the others', () => {
   let second: TestApi;
   let deaf: TestApi;
   before(async () => {
-    const url = await createTestDatabase();
-    const open = async (migrated: boolean) => {
-      const { ds } = createDataSource({ url });
-      await ds.initialize();
-      if (!migrated) await migrate(ds);
-      return ds;
-    };
-    first = await TestApi.start({ ds: await open(false), notifications: true });
-    second = await TestApi.start({ ds: await open(true), notifications: true });
-    deaf = await TestApi.start({ ds: await open(true) });
+    const [a, b, c] = await dataSourcesOnOneDatabase(3);
+    first = await TestApi.start({ ds: a!, notifications: true });
+    second = await TestApi.start({ ds: b!, notifications: true });
+    deaf = await TestApi.start({ ds: c! });
   });
   after(async () => {
     await deaf?.close();

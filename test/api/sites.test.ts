@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { createDataSource, migrate } from '../../src/db/data-source';
 import { digestHa1 } from '../../src/sip-auth';
 import { TEST_REALM, TestApi } from '../support/api';
-import { createTestDatabase, truncateBookings } from '../support/db';
+import { dataSourcesOnOneDatabase, truncateBookings } from '../support/db';
 import { QueryCounter } from '../support/query-counter';
 
 describe('API: sites', () => {
@@ -277,15 +276,9 @@ describe('API: pages of sites kept in memory', () => {
   let here: TestApi;
   let there: TestApi;
   before(async () => {
-    const url = await createTestDatabase();
-    const open = async (migrated: boolean) => {
-      const { ds } = createDataSource({ url });
-      await ds.initialize();
-      if (!migrated) await migrate(ds);
-      return ds;
-    };
-    here = await TestApi.start({ ds: await open(false), notifications: true });
-    there = await TestApi.start({ ds: await open(true), notifications: true });
+    const [a, b] = await dataSourcesOnOneDatabase(2);
+    here = await TestApi.start({ ds: a!, notifications: true });
+    there = await TestApi.start({ ds: b!, notifications: true });
   });
   after(async () => {
     await there?.close();

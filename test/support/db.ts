@@ -29,6 +29,17 @@ export async function migratedDataSource(): Promise<{ ds: DataSource; url: strin
   return { ds, url };
 }
 
+/** `count` DataSources on one migrated database: as many `diemcau serve` processes sharing it. */
+export async function dataSourcesOnOneDatabase(count: number): Promise<DataSource[]> {
+  const { ds, url } = await migratedDataSource();
+  const more: DataSource[] = [];
+  for (let i = 1; i < count; i++) {
+    const { ds: other } = createDataSource({ url });
+    more.push(await other.initialize());
+  }
+  return [ds, ...more];
+}
+
 /**
  * A migrated PGlite database, the embedded one `diemcau serve` opens without DATABASE_URL, kept in
  * memory. One at a time: typeorm-pglite holds a single PGlite instance per process.
