@@ -311,7 +311,13 @@ describe('API: pages of sites kept in memory', () => {
   it('reads a page once, then answers from memory; a group page is read every time', async () => {
     const made = await here.request('POST', '/api/v1/sites', { json: { code: 'xa-a', name: 'Xã A', protocol: 'h323', h323Alias: 'xa-a' } });
     assert.equal(made.status, 201, made.text);
-    await names(here);
+    // The write's own NOTIFY comes back a moment later and drops the pages once more (harmless: one
+    // more read); after it, the same page is not read again.
+    const since = Date.now();
+    while ((await siteReads(here, '/api/v1/sites')) > 0) {
+      assert.ok(Date.now() - since < 2000, 'the same page is read every time');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     assert.equal(await siteReads(here, '/api/v1/sites'), 0, 'the same page again is not read');
     assert.equal(await siteReads(here, '/api/v1/sites?q=xa'), 1, 'another query is a page of its own');
     assert.equal(await siteReads(here, '/api/v1/sites?q=xa'), 0);
