@@ -6,15 +6,29 @@ import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from
 import { digestHa1 } from '../sip-auth';
 import { foldForSearch } from './search-text';
 import { NO_USERNAME, SITE_TOPIC } from './site-credentials';
-import { SitePages, type Page } from './site-pages';
+import { FeedCache } from '../db/feed-cache';
 import { SiteEntity, type Site } from './site.entity';
 import type { SiteCreate, SiteListQuery, SiteUpdate } from './site.schema';
 
-export type { Page } from './site-pages';
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** A console pages through a few queries; a script walking every offset of a national directory still fits. */
+const MAX_PAGES = 256;
 
 /** The directory of room systems: every write is audited, every secret hashed before it is stored. */
 export class SiteDirectory {
-  readonly #pages: SitePages;
+  /**
+   * The pages `GET /sites` read, dropped all at once when any site changes (here: before the writer
+   * answers; in another process: at its commit's NOTIFY). The directory is read all day by consoles
+   * and scripts and written a few times a year, so a page is read about once per change. Pages are
+   * frozen: every reader gets the same objects, and the API serialises each once.
+   */
+  readonly #pages: FeedCache<Page<Readonly<Site>>>;
 
   constructor(
     private readonly ds: DataSource,
@@ -23,7 +37,7 @@ export class SiteDirectory {
     /** This process's caches of sites hear of every change here at once (other processes through the triggers' NOTIFY). */
     private readonly changes: ChangeFeed | null = null,
   ) {
-    this.#pages = new SitePages(changes);
+    this.#pages = new FeedCache(changes, SITE_TOPIC, MAX_PAGES, 'all');
   }
 
   /**
@@ -54,13 +68,12 @@ export class SiteDirectory {
 
   /**
    * A page of sites in the directory's order, total included: the API's hottest read. Served from
-   * memory until a site changes (`SitePages`); a group's page is always read, as group membership
-   * notifies no cache.
+   * memory until a site changes; a group's page is always read, as group membership notifies no cache.
    */
   async list(query: SiteListQuery): Promise<Page<Readonly<Site>>> {
     if (query.group !== undefined) return this.read(query);
     const key = JSON.stringify([query.q, query.protocol, query.enabled, query.limit, query.offset]);
-    return this.#pages.get(key, () => this.read(query));
+    return (await this.#pages.get(key, async () => freezePage(await this.read(query))))!;
   }
 
   /** One plain query: TypeORM's entity hydration and its second round trip (the COUNT) were most of the cost. */
@@ -241,6 +254,15 @@ const SITE_COLUMNS = Object.entries({
 } satisfies Record<keyof Site, string>)
   .map(([prop, column]) => `${column} AS "${prop}"`)
   .join(', ');
+
+function freezePage(page: Page<Site>): Page<Readonly<Site>> {
+  for (const site of page.items) {
+    Object.freeze(site.allowedNetworks);
+    Object.freeze(site);
+  }
+  Object.freeze(page.items);
+  return Object.freeze(page);
+}
 
 export function isUuid(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);

@@ -25,7 +25,7 @@ export class RosterBodies {
     this.#last.delete(meetingId);
     const body = last && sameRoster(last.roster, roster) ? last.body : JSON.stringify(roster);
     if (this.#last.size >= MAX_MEETINGS) this.#last.delete(this.#last.keys().next().value!);
-    this.#last.set(meetingId, { roster: last?.body === body ? last.roster : roster, body });
+    this.#last.set(meetingId, { roster, body });
     return body;
   }
 }
