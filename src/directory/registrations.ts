@@ -1,4 +1,5 @@
 import { preparedQuery } from '../db/prepared';
+import { StatementBatch } from '../db/statement-batch';
 import type { DataSource } from 'typeorm';
 
 export interface Binding {
@@ -23,6 +24,13 @@ export interface RegisterContext {
   sourcePort: number;
   transport: string;
 }
+
+interface Refresh {
+  siteId: string;
+  change: BindingChange;
+  ctx: RegisterContext;
+}
+type RefreshOutcome = { bindings: Binding[] } | { outOfOrder: boolean };
 
 /** A site may keep this many contacts at once; the oldest go first. */
 const MAX_BINDINGS_PER_SITE = 5;
@@ -69,37 +77,70 @@ export class Registrations {
 
   /**
    * The common REGISTER, a room system renewing a binding it already has (a contact that is live, the
-   * request not out of order), in ONE statement: the row is rewritten as `apply`'s upsert would (Call-ID,
-   * CSeq, source, user agent, registration time, expiry) and the site's bindings come back. A new
-   * contact or a removal is left to `apply`; the answer says whether the request is out of order, so
-   * that `outOfOrder` need not be asked. No row is added or removed here, so neither the per-site
-   * lock nor the cap of `apply` is needed.
+   * request not out of order): the row is rewritten as `apply`'s upsert would (Call-ID, CSeq, source,
+   * user agent, registration time, expiry) and the site's bindings come back. A new contact or a
+   * removal is left to `apply`; the answer says whether the request is out of order, so that
+   * `outOfOrder` need not be asked. No row is added or removed here, so neither the per-site lock nor
+   * the cap of `apply` is needed, and the refreshes of many sites can share one statement (the
+   * registrar's round trips and commits were most of what a REGISTER cost at its ceiling).
    */
-  async refresh(siteId: string, change: BindingChange, ctx: RegisterContext): Promise<{ bindings: Binding[] } | { outOfOrder: boolean }> {
-    // The outer SELECT reads the snapshot from before the UPDATE: the refreshed row's new values
-    // come from the CTE. `late` is `outOfOrder`.
-    const rows = await preparedQuery<Binding & { refreshed: boolean; late: boolean }>(
+  refresh(siteId: string, change: BindingChange, ctx: RegisterContext): Promise<{ bindings: Binding[] } | { outOfOrder: boolean }> {
+    return this.#refreshes.submit({ siteId, change, ctx });
+  }
+
+  readonly #refreshes = new StatementBatch<Refresh, RefreshOutcome>(
+    (batch) => this.#refreshAll(batch),
+    (r) => r.siteId,
+  );
+
+  async #refreshAll(batch: readonly Refresh[]): Promise<RefreshOutcome[]> {
+    const column = <T>(f: (r: Refresh) => T) => batch.map(f);
+    // Every CTE reads the snapshot from before the UPDATE: a refreshed row's new values come from
+    // `refreshed`. One site per request (StatementBatch's key), so no row is updated twice.
+    const rows = await preparedQuery<Binding & { n: number; refreshed: boolean; late: boolean }>(
       this.ds,
-      'registration-refresh',
-      `WITH late AS (
-         SELECT EXISTS (SELECT 1 FROM registration WHERE site_id = $1 AND call_id = $3 AND cseq >= $4 AND expires_at > now()) AS late),
+      'registration-refresh-batch',
+      `WITH req AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[], $8::text[], $9::int[])
+                  WITH ORDINALITY AS r(site_id, contact, call_id, cseq, user_agent, source_address, source_port, transport, secs, n)),
+       late AS (
+         SELECT n, EXISTS (SELECT 1 FROM registration g WHERE g.site_id = req.site_id AND g.call_id = req.call_id
+                                                        AND g.cseq >= req.cseq AND g.expires_at > now()) AS late
+           FROM req),
        refreshed AS (
-         UPDATE registration SET call_id = $3, cseq = $4, user_agent = $5, source_address = $6, source_port = $7, transport = $8,
-                registered_at = now(), expires_at = now() + make_interval(secs => $9)
-          WHERE site_id = $1 AND contact = $2 AND expires_at > now() AND $9 > 0 AND NOT (SELECT late FROM late)
-          RETURNING id, registered_at, expires_at, user_agent, source_address || ':' || source_port AS source, transport)
-       SELECT r.contact, coalesce(f.expires_at, r.expires_at) AS "expiresAt",
+         UPDATE registration g SET call_id = req.call_id, cseq = req.cseq, user_agent = req.user_agent,
+                source_address = req.source_address, source_port = req.source_port, transport = req.transport,
+                registered_at = now(), expires_at = now() + make_interval(secs => req.secs)
+           FROM req JOIN late USING (n)
+          WHERE g.site_id = req.site_id AND g.contact = req.contact AND g.expires_at > now() AND req.secs > 0 AND NOT late.late
+          RETURNING g.id, g.registered_at, g.expires_at, g.user_agent, g.source_address || ':' || g.source_port AS source, g.transport)
+       SELECT req.n::int AS n, late.late, r.contact, coalesce(f.expires_at, r.expires_at) AS "expiresAt",
               CASE WHEN f.id IS NULL THEN r.user_agent ELSE f.user_agent END AS "userAgent",
               coalesce(f.source, r.source_address || ':' || r.source_port) AS source, coalesce(f.transport, r.transport) AS transport,
-              f.id IS NOT NULL AS refreshed, (SELECT late FROM late) AS late
-         FROM registration r LEFT JOIN refreshed f ON f.id = r.id
-        WHERE r.site_id = $1 AND r.expires_at > now()
-        ORDER BY coalesce(f.registered_at, r.registered_at) DESC`,
-      [siteId, change.contact, ctx.callId, ctx.cseq, ctx.userAgent, ctx.sourceAddress, ctx.sourcePort, ctx.transport, change.expires],
+              f.id IS NOT NULL AS refreshed
+         FROM req JOIN late USING (n)
+         LEFT JOIN registration r ON r.site_id = req.site_id AND r.expires_at > now()
+         LEFT JOIN refreshed f ON f.id = r.id
+        ORDER BY req.n, coalesce(f.registered_at, r.registered_at) DESC`,
+      [
+        column((r) => r.siteId),
+        column((r) => r.change.contact),
+        column((r) => r.ctx.callId),
+        column((r) => r.ctx.cseq),
+        column((r) => r.ctx.userAgent),
+        column((r) => r.ctx.sourceAddress),
+        column((r) => r.ctx.sourcePort),
+        column((r) => r.ctx.transport),
+        column((r) => r.change.expires),
+      ],
     );
-    // No live binding at all: nothing to refresh and nothing to be out of order with.
-    if (!rows.some((r) => r.refreshed)) return { outOfOrder: rows[0]?.late ?? false };
-    return { bindings: rows.map(({ refreshed: _r, late: _l, ...b }) => b) };
+    const byRequest = batch.map(() => [] as typeof rows);
+    for (const row of rows) byRequest[row.n - 1]!.push(row);
+    return byRequest.map((mine) => {
+      // No live binding refreshed: nothing was changed, and the site's bindings are `apply`'s to read.
+      if (!mine.some((row) => row.refreshed)) return { outOfOrder: mine[0]?.late ?? false };
+      return { bindings: mine.map(({ n: _n, refreshed: _r, late: _l, ...b }) => b) };
+    });
   }
 
   /**
