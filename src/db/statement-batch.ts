@@ -42,7 +42,7 @@ export class StatementBatch<In, Out> {
     for (let batch = this.#take(); batch.length; batch = this.#take()) {
       try {
         const out = await this.run(batch.map((w) => w.item));
-        batch.forEach((w, i) => w.resolve(out[i]!));
+        for (const [i, w] of batch.entries()) w.resolve(out[i]!);
       } catch (err) {
         if (batch.length === 1) batch[0]!.reject(err);
         else this.#waiting.unshift(...batch.map((w) => ({ ...w, alone: true })));

@@ -43,7 +43,7 @@ for (const engine of engines)
       const registrations = new Registrations(ds);
       // Sites 0–3 have a binding; site 4 has none.
       for (let i = 0; i < 4; i++) await registrations.apply(ids[i]!, [{ contact: contact(i), expires: 120 }], ctx(`call-${i}`, 1));
-      const before = async (i: number) =>
+      const rowOf = async (i: number) =>
         (
           (await ds.query(`SELECT cseq, source_port, expires_at FROM registration WHERE site_id = $1`, [ids[i]])) as {
             cseq: number;
@@ -51,7 +51,7 @@ for (const engine of engines)
             expires_at: Date;
           }[]
         )[0]!;
-      const site1 = await before(1);
+      const site1 = await rowOf(1);
 
       const counter = engine.counts ? new QueryCounter(ds) : null;
       counter?.start();
@@ -85,9 +85,9 @@ for (const engine of engines)
       assert.deepEqual(otherContact, { outOfOrder: false });
       assert.deepEqual(none, { outOfOrder: false });
 
-      assert.deepEqual(await before(1), site1, 'the out-of-order REGISTER changed nothing');
+      assert.deepEqual(await rowOf(1), site1, 'the out-of-order REGISTER changed nothing');
       assert.deepEqual((await ds.query(`SELECT contact FROM registration WHERE site_id = $1`, [ids[2]])) as unknown[], [{ contact: contact(2) }]);
       assert.equal(((await ds.query(`SELECT count(*)::int AS n FROM registration WHERE site_id = $1`, [ids[4]])) as { n: number }[])[0]!.n, 0);
-      assert.equal((await before(0)).cseq, 3);
+      assert.equal((await rowOf(0)).cseq, 3);
     });
   });
