@@ -14,6 +14,7 @@ import { SiteRegion1797206400000 } from './1797206400000-site-region';
 import { DialOutcomeBridgeError1797292800000 } from './1797292800000-dial-outcome-bridge-error';
 import { SitePageNotifications1797379200000 } from './1797379200000-site-page-notifications';
 import { RegistrationHotRefresh1797465600000 } from './1797465600000-registration-hot-refresh';
+import { CascadeLinks1797552000000 } from './1797552000000-cascade-links';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   DialOutcomeBridgeError1797292800000,
   SitePageNotifications1797379200000,
   RegistrationHotRefresh1797465600000,
+  CascadeLinks1797552000000,
 ];

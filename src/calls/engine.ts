@@ -17,6 +17,7 @@ import { callLookups, type CallLookups } from './lookups';
 import { checkAdopted, recoverServer } from './recovery';
 import { ContentHub } from './content/content-hub';
 import { Cascade, type CallPlacement } from './cascade/cascade';
+import { CascadeLinkRecords, type LinkRecord } from './cascade/link-records';
 import { SingleNode } from './cascade/single-node';
 
 const ADOPTED_CHECK_MS = 5_000;
@@ -70,6 +71,7 @@ export class CallEngine {
   /** Meetings spread over several FreeSWITCH nodes (docs/scale.md); null without a member limit. */
   readonly cascade: Cascade | null;
   readonly #shares: ContentShares;
+  readonly #links: CascadeLinkRecords;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   /** Servers whose calls from before the start are reconciled (adopted or closed). */
@@ -94,12 +96,14 @@ export class CallEngine {
     this.quality = new MediaQuality(deps.ds);
     this.calls = new CallRegistry(this.participations, deps.events, (call) => this.#sampleMedia(call, deps.qualityIntervalMs));
     this.live = new LiveControl(this.calls, deps.media);
+    this.#links = new CascadeLinkRecords(deps.ds);
     const maxMembers = deps.maxMembersPerServer ?? 0;
     this.cascade =
       maxMembers > 0
         ? new Cascade({
             media: deps.media,
             calls: this.calls,
+            records: this.#links,
             maxMembers,
             ...(deps.regions && { regions: deps.regions }),
             profile: deps.conferenceProfile,
@@ -127,12 +131,18 @@ export class CallEngine {
     const presentations = await this.#shares.closeDangling(new Date());
     if (presentations) this.log.warn({ presentations }, 'closed presentations left open by a previous run');
     if (dangling) this.log.warn({ participations: dangling }, 'closed participations left open by a previous run');
+    // Links between cascaded nodes a previous process left are taken over with the calls, or killed
+    // when nothing here would link nodes (no member limit any more).
+    const links = await this.#links.all();
+    if (this.cascade) this.cascade.restore(links);
     // Calls a previous process left in a conference are taken over as each media server comes up.
     this.media.on('up', (serverId: string) => {
-      recoverServer(serverId, { media: this.media, calls: this.calls, participations: this.participations, log: this.log })
+      if (!this.cascade) void this.#dropLinks(serverId, links);
+      recoverServer(serverId, { media: this.media, placement: this.placement, calls: this.calls, participations: this.participations, log: this.log })
         .then((r) => (r.adopted || r.closed) && this.log.info({ mediaServer: serverId, ...r }, 'calls from before the restart reconciled'))
         .catch((err: Error) => this.log.error({ err, mediaServer: serverId }, 'recovering calls failed'))
         .finally(() => {
+          this.cascade?.recovered(serverId);
           this.#reconciled.add(serverId);
           if (this.media.serverIds.every((id) => this.#reconciled.has(id))) this.#allDone();
         });
@@ -147,9 +157,23 @@ export class CallEngine {
       }, HEARTBEAT_MS),
       setInterval(() => {
         checkAdopted({ media: this.media, calls: this.calls }).catch((err: Error) => this.log.warn({ err: err.message }, 'checking taken-over calls failed'));
+        void this.cascade?.checkAdopted();
       }, ADOPTED_CHECK_MS),
     );
     for (const t of this.#timers) t.unref();
+    void this.reconciled().then(() => this.cascade?.settle());
+  }
+
+  /** The links a previous process left on `serverId`, with no cascade here to take them over: killed. */
+  async #dropLinks(serverId: string, links: readonly LinkRecord[]): Promise<void> {
+    const control = this.media.control(serverId);
+    for (const link of links) {
+      const mine = [link.secondary, link.primary].indexOf(serverId);
+      if (mine < 0) continue;
+      await control?.killChannel(link.channels[mine]!).catch(() => undefined);
+      await this.#links.closed(link.meetingId, link.secondary).catch((err: Error) => this.log.warn({ err: err.message }, 'link record not removed'));
+      this.log.warn({ meetingId: link.meetingId, mediaServer: serverId }, 'link from before the restart hung up: no member limit now');
+    }
   }
 
   /**
@@ -256,7 +280,7 @@ export class CallEngine {
     if (calls === 'hang-up') await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
     // The next process takes them over: what this one still hears about them must not end them.
     else for (const c of this.calls.all()) c.detach();
-    await this.cascade?.close();
+    await this.cascade?.close(calls);
     this.media.close();
     this.relays?.close();
   }

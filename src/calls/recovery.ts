@@ -2,6 +2,7 @@ import type { Logger } from '../log';
 import type { MediaPool } from '../media/freeswitch/media-endpoint';
 import type { Participations } from '../meetings/participations';
 import type { CallRegistry } from './call-registry';
+import type { CallPlacement } from './cascade/cascade';
 
 /**
  * After a restart: the calls the previous process left on `serverId` are still in their FreeSWITCH
@@ -11,7 +12,13 @@ import type { CallRegistry } from './call-registry';
  */
 export async function recoverServer(
   serverId: string,
-  deps: { media: Pick<MediaPool, 'control' | 'leaseOn'>; calls: CallRegistry; participations: Pick<Participations, 'openOn' | 'closeAtLastSeen'>; log: Logger },
+  deps: {
+    media: Pick<MediaPool, 'control'>;
+    placement: Pick<CallPlacement, 'adopt'>;
+    calls: CallRegistry;
+    participations: Pick<Participations, 'openOn' | 'closeAtLastSeen'>;
+    log: Logger;
+  },
 ): Promise<{ adopted: number; closed: number }> {
   const conferences = deps.media.control(serverId);
   if (!conferences) return { adopted: 0, closed: 0 };
@@ -26,7 +33,8 @@ export async function recoverServer(
     const members = await conferences.members(meetingId);
     for (const row of meetingRows) {
       const member = row.memberId === null ? undefined : members.get(row.memberId);
-      const lease = member && deps.media.leaseOn(serverId);
+      // Counted where the meeting's placement counts its calls: later calls join them, not a new server.
+      const lease = member && deps.placement.adopt(meetingId, serverId);
       if (!member || !lease) {
         await deps.participations.closeAtLastSeen(row.id);
         closed++;

@@ -17,6 +17,7 @@ describe('migrations', () => {
       assert.deepEqual(await tables(), [
         'api_key',
         'audit_event',
+        'cascade_link',
         'content_share',
         'dial_attempt',
         'media_sample',

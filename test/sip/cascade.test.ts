@@ -3,7 +3,7 @@ import type Srf from 'drachtio-srf';
 import { conferenceName } from '../../src/media/freeswitch/conference';
 import type { Meeting } from '../../src/meetings/meeting.entity';
 import { addDialInSite, BRIDGE_DOMAIN, bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
-import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
+import { RtpPeer, type RtpRemote, sdpAudioTarget } from '../support/rtp-peer';
 import { requireStack, startFreeswitch, waitFor, type FreeswitchServer } from '../support/stack';
 
 /**
@@ -43,24 +43,24 @@ describe('cascade: one meeting over three FreeSWITCH nodes', function () {
     await Promise.allSettled(nodes.map((n) => n.stop()));
   });
 
-  const openRows = async () =>
-    (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND left_at IS NULL`, [meeting.id]))[0].n as number;
+  const openRows = async (m = meeting) =>
+    (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE meeting_id = $1 AND left_at IS NULL`, [m.id]))[0].n as number;
   const channelsOn = async (n: FreeswitchServer) => Number((await n.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
 
   /** A site dials in and sends silence; resolves once it is in the conference, with the node it is on. */
-  async function join(name: string): Promise<{ peer: RtpPeer; node: string; participantId: string; memberId: number }> {
+  async function join(name: string, m = meeting): Promise<{ peer: RtpPeer; node: string; participantId: string; memberId: number; target: RtpRemote }> {
     const peer = await RtpPeer.open();
     peers.push(peer);
-    const before = await openRows();
-    const dialog = await caller.srf.createUAC(`sip:2101@${bridge.target}`, {
+    const before = await openRows(m);
+    const dialog = await caller.srf.createUAC(`sip:${m.roomNumber}@${bridge.target}`, {
       localSdp: peer.sdp(),
       headers: { From: `"${name}" <sip:guest@caller.test>` },
     });
     dialogs.push(dialog);
     peer.startSilence(sdpAudioTarget(dialog.remote.sdp));
-    await waitFor(`${name} in the conference`, async () => ((await openRows()) === before + 1 ? true : undefined), 15_000);
-    const call = bridge.calls.engine.calls.inMeeting(meeting.id).find((c) => c.info.displayName === name)!;
-    return { peer, node: call.mediaServer!, participantId: call.participationId!, memberId: call.memberId! };
+    await waitFor(`${name} in the conference`, async () => ((await openRows(m)) === before + 1 ? true : undefined), 15_000);
+    const call = bridge.calls.engine.calls.inMeeting(m.id).find((c) => c.info.displayName === name)!;
+    return { peer, node: call.mediaServer!, participantId: call.participationId!, memberId: call.memberId!, target: sdpAudioTarget(dialog.remote.sdp) };
   }
 
   it('hears a site on the third node at the first, mutes it from the API there, and leaves nothing behind', async () => {
@@ -138,5 +138,40 @@ describe('cascade: one meeting over three FreeSWITCH nodes', function () {
     await waitFor('the guest on the primary to hear the regional site', async () => (guest.toneEnergy(1000, 1000) > 0.3 ? true : undefined), 15_000, 250);
     await bridge.calls.lifecycle.ended(south);
     assert.equal(bridge.calls.engine.media.leased(), 0);
+  });
+
+  it('takes its links over across a restart: the same channels, still heard, killed when the node empties', async () => {
+    const restarted = await bookLiveMeeting(bridge, { title: 'Giao ban sau khởi động lại', roomNumber: 2104, sites: [], allowGuests: true });
+    const [a1, , b1] = [await join('R-A1', restarted), await join('R-A2', restarted), await join('R-B1', restarted)];
+    assert.deepEqual([a1!.node, b1!.node], [nodeId(nodes[0]!), nodeId(nodes[1]!)]);
+    const linkOf = () => bridge.calls.engine.cascade!.nodesOf(restarted.id)?.linked[0]?.channels ?? null;
+    await bridge.calls.engine.cascade!.linked(restarted.id);
+    const before = linkOf();
+    assert.ok(before);
+    const written = async () =>
+      (await bridge.ds.query(`SELECT channel_a, channel_b FROM cascade_link WHERE meeting_id = $1`, [restarted.id])) as {
+        channel_a: string;
+        channel_b: string;
+      }[];
+    assert.deepEqual(await written(), [{ channel_a: before[0], channel_b: before[1] }]);
+
+    await bridge.restart();
+    const after = await waitFor('the link taken over', async () => linkOf() ?? undefined, 20_000, 100);
+    assert.deepEqual(after, before, 'the same two channels: not hung up, not doubled');
+    const members = (n: FreeswitchServer) =>
+      n.fsCli(`conference ${conferenceName(restarted.id)} list`).then((l) => l.split('\n').filter((x) => /^\d+;/.test(x)).length);
+    assert.deepEqual([await members(nodes[0]!), await members(nodes[1]!)], [3, 2], 'node A: two sites and the link; node B: its site and the link');
+    b1!.peer.startTone(b1!.target, 1000);
+    await waitFor('A1 to hear B1 across the link taken over', async () => (a1!.peer.toneEnergy(1000, 1000) > 0.3 ? true : undefined), 15_000, 250);
+
+    // The calls taken over count: the primary is full, so a new site goes to the linked node.
+    assert.equal((await join('R-B2', restarted)).node, nodeId(nodes[1]!));
+    const engine = bridge.calls.engine;
+    const onB = engine.live.participants(restarted.id).filter((p) => p.name.startsWith('R-B'));
+    for (const p of onB) await engine.live.kick(restarted.id, p.id);
+    await waitFor('the link killed once node B has no site', async () => ((await written()).length === 0 && linkOf() === null ? true : undefined), 15_000);
+    await waitFor('no channel left on node B', async () => ((await channelsOn(nodes[1]!)) === 0 ? true : undefined), 10_000);
+    await bridge.calls.lifecycle.ended(restarted);
+    assert.equal(engine.media.leased(), 0);
   });
 });

@@ -1,25 +1,39 @@
 import assert from 'node:assert/strict';
 import { Cascade } from '../../src/calls/cascade/cascade';
 import { SingleNode } from '../../src/calls/cascade/single-node';
+import type { LinkRecord, LinkRecords } from '../../src/calls/cascade/link-records';
 import { placeSite } from '../../src/calls/cascade/placement';
 import { LiveControl } from '../../src/calls/live-control';
 import { silentLogger } from '../../src/log';
 import { fakeRegistry } from '../support/fake-calls';
 import { FakeConference, FakeMedia } from '../support/fake-media';
 
+/** The links a cascade writes down, kept in memory. */
+function memoryLinks(): LinkRecords & { rows: Map<string, LinkRecord> } {
+  const rows = new Map<string, LinkRecord>();
+  return {
+    rows,
+    opened: async (r) => void rows.set(`${r.meetingId}|${r.secondary}`, r),
+    closed: async (meetingId, secondary) => void rows.delete(`${meetingId}|${secondary}`),
+    all: async () => [...rows.values()],
+  };
+}
+
 /** A cascade over in-memory nodes, each carrying `max` sites. */
-function onFakeNodes(nodes: string[], max: number, regions?: ReadonlyMap<string, string>) {
+function onFakeNodes(nodes: string[], max: number, regions?: ReadonlyMap<string, string>, control?: (id: string) => FakeConference | undefined) {
   const media = new FakeMedia(nodes);
   const { calls } = fakeRegistry(media.log);
+  const records = memoryLinks();
   const c = new Cascade({
-    media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+    media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up, control: control ?? ((id) => media.control(id)) },
     calls,
+    records,
     maxMembers: max,
     ...(regions && { regions }),
     profile: 'diemcau',
     log: silentLogger,
   });
-  return { media, calls, c };
+  return { media, calls, c, records };
 }
 
 describe('cascade placement (pure)', () => {
@@ -157,8 +171,9 @@ describe('live control of a meeting over several nodes', () => {
     const nodes = { fs1: new FakeConference(), fs2: new FakeConference(), fs3: new FakeConference() };
     const live = new LiveControl(calls, { control: (id) => nodes[id as keyof typeof nodes] });
     const c = new Cascade({
-      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up },
+      media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up, control: (id) => nodes[id as keyof typeof nodes] },
       calls,
+      records: memoryLinks(),
       maxMembers: 1,
       profile: 'diemcau',
       log: silentLogger,
@@ -280,6 +295,7 @@ describe('placement when a node is lost', () => {
     // Least loaded, as the real pool picks: two dial-outs placed at once would otherwise split.
     const active = new Map<string, number>();
     const pool = {
+      leaseOn: (id: string) => media.leaseOn(id),
       pick: (prefer?: string) => {
         const id = prefer && media.up.includes(prefer) ? prefer : [...media.up].sort((a, b) => (active.get(a) ?? 0) - (active.get(b) ?? 0))[0]!;
         active.set(id, (active.get(id) ?? 0) + 1);
@@ -311,5 +327,90 @@ describe('placement when a node is lost', () => {
     for (const l of a) l.release();
     assert.equal(p.place('m1')?.serverId, 'fs2', 'still pinned: a call is there');
     assert.equal(media.leased(), 3);
+  });
+});
+
+describe('Cascade after a restart', () => {
+  const member = (memberId: number, channelUuid: string) => new Map([[memberId, { memberId, channelUuid, muted: false }]]);
+  /** fs1 the primary, fs2 a secondary linked by A (on fs2) and B (on fs1), as a previous process wrote it down. */
+  async function leftBehind(channels: { a: boolean; b: boolean }) {
+    const nodes = { fs1: new FakeConference(), fs2: new FakeConference() };
+    const cascade = onFakeNodes(['fs1', 'fs2'], 1, undefined, (id) => nodes[id as keyof typeof nodes]);
+    await cascade.records.opened({ meetingId: 'm1', secondary: 'fs2', primary: 'fs1', channels: ['old-a', 'old-b'] });
+    if (channels.a) nodes.fs2.members_.set('m1', member(7, 'old-a'));
+    if (channels.b) nodes.fs1.members_.set('m1', member(9, 'old-b'));
+    const { c } = cascade;
+    c.restore(await cascade.records.all());
+    // The calls are taken over node by node, the secondary's first: the meeting keeps its primary.
+    const onFs2 = c.adopt('m1', 'fs2')!;
+    c.recovered('fs2');
+    const onFs1 = c.adopt('m1', 'fs1')!;
+    assert.equal(c.nodesOf('m1')?.primary, 'fs1');
+    c.recovered('fs1');
+    await c.linked('m1');
+    return { ...cascade, nodes, onFs1, onFs2 };
+  }
+
+  it('takes a link over whose two channels are still there, counts the calls taken over, and kills the link when its node empties', async () => {
+    const { c, media, records, nodes, onFs2 } = await leftBehind({ a: true, b: true });
+    assert.deepEqual(
+      c.nodesOf('m1')?.linked.map((l) => l.channels),
+      [['old-a', 'old-b']],
+    );
+    assert.equal(media.endpoints.length, 0, 'no new link');
+    assert.equal(c.place('m1'), undefined, 'both nodes are full: the calls taken over count');
+
+    await c.checkAdopted();
+    assert.deepEqual(
+      c.nodesOf('m1')?.linked.map((l) => l.channels),
+      [['old-a', 'old-b']],
+      'still there: kept',
+    );
+
+    onFs2.release();
+    await c.end('m1');
+    assert.deepEqual(media.conference.killed.sort(), ['old-a', 'old-b'], 'its channels are killed (no dialog here to hang up)');
+    assert.equal(records.rows.size, 0);
+    assert.deepEqual([...nodes.fs1.killed, ...nodes.fs2.killed], []);
+  });
+
+  it('kills what is left of a link that lost a channel, and links the nodes anew', async () => {
+    const { c, media, records, nodes } = await leftBehind({ a: true, b: false });
+    assert.deepEqual([nodes.fs2.killed, nodes.fs1.killed], [['old-a'], ['old-b']], 'both are killed: beside a new link the half left would be heard twice');
+    assert.equal(media.endpoints.length, 2, 'a new link: A and B');
+    const linked = c.nodesOf('m1')!.linked[0]!;
+    assert.deepEqual(
+      [...records.rows.values()].map((r) => r.channels),
+      [linked.channels],
+    );
+  });
+
+  it('opens a new link when one taken over breaks', async () => {
+    const { c, media, nodes } = await leftBehind({ a: true, b: true });
+    nodes.fs1.members_.delete('m1');
+    await c.checkAdopted();
+    await new Promise((r) => setTimeout(r, 600));
+    await c.linked('m1');
+    assert.deepEqual(media.conference.killed.sort(), ['old-a', 'old-b']);
+    assert.equal(media.endpoints.length, 2);
+    assert.notDeepEqual(c.nodesOf('m1')!.linked[0]!.channels, ['old-a', 'old-b']);
+  });
+
+  it('leaves its links written down and running at a restart, and hangs them up at a shutdown', async () => {
+    const restart = onFakeNodes(['fs1', 'fs2'], 1);
+    restart.c.place('m1');
+    restart.c.place('m1');
+    await restart.c.linked('m1');
+    await restart.c.close('leave-running');
+    assert.equal(restart.records.rows.size, 1);
+    assert.equal(restart.media.liveEndpoints().length, 2, 'the link runs on');
+
+    const shutdown = onFakeNodes(['fs1', 'fs2'], 1);
+    shutdown.c.place('m1');
+    shutdown.c.place('m1');
+    await shutdown.c.linked('m1');
+    await shutdown.c.close('hang-up');
+    assert.equal(shutdown.records.rows.size, 0);
+    assert.equal(shutdown.media.liveEndpoints().length, 0);
   });
 });

@@ -2,6 +2,7 @@ import type { Logger } from '../../log';
 import { onRelease, type MediaLease, type MediaPool } from '../../media/freeswitch/media-endpoint';
 import type { CallRegistry } from '../call-registry';
 import { ConferenceLink } from '../content/conference-link';
+import type { LinkRecord, LinkRecords } from './link-records';
 import { placeSite } from './placement';
 
 /** Where a new call of a meeting gets its media: a lease on the node it goes to. */
@@ -11,6 +12,8 @@ export interface CallPlacement {
    * `region`: the site's, from the directory (a cascade prefers nodes of that region).
    */
   place(meetingId: string, region?: string | null): MediaLease | undefined;
+  /** A lease for a call a previous process left on `serverId`, taken over; undefined when that server is not up. */
+  adopt(meetingId: string, serverId: string): MediaLease | undefined;
   /**
    * A node went down with its calls (docs/scale.md, "Failover"): meetings stop counting on it, before
    * its sites are called back, so that they land together on the nodes that are left.
@@ -19,7 +22,7 @@ export interface CallPlacement {
 }
 
 /** The media servers as the cascade needs them. */
-export interface CascadeMedia extends Pick<MediaPool, 'leaseOn'> {
+export interface CascadeMedia extends Pick<MediaPool, 'leaseOn' | 'control'> {
   /** Ids of the servers that are up now. */
   upServerIds(): string[];
 }
@@ -27,6 +30,8 @@ export interface CascadeMedia extends Pick<MediaPool, 'leaseOn'> {
 export interface CascadeDeps {
   media: CascadeMedia;
   calls: Pick<CallRegistry, 'setPrimary'>;
+  /** Where open links are written down for the next process (a restart, a standby taking over). */
+  records: LinkRecords;
   /** Sites one node carries, every meeting's together (FREESWITCH_MAX_MEMBERS, > 0). */
   maxMembers: number;
   /** Each node's region (FREESWITCH_REGIONS); a node not named has none. */
@@ -53,6 +58,10 @@ interface Secondary {
   retry: NodeJS.Timeout | null;
   /** How long the last link took to open. */
   openedInMs: number | null;
+  /** A link a previous process left, waiting for both its nodes' calls to be taken over. */
+  pending: LinkRecord | null;
+  /** The link is a previous process's: FreeSWITCH reports nothing of it, so it is looked for (`checkAdopted`). */
+  adopted: boolean;
 }
 
 interface MeetingCascade {
@@ -77,7 +86,9 @@ export interface LinkedNode {
  * first site picks its primary node; once that node carries `maxMembers` sites, the next go to a
  * secondary node whose conference is linked to the primary's (a ConferenceLink whose two channels are
  * on the two nodes). The link closes when its node has no site of the meeting left, or the meeting ends.
- * Counts are of the leases it handed out: a call taken over after a restart is not counted.
+ * Open links are written down (LinkRecords): after a restart or a take-over the next process counts the
+ * calls it takes over (`adopt`) and takes over the links whose two channels are still in their
+ * conferences (`restore`, `recovered`); a link that lost a channel meanwhile is killed and opened anew.
  */
 export class Cascade implements CallPlacement {
   /** Sites by node, every meeting's. */
@@ -85,6 +96,8 @@ export class Cascade implements CallPlacement {
   readonly #meetings = new Map<string, MeetingCascade>();
   /** Links still closing, by meeting (also of a meeting already forgotten). */
   readonly #closing = new Map<string, Set<Promise<void>>>();
+  /** Nodes whose calls from before this process are taken over. */
+  readonly #recovered = new Set<string>();
   #closed = false;
 
   constructor(private readonly deps: CascadeDeps) {}
@@ -97,18 +110,68 @@ export class Cascade implements CallPlacement {
     if (!choice) return undefined;
     const lease = this.deps.media.leaseOn(choice.node);
     if (!lease) return undefined;
-    let m = known;
-    if (!m) {
-      m = { meetingId, primary: null, secondaries: new Map(), sites: new Map() };
-      this.#meetings.set(meetingId, m);
-    }
-    if (m.primary === null) {
-      m.primary = choice.node;
-      this.deps.calls.setPrimary(meetingId, choice.node);
-    }
+    const m = this.#meeting(meetingId);
+    this.#setPrimary(m, choice.node);
     if (choice.role === 'secondary' && choice.link) this.#link(m, choice.node);
     this.#count(m, choice.node, +1);
     return this.#counted(m, lease);
+  }
+
+  /**
+   * A call the previous process left on `node`, taken over: counted as a placed one. A meeting not
+   * known yet (no link written down) gets this node as its primary; a site on another node that has no
+   * link (it was opening when the process went) gets one.
+   */
+  adopt(meetingId: string, node: string): MediaLease | undefined {
+    const lease = this.#closed ? undefined : this.deps.media.leaseOn(node);
+    if (!lease) return undefined;
+    const m = this.#meeting(meetingId);
+    this.#setPrimary(m, node);
+    if (node !== m.primary && !m.secondaries.has(node)) this.#link(m, node);
+    this.#count(m, node, +1);
+    return this.#counted(m, lease);
+  }
+
+  /**
+   * The links a previous process left (LinkRecords.all), before any server comes up: their meetings
+   * keep their primary, and each link waits until both its nodes' calls are taken over (`recovered`).
+   */
+  restore(links: readonly LinkRecord[]): void {
+    for (const r of links) {
+      const m = this.#meeting(r.meetingId);
+      this.#setPrimary(m, r.primary);
+      m.secondaries.set(r.secondary, { ...this.#secondary(r.secondary), pending: r });
+    }
+  }
+
+  /** Every call `node` had from before this process is taken over: links with both nodes done are next. */
+  recovered(node: string): void {
+    this.#recovered.add(node);
+    this.#takeOverLinks((r) => this.#recovered.has(r.primary) && this.#recovered.has(r.secondary));
+  }
+
+  /** Recovery is over (every server came up, or the wait for them ran out): links still waiting are judged now. */
+  settle(): void {
+    this.#takeOverLinks(() => true);
+  }
+
+  /** Links taken over are looked for now and then: one whose channel went is opened anew. */
+  async checkAdopted(): Promise<void> {
+    for (const m of [...this.#meetings.values()]) {
+      for (const s of [...m.secondaries.values()]) {
+        const link = s.link;
+        if (!s.adopted || !link || s.closed) continue;
+        const [a, b] = link.channels;
+        const both = (await this.#member(s.node, m.meetingId, a)) && m.primary !== null && (await this.#member(m.primary, m.meetingId, b));
+        if (both || s.link !== link || s.closed) continue;
+        s.link = null;
+        s.adopted = false;
+        void link.close();
+        const log = this.deps.log.child({ meetingId: m.meetingId, primary: m.primary, node: s.node, link: 'cascade' });
+        log.warn('link taken over is broken');
+        this.#retry(m, s, log);
+      }
+    }
   }
 
   nodeDown(node: string): void {
@@ -160,10 +223,95 @@ export class Cascade implements CallPlacement {
     await Promise.all([...(this.#closing.get(meetingId) ?? [])]);
   }
 
-  /** Shutdown or restart: every link is hung up (the next process does not take links over). */
-  async close(): Promise<void> {
+  /**
+   * Shutdown (`hang-up`): every link is hung up. Restart (`leave-running`): every link stays, written
+   * down, for the next process to take over with the calls.
+   */
+  async close(calls: 'leave-running' | 'hang-up'): Promise<void> {
     this.#closed = true;
+    if (calls === 'leave-running') {
+      const secondaries = [...this.#meetings.values()].flatMap((m) => [...m.secondaries.values()]);
+      for (const s of secondaries) {
+        s.closed = true;
+        if (s.retry) clearTimeout(s.retry);
+        s.retry = null;
+      }
+      // A link still opening is hung up by its opener (s.closed) and was never written down.
+      await Promise.all(secondaries.map((s) => s.opening));
+      for (const s of secondaries) s.link?.detach();
+      this.#meetings.clear();
+    }
     await Promise.all([...new Set([...this.#meetings.keys(), ...this.#closing.keys()])].map((id) => this.end(id)));
+  }
+
+  #meeting(meetingId: string): MeetingCascade {
+    let m = this.#meetings.get(meetingId);
+    if (!m) {
+      m = { meetingId, primary: null, secondaries: new Map(), sites: new Map() };
+      this.#meetings.set(meetingId, m);
+    }
+    return m;
+  }
+
+  #setPrimary(m: MeetingCascade, node: string): void {
+    if (m.primary !== null) return;
+    m.primary = node;
+    this.deps.calls.setPrimary(m.meetingId, node);
+  }
+
+  #secondary(node: string): Secondary {
+    return { node, link: null, opening: Promise.resolve(), closed: false, relinks: 0, retry: null, openedInMs: null, pending: null, adopted: false };
+  }
+
+  #takeOverLinks(ready: (r: LinkRecord) => boolean): void {
+    for (const m of this.#meetings.values()) {
+      for (const s of m.secondaries.values()) {
+        const r = s.pending;
+        if (!r || !ready(r)) continue;
+        s.pending = null;
+        s.opening = this.#takeOver(m, s, r);
+      }
+    }
+  }
+
+  /**
+   * A link the previous process left: taken over when both its channels are still in their meeting's
+   * conferences and the secondary still has sites; else what is left of it is killed (nobody else
+   * would, and a new link beside it would be heard twice) and, if the node has sites, a new one opens.
+   */
+  async #takeOver(m: MeetingCascade, s: Secondary, r: LinkRecord): Promise<void> {
+    const log = this.deps.log.child({ meetingId: m.meetingId, primary: r.primary, node: s.node, link: 'cascade' });
+    const [onA, onB] = await Promise.all([this.#member(r.secondary, m.meetingId, r.channels[0]), this.#member(r.primary, m.meetingId, r.channels[1])]);
+    const wanted = !s.closed && r.primary === m.primary && (m.sites.get(s.node) ?? 0) > 0;
+    const a = wanted && onA && onB ? this.deps.media.leaseOn(r.secondary) : undefined;
+    const b = a && this.deps.media.leaseOn(r.primary);
+    if (a && b && onA && onB) {
+      s.link = ConferenceLink.adopted({ a, b }, onA, onB, log);
+      s.adopted = true;
+      log.info('link from before the restart taken over');
+      return;
+    }
+    a?.release();
+    // Killed whether or not in a conference: a link written down may have died before it joined.
+    const kill = (node: string, uuid: string) => this.deps.media.control(node)?.killChannel(uuid);
+    await Promise.allSettled([kill(r.secondary, r.channels[0]), kill(r.primary, r.channels[1])]);
+    await this.deps.records.closed(m.meetingId, s.node).catch((err: Error) => log.warn({ err: err.message }, 'link record not removed'));
+    if (s.closed || this.#meetings.get(m.meetingId) !== m) return;
+    if (wanted) {
+      log.info('link from before the restart lost a channel: linking anew');
+      await this.#open(m, s);
+    } else {
+      this.#unlink(m, s.node);
+      if ([...m.sites.values()].every((n) => n === 0)) this.#forget(m);
+    }
+  }
+
+  async #member(node: string, meetingId: string, uuid: string) {
+    const members = await this.deps.media
+      .control(node)
+      ?.members(meetingId)
+      .catch(() => undefined);
+    return [...(members?.values() ?? [])].find((x) => x.channelUuid === uuid);
   }
 
   #count(m: MeetingCascade, node: string, by: 1 | -1): void {
@@ -191,7 +339,7 @@ export class Cascade implements CallPlacement {
   }
 
   #link(m: MeetingCascade, node: string): void {
-    const s: Secondary = { node, link: null, opening: Promise.resolve(), closed: false, relinks: 0, retry: null, openedInMs: null };
+    const s = this.#secondary(node);
     m.secondaries.set(node, s);
     s.opening = this.#open(m, s);
   }
@@ -211,7 +359,13 @@ export class Cascade implements CallPlacement {
     const started = Date.now();
     let link: ConferenceLink;
     try {
-      link = await ConferenceLink.open({ a, b }, m.meetingId, { profile: this.deps.profile }, { profile: this.deps.profile }, log);
+      // Written down before its channels join their conferences: whatever a dying process leaves in a
+      // conference, the next one can find and kill.
+      const writeDown = (channels: [string, string]) =>
+        this.deps.records
+          .opened({ meetingId: m.meetingId, secondary: s.node, primary: m.primary!, channels })
+          .catch((err: Error) => log.warn({ err: err.message }, 'link not written down: a restart will not take it over'));
+      link = await ConferenceLink.open({ a, b }, m.meetingId, { profile: this.deps.profile }, { profile: this.deps.profile }, log, writeDown);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'node not linked');
       this.#retry(m, s, log);
@@ -258,6 +412,7 @@ export class Cascade implements CallPlacement {
     this.#closing.set(m.meetingId, set);
     const done: Promise<void> = s.opening
       .then(() => s.link?.close())
+      .then(() => this.deps.records.closed(m.meetingId, node))
       .catch((err: Error) => this.deps.log.warn({ err: err.message, meetingId: m.meetingId, node }, 'link not closed'))
       .finally(() => {
         set.delete(done);

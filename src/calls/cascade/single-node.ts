@@ -14,24 +14,35 @@ export class SingleNode implements CallPlacement {
   readonly #pins = new Map<string, { server: string | null; leases: number }>();
 
   constructor(
-    private readonly media: Pick<MediaPool, 'pick'>,
-    private readonly calls: Pick<CallRegistry, 'mediaServerOf' | 'setPrimary'>,
+    private readonly media: Pick<MediaPool, 'pick' | 'leaseOn'>,
+    private readonly calls: Pick<CallRegistry, 'setPrimary'>,
   ) {}
 
   place(meetingId: string): MediaLease | undefined {
-    const pinned = this.#pins.get(meetingId);
-    // Unpinned with calls on a server: calls taken over after a restart.
-    const lease = this.media.pick(pinned ? (pinned.server ?? undefined) : this.calls.mediaServerOf(meetingId));
-    if (!lease) return undefined;
-    const pin = pinned ?? { server: null, leases: 0 };
-    if (!pinned) this.#pins.set(meetingId, pin);
+    const lease = this.media.pick(this.#pins.get(meetingId)?.server ?? undefined);
+    return lease && this.#pinned(meetingId, lease);
+  }
+
+  /** A call taken over after a restart: its server is the meeting's, as the first call's would be. */
+  adopt(meetingId: string, serverId: string): MediaLease | undefined {
+    const lease = this.media.leaseOn(serverId);
+    return lease && this.#pinned(meetingId, lease);
+  }
+
+  #pinned(meetingId: string, lease: MediaLease): MediaLease {
+    let pin = this.#pins.get(meetingId);
+    if (!pin) {
+      pin = { server: null, leases: 0 };
+      this.#pins.set(meetingId, pin);
+    }
     if (pin.server !== lease.serverId) {
       pin.server = lease.serverId;
       this.calls.setPrimary(meetingId, pin.server);
     }
     pin.leases++;
+    const counted = pin;
     return onRelease(lease, () => {
-      if (--pin.leases > 0 || this.#pins.get(meetingId) !== pin) return;
+      if (--counted.leases > 0 || this.#pins.get(meetingId) !== counted) return;
       this.#pins.delete(meetingId);
       this.calls.setPrimary(meetingId, null);
     });
