@@ -171,7 +171,9 @@ export class CallEngine {
       const mine = [link.secondary, link.primary].indexOf(serverId);
       if (mine < 0) continue;
       await control?.killChannel(link.channels[mine]!).catch(() => undefined);
-      await this.#links.closed(link.meetingId, link.secondary).catch((err: Error) => this.log.warn({ err: err.message }, 'link record not removed'));
+      await this.#links
+        .closed(link.meetingId, link.secondary, link.channels[0])
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'link record not removed'));
       this.log.warn({ meetingId: link.meetingId, mediaServer: serverId }, 'link from before the restart hung up: no member limit now');
     }
   }

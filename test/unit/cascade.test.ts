@@ -14,7 +14,9 @@ function memoryLinks(): LinkRecords & { rows: Map<string, LinkRecord> } {
   return {
     rows,
     opened: async (r) => void rows.set(`${r.meetingId}|${r.secondary}`, r),
-    closed: async (meetingId, secondary) => void rows.delete(`${meetingId}|${secondary}`),
+    closed: async (meetingId, secondary, channelA) => {
+      if (rows.get(`${meetingId}|${secondary}`)?.channels[0] === channelA) rows.delete(`${meetingId}|${secondary}`);
+    },
     all: async () => [...rows.values()],
   };
 }
@@ -246,7 +248,7 @@ describe('Cascade when a link fails', () => {
 
 describe('placement when a node is lost', () => {
   it('promotes the secondary with most of the meeting, links the others to it, and places the called-back sites there', async () => {
-    const { media, calls, c } = onFakeNodes(['fs1', 'fs2', 'fs3'], 2);
+    const { media, calls, c, records } = onFakeNodes(['fs1', 'fs2', 'fs3'], 2);
     const leases = [1, 2, 3, 4, 5].map(() => c.place('m1')!);
     assert.deepEqual(
       leases.map((l) => l.serverId),
@@ -268,6 +270,12 @@ describe('placement when a node is lost', () => {
     // The old links' channels are hung up; the new link's two are fs3 (A) and fs2 (B).
     const live = media.liveEndpoints();
     assert.equal(live.length, 2);
+    // The old link of fs3, closing after the new one was written down, leaves the new record alone.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      [...records.rows.values()].map((r) => [r.secondary, r.primary, r.channels]),
+      [['fs3', 'fs2', c.nodesOf('m1')!.linked[0]!.channels]],
+    );
     // fs1's sites end and are called back: one fits on fs3, then nothing has room.
     leases[0]!.release();
     leases[1]!.release();

@@ -62,6 +62,11 @@ interface Secondary {
   pending: LinkRecord | null;
   /** The link is a previous process's: FreeSWITCH reports nothing of it, so it is looked for (`checkAdopted`). */
   adopted: boolean;
+  /**
+   * Channel A of the record this node's link last wrote (or was restored from): closing deletes that
+   * record only, not one a newer link of the node (after a failover, to a new primary) wrote meanwhile.
+   */
+  written: string | null;
 }
 
 interface MeetingCascade {
@@ -140,7 +145,7 @@ export class Cascade implements CallPlacement {
     for (const r of links) {
       const m = this.#meeting(r.meetingId);
       this.#setPrimary(m, r.primary);
-      m.secondaries.set(r.secondary, { ...this.#secondary(r.secondary), pending: r });
+      m.secondaries.set(r.secondary, { ...this.#secondary(r.secondary), pending: r, written: r.channels[0] });
     }
   }
 
@@ -236,7 +241,8 @@ export class Cascade implements CallPlacement {
         if (s.retry) clearTimeout(s.retry);
         s.retry = null;
       }
-      // A link still opening is hung up by its opener (s.closed) and was never written down.
+      // A link still opening is hung up by its opener (s.closed); a record it wrote names channels
+      // gone, which the next process takes for a link that lost them.
       await Promise.all(secondaries.map((s) => s.opening));
       for (const s of secondaries) s.link?.detach();
       this.#meetings.clear();
@@ -260,7 +266,18 @@ export class Cascade implements CallPlacement {
   }
 
   #secondary(node: string): Secondary {
-    return { node, link: null, opening: Promise.resolve(), closed: false, relinks: 0, retry: null, openedInMs: null, pending: null, adopted: false };
+    return {
+      node,
+      link: null,
+      opening: Promise.resolve(),
+      closed: false,
+      relinks: 0,
+      retry: null,
+      openedInMs: null,
+      pending: null,
+      adopted: false,
+      written: null,
+    };
   }
 
   #takeOverLinks(ready: (r: LinkRecord) => boolean): void {
@@ -295,7 +312,7 @@ export class Cascade implements CallPlacement {
     // Killed whether or not in a conference: a link written down may have died before it joined.
     const kill = (node: string, uuid: string) => this.deps.media.control(node)?.killChannel(uuid);
     await Promise.allSettled([kill(r.secondary, r.channels[0]), kill(r.primary, r.channels[1])]);
-    await this.deps.records.closed(m.meetingId, s.node).catch((err: Error) => log.warn({ err: err.message }, 'link record not removed'));
+    await this.#erase(m, s);
     if (s.closed || this.#meetings.get(m.meetingId) !== m) return;
     if (wanted) {
       log.info('link from before the restart lost a channel: linking anew');
@@ -304,6 +321,16 @@ export class Cascade implements CallPlacement {
       this.#unlink(m, s.node);
       if ([...m.sites.values()].every((n) => n === 0)) this.#forget(m);
     }
+  }
+
+  /** The record of `s`'s link, if it wrote or was restored from one, is deleted. */
+  async #erase(m: MeetingCascade, s: Secondary): Promise<void> {
+    const channelA = s.written;
+    s.written = null;
+    if (channelA === null) return;
+    await this.deps.records
+      .closed(m.meetingId, s.node, channelA)
+      .catch((err: Error) => this.deps.log.warn({ err: err.message, meetingId: m.meetingId, node: s.node }, 'link record not removed'));
   }
 
   async #member(node: string, meetingId: string, uuid: string) {
@@ -361,10 +388,12 @@ export class Cascade implements CallPlacement {
     try {
       // Written down before its channels join their conferences: whatever a dying process leaves in a
       // conference, the next one can find and kill.
-      const writeDown = (channels: [string, string]) =>
-        this.deps.records
+      const writeDown = async (channels: [string, string]) => {
+        s.written = channels[0];
+        await this.deps.records
           .opened({ meetingId: m.meetingId, secondary: s.node, primary: m.primary!, channels })
           .catch((err: Error) => log.warn({ err: err.message }, 'link not written down: a restart will not take it over'));
+      };
       link = await ConferenceLink.open({ a, b }, m.meetingId, { profile: this.deps.profile }, { profile: this.deps.profile }, log, writeDown);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'node not linked');
@@ -412,7 +441,7 @@ export class Cascade implements CallPlacement {
     this.#closing.set(m.meetingId, set);
     const done: Promise<void> = s.opening
       .then(() => s.link?.close())
-      .then(() => this.deps.records.closed(m.meetingId, node))
+      .then(() => this.#erase(m, s))
       .catch((err: Error) => this.deps.log.warn({ err: err.message, meetingId: m.meetingId, node }, 'link not closed'))
       .finally(() => {
         set.delete(done);

@@ -12,7 +12,8 @@ export interface LinkRecord {
 /** Where the cascade writes its open links down, for the process that comes after it. */
 export interface LinkRecords {
   opened(link: LinkRecord): Promise<void>;
-  closed(meetingId: string, secondary: string): Promise<void>;
+  /** The link whose A channel is `channelA` closed (a newer link of the same node keeps its record). */
+  closed(meetingId: string, secondary: string, channelA: string): Promise<void>;
   all(): Promise<LinkRecord[]>;
 }
 
@@ -29,8 +30,8 @@ export class CascadeLinkRecords implements LinkRecords {
     );
   }
 
-  async closed(meetingId: string, secondary: string): Promise<void> {
-    await this.ds.query(`DELETE FROM cascade_link WHERE meeting_id = $1 AND secondary_node = $2`, [meetingId, secondary]);
+  async closed(meetingId: string, secondary: string, channelA: string): Promise<void> {
+    await this.ds.query(`DELETE FROM cascade_link WHERE meeting_id = $1 AND secondary_node = $2 AND channel_a = $3`, [meetingId, secondary, channelA]);
   }
 
   async all(): Promise<LinkRecord[]> {
