@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import type { ChangeFeed } from '../db/change-feed';
+import { SiteAddresses } from '../directory/site-addresses';
 import type { Logger } from '../log';
 import type { MediaServerPool } from '../media/freeswitch/media-servers';
 import type { RtpEnginePool } from '../media/rtpengine';
@@ -41,6 +43,8 @@ export interface CallEngineDeps {
   maxMembersPerServer?: number;
   /** Each server's region by id (FREESWITCH_REGIONS): the cascade places a site on a node of its own. */
   regions?: ReadonlyMap<string, string>;
+  /** Tells the directory held in memory when a site changes; null: every look-up reads the database. */
+  changes?: ChangeFeed | null;
   log: Logger;
 }
 
@@ -72,6 +76,7 @@ export class CallEngine {
   readonly cascade: Cascade | null;
   readonly #shares: ContentShares;
   readonly #links: CascadeLinkRecords;
+  readonly #addresses: SiteAddresses;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   /** Servers whose calls from before the start are reconciled (adopted or closed). */
@@ -92,7 +97,8 @@ export class CallEngine {
     this.conferenceProfile = deps.conferenceProfile;
     this.log = deps.log;
     this.participations = new Participations(deps.ds);
-    this.lookups = callLookups(deps.ds);
+    this.#addresses = new SiteAddresses(deps.ds, deps.changes ?? null);
+    this.lookups = callLookups(deps.ds, this.#addresses);
     this.quality = new MediaQuality(deps.ds);
     this.calls = new CallRegistry(this.participations, deps.events, (call) => this.#sampleMedia(call, deps.qualityIntervalMs));
     this.live = new LiveControl(this.calls, deps.media);
@@ -285,5 +291,6 @@ export class CallEngine {
     await this.cascade?.close(calls);
     this.media.close();
     this.relays?.close();
+    this.#addresses.close();
   }
 }

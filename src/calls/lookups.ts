@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { isSiteUsername, siteById, siteForSource } from '../directory/site-lookup';
+import { SiteAddresses } from '../directory/site-addresses';
+import { siteById } from '../directory/site-lookup';
 import type { Site } from '../directory/site.entity';
 import { MeetingEntity, type Meeting } from '../meetings/meeting.entity';
 import { findRoomBookings, type RoomBookings } from '../meetings/room-bookings';
@@ -20,12 +21,13 @@ export interface CallLookups {
   liveMeeting(id: string): Promise<Meeting | null>;
 }
 
-export function callLookups(ds: DataSource): CallLookups {
+/** `addresses`: the directory's addresses held in memory (without a change feed, every look-up reads). */
+export function callLookups(ds: DataSource, addresses = new SiteAddresses(ds, null)): CallLookups {
   return {
     roomBookings: (room, at, openBeforeMs) => findRoomBookings(ds, room, at, openBeforeMs),
-    siteForSource: (ip) => siteForSource(ds, ip),
+    siteForSource: (ip) => addresses.siteForSource(ip),
     siteById: (id) => siteById(ds, id),
-    isSiteUsername: (user) => isSiteUsername(ds, user),
+    isSiteUsername: (user) => addresses.isSiteUsername(user),
     liveMeeting: (id) => ds.manager.findOneBy(MeetingEntity, { id, status: 'live' }),
   };
 }

@@ -87,6 +87,7 @@ export async function startCalls(
     qualityIntervalMs: config.media.qualityIntervalMs,
     maxMembersPerServer: config.media.maxMembersPerServer,
     regions: config.media.regions,
+    changes: options.changes ?? null,
     log,
   });
   const recorder = new Recorder(

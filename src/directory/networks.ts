@@ -34,6 +34,45 @@ export function ipInNetworks(ip: string, networks: readonly string[]): boolean {
   });
 }
 
+/**
+ * The most specific of many networks that contains an address, for look-ups that run on every call:
+ * the networks are parsed once, and an IPv4 address is compared as a 32-bit number (no BigInt).
+ */
+export class NetworkTable<T> {
+  readonly #v4: { base: number; mask: number; len: number; value: T }[] = [];
+  readonly #v6: { base: bigint; shift: bigint; len: number; value: T }[] = [];
+
+  /** `entries`: canonical CIDR strings (as parseCidr writes them) with what each stands for. */
+  constructor(entries: Iterable<readonly [string, T]>) {
+    for (const [net, value] of entries) {
+      const [addr = '', lenText] = net.split('/');
+      if (isIPv4(addr)) {
+        const len = Number(lenText ?? 32);
+        const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        this.#v4.push({ base: (Number(toBigInt(addr)) & mask) >>> 0, mask, len, value });
+      } else if (isIPv6(addr)) {
+        const len = Number(lenText ?? 128);
+        const shift = BigInt(128 - len);
+        this.#v6.push({ base: toBigInt(addr) >> shift, shift, len, value });
+      }
+    }
+    // Most specific first: the first match is the answer.
+    this.#v4.sort((a, b) => b.len - a.len);
+    this.#v6.sort((a, b) => b.len - a.len);
+  }
+
+  lookup(ip: string): T | undefined {
+    const bare = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+    if (isIPv4(bare)) {
+      const n = Number(toBigInt(bare));
+      return this.#v4.find((e) => (n & e.mask) >>> 0 === e.base)?.value;
+    }
+    if (!isIPv6(bare)) return undefined;
+    const bits = toBigInt(bare);
+    return this.#v6.find((e) => bits >> e.shift === e.base)?.value;
+  }
+}
+
 function toBigInt(addr: string): bigint {
   if (isIPv4(addr)) return addr.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
   const [head = '', tail] = addr.split('::');
