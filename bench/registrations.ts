@@ -1,11 +1,11 @@
 import { BRIDGE_DOMAIN, startBridge } from '../test/support/bridge';
 import { startDrachtio } from '../test/support/stack';
 import { loadDigestAuth, startBareRegistrar } from './bare-registrar-app';
-import { benchDrachtioLoglevel, requireBinaries, runMain, startPostgres, Teardown } from './lib/harness';
+import { benchDrachtioLoglevel, requireBinaries, runMain, sleep, startPostgres, Teardown } from './lib/harness';
 import { KAMAILIO, startKamailio } from './lib/kamailio';
 import { printMachine, toolVersion } from './lib/machine';
 import { findPid } from './lib/proc';
-import { bestRegisterStep, notCarried, rampRegisters, T1_MS, type RegisterStep, type RegisterTarget } from './lib/register-ramp';
+import { bestRegisterStep, notCarried, rampRegisters, startRamp, T1_MS, type RegisterStep, type RegisterTarget } from './lib/register-ramp';
 import { benchPassword, benchUser, createBenchSites, registerCsv } from './lib/sites';
 import { fmt, ratio, table } from './lib/stats';
 
@@ -14,7 +14,8 @@ import { fmt, ratio, table } from './lib/stats';
  * (default 1000), against: Kamailio (bench/kamailio.cfg), the bare drachtio-srf registrar
  * (bare-registrar-app.ts, stock drachtio-mw-digest-auth), and diemcau's registrar (bindings in
  * PostgreSQL). Every user registers once before the ramp (BENCH_REG_WARMUP=0: not), so the ramp
- * times refreshes. Env: BENCH_REG_RATES, BENCH_STEP_SECONDS (5), BENCH_USERS, BENCH_TARGETS
+ * times refreshes. Kamailio runs alone first; the bare registrar and diemcau then run side by side,
+ * their steps alternating at each rate. Env: BENCH_REG_RATES, BENCH_STEP_SECONDS (5), BENCH_USERS, BENCH_TARGETS
  * (kamailio,bare,diemcau).
  */
 
@@ -47,17 +48,22 @@ async function main(): Promise<void> {
       }
     }
 
+    // bare and diemcau both up, their steps alternating at each rate (the one to go first alternating
+    // too): this machine's speed drifts within minutes, and side by side the ratio is the registrars'.
+    const ramps: { name: string; step: (rate: number) => Promise<RegisterStep> }[] = [];
+    const after: (() => Promise<void>)[] = [];
     if (only.includes('bare')) {
       if (!loadDigestAuth()) skipped.push('bare: drachtio-mw-digest-auth not installed (npm install --no-save drachtio-mw-digest-auth@0.3.3)');
       else {
         const drachtio = await startDrachtio({ loglevel: benchDrachtioLoglevel });
+        down.add('bare drachtio', () => drachtio.stop());
         const passwords = new Map(Array.from({ length: users }, (_, i) => [benchUser(i + 1), benchPassword(i + 1)]));
         const app = await startBareRegistrar(drachtio, BRIDGE_DOMAIN, passwords);
+        down.add('bare app', async () => app.stop());
         const pids = { node: 'self' as const, drachtio: findPid('drachtio', `--port ${drachtio.adminPort}`) ?? NaN };
-        results.set('bare', await rampRegisters({ name: 'bare', target: `127.0.0.1:${drachtio.sipPort}`, domain: BRIDGE_DOMAIN, csvRows, pids }, opts, log));
-        log(`  bare: ${app.bindings()} bindings`);
-        app.stop();
-        await drachtio.stop();
+        const t = { name: 'bare', target: `127.0.0.1:${drachtio.sipPort}`, domain: BRIDGE_DOMAIN, csvRows, pids };
+        ramps.push({ name: 'bare', step: await startRamp(t, opts, log) });
+        after.push(async () => log(`  bare: ${app.bindings()} bindings`));
       }
     }
 
@@ -73,12 +79,28 @@ async function main(): Promise<void> {
         drachtio: findPid('drachtio', `--port ${bridge.drachtio.adminPort}`) ?? NaN,
         postgres: findPid('postgres', `-p ${pgPort}`) ?? NaN,
       };
-      results.set('diemcau', await rampRegisters({ name: 'diemcau', target: bridge.target, domain: BRIDGE_DOMAIN, csvRows, pids }, opts, log));
-      const [row] = await bridge.ds.query(`SELECT count(*)::int AS n, count(DISTINCT site_id)::int AS sites FROM registration`);
-      log(
-        `  diemcau: ${row.n} bindings for ${row.sites} sites; 127.0.0.1 ${bridge.calls.sip.auth.blocked('127.0.0.1') ? 'IS BLOCKED by the failure limiter' : 'not blocked'}`,
-      );
+      const t = { name: 'diemcau', target: bridge.target, domain: BRIDGE_DOMAIN, csvRows, pids };
+      ramps.push({ name: 'diemcau', step: await startRamp(t, opts, log) });
+      after.push(async () => {
+        const [row] = await bridge.ds.query(`SELECT count(*)::int AS n, count(DISTINCT site_id)::int AS sites FROM registration`);
+        log(
+          `  diemcau: ${row.n} bindings for ${row.sites} sites; 127.0.0.1 ${bridge.calls.sip.auth.blocked('127.0.0.1') ? 'IS BLOCKED by the failure limiter' : 'not blocked'}`,
+        );
+      });
     }
+
+    const going = new Set(ramps.map((r) => r.name));
+    for (const [i, rate] of rates.entries()) {
+      for (const r of i % 2 ? [...ramps].reverse() : ramps) {
+        if (!going.has(r.name)) continue;
+        const step = await r.step(rate);
+        results.set(r.name, [...(results.get(r.name) ?? []), step]);
+        if (notCarried(step)) going.delete(r.name);
+        await sleep(1000);
+      }
+      if (!going.size) break;
+    }
+    for (const a of after) await a();
   } finally {
     await down.run();
   }

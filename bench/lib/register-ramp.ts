@@ -50,7 +50,27 @@ export async function rampRegisters(
   opts: { rates: number[]; stepSeconds: number; warmUp?: boolean },
   log: (s: string) => void,
 ): Promise<RegisterStep[]> {
+  const step = await startRamp(t, opts, log);
   const steps: RegisterStep[] = [];
+  for (const rate of opts.rates) {
+    const s = await step(rate);
+    steps.push(s);
+    if (notCarried(s)) break;
+    await sleep(1000);
+  }
+  return steps;
+}
+
+/**
+ * One registrar's ramp a step at a time, so that two registrars' steps can alternate at each rate
+ * (this machine's speed drifts by tens of percent within minutes: steps taken side by side compare
+ * the registrars, not the minutes). Warms up first when asked; logs why a step is not carried.
+ */
+export async function startRamp(
+  t: RegisterTarget,
+  opts: { stepSeconds: number; warmUp?: boolean },
+  log: (s: string) => void,
+): Promise<(rate: number) => Promise<RegisterStep>> {
   // One source port for the whole ramp: the Contact names it, so each user keeps one binding, which
   // every step renews (a room system's refresh). Steps split over several sipps use ports of their own.
   const localPort = await freePort({ udp: true });
@@ -76,7 +96,7 @@ export async function rampRegisters(
     log(`  ${t.name}: warm-up, ${r.successful}/${calls} users registered at ${WARM_UP_RATE}/s (not measured)`);
     await sleep(1000);
   }
-  for (const rate of opts.rates) {
+  return async (rate) => {
     const calls = Math.max(100, Math.round((rate * opts.stepSeconds) / 50) * 50);
     const capture = DUMPCAP && rate <= PCAP_MAX_RATE ? await startCapture(localPort) : undefined;
     const meter = new CpuMeter(t.pids);
@@ -119,7 +139,6 @@ export async function rampRegisters(
       cpu,
       errors: r.errors,
     };
-    steps.push(step);
     const cpuText = Object.entries(cpu)
       .map(([k, v]) => `${k} ${Math.round(v)}%`)
       .join(', ');
@@ -127,13 +146,9 @@ export async function rampRegisters(
       `  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, ${fmt(step.achieved)}/s achieved, p50 ${fmt(step.p50, 1)} ms p99 ${fmt(step.p99, 1)} ms (${step.source}); CPU ${cpuText}, ${procs} sipp ${fmt(step.sippCpu)}%`,
     );
     const why = notCarried(step);
-    if (why) {
-      log(`  ${t.name}: ${why} at ${rate}/s; stopping${r.errors ? `\n    ${r.errors.split('\n').slice(0, 3).join('\n    ')}` : ''}`);
-      break;
-    }
-    await sleep(1000);
-  }
-  return steps;
+    if (why) log(`  ${t.name}: ${why} at ${rate}/s; stopping${r.errors ? `\n    ${r.errors.split('\n').slice(0, 3).join('\n    ')}` : ''}`);
+    return step;
+  };
 }
 
 /**

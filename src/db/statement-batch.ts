@@ -1,3 +1,11 @@
+interface Waiting<In, Out> {
+  item: In;
+  /** In a statement of its own: it shared one that failed. */
+  alone: boolean;
+  resolve(out: Out): void;
+  reject(err: unknown): void;
+}
+
 /**
  * Runs many small requests as few statements: the first request that finds nothing in flight goes at
  * the end of this turn of the event loop, with whatever else arrived in that turn; requests that arrive
@@ -10,14 +18,6 @@
  * may assume its keys distinct. A statement that fails is tried again one request at a time, so one
  * bad request (or a deadlock between batches of two processes) fails only itself.
  */
-interface Waiting<In, Out> {
-  item: In;
-  /** In a statement of its own: it shared one that failed. */
-  alone: boolean;
-  resolve(out: Out): void;
-  reject(err: unknown): void;
-}
-
 export class StatementBatch<In, Out> {
   readonly #waiting: Waiting<In, Out>[] = [];
   #busy = false;

@@ -405,18 +405,19 @@ describe('Cascade after a restart', () => {
   });
 
   it('leaves its links written down and running at a restart, and hangs them up at a shutdown', async () => {
-    const restart = onFakeNodes(['fs1', 'fs2'], 1);
-    restart.c.place('m1');
-    restart.c.place('m1');
-    await restart.c.linked('m1');
+    const linkedPair = async () => {
+      const cascade = onFakeNodes(['fs1', 'fs2'], 1);
+      cascade.c.place('m1');
+      cascade.c.place('m1');
+      await cascade.c.linked('m1');
+      return cascade;
+    };
+    const restart = await linkedPair();
     await restart.c.close('leave-running');
     assert.equal(restart.records.rows.size, 1);
     assert.equal(restart.media.liveEndpoints().length, 2, 'the link runs on');
 
-    const shutdown = onFakeNodes(['fs1', 'fs2'], 1);
-    shutdown.c.place('m1');
-    shutdown.c.place('m1');
-    await shutdown.c.linked('m1');
+    const shutdown = await linkedPair();
     await shutdown.c.close('hang-up');
     assert.equal(shutdown.records.rows.size, 0);
     assert.equal(shutdown.media.liveEndpoints().length, 0);

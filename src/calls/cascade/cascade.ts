@@ -104,6 +104,8 @@ export class Cascade implements CallPlacement {
   /** Nodes whose calls from before this process are taken over. */
   readonly #recovered = new Set<string>();
   #closed = false;
+  /** Stopping for a restart: links, and links being taken over, are left to the next process. */
+  #leaving = false;
 
   constructor(private readonly deps: CascadeDeps) {}
 
@@ -235,6 +237,7 @@ export class Cascade implements CallPlacement {
   async close(calls: 'leave-running' | 'hang-up'): Promise<void> {
     this.#closed = true;
     if (calls === 'leave-running') {
+      this.#leaving = true;
       const secondaries = [...this.#meetings.values()].flatMap((m) => [...m.secondaries.values()]);
       for (const s of secondaries) {
         s.closed = true;
@@ -299,6 +302,7 @@ export class Cascade implements CallPlacement {
   async #takeOver(m: MeetingCascade, s: Secondary, r: LinkRecord): Promise<void> {
     const log = this.deps.log.child({ meetingId: m.meetingId, primary: r.primary, node: s.node, link: 'cascade' });
     const [onA, onB] = await Promise.all([this.#member(r.secondary, m.meetingId, r.channels[0]), this.#member(r.primary, m.meetingId, r.channels[1])]);
+    if (this.#leaving) return;
     const wanted = !s.closed && r.primary === m.primary && (m.sites.get(s.node) ?? 0) > 0;
     const a = wanted && onA && onB ? this.deps.media.leaseOn(r.secondary) : undefined;
     const b = a && this.deps.media.leaseOn(r.primary);
