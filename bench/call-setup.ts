@@ -3,7 +3,7 @@ import { MeetingBook } from '../src/meetings/meeting-book';
 import { startBridge } from '../test/support/bridge';
 import { startDrachtio, startFreeswitch, waitFor } from '../test/support/stack';
 import { startBareConferenceApp } from './bare-conference-app';
-import { rampCalls, sustained, T1_MS, type RampTarget, type StepResult } from './lib/call-ramp';
+import { callStep, rampCalls, sustained, T1_MS, type RampTarget, type StepResult } from './lib/call-ramp';
 import { BENCH_EXTENSION, benchFreeswitchConfig, freeswitchLimits } from './lib/freeswitch-config';
 import { benchDrachtioLoglevel, requireBinaries, runMain, startPostgres, Teardown } from './lib/harness';
 import { printMachine } from './lib/machine';
@@ -16,7 +16,8 @@ import { fmt, ratio, table } from './lib/stats';
  *   bare       — drachtio-server + the few-line drachtio-fsmrf app of bare-conference-app.ts,
  *   diemcau    — drachtio-server + diemcau's call side as `serve` wires it (startCalls: routing, admission, DB rows per call).
  * Env: BENCH_RATES (default 1,10,25,50,75,100,125,150), BENCH_STEP_SECONDS (8), BENCH_HOLD_MS (1000),
- * BENCH_CONFERENCE_PROFILE (diemcau-audio), BENCH_TARGETS (freeswitch,bare,diemcau).
+ * BENCH_CONFERENCE_PROFILE (diemcau-audio), BENCH_TARGETS (freeswitch,bare,diemcau). FreeSWITCH alone
+ * runs first; bare and diemcau then run side by side, their steps alternating at each rate.
  */
 
 const hour = 3600_000;
@@ -51,14 +52,19 @@ async function main(): Promise<void> {
       results.set(t.name, await rampCalls(t, opts, log));
     }
 
+    // bare and diemcau both up on the one FreeSWITCH, their steps alternating at each rate (the one
+    // to go first alternating too): this machine's speed drifts within minutes, side by side the
+    // ratio is the apps'.
+    const targets: RampTarget[] = [];
+    const after: (() => Promise<void>)[] = [];
     if (only.includes('bare')) {
       const drachtio = await startDrachtio({ loglevel: benchDrachtioLoglevel });
+      down.add('bare drachtio', () => drachtio.stop());
       const app = await startBareConferenceApp(drachtio, fs, profile);
+      down.add('bare app', () => app.stop());
       const pids = { node: 'self' as const, drachtio: findPid('drachtio', `--port ${drachtio.adminPort}`) ?? NaN, freeswitch: fs.pid };
-      results.set('bare', await rampCalls({ name: 'bare', target: `127.0.0.1:${drachtio.sipPort}`, service: BENCH_EXTENSION, pids, channels }, opts, log));
-      log(`  bare app: ${app.counts().joined} joined, ${app.counts().failed} failed`);
-      await app.stop();
-      await drachtio.stop();
+      targets.push({ name: 'bare', target: `127.0.0.1:${drachtio.sipPort}`, service: BENCH_EXTENSION, pids, channels });
+      after.push(async () => log(`  bare app: ${app.counts().joined} joined, ${app.counts().failed} failed`));
     }
 
     if (only.includes('diemcau')) {
@@ -87,23 +93,37 @@ async function main(): Promise<void> {
         cliActor,
       );
       const pids = { node: 'self' as const, drachtio: findPid('drachtio', `--port ${bridge.drachtio.adminPort}`) ?? NaN, freeswitch: fs.pid };
-      results.set('diemcau', await rampCalls({ name: 'diemcau', target: bridge.target, service: '2001', pids, channels }, opts, log));
-      // After an overload some calls were never ACKed by sipp: give the bridge time to notice (ACK timeout).
-      const open = async () => (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE left_at IS NULL`))[0].n as number;
-      const settled = await waitFor(
-        'open participations to close',
-        async () => ((await open()) === 0 && bridge.calls.engine.calls.all().length === 0 ? true : undefined),
-        60_000,
-        500,
-      ).then(
-        () => true,
-        () => false,
-      );
-      const [row] = await bridge.ds.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE left_at IS NULL)::int AS open FROM participation`);
-      log(
-        `  diemcau: ${row.n} participations recorded; ${settled ? 'all closed' : `${row.open} STILL OPEN after 60 s, ${bridge.calls.engine.calls.all().length} calls in the registry, ${await channels()} FreeSWITCH channels`}`,
-      );
+      targets.push({ name: 'diemcau', target: bridge.target, service: '2001', pids, channels });
+      after.push(async () => {
+        // After an overload some calls were never ACKed by sipp: give the bridge time to notice (ACK timeout).
+        const open = async () => (await bridge.ds.query(`SELECT count(*)::int AS n FROM participation WHERE left_at IS NULL`))[0].n as number;
+        const settled = await waitFor(
+          'open participations to close',
+          async () => ((await open()) === 0 && bridge.calls.engine.calls.all().length === 0 ? true : undefined),
+          60_000,
+          500,
+        ).then(
+          () => true,
+          () => false,
+        );
+        const [row] = await bridge.ds.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE left_at IS NULL)::int AS open FROM participation`);
+        log(
+          `  diemcau: ${row.n} participations recorded; ${settled ? 'all closed' : `${row.open} STILL OPEN after 60 s, ${bridge.calls.engine.calls.all().length} calls in the registry, ${await channels()} FreeSWITCH channels`}`,
+        );
+      });
     }
+
+    const going = new Set(targets.map((t) => t.name));
+    for (const [i, rate] of rates.entries()) {
+      for (const t of i % 2 ? [...targets].reverse() : targets) {
+        if (!going.has(t.name)) continue;
+        const step = await callStep(t, opts, rate, log);
+        results.set(t.name, [...(results.get(t.name) ?? []), step]);
+        if (step.failed > 0) going.delete(t.name);
+      }
+      if (!going.size) break;
+    }
+    for (const a of after) await a();
   } finally {
     await down.run();
   }

@@ -48,56 +48,63 @@ export interface RampOptions {
 export async function rampCalls(t: RampTarget, opts: RampOptions, log: (s: string) => void): Promise<StepResult[]> {
   const steps: StepResult[] = [];
   for (const rate of opts.rates) {
-    const calls = Math.max(15, Math.round(rate * opts.stepSeconds));
-    const localPort = await freePort({ udp: true });
-    const capture = DUMPCAP ? await startCapture(localPort) : undefined;
-    const meter = new CpuMeter(t.pids);
-    meter.begin();
-    const r = await runLoad({
-      localPort,
-      scenario: benchScenario('uac-call'),
-      target: t.target,
-      service: t.service,
-      rate,
-      calls,
-      pauseMs: opts.holdMs,
-      timeoutMs: (calls / rate) * 1000 + opts.holdMs + 30_000,
-      keys: { display: `bench ${t.name}` },
-    });
-    const cpu = meter.end();
-    // the capture's microsecond timestamps; sipp's own rtd (4 ms steps) only without dumpcap
-    const lat = capture ? sipIntervals(await capture.stop(), localPort, '1 INVITE', '1 INVITE') : (r.rtd.get(1) ?? []);
-    const step: StepResult = {
-      rate,
-      calls,
-      ok: r.successful,
-      failed: calls - r.successful,
-      achieved: r.successful / Math.max(calls / rate, r.wallS - opts.holdMs / 1000),
-      p50: percentile(lat, 50),
-      p90: percentile(lat, 90),
-      p99: percentile(lat, 99),
-      max: percentile(lat, 100),
-      cpu,
-      errors: r.errors,
-    };
+    const step = await callStep(t, opts, rate, log);
     steps.push(step);
-    const cpuText = Object.entries(cpu)
-      .map(([k, v]) => `${k} ${Math.round(v)}%`)
-      .join(', ');
-    log(
-      `  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, setup p50 ${fmt(step.p50, 1)} ms p99 ${fmt(step.p99, 1)} ms max ${fmt(step.max, 1)} ms; CPU ${cpuText}`,
-    );
-    if (step.failed > 0) {
-      log(`  ${t.name}: ${step.failed} failed at ${rate}/s; stopping the ramp${r.errors ? `\n    ${r.errors.split('\n').slice(0, 3).join('\n    ')}` : ''}`);
-    }
-    // Let the last calls end and FreeSWITCH release them before the next rate.
-    await waitFor(`${t.name}: FreeSWITCH channels to drain`, async () => ((await t.channels()) === 0 ? true : undefined), 60_000, 250).catch((err: Error) =>
-      log(`  ${t.name}: ${err.message}`),
-    );
-    await sleep(1000);
     if (step.failed > 0) break;
   }
   return steps;
+}
+
+/**
+ * One step of a target's ramp: `rate` calls a second for the step's length, timed, then FreeSWITCH
+ * drained. Alone, so that two targets' steps can alternate at each rate.
+ */
+export async function callStep(t: RampTarget, opts: Omit<RampOptions, 'rates'>, rate: number, log: (s: string) => void): Promise<StepResult> {
+  const calls = Math.max(15, Math.round(rate * opts.stepSeconds));
+  const localPort = await freePort({ udp: true });
+  const capture = DUMPCAP ? await startCapture(localPort) : undefined;
+  const meter = new CpuMeter(t.pids);
+  meter.begin();
+  const r = await runLoad({
+    localPort,
+    scenario: benchScenario('uac-call'),
+    target: t.target,
+    service: t.service,
+    rate,
+    calls,
+    pauseMs: opts.holdMs,
+    timeoutMs: (calls / rate) * 1000 + opts.holdMs + 30_000,
+    keys: { display: `bench ${t.name}` },
+  });
+  const cpu = meter.end();
+  // the capture's microsecond timestamps; sipp's own rtd (4 ms steps) only without dumpcap
+  const lat = capture ? sipIntervals(await capture.stop(), localPort, '1 INVITE', '1 INVITE') : (r.rtd.get(1) ?? []);
+  const step: StepResult = {
+    rate,
+    calls,
+    ok: r.successful,
+    failed: calls - r.successful,
+    achieved: r.successful / Math.max(calls / rate, r.wallS - opts.holdMs / 1000),
+    p50: percentile(lat, 50),
+    p90: percentile(lat, 90),
+    p99: percentile(lat, 99),
+    max: percentile(lat, 100),
+    cpu,
+    errors: r.errors,
+  };
+  const cpuText = Object.entries(cpu)
+    .map(([k, v]) => `${k} ${Math.round(v)}%`)
+    .join(', ');
+  log(`  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, setup p50 ${fmt(step.p50, 1)} ms p99 ${fmt(step.p99, 1)} ms max ${fmt(step.max, 1)} ms; CPU ${cpuText}`);
+  if (step.failed > 0) {
+    log(`  ${t.name}: ${step.failed} failed at ${rate}/s; stopping the ramp${r.errors ? `\n    ${r.errors.split('\n').slice(0, 3).join('\n    ')}` : ''}`);
+  }
+  // Let the last calls end and FreeSWITCH release them before the next rate.
+  await waitFor(`${t.name}: FreeSWITCH channels to drain`, async () => ((await t.channels()) === 0 ? true : undefined), 60_000, 250).catch((err: Error) =>
+    log(`  ${t.name}: ${err.message}`),
+  );
+  await sleep(1000);
+  return step;
 }
 
 /** Setups slower than the SIP timer T1 count against a rate: callers start retransmitting and giving up. */

@@ -108,6 +108,11 @@ describe('SIP dial-in: callers in a FreeSWITCH conference', function () {
     const dialogA = await dial('2001', a, 'Xã Ia Pal');
     const dialogB = await dial('2001', b, 'Xã Ia Ko');
     await waitFor('both callers in the conference', async () => ((await openRows()) === 2 ? true : undefined), 15_000);
+    // Audio-only: FreeSWITCH must not send these legs a keyframe request (a SIP INFO) at every join.
+    for (const call of bridge.calls.engine.calls.inMeeting(meetingId)) {
+      const asks = await bridge.fs.fsCli(`uuid_getvar ${call.endpoint!.uuid} sofia_send_info_vid_refresh`);
+      assert.doesNotMatch(asks, /true/, `${call.info.displayName}: sofia_send_info_vid_refresh=${asks.trim()}`);
+    }
 
     a.startTone(sdpAudioTarget(dialogA.remote.sdp), 1000);
     b.startSilence(sdpAudioTarget(dialogB.remote.sdp));
