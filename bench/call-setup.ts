@@ -5,7 +5,7 @@ import { startDrachtio, startFreeswitch, waitFor } from '../test/support/stack';
 import { startBareConferenceApp } from './bare-conference-app';
 import { callStep, rampCalls, sustained, T1_MS, type RampTarget, type StepResult } from './lib/call-ramp';
 import { BENCH_EXTENSION, benchFreeswitchConfig, freeswitchLimits } from './lib/freeswitch-config';
-import { benchDrachtioLoglevel, requireBinaries, runMain, startPostgres, Teardown } from './lib/harness';
+import { benchDrachtioLoglevel, requireBinaries, runMain, sideBySide, startPostgres, Teardown } from './lib/harness';
 import { printMachine } from './lib/machine';
 import { findPid } from './lib/proc';
 import { fmt, ratio, table } from './lib/stats';
@@ -52,9 +52,7 @@ async function main(): Promise<void> {
       results.set(t.name, await rampCalls(t, opts, log));
     }
 
-    // bare and diemcau both up on the one FreeSWITCH, their steps alternating at each rate (the one
-    // to go first alternating too): this machine's speed drifts within minutes, side by side the
-    // ratio is the apps'.
+    // bare and diemcau both up on the one FreeSWITCH, their steps alternating at each rate (sideBySide).
     const targets: RampTarget[] = [];
     const after: (() => Promise<void>)[] = [];
     if (only.includes('bare')) {
@@ -113,16 +111,8 @@ async function main(): Promise<void> {
       });
     }
 
-    const going = new Set(targets.map((t) => t.name));
-    for (const [i, rate] of rates.entries()) {
-      for (const t of i % 2 ? [...targets].reverse() : targets) {
-        if (!going.has(t.name)) continue;
-        const step = await callStep(t, opts, rate, log);
-        results.set(t.name, [...(results.get(t.name) ?? []), step]);
-        if (step.failed > 0) going.delete(t.name);
-      }
-      if (!going.size) break;
-    }
+    const steps = targets.map((t) => ({ name: t.name, step: (rate: number) => callStep(t, opts, rate, log) }));
+    await sideBySide(steps, rates, (step) => step.failed > 0, results);
     for (const a of after) await a();
   } finally {
     await down.run();

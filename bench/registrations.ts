@@ -1,7 +1,7 @@
 import { BRIDGE_DOMAIN, startBridge } from '../test/support/bridge';
 import { startDrachtio } from '../test/support/stack';
 import { loadDigestAuth, startBareRegistrar } from './bare-registrar-app';
-import { benchDrachtioLoglevel, requireBinaries, runMain, sleep, startPostgres, Teardown } from './lib/harness';
+import { benchDrachtioLoglevel, requireBinaries, runMain, sideBySide, sleep, startPostgres, Teardown } from './lib/harness';
 import { KAMAILIO, startKamailio } from './lib/kamailio';
 import { printMachine, toolVersion } from './lib/machine';
 import { findPid } from './lib/proc';
@@ -48,8 +48,7 @@ async function main(): Promise<void> {
       }
     }
 
-    // bare and diemcau both up, their steps alternating at each rate (the one to go first alternating
-    // too): this machine's speed drifts within minutes, and side by side the ratio is the registrars'.
+    // bare and diemcau both up, their steps alternating at each rate (sideBySide).
     const ramps: { name: string; step: (rate: number) => Promise<RegisterStep> }[] = [];
     const after: (() => Promise<void>)[] = [];
     if (only.includes('bare')) {
@@ -62,7 +61,7 @@ async function main(): Promise<void> {
         down.add('bare app', async () => app.stop());
         const pids = { node: 'self' as const, drachtio: findPid('drachtio', `--port ${drachtio.adminPort}`) ?? NaN };
         const t = { name: 'bare', target: `127.0.0.1:${drachtio.sipPort}`, domain: BRIDGE_DOMAIN, csvRows, pids };
-        ramps.push({ name: 'bare', step: await startRamp(t, opts, log) });
+        ramps.push({ name: 'bare', step: pausedAfter(await startRamp(t, opts, log)) });
         after.push(async () => log(`  bare: ${app.bindings()} bindings`));
       }
     }
@@ -80,7 +79,7 @@ async function main(): Promise<void> {
         postgres: findPid('postgres', `-p ${pgPort}`) ?? NaN,
       };
       const t = { name: 'diemcau', target: bridge.target, domain: BRIDGE_DOMAIN, csvRows, pids };
-      ramps.push({ name: 'diemcau', step: await startRamp(t, opts, log) });
+      ramps.push({ name: 'diemcau', step: pausedAfter(await startRamp(t, opts, log)) });
       after.push(async () => {
         const [row] = await bridge.ds.query(`SELECT count(*)::int AS n, count(DISTINCT site_id)::int AS sites FROM registration`);
         log(
@@ -89,17 +88,7 @@ async function main(): Promise<void> {
       });
     }
 
-    const going = new Set(ramps.map((r) => r.name));
-    for (const [i, rate] of rates.entries()) {
-      for (const r of i % 2 ? [...ramps].reverse() : ramps) {
-        if (!going.has(r.name)) continue;
-        const step = await r.step(rate);
-        results.set(r.name, [...(results.get(r.name) ?? []), step]);
-        if (notCarried(step)) going.delete(r.name);
-        await sleep(1000);
-      }
-      if (!going.size) break;
-    }
+    await sideBySide(ramps, rates, (step) => notCarried(step) !== undefined, results);
     for (const a of after) await a();
   } finally {
     await down.run();
@@ -164,3 +153,12 @@ function report(results: Map<string, RegisterStep[]>, skipped: string[]): void {
 }
 
 runMain(main);
+
+/** A step, then a second's rest before the next one (either registrar's). */
+function pausedAfter(step: (rate: number) => Promise<RegisterStep>): (rate: number) => Promise<RegisterStep> {
+  return async (rate) => {
+    const s = await step(rate);
+    await sleep(1000);
+    return s;
+  };
+}

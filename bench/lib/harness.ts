@@ -94,6 +94,30 @@ export function runMain(main: () => Promise<void>): void {
   );
 }
 
+/**
+ * Targets' steps side by side: at each rate every target still going runs its step, the one to go
+ * first alternating from rate to rate. This machine's speed drifts by tens of percent within minutes:
+ * steps taken side by side compare the targets, not the minutes. A target stops after the first step
+ * `stops` says so; each target's steps are appended to `results` under its name.
+ */
+export async function sideBySide<S>(
+  targets: readonly { name: string; step(rate: number): Promise<S> }[],
+  rates: readonly number[],
+  stops: (step: S) => boolean,
+  results: Map<string, S[]>,
+): Promise<void> {
+  const going = new Set(targets.map((t) => t.name));
+  for (const [i, rate] of rates.entries()) {
+    for (const t of i % 2 ? [...targets].reverse() : targets) {
+      if (!going.has(t.name)) continue;
+      const step = await t.step(rate);
+      results.set(t.name, [...(results.get(t.name) ?? []), step]);
+      if (stops(step)) going.delete(t.name);
+    }
+    if (!going.size) break;
+  }
+}
+
 /** Tears down in reverse order, each step on its own (one failing does not skip the rest). */
 export class Teardown {
   readonly #steps: { what: string; fn: () => Promise<unknown> | unknown }[] = [];

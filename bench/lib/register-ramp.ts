@@ -63,8 +63,7 @@ export async function rampRegisters(
 
 /**
  * One registrar's ramp a step at a time, so that two registrars' steps can alternate at each rate
- * (this machine's speed drifts by tens of percent within minutes: steps taken side by side compare
- * the registrars, not the minutes). Warms up first when asked; logs why a step is not carried.
+ * (sideBySide). Warms up first when asked; logs why a step is not carried.
  */
 export async function startRamp(
   t: RegisterTarget,

@@ -21,17 +21,7 @@ export function parseCidr(text: string): string | undefined {
 
 /** True when `ip` lies inside one of `networks` (canonical CIDR strings). */
 export function ipInNetworks(ip: string, networks: readonly string[]): boolean {
-  const bare = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
-  const v4 = isIPv4(bare);
-  if (!v4 && !isIPv6(bare)) return false;
-  const bits = toBigInt(bare);
-  return networks.some((net) => {
-    const [addr, lenText] = net.split('/');
-    if (!addr || isIPv4(addr) !== v4) return false;
-    const max = v4 ? 32 : 128;
-    const shift = BigInt(max - Number(lenText ?? max));
-    return bits >> shift === toBigInt(addr) >> shift;
-  });
+  return new NetworkTable(networks.map((net) => [net, true] as const)).lookup(ip) !== undefined;
 }
 
 /**
