@@ -128,10 +128,21 @@ function report(results: Map<string, StepResult[]>): void {
       const cpu = Object.entries(s.cpu)
         .map(([k, v]) => `${k} ${fmt(v)}%`)
         .join(', ');
-      rows.push([name, fmt(s.rate), `${s.ok}/${s.calls}`, fmt(s.achieved, 1), fmt(s.p50, 1), fmt(s.p90, 1), fmt(s.p99, 1), fmt(s.max, 1), cpu]);
+      rows.push([
+        name,
+        fmt(s.rate),
+        `${s.ok}/${s.calls}`,
+        fmt(s.achieved, 1),
+        fmt(s.p50, 1),
+        fmt(s.p90, 1),
+        fmt(s.p99, 1),
+        fmt(s.max, 1),
+        `${fmt(s.channels.mean, 1)} / ${s.channels.max}`,
+        cpu,
+      ]);
     }
   }
-  console.log(table(['target', 'calls/s', 'ok', 'achieved/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'CPU (% of a core)'], rows));
+  console.log(table(['target', 'calls/s', 'ok', 'achieved/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'FS channels mean / max', 'CPU (% of a core)'], rows));
 
   console.log('\n## Summary\n');
   const best = new Map([...results].map(([n, steps]) => [n, sustained(steps)]));

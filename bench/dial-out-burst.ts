@@ -85,6 +85,13 @@ async function burst(bridge: TestBridge, book: MeetingBook, n: number, concurren
     [meeting.id],
   );
   const outcomes = rows.map((r) => `${r.outcome ?? 'in progress'} ${r.n}`).join(', ');
+  // Why attempts failed, the commonest first: a burst that does not get everyone in says where.
+  const why: { outcome: string; detail: string; n: number }[] = await bridge.ds.query(
+    `SELECT outcome, coalesce(detail, '') AS detail, count(*)::int AS n FROM dial_attempt
+      WHERE meeting_id = $1 AND outcome IS DISTINCT FROM 'answered' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3`,
+    [meeting.id],
+  );
+  for (const w of why) console.log(`    ${w.n} × ${w.outcome}: ${w.detail}`);
   await bridge.calls.lifecycle.ended(meeting);
   await waitFor('every channel hung up', async () => ((await bridge.channels()) === 0 ? true : undefined), 60_000, 250).catch((e: Error) =>
     console.log(`  ${e.message}`),

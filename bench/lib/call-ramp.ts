@@ -19,6 +19,11 @@ export interface StepResult {
   max: number;
   /** % of one core, per process, during the step */
   cpu: Record<string, number>;
+  /**
+   * FreeSWITCH channels open during the step, read every 250 ms. At one rate and hold time their
+   * mean is how long each call kept FreeSWITCH busy: a leg hung up late is mixed and read longer.
+   */
+  channels: { mean: number; max: number };
   errors: string;
 }
 
@@ -65,6 +70,7 @@ export async function callStep(t: RampTarget, opts: Omit<RampOptions, 'rates'>, 
   const capture = DUMPCAP ? await startCapture(localPort) : undefined;
   const meter = new CpuMeter(t.pids);
   meter.begin();
+  const open = sampleChannels(t);
   const r = await runLoad({
     localPort,
     scenario: benchScenario('uac-call'),
@@ -77,6 +83,7 @@ export async function callStep(t: RampTarget, opts: Omit<RampOptions, 'rates'>, 
     keys: { display: `bench ${t.name}` },
   });
   const cpu = meter.end();
+  const channels = await open.stop();
   // the capture's microsecond timestamps; sipp's own rtd (4 ms steps) only without dumpcap
   const lat = capture ? sipIntervals(await capture.stop(), localPort, '1 INVITE', '1 INVITE') : (r.rtd.get(1) ?? []);
   const step: StepResult = {
@@ -90,12 +97,15 @@ export async function callStep(t: RampTarget, opts: Omit<RampOptions, 'rates'>, 
     p99: percentile(lat, 99),
     max: percentile(lat, 100),
     cpu,
+    channels,
     errors: r.errors,
   };
   const cpuText = Object.entries(cpu)
     .map(([k, v]) => `${k} ${Math.round(v)}%`)
     .join(', ');
-  log(`  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, setup p50 ${fmt(step.p50, 1)} ms p99 ${fmt(step.p99, 1)} ms max ${fmt(step.max, 1)} ms; CPU ${cpuText}`);
+  log(
+    `  ${t.name} ${rate}/s: ${step.ok}/${calls} ok, setup p50 ${fmt(step.p50, 1)} ms p99 ${fmt(step.p99, 1)} ms max ${fmt(step.max, 1)} ms; channels mean ${fmt(channels.mean, 1)} max ${channels.max}; CPU ${cpuText}`,
+  );
   if (step.failed > 0) {
     log(`  ${t.name}: ${step.failed} failed at ${rate}/s; stopping the ramp${r.errors ? `\n    ${r.errors.split('\n').slice(0, 3).join('\n    ')}` : ''}`);
   }
@@ -105,6 +115,25 @@ export async function callStep(t: RampTarget, opts: Omit<RampOptions, 'rates'>, 
   );
   await sleep(1000);
   return step;
+}
+
+function sampleChannels(t: RampTarget): { stop(): Promise<{ mean: number; max: number }> } {
+  const seen: number[] = [];
+  let going = true;
+  const loop = (async () => {
+    while (going) {
+      const n = await t.channels().catch(() => NaN);
+      if (Number.isFinite(n)) seen.push(n);
+      await sleep(250);
+    }
+  })();
+  return {
+    async stop() {
+      going = false;
+      await loop;
+      return { mean: seen.reduce((a, b) => a + b, 0) / Math.max(1, seen.length), max: Math.max(0, ...seen) };
+    },
+  };
 }
 
 /** Setups slower than the SIP timer T1 count against a rate: callers start retransmitting and giving up. */

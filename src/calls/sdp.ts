@@ -3,15 +3,22 @@
  * call uses; FreeSWITCH does the real negotiation.
  */
 
+export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
 export interface MediaLine {
   kind: string;
   port: number;
   codecs: string[];
+  /** The line's own direction attribute, else the session's, else sendrecv (RFC 4566 §6). */
+  direction: Direction;
 }
+
+const DIRECTION = /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/;
 
 export function mediaLines(sdp: string): MediaLine[] {
   const lines: MediaLine[] = [];
   let current: MediaLine | null = null;
+  let sessionDirection: Direction = 'sendrecv';
   const rtpmap = new Map<string, string>();
   const flush = () => {
     if (current) lines.push({ ...current, codecs: current.codecs.map((pt) => rtpmap.get(pt) ?? staticName(pt)) });
@@ -21,7 +28,13 @@ export function mediaLines(sdp: string): MediaLine[] {
     if (m) {
       flush();
       rtpmap.clear();
-      current = { kind: m[1]!, port: Number(m[2]), codecs: m[3]!.trim().split(/\s+/) };
+      current = { kind: m[1]!, port: Number(m[2]), codecs: m[3]!.trim().split(/\s+/), direction: sessionDirection };
+      continue;
+    }
+    const d = DIRECTION.exec(raw);
+    if (d) {
+      if (current) current.direction = d[1] as Direction;
+      else sessionDirection = d[1] as Direction;
       continue;
     }
     const r = /^a=rtpmap:(\d+) ([^/\s]+)/.exec(raw);
@@ -51,9 +64,13 @@ export function checkOffer(sdp: string): { ok: true } | { ok: false; why: string
   return { ok: true };
 }
 
-/** The first codec of the first active line of each kind — what the answer chose. */
+/**
+ * The first codec of the first active line of each kind — what the answer chose. A line that is
+ * rejected (port 0) or inactive carries nothing: FreeSWITCH answers a site that declined video with
+ * an `a=inactive` video line rather than port 0.
+ */
 export function negotiated(sdp: string): { audio: string | null; video: string | null } {
-  const lines = mediaLines(sdp).filter((m) => m.port !== 0);
+  const lines = mediaLines(sdp).filter((m) => m.port !== 0 && m.direction !== 'inactive');
   const first = (kind: string) => lines.find((m) => m.kind === kind)?.codecs.find((c) => c !== 'TELEPHONE-EVENT') ?? null;
   return { audio: first('audio'), video: first('video') };
 }

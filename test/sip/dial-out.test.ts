@@ -173,12 +173,20 @@ describe('meeting operations: dial-out, live control, events, attendance', funct
     assert.deepEqual(await attempts('ia-ko'), ['no-answer', 'no-answer']);
 
     const roster = (await api('GET', `/meetings/${meetingId}/participants`)).body as {
-      items: { name: string; moderator: boolean; direction: string; audioCodec: string }[];
+      items: { name: string; moderator: boolean; direction: string; audioCodec: string; videoCodec: string | null }[];
     };
     const byName = Object.fromEntries(roster.items.map((p) => [p.name, p]));
     assert.equal(byName['Thị trấn Chư Sê']!.moderator, true);
     assert.equal(byName['Xã Ia Pal']!.direction, 'out');
     assert.equal(byName['Xã Ia Pal']!.audioCodec, 'PCMU');
+    // The sipp sites answer audio-only to FreeSWITCH's offer with video. FreeSWITCH keeps the video
+    // on such a leg (inactive) and would encode the meeting's picture for it: the member must be
+    // off the shared encoder, and the call recorded without video.
+    for (const p of roster.items) assert.equal(p.videoCodec, null, `${p.name}: video ${p.videoCodec}`);
+    for (const call of bridge.calls.engine.calls.inMeeting(meetingId)) {
+      const joinedWith = await bridge.fs.fsCli(`uuid_getvar ${call.endpoint!.uuid} current_application_data`);
+      assert.match(joinedWith, /\+flags\{[^}]*no-minimize-encoding/, `${call.info.displayName}: conference ${joinedWith.trim()}`);
+    }
 
     const types = events.map((e) => e.type);
     assert.ok(types.includes('meeting.state'), types.join());

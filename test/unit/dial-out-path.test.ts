@@ -63,7 +63,7 @@ describe('SIP dial-out path (fakes)', () => {
     assert.equal(d.srf.ringing[0]!.request.opts.localSdp, ep.localSdp);
     assert.match(d.srf.ringing[0]!.request.opts.headers!['From']!, /sip:2001@bridge\.test/);
     assert.match(ep.modified[0]!, /o=site/, "the site's answer went to FreeSWITCH");
-    assert.deepEqual(ep.joinedAs?.opts, { profile: 'diemcau', moderator: true, muted: false });
+    assert.deepEqual(ep.joinedAs?.opts, { profile: 'diemcau', moderator: true, muted: false, noVideo: true });
     assert.equal(d.calls.get('out-1')!.state, 'joined');
 
     d.srf.dialogs[0]!.byeFromFarEnd();

@@ -87,7 +87,7 @@ describe('SIP INVITE path (fakes)', () => {
     assert.ok(ep);
     assert.equal(res.sent.at(-1)!.body, ep.localSdp, "the caller gets FreeSWITCH's answer");
     assert.match(ep.remoteSdp!, /o=caller/, "FreeSWITCH gets the caller's offer");
-    assert.deepEqual(ep.joinedAs, { meetingId: 'm1', opts: { profile: 'diemcau', moderator: false, muted: false }, memberId: 1 });
+    assert.deepEqual(ep.joinedAs, { meetingId: 'm1', opts: { profile: 'diemcau', moderator: false, muted: false, noVideo: true }, memberId: 1 });
     const call = b.calls.get(callId)!;
     assert.equal(call.state, 'joined');
     assert.equal(call.codecs.audio, 'PCMU');

@@ -21,9 +21,14 @@ export async function joinMeeting(
     await endpoint.set(vars);
     call.log.info({ device: opts.device, vars }, 'device profile applied to the media leg');
   }
-  // Rejects when the conference has not taken the call within 10 s.
-  const memberId = await endpoint.join(info.meetingId, { profile: opts.profile, moderator: info.moderator, muted: opts.muted });
   call.codecs = negotiated(endpoint.localSdp);
+  // Rejects when the conference has not taken the call within 10 s.
+  const memberId = await endpoint.join(info.meetingId, {
+    profile: opts.profile,
+    moderator: info.moderator,
+    muted: opts.muted,
+    noVideo: call.codecs.video === null,
+  });
   const participationId = await participations.open({
     meetingId: info.meetingId,
     siteId: info.siteId,

@@ -114,7 +114,13 @@ class FsmrfEndpoint implements MediaEndpoint {
     const { memberId } = await withTimeout(
       this.ep.join(opts.conference === 'content' ? contentConferenceName(meetingId) : conferenceName(meetingId), {
         profile: opts.profile,
-        flags: { ...(opts.moderator && { moderator: true }), ...(opts.muted && { mute: true }) },
+        flags: {
+          ...(opts.moderator && { moderator: true }),
+          ...(opts.muted && { mute: true }),
+          // mod_conference encodes the picture for every member on the shared encoder, whatever its
+          // video's direction; off it, an inactive member gets no frames and costs no encoding.
+          ...(opts.noVideo && { noMinimizeEncoding: true }),
+        },
       }),
       JOIN_TIMEOUT_MS,
       `the conference did not take the call within ${JOIN_TIMEOUT_MS} ms`,

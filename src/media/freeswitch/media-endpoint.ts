@@ -34,6 +34,12 @@ export interface JoinOptions {
   moderator?: boolean;
   /** Joins with the microphone muted. */
   muted?: boolean;
+  /**
+   * The call carries no video although its FreeSWITCH leg offered some (a dial-out site that
+   * answered audio-only). FreeSWITCH never takes video off a leg that once had it, and would
+   * encode the meeting's picture for it; the member is kept out of the shared encoder instead.
+   */
+  noVideo?: boolean;
 }
 
 /** A change FreeSWITCH reports for the endpoint's conference member. */
