@@ -21,7 +21,7 @@ const common = { entities, migrations, synchronize: false, migrationsRun: false,
  * node-postgres closes a connection idle for 10 s by default. Calls come in bursts (a meeting's
  * start, its dial-out) after quiet minutes, and every burst then opened its connections anew, each
  * a fresh backend that plans every statement for the first time: in the call-setup bench diemcau's
- * setups queued from 30 calls/s when its pool went cold between steps, from 45 when it stayed warm.
+ * setups queued from 25–30 calls/s when its pool went cold between steps, from 40–45 when it stayed warm.
  * Ten connections a process kept for 5 minutes cost PostgreSQL little; TCP keepalive finds one whose
  * peer went away without a word.
  */
