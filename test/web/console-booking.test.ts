@@ -31,6 +31,15 @@ async function press(page: Page, key: string, expectFocusOn?: string): Promise<v
 }
 
 /**
+ * The id of the focused element once it is `id`, or whatever has the focus after 2 s. The form moves
+ * the focus in an effect, after the render that shows the message: reading it at once races that.
+ */
+async function focusSettlesOn(page: Page, id: string): Promise<string> {
+  await page.waitForFunction(`document.activeElement?.id === ${JSON.stringify(id)}`, undefined, { timeout: 2000 }).catch(() => undefined);
+  return page.evaluate('document.activeElement?.id ?? ""');
+}
+
+/**
  * Tab, once or more, to the element `id`: date and time inputs keep the focus for their own parts
  * and picker button, whose number depends on the browser's locale.
  */
@@ -190,7 +199,7 @@ describe('operator console: booking meetings', function () {
     await clash.waitFor();
     assert.match((await clash.textContent()) ?? '', /Phòng 2050 đã có cuộc họp Giao ban phòng chống lụt bão \(09:00–10:30, .*Phòng 2050\)/s);
     assert.equal(await clash.getByRole('link', { name: 'Giao ban phòng chống lụt bão' }).getAttribute('href'), `#meetings/${meetingId}`);
-    assert.equal(await page.evaluate('document.activeElement.id'), 'conflict', 'the clash takes the focus, for a keyboard and a screen reader');
+    assert.equal(await focusSettlesOn(page, 'conflict'), 'conflict', 'the clash takes the focus, for a keyboard and a screen reader');
     await screenshot(page, 'booking-6-room-clash');
 
     // Another room, but a site that is in the first meeting then.
@@ -206,7 +215,7 @@ describe('operator console: booking meetings', function () {
     await page.getByRole('button', { name: 'Đặt lịch' }).click();
     await page.getByText('must be 4 to 10 digits').waitFor();
     assert.equal(await page.getByLabel('Mã PIN').getAttribute('aria-invalid'), 'true');
-    assert.equal(await page.evaluate('document.activeElement.id'), 'm-pin');
+    assert.equal(await focusSettlesOn(page, 'm-pin'), 'm-pin', 'the refused field takes the focus');
     await screenshot(page, 'booking-8-field-error');
 
     assert.equal((await fixture.api.request('GET', '/api/v1/meetings')).body.total, before, 'nothing was booked');
