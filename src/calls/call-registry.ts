@@ -38,6 +38,9 @@ export class CallRegistry {
 
   #hooks(): CallHooks {
     const events = this.events;
+    const left = (c: Call, participantId: string, reason: string): void => {
+      events.publish(c.info.meetingId, { type: 'participant.left', participantId, name: c.info.displayName, siteId: c.info.siteId, reason });
+    };
     return {
       joined: (c) => {
         this.sampleMedia(c);
@@ -57,16 +60,9 @@ export class CallRegistry {
         if (this.#calls.get(c.info.callId) === c) this.#calls.delete(c.info.callId);
       },
       ended: (c, reason) => {
-        if (c.participationId) {
-          events.publish(c.info.meetingId, {
-            type: 'participant.left',
-            participantId: c.participationId,
-            name: c.info.displayName,
-            siteId: c.info.siteId,
-            reason,
-          });
-        }
+        if (c.participationId) left(c, c.participationId, reason);
       },
+      left,
       changed: (c, change) => {
         if (!c.participationId) return;
         if (change.muted !== undefined) events.publish(c.info.meetingId, { type: 'participant.muted', participantId: c.participationId, muted: change.muted });

@@ -13,6 +13,8 @@ const LAST_SAMPLE_TIMEOUT_MS = 1000;
 const SERVER_DOWN_GRACE_MS = 500;
 /** RFC 3326 on the BYE of a call whose media server died: Q.850 41, temporary failure (worth calling again). */
 const MEDIA_SERVER_LOST = 'Q.850;cause=41;text="media server lost"';
+/** A move (a new endpoint, the caller's answer to the re-INVITE, the join) that takes longer ends the call. */
+const MOVE_TIMEOUT_MS = 15_000;
 
 export type CallState = 'setup' | 'answered' | 'joined' | 'closed';
 
@@ -34,6 +36,8 @@ export interface CallHooks {
   closing(call: Call): void;
   /** After teardown, with the reason recorded. */
   ended(call: Call, reason: EndReason): void;
+  /** A participation of a call that goes on: it moved to another media server and joined there again. */
+  left(call: Call, participationId: string, reason: EndReason): void;
   /** Mute and talking changes reported by the conference. */
   changed(call: Call, change: { muted?: boolean; talking?: boolean }): void;
 }
@@ -56,6 +60,13 @@ export class Call {
   /** Set for a call a previous process left running in FreeSWITCH: its channel is all we control. */
   #adoptedChannel: string | null = null;
   #closing: Promise<void> | null = null;
+  /** Stops listening for the endpoint's end: a call that moves must not hear its dead endpoint any more. */
+  #stopWatching: (() => void) | null = null;
+  /** Set by the ingress for a call that can keep its dialog when its media server dies. */
+  #mover: ((call: Call) => Promise<void>) | null = null;
+  #moving: Promise<void> | null = null;
+  /** The participation on the server that died, announced as left when the call joins again. */
+  #replaced: string | null = null;
   readonly #ended = new AbortController();
   readonly log: Logger;
   memberId: number | null = null;
@@ -110,13 +121,86 @@ export class Call {
     }
     this.#lease = lease;
     this.#endpoint = endpoint;
-    endpoint.onEnded((how) => {
+    this.#stopWatching = endpoint.onEnded((how) => {
+      if (this.#endpoint !== endpoint) return; // an endpoint the call has already let go of
       this.#endpoint = null; // FreeSWITCH already hung up: nothing to destroy there
-      // The dialer calls a site lost with its server back, onto one that is left. A channel whose
-      // socket just closed was killed, or its server died: a dead server's own socket closes too.
-      if (how !== 'gone') void this.close(how === 'lost' ? 'media-server-lost' : 'bridge-hangup');
-      else void lease.serverDown(SERVER_DOWN_GRACE_MS).then((down) => this.close(down ? 'media-server-lost' : 'bridge-hangup'));
+      // A channel whose socket just closed was killed, or its server died: a dead server's own socket closes too.
+      if (how !== 'gone') void (how === 'lost' ? this.mediaLost(lease.serverId) : this.close('bridge-hangup'));
+      else
+        void lease.serverDown(SERVER_DOWN_GRACE_MS).then((down) => {
+          if (this.#lease !== lease) return; // moved to another server meanwhile
+          void (down ? this.mediaLost(lease.serverId) : this.close('bridge-hangup'));
+        });
     });
+  }
+
+  /**
+   * How this call keeps its dialog when its media server dies: `move` gives it media on a server
+   * that is left and joins it again (docs/scale.md, "Failover"). Without one, such a call ends
+   * `media-server-lost` and the dialer calls its site back.
+   */
+  movable(move: (call: Call) => Promise<void>): void {
+    this.#mover = move;
+  }
+
+  /**
+   * Media server `serverId` died. A joined call on it with a way to move closes its participation
+   * there and moves; any other, or one whose move fails, ends `media-server-lost`. Told again — during
+   * the move, or about a server the call has left — it does nothing more.
+   */
+  mediaLost(serverId: string): Promise<void> {
+    if (this.#closing) return this.#closing;
+    if (this.#moving) return this.#moving;
+    if (this.mediaServer !== serverId) return Promise.resolve();
+    const mover = this.#mover;
+    if (!mover || this.#state !== 'joined' || !this.#dialog) return this.close('media-server-lost');
+    this.#moving = this.#move(mover).finally(() => {
+      this.#moving = null;
+    });
+    return this.#moving;
+  }
+
+  #unwatch(): void {
+    this.#stopWatching?.();
+    this.#stopWatching = null;
+  }
+
+  async #move(mover: (call: Call) => Promise<void>): Promise<void> {
+    const participation = this.#participationId;
+    this.log.warn({ mediaServer: this.mediaServer }, 'media server lost: moving the call to a server that is left');
+    // What the dead server held is gone with it: nothing to hang up there, nothing to sample.
+    this.#unwatch();
+    this.#sampler?.abandon();
+    this.#sampler = null;
+    this.#endpoint = null;
+    this.#lease?.release();
+    this.#lease = null;
+    const content = this.#content;
+    this.#content = [];
+    await Promise.all(content.map((part) => part.close().catch((err: Error) => this.log.warn({ err: err.message }, 'content part not closed'))));
+    this.#state = 'answered';
+    this.#participationId = null;
+    this.memberId = null;
+    this.talking = false;
+    this.#replaced = participation;
+    if (participation) {
+      await this.participations
+        .close(participation, 'media-server-lost')
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'participation not closed'));
+    }
+    try {
+      if (this.isClosed()) return;
+      await withTimeout(mover(this), MOVE_TIMEOUT_MS, `not moved within ${MOVE_TIMEOUT_MS} ms`);
+      if (!this.isClosed()) this.log.info({ mediaServer: this.mediaServer, memberId: this.memberId }, 'call moved to another media server');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'call not moved: ending it');
+      // The teardown leaves a lost server's endpoint alone; one the move made on a live server must go.
+      const fresh = this.endpoint; // the getter: the field was narrowed to null above
+      this.#unwatch();
+      this.#endpoint = null;
+      await fresh?.hangUp().catch((e: Error) => this.log.warn({ err: e.message }, 'endpoint of the failed move not hung up'));
+      await this.close('media-server-lost');
+    }
   }
 
   /**
@@ -197,6 +281,9 @@ export class Call {
     this.memberId = memberId;
     this.muted = muted;
     this.joinedAt = new Date();
+    const replaced = this.#replaced;
+    this.#replaced = null;
+    if (replaced) this.hooks.left(this, replaced, 'media-server-lost');
     this.hooks.joined(this);
     this.#endpoint?.onMemberChange((change) => {
       if (change.talking !== undefined) {
@@ -233,6 +320,9 @@ export class Call {
   async #teardown(reason: EndReason): Promise<void> {
     const was = this.#state;
     this.#state = 'closed';
+    // Ended while moving: the participation on the dead server is the one to announce as left.
+    this.#participationId ??= this.#replaced;
+    this.#replaced = null;
     this.#ended.abort();
     this.hooks.closing(this);
     const step = async (what: string, fn: () => Promise<unknown> | undefined) => {

@@ -186,8 +186,9 @@ export class CallEngine {
 
   /**
    * A media server went down (its event socket closed): the bridge no longer controls its calls, so
-   * each ends (`media-server-lost`) and the dialer calls its site back; placement moves the meetings
-   * first, so that the calls back land together on the servers left (docs/scale.md, "Failover").
+   * each moves to a server that is left (a SIP call keeps its dialog) or ends
+   * (`media-server-lost`) and the dialer calls its site back; placement moves the meetings first, so
+   * that the calls land together on the servers left (docs/scale.md, "Failover").
    * Calls with an endpoint usually end by themselves a moment before (their channel's socket closes
    * too); the ones taken over after a restart have only this.
    */
@@ -196,7 +197,7 @@ export class CallEngine {
     const lost = this.calls.all().filter((c) => c.mediaServer === serverId);
     this.log.warn({ mediaServer: serverId, calls: lost.length }, 'media server lost: its meetings move to the servers left');
     this.placement.nodeDown(serverId);
-    for (const call of lost) void call.close('media-server-lost');
+    for (const call of lost) void call.mediaLost(serverId);
   }
 
   /**

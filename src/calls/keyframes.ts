@@ -84,7 +84,8 @@ export function relaySipKeyframes(
       .catch((err: Error) => log.info({ err: err.message }, 'keyframe request not delivered to the room system'));
   };
   // The room system's offer (dialled in) or answer (dialled out): FreeSWITCH asks an audio-only one for nothing.
-  const relays = [relayKeyframes(endpoint, toRoom, log, { video: negotiated(dialog.remote.sdp).video !== null })];
+  const forMain = (ep: MediaEndpoint): KeyframeRelay => relayKeyframes(ep, toRoom, log, { video: negotiated(dialog.remote.sdp).video !== null });
+  const relays = [forMain(endpoint)];
   dialog.on('info', (req, res) => {
     if (!isPictureFastUpdate(req.get('Content-Type'), req.body)) return otherInfo(req, res);
     res.send(200);
@@ -93,6 +94,9 @@ export function relaySipKeyframes(
   return {
     alsoFor(wire) {
       relays.push(wire(toRoom));
+    },
+    moved(to) {
+      relays.splice(0, relays.length, forMain(to));
     },
   };
 }
@@ -105,4 +109,6 @@ export interface SipKeyframes {
    * every stream of the call is refreshed.
    */
   alsoFor(wire: (toRoom: () => void) => KeyframeRelay): void;
+  /** The call moved to another media server: its main channel is now `endpoint`, and its other channels are gone. */
+  moved(endpoint: MediaEndpoint): void;
 }

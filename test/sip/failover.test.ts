@@ -5,7 +5,16 @@ import { defaultRetryPolicy, scalePolicy } from '../../src/calls/dial-out/retry-
 import { SiteDirectory } from '../../src/directory/sites';
 import type { Meeting } from '../../src/meetings/meeting.entity';
 import { addDialInSite, BRIDGE_DOMAIN, bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
-import { RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RequestStatus } from '../../src/bfcp/constants';
+import { Baresip, findBaresip } from '../support/baresip';
+import { ContentRoom } from '../support/content-room';
+import { findFfmpeg } from '../support/h264-peer';
+import { RtpPeer, sdpAudioTarget, toneRatio } from '../support/rtp-peer';
+import { skipFor } from '../support/skip';
+import { firstChannel, parseWav, sineWav } from '../support/wav';
 import { requireStack, startFreeswitch, waitFor, type FreeswitchServer } from '../support/stack';
 
 /**
@@ -16,6 +25,7 @@ import { requireStack, startFreeswitch, waitFor, type FreeswitchServer } from '.
  */
 
 const nodeId = (n: FreeswitchServer) => `${n.host}:${n.eslPort}`;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** An answer to `offer` with our audio and every other stream refused (port 0), as a room system without a camera would. */
 function audioAnswer(offer: string, peer: RtpPeer): string {
@@ -38,6 +48,10 @@ class Rooms {
   readonly invites = new Map<string, number>();
   /** The Reason header of each BYE the bridge sent a room. */
   readonly byeReasons = new Map<string, (string | undefined)[]>();
+  /** re-INVITEs each room received in a call it had. */
+  readonly reinvites = new Map<string, number>();
+  /** Rooms that answer a re-INVITE with 488, as a room system that cannot change its media would. */
+  readonly refuseReinvites = new Set<string>();
 
   constructor(private readonly srf: Srf) {
     srf.invite((req, res) => {
@@ -59,13 +73,14 @@ class Rooms {
     return peer;
   }
 
-  /** The room dials the bridge itself (a site with credentials). */
-  async dialIn(user: string, room: number, target: string): Promise<void> {
+  /** The room dials the bridge itself: a site with credentials, or a guest (`name`) without. */
+  async dialIn(user: string, room: number, target: string, guest?: { name: string }): Promise<void> {
     const peer = this.peers.get(user)!;
     const dialog = await this.srf.createUAC(`sip:${room}@${target}`, {
       localSdp: peer.sdp(),
-      auth: { username: user, password: `mat-khau-${user}` },
-      headers: { From: `<sip:${user}@${BRIDGE_DOMAIN}>` },
+      ...(guest
+        ? { headers: { From: `"${guest.name}" <sip:${user}@${BRIDGE_DOMAIN}>` } }
+        : { auth: { username: user, password: `mat-khau-${user}` }, headers: { From: `<sip:${user}@${BRIDGE_DOMAIN}>` } }),
     });
     peer.startSilence(sdpAudioTarget(dialog.remote.sdp));
     this.#hold(user, dialog);
@@ -89,6 +104,14 @@ class Rooms {
 
   #hold(user: string, dialog: Srf.Dialog): void {
     this.dialogs.set(user, dialog);
+    // The bridge moves the call to another FreeSWITCH: the RTP goes where the new offer says.
+    dialog.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      this.reinvites.set(user, (this.reinvites.get(user) ?? 0) + 1);
+      if (this.refuseReinvites.has(user)) return void res.send(488);
+      const peer = this.peers.get(user)!;
+      peer.startSilence(sdpAudioTarget(req.body));
+      res.send(200, { body: audioAnswer(req.body, peer) });
+    });
     dialog.on('destroy', (bye?: { get(h: string): string | undefined }) => {
       this.byeReasons.set(user, [...(this.byeReasons.get(user) ?? []), bye?.get('Reason')]);
       if (this.dialogs.get(user) === dialog) this.dialogs.delete(user);
@@ -150,6 +173,18 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
         .map((c) => [c.info.displayName, c.mediaServer]),
     );
 
+  /** Waits for `n` calls joined, all on one server when `on` is given; resolves with where each is. */
+  const joinedAll = (b: TestBridge, meeting: Meeting, n: number, on?: FreeswitchServer, timeoutMs = 20_000) =>
+    waitFor(
+      on ? `${n} in, on the server left` : `${n} in`,
+      async () => {
+        const where = joinedOn(b, meeting);
+        return Object.keys(where).length === n && (!on || Object.values(where).every((s) => s === nodeId(on))) ? where : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+
   const channelsOn = async (n: FreeswitchServer) => Number((await n.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
 
   const heard = (p: RtpPeer) => async () => {
@@ -157,7 +192,7 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
     return ratio > 0.3 ? ratio : undefined;
   };
 
-  it('without a member limit: every site is called back onto the server left, a registered dial-in site included, and they hear each other', async () => {
+  it('without a member limit: every SIP call moves to the server left in its own dialog (dialled out, a dial-in site, a guest), one that refuses is called back, and all hear each other', async () => {
     const [n1, n2] = await startNodes(2);
     bridge = await startBridge({ freeswitch: n1, moreFreeswitches: [n2!], retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60) });
     const b = bridge;
@@ -165,64 +200,179 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
     await dialledSite(b, 'xa-b');
     await addDialInSite(b, 'xa-c');
     await rooms.add('xa-c');
+    await rooms.add('khach');
     assert.equal(await rooms.register('xa-c', b.target, caller.target), 200);
-    const meeting = await bookLiveMeeting(b, { title: 'Giao ban', roomNumber: 2301, sites: ['xa-a', 'xa-b', 'xa-c'], dialOut: true });
-    // xa-c dials in first, then the meeting starts and the dialer calls the other two.
+    const meeting = await bookLiveMeeting(b, { title: 'Giao ban', roomNumber: 2301, sites: ['xa-a', 'xa-b', 'xa-c'], dialOut: true, allowGuests: true });
+    // xa-c and a guest dial in first, then the meeting starts and the dialer calls the other two.
     await rooms.dialIn('xa-c', 2301, b.target);
+    await rooms.dialIn('khach', 2301, b.target, { name: 'Khach huyen' });
     await b.calls.lifecycle.live(meeting);
-    const first = await waitFor('all three sites in', async () => (Object.keys(joinedOn(b, meeting)).length === 3 ? joinedOn(b, meeting) : undefined), 20_000);
+    const first = await joinedAll(b, meeting, 4);
     const servers = new Set(Object.values(first));
     assert.equal(servers.size, 1, `one meeting, one server: ${JSON.stringify(first)}`);
     const dead = [n1!, n2!].find((n) => servers.has(nodeId(n)))!;
     const left = dead === n1 ? n2! : n1!;
+    const callIds = () => new Set(b.calls.engine.calls.inMeeting(meeting.id).map((c) => c.info.callId));
+    const leftEvents: { reason: string }[] = [];
+    b.events.subscribe(meeting.id, (e) => void (e.type === 'participant.left' && leftEvents.push(e)));
+    const moving = ['xa-a', 'xa-c', 'khach'].map((code) => rooms.dialogs.get(code)!.sip.callId);
+    rooms.refuseReinvites.add('xa-b');
 
     const killedAt = Date.now();
     process.kill(dead.pid, 'SIGKILL');
-    const after = await waitFor(
-      'every site back in, on the server left',
-      async () => {
-        const on = joinedOn(b, meeting);
-        return Object.keys(on).length === 3 && Object.values(on).every((s) => s === nodeId(left)) ? on : undefined;
-      },
-      30_000,
-      100,
-    );
+    const after = await joinedAll(b, meeting, 4, left, 30_000);
     const recoveryMs = Date.now() - killedAt;
-    assert.deepEqual(Object.keys(after).sort(), ['xa-a', 'xa-b', 'xa-c']);
-    console.log(`      recovery: 3 sites back on ${nodeId(left)} ${recoveryMs} ms after the kill`);
-    for (const code of ['xa-a', 'xa-b', 'xa-c']) {
-      assert.equal(rooms.invites.get(code), code === 'xa-c' ? 1 : 2, `${code}: called ${code === 'xa-c' ? 'back once' : 'again'}`);
-      assert.deepEqual(rooms.byeReasons.get(code), ['Q.850;cause=41;text="media server lost"'], `${code}: told why its first call ended`);
+    assert.deepEqual(Object.keys(after).sort(), ['Khach huyen', 'xa-a', 'xa-b', 'xa-c']);
+    console.log(`      recovery: 4 calls back on ${nodeId(left)} ${recoveryMs} ms after the kill`);
+    // xa-b refuses the re-INVITE: its call ends as it did before calls could move, and it is called back.
+    assert.equal(rooms.reinvites.get('xa-b'), 1);
+    assert.equal(rooms.invites.get('xa-b'), 2, 'xa-b: called again');
+    assert.deepEqual(rooms.byeReasons.get('xa-b'), ['Q.850;cause=41;text="media server lost"'], 'xa-b: told why its first call ended');
+    for (const code of ['xa-a', 'xa-c', 'khach']) {
+      assert.equal(rooms.invites.get(code), code === 'xa-a' ? 1 : undefined, `${code}: not called again`);
+      assert.equal(rooms.reinvites.get(code), 1, `${code}: one re-INVITE moved it`);
+      assert.equal(rooms.byeReasons.get(code), undefined, `${code}: never hung up`);
     }
+    for (const id of moving) assert.ok(callIds().has(id), `the call ${id} goes on under its own Call-ID`);
 
     const rows = (await b.ds.query(
-      `SELECT s.code, p.end_reason, p.direction, p.media_server FROM participation p JOIN site s ON s.id = p.site_id WHERE p.meeting_id = $1 ORDER BY s.code, p.joined_at`,
+      `SELECT coalesce(s.code, p.display_name) AS code, p.end_reason, p.direction, p.media_server
+         FROM participation p LEFT JOIN site s ON s.id = p.site_id WHERE p.meeting_id = $1 ORDER BY 1, p.joined_at`,
       [meeting.id],
     )) as { code: string; end_reason: string | null; direction: string; media_server: string }[];
     assert.deepEqual(
       rows.map((r) => [r.code, r.end_reason, r.direction, r.media_server]),
       [
+        ['Khach huyen', 'media-server-lost', 'in', nodeId(dead)],
+        ['Khach huyen', null, 'in', nodeId(left)],
         ['xa-a', 'media-server-lost', 'out', nodeId(dead)],
         ['xa-a', null, 'out', nodeId(left)],
         ['xa-b', 'media-server-lost', 'out', nodeId(dead)],
         ['xa-b', null, 'out', nodeId(left)],
         ['xa-c', 'media-server-lost', 'in', nodeId(dead)],
-        ['xa-c', null, 'out', nodeId(left)],
+        ['xa-c', null, 'in', nodeId(left)],
       ],
       'attendance: a segment on each server, the first ended with its server',
     );
+    assert.deepEqual(
+      leftEvents.map((e) => e.reason),
+      ['media-server-lost', 'media-server-lost', 'media-server-lost', 'media-server-lost'],
+      'each first segment announced as left, once',
+    );
 
-    // One conference again: xa-a's tone reaches the site that had dialled in.
+    // One conference again: xa-a's tone reaches the site and the guest that moved.
     const target = sdpAudioTarget(rooms.dialogs.get('xa-a')!.remote.sdp);
     rooms.peers.get('xa-a')!.startTone(target, 1000);
     await waitFor('xa-c to hear xa-a after the failover', heard(rooms.peers.get('xa-c')!), 15_000, 250);
+    await waitFor('the guest to hear xa-a after the failover', heard(rooms.peers.get('khach')!), 15_000, 250);
     rooms.peers.get('xa-a')!.startSilence(target);
 
-    assert.equal(b.calls.engine.media.leased(), 3, 'one lease a call: nothing held for the calls lost');
+    assert.equal(b.calls.engine.media.leased(), 4, 'one lease a call: nothing held for the calls lost');
     await b.calls.lifecycle.ended(meeting);
     assert.equal(b.calls.engine.media.leased(), 0);
     assert.deepEqual(b.calls.dialer.pending(meeting.id), []);
     await waitFor('no channel left on the server left', async () => ((await channelsOn(left)) === 0 ? true : undefined), 10_000);
+  });
+
+  it('a real softphone (baresip) keeps its call: re-INVITEd onto the server left, it is heard there and hears', async function () {
+    const bin = findBaresip();
+    if (!bin) return skipFor(this, 'failover with baresip', 'baresip not found (apt-get install baresip, or set BARESIP_BIN)');
+    const [n1, n2] = await startNodes(2);
+    bridge = await startBridge({ freeswitch: n1, moreFreeswitches: [n2!], retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60) });
+    const b = bridge;
+    await addDialInSite(b, 'ia-pal');
+    await dialledSite(b, 'xa-x');
+    const meeting = await bookLiveMeeting(b, { title: 'Giao ban', roomNumber: 2304, sites: ['ia-pal', 'xa-x'], dialOut: true });
+    const dir = mkdtempSync(join(tmpdir(), 'diemcau-failover-baresip-'));
+    writeFileSync(join(dir, 'tone.wav'), sineWav(440, 60, 8000)); // longer than the test: baresip hangs up when its file ends
+    const phone = await Baresip.start(bin, {
+      user: 'ia-pal',
+      password: 'mat-khau-ia-pal',
+      domain: BRIDGE_DOMAIN,
+      proxy: b.target,
+      audioIn: join(dir, 'tone.wav'),
+      audioCodecs: ['PCMU'],
+    });
+    try {
+      await phone.command('dial', `sip:2304@${BRIDGE_DOMAIN}`);
+      await phone.event('CALL_ESTABLISHED', 20_000);
+      await b.calls.lifecycle.live(meeting);
+      const first = await joinedAll(b, meeting, 2);
+      const dead = [n1!, n2!].find((n) => nodeId(n) === first['ia-pal'])!;
+      const left = dead === n1 ? n2! : n1!;
+      process.kill(dead.pid, 'SIGKILL');
+      await joinedAll(b, meeting, 2, left, 30_000);
+      // baresip's tone reaches the other site through the server left, and the other site's reaches baresip.
+      const site = rooms.peers.get('xa-x')!;
+      await waitFor('the other site to hear baresip after the move', async () => (site.toneEnergy(440, 1000) > 0.3 ? true : undefined), 15_000, 250);
+      const target = sdpAudioTarget(rooms.dialogs.get('xa-x')!.remote.sdp);
+      site.startTone(target, 1000);
+      await sleep(3000);
+      site.startSilence(target);
+      await phone.command('hangup');
+      await phone.event('CALL_CLOSED');
+      assert.equal(phone.messages.filter((m) => m.event && m.type === 'CALL_CLOSED').length, 1, 'one call, ended by baresip itself');
+      const w = parseWav(readFileSync(phone.receivedWav()));
+      const lastSeconds = firstChannel(w).slice(-2 * w.sampleRate);
+      const ratio = toneRatio(lastSeconds, 1000, w.sampleRate);
+      assert.ok(ratio > 0.5, `baresip heard the other site after the move: 1000 Hz ratio ${ratio.toFixed(3)} in its last 2 s`);
+      const segments = async () =>
+        (await b.ds.query(
+          `SELECT p.end_reason, p.direction, p.media_server FROM participation p JOIN site s ON s.id = p.site_id WHERE p.meeting_id = $1 AND s.code = 'ia-pal' ORDER BY p.joined_at`,
+          [meeting.id],
+        )) as { end_reason: string | null; direction: string; media_server: string }[];
+      const rows = await waitFor('both segments closed', async () => ((await segments()).every((r) => r.end_reason) ? segments() : undefined), 10_000, 100);
+      assert.deepEqual(
+        rows.map((r) => [r.end_reason, r.direction, r.media_server]),
+        [
+          ['media-server-lost', 'in', nodeId(dead)],
+          ['caller-hangup', 'in', nodeId(left)],
+        ],
+      );
+      await b.calls.lifecycle.ended(meeting);
+      assert.equal(b.calls.engine.media.leased(), 0);
+    } finally {
+      await phone.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a room system sharing content keeps its call: the re-INVITE offers content and BFCP again, and it presents on the server left', async function () {
+    const ffmpeg = findFfmpeg() ?? skipFor(this, 'failover with content', 'ffmpeg not found (apt-get install ffmpeg, or set FFMPEG_BIN)');
+    const [n1, n2] = await startNodes(2);
+    bridge = await startBridge({ freeswitch: n1, moreFreeswitches: [n2!], env: { BFCP_HOST: '127.0.0.1', BFCP_PORT: '0' } });
+    const b = bridge;
+    for (const code of ['xa-trinh', 'xa-xem']) await addDialInSite(b, code);
+    const meeting = await bookLiveMeeting(b, { title: 'Giao ban có trình chiếu', roomNumber: 2305, sites: ['xa-trinh', 'xa-xem'] });
+    const dial = (code: string) => ContentRoom.dialIn(caller.srf, { target: b.target, room: 2305, username: code, password: `mat-khau-${code}`, bfcp: 'udp' });
+    const [presenter, viewer] = [await dial('xa-trinh'), await dial('xa-xem')];
+    try {
+      for (const r of [presenter, viewer]) r.followMoves();
+      const first = await joinedAll(b, meeting, 2);
+      const dead = [n1!, n2!].find((n) => nodeId(n) === first['xa-trinh'])!;
+      const left = dead === n1 ? n2! : n1!;
+      process.kill(dead.pid, 'SIGKILL');
+      await joinedAll(b, meeting, 2, left, 30_000);
+      for (const r of [presenter, viewer]) {
+        assert.equal(r.reinvites, 1, `${r.name}: moved by one re-INVITE`);
+        assert.match(r.answer, /^m=video [1-9]\d* RTP\/AVP \d+[\s\S]*^a=content:slides/m, `${r.name}: the content line offered again`);
+        assert.ok(r.bfcpAnswer(), `${r.name}: a BFCP line offered again`);
+      }
+      const client = await presenter.floorClient();
+      await client.request({ primitive: 'FloorRequest', floorIds: [presenter.floorId] });
+      await client.next(
+        (m) => m.primitive === 'FloorRequestStatus' && m.floorRequestInformation.overallRequestStatus?.requestStatus?.status === RequestStatus.Granted,
+        5000,
+      );
+      await presenter.startContent(ffmpeg, 'color=c=red:s=640x360:r=15');
+      await waitFor("the presenter's content at the other site, after the move", async () => (viewer.content!.count() > 30 ? true : undefined), 15_000, 250);
+      await b.calls.lifecycle.ended(meeting);
+      assert.equal(b.calls.engine.media.leased(), 0);
+      await waitFor('no channel left on the server left', async () => ((await channelsOn(left)) === 0 ? true : undefined), 10_000);
+    } finally {
+      await presenter.close();
+      await viewer.close();
+    }
   });
 
   it('notices a node that stops answering without closing anything (frozen, as behind a broken network) and moves its sites', async () => {

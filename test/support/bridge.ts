@@ -50,6 +50,8 @@ export interface TestBridge {
   restart(): Promise<void>;
   /** Open FreeSWITCH channels (drachtio-fsmrf's own control legs included). */
   channels(): Promise<number>;
+  /** The meeting events the call side published (every meeting's, through restarts). */
+  events: MeetingEvents;
   stop(): Promise<void>;
 }
 
@@ -93,8 +95,9 @@ export async function startBridge(
   const log = process.env['TEST_LOG_LEVEL'] ? createLogger({ level: process.env['TEST_LOG_LEVEL'] as 'info', format: 'json' }) : silentLogger;
   const changes = new ChangeFeed(ds, log);
   await changes.start();
+  const events = new MeetingEvents();
   const newService = async () => {
-    const service = await startCalls(ds, config, config.sip.drachtio!, new MeetingEvents(), log, {
+    const service = await startCalls(ds, config, config.sip.drachtio!, events, log, {
       collectPin: opts.collectPin ?? (async () => 'failed'),
       recordings,
       changes,
@@ -126,6 +129,7 @@ export async function startBridge(
     databaseUrl: url,
     target: `127.0.0.1:${drachtio.sipPort}`,
     channels,
+    events,
     async restart() {
       await calls.stop('leave-running');
       calls = await newService();

@@ -61,7 +61,7 @@ export class ContentRoom {
     /** What the bridge sends on the content line; null without content. */
     readonly content: H264Receiver | null,
     /** The bridge's offer, when the bridge dialled. */
-    private readonly bridgeOffer: string | null = null,
+    private bridgeOffer: string | null = null,
   ) {
     dialog.on('info', (req, res) => {
       if (/picture_fast_update/.test(req.body ?? '')) this.#keyframeInfos++;
@@ -115,16 +115,29 @@ export class ContentRoom {
     const main = await H264Receiver.open();
     const content = bfcp ? await H264Receiver.open('127.0.0.1', { rtcp: true }) : null;
     audio.startSilence(sdpAudioTarget(offer));
-    let answer = withH264Video(audio.sdp(), { port: main.port, fmtp: H264_FMTP });
-    const offered = sections(offer).media.map((m) => /^m=(\w+) \d+ (\S+)/.exec(m) ?? ['', '', '']);
-    for (const [, kind, proto] of offered.slice(2)) {
-      if (kind === 'video' && content) answer = `${answer.trimEnd()}\r\n${contentLines(content.port).join('\r\n')}\r\n`;
-      else if (kind === 'application' && content)
-        answer = `${answer.trimEnd()}\r\nm=application ${content.port + 2} UDP/BFCP *\r\na=floorctrl:c-only\r\na=floorid:1 mstrm:3\r\n`;
-      else answer = `${answer.trimEnd()}\r\nm=${kind} 0 ${proto} ${kind === 'application' ? '*' : '0'}\r\n`;
-    }
+    const answer = answerTo(offer, audio, main, content);
     return { answer, room: (dialog) => new ContentRoom(name, dialog, answer, audio, main, content, offer) };
   }
+
+  /**
+   * Answers the bridge's re-INVITEs as it answered its first offer (the bridge moving the call to
+   * another media server): its audio goes where the new offer says, and the next floor client
+   * speaks to the BFCP user the new offer names.
+   */
+  followMoves(): void {
+    this.reinvites = 0;
+    this.dialog.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      this.reinvites++;
+      if (this.bridgeOffer !== null) this.bridgeOffer = req.body;
+      this.audio.startSilence(sdpAudioTarget(req.body));
+      void this.#bfcp?.close();
+      this.#bfcp = null;
+      res.send(200, { body: answerTo(req.body, this.audio, this.main, this.content) });
+    });
+  }
+
+  /** re-INVITEs answered since followMoves(). */
+  reinvites = 0;
 
   /** The bridge's SDP: its answer when the room dialled in, its offer when the bridge dialled. */
   get answer(): string {
@@ -189,6 +202,19 @@ export class ContentRoom {
     this.main.close();
     this.content?.close();
   }
+}
+
+/** The room's answer to a bridge's offer: audio, the main H.264 line, then its content and BFCP lines, or each refused. */
+function answerTo(offer: string, audio: RtpPeer, main: H264Receiver, content: H264Receiver | null): string {
+  let answer = withH264Video(audio.sdp(), { port: main.port, fmtp: H264_FMTP });
+  const offered = sections(offer).media.map((m) => /^m=(\w+) \d+ (\S+)/.exec(m) ?? ['', '', '']);
+  for (const [, kind, proto] of offered.slice(2)) {
+    if (kind === 'video' && content) answer = `${answer.trimEnd()}\r\n${contentLines(content.port).join('\r\n')}\r\n`;
+    else if (kind === 'application' && content)
+      answer = `${answer.trimEnd()}\r\nm=application ${content.port + 2} UDP/BFCP *\r\na=floorctrl:c-only\r\na=floorid:1 mstrm:3\r\n`;
+    else answer = `${answer.trimEnd()}\r\nm=${kind} 0 ${proto} ${kind === 'application' ? '*' : '0'}\r\n`;
+  }
+  return answer;
 }
 
 /** The offer's content and BFCP lines, as a Poly or Cisco room system writes them. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { Call, type CallHooks } from '../../src/calls/call';
 import { QualitySampler } from '../../src/calls/quality-sampler';
 import { ZERO_COUNTERS } from '../../src/media/quality/quality-math';
@@ -21,6 +22,7 @@ describe('a call that ends while it is being set up', () => {
     joined: () => void seen.push('joined'),
     closing: () => void seen.push('closing'),
     ended: (_c, reason) => void seen.push(`ended:${reason}`),
+    left: (_c, id, reason) => void seen.push(`left:${id}:${reason}`),
     changed: () => undefined,
   };
 
@@ -83,7 +85,7 @@ describe('a sampled call that ends', () => {
     protocol: 'sip' as const,
     direction: 'in' as const,
   };
-  const hooks: CallHooks = { joined: () => undefined, closing: () => undefined, ended: () => undefined, changed: () => undefined };
+  const hooks: CallHooks = { joined: () => undefined, closing: () => undefined, ended: () => undefined, left: () => undefined, changed: () => undefined };
 
   it('takes the last media sample once, before the channel is hung up, and leaves no timer', async () => {
     const order: string[] = [];
@@ -123,5 +125,119 @@ describe('a sampled call that ends', () => {
     await new Promise((r) => setTimeout(r, 40));
     assert.equal(finals, 1, 'its last sample taken at once, and no periodic one after');
     assert.equal(call.quality, null, 'not attached');
+  });
+});
+
+describe('a joined call whose media server dies', () => {
+  const info = {
+    callId: 'c3',
+    meetingId: 'm1',
+    siteId: 's1',
+    displayName: 'Xã A',
+    source: '127.0.0.1:5060',
+    moderator: false,
+    protocol: 'sip' as const,
+    direction: 'in' as const,
+  };
+
+  /** An endpoint on `server` whose end the test triggers, and a record of what the call did with it. */
+  function media(server: string, log: string[]) {
+    let end: ((how: 'hangup' | 'gone' | 'lost') => void) | undefined;
+    let down: (yes: boolean) => void = () => undefined;
+    const lease = {
+      serverId: server,
+      release: () => void log.push(`released ${server}`),
+      serverDown: () => new Promise<boolean>((r) => (down = r)),
+    };
+    const endpoint = {
+      uuid: `u-${server}`,
+      onEnded: (l: typeof end) => {
+        end = l;
+        return () => {
+          end = undefined;
+        };
+      },
+      onMemberChange: () => undefined,
+      hangUp: async () => void log.push(`hung up ${server}`),
+    };
+    return { lease, endpoint, lose: () => end?.('lost'), socketClosed: () => end?.('gone'), serverDown: (yes: boolean) => down(yes) };
+  }
+
+  function joinedCall(log: string[]) {
+    const hooks: CallHooks = {
+      joined: (c) => void log.push(`joined ${c.participationId}`),
+      closing: () => undefined,
+      ended: (c, reason) => void log.push(`ended ${c.participationId} ${reason}`),
+      left: (_c, id, reason) => void log.push(`left ${id} ${reason}`),
+      changed: () => undefined,
+    };
+    const participations = { close: async (id: string, reason: string) => void log.push(`row ${id} ${reason}`) };
+    const call = new Call({ ...info }, participations as never, silentLogger, hooks);
+    const dialog = Object.assign(new EventEmitter(), {
+      destroy: async (o?: { headers?: Record<string, string> }) => void log.push(`BYE ${o?.headers?.['Reason'] ?? ''}`),
+    });
+    call.attachDialog(dialog as never);
+    const first = media('fs1', log);
+    call.attachMedia(first.lease as never, first.endpoint as never);
+    call.joined('p1', 4, true);
+    log.length = 0;
+    return { call, first };
+  }
+
+  it('moves in its dialog: the row on the dead server closed, the old participation announced as left, then the new joined; once however often it is told', async () => {
+    const log: string[] = [];
+    const { call, first } = joinedCall(log);
+    let moves = 0;
+    call.movable(async (c) => {
+      moves++;
+      assert.equal(c.endpoint, null, 'the dead endpoint is let go before the move');
+      assert.equal(c.memberId, null, 'out of the roster while moving');
+      const next = media('fs2', log);
+      c.attachMedia(next.lease as never, next.endpoint as never);
+      c.joined('p2', 9, c.muted);
+    });
+    // The channel's socket closes; the pool's `down` tells the engine (mediaLost) and the waiting call.
+    first.socketClosed();
+    const moved = call.mediaLost('fs1');
+    await new Promise((r) => setImmediate(r));
+    first.serverDown(true);
+    await Promise.all([moved, call.mediaLost('fs1')]);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(moves, 1);
+    assert.deepEqual(log, ['released fs1', 'row p1 media-server-lost', 'left p1 media-server-lost', 'joined p2']);
+    assert.equal(call.mediaServer, 'fs2');
+    assert.equal(call.participationId, 'p2');
+    assert.equal(call.muted, true, 'still muted');
+    assert.equal(call.isClosed(), false);
+  });
+
+  it('ends media-server-lost when the move fails: the new endpoint hung up, the old participation announced once, BYE with the reason', async () => {
+    const log: string[] = [];
+    const { call, first } = joinedCall(log);
+    call.movable(async (c) => {
+      const next = media('fs2', log);
+      c.attachMedia(next.lease as never, next.endpoint as never);
+      throw new Error('488 from the caller');
+    });
+    first.lose();
+    await call.mediaLost('fs1');
+    assert.equal(call.isClosed(), true);
+    assert.deepEqual(log, [
+      'released fs1',
+      'row p1 media-server-lost',
+      'hung up fs2',
+      'BYE Q.850;cause=41;text="media server lost"',
+      'released fs2',
+      'row p1 media-server-lost',
+      'ended p1 media-server-lost',
+    ]);
+  });
+
+  it('ends media-server-lost without a way to move', async () => {
+    const log: string[] = [];
+    const { call, first } = joinedCall(log);
+    first.lose();
+    await call.mediaLost('fs1');
+    assert.deepEqual(log, ['BYE Q.850;cause=41;text="media server lost"', 'released fs1', 'row p1 media-server-lost', 'ended p1 media-server-lost']);
   });
 });

@@ -74,7 +74,7 @@ function setup(sites: Site[], placers: Placers, opts: { live?: Meeting[]; redial
   };
   // Retries a few milliseconds apart instead of seconds.
   const dialer = new Dialer(deps, placers, { policy: scalePolicy(defaultRetryPolicy, 1 / 10_000), concurrency: 2, redialDropped: opts.redialDropped ?? true });
-  return { dialer, rows, seen };
+  return { dialer, rows, seen, calls };
 }
 
 const result = (outcome: DialOutcome, status: number | null = null): DialResult => ({ outcome, status, callId: null, detail: null });
@@ -206,6 +206,29 @@ describe('dial-out: the dialer on in-memory repositories', () => {
     dialer.callEnded('m-unknown', 'b', 'media-server-lost');
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(placed, ['a'], 'nobody is called into a meeting that ended, or one that is not live');
+    dialer.close();
+  });
+
+  it('calls back nobody for a call that moved to another media server in its own dialog (the site is still in)', async () => {
+    const placed: string[] = [];
+    const meeting = liveMeeting({ dialOut: false });
+    const { dialer, calls } = setup(
+      [site('a')],
+      {
+        sip: async (t) => {
+          placed.push(t.siteId!);
+          return result('answered', 200);
+        },
+      },
+      { live: [meeting] },
+    );
+    calls.start(
+      { callId: 'moved', meetingId: meeting.id, siteId: 'a', displayName: 'a', source: '127.0.0.1:5060', moderator: false, protocol: 'sip', direction: 'in' },
+      silentLogger,
+    );
+    dialer.callEnded(meeting.id, 'a', 'media-server-lost');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(placed, []);
     dialer.close();
   });
 });

@@ -102,6 +102,8 @@ export class Dialer {
    */
   callEnded(meetingId: string, siteId: string | null, reason: string): void {
     if (siteId && reason === 'media-server-lost') {
+      // A call that moved to another server in its own dialog is still there: nothing to call back.
+      if (this.deps.calls.siteCall(meetingId, siteId)) return;
       void this.#callBack(meetingId, siteId).catch((err: Error) => this.deps.log.error({ err, meetingId, siteId }, 'calling a site back failed'));
       return;
     }

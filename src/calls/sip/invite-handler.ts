@@ -17,6 +17,7 @@ import type { CallLookups } from '../lookups';
 import { isScanner } from '../scanners';
 import { checkOffer } from '../sdp';
 import { joinMeeting } from '../steps/join-meeting';
+import { moveSipCall } from './move-call';
 import { buildContentAnswer, splitContentOffer } from '../content/content-sdp';
 import { BrowserContentSession } from './browser-content';
 import { RoomContent, type SipContent } from './room-content';
@@ -208,16 +209,33 @@ export function inviteHandler(deps: InviteDeps) {
       current.attachDialog(dialog);
       deps.countSetup?.(200);
       if (current.isClosed()) return;
-      dialog.on('modify', (mreq, mres) => void reinvite(current, endpoint, device, content, mreq, mres));
-      const onInfo = (ireq: SipRequest, ires: SipResponse): void => void relayInfo(current, endpoint, ireq, ires);
+      // The call's content after a move to another media server is a new one.
+      let room = content;
+      dialog.on('modify', (mreq, mres) => void reinvite(current, device, room, mreq, mres));
+      const onInfo = (ireq: SipRequest, ires: SipResponse): void => void relayInfo(current, ireq, ires);
+      const fromBridge = (ep: MediaEndpoint): void => ep.onReinvite((offer) => reinviteFromBridge(current, dialog, device, offer));
+      fromBridge(endpoint);
       // Browsers ask for keyframes over RTCP (through rtpengine); room systems may use INFO.
       if (webrtc) dialog.on('info', onInfo);
       else {
         const keyframes = relaySipKeyframes(endpoint, dialog, log, onInfo);
         const leg = content?.leg;
         if (leg) keyframes.alsoFor((toRoom) => leg.relayKeyframes(toRoom));
+        // A browser reconnects by itself; a room system or softphone keeps its dialog when its media server dies.
+        current.movable((c) =>
+          moveSipCall(c, deps, {
+            dialog,
+            device,
+            region: site?.region ?? null,
+            withContent: content !== null,
+            keyframes,
+            onMoved: (ep, moved) => {
+              room = moved;
+              fromBridge(ep);
+            },
+          }),
+        );
       }
-      endpoint.onReinvite((offer) => reinviteFromBridge(current, dialog, device, offer));
 
       if (decision.pin === 'collect') {
         if ((await deps.collectPin(endpoint, started.meeting, current.signal)) !== 'ok') {
@@ -257,14 +275,13 @@ export function inviteHandler(deps: InviteDeps) {
  * pass the SDP to FreeSWITCH — through the same rtpengine session for a browser — and answer with
  * FreeSWITCH's; both held to the site's device profile, as the first offer and answer were.
  */
-async function reinvite(
-  call: Call,
-  endpoint: MediaEndpoint,
-  device: DeviceProfile | null,
-  content: RoomContent | null,
-  req: SipRequest,
-  res: SipResponse,
-): Promise<void> {
+async function reinvite(call: Call, device: DeviceProfile | null, content: RoomContent | null, req: SipRequest, res: SipResponse): Promise<void> {
+  const endpoint = call.endpoint;
+  if (!endpoint) {
+    // Moving to another media server: the caller may offer again once the bridge's re-INVITE is done.
+    res.send(491, 'Request Pending');
+    return;
+  }
   try {
     if (!req.body?.trim()) {
       res.send(200, { body: applyProfile(endpoint.localSdp, device) });
@@ -310,14 +327,15 @@ async function reinviteFromBridge(call: Call, callerDialog: SipDialog, device: D
 }
 
 /** SIP INFO digits (application/dtmf-relay) go on to FreeSWITCH, which hears them as DTMF. */
-async function relayInfo(call: Call, endpoint: MediaEndpoint, req: SipRequest, res: SipResponse): Promise<void> {
+async function relayInfo(call: Call, req: SipRequest, res: SipResponse): Promise<void> {
   const type = req.get('Content-Type') ?? '';
   if (!/^application\/(dtmf-relay|dtmf)\b/i.test(type)) {
     res.send(200);
     return;
   }
   try {
-    await endpoint.info(type, req.body);
+    if (!call.endpoint) throw new Error('the call has no media server at the moment');
+    await call.endpoint.info(type, req.body);
     res.send(200);
   } catch (err) {
     call.log.warn({ err: (err as Error).message }, 'INFO relay failed');

@@ -9,6 +9,7 @@ import { applyProfile } from '../device-profile';
 import { dialMedia } from '../steps/dial-media';
 import { relaySipKeyframes } from '../keyframes';
 import { joinAnswered, startAnswered } from '../steps/join-answered';
+import { moveSipCall } from './move-call';
 import { RoomContent, type OutgoingContent, type SipContent } from './room-content';
 import type { SentRequest, SipDialog, SrfApp } from './srf-types';
 
@@ -118,6 +119,7 @@ export async function placeCall(deps: OutboundDeps, target: DialTarget, room: nu
   const answered = content ? await content.answered(call, dialog.remote.sdp) : null;
   const leg = answered?.room.leg;
   if (leg) keyframes.alsoFor((toRoom) => leg.relayKeyframes(toRoom));
+  call.movable((c) => moveSipCall(c, deps, { dialog, device, region: target.region ?? null, withContent: answered !== null, keyframes }));
   // Answered across our CANCEL, or just as the meeting ended: joinAnswered hangs it up (BYE) rather than joining.
   const result = await joinAnswered(
     call,
