@@ -22,6 +22,7 @@ import { Recorder } from './recorder';
 import type { RecordingStore } from '../recordings/recording-store';
 import type { PinCollector } from './sip/invite-handler';
 import { SipIngress } from './sip/sip-ingress';
+import { InFlight } from './in-flight';
 import { Signalling } from './sip/signalling';
 
 /** The call side of the bridge, as the composition root wires it. */
@@ -107,6 +108,8 @@ export async function startCalls(
   const bfcp = config.bfcp
     ? await BfcpServer.start({ host: config.bfcp.host, udpPort: config.bfcp.port, tcpPort: config.bfcp.port, log: log.child({ component: 'bfcp' }) })
     : null;
+  // Dial-out attempts, calls back and calls moving off a lost node share one limit.
+  const setups = new InFlight(config.dialOut.concurrency);
   const sip = new SipIngress(
     signalling,
     engine,
@@ -119,6 +122,7 @@ export async function startCalls(
       bfcp: bfcp && config.bfcp ? { server: bfcp, address: config.bfcp.advertised } : null,
       ...(options.countSetup && { countSetup: options.countSetup }),
       credentials,
+      setups,
     },
     log,
   );
@@ -133,7 +137,7 @@ export async function startCalls(
   const dialer = new Dialer(
     { calls: engine.calls, registrations, sites: engine.lookups, meetings: engine.lookups, invitations, attempts: new DialAttempts(ds), events, log },
     { sip: sip.place, ...(h323 && { h323: h323.place }) },
-    { policy: options.retryPolicy ?? defaultRetryPolicy, concurrency: config.dialOut.concurrency, redialDropped: config.dialOut.redialDropped },
+    { policy: options.retryPolicy ?? defaultRetryPolicy, concurrency: setups, redialDropped: config.dialOut.redialDropped },
   );
   const unsubscribe = events.subscribe('*', (e) => {
     if (e.type === 'participant.left') dialer.callEnded(e.meetingId, e.siteId, e.reason);

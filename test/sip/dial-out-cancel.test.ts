@@ -14,6 +14,7 @@ import { Scheduler } from '../../src/meetings/scheduler';
 import { BRIDGE_DOMAIN, startBridge, type TestBridge } from '../support/bridge';
 import { parseSippTrace, requireSipp, sippScenario, startSippUas, type SippUas } from '../support/sipp';
 import { requireStack, waitFor } from '../support/stack';
+import { InFlight } from '../../src/calls/in-flight';
 
 /**
  * A meeting that ends while one of its sites is still ringing calls the attempt off: the INVITE is
@@ -192,6 +193,7 @@ describe('dial-out: ending the meeting cancels a ringing attempt (real drachtio-
     const deps = (srf: SrfApp): OutboundDeps => ({
       srf,
       content: null,
+      setups: new InFlight(10),
       placement: bridge.calls.engine.placement,
       calls: bridge.calls.engine.calls,
       participations: bridge.calls.engine.participations,

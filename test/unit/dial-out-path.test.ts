@@ -7,6 +7,7 @@ import { fakeRegistry } from '../support/fake-calls';
 import { SingleNode } from '../../src/calls/cascade/single-node';
 import { FakeMedia, fakeSdp, gate } from '../support/fake-media';
 import { FakeSrf } from '../support/fake-sip';
+import { InFlight } from '../../src/calls/in-flight';
 
 /**
  * SIP dial-out (placeCall in src/calls/sip/outbound-call.ts) over in-memory media and SIP: each
@@ -29,6 +30,7 @@ function dialler(ringTimeoutMs = 5_000) {
     ringTimeoutMs,
     log: silentLogger,
     content: null,
+    setups: new InFlight(10),
   };
   const target = (over: Partial<DialTarget> = {}): DialTarget => ({
     meetingId: 'm1',

@@ -11,6 +11,7 @@ import { fakeRegistry, liveMeeting } from '../support/fake-calls';
 import { SingleNode } from '../../src/calls/cascade/single-node';
 import { FakeMedia, FakeRelays, fakeSdp, gate } from '../support/fake-media';
 import { FakeRequest, FakeResponse, FakeSrf } from '../support/fake-sip';
+import { InFlight } from '../../src/calls/in-flight';
 
 /**
  * The SIP INVITE path (src/calls/sip/invite-handler.ts) over in-memory media, SIP and participation
@@ -31,6 +32,7 @@ function bridge(opts: { meeting?: Meeting | null; previous?: Meeting; collectPin
   const deps: InviteDeps = {
     srf,
     content: null,
+    setups: new InFlight(10),
     lookups: {
       roomBookings: async (room): Promise<RoomBookings> =>
         meeting && room === meeting.roomNumber

@@ -9,12 +9,13 @@ import type { CallRegistry } from '../call-registry';
 import type { CallLookups } from '../lookups';
 import type { DialResult, Placer } from './dial';
 import { cancelledResult, type DialCancelReason } from './cancel';
+import { InFlight } from '../in-flight';
 import { nextDelay, type RetryPolicy } from './retry-policy';
 
 export interface DialerOptions {
   policy: RetryPolicy;
-  /** Attempts in flight at once, across all meetings. */
-  concurrency: number;
+  /** Attempts in flight at once, across all meetings: a number, or the bridge's limit it shares with calls moving. */
+  concurrency: number | InFlight;
   /** Redial a site whose call drops while its meeting is live. */
   redialDropped: boolean;
 }
@@ -62,15 +63,16 @@ export class Dialer {
   readonly #campaigns = new Map<string, Campaign>();
   /** Meetings stopped here: a call back looked up while one ended must not start a campaign for it. */
   readonly #stopped = new Set<string>();
-  #running = 0;
-  readonly #waiting: (() => void)[] = [];
   #closed = false;
+  readonly #setups: InFlight;
 
   constructor(
     private readonly deps: DialerDeps,
     private readonly placers: Placers,
     private readonly options: DialerOptions,
-  ) {}
+  ) {
+    this.#setups = typeof options.concurrency === 'number' ? new InFlight(options.concurrency) : options.concurrency;
+  }
 
   /** Starts dialling every invited site of a live meeting that is not already in it. */
   async start(meeting: Meeting): Promise<void> {
@@ -90,7 +92,7 @@ export class Dialer {
   async dialUri(meeting: Meeting, uri: string, name: string): Promise<DialResult> {
     const { signal } = this.#campaign(meeting, false).abort;
     if (signal.aborted) return cancelledResult(signal, { note: 'not dialled' });
-    return this.#limited(() =>
+    return this.#setups.run(() =>
       this.placers.sip({ meetingId: meeting.id, siteId: null, name, uri, moderator: false, muted: meeting.mode === 'lecture', signal }, meeting.roomNumber),
     );
   }
@@ -204,7 +206,7 @@ export class Dialer {
       };
     } else {
       log.info({ target: uri }, 'dialling site');
-      result = await this.#limited(() =>
+      result = await this.#setups.run(() =>
         (h323 ?? this.placers.sip)(
           {
             meetingId: meeting.id,
@@ -244,17 +246,5 @@ export class Dialer {
       this.#dialSite(campaign, siteId, attempt + 1);
     }, retryIn);
     campaign.timers.add(timer);
-  }
-
-  /** Runs `fn` when fewer than `concurrency` attempts are in flight. */
-  async #limited<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.#running >= this.options.concurrency) await new Promise<void>((r) => this.#waiting.push(r));
-    this.#running++;
-    try {
-      return await fn();
-    } finally {
-      this.#running--;
-      this.#waiting.shift()?.();
-    }
   }
 }

@@ -7,6 +7,7 @@ import type { Participations } from '../../meetings/participations';
 import { verifyJoinToken } from '../../access/join-tokens';
 import { isWebRtcOffer, type MediaRelay, type RelayKeys } from '../../media/rtpengine';
 import type { AdmissionPolicy } from '../admission';
+import type { InFlight } from '../in-flight';
 import type { Call } from '../call';
 import type { CallRegistry } from '../call-registry';
 import { applyProfile, type DeviceProfile } from '../device-profile';
@@ -50,6 +51,8 @@ export interface InviteDeps {
   countSetup?: (status: number) => void;
   /** Content sharing (BFCP and content lines); null: content lines are refused. */
   content: SipContent | null;
+  /** Call set-ups in flight across the bridge: calls moving to another media server wait their turn. */
+  setups: Pick<InFlight, 'run'>;
 }
 
 /**

@@ -3,8 +3,10 @@ import type { Participations } from '../../meetings/participations';
 import type { Call } from '../call';
 import type { CallPlacement } from '../cascade/cascade';
 import type { CallRegistry } from '../call-registry';
+import type { InFlight } from '../in-flight';
 import type { SipKeyframes } from '../keyframes';
 import { applyProfile, type DeviceProfile } from '../device-profile';
+import { withTimeout } from '../../timeout';
 import { joinMeeting } from '../steps/join-meeting';
 import { answerForFreeswitch, movedOffer } from './moved-offer';
 import { RoomContent, type SipContent } from './room-content';
@@ -18,9 +20,14 @@ export interface MoveDeps {
   participations: Pick<Participations, 'open' | 'close'>;
   /** null where the bridge offers no content. */
   content: SipContent | null;
+  /** The bridge's call set-ups in flight (`DIAL_CONCURRENCY`): a node's calls move a few at a time. */
+  setups: Pick<InFlight, 'run'>;
 }
 
 /** The call as its ingress set it up. */
+/** A move (a new endpoint, the caller's answer to the re-INVITE, the join) that takes longer ends the call. */
+const MOVE_TIMEOUT_MS = 15_000;
+
 export interface SipMedia {
   dialog: SipDialog;
   device: DeviceProfile | null;
@@ -40,7 +47,13 @@ export interface SipMedia {
  * it has, FreeSWITCH gets the answer, and the call joins its meeting there — still muted if it was.
  * A failure throws; the call then ends as it did before moves existed.
  */
-export async function moveSipCall(call: Call, deps: MoveDeps, m: SipMedia): Promise<void> {
+export function moveSipCall(call: Call, deps: MoveDeps, m: SipMedia): Promise<void> {
+  // The wait for a turn is not counted: a node's last calls may queue behind hundreds.
+  return deps.setups.run(() => withTimeout(move(call, deps, m), MOVE_TIMEOUT_MS, `not moved within ${MOVE_TIMEOUT_MS} ms`));
+}
+
+async function move(call: Call, deps: MoveDeps, m: SipMedia): Promise<void> {
+  if (call.isClosed()) return;
   const { meetingId } = call.info;
   const lease = deps.placement.place(meetingId, m.region);
   if (!lease) throw new Error('no media server is left');

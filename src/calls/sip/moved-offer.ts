@@ -35,14 +35,15 @@ export function movedOffer(previousLocal: string, freeswitchOffer: string): Move
   return { sdp: serialize(nextOrigin(before.session, fs.session), sections, fs.eol), positions };
 }
 
-/** The caller's answer to a moved offer as an answer to FreeSWITCH's own offer: its sections, in its order. */
+/**
+ * The caller's answer to a moved offer as an answer to FreeSWITCH's own offer: its sections, in its
+ * order. A line the answer leaves out (room systems that answer a camera offer with their audio line
+ * alone) counts as refused, as the first answer of such a system was taken.
+ */
 export function answerForFreeswitch(answer: string, offer: MovedOffer): string {
   const parsed = parseSdp(answer);
-  const sections = offer.positions.map((p) => {
-    const s = parsed.media[p];
-    if (!s) throw new Error(`the answer has ${parsed.media.length} m= lines, the offer ${Math.max(...offer.positions) + 1}`);
-    return s.lines;
-  });
+  const offered = parseSdp(offer.sdp);
+  const sections = offer.positions.map((p) => parsed.media[p]?.lines ?? refused(offered.media[p]!));
   return serialize(parsed.session, sections, parsed.eol);
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from '../../log';
 import type { CallPlacement } from '../cascade/cascade';
 import type { Participations } from '../../meetings/participations';
 import type { CallRegistry } from '../call-registry';
+import type { InFlight } from '../in-flight';
 import { cancelReason, cancelledResult } from '../dial-out/cancel';
 import type { DialResult, DialTarget } from '../dial-out/dial';
 import { classify } from '../dial-out/retry-policy';
@@ -24,6 +25,8 @@ export interface OutboundDeps {
   log: Logger;
   /** Content sharing: a content line and a BFCP line in the offer; null: FreeSWITCH's offer alone. */
   content: SipContent | null;
+  /** Call set-ups in flight across the bridge: calls moving to another media server wait their turn. */
+  setups: Pick<InFlight, 'run'>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { FailureLimiter } from '../../access/failure-limiter';
 import type { Registrations } from '../../directory/registrations';
+import type { InFlight } from '../in-flight';
 import type { Logger } from '../../log';
 import type { ReadinessResult } from '../../meetings/readiness-checks';
 import type { DependencyState } from '../../observability/dependency-state';
@@ -30,6 +31,8 @@ export interface SipIngressOptions {
   countSetup?: (status: number) => void;
   /** Where the sites' SIP credentials are read (kept in memory while the change feed is live). */
   credentials: SiteCredentials;
+  /** Call set-ups in flight across the bridge (`DIAL_CONCURRENCY`), shared with the dialer. */
+  setups: InFlight;
 }
 
 /**
@@ -71,6 +74,7 @@ export class SipIngress {
         relays: engine.relays,
         joinTokenSecret: options.joinTokenSecret,
         content: { hub: engine.content, bfcp: options.bfcp },
+        setups: options.setups,
         ...(options.countSetup && { countSetup: options.countSetup }),
       }),
     );
@@ -85,6 +89,7 @@ export class SipIngress {
       ringTimeoutMs: options.ringTimeoutMs,
       log,
       content: { hub: engine.content, bfcp: options.bfcp },
+      setups: options.setups,
     };
     this.place = (target, room) => placeCall(outbound, target, room);
   }
