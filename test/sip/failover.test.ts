@@ -8,12 +8,15 @@ import { addDialInSite, BRIDGE_DOMAIN, bookLiveMeeting, startBridge, startCaller
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { issueJoinToken } from '../../src/access/join-tokens';
 import { RequestStatus } from '../../src/bfcp/constants';
 import { Baresip, findBaresip } from '../support/baresip';
 import { ContentRoom } from '../support/content-room';
 import { findFfmpeg } from '../support/h264-peer';
 import { RtpPeer, sdpAudioTarget, toneRatio } from '../support/rtp-peer';
+import { requireRtpengine, startRtpengine } from '../support/rtpengine';
 import { skipFor } from '../support/skip';
+import { chromeOffer } from '../support/webrtc-sdp';
 import { firstChannel, parseWav, sineWav } from '../support/wav';
 import { requireStack, startFreeswitch, waitFor, type FreeswitchServer } from '../support/stack';
 
@@ -372,6 +375,73 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
     } finally {
       await presenter.close();
       await viewer.close();
+    }
+  });
+
+  it('a browser keeps its call and its rtpengine session: the re-INVITE comes through the same relay, with the same ICE and DTLS', async function () {
+    requireRtpengine(this, 'failover of a browser call');
+    const rtpengine = await startRtpengine();
+    try {
+      const [n1, n2] = await startNodes(2);
+      const secret = 'join-token-secret-for-failover';
+      bridge = await startBridge({
+        freeswitch: n1,
+        moreFreeswitches: [n2!],
+        env: { RTPENGINE_SERVERS: `${rtpengine.host}:${rtpengine.port}`, JOIN_TOKEN_SECRET: secret },
+      });
+      const b = bridge;
+      await addDialInSite(b, 'xa-y');
+      await rooms.add('xa-y');
+      const meeting = await bookLiveMeeting(b, { title: 'Giao ban', roomNumber: 2306, sites: ['xa-y'], allowGuests: true });
+      await rooms.dialIn('xa-y', 2306, b.target);
+      const token = issueJoinToken(secret, { meetingId: meeting.id, room: 2306, name: 'Chủ tịch xã', expiresAt: new Date(Date.now() + 60_000) });
+      const browser = await caller.srf.createUAC(`sip:2306@${b.target}`, {
+        localSdp: chromeOffer(),
+        headers: { From: '"Browser" <sip:guest@browser.invalid>', 'X-Join-Token': token },
+      });
+      const firstAnswer = browser.remote.sdp;
+      const offers: string[] = [];
+      let hungUp = false;
+      browser.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+        offers.push(req.body);
+        res.send(200, { body: chromeOffer(3 + offers.length, 'active') });
+      });
+      browser.on('destroy', () => {
+        hungUp = true;
+      });
+      try {
+        const first = await joinedAll(b, meeting, 2);
+        const dead = [n1!, n2!].find((n) => nodeId(n) === first['Chủ tịch xã'])!;
+        const left = dead === n1 ? n2! : n1!;
+        process.kill(dead.pid, 'SIGKILL');
+        await joinedAll(b, meeting, 2, left, 30_000);
+        assert.equal(offers.length, 1, 'one re-INVITE moved the browser');
+        const ice = (sdp: string) => [/a=ice-ufrag:(\S+)/.exec(sdp)?.[1], /a=fingerprint:(.+)/.exec(sdp)?.[1]?.trim()];
+        assert.match(offers[0]!, /m=audio [1-9]\d* UDP\/TLS\/RTP\/SAVPF/);
+        assert.deepEqual(ice(offers[0]!), ice(firstAnswer), 'rtpengine kept its ICE credentials and certificate');
+        assert.equal((await rtpengine.list()).length, 1, 'the same rtpengine session');
+        assert.equal(hungUp, false, 'never hung up');
+        const row = (await b.ds.query(
+          `SELECT end_reason, protocol, media_server FROM participation WHERE meeting_id = $1 AND site_id IS NULL ORDER BY joined_at`,
+          [meeting.id],
+        )) as { end_reason: string | null; protocol: string; media_server: string }[];
+        assert.deepEqual(
+          row.map((r) => [r.end_reason, r.protocol, r.media_server]),
+          [
+            ['media-server-lost', 'webrtc', nodeId(dead)],
+            [null, 'webrtc', nodeId(left)],
+          ],
+        );
+        await b.calls.lifecycle.ended(meeting);
+        await waitFor('rtpengine session deleted', async () => ((await rtpengine.list()).length === 0 ? true : undefined), 10_000);
+        assert.equal(b.calls.engine.media.leased(), 0);
+      } finally {
+        if (!hungUp) await Promise.resolve(browser.destroy()).catch(() => undefined);
+      }
+    } finally {
+      await bridge?.stop();
+      bridge = undefined;
+      await rtpengine.stop();
     }
   });
 

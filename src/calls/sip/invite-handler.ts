@@ -13,7 +13,7 @@ import type { CallRegistry } from '../call-registry';
 import { applyProfile, type DeviceProfile } from '../device-profile';
 import { parseDialledRoom } from '../dialled-room';
 import { admit, openEndpoint, startCall, type IncomingCall, type Refusal } from '../incoming-call';
-import { relaySipKeyframes } from '../keyframes';
+import { relaySipKeyframes, type SipKeyframes } from '../keyframes';
 import type { CallLookups } from '../lookups';
 import { isScanner } from '../scanners';
 import { checkOffer } from '../sdp';
@@ -219,26 +219,27 @@ export function inviteHandler(deps: InviteDeps) {
       const fromBridge = (ep: MediaEndpoint): void => ep.onReinvite((offer) => reinviteFromBridge(current, dialog, device, offer));
       fromBridge(endpoint);
       // Browsers ask for keyframes over RTCP (through rtpengine); room systems may use INFO.
+      let keyframes: SipKeyframes | null = null;
       if (webrtc) dialog.on('info', onInfo);
       else {
-        const keyframes = relaySipKeyframes(endpoint, dialog, log, onInfo);
+        keyframes = relaySipKeyframes(endpoint, dialog, log, onInfo);
         const leg = content?.leg;
         if (leg) keyframes.alsoFor((toRoom) => leg.relayKeyframes(toRoom));
-        // A browser reconnects by itself; a room system or softphone keeps its dialog when its media server dies.
-        current.movable((c) =>
-          moveSipCall(c, deps, {
-            dialog,
-            device,
-            region: site?.region ?? null,
-            withContent: content !== null,
-            keyframes,
-            onMoved: (ep, moved) => {
-              room = moved;
-              fromBridge(ep);
-            },
-          }),
-        );
       }
+      // Its media server dying, the call keeps its dialog (and a browser its rtpengine session).
+      current.movable((c) =>
+        moveSipCall(c, deps, {
+          dialog,
+          device,
+          region: site?.region ?? null,
+          withContent: content !== null,
+          keyframes,
+          onMoved: (ep, moved) => {
+            room = moved;
+            fromBridge(ep);
+          },
+        }),
+      );
 
       if (decision.pin === 'collect') {
         if ((await deps.collectPin(endpoint, started.meeting, current.signal)) !== 'ok') {
