@@ -12,6 +12,7 @@ import { issueJoinToken } from '../../src/access/join-tokens';
 import { RequestStatus } from '../../src/bfcp/constants';
 import { Baresip, findBaresip } from '../support/baresip';
 import { ContentRoom } from '../support/content-room';
+import { findLinphonec, Linphonec } from '../support/linphonec';
 import { findFfmpeg } from '../support/h264-peer';
 import { RtpPeer, sdpAudioTarget, toneRatio } from '../support/rtp-peer';
 import { requireRtpengine, startRtpengine } from '../support/rtpengine';
@@ -277,65 +278,76 @@ describe('failover: a FreeSWITCH node dies mid-meeting', function () {
     await waitFor('no channel left on the server left', async () => ((await channelsOn(left)) === 0 ? true : undefined), 10_000);
   });
 
-  it('a real softphone (baresip) keeps its call: re-INVITEd onto the server left, it is heard there and hears', async function () {
-    const bin = findBaresip();
-    if (!bin) return skipFor(this, 'failover with baresip', 'baresip not found (apt-get install baresip, or set BARESIP_BIN)');
+  it('real softphones (baresip, linphonec) keep their calls: re-INVITEd onto the server left, they are heard there and hear', async function () {
+    const bins = { baresip: findBaresip(), linphonec: findLinphonec() };
+    if (!bins.baresip || !bins.linphonec)
+      return skipFor(this, 'failover with softphones', 'baresip or linphonec not found (apt-get install baresip linphone-cli)');
     const [n1, n2] = await startNodes(2);
     bridge = await startBridge({ freeswitch: n1, moreFreeswitches: [n2!], retryPolicy: scalePolicy(defaultRetryPolicy, 1 / 60) });
     const b = bridge;
-    await addDialInSite(b, 'ia-pal');
+    for (const code of ['ia-pal', 'ia-ko']) await addDialInSite(b, code);
     await dialledSite(b, 'xa-x');
-    const meeting = await bookLiveMeeting(b, { title: 'Giao ban', roomNumber: 2304, sites: ['ia-pal', 'xa-x'], dialOut: true });
-    const dir = mkdtempSync(join(tmpdir(), 'diemcau-failover-baresip-'));
-    writeFileSync(join(dir, 'tone.wav'), sineWav(440, 60, 8000)); // longer than the test: baresip hangs up when its file ends
-    const phone = await Baresip.start(bin, {
-      user: 'ia-pal',
-      password: 'mat-khau-ia-pal',
-      domain: BRIDGE_DOMAIN,
-      proxy: b.target,
-      audioIn: join(dir, 'tone.wav'),
-      audioCodecs: ['PCMU'],
-    });
+    const meeting = await bookLiveMeeting(b, { title: 'Giao ban', roomNumber: 2304, sites: ['ia-pal', 'ia-ko', 'xa-x'], dialOut: true });
+    const dir = mkdtempSync(join(tmpdir(), 'diemcau-failover-softphones-'));
+    // Longer than the test: baresip hangs up when its file ends.
+    const tone = { baresip: 440, linphonec: 660, site: 1000 };
+    writeFileSync(join(dir, 'baresip.wav'), sineWav(tone.baresip, 60, 8000));
+    writeFileSync(join(dir, 'linphonec.wav'), sineWav(tone.linphonec, 60, 8000));
+    const account = (user: string) => ({ user, password: `mat-khau-${user}`, domain: BRIDGE_DOMAIN, proxy: b.target });
+    const [baresip, linphonec] = await Promise.all([
+      Baresip.start(bins.baresip, { ...account('ia-pal'), audioIn: join(dir, 'baresip.wav'), audioCodecs: ['PCMU'] }),
+      Linphonec.start(bins.linphonec, { ...account('ia-ko'), audioIn: join(dir, 'linphonec.wav') }),
+    ]);
     try {
-      await phone.command('dial', `sip:2304@${BRIDGE_DOMAIN}`);
-      await phone.event('CALL_ESTABLISHED', 20_000);
+      const room = `sip:2304@${BRIDGE_DOMAIN}`;
+      await Promise.all([baresip.command('dial', room).then(() => baresip.event('CALL_ESTABLISHED', 20_000)), linphonec.call(room, 20_000)]);
       await b.calls.lifecycle.live(meeting);
-      const first = await joinedAll(b, meeting, 2);
+      const first = await joinedAll(b, meeting, 3);
       const dead = [n1!, n2!].find((n) => nodeId(n) === first['ia-pal'])!;
       const left = dead === n1 ? n2! : n1!;
       process.kill(dead.pid, 'SIGKILL');
-      await joinedAll(b, meeting, 2, left, 30_000);
-      // baresip's tone reaches the other site through the server left, and the other site's reaches baresip.
+      await joinedAll(b, meeting, 3, left, 30_000);
+      // Both softphones' tones reach the other site through the server left, and its tone reaches both.
       const site = rooms.peers.get('xa-x')!;
-      await waitFor('the other site to hear baresip after the move', async () => (site.toneEnergy(440, 1000) > 0.3 ? true : undefined), 15_000, 250);
+      for (const [who, hz] of [
+        ['baresip', tone.baresip],
+        ['linphonec', tone.linphonec],
+      ] as const)
+        await waitFor(`the other site to hear ${who} after the move`, async () => (site.toneEnergy(hz, 1000) > 0.15 ? true : undefined), 15_000, 250);
       const target = sdpAudioTarget(rooms.dialogs.get('xa-x')!.remote.sdp);
-      site.startTone(target, 1000);
+      site.startTone(target, tone.site);
       await sleep(3000);
       site.startSilence(target);
-      await phone.command('hangup');
-      await phone.event('CALL_CLOSED');
-      assert.equal(phone.messages.filter((m) => m.event && m.type === 'CALL_CLOSED').length, 1, 'one call, ended by baresip itself');
-      const w = parseWav(readFileSync(phone.receivedWav()));
-      const lastSeconds = firstChannel(w).slice(-2 * w.sampleRate);
-      const ratio = toneRatio(lastSeconds, 1000, w.sampleRate);
-      assert.ok(ratio > 0.5, `baresip heard the other site after the move: 1000 Hz ratio ${ratio.toFixed(3)} in its last 2 s`);
+      await Promise.all([baresip.command('hangup').then(() => baresip.event('CALL_CLOSED')), linphonec.terminate()]);
+      assert.equal(baresip.messages.filter((m) => m.event && m.type === 'CALL_CLOSED').length, 1, 'one call, ended by baresip itself');
+      for (const [who, wav] of [
+        ['baresip', parseWav(readFileSync(baresip.receivedWav()))],
+        ['linphonec', parseWav(readFileSync(linphonec.recording), { trustFileLength: true })],
+      ] as const) {
+        const ratio = toneRatio(firstChannel(wav).slice(-2 * wav.sampleRate), tone.site, wav.sampleRate);
+        assert.ok(ratio > 0.2, `${who} heard the other site after the move: ${tone.site} Hz ratio ${ratio.toFixed(3)} in its last 2 s`);
+      }
       const segments = async () =>
         (await b.ds.query(
-          `SELECT p.end_reason, p.direction, p.media_server FROM participation p JOIN site s ON s.id = p.site_id WHERE p.meeting_id = $1 AND s.code = 'ia-pal' ORDER BY p.joined_at`,
+          `SELECT s.code, p.end_reason, p.direction, p.media_server FROM participation p JOIN site s ON s.id = p.site_id
+            WHERE p.meeting_id = $1 AND s.code IN ('ia-pal', 'ia-ko') ORDER BY s.code, p.joined_at`,
           [meeting.id],
-        )) as { end_reason: string | null; direction: string; media_server: string }[];
-      const rows = await waitFor('both segments closed', async () => ((await segments()).every((r) => r.end_reason) ? segments() : undefined), 10_000, 100);
+        )) as { code: string; end_reason: string | null; direction: string; media_server: string }[];
+      const rows = await waitFor('the segments closed', async () => ((await segments()).every((r) => r.end_reason) ? segments() : undefined), 10_000, 100);
       assert.deepEqual(
-        rows.map((r) => [r.end_reason, r.direction, r.media_server]),
+        rows.map((r) => [r.code, r.end_reason, r.direction, r.media_server]),
         [
-          ['media-server-lost', 'in', nodeId(dead)],
-          ['caller-hangup', 'in', nodeId(left)],
+          ['ia-ko', 'media-server-lost', 'in', nodeId(dead)],
+          ['ia-ko', 'caller-hangup', 'in', nodeId(left)],
+          ['ia-pal', 'media-server-lost', 'in', nodeId(dead)],
+          ['ia-pal', 'caller-hangup', 'in', nodeId(left)],
         ],
       );
       await b.calls.lifecycle.ended(meeting);
       assert.equal(b.calls.engine.media.leased(), 0);
     } finally {
-      await phone.stop();
+      await baresip.stop();
+      await linphonec.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
