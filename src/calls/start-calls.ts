@@ -137,7 +137,7 @@ export async function startCalls(
   const dialer = new Dialer(
     { calls: engine.calls, registrations, sites: engine.lookups, meetings: engine.lookups, invitations, attempts: new DialAttempts(ds), events, log },
     { sip: sip.place, ...(h323 && { h323: h323.place }) },
-    { policy: options.retryPolicy ?? defaultRetryPolicy, concurrency: setups, redialDropped: config.dialOut.redialDropped },
+    { policy: options.retryPolicy ?? defaultRetryPolicy, setups, redialDropped: config.dialOut.redialDropped },
   );
   const unsubscribe = events.subscribe('*', (e) => {
     if (e.type === 'participant.left') dialer.callEnded(e.meetingId, e.siteId, e.reason);

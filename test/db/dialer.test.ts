@@ -18,6 +18,7 @@ import { MeetingEvents, type MeetingEvent } from '../../src/meetings/meeting-eve
 import { Participations } from '../../src/meetings/participations';
 import { migratedDataSource } from '../support/db';
 import { waitFor } from '../support/stack';
+import { InFlight } from '../../src/calls/in-flight';
 
 /**
  * The dialer's bookkeeping against the real database, with scripted placers in place of SIP and
@@ -62,7 +63,7 @@ describe('dial-out: the dialer calls attempts off and records their real target 
         log: silentLogger,
       },
       { sip: (t) => place(t), ...(placeH323 && { h323: (t: DialTarget) => placeH323(t) }) },
-      { policy: scalePolicy(defaultRetryPolicy, 1 / 60), concurrency: 4, redialDropped: true },
+      { policy: scalePolicy(defaultRetryPolicy, 1 / 60), setups: new InFlight(4), redialDropped: true },
     );
     return { d, seen };
   }

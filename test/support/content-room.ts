@@ -125,7 +125,6 @@ export class ContentRoom {
    * speaks to the BFCP user the new offer names.
    */
   followMoves(): void {
-    this.reinvites = 0;
     this.dialog.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
       this.reinvites++;
       if (this.bridgeOffer !== null) this.bridgeOffer = req.body;

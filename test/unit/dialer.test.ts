@@ -8,6 +8,7 @@ import type { DialOutcome } from '../../src/meetings/dial-attempts';
 import { MeetingEvents, type MeetingEvent } from '../../src/meetings/meeting-events';
 import type { Meeting } from '../../src/meetings/meeting.entity';
 import { fakeRegistry, liveMeeting } from '../support/fake-calls';
+import { InFlight } from '../../src/calls/in-flight';
 
 /**
  * The dialer's campaign on in-memory repositories and scripted placers: which sites it calls, with
@@ -73,7 +74,11 @@ function setup(sites: Site[], placers: Placers, opts: { live?: Meeting[]; redial
     log: silentLogger,
   };
   // Retries a few milliseconds apart instead of seconds.
-  const dialer = new Dialer(deps, placers, { policy: scalePolicy(defaultRetryPolicy, 1 / 10_000), concurrency: 2, redialDropped: opts.redialDropped ?? true });
+  const dialer = new Dialer(deps, placers, {
+    policy: scalePolicy(defaultRetryPolicy, 1 / 10_000),
+    setups: new InFlight(2),
+    redialDropped: opts.redialDropped ?? true,
+  });
   return { dialer, rows, seen, calls };
 }
 

@@ -9,13 +9,13 @@ import type { CallRegistry } from '../call-registry';
 import type { CallLookups } from '../lookups';
 import type { DialResult, Placer } from './dial';
 import { cancelledResult, type DialCancelReason } from './cancel';
-import { InFlight } from '../in-flight';
+import type { InFlight } from '../in-flight';
 import { nextDelay, type RetryPolicy } from './retry-policy';
 
 export interface DialerOptions {
   policy: RetryPolicy;
-  /** Attempts in flight at once, across all meetings: a number, or the bridge's limit it shares with calls moving. */
-  concurrency: number | InFlight;
+  /** Attempts in flight at once, across all meetings: the bridge's limit (`DIAL_CONCURRENCY`), shared with calls moving. */
+  setups: InFlight;
   /** Redial a site whose call drops while its meeting is live. */
   redialDropped: boolean;
 }
@@ -64,15 +64,12 @@ export class Dialer {
   /** Meetings stopped here: a call back looked up while one ended must not start a campaign for it. */
   readonly #stopped = new Set<string>();
   #closed = false;
-  readonly #setups: InFlight;
 
   constructor(
     private readonly deps: DialerDeps,
     private readonly placers: Placers,
     private readonly options: DialerOptions,
-  ) {
-    this.#setups = typeof options.concurrency === 'number' ? new InFlight(options.concurrency) : options.concurrency;
-  }
+  ) {}
 
   /** Starts dialling every invited site of a live meeting that is not already in it. */
   async start(meeting: Meeting): Promise<void> {
@@ -92,7 +89,7 @@ export class Dialer {
   async dialUri(meeting: Meeting, uri: string, name: string): Promise<DialResult> {
     const { signal } = this.#campaign(meeting, false).abort;
     if (signal.aborted) return cancelledResult(signal, { note: 'not dialled' });
-    return this.#setups.run(() =>
+    return this.options.setups.run(() =>
       this.placers.sip({ meetingId: meeting.id, siteId: null, name, uri, moderator: false, muted: meeting.mode === 'lecture', signal }, meeting.roomNumber),
     );
   }
@@ -206,7 +203,7 @@ export class Dialer {
       };
     } else {
       log.info({ target: uri }, 'dialling site');
-      result = await this.#setups.run(() =>
+      result = await this.options.setups.run(() =>
         (h323 ?? this.placers.sip)(
           {
             meetingId: meeting.id,

@@ -338,8 +338,9 @@ async function relayInfo(call: Call, req: SipRequest, res: SipResponse): Promise
     return;
   }
   try {
-    if (!call.endpoint) throw new Error('the call has no media server at the moment');
-    await call.endpoint.info(type, req.body);
+    const endpoint = call.endpoint;
+    if (!endpoint) throw new Error('the call has no media server at the moment');
+    await endpoint.info(type, req.body);
     res.send(200);
   } catch (err) {
     call.log.warn({ err: (err as Error).message }, 'INFO relay failed');
