@@ -3,8 +3,8 @@ import { cliActor } from '../src/audit/audit';
 import { MeetingBook } from '../src/meetings/meeting-book';
 import { BRIDGE_DOMAIN, startBridge, startCaller } from '../test/support/bridge';
 import { RtpPeer, sdpAudioTarget } from '../test/support/rtp-peer';
-import { startFreeswitch, waitFor, type FreeswitchServer } from '../test/support/stack';
-import { benchScenario, requireBinaries, runMain, sleep, startPostgres, Teardown } from './lib/harness';
+import { waitFor, type FreeswitchServer } from '../test/support/stack';
+import { benchScenario, requireBinaries, runMain, sleep, startNodes, startPostgres, Teardown } from './lib/harness';
 import { printMachine } from './lib/machine';
 import { CpuMeter } from './lib/proc';
 import { createBenchSites } from './lib/sites';
@@ -33,10 +33,7 @@ async function main(): Promise<void> {
   try {
     const pg = await startPostgres();
     down.add('postgres', () => pg.stop());
-    const nodes: FreeswitchServer[] = [];
-    for (const s of await Promise.allSettled([startFreeswitch(), startFreeswitch(), startFreeswitch()])) if (s.status === 'fulfilled') nodes.push(s.value);
-    down.add('FreeSWITCH nodes', () => Promise.allSettled(nodes.map((f) => f.stop())));
-    if (nodes.length < 3) throw new Error('a FreeSWITCH node did not start');
+    const nodes = await startNodes(3, down);
     const uas: LoadProcess[] = [];
     for (let i = 0; i < uasCount; i++) uas.push(await startUas({ scenario: benchScenario('uas-answer'), calls: 1_000_000, timeoutMs: 20 * 60_000 }));
     down.add('sipp UAS', () => {

@@ -8,13 +8,12 @@ import { MeetingBook } from '../src/meetings/meeting-book';
 import { BfcpClient } from '../test/support/bfcp-client';
 import { startCaller } from '../test/support/bridge';
 import { contentTarget, parseBfcpAnswer } from '../test/support/content-room';
-import { findFfmpeg } from '../test/support/h264-peer';
 import { waitFor } from '../test/support/stack';
 import { APP_DOMAIN, type AppProcess, startApp } from './lib/app-process';
 import { type Delivery, type Receivers, startReceivers } from './lib/content-receivers';
 import { dialSites, hangUp, siteOffer } from './lib/content-sites';
 import { type Clip, ClipPlayer, recordClip } from './lib/h264-clip';
-import { requireBinaries, runMain, sleep, startPostgres, Teardown } from './lib/harness';
+import { requireBinaries, requireFfmpeg, runMain, sleep, startPostgres, Teardown } from './lib/harness';
 import { printMachine } from './lib/machine';
 import { CpuMeter, findPid } from './lib/proc';
 import { monotonicMs } from './lib/rtp-clock';
@@ -310,11 +309,7 @@ function report(rows: readonly Row[], clip: Clip, windowS: number): void {
 
 async function main(): Promise<void> {
   requireBinaries('content fan-out bench', { drachtio: true, freeswitch: true });
-  const ffmpeg = findFfmpeg();
-  if (!ffmpeg) {
-    console.log('skip: content fan-out bench: not found: ffmpeg (apt-get install ffmpeg, or FFMPEG_BIN)');
-    process.exit(2);
-  }
+  const ffmpeg = requireFfmpeg('content fan-out bench');
   const steps = (process.env['BENCH_SITES'] ?? '10,50,100').split(',').map(Number);
   const windowS = Number(process.env['BENCH_WINDOW_SECONDS'] ?? 10);
   const idleS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 5);

@@ -1,6 +1,6 @@
 import { BRIDGE_DOMAIN, bookLiveMeeting, startBridge } from '../test/support/bridge';
-import { startFreeswitch, waitFor, type FreeswitchServer } from '../test/support/stack';
-import { benchScenario, requireBinaries, runMain, startPostgres, Teardown } from './lib/harness';
+import { waitFor } from '../test/support/stack';
+import { benchScenario, requireBinaries, runMain, startNodes, startPostgres, Teardown } from './lib/harness';
 import { printMachine } from './lib/machine';
 import { createBenchSites } from './lib/sites';
 import { startUas, type LoadProcess } from './lib/sipp-load';
@@ -26,10 +26,7 @@ async function main(): Promise<void> {
   try {
     const pg = await startPostgres();
     down.add('postgres', () => pg.stop());
-    const nodes: FreeswitchServer[] = [];
-    for (const s of await Promise.allSettled([startFreeswitch(), startFreeswitch()])) if (s.status === 'fulfilled') nodes.push(s.value);
-    down.add('FreeSWITCH nodes', () => Promise.allSettled(nodes.map((f) => f.stop())));
-    if (nodes.length < 2) throw new Error('a FreeSWITCH node did not start');
+    const nodes = await startNodes(2, down);
     const uas: LoadProcess[] = [];
     for (let i = 0; i < uasCount; i++) uas.push(await startUas({ scenario: benchScenario('uas-answer'), calls: 1_000_000, timeoutMs: 20 * 60_000 }));
     down.add('sipp UAS', () => {

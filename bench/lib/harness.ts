@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mochaHooks, testPostgres } from '../../test/support/hooks';
-import { findBinary, type DrachtioOptions } from '../../test/support/stack';
+import { findFfmpeg } from '../../test/support/h264-peer';
+import { findBinary, startFreeswitch, type DrachtioOptions, type FreeswitchServer } from '../../test/support/stack';
 import { findSipp } from '../../test/support/sipp';
 
 /**
@@ -62,6 +63,23 @@ export function requireBinaries(what: string, needs: { drachtio?: boolean; frees
     console.log(`skip: ${what}: not found: ${missing.join(', ')}`);
     process.exit(2);
   }
+}
+
+/** ffmpeg's path, or a line saying it is missing and exit status 2. */
+export function requireFfmpeg(what: string): string {
+  const ffmpeg = findFfmpeg();
+  if (ffmpeg) return ffmpeg;
+  console.log(`skip: ${what}: not found: ffmpeg (apt-get install ffmpeg, or set FFMPEG_BIN)`);
+  process.exit(2);
+}
+
+/** `count` FreeSWITCH processes, stopped by `down`; throws unless all started. */
+export async function startNodes(count: number, down: Teardown): Promise<FreeswitchServer[]> {
+  const nodes: FreeswitchServer[] = [];
+  for (const s of await Promise.allSettled(Array.from({ length: count }, () => startFreeswitch()))) if (s.status === 'fulfilled') nodes.push(s.value);
+  down.add('FreeSWITCH nodes', () => Promise.allSettled(nodes.map((f) => f.stop())));
+  if (nodes.length < count) throw new Error('a FreeSWITCH node did not start');
+  return nodes;
 }
 
 /**

@@ -101,15 +101,6 @@ export class CallRegistry {
     return this.#primaries.get(meetingId) ?? this.inMeeting(meetingId).find((c) => c.mediaServer)?.mediaServer ?? undefined;
   }
 
-  /** Every media server the meeting's calls are on, its primary first. */
-  mediaServersOf(meetingId: string): string[] {
-    const servers = new Set<string>();
-    const primary = this.#primaries.get(meetingId);
-    if (primary) servers.add(primary);
-    for (const c of this.inMeeting(meetingId)) if (c.mediaServer) servers.add(c.mediaServer);
-    return [...servers];
-  }
-
   /** Set by the cascade while a meeting has a primary node; null forgets it. */
   setPrimary(meetingId: string, serverId: string | null): void {
     if (serverId) this.#primaries.set(meetingId, serverId);

@@ -37,6 +37,8 @@ export interface CallEngineDeps {
   policy: AdmissionPolicy;
   /** The FreeSWITCH conference profile every meeting mixes in. */
   conferenceProfile: string;
+  /** The profile of a cascaded meeting's conferences on secondary nodes; the meeting's own by default. */
+  secondaryProfile?: string;
   /** How often each call's media quality is sampled. */
   qualityIntervalMs: number;
   /** Sites one FreeSWITCH carries (FREESWITCH_MAX_MEMBERS); 0: every meeting on one server, no limit. */
@@ -101,7 +103,7 @@ export class CallEngine {
     this.lookups = callLookups(deps.ds, this.#addresses);
     this.quality = new MediaQuality(deps.ds);
     this.calls = new CallRegistry(this.participations, deps.events, (call) => this.#sampleMedia(call, deps.qualityIntervalMs));
-    this.live = new LiveControl(this.calls, deps.media);
+    this.live = new LiveControl(this.calls, deps.media, (meetingId, node) => this.cascade?.linkMemberOf(meetingId, node) ?? null);
     this.#links = new CascadeLinkRecords(deps.ds);
     const maxMembers = deps.maxMembersPerServer ?? 0;
     this.cascade =
@@ -113,6 +115,7 @@ export class CallEngine {
             maxMembers,
             ...(deps.regions && { regions: deps.regions }),
             profile: deps.conferenceProfile,
+            secondaryProfile: deps.secondaryProfile ?? deps.conferenceProfile,
             log: deps.log.child({ component: 'cascade' }),
           })
         : null;

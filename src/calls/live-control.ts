@@ -34,13 +34,18 @@ interface ViewInputs {
 /**
  * What an operator does to a running meeting; the roster is the calls this process carries. An action
  * on one participant goes to the FreeSWITCH node that participant's call is on (a meeting may spread
- * over several, docs/scale.md); the layout goes to every node of the meeting, an announcement to the
- * meeting's primary only (the links carry it to the others).
+ * over several, docs/scale.md); the layout and an announcement go to the meeting's primary only: every
+ * site watches its canvas, and the links carry the announcement to the others.
  */
 export class LiveControl {
   constructor(
     private readonly calls: CallRegistry,
     private readonly media: Pick<MediaPool, 'control'>,
+    /**
+     * The member on the meeting's primary that brings `node`'s picture (its link member), or null:
+     * a pin of a site on a secondary goes to it (docs/scale.md, "Video").
+     */
+    private readonly linkMemberOf: (meetingId: string, node: string) => number | null = () => null,
   ) {}
 
   /** Each live meeting's layout, once an operator has chosen one (FreeSWITCH cannot be asked). */
@@ -116,10 +121,7 @@ export class LiveControl {
   }
 
   async layout(meetingId: string, layout: ConferenceLayout): Promise<void> {
-    const servers = this.calls.mediaServersOf(meetingId);
-    const controls = servers.flatMap((s) => this.media.control(s) ?? []);
-    if (!controls.length) throw new InvalidStateError('nobody is connected to this meeting');
-    for (const control of controls) await control.layout(meetingId, layout);
+    await this.#conference(meetingId).layout(meetingId, layout);
     this.#layouts.set(meetingId, layout);
   }
 
@@ -128,10 +130,20 @@ export class LiveControl {
     return this.#layouts.get(meetingId) ?? null;
   }
 
-  /** Pins a participant to the main tile. */
+  /**
+   * Pins a participant to the main tile. A site on a secondary node has no tile where every site looks
+   * (the primary's canvas): its node's does, so that one is pinned.
+   */
   async floor(meetingId: string, participantId: string): Promise<void> {
     const call = this.#participant(meetingId, participantId);
-    await this.#conferenceOf(call).floor(meetingId, call.memberId!);
+    const primary = this.calls.mediaServerOf(meetingId);
+    if (!call.mediaServer || !primary || call.mediaServer === primary) {
+      await this.#conferenceOf(call).floor(meetingId, call.memberId!);
+      return;
+    }
+    const member = this.linkMemberOf(meetingId, call.mediaServer);
+    if (member === null) throw new InvalidStateError('this participant\u2019s media server is not linked to the meeting\u2019s yet');
+    await this.#control(primary).floor(meetingId, member);
   }
 
   /** Plays a sound file to everyone in the meeting (the end-of-meeting warning). */

@@ -85,6 +85,7 @@ export async function startCalls(
     relays,
     policy: { ...config.admission, timeZone: config.timeZone },
     conferenceProfile: config.media.conferenceProfile,
+    secondaryProfile: config.media.secondaryProfile,
     qualityIntervalMs: config.media.qualityIntervalMs,
     maxMembersPerServer: config.media.maxMembersPerServer,
     regions: config.media.regions,

@@ -208,6 +208,13 @@ export const envSchema = z.object({
     .regex(/^[\w-]+$/)
     .default('diemcau-video')
     .describe('FreeSWITCH conference profile'),
+  CONFERENCE_SECONDARY_PROFILE: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .optional()
+    .describe(
+      "The profile of a cascaded meeting's conferences on its secondary nodes (two canvases); by default diemcau-video-secondary with diemcau-video, else CONFERENCE_PROFILE",
+    ),
   SOUNDS_DIR: z
     .string()
     .min(1)
@@ -283,6 +290,8 @@ export interface Config {
   media: {
     callbackAddress: string;
     conferenceProfile: string;
+    /** A cascaded meeting's conferences on secondary nodes (docs/scale.md, "Video"). */
+    secondaryProfile: string;
     soundsDir: string;
     qualityIntervalMs: number;
     maxMembersPerServer: number;
@@ -373,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     media: {
       callbackAddress: e.FREESWITCH_CALLBACK_ADDRESS,
       conferenceProfile: e.CONFERENCE_PROFILE,
+      secondaryProfile: e.CONFERENCE_SECONDARY_PROFILE ?? secondaryProfileFor(e.CONFERENCE_PROFILE),
       soundsDir: resolve(e.SOUNDS_DIR),
       qualityIntervalMs: e.MEDIA_QUALITY_INTERVAL_SECONDS * 1000,
       maxMembersPerServer: e.FREESWITCH_MAX_MEMBERS,
@@ -427,3 +437,8 @@ function isValidTimeZone(tz: string): boolean {
 
 /** The variable names the configuration knows; deployment files are checked against this list. */
 export const knownVariables: readonly string[] = Object.keys(envSchema.shape);
+
+/** The shipped video profile has a two-canvas twin for secondary nodes; other profiles serve both. */
+function secondaryProfileFor(profile: string): string {
+  return profile === 'diemcau-video' ? 'diemcau-video-secondary' : profile;
+}

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import type Srf from 'drachtio-srf';
 import { conferenceName } from '../../src/media/freeswitch/conference';
 import type { Meeting } from '../../src/meetings/meeting.entity';
 import { addDialInSite, BRIDGE_DOMAIN, bookLiveMeeting, startBridge, startCaller, type TestBridge } from '../support/bridge';
-import { RtpPeer, type RtpRemote, sdpAudioTarget } from '../support/rtp-peer';
+import { findFfmpeg, sdpVideoTarget, sendH264, withH264Video } from '../support/h264-peer';
+import { freeEvenPort, RtpPeer, type RtpRemote, sdpAudioTarget } from '../support/rtp-peer';
+import { skipFor } from '../support/skip';
 import { requireStack, startFreeswitch, waitFor, type FreeswitchServer } from '../support/stack';
 
 /**
@@ -18,11 +24,14 @@ describe('cascade: one meeting over three FreeSWITCH nodes', function () {
   let bridge: TestBridge;
   let caller: { srf: Srf; stop(): Promise<void> };
   let meeting: Meeting;
+  let ffmpeg: string;
   const peers: RtpPeer[] = [];
+  const cameras: ChildProcess[] = [];
   const dialogs: Srf.Dialog[] = [];
 
   before(async function () {
     requireStack(this, 'cascade tests');
+    ffmpeg = findFfmpeg() ?? skipFor(this, 'cascade tests', 'ffmpeg not found (apt-get install ffmpeg, or set FFMPEG_BIN)');
     const started = await Promise.allSettled([startFreeswitch(), startFreeswitch(), startFreeswitch()]);
     nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = started.find((s) => s.status === 'rejected');
@@ -37,6 +46,7 @@ describe('cascade: one meeting over three FreeSWITCH nodes', function () {
   });
 
   after(async () => {
+    for (const c of cameras) c.kill('SIGKILL');
     for (const p of peers) p.close();
     await caller?.stop();
     await bridge?.stop();
@@ -48,16 +58,25 @@ describe('cascade: one meeting over three FreeSWITCH nodes', function () {
   const channelsOn = async (n: FreeswitchServer) => Number((await n.fsCli('show channels count')).match(/(\d+) total/)?.[1] ?? NaN);
 
   /** A site dials in and sends silence; resolves once it is in the conference, with the node it is on. */
-  async function join(name: string, m = meeting): Promise<{ peer: RtpPeer; node: string; participantId: string; memberId: number; target: RtpRemote }> {
+  async function join(
+    name: string,
+    m = meeting,
+    colour?: string,
+  ): Promise<{ peer: RtpPeer; node: string; participantId: string; memberId: number; target: RtpRemote }> {
     const peer = await RtpPeer.open();
     peers.push(peer);
     const before = await openRows(m);
+    const videoPort = colour ? await freeEvenPort() : 0;
     const dialog = await caller.srf.createUAC(`sip:${m.roomNumber}@${bridge.target}`, {
-      localSdp: peer.sdp(),
+      localSdp: colour ? withH264Video(peer.sdp(), { port: videoPort, fmtp: 'profile-level-id=42e01f;packetization-mode=1' }) : peer.sdp(),
       headers: { From: `"${name}" <sip:guest@caller.test>` },
     });
     dialogs.push(dialog);
     peer.startSilence(sdpAudioTarget(dialog.remote.sdp));
+    if (colour) {
+      const source = `color=c=${colour}:s=640x360:r=15`;
+      cameras.push(sendH264(ffmpeg, sdpVideoTarget(dialog.remote.sdp), { localPort: videoPort, payloadType: 96, source }));
+    }
     await waitFor(`${name} in the conference`, async () => ((await openRows(m)) === before + 1 ? true : undefined), 15_000);
     const call = bridge.calls.engine.calls.inMeeting(m.id).find((c) => c.info.displayName === name)!;
     return { peer, node: call.mediaServer!, participantId: call.participationId!, memberId: call.memberId!, target: sdpAudioTarget(dialog.remote.sdp) };
@@ -137,6 +156,143 @@ describe('cascade: one meeting over three FreeSWITCH nodes', function () {
     site.startTone(sdpAudioTarget(s.remote.sdp), 1000);
     await waitFor('the guest on the primary to hear the regional site', async () => (guest.toneEnergy(1000, 1000) > 0.3 ? true : undefined), 15_000, 250);
     await bridge.calls.lifecycle.ended(south);
+    assert.equal(bridge.calls.engine.media.leased(), 0);
+  });
+
+  /** Shares of an RGB picture that are red and blue. */
+  function colourShares(rgb: Buffer): { red: number; blue: number } {
+    let red = 0;
+    let blue = 0;
+    for (let i = 0; i + 2 < rgb.length; i += 3) {
+      const [r, g, b] = [rgb[i]!, rgb[i + 1]!, rgb[i + 2]!];
+      if (r > 180 && g < 80 && b < 80) red++;
+      else if (b > 180 && r < 80 && g < 80) blue++;
+    }
+    const pixels = rgb.length / 3 || 1;
+    return { red: red / pixels, blue: blue / pixels };
+  }
+
+  /** A node's (first) canvas, as FreeSWITCH writes it: what that node sends its sites and its links. */
+  async function canvasShares(n: FreeswitchServer, m: Meeting): Promise<{ red: number; blue: number }> {
+    const dir = mkdtempSync(joinPath(tmpdir(), 'diemcau-canvas-'));
+    try {
+      const png = joinPath(dir, 'canvas.png');
+      const reply = await n.fsCli(`conference ${conferenceName(m.id)} vid-write-png ${png}`);
+      assert.match(reply, /\+OK/, reply);
+      await waitFor('the canvas picture', async () => (spawnSync('test', ['-s', png]).status === 0 ? true : undefined), 5000, 100);
+      return colourShares(spawnSync(ffmpeg, ['-v', 'error', '-i', png, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 16 << 20 }).stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * A site that only watches: it dials in with a receive-only H.264 line, and ffmpeg decodes what
+   * arrives there. Resolves with the picture's shares once one shows both colours, or the last.
+   */
+  async function watcher(name: string, m: Meeting): Promise<{ node: string; shares: () => Promise<{ red: number; blue: number }> }> {
+    const port = await freeEvenPort();
+    const dir = mkdtempSync(joinPath(tmpdir(), 'diemcau-watch-'));
+    const sdp = joinPath(dir, 'in.sdp');
+    writeFileSync(
+      sdp,
+      [
+        'v=0',
+        'o=- 0 0 IN IP4 127.0.0.1',
+        's=-',
+        'c=IN IP4 127.0.0.1',
+        't=0 0',
+        `m=video ${port} RTP/AVP 96`,
+        'a=rtpmap:96 H264/90000',
+        'a=fmtp:96 packetization-mode=1',
+        '',
+      ].join('\n'),
+    );
+    // One small frame a second, the newest: rgb24 at 160x90 is 43,200 bytes.
+    const decoder = spawn(
+      ffmpeg,
+      ['-v', 'error', '-protocol_whitelist', 'file,udp,rtp', '-i', sdp, '-vf', 'fps=1,scale=160:90', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    cameras.push(decoder);
+    let frame = Buffer.alloc(0);
+    let pending = Buffer.alloc(0);
+    decoder.stdout.on('data', (d: Buffer) => {
+      pending = Buffer.concat([pending, d]);
+      while (pending.length >= 160 * 90 * 3) {
+        frame = pending.subarray(0, 160 * 90 * 3);
+        pending = pending.subarray(160 * 90 * 3);
+      }
+    });
+    decoder.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const peer = await RtpPeer.open();
+    peers.push(peer);
+    const before = await openRows(m);
+    const dialog = await caller.srf.createUAC(`sip:${m.roomNumber}@${bridge.target}`, {
+      localSdp: withH264Video(peer.sdp(), { port, fmtp: 'profile-level-id=42e01f;packetization-mode=1', direction: 'recvonly' }),
+      headers: { From: `"${name}" <sip:guest@caller.test>` },
+    });
+    dialogs.push(dialog);
+    peer.startSilence(sdpAudioTarget(dialog.remote.sdp));
+    await waitFor(`${name} in the conference`, async () => ((await openRows(m)) === before + 1 ? true : undefined), 15_000);
+    const call = bridge.calls.engine.calls.inMeeting(m.id).find((c) => c.info.displayName === name)!;
+    return { node: call.mediaServer!, shares: async () => colourShares(frame) };
+  }
+
+  it('shows a secondary on the primary as one tile of its own sites, with no picture of the meeting inside it', async () => {
+    // Node A: a blue camera (and a site without video, which has no tile); node B: a red camera. On
+    // A's canvas the red site arrives as B's tile. Were B's canvas to show A's picture too (a link
+    // member with a tile there), B's tile would hold a smaller copy of A's canvas, blue within red,
+    // and so on down: red well under blue.
+    const seen = await bookLiveMeeting(bridge, { title: 'Giao ban có hình', roomNumber: 2105, sites: [], allowGuests: true });
+    const sites = [await join('V-A1', seen, 'blue'), await join('V-A2', seen), await join('V-B1', seen, 'red')];
+    const onB = await watcher('V-B2', seen);
+    assert.deepEqual(
+      [...sites.map((s) => s.node), onB.node],
+      [nodes[0], nodes[0], nodes[1], nodes[1]].map((n) => nodeId(n!)),
+    );
+    await bridge.calls.engine.cascade!.linked(seen.id);
+    const shares = await waitFor(
+      'both tiles on the primary’s canvas',
+      async () => {
+        const s = await canvasShares(nodes[0]!, seen);
+        return s.red > 0.05 && s.blue > 0.05 ? s : undefined;
+      },
+      30_000,
+      1000,
+    );
+    // Two tiles of one size, each a full-frame camera: as much red as blue.
+    const ratio = shares.red / shares.blue;
+    assert.ok(ratio > 0.8 && ratio < 1.25, `red ${shares.red.toFixed(3)}, blue ${shares.blue.toFixed(3)} of the canvas: ${ratio.toFixed(2)}`);
+    // And a site on the secondary sees the whole meeting: the primary's picture, blue beside red, not
+    // its own node's canvas (red alone).
+    const watched = await waitFor(
+      'the site on the secondary to see the primary’s picture',
+      async () => {
+        const s = await onB.shares();
+        return s.red > 0.3 && s.blue > 0.3 ? s : undefined;
+      },
+      30_000,
+      500,
+    ).catch(async (err: Error) => assert.fail(`${err.message}: ${JSON.stringify(await onB.shares())}`));
+    assert.ok(watched);
+
+    // The operator pins the red site, on the secondary, in a layout with one large slot: its node's
+    // tile takes the slot on the primary, the picture every site watches.
+    const engine = bridge.calls.engine;
+    await engine.live.layout(seen.id, '1up_top_left+5');
+    await engine.live.floor(seen.id, sites[2]!.participantId);
+    await waitFor(
+      'the pinned site’s node large on the primary',
+      async () => {
+        const s = await canvasShares(nodes[0]!, seen);
+        return s.red > 2 * s.blue && s.blue > 0.01 ? s : undefined;
+      },
+      20_000,
+      1000,
+    );
+    await bridge.calls.lifecycle.ended(seen);
+    for (const c of cameras.splice(0)) c.kill('SIGKILL');
     assert.equal(bridge.calls.engine.media.leased(), 0);
   });
 

@@ -16,7 +16,7 @@ import { fileDigest } from '../../src/recordings/recording-store';
 import { apiClient, startBridgeApi } from '../support/bridge-api';
 import { startBridge, startCaller, type TestBridge } from '../support/bridge';
 import { findFfmpeg, sdpVideoTarget, sendH264, withH264Video } from '../support/h264-peer';
-import { goertzel, RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
+import { freeEvenPort, goertzel, RtpPeer, sdpAudioTarget } from '../support/rtp-peer';
 import { skipFor } from '../support/skip';
 import { requireStack, waitFor } from '../support/stack';
 
@@ -252,10 +252,3 @@ describe('Recording a live meeting (FreeSWITCH conference → RECORDINGS_DIR)', 
     assert.ok(Math.abs(samples.length / RATE - recordedSeconds) < 1.2, `file ${samples.length / RATE} s, recorded ${recordedSeconds} s`);
   });
 });
-
-async function freeEvenPort(): Promise<number> {
-  const peer = await RtpPeer.open();
-  const port = peer.port;
-  peer.close();
-  return port;
-}

@@ -1,6 +1,7 @@
 import type { CanvasLayout, ConferenceMember } from '../../src/media/freeswitch/conference';
 import type {
   ConferenceControl,
+  ConferenceSeat,
   EndpointEnd,
   JoinOptions,
   MediaEndpoint,
@@ -59,6 +60,7 @@ export class FakeEndpoint implements MediaEndpoint {
     private readonly media: FakeMedia,
     readonly remoteSdp: string | undefined,
     private readonly memberId: number,
+    private readonly seat?: () => ConferenceSeat | undefined,
   ) {
     this.localSdp = fakeSdp(`fs-${this.uuid}`);
   }
@@ -86,10 +88,11 @@ export class FakeEndpoint implements MediaEndpoint {
     return { digits };
   }
 
-  async join(meetingId: string, opts: JoinOptions): Promise<number> {
+  async join(meetingId: string, asked: JoinOptions): Promise<number> {
     this.#live('join');
     if (this.joinGate) await this.joinGate;
     this.#live('join');
+    const opts: JoinOptions = { ...asked, ...(asked.conference === 'content' ? undefined : this.seat?.()) };
     this.joinedAs = { meetingId, opts, memberId: this.memberId };
     this.media.log.push(`join ${this.uuid} ${meetingId}`);
     return this.memberId;
@@ -184,6 +187,9 @@ export class FakeConference implements ConferenceControl {
   async floor(meetingId: string, memberId: number): Promise<void> {
     this.commands.push(`floor ${meetingId} ${memberId}`);
   }
+  async watchCanvas(meetingId: string, canvas: number): Promise<void> {
+    this.commands.push(`watch-canvas ${meetingId} ${canvas}`);
+  }
   async play(meetingId: string, file: string): Promise<void> {
     this.commands.push(`play ${meetingId} ${file}`);
   }
@@ -261,7 +267,7 @@ export class FakeMedia implements MediaPool {
       createEndpoint: async (opts = {}) => {
         if (this.createGate) await this.createGate;
         if (this.createError) throw this.createError;
-        const ep = new FakeEndpoint(this, opts.remoteSdp, this.#nextMember++);
+        const ep = new FakeEndpoint(this, opts.remoteSdp, this.#nextMember++, opts.seat);
         ep.entries.push(...this.typed);
         this.endpoints.push(ep);
         this.log.push(`endpoint ${ep.uuid}`);

@@ -432,3 +432,11 @@ export function sdpAudioTarget(sdp: string): RtpRemote {
   if (!host || port === undefined) throw new Error(`no audio address in SDP:\n${sdp}`);
   return { host, port };
 }
+
+/** An even UDP port free a moment ago: for a sender (ffmpeg) that binds its own. */
+export async function freeEvenPort(): Promise<number> {
+  const peer = await RtpPeer.open();
+  const port = peer.port;
+  peer.close();
+  return port;
+}

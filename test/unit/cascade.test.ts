@@ -6,7 +6,8 @@ import { placeSite } from '../../src/calls/cascade/placement';
 import { LiveControl } from '../../src/calls/live-control';
 import { silentLogger } from '../../src/log';
 import { fakeRegistry } from '../support/fake-calls';
-import { FakeConference, FakeMedia } from '../support/fake-media';
+import type { MediaLease } from '../../src/media/freeswitch/media-endpoint';
+import { FakeConference, type FakeEndpoint, FakeMedia } from '../support/fake-media';
 
 /** The links a cascade writes down, kept in memory. */
 function memoryLinks(): LinkRecords & { rows: Map<string, LinkRecord> } {
@@ -22,7 +23,13 @@ function memoryLinks(): LinkRecords & { rows: Map<string, LinkRecord> } {
 }
 
 /** A cascade over in-memory nodes, each carrying `max` sites. */
-function onFakeNodes(nodes: string[], max: number, regions?: ReadonlyMap<string, string>, control?: (id: string) => FakeConference | undefined) {
+function onFakeNodes(
+  nodes: string[],
+  max: number,
+  regions?: ReadonlyMap<string, string>,
+  control?: (id: string) => FakeConference | undefined,
+  secondaryProfile = 'diemcau-secondary',
+) {
   const media = new FakeMedia(nodes);
   const { calls } = fakeRegistry(media.log);
   const records = memoryLinks();
@@ -33,6 +40,7 @@ function onFakeNodes(nodes: string[], max: number, regions?: ReadonlyMap<string,
     maxMembers: max,
     ...(regions && { regions }),
     profile: 'diemcau',
+    secondaryProfile,
     log: silentLogger,
   });
   return { media, calls, c, records };
@@ -104,7 +112,20 @@ describe('Cascade on in-memory media', () => {
     assert.equal(a!.remoteSdp, undefined, 'A is made without SDP: FreeSWITCH offers');
     assert.equal(b!.remoteSdp, a!.localSdp, 'B answers A\u2019s offer');
     assert.deepEqual(a!.modified, [b!.localSdp], 'A gets B\u2019s answer');
-    assert.ok(a!.joinedAs && b!.joinedAs);
+    // No picture comes back into itself: A brings the primary's picture onto the secondary's second
+    // canvas, alone, and the secondary's sites watch it; their own canvas goes up through A.
+    assert.deepEqual(a!.joinedAs?.opts, { profile: 'diemcau-secondary', canvas: 2 });
+    assert.deepEqual(b!.joinedAs?.opts, { profile: 'diemcau' });
+    const join = async (lease: MediaLease) => {
+      const ep = (await lease.createEndpoint()) as FakeEndpoint;
+      await ep.join('m1', { profile: 'diemcau', muted: false });
+      return ep.joinedAs?.opts;
+    };
+    assert.deepEqual(await join(leases[0]!), { profile: 'diemcau', muted: false }, 'a site on the primary joins as asked');
+    assert.deepEqual(await join(leases[2]!), { profile: 'diemcau-secondary', muted: false, watchingCanvas: 2 }, 'a site on the secondary');
+    const content = (await leases[2]!.createEndpoint()) as FakeEndpoint;
+    await content.join('m1', { profile: 'diemcau-content', conference: 'content' });
+    assert.deepEqual(content.joinedAs?.opts, { profile: 'diemcau-content', conference: 'content' }, 'the content conference is not the seat’s');
     assert.deepEqual(
       c.nodesOf('m1')?.linked.map((l) => l.node),
       ['fs2'],
@@ -114,6 +135,23 @@ describe('Cascade on in-memory media', () => {
       media.log.filter((l) => l.startsWith('lease')),
       ['lease fs1', 'lease fs1', 'lease fs2', 'lease fs2', 'lease fs1'],
     );
+  });
+
+  it('asks for no canvas when secondaries mix in the meeting’s own profile (audio)', async () => {
+    const { media, c } = onFakeNodes(['fs1', 'fs2'], 1, undefined, undefined, 'diemcau');
+    const leases = [c.place('m1')!, c.place('m1')!];
+    await c.linked('m1');
+    const [a] = media.endpoints;
+    assert.deepEqual(a!.joinedAs?.opts, { profile: 'diemcau' });
+    const site = (await leases[1]!.createEndpoint()) as FakeEndpoint;
+    await site.join('m1', { profile: 'diemcau' });
+    assert.deepEqual(site.joinedAs?.opts, { profile: 'diemcau' });
+    media.up = ['fs2'];
+    c.nodeDown('fs1');
+    assert.deepEqual(media.conference.commands, [], 'nothing to switch on the promoted node');
+    await site.hangUp();
+    for (const l of leases) l.release();
+    await c.end('m1');
   });
 
   it('unlinks a secondary when its last site leaves, and forgets the meeting when everyone has', async () => {
@@ -167,19 +205,20 @@ describe('Cascade on in-memory media', () => {
 });
 
 describe('live control of a meeting over several nodes', () => {
-  it('mutes and pins each call on its own node, lays out every node, announces on the primary only', async () => {
+  it('mutes each call on its own node; pins, lays out and announces on the primary only', async () => {
     const media = new FakeMedia(['fs1', 'fs2', 'fs3']);
     const { calls } = fakeRegistry(media.log);
     const nodes = { fs1: new FakeConference(), fs2: new FakeConference(), fs3: new FakeConference() };
-    const live = new LiveControl(calls, { control: (id) => nodes[id as keyof typeof nodes] });
-    const c = new Cascade({
+    const c: Cascade = new Cascade({
       media: { leaseOn: (id) => media.leaseOn(id), upServerIds: () => media.up, control: (id) => nodes[id as keyof typeof nodes] },
       calls,
       records: memoryLinks(),
       maxMembers: 1,
       profile: 'diemcau',
+      secondaryProfile: 'diemcau-secondary',
       log: silentLogger,
     });
+    const live = new LiveControl(calls, { control: (id) => nodes[id as keyof typeof nodes] }, (m, node) => c.linkMemberOf(m, node));
     const joined = [];
     for (let i = 1; i <= 2; i++) {
       const lease = c.place('m1')!;
@@ -196,12 +235,16 @@ describe('live control of a meeting over several nodes', () => {
       ['fs1', 'fs2'],
     );
     await live.mute('m1', 'p2', true);
+    await assert.rejects(live.floor('m1', 'p2'), /not linked/, 'fs2 has no tile on the primary while its link opens');
+    await c.linked('m1');
     await live.floor('m1', 'p2');
+    const standIn = c.linkMemberOf('m1', 'fs2');
+    assert.notEqual(standIn, null);
     assert.equal(await live.muteAll('m1', false), 2);
     await live.layout('m1', '2x2');
     await live.announce('m1', 'warning.wav');
-    assert.deepEqual(nodes.fs1.commands, ['unmute m1 11', 'layout m1 2x2', 'play m1 warning.wav']);
-    assert.deepEqual(nodes.fs2.commands, ['mute m1 12', 'floor m1 12', 'unmute m1 12', 'layout m1 2x2']);
+    assert.deepEqual(nodes.fs1.commands, [`floor m1 ${standIn}`, 'unmute m1 11', 'layout m1 2x2', 'play m1 warning.wav']);
+    assert.deepEqual(nodes.fs2.commands, ['mute m1 12', 'unmute m1 12']);
     assert.deepEqual(nodes.fs3.commands, []);
     await Promise.all(joined.map((x) => x.close('meeting-ended')));
     await c.end('m1');
@@ -211,6 +254,9 @@ describe('live control of a meeting over several nodes', () => {
 
 describe('Cascade when a link fails', () => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const waitUntil = async (done: () => boolean, ms: number) => {
+    for (const end = Date.now() + ms; !done(); await sleep(50)) if (Date.now() > end) throw new Error('timed out');
+  };
 
   it('tries again, and holds nothing for a link that did not open', async () => {
     const { media, c } = onFakeNodes(['fs1', 'fs2'], 2);
@@ -228,6 +274,23 @@ describe('Cascade when a link fails', () => {
     await c.end('m1');
     assert.equal(media.leased(), 0);
     assert.equal(media.liveEndpoints().length, 0);
+  });
+
+  it('gives up after three more tries: the cut-off node’s sites watch each other', async () => {
+    const { media, c } = onFakeNodes(['fs1', 'fs2'], 1);
+    const primary = c.place('m1')!;
+    media.createError = new Error('NORMAL_TEMPORARY_FAILURE');
+    const secondary = c.place('m1')!;
+    await waitUntil(() => media.conference.commands.includes('watch-canvas m1 1'), 4_000);
+    media.createError = null;
+    const joined = (await secondary.createEndpoint()) as FakeEndpoint;
+    await joined.join('m1', { profile: 'diemcau' });
+    assert.deepEqual(joined.joinedAs?.opts, { profile: 'diemcau-secondary' }, 'no second canvas to watch: nothing comes into it');
+    await joined.hangUp();
+    secondary.release();
+    primary.release();
+    await c.end('m1');
+    assert.equal(media.leased(), 0);
   });
 
   it('stops trying when the node empties', async () => {
@@ -262,6 +325,7 @@ describe('placement when a node is lost', () => {
     c.nodeDown('fs1');
     await c.linked('m1');
     assert.equal(c.nodesOf('m1')?.primary, 'fs2', 'fs2 carries two of the meeting, fs3 one');
+    assert.deepEqual(media.conference.commands, ['watch-canvas m1 1'], 'the new primary’s sites watch its own canvas now');
     assert.equal(calls.mediaServerOf('m1'), 'fs2');
     assert.deepEqual(
       c.nodesOf('m1')?.linked.map((l) => [l.node, l.channels !== null]),

@@ -80,6 +80,14 @@ describe('configuration', () => {
     }
   });
 
+  it('gives secondary nodes the two-canvas twin of the shipped video profile, any other profile itself', () => {
+    const secondary = (env: Record<string, string>) => loadConfig(env).media.secondaryProfile;
+    assert.equal(secondary({}), 'diemcau-video-secondary');
+    assert.equal(secondary({ CONFERENCE_PROFILE: 'diemcau-audio' }), 'diemcau-audio');
+    assert.equal(secondary({ CONFERENCE_PROFILE: 'so-video', CONFERENCE_SECONDARY_PROFILE: 'so-video-2' }), 'so-video-2');
+    assert.throws(() => loadConfig({ CONFERENCE_SECONDARY_PROFILE: 'a b' }), /CONFERENCE_SECONDARY_PROFILE/);
+  });
+
   it('documents every variable in the README', () => {
     const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
     assert.deepEqual(

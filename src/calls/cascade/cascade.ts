@@ -1,5 +1,5 @@
 import type { Logger } from '../../log';
-import { onRelease, type MediaLease, type MediaPool } from '../../media/freeswitch/media-endpoint';
+import { onRelease, seatedLease, type ConferenceSeat, type MediaLease, type MediaPool } from '../../media/freeswitch/media-endpoint';
 import type { CallRegistry } from '../call-registry';
 import { ConferenceLink } from '../content/conference-link';
 import type { LinkRecord, LinkRecords } from './link-records';
@@ -36,10 +36,20 @@ export interface CascadeDeps {
   maxMembers: number;
   /** Each node's region (FREESWITCH_REGIONS); a node not named has none. */
   regions?: ReadonlyMap<string, string>;
-  /** The conference profile the meeting mixes in: both ends of a link join it. */
+  /** The conference profile the meeting mixes in on its primary node. */
   profile: string;
+  /**
+   * The profile of its conferences on secondary nodes: with video, two canvases (docs/scale.md,
+   * "Video"), the first for the node's sites, sent to the primary, the second for the primary's
+   * picture alone, which the node's sites watch.
+   */
+  secondaryProfile: string;
   log: Logger;
 }
+
+/** A secondary's canvases (1-based): its own sites', sent up the link, and the primary's picture, which they watch. */
+const SITES_CANVAS = 1;
+const PRIMARY_CANVAS = 2;
 
 /** A link that fails to open or breaks is tried again this often at most, then the node stays cut off. */
 const MAX_RELINKS = 3;
@@ -54,6 +64,8 @@ interface Secondary {
   opening: Promise<void>;
   closed: boolean;
   relinks: number;
+  /** No more tries: the node's sites see and hear each other only. */
+  cutOff: boolean;
   /** The next try, after a failure; cleared when the node is unlinked. */
   retry: NodeJS.Timeout | null;
   /** How long the last link took to open. */
@@ -107,7 +119,12 @@ export class Cascade implements CallPlacement {
   /** Stopping for a restart: links, and links being taken over, are left to the next process. */
   #leaving = false;
 
-  constructor(private readonly deps: CascadeDeps) {}
+  /** A secondary profile of its own is the two-canvas one; the same profile (audio) has no canvas at all. */
+  readonly #twoCanvases: boolean;
+
+  constructor(private readonly deps: CascadeDeps) {
+    this.#twoCanvases = deps.secondaryProfile !== deps.profile;
+  }
 
   place(meetingId: string, region: string | null = null): MediaLease | undefined {
     if (this.#closed) return undefined;
@@ -201,6 +218,9 @@ export class Cascade implements CallPlacement {
     this.deps.log.warn({ meetingId: m.meetingId, lost: m.primary, primary: next }, 'primary node lost');
     m.primary = next;
     this.deps.calls.setPrimary(m.meetingId, next);
+    // Its sites watched the old primary's picture, which is gone: they see its own canvas now, where
+    // the other secondaries' links join.
+    if (next) this.#watch(m, next, SITES_CANVAS);
     if (next) for (const node of survivors) if (node !== next && up.has(node) && m.sites.get(node)) this.#link(m, node);
   }
 
@@ -212,6 +232,11 @@ export class Cascade implements CallPlacement {
       primary: m.primary,
       linked: [...m.secondaries.values()].map((s) => ({ node: s.node, channels: s.link?.channels ?? null, openedInMs: s.openedInMs })),
     };
+  }
+
+  /** The member on the meeting's primary that brings `node`'s sites in: its link's B; null while unlinked. */
+  linkMemberOf(meetingId: string, node: string): number | null {
+    return this.#meetings.get(meetingId)?.secondaries.get(node)?.link?.memberB ?? null;
   }
 
   /** Resolves once every link the meeting has is open (or failed to open). */
@@ -275,6 +300,7 @@ export class Cascade implements CallPlacement {
       opening: Promise.resolve(),
       closed: false,
       relinks: 0,
+      cutOff: false,
       retry: null,
       openedInMs: null,
       pending: null,
@@ -350,9 +376,33 @@ export class Cascade implements CallPlacement {
     m.sites.set(node, (m.sites.get(node) ?? 0) + by);
   }
 
-  /** The lease as handed out: releasing it is a site leaving its node. */
+  /** The lease as handed out: releasing it is a site leaving its node; its calls join where `#seat` says. */
   #counted(m: MeetingCascade, lease: MediaLease): MediaLease {
-    return onRelease(lease, () => this.#left(m, lease.serverId));
+    const node = lease.serverId;
+    return onRelease(
+      seatedLease(lease, () => this.#seat(m, node)),
+      () => this.#left(m, node),
+    );
+  }
+
+  /**
+   * A site on a secondary joins its node's two-canvas conference and watches the primary's picture,
+   * which the link brings in on the second canvas; its own tile is on the first, which goes up the
+   * link. That way no picture comes back into itself (docs/scale.md, "Video"). A cut-off node's sites
+   * watch each other.
+   */
+  #seat(m: MeetingCascade, node: string): ConferenceSeat | undefined {
+    if (this.#meetings.get(m.meetingId) !== m || node === m.primary) return undefined;
+    const s = m.secondaries.get(node);
+    return { profile: this.deps.secondaryProfile, ...(this.#twoCanvases && s && !s.cutOff && { watchingCanvas: PRIMARY_CANVAS }) };
+  }
+
+  #watch(m: MeetingCascade, node: string, canvas: number): void {
+    if (!this.#twoCanvases) return;
+    this.deps.media
+      .control(node)
+      ?.watchCanvas(m.meetingId, canvas)
+      .catch((err: Error) => this.deps.log.warn({ err: err.message, meetingId: m.meetingId, node }, 'canvas not switched'));
   }
 
   #left(m: MeetingCascade, node: string): void {
@@ -398,7 +448,8 @@ export class Cascade implements CallPlacement {
           .opened({ meetingId: m.meetingId, secondary: s.node, primary: m.primary!, channels })
           .catch((err: Error) => log.warn({ err: err.message }, 'link not written down: a restart will not take it over'));
       };
-      link = await ConferenceLink.open({ a, b }, m.meetingId, { profile: this.deps.profile }, { profile: this.deps.profile }, log, writeDown);
+      const from = { profile: this.deps.secondaryProfile, ...(this.#twoCanvases && { canvas: PRIMARY_CANVAS }) };
+      link = await ConferenceLink.open({ a, b }, m.meetingId, from, { profile: this.deps.profile }, log, writeDown);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'node not linked');
       this.#retry(m, s, log);
@@ -424,6 +475,8 @@ export class Cascade implements CallPlacement {
     if (s.closed) return;
     if (s.relinks >= MAX_RELINKS) {
       log.error({ tries: s.relinks + 1 }, 'the node stays cut off from the primary');
+      s.cutOff = true;
+      this.#watch(m, s.node, SITES_CANVAS);
       return;
     }
     s.relinks++;

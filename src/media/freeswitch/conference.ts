@@ -29,6 +29,9 @@ export const conferenceCommands = {
   mute: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} mute ${memberId}`,
   unmute: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} unmute ${memberId}`,
   layout: (meetingId: string, layout: CanvasLayout) => `conference ${conferenceName(meetingId)} vid-layout ${layout}`,
+  watchCanvas: (meetingId: string, canvas: number) => `conference ${conferenceName(meetingId)} vid-watching-canvas all ${canvas}`,
+  memberWatchesCanvas: (meetingId: string, memberId: number, canvas: number) =>
+    `conference ${conferenceName(meetingId)} vid-watching-canvas ${memberId} ${canvas}`,
   floor: (meetingId: string, memberId: number) => `conference ${conferenceName(meetingId)} vid-floor ${memberId} force`,
   play: (meetingId: string, file: string) => `conference ${conferenceName(meetingId)} play ${file}`,
   playTo: (meetingId: string, memberId: number, file: string) => `conference ${conferenceName(meetingId)} play ${file} ${memberId}`,

@@ -16,6 +16,8 @@ import type { MediaCounters } from '../quality/quality-math';
 import { countersFromFreeswitch, rtcpReportFromEvent, withFreeswitchRtcp, type RtcpReport } from '../quality/media-stats';
 import type {
   ConferenceControl,
+  ConferenceSeat,
+  CreateEndpointOptions,
   EndpointEnd,
   JoinOptions,
   MediaEndpoint,
@@ -71,6 +73,7 @@ class FsmrfEndpoint implements MediaEndpoint {
   constructor(
     private readonly ep: Mrf.Endpoint,
     private readonly ms: Mrf.MediaServer,
+    private readonly seat?: () => ConferenceSeat | undefined,
   ) {
     ep.once('destroy', () => {
       this.#ended = true;
@@ -110,9 +113,17 @@ class FsmrfEndpoint implements MediaEndpoint {
     return this.ep.playCollect(opts);
   }
 
-  async join(meetingId: string, opts: JoinOptions): Promise<number> {
+  async join(meetingId: string, asked: JoinOptions): Promise<number> {
+    const content = asked.conference === 'content';
+    const opts: JoinOptions = { ...asked, ...(content ? undefined : this.seat?.()) };
+    // mod_conference reads the canvases from channel variables as the member is added.
+    const canvases = {
+      ...(opts.canvas !== undefined && { video_initial_canvas: String(opts.canvas) }),
+      ...(opts.watchingCanvas !== undefined && { video_initial_watching_canvas: String(opts.watchingCanvas) }),
+    };
+    if (Object.keys(canvases).length) await this.ep.set(canvases);
     const { memberId } = await withTimeout(
-      this.ep.join(opts.conference === 'content' ? contentConferenceName(meetingId) : conferenceName(meetingId), {
+      this.ep.join(content ? contentConferenceName(meetingId) : conferenceName(meetingId), {
         profile: opts.profile,
         flags: {
           ...(opts.moderator && { moderator: true }),
@@ -126,6 +137,12 @@ class FsmrfEndpoint implements MediaEndpoint {
       `the conference did not take the call within ${JOIN_TIMEOUT_MS} ms`,
     );
     this.#memberId = memberId;
+    // The node's part may have changed while the call joined (a secondary promoted): what is watched
+    // now is set for this member; a later change finds it in the conference.
+    const watching = content ? undefined : (this.seat?.()?.watchingCanvas ?? 1);
+    if (watching !== undefined && watching !== (opts.watchingCanvas ?? 1)) {
+      await api(this.ms, conferenceCommands.memberWatchesCanvas(meetingId, memberId, watching));
+    }
     return memberId;
   }
 
@@ -216,13 +233,13 @@ export function endCause(detail?: { reason?: string }): EndpointEnd {
 }
 
 /** A drachtio-fsmrf endpoint as a MediaEndpoint; `ms` is the server it is on (for the kill fallback). */
-export function fsmrfEndpoint(ep: Mrf.Endpoint, ms: Mrf.MediaServer): MediaEndpoint {
-  return new FsmrfEndpoint(ep, ms);
+export function fsmrfEndpoint(ep: Mrf.Endpoint, ms: Mrf.MediaServer, seat?: () => ConferenceSeat | undefined): MediaEndpoint {
+  return new FsmrfEndpoint(ep, ms, seat);
 }
 
 /** A new channel on `ms`. */
-export async function createFsmrfEndpoint(ms: Mrf.MediaServer, opts: { remoteSdp?: string } = {}): Promise<MediaEndpoint> {
-  return fsmrfEndpoint(await ms.createEndpoint(opts.remoteSdp !== undefined ? { remoteSdp: opts.remoteSdp } : {}), ms);
+export async function createFsmrfEndpoint(ms: Mrf.MediaServer, opts: CreateEndpointOptions = {}): Promise<MediaEndpoint> {
+  return fsmrfEndpoint(await ms.createEndpoint(opts.remoteSdp !== undefined ? { remoteSdp: opts.remoteSdp } : {}), ms, opts.seat);
 }
 
 /** Kills a channel by uuid. */
@@ -244,6 +261,7 @@ export function fsmrfConferenceControl(ms: Mrf.MediaServer): ConferenceControl {
     reserveContentSlot: (meetingId: string, memberId: number) => command(conferenceCommands.reserveContentSlot(meetingId, memberId)),
     presenter: (meetingId: string, memberId: number | null) =>
       command(memberId === null ? contentCommands.noPresenter(meetingId) : contentCommands.presenter(meetingId, memberId)),
+    watchCanvas: (meetingId: string, canvas: number) => command(conferenceCommands.watchCanvas(meetingId, canvas)),
     floor: (meetingId: string, memberId: number) => command(conferenceCommands.floor(meetingId, memberId)),
     play: (meetingId: string, file: string) => command(conferenceCommands.play(meetingId, file)),
     playTo: (meetingId: string, memberId: number, file: string) => command(conferenceCommands.playTo(meetingId, memberId, file)),

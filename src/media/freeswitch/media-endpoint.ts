@@ -40,7 +40,20 @@ export interface JoinOptions {
    * encode the meeting's picture for it; the member is kept out of the shared encoder instead.
    */
   noVideo?: boolean;
+  /**
+   * The canvas (1-based) the member's picture goes on, and the one it receives: a meeting's
+   * conference on a cascade's secondary node has two (docs/scale.md, "Video"). Unset: the first.
+   */
+  canvas?: number;
+  watchingCanvas?: number;
 }
+
+/**
+ * Where a call sits in its meeting's conference on one node when that node is not the meeting's only
+ * or primary one (docs/scale.md, "Video"): read as the call joins, since a node's part can change
+ * while the call is set up. It overrides the caller's JoinOptions for the meeting's main conference.
+ */
+export type ConferenceSeat = Pick<JoinOptions, 'profile' | 'canvas' | 'watchingCanvas'>;
 
 /** A change FreeSWITCH reports for the endpoint's conference member. */
 export interface MemberChange {
@@ -104,6 +117,8 @@ export interface MediaEndpoint {
 /** A new channel: with the caller's offer, or without one for FreeSWITCH to make an offer (3PCC). */
 export interface CreateEndpointOptions {
   remoteSdp?: string;
+  /** The placement's say in how the endpoint joins its meeting's main conference, asked at join time. */
+  seat?: () => ConferenceSeat | undefined;
 }
 
 /** A claim on one media server for one call; releasing twice is a no-op. */
@@ -134,6 +149,17 @@ export function onRelease(lease: MediaLease, released: () => void): MediaLease {
   };
 }
 
+/** `lease`, whose endpoints join their meeting's main conference where `seat` says. */
+export function seatedLease(lease: MediaLease, seat: () => ConferenceSeat | undefined): MediaLease {
+  return {
+    serverId: lease.serverId,
+    createEndpoint: (opts) => lease.createEndpoint({ ...opts, seat }),
+    killChannel: (uuid) => lease.killChannel(uuid),
+    serverDown: (withinMs) => lease.serverDown(withinMs),
+    release: () => lease.release(),
+  };
+}
+
 /**
  * The conferences one media server mixes, addressed by meeting. Commands the conference refuses
  * reject with InvalidStateError.
@@ -147,6 +173,8 @@ export interface ConferenceControl {
   reserveContentSlot(meetingId: string, memberId: number): Promise<void>;
   /** Whose content the content conference forwards to its other members; null: nobody's. */
   presenter(meetingId: string, memberId: number | null): Promise<void>;
+  /** Every member of the meeting's conference receives canvas `canvas` (1-based). */
+  watchCanvas(meetingId: string, canvas: number): Promise<void>;
   /** Pins a member to the main tile. */
   floor(meetingId: string, memberId: number): Promise<void>;
   /** Plays a file to every member. */
