@@ -79,6 +79,7 @@ export class CallEngine {
   readonly #shares: ContentShares;
   readonly #links: CascadeLinkRecords;
   readonly #addresses: SiteAddresses;
+  readonly #unsubscribe: () => void;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   /** Servers whose calls from before the start are reconciled (adopted or closed). */
@@ -103,7 +104,17 @@ export class CallEngine {
     this.lookups = callLookups(deps.ds, this.#addresses);
     this.quality = new MediaQuality(deps.ds);
     this.calls = new CallRegistry(this.participations, deps.events, (call) => this.#sampleMedia(call, deps.qualityIntervalMs));
-    this.live = new LiveControl(this.calls, deps.media, (meetingId, node) => this.cascade?.linkMemberOf(meetingId, node) ?? null);
+    this.live = new LiveControl(this.calls, deps.media, {
+      linkMemberOf: (meetingId, node) => this.cascade?.linkMemberOf(meetingId, node) ?? null,
+      showsContent: (meetingId) => this.content.showsContent(meetingId),
+    });
+    // The operator's layout follows the meeting's conference to the server its calls moved to.
+    this.#unsubscribe = deps.events.subscribe('*', (e) => {
+      if (e.type !== 'participant.joined') return;
+      this.live
+        .followPrimary(e.meetingId)
+        .catch((err: Error) => deps.log.warn({ err: err.message, meetingId: e.meetingId }, 'layout not set on the new primary'));
+    });
     this.#links = new CascadeLinkRecords(deps.ds);
     const maxMembers = deps.maxMembersPerServer ?? 0;
     this.cascade =
@@ -288,6 +299,7 @@ export class CallEngine {
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    this.#unsubscribe();
     await this.content.close();
     if (calls === 'hang-up') await Promise.all(this.calls.all().map((c) => c.close('shutdown')));
     // The next process takes them over: what this one still hears about them must not end them.

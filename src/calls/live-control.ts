@@ -31,6 +31,17 @@ interface ViewInputs {
   quality: Call['quality'];
 }
 
+/** What the operator's actions need to know of the meeting's other parts. */
+export interface LiveControlLinks {
+  /**
+   * The member on the meeting's primary that brings `node`'s picture (its link member), or null:
+   * a pin of a site on a secondary goes to it (docs/scale.md, "Video").
+   */
+  linkMemberOf?: (meetingId: string, node: string) => number | null;
+  /** Content is in the meeting's main canvas now (its presentation layout): the operator's layout waits. */
+  showsContent?: (meetingId: string) => boolean;
+}
+
 /**
  * What an operator does to a running meeting; the roster is the calls this process carries. An action
  * on one participant goes to the FreeSWITCH node that participant's call is on (a meeting may spread
@@ -41,15 +52,13 @@ export class LiveControl {
   constructor(
     private readonly calls: CallRegistry,
     private readonly media: Pick<MediaPool, 'control'>,
-    /**
-     * The member on the meeting's primary that brings `node`'s picture (its link member), or null:
-     * a pin of a site on a secondary goes to it (docs/scale.md, "Video").
-     */
-    private readonly linkMemberOf: (meetingId: string, node: string) => number | null = () => null,
+    private readonly links: LiveControlLinks = {},
   ) {}
 
   /** Each live meeting's layout, once an operator has chosen one (FreeSWITCH cannot be asked). */
   readonly #layouts = new Map<string, ConferenceLayout>();
+  /** The server each of those layouts was last set on: the meeting's primary then. */
+  readonly #laidOutOn = new Map<string, string>();
 
   /**
    * The meeting's roster. A participant's view is made again only when something in it changed, so
@@ -123,6 +132,22 @@ export class LiveControl {
   async layout(meetingId: string, layout: ConferenceLayout): Promise<void> {
     await this.#conference(meetingId).layout(meetingId, layout);
     this.#layouts.set(meetingId, layout);
+    this.#laidOutOn.set(meetingId, this.calls.mediaServerOf(meetingId)!);
+  }
+
+  /**
+   * A call joined: if the meeting's conference is now on another server (its node died and the calls
+   * moved, or a secondary took over), the operator's layout is set there too, unless content holds
+   * the canvas (its layout gives the operator's back when it leaves).
+   */
+  async followPrimary(meetingId: string): Promise<void> {
+    const layout = this.#layouts.get(meetingId);
+    const primary = this.calls.mediaServerOf(meetingId);
+    if (!layout || !primary || this.#laidOutOn.get(meetingId) === primary || this.links.showsContent?.(meetingId)) return;
+    const control = this.media.control(primary);
+    if (!control) return;
+    this.#laidOutOn.set(meetingId, primary);
+    await control.layout(meetingId, layout);
   }
 
   /** The layout an operator last chose, or null: then it is the conference profile's default. */
@@ -141,7 +166,7 @@ export class LiveControl {
       await this.#conferenceOf(call).floor(meetingId, call.memberId!);
       return;
     }
-    const member = this.linkMemberOf(meetingId, call.mediaServer);
+    const member = this.links.linkMemberOf?.(meetingId, call.mediaServer) ?? null;
     if (member === null) throw new InvalidStateError('this participant\u2019s media server is not linked to the meeting\u2019s yet');
     await this.#control(primary).floor(meetingId, member);
   }
@@ -154,6 +179,7 @@ export class LiveControl {
   /** Hangs up every call of the meeting. */
   async endCalls(meetingId: string): Promise<void> {
     this.#layouts.delete(meetingId);
+    this.#laidOutOn.delete(meetingId);
     await Promise.all(this.calls.inMeeting(meetingId).map((c) => c.close('meeting-ended')));
   }
 

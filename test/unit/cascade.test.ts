@@ -218,7 +218,12 @@ describe('live control of a meeting over several nodes', () => {
       secondaryProfile: 'diemcau-secondary',
       log: silentLogger,
     });
-    const live = new LiveControl(calls, { control: (id) => nodes[id as keyof typeof nodes] }, (m, node) => c.linkMemberOf(m, node));
+    let content = false;
+    const live = new LiveControl(
+      calls,
+      { control: (id) => nodes[id as keyof typeof nodes] },
+      { linkMemberOf: (m, node) => c.linkMemberOf(m, node), showsContent: () => content },
+    );
     const joined = [];
     for (let i = 1; i <= 2; i++) {
       const lease = c.place('m1')!;
@@ -246,6 +251,27 @@ describe('live control of a meeting over several nodes', () => {
     assert.deepEqual(nodes.fs1.commands, [`floor m1 ${standIn}`, 'unmute m1 11', 'layout m1 2x2', 'play m1 warning.wav']);
     assert.deepEqual(nodes.fs2.commands, ['mute m1 12', 'unmute m1 12']);
     assert.deepEqual(nodes.fs3.commands, []);
+
+    // The primary dies: fs2 takes over, and the operator's layout follows it there at the next join,
+    // once; not while content holds the canvas.
+    await live.followPrimary('m1');
+    media.up = ['fs2', 'fs3'];
+    c.nodeDown('fs1');
+    content = true;
+    await live.followPrimary('m1');
+    assert.ok(!nodes.fs2.commands.includes('layout m1 2x2'), 'content holds the canvas');
+    content = false;
+    await live.followPrimary('m1');
+    await live.followPrimary('m1');
+    assert.deepEqual(
+      nodes.fs2.commands.filter((x) => x.startsWith('layout')),
+      ['layout m1 2x2'],
+    );
+    assert.deepEqual(
+      nodes.fs1.commands.filter((x) => x.startsWith('layout')),
+      ['layout m1 2x2'],
+      'nothing more for the dead node',
+    );
     await Promise.all(joined.map((x) => x.close('meeting-ended')));
     await c.end('m1');
     assert.equal(media.leased(), 0);

@@ -81,6 +81,11 @@ export class ContentHub implements ContentControl {
     });
   }
 
+  /** Content is in the meeting's main canvas: the link is open and the presentation layout set. */
+  showsContent(meetingId: string): boolean {
+    return (this.#meetings.get(meetingId)?.link ?? null) !== null;
+  }
+
   /**
    * A FreeSWITCH channel for content on `serverId`: FreeSWITCH answers `offer` (a video-only SDP), or
    * makes an offer without one. Before the call exists (dialling out) it is held as prepared; `adoptLeg`
