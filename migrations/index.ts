@@ -15,6 +15,7 @@ import { DialOutcomeBridgeError1797292800000 } from './1797292800000-dial-outcom
 import { SitePageNotifications1797379200000 } from './1797379200000-site-page-notifications';
 import { RegistrationHotRefresh1797465600000 } from './1797465600000-registration-hot-refresh';
 import { CascadeLinks1797552000000 } from './1797552000000-cascade-links';
+import { ParticipationSipDialog1797638400000 } from './1797638400000-participation-sip-dialog';
 
 /** Every migration, oldest first. A new migration is appended here, never inserted. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   SitePageNotifications1797379200000,
   RegistrationHotRefresh1797465600000,
   CascadeLinks1797552000000,
+  ParticipationSipDialog1797638400000,
 ];

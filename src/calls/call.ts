@@ -27,6 +27,21 @@ export interface CallInfo {
   direction: 'in' | 'out';
 }
 
+/**
+ * The caller's SIP dialog of a call taken over after a restart: drachtio-server still holds it, this
+ * process knows its id alone (src/calls/sip/dialog-by-id.ts).
+ */
+export interface AdoptedDialog {
+  readonly id: string;
+  /** Sends the caller a BYE in it. */
+  end(headers?: Record<string, string>): Promise<void>;
+  /**
+   * Asks the caller in the dialog (OPTIONS): false when it has no such dialog any more (481), does not
+   * answer (408), or drachtio-server no longer holds the dialog.
+   */
+  alive(): Promise<boolean>;
+}
+
 export interface CallHooks {
   /** The caller is in the conference. */
   joined(call: Call): void;
@@ -57,6 +72,8 @@ export class Call {
   #content: { close(): Promise<void> }[] = [];
   /** Set for a call a previous process left running in FreeSWITCH: its channel is all we control. */
   #adoptedChannel: string | null = null;
+  /** That call's dialog with its caller, when it is a SIP one. */
+  #adoptedDialog: AdoptedDialog | null = null;
   #closing: Promise<void> | null = null;
   /** Stops listening for the endpoint's end: a call that moves must not hear its dead endpoint any more. */
   #stopWatching: (() => void) | null = null;
@@ -203,11 +220,19 @@ export class Call {
 
   /**
    * Takes over a call a previous process left in a FreeSWITCH conference (found by its member). There
-   * is no dialog or endpoint object: closing kills the FreeSWITCH channel, and FreeSWITCH ends the rest.
+   * is no dialog or endpoint object: closing kills the FreeSWITCH channel and sends the caller a BYE
+   * in `dialog`, its SIP dialog by id (an H.323 call has none: the gateway's connection went with the
+   * previous process).
    */
-  adopt(lease: MediaLease, channelUuid: string, member: { participationId: string; memberId: number; joinedAt: Date; muted: boolean }): void {
+  adopt(
+    lease: MediaLease,
+    channelUuid: string,
+    member: { participationId: string; memberId: number; joinedAt: Date; muted: boolean },
+    dialog: AdoptedDialog | null = null,
+  ): void {
     this.#lease = lease;
     this.#adoptedChannel = channelUuid;
+    this.#adoptedDialog = dialog;
     this.#participationId = member.participationId;
     this.#state = 'joined';
     this.memberId = member.memberId;
@@ -217,6 +242,28 @@ export class Call {
 
   get adopted(): boolean {
     return this.#adoptedChannel !== null;
+  }
+
+  /** drachtio-server's id of the caller's SIP dialog, while there is one. */
+  get sipDialogId(): string | null {
+    return this.#dialog?.id ?? this.#adoptedDialog?.id ?? null;
+  }
+
+  /**
+   * A call taken over is asked whether its caller is still in the dialog. The caller's BYE never
+   * reaches this process: drachtio-server answers it itself when the process that owned the dialog is
+   * gone, and forgets the dialog. Without asking, its FreeSWITCH channel would wait for the RTP
+   * timeout (5 minutes) and the roster would show it all that time.
+   */
+  async checkCaller(): Promise<void> {
+    const dialog = this.#adoptedDialog;
+    if (!dialog || this.#closing) return;
+    // A failure to ask (drachtio-server unreachable for a moment) says nothing of the caller.
+    const alive = await dialog.alive().catch(() => true);
+    if (alive || this.#adoptedDialog !== dialog) return;
+    this.#adoptedDialog = null; // nothing left to send a BYE in
+    this.log.info({ dialog: dialog.id }, 'the caller of a call taken over has left');
+    await this.close('caller-hangup');
   }
 
   /** The rtpengine session of a browser call; deleted with the call. */
@@ -338,8 +385,10 @@ export class Call {
     if (sampler && serverLost) sampler.abandon();
     else if (sampler) await step('quality', () => withTimeout(sampler.finish(), LAST_SAMPLE_TIMEOUT_MS, `no last sample within ${LAST_SAMPLE_TIMEOUT_MS} ms`));
     const dialog = this.#dialog;
+    const adoptedDialog = this.#adoptedDialog;
     const endpoint = this.#endpoint;
     this.#dialog = null;
+    this.#adoptedDialog = null;
     this.#endpoint = null;
     const lease = this.#lease;
     const adopted = this.#adoptedChannel;
@@ -348,6 +397,7 @@ export class Call {
     await Promise.all([
       ...content.map((part) => step('content', () => part.close())),
       step('dialog', () => dialog?.destroy(serverLost ? { headers: { Reason: MEDIA_SERVER_LOST } } : undefined)),
+      step('dialog', () => adoptedDialog?.end(serverLost ? { Reason: MEDIA_SERVER_LOST } : undefined)),
       // hangUp kills the channel itself if an orderly hang-up is stuck. A lost server is not asked:
       // a frozen one would hold the call back for the step's 5 s, and its channels end on their own
       // (RTP timeout) if it ever comes back.

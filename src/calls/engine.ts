@@ -12,17 +12,19 @@ import type { DependencyState } from '../observability/dependency-state';
 import type { MeetingQuality } from '../observability/metrics';
 import type { AdmissionPolicy } from './admission';
 import { CallRegistry } from './call-registry';
-import type { Call } from './call';
+import type { AdoptedDialog, Call } from './call';
 import { LiveControl } from './live-control';
 import { QualitySampler } from './quality-sampler';
 import { callLookups, type CallLookups } from './lookups';
-import { checkAdopted, recoverServer } from './recovery';
+import { checkAdopted, checkAdoptedCallers, recoverServer } from './recovery';
 import { ContentHub } from './content/content-hub';
 import { Cascade, type CallPlacement } from './cascade/cascade';
 import { CascadeLinkRecords, type LinkRecord } from './cascade/link-records';
 import { SingleNode } from './cascade/single-node';
 
 const ADOPTED_CHECK_MS = 5_000;
+/** How often a call taken over asks its caller (in-dialog OPTIONS) whether it is still there. */
+const ADOPTED_CALLER_CHECK_MS = 15_000;
 /** How long dial-outs wait for the calls a previous process left to be taken over; a server that is down is not waited for longer. */
 const RECONCILE_WAIT_MS = 10_000;
 /** The audio-only conference profile (conference.conf.xml): it has no canvas to show content in. */
@@ -39,6 +41,8 @@ export interface CallEngineDeps {
   conferenceProfile: string;
   /** The profile of a cascaded meeting's conferences on secondary nodes; the meeting's own by default. */
   secondaryProfile?: string;
+  /** A caller's SIP dialog by drachtio-server's id: how calls taken over after a restart are ended. */
+  sipDialog?: (id: string) => AdoptedDialog;
   /** How often each call's media quality is sampled. */
   qualityIntervalMs: number;
   /** Sites one FreeSWITCH carries (FREESWITCH_MAX_MEMBERS); 0: every meeting on one server, no limit. */
@@ -80,6 +84,7 @@ export class CallEngine {
   readonly #links: CascadeLinkRecords;
   readonly #addresses: SiteAddresses;
   readonly #unsubscribe: () => void;
+  readonly #sipDialog: ((id: string) => AdoptedDialog) | null;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   /** Servers whose calls from before the start are reconciled (adopted or closed). */
@@ -93,6 +98,7 @@ export class CallEngine {
       this.#allDone = resolve;
     });
     this.ds = deps.ds;
+    this.#sipDialog = deps.sipDialog ?? null;
     this.events = deps.events;
     this.media = deps.media;
     this.relays = deps.relays;
@@ -158,7 +164,14 @@ export class CallEngine {
     // Calls a previous process left in a conference are taken over as each media server comes up.
     this.media.on('up', (serverId: string) => {
       if (!this.cascade) void this.#dropLinks(serverId, links);
-      recoverServer(serverId, { media: this.media, placement: this.placement, calls: this.calls, participations: this.participations, log: this.log })
+      recoverServer(serverId, {
+        media: this.media,
+        placement: this.placement,
+        calls: this.calls,
+        participations: this.participations,
+        ...(this.#sipDialog && { sipDialog: this.#sipDialog }),
+        log: this.log,
+      })
         .then((r) => (r.adopted || r.closed) && this.log.info({ mediaServer: serverId, ...r }, 'calls from before the restart reconciled'))
         .catch((err: Error) => this.log.error({ err, mediaServer: serverId }, 'recovering calls failed'))
         .finally(() => {
@@ -179,6 +192,9 @@ export class CallEngine {
         checkAdopted({ media: this.media, calls: this.calls }).catch((err: Error) => this.log.warn({ err: err.message }, 'checking taken-over calls failed'));
         void this.cascade?.checkAdopted();
       }, ADOPTED_CHECK_MS),
+      setInterval(() => {
+        checkAdoptedCallers(this.calls).catch((err: Error) => this.log.warn({ err: err.message }, 'asking the callers of taken-over calls failed'));
+      }, ADOPTED_CALLER_CHECK_MS),
     );
     for (const t of this.#timers) t.unref();
     void this.reconciled().then(() => this.cascade?.settle());

@@ -1,6 +1,7 @@
 import type { Logger } from '../log';
 import type { MediaPool } from '../media/freeswitch/media-endpoint';
 import type { Participations } from '../meetings/participations';
+import type { AdoptedDialog } from './call';
 import type { CallRegistry } from './call-registry';
 import type { CallPlacement } from './cascade/cascade';
 
@@ -17,6 +18,8 @@ export async function recoverServer(
     placement: Pick<CallPlacement, 'adopt'>;
     calls: CallRegistry;
     participations: Pick<Participations, 'openOn' | 'closeAtLastSeen'>;
+    /** A caller's SIP dialog by drachtio-server's id, to end it (absent: calls are ended in FreeSWITCH only). */
+    sipDialog?: (id: string) => AdoptedDialog;
     log: Logger;
   },
 ): Promise<{ adopted: number; closed: number }> {
@@ -55,7 +58,8 @@ export async function recoverServer(
         log,
         (call) => {
           call.codecs = { audio: row.audioCodec, video: row.videoCodec };
-          call.adopt(lease, member.channelUuid, { participationId: row.id, memberId: member.memberId, joinedAt: row.joinedAt, muted: member.muted });
+          const dialog = row.sipDialog && deps.sipDialog ? deps.sipDialog(row.sipDialog) : null;
+          call.adopt(lease, member.channelUuid, { participationId: row.id, memberId: member.memberId, joinedAt: row.joinedAt, muted: member.muted }, dialog);
         },
       );
       log.info({ memberId: member.memberId }, 'call from before the restart taken over');
@@ -63,6 +67,11 @@ export async function recoverServer(
     }
   }
   return { adopted, closed };
+}
+
+/** Calls taken over are asked whether their callers are still in their SIP dialogs (`Call.checkCaller`). */
+export async function checkAdoptedCallers(calls: CallRegistry): Promise<void> {
+  await Promise.all(calls.all().map((c) => (c.adopted ? c.checkCaller() : undefined)));
 }
 
 /** Adopted calls have no dialog to tell us they ended: look for their members now and then. */

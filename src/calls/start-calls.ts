@@ -23,6 +23,7 @@ import type { RecordingStore } from '../recordings/recording-store';
 import type { PinCollector } from './sip/invite-handler';
 import { SipIngress } from './sip/sip-ingress';
 import { InFlight } from './in-flight';
+import { dialogById } from './sip/dialog-by-id';
 import { Signalling } from './sip/signalling';
 
 /** The call side of the bridge, as the composition root wires it. */
@@ -86,6 +87,7 @@ export async function startCalls(
     policy: { ...config.admission, timeZone: config.timeZone },
     conferenceProfile: config.media.conferenceProfile,
     secondaryProfile: config.media.secondaryProfile,
+    sipDialog: (id) => dialogById(signalling.srf, id),
     qualityIntervalMs: config.media.qualityIntervalMs,
     maxMembersPerServer: config.media.maxMembersPerServer,
     regions: config.media.regions,

@@ -15,6 +15,8 @@ export interface NewParticipation {
   moderator: boolean;
   mediaServer: string;
   memberId: number | null;
+  /** drachtio-server's id of the caller's SIP dialog; null for H.323. */
+  sipDialog: string | null;
 }
 
 /** A participation still open, as a restart finds it. */
@@ -33,9 +35,23 @@ export class Participations {
   async open(p: NewParticipation): Promise<string> {
     const [row] = (await this.ds.query(
       `INSERT INTO participation (meeting_id, site_id, display_name, call_id, source, protocol, direction,
-         audio_codec, video_codec, moderator, media_server, member_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-      [p.meetingId, p.siteId, p.displayName, p.callId, p.source, p.protocol, p.direction, p.audioCodec, p.videoCodec, p.moderator, p.mediaServer, p.memberId],
+         audio_codec, video_codec, moderator, media_server, member_id, sip_dialog)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+      [
+        p.meetingId,
+        p.siteId,
+        p.displayName,
+        p.callId,
+        p.source,
+        p.protocol,
+        p.direction,
+        p.audioCodec,
+        p.videoCodec,
+        p.moderator,
+        p.mediaServer,
+        p.memberId,
+        p.sipDialog,
+      ],
     )) as { id: string }[];
     return row!.id;
   }
@@ -75,7 +91,7 @@ export class Participations {
     return this.ds.query(
       `SELECT id, meeting_id AS "meetingId", site_id AS "siteId", display_name AS "displayName", call_id AS "callId",
               source, protocol, direction, moderator, member_id AS "memberId", joined_at AS "joinedAt",
-              audio_codec AS "audioCodec", video_codec AS "videoCodec"
+              audio_codec AS "audioCodec", video_codec AS "videoCodec", sip_dialog AS "sipDialog"
          FROM participation WHERE left_at IS NULL AND media_server = $1`,
       [mediaServer],
     );

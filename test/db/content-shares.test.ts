@@ -75,6 +75,7 @@ describe('content share records', () => {
       moderator: false,
       mediaServer: '127.0.0.1:8021',
       memberId: 1,
+      sipDialog: null,
     });
     const a = await shares.started(m.id, presenter('Xã Dun', new Date(t0.getTime() + 60_000), participation));
     const b = await shares.started(m.id, { ...presenter('Khách', new Date(t0.getTime() + 120_000)), protocol: 'webrtc' });

@@ -39,6 +39,7 @@ describe('participation records', () => {
           moderator: false,
           mediaServer,
           memberId: 1,
+          sipDialog: `dialog-of-${callId}`,
         });
       const gone = await open('on-a-server-no-longer-configured', '10.9.9.9:8021');
       const kept = await open('on-a-configured-server', '127.0.0.1:8021');
@@ -60,6 +61,8 @@ describe('participation records', () => {
       assert.equal(byId[gone]!.end_reason, 'crash');
       assert.equal(byId[gone]!.span?.minutes, 15, 'ended at its last heartbeat, not at restart');
       assert.equal(byId[kept]!.end_reason, null, 'left for the media server check');
+      const [left] = await records.openOn('127.0.0.1:8021');
+      assert.equal(left?.sipDialog, 'dialog-of-on-a-configured-server', 'what the next process ends the caller\u2019s dialog with');
     } finally {
       await ds.destroy();
     }

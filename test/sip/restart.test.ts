@@ -79,14 +79,29 @@ describe('restart with a live meeting', function () {
     await new Promise((r) => setTimeout(r, 1000));
     assert.ok(b.toneEnergy(1000, 800) > 0.3, 'B still hears A through the conference after the restart');
 
+    // The kicked site is told: the new process sends the BYE on the dialog the old one answered.
+    let aEnded = false;
+    dialogA.on('destroy', () => {
+      aEnded = true;
+    });
     const ayun = roster.find((p) => p.name === 'Xã Ayun')!;
     await bridge.calls.engine.live.kick(meetingId, ayun.id);
     await waitFor('the kicked call gone from FreeSWITCH', async () => (bridge.calls.engine.live.participants(meetingId).length === 1 ? true : undefined));
     const [row] = await bridge.ds.query(`SELECT end_reason FROM participation WHERE id = $1`, [ayun.id]);
     assert.equal(row.end_reason, 'kicked');
-
+    await waitFor('the kicked site to get its BYE', async () => (aEnded ? true : undefined), 5000);
     a.stop();
+
+    // The other site hangs up: its BYE reaches the new process, which ends the call at once.
+    const dun = roster.find((p) => p.name === 'Xã Dun')!;
     b.stop();
-    await Promise.allSettled([dialogA.destroy(), dialogB.destroy()]);
+    await dialogB.destroy();
+    await waitFor(
+      'the call that hung up gone from the roster',
+      async () => (bridge.calls.engine.live.participants(meetingId).length === 0 ? true : undefined),
+      20_000,
+    );
+    const [left] = await bridge.ds.query(`SELECT end_reason FROM participation WHERE id = $1`, [dun.id]);
+    assert.equal(left.end_reason, 'caller-hangup');
   });
 });

@@ -241,3 +241,68 @@ describe('a joined call whose media server dies', () => {
     assert.deepEqual(log, ['BYE Q.850;cause=41;text="media server lost"', 'released fs1', 'row p1 media-server-lost', 'ended p1 media-server-lost']);
   });
 });
+
+describe('a call taken over after a restart', () => {
+  const info = {
+    callId: 'c-adopted',
+    meetingId: 'm1',
+    siteId: null,
+    displayName: 'Xã Ayun',
+    source: '127.0.0.1:5060',
+    moderator: false,
+    protocol: 'sip' as const,
+    direction: 'in' as const,
+  };
+  const hooks: CallHooks = { joined: () => undefined, closing: () => undefined, ended: () => undefined, left: () => undefined, changed: () => undefined };
+
+  /** A call adopted on fs1 with a dialog known by id; what reaches the caller and FreeSWITCH is logged. */
+  function adopted(alive: () => Promise<boolean>) {
+    const log: string[] = [];
+    const rows: string[] = [];
+    const call = new Call(info, { close: async (id: string, reason: string) => void rows.push(`${id}:${reason}`) } as never, silentLogger, hooks);
+    const lease = { serverId: 'fs1', killChannel: async (uuid: string) => void log.push(`kill ${uuid}`), release: () => undefined };
+    const dialog = {
+      id: 'call-id;from-tag=x',
+      end: async (headers?: Record<string, string>) => void log.push(`BYE ${headers?.['Reason'] ?? ''}`.trim()),
+      alive: async () => {
+        log.push('OPTIONS');
+        return alive();
+      },
+    };
+    call.adopt(lease as never, 'chan-1', { participationId: 'p1', memberId: 4, joinedAt: new Date(), muted: false }, dialog);
+    return { call, log, rows };
+  }
+
+  it('sends the caller a BYE in its dialog when it is ended here, and kills its channel', async () => {
+    const { call, log, rows } = adopted(async () => true);
+    assert.equal(call.sipDialogId, 'call-id;from-tag=x');
+    await call.close('kicked');
+    await call.close('kicked');
+    assert.deepEqual(log.sort(), ['BYE', 'kill chan-1']);
+    assert.deepEqual(rows, ['p1:kicked']);
+  });
+
+  it('gives the BYE the reason when its media server is lost (nothing is asked of that server)', async () => {
+    const { call, log } = adopted(async () => true);
+    await call.close('media-server-lost');
+    assert.deepEqual(log, ['BYE Q.850;cause=41;text="media server lost"']);
+  });
+
+  it('ends when its caller has left the dialog, without a BYE; stays while the caller answers or cannot be asked', async () => {
+    let answer: () => Promise<boolean> = async () => true;
+    const { call, log, rows } = adopted(() => answer());
+    await call.checkCaller();
+    answer = async () => {
+      throw new Error('drachtio-server not connected');
+    };
+    await call.checkCaller();
+    assert.equal(call.isClosed(), false);
+    answer = async () => false;
+    await call.checkCaller();
+    assert.equal(call.isClosed(), true);
+    assert.deepEqual(log, ['OPTIONS', 'OPTIONS', 'OPTIONS', 'kill chan-1']);
+    assert.deepEqual(rows, ['p1:caller-hangup']);
+    await call.checkCaller();
+    assert.equal(log.length, 4, 'a closed call asks nothing');
+  });
+});

@@ -71,5 +71,13 @@ export interface SrfApp extends EventEmitter {
   createUAS(req: SipRequest, res: SipResponse, opts: { localSdp: string; headers?: Record<string, string> }): Promise<SipDialog>;
   /** drachtio-srf calls `cbRequest(err, req)` (its bundled typings say `(req)`). */
   createUAC(uri: string, opts: UacOptions, progress?: { cbRequest?: (err: unknown, req: SentRequest) => void }): Promise<SipDialog>;
-  request(uri: string, opts: { method: string; headers?: Record<string, string>; body?: string }, cb: (err: Error | null, req: SentRequest) => void): void;
+  /**
+   * `stackDialogId`: a request in a dialog drachtio-server holds, named by its id; drachtio-server
+   * takes the target from the dialog (drachtio-srf's own Dialog sends `sip:placeholder` as the URI).
+   */
+  request(
+    uri: string,
+    opts: { method: string; headers?: Record<string, string>; body?: string; stackDialogId?: string },
+    cb: (err: Error | null, req: SentRequest) => void,
+  ): void;
 }

@@ -42,6 +42,7 @@ export async function joinMeeting(
     moderator: info.moderator,
     mediaServer: opts.mediaServer,
     memberId,
+    sipDialog: call.sipDialogId,
   });
   call.joined(participationId, memberId, opts.muted);
   // The caller may have hung up while the row was written; the teardown ran before it existed.
