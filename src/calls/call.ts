@@ -70,9 +70,9 @@ export class Call {
   #sampler: QualitySampler | null = null;
   /** Its content leg and BFCP user (docs/content-sharing.md): closed with the call. */
   #content: { close(): Promise<void> }[] = [];
-  /** Set for a call a previous process left running in FreeSWITCH: its channel is all we control. */
+  /** Set for a call a previous process left running in FreeSWITCH: its channel, by uuid. */
   #adoptedChannel: string | null = null;
-  /** That call's dialog with its caller, when it is a SIP one. */
+  /** And its dialog with its caller, by drachtio-server's id, when it is a SIP one. */
   #adoptedDialog: AdoptedDialog | null = null;
   #closing: Promise<void> | null = null;
   /** Stops listening for the endpoint's end: a call that moves must not hear its dead endpoint any more. */
