@@ -55,10 +55,11 @@ export class LiveControl {
     private readonly links: LiveControlLinks = {},
   ) {}
 
-  /** Each live meeting's layout, once an operator has chosen one (FreeSWITCH cannot be asked). */
-  readonly #layouts = new Map<string, ConferenceLayout>();
-  /** The server each of those layouts was last set on: the meeting's primary then. */
-  readonly #laidOutOn = new Map<string, string>();
+  /**
+   * Each live meeting's layout, once an operator has chosen one (FreeSWITCH cannot be asked), and the
+   * server it was last set on: the meeting's primary then.
+   */
+  readonly #layouts = new Map<string, { layout: ConferenceLayout; on: string }>();
 
   /**
    * The meeting's roster. A participant's view is made again only when something in it changed, so
@@ -131,8 +132,7 @@ export class LiveControl {
 
   async layout(meetingId: string, layout: ConferenceLayout): Promise<void> {
     await this.#conference(meetingId).layout(meetingId, layout);
-    this.#layouts.set(meetingId, layout);
-    this.#laidOutOn.set(meetingId, this.calls.mediaServerOf(meetingId)!);
+    this.#layouts.set(meetingId, { layout, on: this.calls.mediaServerOf(meetingId)! });
   }
 
   /**
@@ -141,18 +141,18 @@ export class LiveControl {
    * the canvas (its layout gives the operator's back when it leaves).
    */
   async followPrimary(meetingId: string): Promise<void> {
-    const layout = this.#layouts.get(meetingId);
+    const chosen = this.#layouts.get(meetingId);
     const primary = this.calls.mediaServerOf(meetingId);
-    if (!layout || !primary || this.#laidOutOn.get(meetingId) === primary || this.links.showsContent?.(meetingId)) return;
+    if (!chosen || !primary || chosen.on === primary || this.links.showsContent?.(meetingId)) return;
     const control = this.media.control(primary);
     if (!control) return;
-    this.#laidOutOn.set(meetingId, primary);
-    await control.layout(meetingId, layout);
+    chosen.on = primary;
+    await control.layout(meetingId, chosen.layout);
   }
 
   /** The layout an operator last chose, or null: then it is the conference profile's default. */
   currentLayout(meetingId: string): ConferenceLayout | null {
-    return this.#layouts.get(meetingId) ?? null;
+    return this.#layouts.get(meetingId)?.layout ?? null;
   }
 
   /**
@@ -179,7 +179,6 @@ export class LiveControl {
   /** Hangs up every call of the meeting. */
   async endCalls(meetingId: string): Promise<void> {
     this.#layouts.delete(meetingId);
-    this.#laidOutOn.delete(meetingId);
     await Promise.all(this.calls.inMeeting(meetingId).map((c) => c.close('meeting-ended')));
   }
 

@@ -12,6 +12,7 @@ import type {
   PlayCollectOptions,
   PlayCollectResult,
 } from '../../src/media/freeswitch/media-endpoint';
+import { seatedJoin } from '../../src/media/freeswitch/media-endpoint';
 import type { MediaRelay, RelayKeys } from '../../src/media/rtpengine';
 import { ZERO_COUNTERS, type MediaCounters, type RelayRtcp } from '../../src/media/quality/quality-math';
 
@@ -92,7 +93,7 @@ export class FakeEndpoint implements MediaEndpoint {
     this.#live('join');
     if (this.joinGate) await this.joinGate;
     this.#live('join');
-    const opts: JoinOptions = { ...asked, ...(asked.conference === 'content' ? undefined : this.seat?.()) };
+    const opts = seatedJoin(asked, this.seat);
     this.joinedAs = { meetingId, opts, memberId: this.memberId };
     this.media.log.push(`join ${this.uuid} ${meetingId}`);
     return this.memberId;

@@ -1,22 +1,27 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { Call, type CallHooks } from '../../src/calls/call';
+import { Call, type CallHooks, type CallInfo } from '../../src/calls/call';
 import { QualitySampler } from '../../src/calls/quality-sampler';
 import { ZERO_COUNTERS } from '../../src/media/quality/quality-math';
 import { silentLogger } from '../../src/log';
 import type { Participations } from '../../src/meetings/participations';
 
+/** A dial-in SIP guest: each case names its own call. */
+const baseInfo: CallInfo = {
+  callId: 'c1',
+  meetingId: 'm1',
+  siteId: null,
+  displayName: 'x',
+  source: '127.0.0.1:5060',
+  moderator: false,
+  protocol: 'sip',
+  direction: 'in',
+};
+/** Hooks for cases that watch nothing through them. */
+const quietHooks: CallHooks = { joined: () => undefined, closing: () => undefined, ended: () => undefined, left: () => undefined, changed: () => undefined };
+
 describe('a call that ends while it is being set up', () => {
-  const info = {
-    callId: 'c1',
-    meetingId: 'm1',
-    siteId: null,
-    displayName: 'x',
-    source: '127.0.0.1:5060',
-    moderator: false,
-    protocol: 'sip' as const,
-    direction: 'in' as const,
-  };
+  const info: CallInfo = { ...baseInfo, callId: 'c1' };
   const seen: string[] = [];
   const hooks: CallHooks = {
     joined: () => void seen.push('joined'),
@@ -75,21 +80,11 @@ describe('a call that ends while it is being set up', () => {
 });
 
 describe('a sampled call that ends', () => {
-  const info = {
-    callId: 'c2',
-    meetingId: 'm1',
-    siteId: null,
-    displayName: 'x',
-    source: '127.0.0.1:5060',
-    moderator: false,
-    protocol: 'sip' as const,
-    direction: 'in' as const,
-  };
-  const hooks: CallHooks = { joined: () => undefined, closing: () => undefined, ended: () => undefined, left: () => undefined, changed: () => undefined };
+  const info: CallInfo = { ...baseInfo, callId: 'c2' };
 
   it('takes the last media sample once, before the channel is hung up, and leaves no timer', async () => {
     const order: string[] = [];
-    const call = new Call(info, { close: async () => void order.push('row closed') } as unknown as Participations, silentLogger, hooks);
+    const call = new Call(info, { close: async () => void order.push('row closed') } as unknown as Participations, silentLogger, quietHooks);
     const lease = { serverId: 'fs1', release: () => void order.push('lease released') };
     const endpoint = {
       uuid: 'u2',
@@ -112,7 +107,7 @@ describe('a sampled call that ends', () => {
   });
 
   it('finishes a sampler attached after the call closed', async () => {
-    const call = new Call(info, {} as Participations, silentLogger, hooks);
+    const call = new Call(info, {} as Participations, silentLogger, quietHooks);
     await call.close('caller-hangup');
     let finals = 0;
     const sampler = new QualitySampler(
@@ -129,16 +124,7 @@ describe('a sampled call that ends', () => {
 });
 
 describe('a joined call whose media server dies', () => {
-  const info = {
-    callId: 'c3',
-    meetingId: 'm1',
-    siteId: 's1',
-    displayName: 'Xã A',
-    source: '127.0.0.1:5060',
-    moderator: false,
-    protocol: 'sip' as const,
-    direction: 'in' as const,
-  };
+  const info: CallInfo = { ...baseInfo, callId: 'c3', siteId: 's1', displayName: 'Xã A' };
 
   /** An endpoint on `server` whose end the test triggers, and a record of what the call did with it. */
   function media(server: string, log: string[]) {
@@ -243,23 +229,13 @@ describe('a joined call whose media server dies', () => {
 });
 
 describe('a call taken over after a restart', () => {
-  const info = {
-    callId: 'c-adopted',
-    meetingId: 'm1',
-    siteId: null,
-    displayName: 'Xã Ayun',
-    source: '127.0.0.1:5060',
-    moderator: false,
-    protocol: 'sip' as const,
-    direction: 'in' as const,
-  };
-  const hooks: CallHooks = { joined: () => undefined, closing: () => undefined, ended: () => undefined, left: () => undefined, changed: () => undefined };
+  const info: CallInfo = { ...baseInfo, callId: 'c-adopted', displayName: 'Xã Ayun' };
 
   /** A call adopted on fs1 with a dialog known by id; what reaches the caller and FreeSWITCH is logged. */
   function adopted(alive: () => Promise<boolean>) {
     const log: string[] = [];
     const rows: string[] = [];
-    const call = new Call(info, { close: async (id: string, reason: string) => void rows.push(`${id}:${reason}`) } as never, silentLogger, hooks);
+    const call = new Call(info, { close: async (id: string, reason: string) => void rows.push(`${id}:${reason}`) } as never, silentLogger, quietHooks);
     const lease = { serverId: 'fs1', killChannel: async (uuid: string) => void log.push(`kill ${uuid}`), release: () => undefined };
     const dialog = {
       id: 'call-id;from-tag=x',

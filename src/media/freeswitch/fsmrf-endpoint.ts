@@ -26,6 +26,7 @@ import type {
   PlayCollectOptions,
   PlayCollectResult,
 } from './media-endpoint';
+import { seatedJoin } from './media-endpoint';
 
 /**
  * drachtio-fsmrf behind the interfaces of media-endpoint.ts: the one place that holds its Endpoint
@@ -115,7 +116,7 @@ class FsmrfEndpoint implements MediaEndpoint {
 
   async join(meetingId: string, asked: JoinOptions): Promise<number> {
     const content = asked.conference === 'content';
-    const opts: JoinOptions = { ...asked, ...(content ? undefined : this.seat?.()) };
+    const opts = seatedJoin(asked, this.seat);
     // mod_conference reads the canvases from channel variables as the member is added.
     const canvases = {
       ...(opts.canvas !== undefined && { video_initial_canvas: String(opts.canvas) }),

@@ -55,6 +55,11 @@ export interface JoinOptions {
  */
 export type ConferenceSeat = Pick<JoinOptions, 'profile' | 'canvas' | 'watchingCanvas'>;
 
+/** The options a join really uses: the seat's, read now, over the caller's, for the main conference only. */
+export function seatedJoin(asked: JoinOptions, seat: (() => ConferenceSeat | undefined) | undefined): JoinOptions {
+  return asked.conference === 'content' ? asked : { ...asked, ...seat?.() };
+}
+
 /** A change FreeSWITCH reports for the endpoint's conference member. */
 export interface MemberChange {
   talking?: boolean;
